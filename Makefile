@@ -1,0 +1,130 @@
+# Waybill build. `make run` and `make test` do the whole set-up on Debian 12.
+# SAN=1 builds into build-asan/ with AddressSanitizer and UBSan.
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+PKGS     := ncursesw libcurl jansson sqlite3 libuv libmicrohttpd libcrypto uuid zlib
+TESTPKGS := cmocka
+
+ifeq ($(SAN),1)
+B        := build-asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      := -O1 -g
+else
+B        := build
+SANFLAGS :=
+OPT      := -O2 -g
+endif
+
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wno-unused-parameter -Werror=implicit-function-declaration
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+CFLAGS   ?=
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(SANFLAGS) \
+            -Iinclude -MMD -MP $(PKG_CFLAGS) -DWAYBILL_VERSION='"$(VERSION)"' \
+            -DWAYBILL_DATADIR='"$(PREFIX)/share/waybill"'
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm -lpthread
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+Q        ?= @
+
+# Everything but the two main()s goes into libraries the tests and benchmarks link.
+LIB_SRC  := $(wildcard cache/*.c core/*.c net/*.c net/connectors/*.c views/*.c tui/*.c)
+LIB_SRC  := $(filter-out tui/main.c,$(LIB_SRC))
+SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+SIMT_BIN := $(patsubst tests/sim/%.c,$(B)/tests/%,$(wildcard tests/sim/test_*.c))
+TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+BINS     := $(B)/waybill $(B)/waybill-sim
+
+.PHONY: all deps run test check-asan bench install clean format
+
+all: $(BINS)
+
+deps:
+	@sh mk/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libwaybill.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/libwbsim.a: $(SIM_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/waybill: $(B)/obj/tui/main.o $(B)/libwaybill.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/waybill-sim: $(B)/obj/sim/main.o $(B)/libwbsim.a $(B)/libwaybill.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libwaybill.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/sim/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+
+$(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+tests-built: $(BINS) $(UNIT_BIN) $(SIMT_BIN) $(TOOL_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(B)/waybill --demo
+
+test: deps
+	@$(MAKE) --no-print-directory tests-built
+	@sh tests/run.sh $(B)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory SAN=1 tests-built
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/run.sh build-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/waybill/themes \
+	           $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(B)/waybill $(B)/waybill-sim $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/waybill/themes/
+	install -m 644 docs/waybill.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find build build-asan -name '*.d' 2>/dev/null)

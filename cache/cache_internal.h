@@ -1,0 +1,64 @@
+/* Private to cache/: the connection struct and helpers the cache modules share. */
+#ifndef WAYBILL_CACHE_INTERNAL_H
+#define WAYBILL_CACHE_INTERNAL_H
+
+#include <limits.h>
+#include <sqlite3.h>
+
+#include "waybill/cache.h"
+
+/* Statements made once and reused; indexes into struct cache.stmts. */
+enum cache_stmt {
+	ST_CURSOR_GET,
+	ST_CURSOR_SET,
+	ST_POS_INSERT,
+	ST_POS_PRUNE_FIND,
+	ST_POS_PRUNE,
+	ST_OUTBOX_ENQUEUE,
+	ST_OUTBOX_CLAIM,
+	ST_OUTBOX_MARK_INFLIGHT,
+	ST_OUTBOX_FINISH,
+	ST_OUTBOX_RETRY,
+	ST_OUTBOX_GET,
+	ST_AUDIT_LAST,
+	ST_AUDIT_APPEND,
+	ST__COUNT
+};
+
+struct cache {
+	sqlite3 *db;
+	char path[PATH_MAX];
+	int schema_version;
+	int txn;                     /* 1 inside cache_begin .. commit/rollback */
+	uint32_t touched;            /* tables written in the open transaction */
+	cache_change_fn on_change;
+	void *on_change_arg;
+	sqlite3_stmt *upsert[WB_ENT__COUNT];
+	sqlite3_stmt *get[WB_ENT__COUNT];
+	sqlite3_stmt *stmts[ST__COUNT];
+	/* Board window queries are built from a few shapes; keep the last few. */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+		unsigned used;
+	} window_stmts[8];
+	unsigned window_tick;
+};
+
+int cache_migrate(struct cache *c, int from, struct wb_err *err);
+
+/* Returns the prepared statement for sql, preparing it on first use (reset and
+ * unbound on return). NULL with err filled on failure. */
+sqlite3_stmt *cache_stmt(struct cache *c, enum cache_stmt id, const char *sql,
+			 struct wb_err *err);
+
+/* Runs fn inside a transaction of its own unless one is open already. */
+int cache_autobegin(struct cache *c, int *began, struct wb_err *err);
+int cache_autoend(struct cache *c, int began, int rc, struct wb_err *err);
+
+/* Binding helpers for the three column types; unknown values bind NULL. */
+int cache_bind_text(sqlite3_stmt *st, int i, const char *s);
+int cache_bind_int(sqlite3_stmt *st, int i, int64_t v);
+int cache_bind_real(sqlite3_stmt *st, int i, double v);
+
+#endif

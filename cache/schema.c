@@ -1,0 +1,178 @@
+/* Numbered migrations, applied at open through PRAGMA user_version, each in
+ * one transaction. A migration that has shipped is never edited: add the next. */
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "cache_internal.h"
+
+/* Columns every synced row carries (DESIGN.md §4). ext_version decides which
+ * of two copies of a record is newer; (source, ext_id) is the upsert key. */
+#define META "id TEXT PRIMARY KEY, source TEXT NOT NULL, ext_id TEXT NOT NULL, " \
+	     "ext_version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, " \
+	     "synced_at INTEGER NOT NULL, "
+#define KEYED(t) "CREATE UNIQUE INDEX " t "_ext ON " t "(source, ext_id);"
+
+static const char migration_1[] =
+	"CREATE TABLE customer(" META
+	"name TEXT, payment_terms_days INTEGER, credit_limit REAL);" KEYED("customer")
+	"CREATE TABLE orders(" META
+	"number TEXT, customer_id TEXT, ordered_at INTEGER, requested_at INTEGER,"
+	" status TEXT, currency TEXT, total REAL);" KEYED("orders")
+	"CREATE TABLE load(" META
+	"number TEXT, order_id TEXT, depot TEXT, status TEXT, priority INTEGER,"
+	" vehicle_id TEXT, trailer_id TEXT, driver_id TEXT, carrier TEXT, origin TEXT,"
+	" destination TEXT, planned_departure INTEGER, eta INTEGER, tendered_at INTEGER,"
+	" departed_at INTEGER, delivered_at INTEGER, revenue REAL, est_cost REAL,"
+	" pallets INTEGER, weight_kg REAL, distance_m REAL, empty_m REAL,"
+	" planned_drive_s INTEGER);" KEYED("load")
+	/* The loads board filters by status and sorts by eta or departure. */
+	"CREATE INDEX load_status_eta ON load(status, eta, id);"
+	"CREATE INDEX load_eta ON load(eta, id);"
+	"CREATE INDEX load_departure ON load(planned_departure, id);"
+	"CREATE INDEX load_vehicle ON load(vehicle_id);"
+	"CREATE INDEX load_driver ON load(driver_id);"
+	"CREATE TABLE stop(" META
+	"load_id TEXT, seq INTEGER, kind TEXT, place TEXT, lat REAL, lon REAL,"
+	" window_start INTEGER, window_end INTEGER, eta INTEGER, arrived_at INTEGER,"
+	" departed_at INTEGER, status TEXT, pallets_planned INTEGER,"
+	" pallets_done INTEGER);" KEYED("stop")
+	"CREATE INDEX stop_load ON stop(load_id, seq);"
+	"CREATE TABLE vehicle(" META
+	"unit TEXT, kind TEXT, depot TEXT, status TEXT, odometer_m REAL,"
+	" engine_s INTEGER, fuel_pct REAL, tank_l REAL, lat REAL, lon REAL,"
+	" speed_mps REAL, heading REAL, last_seen_ms INTEGER, pm_due_odometer_m REAL,"
+	" idle_s INTEGER);" KEYED("vehicle")
+	"CREATE INDEX vehicle_unit ON vehicle(unit, id);"
+	"CREATE TABLE driver(" META
+	"name TEXT, depot TEXT, status TEXT, drive_left_s INTEGER, duty_left_s INTEGER,"
+	" cycle_left_s INTEGER);" KEYED("driver")
+	"CREATE TABLE fault(" META
+	"vehicle_id TEXT, code TEXT, protocol TEXT, severity TEXT, description TEXT,"
+	" first_seen INTEGER, last_seen INTEGER, active INTEGER);" KEYED("fault")
+	"CREATE INDEX fault_vehicle ON fault(vehicle_id, active);"
+	"CREATE TABLE inspection(" META
+	"vehicle_id TEXT, driver_id TEXT, kind TEXT, safe INTEGER, defects TEXT,"
+	" at INTEGER);" KEYED("inspection")
+	"CREATE INDEX inspection_vehicle ON inspection(vehicle_id, at);"
+	"CREATE TABLE work_order(" META
+	"vehicle_id TEXT, fault_id TEXT, status TEXT, category TEXT, opened_at INTEGER,"
+	" due_at INTEGER, closed_at INTEGER, est_cost REAL);" KEYED("work_order")
+	"CREATE INDEX work_order_vehicle ON work_order(vehicle_id, status);"
+	"CREATE TABLE part_reservation(" META
+	"work_order_id TEXT, item TEXT, qty INTEGER, status TEXT);" KEYED("part_reservation")
+	"CREATE INDEX part_reservation_wo ON part_reservation(work_order_id);"
+	"CREATE TABLE staging(" META
+	"load_id TEXT, dock_door TEXT, pallets_staged INTEGER, pallets_total INTEGER,"
+	" labor_ready INTEGER, status TEXT, appointment_at INTEGER);" KEYED("staging")
+	"CREATE INDEX staging_load ON staging(load_id);"
+	"CREATE INDEX staging_door ON staging(dock_door, appointment_at);"
+	"CREATE TABLE pod(" META
+	"load_id TEXT, stop_id TEXT, signed_by TEXT, signed_at INTEGER,"
+	" exception_codes TEXT, document_ref TEXT);" KEYED("pod")
+	"CREATE INDEX pod_load ON pod(load_id);"
+	"CREATE TABLE invoice(" META
+	"number TEXT, load_id TEXT, customer_id TEXT, amount REAL, currency TEXT,"
+	" status TEXT, issued_at INTEGER, due_at INTEGER, paid_at INTEGER);" KEYED("invoice")
+	"CREATE INDEX invoice_load ON invoice(load_id);"
+	"CREATE TABLE charge(" META
+	"load_id TEXT, code TEXT, amount REAL, rated_amount REAL, origin TEXT);" KEYED("charge")
+	"CREATE INDEX charge_load ON charge(load_id);"
+	"CREATE TABLE fuel_txn(" META
+	"vehicle_id TEXT, driver_id TEXT, at INTEGER, litres REAL, amount REAL, lat REAL,"
+	" lon REAL, station TEXT, card TEXT);" KEYED("fuel_txn")
+	"CREATE INDEX fuel_txn_vehicle ON fuel_txn(vehicle_id, at);"
+	"CREATE TABLE exception(" META
+	"kind TEXT, subject_kind TEXT, subject_id TEXT, severity TEXT, confidence REAL,"
+	" impact REAL, suggested_action TEXT, evidence TEXT, origin TEXT, status TEXT,"
+	" required_role TEXT, owner TEXT, detected_at INTEGER, resolved_at INTEGER);"
+	KEYED("exception")
+	"CREATE INDEX exception_status ON exception(status, detected_at, id);"
+	"CREATE INDEX exception_subject ON exception(subject_id, kind);"
+	/* Positions arrive in time order: keyed (ts_ms, vehicle_id) they append at the
+	 * right edge of one b-tree (DESIGN.md §4), and a repeated report is ignored. */
+	"CREATE TABLE position(ts_ms INTEGER NOT NULL, vehicle_id TEXT NOT NULL,"
+	" lat REAL, lon REAL, speed_mps REAL, heading REAL, odometer_m REAL,"
+	" fuel_pct REAL, ignition INTEGER, PRIMARY KEY(ts_ms, vehicle_id)) WITHOUT ROWID;"
+	"CREATE TABLE sync_state(source TEXT NOT NULL, stream TEXT NOT NULL,"
+	" cursor TEXT NOT NULL DEFAULT '', last_ok_at INTEGER, last_attempt_at INTEGER,"
+	" last_error TEXT, errors_in_row INTEGER NOT NULL DEFAULT 0,"
+	" lag_s INTEGER, rows_total INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(source, stream)) WITHOUT ROWID;"
+	/* status: pending, inflight, delivered, failed. */
+	"CREATE TABLE outbox(key TEXT PRIMARY KEY, source TEXT NOT NULL,"
+	" action TEXT NOT NULL, subject TEXT NOT NULL, payload TEXT NOT NULL,"
+	" user TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending', answer TEXT, http_status INTEGER,"
+	" done_at INTEGER, seq INTEGER NOT NULL);"
+	"CREATE INDEX outbox_due ON outbox(status, source, next_attempt_at, seq);"
+	"CREATE INDEX outbox_subject ON outbox(subject, seq);"
+	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	" user TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL,"
+	" subject TEXT NOT NULL, before TEXT, after TEXT, reason TEXT,"
+	" prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_subject ON audit(subject, seq);"
+	/* Board views: one row per record with what a board shows joined in. SQLite
+	 * flattens them into the query, so the load indexes still serve the window. */
+	"CREATE VIEW load_board AS SELECT l.id AS id, l.number AS number, l.status AS status,"
+	" l.priority AS priority, c.name AS customer, v.unit AS vehicle, d.name AS driver,"
+	" (SELECT s.dock_door FROM staging s WHERE s.load_id=l.id AND s.deleted=0"
+	"   ORDER BY s.appointment_at DESC LIMIT 1) AS door,"
+	" (SELECT CASE WHEN s.pallets_total>0 THEN s.pallets_staged*100/s.pallets_total END"
+	"   FROM staging s WHERE s.load_id=l.id AND s.deleted=0"
+	"   ORDER BY s.appointment_at DESC LIMIT 1) AS stage_pct,"
+	" l.eta AS eta, (SELECT st.window_start FROM stop st WHERE st.load_id=l.id"
+	"   AND st.kind='drop' AND st.deleted=0 ORDER BY st.seq LIMIT 1) AS window_start,"
+	" (SELECT st.window_end FROM stop st WHERE st.load_id=l.id"
+	"   AND st.kind='drop' AND st.deleted=0 ORDER BY st.seq LIMIT 1) AS window_end,"
+	" l.planned_departure AS planned_departure, l.origin AS origin,"
+	" l.destination AS destination, l.source AS source, l.synced_at AS synced_at"
+	" FROM load l LEFT JOIN orders o ON o.id=l.order_id"
+	" LEFT JOIN customer c ON c.id=o.customer_id"
+	" LEFT JOIN vehicle v ON v.id=l.vehicle_id LEFT JOIN driver d ON d.id=l.driver_id"
+	" WHERE l.deleted=0;"
+	"CREATE VIEW vehicle_board AS SELECT v.id AS id, v.unit AS unit, v.kind AS kind,"
+	" v.status AS status, v.depot AS depot, v.fuel_pct AS fuel_pct,"
+	" v.odometer_m AS odometer_m, v.last_seen_ms AS last_seen_ms,"
+	" (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1"
+	"   AND f.deleted=0 AND f.severity IN ('critical','major')) AS serious_faults,"
+	" v.source AS source, v.synced_at AS synced_at"
+	" FROM vehicle v WHERE v.deleted=0;"
+	"CREATE VIEW exception_board AS SELECT x.id AS id, x.kind AS kind,"
+	" x.subject_id AS subject, x.confidence AS confidence, x.impact AS impact,"
+	" x.detected_at AS detected_at, x.required_role AS required_role,"
+	" x.suggested_action AS suggested_action, x.status AS status, x.origin AS origin,"
+	" x.source AS source, x.synced_at AS synced_at FROM exception x WHERE x.deleted=0;";
+
+/* Appended in order; index + 1 is the schema version a migration produces. */
+static const char *const migrations[] = {
+	migration_1,
+};
+
+int cache_schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+int cache_migrate(struct cache *c, int from, struct wb_err *err)
+{
+	for (int v = from; v < cache_schema_latest(); v++) {
+		int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return cache_fail(c, rc, err, "migrating");
+		rc = sqlite3_exec(c->db, migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_OK) {
+			char sql[64];
+			snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+			rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			int code = cache_fail(c, rc, err, "migrating");
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return code;
+		}
+	}
+	return 0;
+}
