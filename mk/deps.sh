@@ -8,9 +8,10 @@ LIBS="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-de
 sqlite3:libsqlite3-dev libuv:libuv1-dev libmicrohttpd:libmicrohttpd-dev
 cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # command -> Debian package (tests drive the console in tmux; the sync
-# benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop)
+# benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop;
+# the integration tests pgrep and unshare)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
-sqlite3:sqlite3 htop:htop"
+sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux"
 
 missing=""
 have_pc=1
