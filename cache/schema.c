@@ -106,6 +106,7 @@ static const char migration_1[] =
 	" status TEXT NOT NULL DEFAULT 'pending', answer TEXT, http_status INTEGER,"
 	" done_at INTEGER, seq INTEGER NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox(status, source, next_attempt_at, seq);"
+	"CREATE UNIQUE INDEX outbox_seq ON outbox(seq);"
 	"CREATE INDEX outbox_subject ON outbox(subject, seq);"
 	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
 	" user TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL,"

@@ -162,51 +162,77 @@ int cache_info(struct cache *c, struct cache_info *info, struct wb_err *err);
 
 /* --- outbox (cache/outbox.c) ----------------------------------------------- */
 
+/* Actions waiting to be delivered to the source that owns the record. Every
+ * write below runs in the caller's open transaction (so an action's local
+ * change, outbox row and audit row commit together) or else in one of its own.
+ *
+ * Order: items are numbered in enqueue order. An item is not claimed while an
+ * older item of the same subject (for any source) is pending or inflight,
+ * waiting retries included; delivered and failed items block nothing, so one
+ * rejected action cannot hold up its subject forever. Different subjects
+ * proceed independently. */
 enum outbox_status { OUTBOX_PENDING, OUTBOX_INFLIGHT, OUTBOX_DELIVERED, OUTBOX_FAILED };
 
 struct outbox_item {
-	char key[40];          /* UUID v4 idempotency key */
+	char key[40];          /* UUID v4 idempotency key, lower-case, 36 chars */
 	char source[32];
 	char action[48];       /* "release_load", "place_hold", ... */
 	char subject[96];      /* "load:L-1042" — actions on one subject keep their order */
 	char *payload;         /* JSON text, owned by the item */
-	char user[64];
+	char user[64];         /* who asked: a user name, never a token */
 	int64_t created_at;
-	int attempts;
+	int attempts;          /* deliveries started (claims), crashed ones included */
 	int64_t next_attempt_at;
 	enum outbox_status status;
-	char *answer;          /* the source's last answer (message), owned */
-	int http_status;
+	char *answer;          /* the source's last answer (message), owned; NULL if none */
+	int http_status;       /* of the last answer; 0 if none */
 };
 
-/* Enqueues an action; fills key_out (37 bytes) with its new idempotency key. */
+/* Enqueues an action, due at once; fills key_out (37 bytes used) with its new
+ * idempotency key. source, action, subject and user must be non-empty and fit
+ * their fields in struct outbox_item; payload_json must parse as JSON.
+ * WB_EINVALID otherwise, with nothing written. */
 int outbox_enqueue(struct cache *c, const char *source, const char *action,
 		   const char *subject, const char *payload_json, const char *user,
 		   int64_t now, char key_out[40], struct wb_err *err);
-/* Claims the next due item (next_attempt_at <= now) whose subject has no older
- * undelivered item, marking it inflight. WB_ENOTFOUND when nothing is due.
- * Inflight items left by a crash are due again on the next open. */
+/* Claims the oldest due item of source (pending, next_attempt_at <= now, not
+ * blocked by its subject, see above), marks it inflight, counts the attempt and
+ * fills it (free with outbox_item_free). WB_ENOTFOUND when nothing is due;
+ * finding nothing takes no write lock. Inflight items left by a crash are
+ * pending again on the next open. */
 int outbox_claim(struct cache *c, const char *source, int64_t now,
 		 struct outbox_item *it, struct wb_err *err);
+/* The three answers below record http_status (<= 0: none) and answer (NULL:
+ * none) on an open (pending or inflight) item. WB_ENOTFOUND for an unknown key,
+ * WB_ECONFLICT for an item already delivered or failed: those are final. */
 int outbox_delivered(struct cache *c, const char *key, int http_status,
 		     const char *answer, int64_t now, struct wb_err *err);
-/* A permanent failure: kept with the source's answer for the user, never retried. */
+/* A permanent failure: kept with the source's answer for the user, never retried,
+ * and no longer blocks later actions on its subject. */
 int outbox_failed(struct cache *c, const char *key, int http_status,
 		  const char *answer, int64_t now, struct wb_err *err);
-/* A transient failure: retried at next_attempt_at (the caller computes backoff,
- * see outbox_backoff_s). */
+/* A transient failure: pending again, due at next_attempt_at (the caller computes
+ * it, see outbox_backoff_s); it keeps blocking later actions on its subject. */
 int outbox_retry(struct cache *c, const char *key, int http_status, const char *answer,
 		 int64_t next_attempt_at, struct wb_err *err);
-/* Exponential backoff with full jitter: attempt 1 -> up to 2 s, capped at 300 s. */
+/* Exponential backoff with full jitter: the wait after attempt n is uniform in
+ * 1 .. min(2^n, 300) s, picked by `random` (so tests can fix it). Attempt 1 ->
+ * 1..2 s; attempts < 1 count as 1. */
 int64_t outbox_backoff_s(int attempts, uint32_t random);
+/* Fills it with the item of key (free with outbox_item_free). WB_ENOTFOUND. */
 int outbox_get(struct cache *c, const char *key, struct outbox_item *it, struct wb_err *err);
 void outbox_item_free(struct outbox_item *it);
-/* Depth (pending + inflight) and the created_at of the oldest of them (0 if none). */
+/* Depth (pending + inflight) of source, or of all sources when source is NULL,
+ * and the created_at of the oldest of them (0 if none). Either out may be NULL. */
 int outbox_depth(struct cache *c, const char *source, int64_t *depth, int64_t *oldest,
 		 struct wb_err *err);
 
 /* --- audit (cache/audit.c) ------------------------------------------------- */
 
+/* Who did what to which record, and why. Text must be UTF-8; before and after
+ * must be JSON. user is the person's user name: callers never pass a token,
+ * password or API key in any field, because rows are kept and exported as they
+ * are and cannot be edited afterwards without breaking the chain. */
 struct audit_entry {
 	const char *user;
 	const char *role;
@@ -214,22 +240,33 @@ struct audit_entry {
 	const char *subject;
 	const char *before;  /* JSON or NULL */
 	const char *after;   /* JSON or NULL */
-	const char *reason;  /* NULL when none */
+	const char *reason;  /* NULL when none ("" is a different, empty reason) */
 	int64_t at;
 };
 
-/* Appends a row whose hash is SHA-256 over the previous hash and this row's
- * content. Call inside the transaction that makes the change it records. */
+/* Appends a row (seq = last seq + 1, from 1) whose hash is SHA-256 over the
+ * previous row's hash and this row's content (encoding in cache/audit.c). Call
+ * inside the transaction that makes the change it records: a rollback takes
+ * the row with it. WB_EINVALID for a missing user/role/action/subject, text
+ * that is not UTF-8 or before/after that is not JSON. */
 int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
 		 struct wb_err *err);
 
 struct audit_verify_result {
-	int64_t rows;          /* rows checked */
+	int64_t rows;          /* rows checked (up to and including the first bad one) */
 	int64_t first_bad_seq; /* 0 when the chain is whole */
-	char why[160];         /* what is wrong at first_bad_seq */
+	char why[160];         /* what is wrong at first_bad_seq; "" when whole */
 };
+/* Walks the chain in seq order and stops at the first broken link: an edited
+ * row (content does not match its hash), a removed row (a seq gap: first_bad_seq
+ * is the missing seq), a reordered row or a changed prev_hash. A read; works on
+ * a read-only cache. Returns 0 whether or not the chain is whole; non-zero only
+ * when the cache cannot be read. Removing the newest rows is not detectable
+ * from the chain alone. */
 int audit_verify(struct cache *c, struct audit_verify_result *r, struct wb_err *err);
-/* Writes rows with at >= since as JSON lines (jansson), oldest first. */
+/* Writes rows with at >= since as JSON lines (jansson), oldest first, one
+ * object per row: seq, at, user, role, action, subject, before, after, reason
+ * (before/after as the JSON text that was hashed, or null), prev_hash, hash. */
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err);
 
 #endif
