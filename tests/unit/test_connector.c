@@ -1,0 +1,199 @@
+/* The canonical connector: RFC 3339 times, record identity, field types,
+ * tombstones and positions, on JSON as the sources send it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "waybill/connector.h"
+
+static void test_times(void **state)
+{
+	static const struct {
+		const char *in;
+		int ok;
+		int64_t ms;
+	} cases[] = {
+		{"1970-01-01T00:00:00Z", 1, 0},
+		{"2026-11-29T14:32:05Z", 1, 1795962725000LL},
+		{"2026-11-29T14:32:05.25Z", 1, 1795962725250LL},
+		{"2026-11-29T14:32:05.123456Z", 1, 1795962725123LL},
+		{"2026-11-29T15:32:05+01:00", 1, 1795962725000LL},
+		{"2026-11-29T09:02:05-05:30", 1, 1795962725000LL},
+		{"2024-02-29T00:00:00Z", 1, 1709164800000LL},
+		{"1969-12-31T23:59:59Z", 1, -1000},
+		{"2023-02-29T00:00:00Z", 0, 0},
+		{"2026-13-01T00:00:00Z", 0, 0},
+		{"2026-11-29T24:00:00Z", 0, 0},
+		{"2026-11-29T14:32:05", 0, 0},
+		{"2026-11-29T14:32:05.Z", 0, 0},
+		{"2026-11-29T14:32:05Zjunk", 0, 0},
+		{"2026-11-29", 0, 0},
+		{"", 0, 0},
+		{"yesterday at noon, roughly", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t ms = 0;
+		int rc = connector_parse_time_ms(cases[i].in, &ms);
+		if ((rc == 0) != cases[i].ok)
+			fail_msg("\"%s\": expected %s", cases[i].in, cases[i].ok ? "a time" : "an error");
+		if (cases[i].ok && ms != cases[i].ms)
+			fail_msg("\"%s\": expected %lld ms, got %lld", cases[i].in,
+				 (long long)cases[i].ms, (long long)ms);
+	}
+	assert_int_equal(connector_parse_time_ms(NULL, &(int64_t){0}), -1);
+}
+
+static const struct connector_stream *stream(const char *role, const char *name)
+{
+	const struct connector_ops *k = connector_find("waybill");
+	assert_non_null(k);
+	const struct connector_stream *s = connector_stream(k, role, name);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_load_record(void **state)
+{
+	json_error_t je;
+	json_t *rec = json_loads(
+		"{\"id\":\"L-1042\",\"version\":7,\"deleted\":false,\"number\":\"L-1042\","
+		"\"status\":\"staged\",\"priority\":2,\"vehicle_id\":\"TRK-17\",\"driver_id\":null,"
+		"\"eta\":\"2026-11-29T15:10:00Z\",\"revenue\":1250.5,\"pallets\":22,"
+		"\"weight_kg\":11800,\"unknown_future_field\":[1,2]}",
+		0, &je);
+	assert_non_null(rec);
+	const struct connector_ops *k = connector_find("waybill");
+	struct wb_load l;
+	struct wb_err err = {0};
+	assert_int_equal(k->map_record(stream("tms", "loads"), "tms", rec, &l, &err), 0);
+	assert_string_equal(l.meta.id, "L-1042");
+	assert_string_equal(l.meta.ext_id, "L-1042");
+	assert_string_equal(l.meta.source, "tms");
+	assert_int_equal(l.meta.ext_version, 7);
+	assert_int_equal(l.meta.deleted, 0);
+	assert_string_equal(l.status, "staged");
+	assert_int_equal(l.priority, 2);
+	assert_null(l.driver_id);
+	assert_int_equal(l.eta, 1795965000);
+	assert_true(l.revenue == 1250.5);
+	assert_true(l.weight_kg == 11800.0); /* an integer JSON number into a REAL field */
+	assert_int_equal(l.tendered_at, WB_NULL);
+	assert_true(isnan(l.est_cost));
+	json_decref(rec);
+}
+
+static void test_bad_records(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *want; /* in the error message */
+	} cases[] = {
+		{"[1]", "not an object"},
+		{"{\"version\":1}", "no usable \"id\""},
+		{"{\"id\":\"\",\"version\":1}", "no usable \"id\""},
+		{"{\"id\":\"L-1\"}", "\"version\" must be"},
+		{"{\"id\":\"L-1\",\"version\":-3}", "\"version\" must be"},
+		{"{\"id\":\"L-1\",\"version\":\"7\"}", "\"version\" must be"},
+		{"{\"id\":\"L-1\",\"version\":1,\"deleted\":\"yes\"}", "\"deleted\" must be"},
+		{"{\"id\":\"L-1\",\"version\":1,\"status\":5}", "field status: expected a string"},
+		{"{\"id\":\"L-1\",\"version\":1,\"eta\":\"soon\"}", "field eta: \"soon\" is not an RFC 3339"},
+		{"{\"id\":\"L-1\",\"version\":1,\"eta\":1.5}", "field eta: expected an integer"},
+		{"{\"id\":\"L-1\",\"version\":1,\"revenue\":\"lots\"}", "field revenue: expected a number"},
+	};
+	const struct connector_ops *k = connector_find("waybill");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_error_t je;
+		json_t *rec = json_loads(cases[i].json, JSON_DECODE_ANY, &je);
+		assert_non_null(rec);
+		struct wb_load l;
+		struct wb_err err = {0};
+		int rc = k->map_record(stream("tms", "loads"), "tms", rec, &l, &err);
+		if (rc != WB_EINVALID || !strstr(err.msg, cases[i].want))
+			fail_msg("%s: expected an error with \"%s\", got %d \"%s\"", cases[i].json,
+				 cases[i].want, rc, err.msg);
+		json_decref(rec);
+	}
+}
+
+static void test_tombstone(void **state)
+{
+	json_error_t je;
+	/* A tombstone's other fields are not even looked at. */
+	json_t *rec = json_loads("{\"id\":\"V-3\",\"version\":12,\"deleted\":true,\"fuel_pct\":\"x\"}",
+				 0, &je);
+	struct wb_vehicle v;
+	struct wb_err err = {0};
+	assert_int_equal(connector_waybill.map_record(stream("telematics", "vehicles"), "telematics",
+						      rec, &v, &err),
+			 0);
+	assert_int_equal(v.meta.deleted, 1);
+	assert_int_equal(v.meta.ext_version, 12);
+	assert_null(v.unit);
+	json_decref(rec);
+}
+
+static void test_positions(void **state)
+{
+	json_error_t je;
+	json_t *rec = json_loads("{\"vehicle_id\":\"TRK-1\",\"ts_ms\":\"2026-11-29T14:32:05.250Z\","
+				 "\"lat\":51.9,\"lon\":4.4,\"speed_mps\":22.5,\"heading\":null,"
+				 "\"ignition\":true}",
+				 0, &je);
+	struct wb_position p;
+	struct wb_err err = {0};
+	assert_int_equal(connector_waybill.map_position(rec, &p, &err), 0);
+	assert_string_equal(p.vehicle_id, "TRK-1");
+	assert_int_equal(p.ts_ms, 1795962725250LL);
+	assert_true(p.speed_mps == 22.5);
+	assert_true(isnan(p.heading));
+	assert_true(isnan(p.fuel_pct));
+	assert_int_equal(p.ignition, 1);
+	json_decref(rec);
+	rec = json_loads("{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1,\"lat\":91,\"lon\":4}", 0, &je);
+	assert_int_equal(connector_waybill.map_position(rec, &p, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "out of range"));
+	json_decref(rec);
+	rec = json_loads("{\"ts_ms\":1,\"lat\":1,\"lon\":4}", 0, &je);
+	assert_int_equal(connector_waybill.map_position(rec, &p, &err), WB_EINVALID);
+	json_decref(rec);
+}
+
+static void test_kinds_and_streams(void **state)
+{
+	assert_null(connector_find("samsara-but-not-yet"));
+	assert_null(connector_find(NULL));
+	size_t n = 0;
+	const struct connector_ops *k = connector_find("waybill");
+	assert_non_null(k->streams("tms", &n));
+	assert_true(n > 0);
+	assert_null(k->streams("payroll", &n));
+	assert_int_equal(n, 0);
+	/* Every entity is served by exactly one stream of one role. */
+	int served[WB_ENT__COUNT] = {0};
+	const char *roles[] = {"erp", "tms", "telematics"};
+	for (int r = 0; r < 3; r++) {
+		const struct connector_stream *s = k->streams(roles[r], &n);
+		for (size_t i = 0; i < n; i++)
+			if (s[i].entity >= 0)
+				served[s[i].entity]++;
+	}
+	for (int e = 0; e < WB_ENT__COUNT; e++)
+		if (served[e] != 1)
+			fail_msg("entity %s is served by %d streams", wb_entity_info(e)->name, served[e]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_load_record),
+		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_tombstone),
+		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_kinds_and_streams),
+	};
+	return cmocka_run_group_tests_name("connector", tests, NULL, NULL);
+}
