@@ -1,0 +1,218 @@
+/* Local detectors over positions, stops, fuel purchases, faults and inspections.
+ * Each fills a wb_exception with a confidence, the money at stake and a paragraph
+ * of evidence with the numbers; the policy gives its required role. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "waybill/core_detect.h"
+
+void core_detect_cfg_default(struct core_detect_cfg *c)
+{
+	*c = (struct core_detect_cfg){
+		.eta_grace_s = 600,
+		.road_factor = 1.25,
+		.fallback_speed_mps = 16.7,
+		.speed_tau_s = 900,
+		.stale_after_ms = 300000,
+		.detention_free_s = 7200,
+		.detention_rate_per_h = 60,
+		.late_penalty_share = 0.1,
+		.idle_streak_s = 1200,
+		.idle_day_s = 7200,
+		.idle_l_per_h = 3.0,
+		.fuel_price_per_l = 1.7,
+		.fuel_tank_tol = 1.05,
+		.fuel_l_per_100km = 35,
+		.fuel_use_factor = 1.5,
+		.fuel_slack_l = 40,
+		.fuel_far_m = 2000,
+		.fuel_match_ms = 900000,
+	};
+}
+
+static const struct core_detect_cfg *cfg_or_default(const struct core_detect_cfg *cfg)
+{
+	static struct core_detect_cfg def;
+	static int ready;
+	if (cfg)
+		return cfg;
+	if (!ready) {
+		core_detect_cfg_default(&def);
+		ready = 1;
+	}
+	return &def;
+}
+
+static double clamp01(double c)
+{
+	return c < 0.05 ? 0.05 : c > 0.99 ? 0.99 : c;
+}
+
+/* ---- Tracks ---------------------------------------------------------------- */
+
+void core_track_init(struct core_track *t, const char *vehicle_id)
+{
+	memset(t, 0, sizeof(*t));
+	t->vehicle_id = vehicle_id;
+	t->speed_mps = NAN;
+	t->idle_since_ms = WB_NULL;
+}
+
+static int idling(const struct wb_position *p)
+{
+	return p->ignition == 1 && !isnan(p->speed_mps) && p->speed_mps < 0.5;
+}
+
+void core_track_add(struct core_track *t, const struct wb_position *p, const struct core_detect_cfg *cfg)
+{
+	cfg = cfg_or_default(cfg);
+	if (t->n && p->ts_ms <= t->last.ts_ms)
+		return;
+	if (t->n) {
+		double dt = (double)(p->ts_ms - t->last.ts_ms) / 1000.0;
+		double d = core_haversine_m(t->last.lat, t->last.lon, p->lat, p->lon);
+		/* Speed over ground between reports, time-weighted: stops at lights and
+		 * queues count, which is what an ETA needs. Bad fixes give NAN and are skipped. */
+		double v = d / dt;
+		if (!isnan(v)) {
+			double a = 1 - exp(-dt / cfg->speed_tau_s);
+			t->speed_mps = isnan(t->speed_mps) ? v : t->speed_mps + a * (v - t->speed_mps);
+		}
+		if (idling(&t->last) && idling(p))
+			t->idle_total_ms += p->ts_ms - t->last.ts_ms;
+	} else if (!isnan(p->speed_mps)) {
+		t->speed_mps = p->speed_mps;
+	}
+	if (idling(p)) {
+		if (t->idle_since_ms == WB_NULL)
+			t->idle_since_ms = p->ts_ms;
+		if (p->ts_ms - t->idle_since_ms > t->idle_longest_ms)
+			t->idle_longest_ms = p->ts_ms - t->idle_since_ms;
+	} else {
+		t->idle_since_ms = WB_NULL;
+	}
+	t->last = *p;
+	t->n++;
+}
+
+static int track_cmp(const void *key, const void *elem)
+{
+	const struct core_track *t = elem;
+	return strcmp(key, t->vehicle_id ? t->vehicle_id : "");
+}
+
+struct core_track *core_track_find(struct core_track *tracks, size_t n, const char *vehicle_id)
+{
+	if (!vehicle_id || !n)
+		return NULL;
+	return bsearch(vehicle_id, tracks, n, sizeof(*tracks), track_cmp);
+}
+
+size_t core_tracks_feed(struct core_track *tracks, size_t ntracks, const struct wb_position *pos,
+			size_t n, const struct core_detect_cfg *cfg)
+{
+	size_t fed = 0;
+	struct core_track *t = NULL;
+	cfg = cfg_or_default(cfg);
+	for (size_t i = 0; i < n; i++) {
+		/* Batches often carry runs of one vehicle: skip the search for those. */
+		if (!t || !cstreq(t->vehicle_id, pos[i].vehicle_id))
+			t = core_track_find(tracks, ntracks, pos[i].vehicle_id);
+		if (!t)
+			continue;
+		core_track_add(t, &pos[i], cfg);
+		fed++;
+	}
+	return fed;
+}
+
+/* ---- Stops ----------------------------------------------------------------- */
+
+int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
+			 const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
+			 const struct core_policy *pol, struct core_exception_out *out)
+{
+	cfg = cfg_or_default(cfg);
+	if (!load || !stop || !t || !t->n || stop->window_end == WB_NULL || stop->arrived_at != WB_NULL ||
+	    isnan(stop->lat) || isnan(stop->lon) || isnan(t->last.lat) || isnan(t->last.lon))
+		return 0;
+	double left_m = core_haversine_m(t->last.lat, t->last.lon, stop->lat, stop->lon) * cfg->road_factor;
+	int observed = !isnan(t->speed_mps) && t->speed_mps >= 1.0;
+	double speed = observed ? t->speed_mps : cfg->fallback_speed_mps;
+	/* The truck drove on since its last report: count from that report. */
+	double eta = (double)t->last.ts_ms / 1000.0 + left_m / speed;
+	double slip = eta - ((double)stop->window_end + cfg->eta_grace_s);
+	if (slip <= 0)
+		return 0;
+	int64_t age_ms = now * 1000 - t->last.ts_ms;
+	double c = 0.55 + 0.4 * fmin(1.0, slip / 3600.0);
+	if (age_ms > cfg->stale_after_ms)
+		c *= 0.7;
+	if (!observed)
+		c *= 0.75;
+	double late_s = eta - (double)stop->window_end;
+	double at_stake = isnan(load->revenue) ? NAN : load->revenue * cfg->late_penalty_share;
+	core_exception_init(out, CORE_KIND_LATE_ETA, "load", load->meta.id, late_s > 3600 ? "major" : "minor",
+			    clamp01(c), at_stake, "notify the customer, re-slot the dock", now, pol);
+	char a[8], w0[8], w1[8];
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "Load %s stop %lld (%s): %.1f km left at %.0f km/h %s gives arrival %s, %.0f min after "
+		 "the window %s-%s closes (grace %.0f min). Last position %lld s old.",
+		 cstr(load->meta.id), (long long)(stop->seq == WB_NULL ? 0 : stop->seq), cstr(stop->place),
+		 left_m / 1000, speed * 3.6, observed ? "observed" : "assumed (no movement seen)",
+		 hhmm((int64_t)eta, a, sizeof(a)), late_s / 60, hhmm(stop->window_start, w0, sizeof(w0)),
+		 hhmm(stop->window_end, w1, sizeof(w1)), cfg->eta_grace_s / 60, (long long)(age_ms / 1000));
+	return 1;
+}
+
+int core_detect_missed_window(const struct wb_stop *stop, int64_t now, const struct core_policy *pol,
+			      struct core_exception_out *out)
+{
+	if (!stop || stop->window_end == WB_NULL)
+		return 0;
+	int arrived = stop->arrived_at != WB_NULL;
+	int64_t at = arrived ? stop->arrived_at : now;
+	if (at <= stop->window_end)
+		return 0;
+	/* Not arrived yet may be an arrival not synced yet: slightly less certain. */
+	core_exception_init(out, CORE_KIND_MISSED_WINDOW, "stop", stop->meta.id, "major",
+			    arrived ? 1.0 : 0.95, 0, "re-book the delivery window with the customer", now, pol);
+	char w0[8], w1[8], a[8];
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "Stop %s (%s, load %s): window %s-%s; %s %s, %lld min after it closed.",
+		 cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
+		 hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
+		 arrived ? "arrived at" : "not arrived by", hhmm(at, a, sizeof(a)),
+		 (long long)((at - stop->window_end) / 60));
+	return 1;
+}
+
+int core_detect_detention(const struct wb_stop *stop, int64_t now, const struct core_detect_cfg *cfg,
+			  const struct core_policy *pol, struct core_exception_out *out)
+{
+	cfg = cfg_or_default(cfg);
+	if (!stop || stop->arrived_at == WB_NULL)
+		return 0;
+	int64_t start = stop->arrived_at;
+	if (stop->window_start != WB_NULL && stop->window_start > start)
+		start = stop->window_start;
+	int departed = stop->departed_at != WB_NULL;
+	int64_t end = departed ? stop->departed_at : now;
+	int64_t dwell = end - start;
+	if (dwell <= cfg->detention_free_s)
+		return 0;
+	double over_h = (double)(dwell - cfg->detention_free_s) / 3600.0;
+	core_exception_init(out, CORE_KIND_DETENTION, "stop", stop->meta.id, "minor", departed ? 0.95 : 0.9,
+			    over_h * cfg->detention_rate_per_h, "bill detention to the customer", now, pol);
+	char a[8], s[8], e[8];
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "Stop %s (%s, load %s): arrived %s, clock from %s, %s %s: %.1f h on site, %.1f h past "
+		 "the %.1f h free time; %.2f at %.2f per hour.",
+		 cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
+		 hhmm(stop->arrived_at, a, sizeof(a)), hhmm(start, s, sizeof(s)),
+		 departed ? "departed" : "still there at", hhmm(end, e, sizeof(e)), (double)dwell / 3600,
+		 over_h, (double)cfg->detention_free_s / 3600, over_h * cfg->detention_rate_per_h,
+		 cfg->detention_rate_per_h);
+	return 1;
+}

@@ -1,0 +1,157 @@
+/* Local detectors on a vehicle: fuel purchases, idling, faults and inspections. */
+#include <math.h>
+
+#include "internal.h"
+#include "waybill/core_detect.h"
+
+/* Combines independent findings: 1 - product of (1 - c). */
+static double combine(double a, double b)
+{
+	return 1 - (1 - a) * (1 - b);
+}
+
+/* The position nearest in time to at_ms, within max_ms, or NULL. */
+static const struct wb_position *nearest(const struct wb_position *pos, size_t n, const char *vid,
+					 int64_t at_ms, int64_t max_ms)
+{
+	const struct wb_position *best = NULL;
+	int64_t best_d = max_ms + 1;
+	for (size_t i = 0; i < n; i++) {
+		if (vid && pos[i].vehicle_id && strcmp(pos[i].vehicle_id, vid) != 0)
+			continue;
+		if (isnan(pos[i].lat) || isnan(pos[i].lon))
+			continue;
+		int64_t d = pos[i].ts_ms > at_ms ? pos[i].ts_ms - at_ms : at_ms - pos[i].ts_ms;
+		if (d < best_d) {
+			best = &pos[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
+		     double distance_since_prev_m, const struct wb_position *pos, size_t npos,
+		     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+		     struct core_exception_out *out)
+{
+	struct core_detect_cfg def;
+	if (!cfg) {
+		core_detect_cfg_default(&def);
+		cfg = &def;
+	}
+	if (!txn || isnan(txn->litres) || txn->litres <= 0 || txn->at == WB_NULL)
+		return 0;
+	double conf = 0, excess_l = 0, at_stake = 0;
+	char ev[CORE_EVIDENCE_MAX] = "", t[8];
+	const char *vid = txn->vehicle_id ? txn->vehicle_id : v ? v->meta.id : NULL;
+	double unit_price = !isnan(txn->amount) && txn->amount > 0 ? txn->amount / txn->litres
+								    : cfg->fuel_price_per_l;
+	if (v && !isnan(v->tank_l) && v->tank_l > 0 && txn->litres > v->tank_l * cfg->fuel_tank_tol) {
+		conf = combine(conf, 0.95);
+		excess_l = fmax(excess_l, txn->litres - v->tank_l);
+		bufcat(ev, sizeof(ev), " The tank holds %.0f L.", v->tank_l);
+	}
+	if (!isnan(distance_since_prev_m) && distance_since_prev_m >= 0) {
+		double used = distance_since_prev_m / 100000.0 * cfg->fuel_l_per_100km;
+		double limit = used * cfg->fuel_use_factor + cfg->fuel_slack_l;
+		if (txn->litres > limit) {
+			double over = txn->litres - used;
+			conf = combine(conf, 0.6 + 0.3 * fmin(1.0, over / fmax(used, cfg->fuel_slack_l)));
+			excess_l = fmax(excess_l, over);
+			bufcat(ev, sizeof(ev),
+			       " Since the previous fill it drove %.0f km, about %.0f L at %.0f L/100 km.",
+			       distance_since_prev_m / 1000, used, cfg->fuel_l_per_100km);
+		}
+	}
+	int far = 0;
+	if (!isnan(txn->lat) && !isnan(txn->lon)) {
+		const struct wb_position *p = nearest(pos, npos, vid, txn->at * 1000, cfg->fuel_match_ms);
+		double d = p ? core_haversine_m(p->lat, p->lon, txn->lat, txn->lon) : NAN;
+		if (p && d > cfg->fuel_far_m) {
+			far = 1;
+			int64_t gap_s = (p->ts_ms > txn->at * 1000 ? p->ts_ms - txn->at * 1000 : txn->at * 1000 - p->ts_ms) / 1000;
+			/* Farther is surer; a position minutes away from the purchase leaves
+			 * room for the truck to have moved. */
+			double c = 0.6 + 0.35 * fmin(1.0, (d - cfg->fuel_far_m) / (10 * cfg->fuel_far_m));
+			c *= 1 - 0.3 * (double)gap_s * 1000 / (double)cfg->fuel_match_ms;
+			conf = combine(conf, c);
+			bufcat(ev, sizeof(ev), " The vehicle was %.1f km from the station at %s (telematics, %lld s from the purchase).",
+			       d / 1000, hhmm(p->ts_ms / 1000, t, sizeof(t)), (long long)gap_s);
+		}
+	}
+	if (conf <= 0)
+		return 0;
+	at_stake = far ? (isnan(txn->amount) ? txn->litres * unit_price : txn->amount) : excess_l * unit_price;
+	core_exception_init(out, CORE_KIND_FUEL_ANOMALY, "vehicle", vid, "major", fmin(conf, 0.99), at_stake,
+			    "freeze the card, review the purchase with the driver", txn->at, pol);
+	/* evidence is empty after init; bufcat cuts a long list cleanly */
+	bufcat(out->evidence, sizeof(out->evidence), "%s: %.0f L bought %s at %s for %.2f (card %s).%s",
+		 cstr(vid), txn->litres, hhmm(txn->at, t, sizeof(t)), cstr(txn->station), txn->amount,
+		 cstr(txn->card), ev);
+	return 1;
+}
+
+int core_detect_idle(const struct core_track *t, const struct wb_vehicle *v, int64_t now,
+		     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+		     struct core_exception_out *out)
+{
+	struct core_detect_cfg def;
+	if (!cfg) {
+		core_detect_cfg_default(&def);
+		cfg = &def;
+	}
+	int64_t streak_s = t ? t->idle_longest_ms / 1000 : 0;
+	int64_t day_s = v && v->idle_s != WB_NULL ? v->idle_s : 0;
+	int by_streak = streak_s > cfg->idle_streak_s;
+	int by_day = day_s > cfg->idle_day_s;
+	if (!by_streak && !by_day)
+		return 0;
+	double idle_h = (double)(by_day ? day_s : streak_s) / 3600.0;
+	double cost = idle_h * cfg->idle_l_per_h * cfg->fuel_price_per_l;
+	const char *vid = v ? v->meta.id : t->vehicle_id;
+	core_exception_init(out, CORE_KIND_IDLE_EXCESS, "vehicle", vid, "minor", 0.9, cost,
+			    "coach the driver, check for a stuck PTO or cab heating", now, pol);
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "%s idled with the engine on: longest streak %lld min (limit %lld), %lld min today "
+		 "(limit %lld); about %.1f L, %.2f.",
+		 cstr(vid), (long long)(streak_s / 60), (long long)(cfg->idle_streak_s / 60),
+		 (long long)(day_s / 60), (long long)(cfg->idle_day_s / 60), idle_h * cfg->idle_l_per_h, cost);
+	return 1;
+}
+
+int core_detect_fault(const struct wb_fault *f, int64_t now, const struct core_policy *pol,
+		      struct core_exception_out *out)
+{
+	if (!f || f->active != 1 || (!cstreq(f->severity, "critical") && !cstreq(f->severity, "major")))
+		return 0;
+	/* The money at stake is the proposed repair; the downtime comes on top. */
+	struct core_wo_proposal wo;
+	double est = core_maintenance_propose(f, NULL, 0, now, &wo) ? wo.wo.est_cost : NAN;
+	core_exception_init(out, CORE_KIND_CRITICAL_FAULT, "vehicle", f->vehicle_id, f->severity, 1.0, est,
+			    "hold the vehicle, open a work order", now, pol);
+	char t[8];
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "%s reports %s fault %s (%s%s%s) since %s; last seen %lld min ago. Proposed repair "
+		 "(%s) est. %.0f.",
+		 cstr(f->vehicle_id), f->severity, cstr(f->code), cstr(f->protocol),
+		 f->description ? ": " : "", f->description ? f->description : "",
+		 hhmm(f->first_seen, t, sizeof(t)),
+		 (long long)(f->last_seen == WB_NULL ? 0 : (now - f->last_seen) / 60),
+		 isnan(est) ? "none" : wo.family, est);
+	return 1;
+}
+
+int core_detect_inspection(const struct wb_inspection *s, int64_t now, const struct core_policy *pol,
+			   struct core_exception_out *out)
+{
+	if (!s || s->safe != 0)
+		return 0;
+	core_exception_init(out, CORE_KIND_UNSAFE_INSPECTION, "vehicle", s->vehicle_id, "critical", 1.0, 0,
+			    "hold the vehicle, repair the defects, re-inspect", now, pol);
+	char t[8];
+	snprintf(out->evidence, sizeof(out->evidence), "%s %s inspection by driver %s at %s found it unsafe: %s.",
+		 cstr(s->vehicle_id), cstr(s->kind), cstr(s->driver_id), hhmm(s->at, t, sizeof(t)),
+		 s->defects && *s->defects ? s->defects : "defects not listed");
+	return 1;
+}

@@ -1,0 +1,83 @@
+/* Helpers shared by the core/ rule files; static inline, so nothing leaks out of
+ * the module and every file stays free of I/O. Not a public header. */
+#ifndef WAYBILL_CORE_INTERNAL_H
+#define WAYBILL_CORE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "waybill/core.h"
+
+/* Text equality where NULL (unknown) equals nothing, not even NULL. */
+static inline int cstreq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static inline int cstrempty(const char *s)
+{
+	if (!s)
+		return 1;
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+static inline const char *cstr(const char *s)
+{
+	return s ? s : "?";
+}
+
+__attribute__((format(printf, 4, 5))) static inline void
+reasons_add(struct core_reasons *rs, enum core_reason_code code, int hard, const char *fmt, ...)
+{
+	if (rs->n >= CORE_MAX_REASONS) {
+		rs->dropped++;
+		return;
+	}
+	struct core_reason *r = &rs->r[rs->n++];
+	r->code = code;
+	r->hard = hard;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+static inline void reasons_clear(struct core_reasons *rs)
+{
+	rs->n = 0;
+	rs->dropped = 0;
+}
+
+/* "14:05" UTC for evidence; "?" when unknown. buf needs 8 bytes. */
+static inline const char *hhmm(int64_t t, char *buf, size_t n)
+{
+	if (t == WB_NULL) {
+		snprintf(buf, n, "?");
+		return buf;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	snprintf(buf, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	return buf;
+}
+
+/* Appends to a bounded text buffer; keeps it terminated when full. */
+__attribute__((format(printf, 3, 4))) static inline void
+bufcat(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strnlen(buf, n);
+	if (len + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+#endif

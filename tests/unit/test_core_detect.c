@@ -1,0 +1,285 @@
+/* Local detectors: each raises with kind, subject, confidence, money at stake and
+ * evidence with the numbers, and stays quiet just inside its threshold. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "waybill/core_detect.h"
+
+#define NOW 1700000000 /* 2023-11-14 22:13:20 UTC */
+
+static void test_haversine(void **state)
+{
+	(void)state;
+	/* One degree of latitude is ~111.2 km; Paris-London ~343.5 km. */
+	assert_true(fabs(core_haversine_m(0, 0, 1, 0) - 111195) < 10);
+	assert_true(fabs(core_haversine_m(48.8566, 2.3522, 51.5074, -0.1278) - 343560) < 500);
+	assert_true(core_haversine_m(10, 10, 10, 10) == 0);
+}
+
+static void test_exception_id(void **state)
+{
+	(void)state;
+	char buf[32];
+	assert_int_equal(core_exception_id(buf, sizeof(buf), "late_eta", "L-1044"), 17);
+	assert_string_equal(buf, "X-late_eta-L-1044");
+	assert_int_equal(core_exception_id(buf, 8, "late_eta", "L-1044"), -1);
+}
+
+static struct wb_stop stop_at(double lat, double lon, int64_t w0, int64_t w1)
+{
+	struct wb_stop s;
+	wb_entity_clear(WB_ENT_STOP, &s);
+	s.meta.id = "S-2";
+	s.load_id = "L-1044";
+	s.seq = 2;
+	s.kind = "drop";
+	s.place = "Store 212";
+	s.lat = lat;
+	s.lon = lon;
+	s.window_start = w0;
+	s.window_end = w1;
+	return s;
+}
+
+/* A truck driving north at 20 m/s, positions every 30 s for 10 min, ending at NOW. */
+static void drive(struct core_track *t)
+{
+	core_track_init(t, "T-09");
+	for (int i = 0; i <= 20; i++) {
+		struct wb_position p = {"T-09", (int64_t)(NOW - 600 + 30 * i) * 1000, 50.0 + 20.0 * 30 * i / 111195.0,
+					4.0, 20, 0, NAN, NAN, 1};
+		core_track_add(t, &p, NULL);
+	}
+}
+
+static void test_late_eta(void **state)
+{
+	(void)state;
+	struct core_track t;
+	drive(&t);
+	assert_true(fabs(t.speed_mps - 20) < 0.2);
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	l.meta.id = "L-1044";
+	l.revenue = 4200;
+	/* 36 km north (45 km by road at 20 m/s = 2250 s): due 37.5 min from now. */
+	double lat = t.last.lat + 36000 / 111195.0;
+	struct core_exception_out o;
+	struct wb_stop s = stop_at(lat, 4.0, NOW - 3600, NOW + 2250 - 600 + 5); /* inside grace */
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 0);
+	s = stop_at(lat, 4.0, NOW - 3600, NOW + 2250 - 600 - 60); /* a minute past grace */
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 1);
+	assert_string_equal(o.x.kind, "late_eta");
+	assert_string_equal(o.x.meta.id, "X-late_eta-L-1044");
+	assert_string_equal(o.x.subject_kind, "load");
+	assert_string_equal(o.x.origin, "local");
+	assert_true(o.x.confidence > 0.5 && o.x.confidence < 0.6);
+	assert_true(fabs(o.x.impact - 420) < 1e-9);
+	assert_non_null(strstr(o.evidence, "45.0 km left at 72 km/h observed"));
+	assert_non_null(strstr(o.evidence, "11 min after"));
+	/* a stale position lowers confidence */
+	struct core_exception_out o2;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW + 3600, NULL, NULL, &o2), 1);
+	assert_true(o2.x.confidence < o.x.confidence);
+	/* arrived: nothing to predict */
+	s.arrived_at = NOW;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 0);
+}
+
+static void test_missed_window(void **state)
+{
+	(void)state;
+	struct core_exception_out o;
+	struct wb_stop s = stop_at(0, 0, NOW - 7200, NOW - 3600);
+	s.arrived_at = NOW - 3600;
+	assert_int_equal(core_detect_missed_window(&s, NOW, NULL, &o), 0); /* at the end: on time */
+	s.arrived_at = NOW - 3599;
+	assert_int_equal(core_detect_missed_window(&s, NOW, NULL, &o), 1);
+	assert_true(o.x.confidence == 1.0);
+	assert_string_equal(o.x.meta.id, "X-missed_window-S-2");
+	s.arrived_at = WB_NULL;
+	assert_int_equal(core_detect_missed_window(&s, NOW, NULL, &o), 1);
+	assert_true(o.x.confidence == 0.95);
+	assert_non_null(strstr(o.evidence, "not arrived by 22:13, 60 min after"));
+	assert_int_equal(core_detect_missed_window(&s, NOW - 3600, NULL, &o), 0);
+}
+
+static void test_detention(void **state)
+{
+	(void)state;
+	struct core_exception_out o;
+	struct wb_stop s = stop_at(0, 0, WB_NULL, WB_NULL);
+	s.arrived_at = NOW - 7200;
+	assert_int_equal(core_detect_detention(&s, NOW, NULL, NULL, &o), 0); /* exactly free time */
+	assert_int_equal(core_detect_detention(&s, NOW + 1, NULL, NULL, &o), 1);
+	s.departed_at = NOW + 3600;
+	assert_int_equal(core_detect_detention(&s, NOW + 7200, NULL, NULL, &o), 1);
+	assert_true(fabs(o.x.impact - 60) < 1e-9); /* 1 h past free at 60/h */
+	assert_non_null(strstr(o.evidence, "3.0 h on site, 1.0 h past"));
+	/* early arrival: the clock starts at the window */
+	s.window_start = NOW - 3600;
+	assert_int_equal(core_detect_detention(&s, NOW + 7200, NULL, NULL, &o), 0);
+}
+
+static void test_fuel(void **state)
+{
+	(void)state;
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	v.meta.id = "T-22";
+	v.tank_l = 400;
+	struct wb_fuel_txn f;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &f);
+	f.vehicle_id = "T-22";
+	f.at = NOW;
+	f.litres = 412;
+	f.amount = 700;
+	f.station = "Shell A12";
+	f.card = "****4431";
+	f.lat = 51.0;
+	f.lon = 4.0;
+	struct core_exception_out o;
+	/* 412 L < 400 * 1.05: not over capacity; no other evidence */
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 0);
+	f.litres = 421;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_true(o.x.confidence >= 0.95 - 1e-9);
+	assert_string_equal(o.x.subject_id, "T-22");
+	assert_string_equal(o.x.required_role, "supervisor");
+	/* far above consumption: 100 km at 35 L/100 km = 35 L; limit 35 * 1.5 + 40 = 92.5 */
+	f.litres = 92;
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 0);
+	f.litres = 93;
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "drove 100 km, about 35 L"));
+	/* far from the vehicle: 61 km away at the same minute */
+	f.litres = 80;
+	struct wb_position p = {"T-22", (int64_t)NOW * 1000, 51.0 + 61000 / 111195.0, 4.0, 0, 0, 0, NAN, 1};
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "61.0 km from the station"));
+	assert_true(fabs(o.x.impact - 700) < 1e-9);
+	/* 1.9 km away: within the threshold */
+	p.lat = 51.0 + 1900 / 111195.0;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+	/* a position too far in time says nothing */
+	p.lat = 52.0;
+	p.ts_ms = ((int64_t)NOW + 3600) * 1000;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+}
+
+static void test_idle(void **state)
+{
+	(void)state;
+	struct core_track t;
+	core_track_init(&t, "T-05");
+	for (int i = 0; i <= 20; i++) { /* 20 min idling, one report a minute */
+		struct wb_position p = {"T-05", ((int64_t)NOW + 60 * i) * 1000, 50, 4, 0, 0, NAN, NAN, 1};
+		core_track_add(&t, &p, NULL);
+	}
+	struct core_exception_out o;
+	assert_int_equal(t.idle_longest_ms, 1200000);
+	assert_int_equal(core_detect_idle(&t, NULL, NOW, NULL, NULL, &o), 0); /* exactly the limit */
+	struct wb_position p = {"T-05", ((int64_t)NOW + 1201) * 1000, 50, 4, 0, 0, NAN, NAN, 1};
+	core_track_add(&t, &p, NULL);
+	assert_int_equal(core_detect_idle(&t, NULL, NOW, NULL, NULL, &o), 1);
+	assert_string_equal(o.x.kind, "idle_excess");
+	/* moving resets the streak, not the longest */
+	p.ts_ms += 60000;
+	p.speed_mps = 10;
+	core_track_add(&t, &p, NULL);
+	assert_int_equal(t.idle_since_ms, WB_NULL);
+	/* daily idle from the vehicle row */
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	v.meta.id = "T-06";
+	v.idle_s = 7201;
+	assert_int_equal(core_detect_idle(NULL, &v, NOW, NULL, NULL, &o), 1);
+	v.idle_s = 7200;
+	assert_int_equal(core_detect_idle(NULL, &v, NOW, NULL, NULL, &o), 0);
+}
+
+static void test_fault_pod_charges_inspection(void **state)
+{
+	(void)state;
+	struct core_exception_out o;
+	struct wb_fault f;
+	wb_entity_clear(WB_ENT_FAULT, &f);
+	f.meta.id = "F-1";
+	f.vehicle_id = "T-31";
+	f.code = "SPN3031-FMI9";
+	f.severity = "critical";
+	f.active = 1;
+	assert_int_equal(core_detect_fault(&f, NOW, NULL, &o), 1);
+	assert_string_equal(o.x.meta.id, "X-critical_fault-T-31");
+	assert_string_equal(o.x.severity, "critical");
+	assert_true(o.x.impact == 680);
+	assert_string_equal(o.x.required_role, "supervisor");
+	f.severity = "minor";
+	assert_int_equal(core_detect_fault(&f, NOW, NULL, &o), 0);
+
+	struct wb_pod p;
+	wb_entity_clear(WB_ENT_POD, &p);
+	p.load_id = "L-1";
+	p.exception_codes = "";
+	assert_int_equal(core_detect_pod(&p, 100, NOW, NULL, &o), 0);
+	p.exception_codes = "SHORT";
+	assert_int_equal(core_detect_pod(&p, 100, NOW, NULL, &o), 1);
+
+	struct wb_charge c;
+	wb_entity_clear(WB_ENT_CHARGE, &c);
+	c.code = "lumper";
+	c.amount = 100;
+	c.rated_amount = 75;
+	assert_int_equal(core_detect_charges("L-1", &c, 1, NOW, NULL, &o), 0); /* +25 within */
+	c.amount = 100.01;
+	assert_int_equal(core_detect_charges("L-1", &c, 1, NOW, NULL, &o), 1);
+
+	struct wb_inspection s;
+	wb_entity_clear(WB_ENT_INSPECTION, &s);
+	s.vehicle_id = "T-31";
+	s.safe = 1;
+	assert_int_equal(core_detect_inspection(&s, NOW, NULL, &o), 0);
+	s.safe = 0;
+	assert_int_equal(core_detect_inspection(&s, NOW, NULL, &o), 1);
+}
+
+static void test_tracks_feed(void **state)
+{
+	(void)state;
+	struct core_track t[3];
+	core_track_init(&t[0], "A");
+	core_track_init(&t[1], "B");
+	core_track_init(&t[2], "C");
+	struct wb_position p[] = {
+		{"B", 1000, 1, 1, 0, 0, 0, 0, 0}, {"B", 2000, 1, 1, 0, 0, 0, 0, 0},
+		{"Z", 1000, 1, 1, 0, 0, 0, 0, 0}, {"A", 1000, 1, 1, 0, 0, 0, 0, 0},
+		{"B", 1500, 1, 1, 0, 0, 0, 0, 0}, /* older than B's last: ignored by the track */
+	};
+	assert_int_equal(core_tracks_feed(t, 3, p, 5, NULL), 4);
+	assert_int_equal(t[0].n, 1);
+	assert_int_equal(t[1].n, 2);
+	assert_int_equal(t[1].last.ts_ms, 2000);
+	assert_int_equal(t[2].n, 0);
+	assert_null(core_track_find(t, 3, "Z"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_haversine),
+		cmocka_unit_test(test_exception_id),
+		cmocka_unit_test(test_late_eta),
+		cmocka_unit_test(test_missed_window),
+		cmocka_unit_test(test_detention),
+		cmocka_unit_test(test_fuel),
+		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_fault_pod_charges_inspection),
+		cmocka_unit_test(test_tracks_feed),
+	};
+	return cmocka_run_group_tests_name("core_detect", tests, NULL, NULL);
+}
