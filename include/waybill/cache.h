@@ -144,6 +144,30 @@ extern const struct cache_board cache_board_audit;
 int64_t cache_window_count(struct cache *c, const struct cache_board *b,
 			   const struct cache_window_req *req, struct wb_err *err);
 
+/* --- health (cache/health.c) ------------------------------------------------ */
+
+/* One stream's health, as the Health board and `waybill doctor` show it. */
+struct cache_health {
+	char source[32];
+	char stream[48];
+	int64_t last_ok_at;       /* 0: never */
+	int64_t last_attempt_at;  /* 0: never */
+	int errors_in_row;
+	int64_t lag_s;            /* how far behind the source the stream is; -1 unknown */
+	int64_t rows_total;       /* records written by this stream since the cache was made */
+	char last_error[256];     /* "" after a success */
+};
+
+/* A successful poll or batch: errors cleared, lag and counts recorded. */
+int cache_health_ok(struct cache *c, const char *source, const char *stream, int64_t now,
+		    int64_t lag_s, int64_t rows, struct wb_err *err);
+/* A failed attempt: errors_in_row grows and the message (which must carry no
+ * secret) is kept for the user. */
+int cache_health_error(struct cache *c, const char *source, const char *stream, int64_t now,
+		       const char *message, struct wb_err *err);
+/* Every stream's health, sorted by source and stream; *out is malloc'd. */
+int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, struct wb_err *err);
+
 /* --- info (cache/info.c) --------------------------------------------------- */
 
 struct cache_table_count {

@@ -298,6 +298,41 @@ static void test_info(void **state)
 	assert_true(found);
 }
 
+static void test_health(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	assert_int_equal(cache_health_ok(f->c, "tms", "loads", 100, 3, 50, &err), 0);
+	assert_int_equal(cache_health_error(f->c, "tms", "loads", 105, "tms: HTTP 503 (try 1)", &err), 0);
+	assert_int_equal(cache_health_error(f->c, "tms", "loads", 110, "tms: HTTP 503 (try 2)", &err), 0);
+	assert_int_equal(cache_health_error(f->c, "erp", "orders", 111, NULL, &err), 0);
+	struct cache_health *h;
+	size_t n;
+	assert_int_equal(cache_health_list(f->c, &h, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].source, "erp"); /* sorted by source */
+	assert_int_equal(h[0].last_ok_at, 0);
+	assert_string_equal(h[0].last_error, "unknown error");
+	assert_string_equal(h[1].stream, "loads");
+	assert_int_equal(h[1].last_ok_at, 100);
+	assert_int_equal(h[1].last_attempt_at, 110);
+	assert_int_equal(h[1].errors_in_row, 2);
+	assert_string_equal(h[1].last_error, "tms: HTTP 503 (try 2)");
+	free(h);
+	/* A success clears the errors and adds to the row count; the cursor stays. */
+	assert_int_equal(cache_cursor_set(f->c, "tms", "loads", "c9", &err), 0);
+	assert_int_equal(cache_health_ok(f->c, "tms", "loads", 120, 0, 25, &err), 0);
+	assert_int_equal(cache_health_list(f->c, &h, &n, &err), 0);
+	assert_int_equal(h[1].errors_in_row, 0);
+	assert_string_equal(h[1].last_error, "");
+	assert_int_equal(h[1].rows_total, 75);
+	assert_int_equal(h[1].lag_s, 0);
+	free(h);
+	char cur[16];
+	assert_int_equal(cache_cursor_get(f->c, "tms", "loads", cur, sizeof(cur), &err), 0);
+	assert_string_equal(cur, "c9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_with_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
 }
