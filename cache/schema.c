@@ -24,7 +24,7 @@ static const char migration_1[] =
 	" destination TEXT, planned_departure INTEGER, eta INTEGER, tendered_at INTEGER,"
 	" departed_at INTEGER, delivered_at INTEGER, revenue REAL, est_cost REAL,"
 	" pallets INTEGER, weight_kg REAL, distance_m REAL, empty_m REAL,"
-	" planned_drive_s INTEGER);" KEYED("load")
+	" planned_drive_s INTEGER, route_changed INTEGER);" KEYED("load")
 	/* The loads board filters by status and sorts by eta or departure. */
 	"CREATE INDEX load_status_eta ON load(status, eta, id);"
 	"CREATE INDEX load_eta ON load(eta, id);"
@@ -41,11 +41,11 @@ static const char migration_1[] =
 	"unit TEXT, kind TEXT, depot TEXT, status TEXT, odometer_m REAL,"
 	" engine_s INTEGER, fuel_pct REAL, tank_l REAL, lat REAL, lon REAL,"
 	" speed_mps REAL, heading REAL, last_seen_ms INTEGER, pm_due_odometer_m REAL,"
-	" idle_s INTEGER);" KEYED("vehicle")
+	" idle_s INTEGER, on_hold INTEGER, hold_reason TEXT);" KEYED("vehicle")
 	"CREATE INDEX vehicle_unit ON vehicle(unit, id);"
 	"CREATE TABLE driver(" META
 	"name TEXT, depot TEXT, status TEXT, drive_left_s INTEGER, duty_left_s INTEGER,"
-	" cycle_left_s INTEGER);" KEYED("driver")
+	" cycle_left_s INTEGER, vehicle_id TEXT);" KEYED("driver")
 	"CREATE TABLE fault(" META
 	"vehicle_id TEXT, code TEXT, protocol TEXT, severity TEXT, description TEXT,"
 	" first_seen INTEGER, last_seen INTEGER, active INTEGER);" KEYED("fault")
@@ -84,7 +84,8 @@ static const char migration_1[] =
 	"CREATE TABLE exception(" META
 	"kind TEXT, subject_kind TEXT, subject_id TEXT, severity TEXT, confidence REAL,"
 	" impact REAL, suggested_action TEXT, evidence TEXT, origin TEXT, status TEXT,"
-	" required_role TEXT, owner TEXT, detected_at INTEGER, resolved_at INTEGER);"
+	" required_role TEXT, owner TEXT, detected_at INTEGER, resolved_at INTEGER,"
+	" related_id TEXT);"
 	KEYED("exception")
 	"CREATE INDEX exception_status ON exception(status, detected_at, id);"
 	"CREATE INDEX exception_subject ON exception(subject_id, kind);"

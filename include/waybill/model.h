@@ -37,7 +37,8 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
 	X(S, TEXT, destination) X(S, INT, planned_departure) X(S, INT, eta)          \
 	X(S, INT, tendered_at) X(S, INT, departed_at) X(S, INT, delivered_at)        \
 	X(S, REAL, revenue) X(S, REAL, est_cost) X(S, INT, pallets) X(S, REAL, weight_kg) \
-	X(S, REAL, distance_m) X(S, REAL, empty_m) X(S, INT, planned_drive_s)
+	X(S, REAL, distance_m) X(S, REAL, empty_m) X(S, INT, planned_drive_s)   \
+	X(S, INT, route_changed)
 
 /* kind: pickup, drop. status: pending, arrived, departed, skipped, failed, partial. */
 #define WB_STOP_FIELDS(X, S)                                                   \
@@ -47,17 +48,18 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
 	X(S, INT, pallets_planned) X(S, INT, pallets_done)
 
 /* kind: tractor, trailer, van, rigid. status: available, assigned,
- * in_transit, in_shop, out_of_service. idle_s counts engine-on time at rest today. */
+ * in_transit, in_shop, out_of_service. idle_s counts engine-on time at rest today.
+ * on_hold: a maintenance or dispatch hold placed at the source (1/0). */
 #define WB_VEHICLE_FIELDS(X, S)                                                \
 	X(S, TEXT, unit) X(S, TEXT, kind) X(S, TEXT, depot) X(S, TEXT, status)          \
 	X(S, REAL, odometer_m) X(S, INT, engine_s) X(S, REAL, fuel_pct)              \
 	X(S, REAL, tank_l) X(S, REAL, lat) X(S, REAL, lon) X(S, REAL, speed_mps)        \
 	X(S, REAL, heading) X(S, INT, last_seen_ms) X(S, REAL, pm_due_odometer_m)    \
-	X(S, INT, idle_s)
+	X(S, INT, idle_s) X(S, INT, on_hold) X(S, TEXT, hold_reason)
 
 #define WB_DRIVER_FIELDS(X, S)                                                 \
 	X(S, TEXT, name) X(S, TEXT, depot) X(S, TEXT, status) X(S, INT, drive_left_s)   \
-	X(S, INT, duty_left_s) X(S, INT, cycle_left_s)
+	X(S, INT, duty_left_s) X(S, INT, cycle_left_s) X(S, TEXT, vehicle_id)
 
 /* protocol: j1939, obd2. severity: critical, major, minor, info. */
 #define WB_FAULT_FIELDS(X, S)                                                  \
@@ -107,13 +109,14 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
 /* kind: see DESIGN.md §2. subject_kind: load, vehicle, driver, invoice, stop.
  * origin: "ai" (the source's service) or "local" (a Waybill detector).
  * status: open, acknowledged, approved, rejected, escalated, resolved, auto_applied.
- * required_role: dispatcher, supervisor. evidence: one human-readable paragraph. */
+ * required_role: dispatcher, supervisor. evidence: one human-readable paragraph.
+ * related_id: the record that is the evidence (a fault, fuel_txn, charge, pod, stop). */
 #define WB_EXCEPTION_FIELDS(X, S)                                              \
 	X(S, TEXT, kind) X(S, TEXT, subject_kind) X(S, TEXT, subject_id)             \
 	X(S, TEXT, severity) X(S, REAL, confidence) X(S, REAL, impact)               \
 	X(S, TEXT, suggested_action) X(S, TEXT, evidence) X(S, TEXT, origin)         \
 	X(S, TEXT, status) X(S, TEXT, required_role) X(S, TEXT, owner)               \
-	X(S, INT, detected_at) X(S, INT, resolved_at)
+	X(S, INT, detected_at) X(S, INT, resolved_at) X(S, TEXT, related_id)
 
 /* Every synced entity: enum suffix, struct/function suffix, table name, fields.
  * A field list is FIELDS(X, S): it calls X(S, TYPE, name) for each field, S

@@ -1,0 +1,267 @@
+/* The sim's tables: one growable array of compact rows per canonical entity, each
+ * with a change log ordered by the global sequence. A list cursor is a sequence
+ * number: "what changed in this table after it". Tombstones stay in the log until
+ * they are older than the retention; purging one moves the table's horizon, and a
+ * cursor behind the horizon has expired (the client must start a full pass). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+struct table_def {
+	const char *path, *prefix;
+	enum sim_service svc;
+	size_t row_size;
+};
+
+static const struct table_def defs[WB_ENT__COUNT] = {
+	[WB_ENT_CUSTOMER] = {"customers", "C", SIM_ERP, sizeof(struct sim_customer)},
+	[WB_ENT_ORDER] = {"orders", "O", SIM_ERP, sizeof(struct sim_order)},
+	[WB_ENT_LOAD] = {"loads", "L", SIM_TMS, sizeof(struct sim_load)},
+	[WB_ENT_STOP] = {"stops", "S", SIM_TMS, sizeof(struct sim_stop)},
+	[WB_ENT_VEHICLE] = {"vehicles", "V", SIM_TEL, sizeof(struct sim_vehicle)},
+	[WB_ENT_DRIVER] = {"drivers", "D", SIM_TEL, sizeof(struct sim_driver)},
+	[WB_ENT_FAULT] = {"faults", "F", SIM_TEL, sizeof(struct sim_fault)},
+	[WB_ENT_INSPECTION] = {"inspections", "I", SIM_TEL, sizeof(struct sim_inspection)},
+	[WB_ENT_WORK_ORDER] = {"work_orders", "WO", SIM_TEL, sizeof(struct sim_work_order)},
+	[WB_ENT_PART_RESERVATION] = {"part_reservations", "PR", SIM_TEL,
+	                             sizeof(struct sim_part_reservation)},
+	[WB_ENT_STAGING] = {"staging", "ST", SIM_TMS, sizeof(struct sim_staging)},
+	[WB_ENT_POD] = {"pods", "POD", SIM_TMS, sizeof(struct sim_pod)},
+	[WB_ENT_INVOICE] = {"invoices", "INV", SIM_ERP, sizeof(struct sim_invoice)},
+	[WB_ENT_CHARGE] = {"charges", "CH", SIM_ERP, sizeof(struct sim_charge)},
+	[WB_ENT_FUEL_TXN] = {"fuel_txns", "FT", SIM_ERP, sizeof(struct sim_fuel_txn)},
+	[WB_ENT_EXCEPTION] = {"exceptions", "X", SIM_TMS, sizeof(struct sim_exception)},
+};
+
+int sim_tables_init(struct sim_world *w)
+{
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		struct sim_table *t = &w->t[e];
+		memset(t, 0, sizeof *t);
+		t->path = defs[e].path;
+		t->prefix = defs[e].prefix;
+		t->svc = defs[e].svc;
+		t->row_size = defs[e].row_size;
+	}
+	return 0;
+}
+
+void sim_tables_free(struct sim_world *w)
+{
+	struct sim_table *xt = &w->t[WB_ENT_EXCEPTION];
+	for (size_t i = 0; i < xt->n; i++)
+		free(((struct sim_exception *)sim_row(xt, i))->evidence);
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		free(w->t[e].rows);
+		free(w->t[e].log);
+		w->t[e].rows = NULL;
+		w->t[e].log = NULL;
+	}
+}
+
+/* Drops stale entries once they outnumber the live ones, so the log stays
+ * proportional to the table. Order is kept, so cursors stay valid. */
+static void log_compact(struct sim_table *t)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < t->nlog; j++) {
+		struct sim_meta *m = sim_row(t, t->log[j].idx);
+		if (m->seq == t->log[j].seq && !m->purged)
+			t->log[k++] = t->log[j];
+	}
+	t->nlog = k;
+	t->stale = 0;
+}
+
+static int log_append(struct sim_table *t, uint64_t seq, uint32_t idx)
+{
+	if (t->stale > 1024 && t->stale > t->nlog / 2)
+		log_compact(t);
+	if (t->nlog == t->caplog) {
+		size_t nc = t->caplog ? t->caplog * 2 : 256;
+		struct sim_change *nl = realloc(t->log, nc * sizeof *nl);
+		if (!nl)
+			return -1;
+		t->log = nl;
+		t->caplog = nc;
+	}
+	t->log[t->nlog].seq = seq;
+	t->log[t->nlog].idx = idx;
+	t->nlog++;
+	return 0;
+}
+
+long sim_add(struct sim_world *w, enum wb_entity e)
+{
+	struct sim_table *t = &w->t[e];
+	if (t->n >= UINT32_MAX - 1)
+		return -1;
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		char *nr = realloc(t->rows, nc * t->row_size);
+		if (!nr)
+			return -1;
+		t->rows = nr;
+		t->cap = nc;
+	}
+	size_t i = t->n++;
+	memset(sim_row(t, i), 0, t->row_size);
+	if (sim_touch(w, e, i) != 0) {
+		t->n--;
+		return -1;
+	}
+	return (long)i;
+}
+
+int sim_touch(struct sim_world *w, enum wb_entity e, size_t i)
+{
+	struct sim_table *t = &w->t[e];
+	struct sim_meta *m = sim_row(t, i);
+	if (m->purged)
+		return -1;
+	if (m->seq)
+		t->stale++;
+	m->seq = ++w->seq;
+	m->version++;
+	return log_append(t, m->seq, (uint32_t)i);
+}
+
+int sim_delete(struct sim_world *w, enum wb_entity e, size_t i)
+{
+	struct sim_meta *m = sim_row(&w->t[e], i);
+	if (m->deleted)
+		return 0;
+	m->deleted = 1;
+	return sim_touch(w, e, i);
+}
+
+void sim_purge_tombstones(struct sim_world *w)
+{
+	if (w->seq <= w->o.retain_changes)
+		return;
+	uint64_t limit = w->seq - w->o.retain_changes;
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		struct sim_table *t = &w->t[e];
+		int purged = 0;
+		for (size_t j = 0; j < t->nlog && t->log[j].seq < limit; j++) {
+			struct sim_meta *m = sim_row(t, t->log[j].idx);
+			if (m->deleted && !m->purged && m->seq == t->log[j].seq) {
+				m->purged = 1;
+				if (m->seq > t->horizon)
+					t->horizon = m->seq;
+				purged = 1;
+			}
+		}
+		if (purged)
+			log_compact(t);
+	}
+}
+
+size_t sim_log_find(const struct sim_table *t, uint64_t after)
+{
+	size_t lo = 0, hi = t->nlog;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->log[mid].seq <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s-%zu", w->t[e].prefix, i + 1);
+}
+
+long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s)
+{
+	const struct sim_table *t = &w->t[e];
+	size_t pl = strlen(t->prefix);
+	if (!s || strncmp(s, t->prefix, pl) != 0 || s[pl] != '-')
+		return -1;
+	const char *d = s + pl + 1;
+	if (*d < '1' || *d > '9' || strlen(d) > 10)
+		return -1;
+	uint64_t v = 0;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*d - '0');
+	}
+	if (v == 0 || v > t->n)
+		return -1;
+	const struct sim_meta *m = sim_row(t, (size_t)(v - 1));
+	if (m->purged)
+		return -1;
+	return (long)(v - 1);
+}
+
+int sim_entity_by_path(const char *path)
+{
+	for (int e = 0; e < WB_ENT__COUNT; e++)
+		if (strcmp(defs[e].path, path) == 0)
+			return e;
+	return -1;
+}
+
+static uint32_t cursor_check(const struct sim_world *w, int e, uint64_t seq)
+{
+	return (uint32_t)sim_hash64(w->o.seed * 31 + (uint64_t)e * 0x51ed27ULL + seq * 0x9e37ULL);
+}
+
+void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, char *buf, size_t n)
+{
+	snprintf(buf, n, "c1.%" PRIx64 ".%08" PRIx32, seq, cursor_check(w, e, seq));
+}
+
+int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq)
+{
+	if (!s || strncmp(s, "c1.", 3) != 0 || strlen(s) > 40)
+		return -1;
+	char *end = NULL;
+	const char *p = s + 3;
+	if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+		return -1;
+	unsigned long long v = strtoull(p, &end, 16);
+	if (!end || *end != '.' || strlen(end + 1) != 8)
+		return -1;
+	char chk[16];
+	snprintf(chk, sizeof chk, "%08" PRIx32, cursor_check(w, e, (uint64_t)v));
+	if (strcmp(chk, end + 1) != 0)
+		return -1;
+	if ((uint64_t)v > max)
+		return -1;
+	*seq = (uint64_t)v;
+	return 0;
+}
+
+size_t sim_live_count(const struct sim_world *w, enum wb_entity e)
+{
+	const struct sim_table *t = &w->t[e];
+	size_t c = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (!((const struct sim_meta *)sim_row(t, i))->deleted)
+			c++;
+	return c;
+}
+
+/* FNV-1a over (entity, index, version, deleted) of every row: equal checksums
+ * mean the same records at the same versions. */
+uint64_t sim_checksum(const struct sim_world *w)
+{
+	uint64_t h = 0;
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		const struct sim_table *t = &w->t[e];
+		for (size_t i = 0; i < t->n; i++) {
+			const struct sim_meta *m = sim_row(t, i);
+			uint64_t rec[3] = {(uint64_t)e << 32 | (uint64_t)i, m->version, m->deleted};
+			h = sim_fnv1a(h, rec, sizeof rec);
+		}
+	}
+	return h;
+}

@@ -1,0 +1,89 @@
+/* Unit tests for the sim's world and change log: determinism from the seed,
+ * cursor round trips and forgeries, incremental paging order, fault settings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "../../sim/server.h"
+
+static void build(struct sim_world *w, uint64_t seed)
+{
+	struct sim_opts o = {.seed = seed, .vehicles = 30, .loads_per_day = 150, .depots = 1, .speed = 1,
+	                     .ai_wrong_rate = 0.1, .retain_changes = 1000000};
+	assert_int_equal(sim_world_init(w, &o), 0);
+}
+
+static void same_seed_same_world(void **state)
+{
+	static struct sim_world a, b;
+	build(&a, 9);
+	build(&b, 9);
+	assert_true(sim_checksum(&a) == sim_checksum(&b));
+	assert_int_equal(a.t[WB_ENT_LOAD].n, b.t[WB_ENT_LOAD].n);
+	sim_world_free(&b);
+	build(&b, 10);
+	assert_true(sim_checksum(&a) != sim_checksum(&b));
+	sim_world_free(&a);
+	sim_world_free(&b);
+}
+
+static void cursors_round_trip_and_refuse_forgeries(void **state)
+{
+	static struct sim_world w;
+	build(&w, 3);
+	char c[64];
+	uint64_t seq = 0;
+	sim_cursor_format(&w, WB_ENT_LOAD, 42, c, sizeof c);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, c, w.seq, &seq), 0);
+	assert_int_equal(seq, 42);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_STOP, c, w.seq, &seq), -1); /* another list's */
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "c1.2a.00000000", w.seq, &seq), -1);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "", w.seq, &seq), -1);
+	sim_world_free(&w);
+}
+
+static void change_log_is_ordered_and_touch_moves_a_row_to_the_end(void **state)
+{
+	static struct sim_world w;
+	build(&w, 4);
+	struct sim_table *t = &w.t[WB_ENT_LOAD];
+	for (size_t j = 1; j < t->nlog; j++)
+		assert_true(t->log[j - 1].seq < t->log[j].seq);
+	uint32_t v0 = SIM_ROW(&w, LOAD, sim_load, 0)->m.version;
+	uint64_t before = w.seq;
+	assert_int_equal(sim_touch(&w, WB_ENT_LOAD, 0), 0);
+	assert_int_equal(SIM_ROW(&w, LOAD, sim_load, 0)->m.version, v0 + 1);
+	size_t j = sim_log_find(t, before);
+	assert_int_equal(j, t->nlog - 1);
+	assert_int_equal(t->log[j].idx, 0);
+	assert_int_equal(sim_parse_id(&w, WB_ENT_LOAD, "L-1"), 0);
+	assert_int_equal(sim_parse_id(&w, WB_ENT_LOAD, "L-0"), -1);
+	assert_int_equal(sim_parse_id(&w, WB_ENT_LOAD, "V-1"), -1);
+	assert_int_equal(sim_parse_id(&w, WB_ENT_LOAD, "L-99999999999"), -1);
+	sim_world_free(&w);
+}
+
+static void fault_settings_parse(void **state)
+{
+	struct sim_fault_cfg f;
+	memset(&f, 0, sizeof f);
+	assert_int_equal(sim_fault_set(&f, "rate5xx", 0.25), 0);
+	assert_true(f.rate5xx == 0.25);
+	assert_int_equal(sim_fault_set(&f, "latency", 200), 0);
+	assert_int_equal(f.latency_ms, 200);
+	assert_int_equal(sim_fault_set(&f, "rate5xx", 2), -2);
+	assert_int_equal(sim_fault_set(&f, "nonsense", 1), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(same_seed_same_world),
+		cmocka_unit_test(cursors_round_trip_and_refuse_forgeries),
+		cmocka_unit_test(change_log_is_ordered_and_touch_moves_a_row_to_the_end),
+		cmocka_unit_test(fault_settings_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
