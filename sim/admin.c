@@ -20,6 +20,28 @@ json_t *sim_truth(struct sim_server *s)
 	                 (json_int_t)w->pos_seq);
 }
 
+/* Every live record as [id, version], per list: what a client's cache must hold
+ * after a complete sync, for tests to diff against (positions excluded). */
+static json_t *export_live(struct sim_server *s)
+{
+	struct sim_world *w = &s->w;
+	json_t *o = json_object();
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		const struct sim_table *t = &w->t[e];
+		json_t *a = json_array();
+		for (size_t i = 0; i < t->n; i++) {
+			const struct sim_meta *m = sim_row(t, i);
+			if (m->deleted)
+				continue;
+			char id[48];
+			sim_format_id(w, (enum wb_entity)e, i, id, sizeof id);
+			json_array_append_new(a, json_pack("[s,I]", id, (json_int_t)m->version));
+		}
+		json_object_set_new(o, t->path, a);
+	}
+	return o;
+}
+
 static json_t *faults_all(struct sim_server *s)
 {
 	json_t *o = json_object();
@@ -102,6 +124,9 @@ int sim_api_admin(struct sim_req *r, const char *path, json_t **out)
 	pthread_mutex_lock(&s->w.mu);
 	if (get && strcmp(path, "admin/truth") == 0) {
 		*out = sim_truth(s);
+		st = 200;
+	} else if (get && strcmp(path, "admin/export") == 0) {
+		*out = export_live(s);
 		st = 200;
 	} else if (get && strcmp(path, "admin/faults") == 0) {
 		*out = faults_all(s);
