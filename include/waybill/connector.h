@@ -22,9 +22,18 @@ enum connector_cadence {
 /* One stream of records a source offers. */
 struct connector_stream {
 	const char *name;          /* "loads": the key in sync_state and config intervals */
-	const char *path;          /* "/v1/loads": appended to the source's base URL */
+	const char *path;          /* "/v1/loads": pages, appended to the source's base URL */
 	int entity;                /* enum wb_entity, or -1 for positions */
 	enum connector_cadence cadence;
+	const char *live_path;     /* CADENCE_LIVE: the event stream ("/v1/positions/stream");
+				    * `path` pages the same records for a catch-up */
+};
+
+/* An action from the outbox as the source wants it sent. */
+struct connector_call {
+	char method[8];            /* "POST" */
+	char path[256];            /* "/v1/loads/L-1042/release", URL-safe */
+	json_t *body;              /* owned by the caller after the call; never NULL on success */
 };
 
 struct connector_ops {
@@ -39,6 +48,11 @@ struct connector_ops {
 			  void *row, struct wb_err *err);
 	/* Maps one position (from a page or a live event). */
 	int (*map_position)(json_t *rec, struct wb_position *p, struct wb_err *err);
+	/* Turns an outbox action ("release_load") on a subject id with its
+	 * payload into the request the source expects; WB_ENOTFOUND when this
+	 * kind cannot perform the action. */
+	int (*action)(const char *action, const char *subject_id, json_t *payload,
+		      struct connector_call *call, struct wb_err *err);
 };
 
 /* The table of kinds. */

@@ -7,29 +7,29 @@
 #include "waybill/connector.h"
 
 static const struct connector_stream erp_streams[] = {
-	{"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW},
-	{"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW},
-	{"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW},
-	{"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW},
-	{"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW},
+	{"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL},
+	{"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL},
+	{"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL},
+	{"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL},
+	{"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL},
 };
 
 static const struct connector_stream tms_streams[] = {
-	{"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST},
-	{"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST},
-	{"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST},
-	{"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST},
-	{"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST},
+	{"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST, NULL},
+	{"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST, NULL},
+	{"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST, NULL},
+	{"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST, NULL},
+	{"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST, NULL},
 };
 
 static const struct connector_stream telematics_streams[] = {
-	{"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST},
-	{"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST},
-	{"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST},
-	{"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST},
-	{"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST},
-	{"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST},
-	{"positions", "/v1/positions/stream", -1, CADENCE_LIVE},
+	{"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST, NULL},
+	{"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL},
+	{"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST, NULL},
+	{"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST, NULL},
+	{"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL},
+	{"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL},
+	{"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream"},
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
@@ -138,7 +138,65 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 	return 0;
 }
 
+/* Outbox actions and where docs/api.md says they go. The source role that
+ * owns each is decided by the caller (core/), which enqueues for that source. */
+static const struct {
+	const char *action;
+	const char *list; /* the records it acts on */
+	const char *verb; /* "release": POST /v1/<list>/<id>/<verb>; NULL: POST /v1/<list> */
+} actions[] = {
+	{"release_load", "loads", "release"},
+	{"assign_load", "loads", "assign"},
+	{"place_hold", "vehicles", "hold"},
+	{"clear_hold", "vehicles", "clear_hold"},
+	{"open_work_order", "work_orders", NULL},
+	{"acknowledge_exception", "exceptions", "acknowledge"},
+	{"approve_exception", "exceptions", "approve"},
+	{"reject_exception", "exceptions", "reject"},
+	{"escalate_exception", "exceptions", "escalate"},
+	{"release_invoice", "invoices", "release"},
+	{"hold_invoice", "invoices", "hold"},
+};
+
+/* Ids go into a path: allow only what ids are made of, so nothing can
+ * smuggle a "/", "?" or "%" into the request line. */
+static int id_is_safe(const char *id)
+{
+	if (!id || !*id || strlen(id) > 128)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+static int action(const char *name, const char *subject_id, json_t *payload,
+		  struct connector_call *call, struct wb_err *err)
+{
+	for (size_t i = 0; i < N(actions); i++) {
+		if (strcmp(actions[i].action, name) != 0)
+			continue;
+		int needs_id = actions[i].verb != NULL;
+		if (needs_id && !id_is_safe(subject_id))
+			return wb_fail(err, WB_EINVALID, "%s: \"%.40s\" is not a record id", name,
+				       subject_id ? subject_id : "");
+		snprintf(call->method, sizeof(call->method), "POST");
+		if (needs_id)
+			snprintf(call->path, sizeof(call->path), "/v1/%s/%s/%s", actions[i].list,
+				 subject_id, actions[i].verb);
+		else
+			snprintf(call->path, sizeof(call->path), "/v1/%s", actions[i].list);
+		call->body = payload && json_is_object(payload) ? json_deep_copy(payload) : json_object();
+		if (!call->body)
+			return wb_fail(err, WB_ENOMEM, "out of memory");
+		return 0;
+	}
+	return wb_fail(err, WB_ENOTFOUND, "the waybill kind has no action \"%.40s\"", name);
+}
+
 const struct connector_ops connector_waybill = {
+	.action = action,
 	.kind = "waybill",
 	.streams = streams,
 	.map_record = map_record,

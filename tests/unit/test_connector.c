@@ -185,6 +185,34 @@ static void test_kinds_and_streams(void **state)
 			fail_msg("entity %s is served by %d streams", wb_entity_info(e)->name, served[e]);
 }
 
+static void test_actions(void **state)
+{
+	struct connector_call call;
+	struct wb_err err = {0};
+	json_t *payload = json_pack("{s:s}", "reason", "brake fault");
+	assert_int_equal(connector_waybill.action("place_hold", "V-17", payload, &call, &err), 0);
+	assert_string_equal(call.method, "POST");
+	assert_string_equal(call.path, "/v1/vehicles/V-17/hold");
+	assert_string_equal(json_string_value(json_object_get(call.body, "reason")), "brake fault");
+	json_decref(call.body);
+	assert_int_equal(connector_waybill.action("open_work_order", NULL, payload, &call, &err), 0);
+	assert_string_equal(call.path, "/v1/work_orders");
+	json_decref(call.body);
+	assert_int_equal(connector_waybill.action("release_load", "L-1", NULL, &call, &err), 0);
+	assert_true(json_is_object(call.body));
+	json_decref(call.body);
+	/* Ids that would change the request line are refused. */
+	const char *bad[] = {"L-1/../../admin", "L-1?x=1", "L 1", "L-1%2f", "", NULL};
+	for (int i = 0; bad[i]; i++) {
+		int rc = connector_waybill.action("release_load", bad[i], NULL, &call, &err);
+		if (rc != WB_EINVALID)
+			fail_msg("id \"%s\" should be refused, got %d", bad[i], rc);
+	}
+	assert_int_equal(connector_waybill.action("release_load", NULL, NULL, &call, &err), WB_EINVALID);
+	assert_int_equal(connector_waybill.action("launch_rocket", "L-1", NULL, &call, &err), WB_ENOTFOUND);
+	json_decref(payload);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_tombstone),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_kinds_and_streams),
+		cmocka_unit_test(test_actions),
 	};
 	return cmocka_run_group_tests_name("connector", tests, NULL, NULL);
 }
