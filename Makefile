@@ -57,17 +57,21 @@ $(B)/obj/%.o: %.c
 
 $(B)/libwaybill.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/libwbsim.a: $(SIM_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/waybill: $(B)/obj/tui/main.o $(B)/libwaybill.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/waybill-sim: $(B)/obj/sim/main.o $(B)/libwbsim.a $(B)/libwaybill.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -76,19 +80,23 @@ $(B)/obj/tests/%.o: tests/%.c
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libwaybill.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/sim/%.o $(B)/libwbsim.a $(B)/libwaybill.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 $(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libwbsim.a $(B)/libwaybill.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libwbsim.a $(B)/libwaybill.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)

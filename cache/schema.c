@@ -98,7 +98,13 @@ static const char migration_1[] =
 	" cursor TEXT NOT NULL DEFAULT '', last_ok_at INTEGER, last_attempt_at INTEGER,"
 	" last_error TEXT, errors_in_row INTEGER NOT NULL DEFAULT 0,"
 	" lag_s INTEGER, rows_total INTEGER NOT NULL DEFAULT 0,"
+	" resync INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY(source, stream)) WITHOUT ROWID;"
+	/* During a full resync (after an expired cursor) the ids seen so far; at the
+	 * end of the pass the rows not seen are tombstoned. Kept on disk so a crash
+	 * in the middle of a resync still sweeps. */
+	"CREATE TABLE resync_seen(source TEXT NOT NULL, stream TEXT NOT NULL, id TEXT NOT NULL,"
+	" PRIMARY KEY(source, stream, id)) WITHOUT ROWID;"
 	/* status: pending, inflight, delivered, failed. */
 	"CREATE TABLE outbox(key TEXT PRIMARY KEY, source TEXT NOT NULL,"
 	" action TEXT NOT NULL, subject TEXT NOT NULL, payload TEXT NOT NULL,"

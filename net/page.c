@@ -33,6 +33,20 @@ static int map_all(const struct connector_ops *k, const struct connector_stream 
 	return 0;
 }
 
+static int mark_seen(struct cache *c, const char *source, const struct connector_stream *s,
+		     const void *rows, size_t n, struct wb_err *err)
+{
+	size_t size = wb_entity_info((enum wb_entity)s->entity)->size;
+	const char **ids = calloc(n, sizeof(*ids));
+	if (!ids)
+		return wb_fail(err, WB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		ids[i] = ((const struct wb_meta *)(const void *)((const char *)rows + i * size))->id;
+	int rc = cache_resync_mark(c, source, s->name, ids, n, err);
+	free(ids);
+	return rc;
+}
+
 int sync_apply_page(struct cache *c, const struct connector_ops *k,
 		    const struct connector_stream *s, const char *source, const char *body,
 		    size_t len, struct sync_page_result *r, struct wb_err *err)
@@ -82,6 +96,8 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 		rc = cache_upsert(c, (enum wb_entity)s->entity, rows, n, &r->written, err);
 	else
 		rc = cache_add_positions(c, pos, n, &r->written, err);
+	if (rc == 0 && s->entity >= 0 && n && cache_resync_active(c, source, s->name))
+		rc = mark_seen(c, source, s, rows, n, err);
 	if (rc == 0)
 		rc = cache_cursor_set(c, source, s->name, json_string_value(next), err);
 	if (rc == 0)
@@ -89,6 +105,13 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 	else
 		cache_rollback(c);
 	if (rc == 0) {
+		size_t i;
+		json_t *rec;
+		json_array_foreach(data, i, rec) {
+			json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
+			if (seq > r->last_seq)
+				r->last_seq = seq;
+		}
 		r->records = n;
 		r->has_more = json_is_true(more);
 		snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));

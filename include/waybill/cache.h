@@ -144,6 +144,23 @@ extern const struct cache_board cache_board_audit;
 int64_t cache_window_count(struct cache *c, const struct cache_board *b,
 			   const struct cache_window_req *req, struct wb_err *err);
 
+/* --- resync (cache/resync.c) ------------------------------------------------ */
+
+/* A stream whose cursor expired is read again from the start. Records the
+ * source deleted meanwhile (their tombstones purged) would stay in the cache,
+ * so while a resync runs the ids of each page are remembered, and at the end
+ * of the pass the stream's rows that were not seen are tombstoned. */
+int cache_resync_begin(struct cache *c, const char *source, const char *stream,
+		       struct wb_err *err);
+bool cache_resync_active(struct cache *c, const char *source, const char *stream);
+/* Remembers ids (call inside the page's transaction). */
+int cache_resync_mark(struct cache *c, const char *source, const char *stream,
+		      const char *const *ids, size_t n, struct wb_err *err);
+/* Tombstones the entity's rows of this source not seen in the pass; returns
+ * how many, or a negative error. */
+int64_t cache_resync_finish(struct cache *c, const char *source, const char *stream,
+			    enum wb_entity e, struct wb_err *err);
+
 /* --- health (cache/health.c) ------------------------------------------------ */
 
 /* One stream's health, as the Health board and `waybill doctor` show it. */
@@ -292,5 +309,33 @@ int audit_verify(struct cache *c, struct audit_verify_result *r, struct wb_err *
  * object per row: seq, at, user, role, action, subject, before, after, reason
  * (before/after as the JSON text that was hashed, or null), prev_hash, hash. */
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err);
+
+/* --- detail (cache/detail.c) ----------------------------------------------- */
+/* BEGIN detail block (owned by the console: tui/, views/) */
+
+/* Everything joined about one record, for a board's detail pane: records in
+ * sections ("stop", "vehicle", "audit", ...), each a row of named values. */
+struct cache_detail_rec {
+	const char *section;       /* static text */
+	int nfields;
+	char **names;              /* column names, owned */
+	struct cache_value *vals;  /* nfields values; text owned */
+};
+
+struct cache_detail {
+	int nrecs, cap;
+	struct cache_detail_rec *recs;
+};
+
+/* Fills out with what is known about record id of kind ("load": its stops,
+ * vehicle, driver, staging, POD, invoice, exceptions and audit history;
+ * "vehicle", "exception", "staging", "maint" (a fault or work order), "audit").
+ * The id is bound, never spliced. WB_EINVALID for an unknown kind; a record
+ * that does not exist gives no records and 0. Free with cache_detail_free. */
+int cache_detail(struct cache *c, const char *kind, const char *id, struct cache_detail *out,
+		 struct wb_err *err);
+void cache_detail_free(struct cache_detail *d);
+
+/* END detail block */
 
 #endif

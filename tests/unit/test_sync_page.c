@@ -158,12 +158,52 @@ static void test_positions_page_and_events(void **state)
 	json_decref(badev);
 }
 
+/* A resync after an expired cursor: rows the source deleted while we could
+ * not see its tombstones are swept at the end of the pass, nothing else. */
+static void test_resync_sweeps_ghosts(void **state)
+{
+	struct fx *f = *state;
+	struct sync_page_result r;
+	struct wb_err err = {0};
+	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-1\",\"version\":1},{\"id\":\"L-2\",\"version\":1},"
+				  "{\"id\":\"L-3\",\"version\":1}],\"next\":\"c-3\",\"has_more\":false}",
+			       &r, &err),
+			 0);
+	assert_int_equal(cache_resync_begin(f->c, "tms", "loads", &err), 0);
+	assert_true(cache_resync_active(f->c, "tms", "loads"));
+	cursor_is(f, "");
+	/* The full pass, in two pages: L-2 is gone, L-4 is new, L-1 changed. */
+	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-3\",\"version\":1}],\"next\":\"r-1\",\"has_more\":true}",
+			       &r, &err),
+			 0);
+	/* A crash here leaves the resync flag and what it saw on disk. */
+	cache_close(f->c);
+	f->c = cache_open(f->path, NULL, &err);
+	assert_non_null(f->c);
+	assert_true(cache_resync_active(f->c, "tms", "loads"));
+	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-4\",\"version\":1},{\"id\":\"L-1\",\"version\":2}],"
+				  "\"next\":\"r-2\",\"has_more\":false}",
+			       &r, &err),
+			 0);
+	assert_int_equal(cache_resync_finish(f->c, "tms", "loads", WB_ENT_LOAD, &err), 1);
+	assert_false(cache_resync_active(f->c, "tms", "loads"));
+	assert_int_equal(count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 3);
+	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-2'"), 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM resync_seen"), 0);
+	/* Later pages no longer remember ids. */
+	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-5\",\"version\":1}],\"next\":\"r-3\",\"has_more\":false}",
+			       &r, &err),
+			 0);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM resync_seen"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_page_with_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_pages_write_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_positions_page_and_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resync_sweeps_ghosts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("sync_page", tests, NULL, NULL);
 }
