@@ -1,0 +1,442 @@
+/* The config loader on real files: the smallest config and its defaults, a
+ * full one, every wrong type and unknown key reported with its JSON path,
+ * the three ways to give a token, permissions refused, malformed JSON with
+ * line and column, a missing file, atomic writes; and no message, ever,
+ * holding a token. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+#include "waybill/config.h"
+
+#define TOK_ERP "s3cr3t-erp-token-A1"
+#define TOK_TMS "s3cr3t-tms-token-B2"
+#define TOK_TEL "s3cr3t-tel-token-C3"
+#define TOK_FILE "s3cr3t-file-token-D4"
+#define TOK_ENV "s3cr3t-env-token-E5"
+
+static const char *const all_tokens[] = {TOK_ERP, TOK_TMS, TOK_TEL, TOK_FILE, TOK_ENV, NULL};
+
+static const char minimal[] =
+	"{\"sources\":{"
+	"\"erp\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9001\",\"token\":\"" TOK_ERP "\"},"
+	"\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9002/\",\"token\":\"" TOK_TMS "\"},"
+	"\"telematics\":{\"kind\":\"waybill\",\"url\":\"https://127.0.0.1:9003\",\"token\":\"" TOK_TEL
+	"\"}}}";
+
+struct fx {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 32];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
+	snprintf(f->path, sizeof(f->path), "%s/config.json", f->dir);
+	setenv("USER", "tester", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	test_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void assert_no_token(const struct wb_err *err)
+{
+	for (int i = 0; all_tokens[i]; i++)
+		if (strstr(err->msg, all_tokens[i]))
+			fail_msg("a token leaked into the message: %s", err->msg);
+}
+
+/* Loads text as the config and returns the result; the error is checked for tokens. */
+static int load_text(struct fx *f, const char *text, struct config **c, struct wb_err *err)
+{
+	write_file(f->path, text, 0600);
+	memset(err, 0, sizeof(*err));
+	int rc = config_load(f->path, c, err);
+	assert_no_token(err);
+	if (rc != 0)
+		assert_null(*c);
+	return rc;
+}
+
+/* Sets (or with v NULL removes) the value at a dotted path of the minimal config. */
+static char *mutate(const char *jpath, const char *v)
+{
+	json_t *root = json_loads(minimal, 0, NULL);
+	assert_non_null(root);
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", jpath);
+	json_t *obj = root;
+	char *save = NULL, *key = strtok_r(buf, ".", &save), *next;
+	while ((next = strtok_r(NULL, ".", &save)) != NULL) {
+		json_t *child = json_object_get(obj, key);
+		if (!child) {
+			child = json_object();
+			json_object_set_new(obj, key, child);
+		}
+		obj = child;
+		key = next;
+	}
+	if (v) {
+		json_error_t je;
+		json_t *val = json_loads(v, JSON_DECODE_ANY, &je);
+		if (!val)
+			fail_msg("bad test value %s: %s", v, je.text);
+		json_object_set_new(obj, key, val);
+	} else {
+		json_object_del(obj, key);
+	}
+	char *out = json_dumps(root, 0);
+	json_decref(root);
+	return out;
+}
+
+static void test_minimal_and_defaults(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	if (load_text(f, minimal, &c, &err) != 0)
+		fail_msg("minimal config refused: %s", err.msg);
+	assert_string_equal(c->path, f->path);
+	assert_string_equal(c->depot, "");
+	assert_string_equal(c->user, "tester");
+	assert_string_equal(c->currency, "EUR");
+	assert_int_equal(c->units, CONFIG_METRIC);
+	assert_int_equal(c->retention_days, 7);
+	assert_null(c->policy);
+	const struct config_source *tms = config_source(c, "tms");
+	assert_non_null(tms);
+	assert_string_equal(tms->kind, "waybill");
+	assert_string_equal(tms->url, "http://127.0.0.1:9002"); /* trailing "/" dropped */
+	assert_string_equal(tms->token, TOK_TMS);
+	assert_null(tms->depot);
+	assert_null(tms->ca_file);
+	assert_int_equal(config_interval_s(tms, "loads"), 5);
+	assert_int_equal(config_interval_s(tms, "nosuch"), -1);
+	const struct config_source *erp = config_source(c, "erp");
+	assert_int_equal(config_interval_s(erp, "invoices"), 60);
+	const struct config_source *tel = config_source(c, "telematics");
+	assert_int_equal(config_interval_s(tel, "positions"), 0);
+	assert_string_equal(tel->url, "https://127.0.0.1:9003");
+	assert_null(config_source(c, "wms"));
+	config_free(c);
+}
+
+static void test_full(void **state)
+{
+	struct fx *f = *state;
+	json_t *root = json_loads(minimal, 0, NULL);
+	json_t *tms = json_object_get(json_object_get(root, "sources"), "tms");
+	json_object_set_new(tms, "depot", json_string("north"));
+	json_object_set_new(tms, "ca_file", json_string("ca.pem"));
+	json_object_set_new(tms, "intervals", json_pack("{s:i,s:i}", "loads", 2, "staging", 9));
+	json_object_set_new(root, "depot", json_string("Depot North"));
+	json_object_set_new(root, "units", json_string("imperial"));
+	json_object_set_new(root, "currency", json_string("USD"));
+	json_object_set_new(root, "retention_days", json_integer(3));
+	json_object_set_new(root, "user", json_string("S. Park"));
+	json_object_set_new(root, "policy", json_pack("{s:{s:f}}", "late_eta", "auto_conf", 0.9));
+	char *text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	if (load_text(f, text, &c, &err) != 0)
+		fail_msg("full config refused: %s", err.msg);
+	free(text);
+	assert_string_equal(c->depot, "Depot North");
+	assert_int_equal(c->units, CONFIG_IMPERIAL);
+	assert_string_equal(c->currency, "USD");
+	assert_int_equal(c->retention_days, 3);
+	assert_string_equal(c->user, "S. Park");
+	assert_non_null(c->policy);
+	assert_true(json_is_real(json_object_get(json_object_get(c->policy, "late_eta"), "auto_conf")));
+	const struct config_source *s = config_source(c, "tms");
+	assert_string_equal(s->depot, "north");
+	char ca[PATH_MAX + 16];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", f->dir);
+	assert_string_equal(s->ca_file, ca);
+	assert_int_equal(config_interval_s(s, "loads"), 2);
+	assert_int_equal(config_interval_s(s, "staging"), 9);
+	assert_int_equal(config_interval_s(s, "stops"), 5);
+	config_free(c);
+}
+
+struct bad_case {
+	const char *jpath;         /* where to change the minimal config */
+	const char *value;         /* JSON text, or NULL to remove the key */
+	const char *want;          /* substring after "PATH: " */
+};
+
+static const struct bad_case bad_cases[] = {
+	{"colour", "\"red\"", "colour: unknown key"},
+	{"depot", "3", "depot: expected a string"},
+	{"user", "\"\"", "user: must not be empty"},
+	{"units", "\"metres\"", "units: expected \"metric\" or \"imperial\""},
+	{"units", "1", "units: expected \"metric\" or \"imperial\""},
+	{"currency", "\"eu\"", "currency: expected an ISO 4217 code"},
+	{"currency", "[]", "currency: expected a string"},
+	{"retention_days", "\"7\"", "retention_days: expected a positive integer"},
+	{"retention_days", "0", "retention_days: expected a positive integer"},
+	{"retention_days", "1.5", "retention_days: expected a positive integer"},
+	{"policy", "[]", "policy: expected an object"},
+	{"sources", NULL, "sources: missing"},
+	{"sources", "[]", "sources: expected an object"},
+	{"sources.wms", "{}", "sources.wms: unknown key"},
+	{"sources.tms", NULL, "sources.tms: missing"},
+	{"sources.tms", "\"x\"", "sources.tms: expected an object"},
+	{"sources.tms.colour", "1", "sources.tms.colour: unknown key"},
+	{"sources.tms.kind", NULL, "sources.tms.kind: missing"},
+	{"sources.tms.kind", "\"sap\"", "sources.tms.kind: unknown kind sap"},
+	{"sources.tms.kind", "7", "sources.tms.kind: expected a string"},
+	{"sources.tms.url", NULL, "sources.tms.url: missing"},
+	{"sources.tms.url", "5", "sources.tms.url: expected a string"},
+	{"sources.tms.url", "\"ftp://127.0.0.1/\"", "sources.tms.url: expected an http:// or https:// URL"},
+	{"sources.tms.url", "\"http://\"", "sources.tms.url: expected an http:// or https:// URL"},
+	{"sources.tms.url", "\"http://a b\"", "sources.tms.url: expected an http:// or https:// URL"},
+	{"sources.tms.depot", "false", "sources.tms.depot: expected a string"},
+	{"sources.tms.ca_file", "{}", "sources.tms.ca_file: expected a string"},
+	{"sources.tms.intervals", "[]", "sources.tms.intervals: expected an object"},
+	{"sources.tms.intervals.loads", "\"5\"", "sources.tms.intervals.loads: expected a positive integer"},
+	{"sources.tms.intervals.loads", "0", "sources.tms.intervals.loads: expected a positive integer"},
+	{"sources.tms.intervals.loads", "-3", "sources.tms.intervals.loads: expected a positive integer"},
+	{"sources.tms.intervals.loads", "100000", "sources.tms.intervals.loads: at most 86400"},
+	{"sources.tms.intervals.lods", "5", "sources.tms.intervals.lods: no such stream for tms"},
+	{"sources.telematics.intervals.positions", "5", "sources.telematics.intervals.positions: a live stream"},
+	{"sources.erp.token", NULL, "sources.erp: give exactly one of token, token_file, token_env"},
+	{"sources.erp.token_env", "\"X\"", "sources.erp: give exactly one of token"},
+	{"sources.erp.token", "42", "sources.erp.token: expected a string"},
+	{"sources.erp.token", "\"\"", "sources.erp.token: the token is empty"},
+	{"sources.erp.token", "\"" TOK_ERP "\\n\"", "sources.erp.token: the token holds a space"},
+	{"sources.erp.token", "\"a " TOK_ERP "\"", "sources.erp.token: the token holds a space"},
+};
+
+static void test_bad_values(void **state)
+{
+	struct fx *f = *state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		char *text = mutate(bc->jpath, bc->value);
+		struct config *c = NULL;
+		struct wb_err err = {0};
+		int rc = load_text(f, text, &c, &err);
+		free(text);
+		char want[PATH_MAX + 300];
+		snprintf(want, sizeof(want), "%s: %s", f->path, bc->want);
+		if (rc == 0 || !strstr(err.msg, want))
+			fail_msg("%s = %s: want \"%s\", got rc %d \"%s\"", bc->jpath,
+				 bc->value ? bc->value : "(removed)", want, rc, err.msg);
+		assert_null(strchr(err.msg, '\n'));
+		config_free(c);
+	}
+}
+
+static void test_token_file(void **state)
+{
+	struct fx *f = *state;
+	char tok[PATH_MAX + 16];
+	snprintf(tok, sizeof(tok), "%s/tms.token", f->dir);
+	write_file(tok, TOK_FILE "\r\n\n", 0600);
+	/* Relative to the config file's directory. */
+	json_t *root = json_loads(minimal, 0, NULL);
+	json_t *tms = json_object_get(json_object_get(root, "sources"), "tms");
+	json_object_del(tms, "token");
+	json_object_set_new(tms, "token_file", json_string("tms.token"));
+	char *text = json_dumps(root, 0);
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	if (load_text(f, text, &c, &err) != 0)
+		fail_msg("token_file refused: %s", err.msg);
+	assert_string_equal(config_source(c, "tms")->token, TOK_FILE);
+	config_free(c);
+
+	/* Readable by others: refused, naming the file and the fix. */
+	chmod(tok, 0644);
+	assert_int_equal(load_text(f, text, &c, &err), WB_EDENIED);
+	char want[PATH_MAX * 2 + 64];
+	snprintf(want, sizeof(want), "chmod 600 %s", tok);
+	if (!strstr(err.msg, want) || !strstr(err.msg, "sources.tms.token_file"))
+		fail_msg("want \"%s\" in \"%s\"", want, err.msg);
+	chmod(tok, 0640);
+	assert_int_equal(load_text(f, text, &c, &err), WB_EDENIED);
+
+	/* Missing, or holding two lines. */
+	unlink(tok);
+	assert_int_equal(load_text(f, text, &c, &err), WB_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "sources.tms.token_file: cannot open token file"));
+	write_file(tok, TOK_FILE "\n" TOK_FILE "\n", 0600);
+	assert_int_equal(load_text(f, text, &c, &err), WB_EINVALID);
+	write_file(tok, "\n", 0600);
+	assert_int_equal(load_text(f, text, &c, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "empty"));
+	free(text);
+	json_decref(root);
+}
+
+static void test_token_env(void **state)
+{
+	struct fx *f = *state;
+	char *text = mutate("sources.telematics.token_env", "\"WB_TEST_TOKEN\"");
+	/* mutate kept the inline token too: remove it. */
+	json_t *root = json_loads(text, 0, NULL);
+	json_object_del(json_object_get(json_object_get(root, "sources"), "telematics"), "token");
+	free(text);
+	text = json_dumps(root, 0);
+	json_decref(root);
+
+	setenv("WB_TEST_TOKEN", TOK_ENV, 1);
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	if (load_text(f, text, &c, &err) != 0)
+		fail_msg("token_env refused: %s", err.msg);
+	assert_string_equal(config_source(c, "telematics")->token, TOK_ENV);
+	config_free(c);
+
+	unsetenv("WB_TEST_TOKEN");
+	assert_int_equal(load_text(f, text, &c, &err), WB_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "sources.telematics.token_env: environment variable "
+					"WB_TEST_TOKEN is not set"));
+	free(text);
+}
+
+static void test_config_mode(void **state)
+{
+	struct fx *f = *state;
+	const mode_t modes[] = {0644, 0640, 0604, 0602, 0660};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file(f->path, minimal, modes[i]);
+		struct config *c = NULL;
+		struct wb_err err = {0};
+		assert_int_equal(config_load(f->path, &c, &err), WB_EDENIED);
+		assert_null(c);
+		char want[PATH_MAX + 64];
+		snprintf(want, sizeof(want), "chmod 600 %s", f->path);
+		if (strncmp(err.msg, f->path, strlen(f->path)) != 0 || !strstr(err.msg, want))
+			fail_msg("mode %o: want the file and \"%s\": %s", (unsigned)modes[i], want,
+				 err.msg);
+		assert_no_token(&err);
+	}
+	/* 0400 is fine. */
+	write_file(f->path, minimal, 0400);
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(config_load(f->path, &c, &err), 0);
+	config_free(c);
+}
+
+static void test_malformed(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(load_text(f, "{\n  \"sources\": {,\n}", &c, &err), WB_EINVALID);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "%s: line 2 column 15: ", f->path);
+	if (strncmp(err.msg, want, strlen(want)) != 0)
+		fail_msg("want \"%s...\", got \"%s\"", want, err.msg);
+
+	/* jansson quotes the text near an error: a token must not come out that way. */
+	assert_int_equal(load_text(f, "{\"sources\":{\"erp\":{\"token\":\"" TOK_ERP, &c, &err),
+			 WB_EINVALID);
+	assert_non_null(strstr(err.msg, "line 1"));
+	assert_int_equal(load_text(f, "{\"sources\":{\"erp\":{\"token\":\"" TOK_ERP "\" x", &c, &err),
+			 WB_EINVALID);
+	assert_int_equal(load_text(f, "{\"token\":\"" TOK_ERP "\",\"token\":\"" TOK_ERP "\"}", &c,
+				   &err),
+			 WB_EINVALID);
+	/* A token typed where a key goes is scrubbed too. */
+	assert_int_equal(load_text(f, "{\"" TOK_TMS "\":1,\"sources\":{\"tms\":{\"token\":\"" TOK_TMS
+				      "\"}}}",
+				   &c, &err),
+			 WB_EINVALID);
+	assert_int_equal(load_text(f, "", &c, &err), WB_EINVALID);
+	assert_int_equal(load_text(f, "[1,2]", &c, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "expected a JSON object"));
+}
+
+static void test_missing(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(config_load(f->path, &c, &err), WB_ENOTFOUND);
+	assert_null(c);
+	if (strncmp(err.msg, f->path, strlen(f->path)) != 0 || !strstr(err.msg, "\"sources\""))
+		fail_msg("want the path and the smallest config: %s", err.msg);
+	/* The example in the message is itself a valid config. */
+	struct config *ex = NULL;
+	if (load_text(f, config_example, &ex, &err) != 0)
+		fail_msg("config_example refused: %s", err.msg);
+	config_free(ex);
+}
+
+static void test_write_atomic(void **state)
+{
+	struct fx *f = *state;
+	json_t *root = json_loads(minimal, 0, NULL);
+	struct wb_err err = {0};
+	write_file(f->path, "old", 0600);
+	if (config_write_atomic(f->path, root, &err) != 0)
+		fail_msg("config_write_atomic: %s", err.msg);
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	struct config *c = NULL;
+	if (config_load(f->path, &c, &err) != 0)
+		fail_msg("written config refused: %s", err.msg);
+	config_free(c);
+	/* Nothing else left in the directory. */
+	DIR *d = opendir(f->dir);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' || strncmp(de->d_name, ".waybill", 8) == 0)
+			n++;
+	closedir(d);
+	assert_int_equal(n, 1);
+	/* A directory that does not exist: an error, nothing written. */
+	char bad[PATH_MAX + 32];
+	snprintf(bad, sizeof(bad), "%s/nope/config.json", f->dir);
+	assert_int_equal(config_write_atomic(bad, root, &err), WB_EIO);
+	assert_non_null(strstr(err.msg, bad));
+	json_decref(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_minimal_and_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_env, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
