@@ -327,10 +327,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	size_t len = strlen(text);
 	if (trunc && len > 2)
 		len = len / 2; /* a valid HTTP message carrying half a JSON document */
-	if (bad && len > 4) {
-		text[len / 3] = '}';
-		text[len / 3 + 1] = '"';
-	}
+	/* A control byte is invalid anywhere in JSON, inside a string or out, so
+	 * a malformed body can never parse by chance into different data. */
+	if (bad && len > 4)
+		text[len / 3] = '\x01';
 	return send_text(c, status, text, len, gz, drop, &r, "application/json; charset=utf-8");
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "waybill/cache.h"
+#include "waybill/cmd.h"
 #include "waybill/tui.h"
 
 #ifndef WAYBILL_VERSION
@@ -25,6 +26,9 @@ static const char usage[] =
 	"  cache info          cache path, schema version, rows per table, size\n"
 	"  audit verify        walk the audit hash chain; report the first broken link\n"
 	"  audit export        write the audit trail as JSON lines (--since EPOCH)\n"
+	"  sync --once         sync every stream to its end and deliver the outbox\n"
+	"  sync --follow       stay live: poll, stream positions, deliver actions\n"
+	"  doctor              for each source: reachable, authenticated, clock skew, lag\n"
 	"\n"
 	"Options:\n"
 	"  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
@@ -38,11 +42,13 @@ static const char usage[] =
 	"  --version           print the version and exit\n"
 	"  -h, --help          print this help and exit\n";
 
-enum { OPT_CONFIG = 256, OPT_CACHE, OPT_DEMO, OPT_THEME, OPT_LOWBW, OPT_SINCE, OPT_VERSION };
+enum { OPT_CONFIG = 256, OPT_CACHE, OPT_DEMO, OPT_THEME, OPT_LOWBW, OPT_SINCE, OPT_ONCE, OPT_FOLLOW, OPT_VERSION,
+       OPT_SCRIPT };
 
 struct cli {
 	struct tui_opts o;
 	bool demo;
+	bool once, follow;  /* sync */
 	const char *since;
 	int argc;      /* the command words */
 	char **argv;
@@ -180,7 +186,11 @@ int main(int argc, char **argv)
 		{"theme", required_argument, NULL, OPT_THEME},
 		{"low-bandwidth", no_argument, NULL, OPT_LOWBW},
 		{"since", required_argument, NULL, OPT_SINCE},
+		{"once", no_argument, NULL, OPT_ONCE},
+		{"follow", no_argument, NULL, OPT_FOLLOW},
 		{"version", no_argument, NULL, OPT_VERSION},
+		/* Hidden: keys from a file, the screen on /dev/null (screen tests). */
+		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,6 +205,9 @@ int main(int argc, char **argv)
 		case OPT_THEME: cli.o.theme = optarg; break;
 		case OPT_LOWBW: cli.o.low_bandwidth = true; break;
 		case OPT_SINCE: cli.since = optarg; break;
+		case OPT_ONCE: cli.once = true; break;
+		case OPT_FOLLOW: cli.follow = true; break;
+		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: printf("waybill %s\n", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':': return die_usage("%s needs a value", argv[optind - 1]);
@@ -218,5 +231,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&cli);
+	if (!strcmp(cmd, "sync") || !strcmp(cmd, "doctor")) {
+		struct cmd_opts co = {.config_path = cli.o.config_path, .cache_path = cli.o.cache_path,
+				      .once = cli.once, .follow = cli.follow};
+		if (cli.argc > 1)
+			return die_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
+		return !strcmp(cmd, "sync") ? cmd_sync(&co) : cmd_doctor(&co);
+	}
 	return die_usage("unknown command \"%s\"", cmd);
 }

@@ -27,6 +27,7 @@ struct connector_stream {
 	enum connector_cadence cadence;
 	const char *live_path;     /* CADENCE_LIVE: the event stream ("/v1/positions/stream");
 				    * `path` pages the same records for a catch-up */
+	int page_limit;            /* records to ask for a page; 0: the engine's default */
 };
 
 /* An action from the outbox as the source wants it sent. */

@@ -37,4 +37,56 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
 			 const char *stream, json_t *const *events, size_t n, const char *last_id,
 			 size_t *added, struct wb_err *err);
 
+/* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
+
+struct config;
+struct net;
+struct sync;
+typedef struct uv_loop_s uv_loop_t;
+
+enum sync_event_kind {
+	SYNC_EV_PAGE,        /* a page of a stream was written */
+	SYNC_EV_BATCH,       /* a batch of live events was written */
+	SYNC_EV_STREAM_DONE, /* --once: a stream reached its end */
+	SYNC_EV_ERROR,       /* an attempt failed; it will be retried (text says when) */
+	SYNC_EV_GAVE_UP,     /* --once: a stream or the outbox of a source gave up */
+	SYNC_EV_DELIVERED,   /* an outbox action was accepted by its source */
+	SYNC_EV_REJECTED,    /* an outbox action was refused for good (text: the source's reason) */
+	SYNC_EV_FINISHED,    /* --once: every stream and every outbox is done */
+};
+
+/* What the engine tells its user (the `sync` command, the console's status line). */
+struct sync_event {
+	enum sync_event_kind kind;
+	const char *source;  /* "tms" */
+	const char *stream;  /* "loads", or "outbox" */
+	const char *text;    /* one line, never a token */
+	size_t records;      /* PAGE/BATCH: records received */
+	size_t written;      /* PAGE/BATCH: rows that changed the cache */
+};
+typedef void (*sync_event_fn)(void *arg, const struct sync_event *ev);
+
+struct sync_opts {
+	bool once;           /* read every stream to its end, deliver the outbox, then finish */
+	int page_limit;      /* records per page asked for; 0: 500 */
+	int batch_ms;        /* live events are written at most this often; 0: 1000 */
+	sync_event_fn on_event;
+	void *arg;
+};
+
+/* An engine over one loop, transport, cache and config (all outlive it). */
+struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
+		      const struct sync_opts *o, struct wb_err *err);
+void sync_start(struct sync *s);
+/* Cancels transfers and timers; their handles close as the loop runs on. Then
+ * sync_free (after the loop has run) releases the memory. */
+void sync_stop(struct sync *s);
+void sync_free(struct sync *s);
+/* --once: every stream and outbox finished (done or given up). */
+bool sync_finished(const struct sync *s);
+/* --once: streams and outboxes that gave up. */
+int sync_failures(const struct sync *s);
+/* For a progress bar: streams done of all, and records received so far. */
+void sync_progress(const struct sync *s, size_t *done, size_t *total, int64_t *records);
+
 #endif

@@ -7,29 +7,30 @@
 #include "waybill/connector.h"
 
 static const struct connector_stream erp_streams[] = {
-	{"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL},
-	{"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL},
-	{"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL},
-	{"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL},
-	{"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL},
+	{"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL, 0},
+	{"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
+	{"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
+	{"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
+	{"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL, 0},
 };
 
 static const struct connector_stream tms_streams[] = {
-	{"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST, NULL},
-	{"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST, NULL},
-	{"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST, NULL},
-	{"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST, NULL},
-	{"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST, NULL},
+	{"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST, NULL, 0},
+	{"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST, NULL, 0},
+	{"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST, NULL, 0},
+	{"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST, NULL, 0},
+	{"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST, NULL, 0},
 };
 
 static const struct connector_stream telematics_streams[] = {
-	{"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST, NULL},
-	{"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL},
-	{"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST, NULL},
-	{"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST, NULL},
-	{"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL},
-	{"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL},
-	{"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream"},
+	{"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
+	{"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL, 0},
+	{"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST, NULL, 0},
+	{"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST, NULL, 0},
+	{"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL, 0},
+	{"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL, 0},
+	/* Positions page up to 5,000 at a time (docs/api.md). */
+	{"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream", 5000},
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))

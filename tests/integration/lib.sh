@@ -23,3 +23,77 @@ cleanup() { for p in $PIDS; do killtree "$p"; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM
 
 finish() { exit $((n_fail > 0)); }
+
+# start_sim DIR [sim options...]: starts waybill-sim on free loopback ports,
+# waits for its JSON line in DIR/sim.json, and writes DIR/config.json (mode 0600)
+# for the dispatcher token. Sets SIM_PID, ADMIN (token) and ERP/TMS/TEL (base URLs).
+start_sim() {
+	d=$1; shift
+	mkdir -p "$d"
+	: >"$d/sim.json"
+	"$S" --port 0 "$@" >"$d/sim.json" 2>"$d/sim.err" &
+	SIM_PID=$!
+	PIDS="$PIDS $SIM_PID"
+	i=0
+	while [ ! -s "$d/sim.json" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$d/sim.json" ] || { echo "# waybill-sim did not start: $(cat "$d/sim.err")"; return 1; }
+	ADMIN=$(jq -r .tokens.admin "$d/sim.json")
+	ERP=http://127.0.0.1:$(jq -r .services.erp.port "$d/sim.json")
+	TMS=http://127.0.0.1:$(jq -r .services.tms.port "$d/sim.json")
+	TEL=http://127.0.0.1:$(jq -r .services.telematics.port "$d/sim.json")
+	write_config "$d" "${SIM_ROLE:-dispatcher}"
+}
+
+# write_config DIR ROLE: a config for the sim in DIR with ROLE's token.
+write_config() {
+	(umask 077 && jq --arg role "$2" '.tokens[$role] as $t |
+	  {sources: {erp: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.erp.port | tostring)), token: $t},
+	             tms: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.tms.port | tostring)), token: $t},
+	             telematics: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.telematics.port | tostring)), token: $t}}}' \
+	  "$1/sim.json" >"$1/config.json")
+}
+
+stop_sim() { [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=; }
+
+# admin PATH [JSON]: GET (or POST with JSON) an admin endpoint of the sim.
+admin() {
+	if [ $# -gt 1 ]; then
+		curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "$2" "$TMS/v1/admin/$1"
+	else
+		curl -sf -H "Authorization: Bearer $ADMIN" "$TMS/v1/admin/$1"
+	fi
+}
+
+# cache_matches_sim CACHE DIR: the cache's live rows (id, version) equal the
+# sim's export, list by list; positions equal the sim's count. Prints a diff
+# into DIR/diff when they do not.
+cache_matches_sim() {
+	admin export | jq -r 'to_entries[] | .key as $l | .value[] | "\($l) \(.[0]) \(.[1])"' | sort >"$2/want"
+	sqlite3 "$1" "
+	  SELECT 'customers', id, ext_version FROM customer WHERE deleted=0 UNION ALL
+	  SELECT 'orders', id, ext_version FROM orders WHERE deleted=0 UNION ALL
+	  SELECT 'loads', id, ext_version FROM load WHERE deleted=0 UNION ALL
+	  SELECT 'stops', id, ext_version FROM stop WHERE deleted=0 UNION ALL
+	  SELECT 'vehicles', id, ext_version FROM vehicle WHERE deleted=0 UNION ALL
+	  SELECT 'drivers', id, ext_version FROM driver WHERE deleted=0 UNION ALL
+	  SELECT 'faults', id, ext_version FROM fault WHERE deleted=0 UNION ALL
+	  SELECT 'inspections', id, ext_version FROM inspection WHERE deleted=0 UNION ALL
+	  SELECT 'work_orders', id, ext_version FROM work_order WHERE deleted=0 UNION ALL
+	  SELECT 'part_reservations', id, ext_version FROM part_reservation WHERE deleted=0 UNION ALL
+	  SELECT 'staging', id, ext_version FROM staging WHERE deleted=0 UNION ALL
+	  SELECT 'pods', id, ext_version FROM pod WHERE deleted=0 UNION ALL
+	  SELECT 'invoices', id, ext_version FROM invoice WHERE deleted=0 UNION ALL
+	  SELECT 'charges', id, ext_version FROM charge WHERE deleted=0 UNION ALL
+	  SELECT 'fuel_txns', id, ext_version FROM fuel_txn WHERE deleted=0 UNION ALL
+	  SELECT 'exceptions', id, ext_version FROM exception WHERE deleted=0 AND source!='local';" |
+	  tr '|' ' ' | sort >"$2/got"
+	if ! diff "$2/want" "$2/got" >"$2/diff"; then
+		echo "# cache differs from the sim ($(wc -l <"$2/diff") diff lines):"
+		head -n 8 "$2/diff" | sed 's/^/#   /'
+		return 1
+	fi
+	[ -s "$2/want" ] || { echo "# the sim exported nothing"; return 1; }
+	want_pos=$(admin truth | jq .positions)
+	got_pos=$(sqlite3 "$1" "SELECT count(*) FROM position")
+	[ "$want_pos" = "$got_pos" ] || { echo "# positions: sim $want_pos, cache $got_pos"; return 1; }
+}

@@ -1,0 +1,168 @@
+/* The live event stream (telematics positions over Server-Sent Events):
+ * opened once the stream's pages are caught up, resumed with Last-Event-ID
+ * after a drop, and written to the cache in batches, never an event at a time. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sync_internal.h"
+
+#define LIVE_BATCH_MAX 2000 /* events: a batch this big is written at once */
+
+static void live_retry(struct sync_stream *st, const char *why);
+
+void sync_live_flush(struct sync_stream *st)
+{
+	struct sync *sy = st->sy;
+	if (!st->nbatch)
+		return;
+	char last[32];
+	snprintf(last, sizeof(last), "%" PRId64, st->last_seq);
+	size_t added = 0;
+	struct wb_err err = {0};
+	/* The live cursor is the last event id, kept under its own stream name
+	 * beside the page cursor, both in this one transaction's company. */
+	char stream[64];
+	snprintf(stream, sizeof(stream), "%s_live", st->cs->name);
+	int rc = sync_apply_positions(sy->cache, st->src->ops, st->src->name, stream, st->batch,
+				      st->nbatch, last, &added, &err);
+	size_t n = st->nbatch;
+	for (size_t i = 0; i < st->nbatch; i++)
+		json_decref(st->batch[i]);
+	st->nbatch = 0;
+	if (rc != 0) {
+		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
+		cache_health_error(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), err.msg,
+				   NULL);
+		return;
+	}
+	int64_t lag = st->latest_ts_ms ? (int64_t)time(NULL) - st->latest_ts_ms / 1000 : -1;
+	if (lag < 0 && st->latest_ts_ms)
+		lag = 0;
+	cache_health_ok(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), lag,
+			(int64_t)added, NULL);
+	st->records += (int64_t)n;
+	sy->records += (int64_t)n;
+	char line[128];
+	snprintf(line, sizeof(line), "%zu events, %zu new, last %s", n, added, last);
+	sync_emit(sy, SYNC_EV_BATCH, st->src->name, st->cs->name, line, n, added);
+}
+
+static int on_event(const struct sse_event *ev, void *arg)
+{
+	struct sync_stream *st = arg;
+	if (!strcmp(ev->type, "reset")) {
+		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name,
+			  "the source dropped events we had not read; positions may have a gap", 0, 0);
+		return 0;
+	}
+	if (strcmp(ev->type, "position") != 0 && strcmp(ev->type, "message") != 0)
+		return 0;
+	json_error_t je;
+	json_t *rec = json_loadb(ev->data, ev->data_len, 0, &je);
+	if (!rec) {
+		char why[300];
+		snprintf(why, sizeof(why), "malformed event %s at column %d: %s", ev->id, je.column,
+			 je.text);
+		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, why, 0, 0);
+		return 0;
+	}
+	if (st->nbatch == st->capbatch) {
+		size_t cap = st->capbatch ? st->capbatch * 2 : 256;
+		json_t **nb = realloc(st->batch, cap * sizeof(*nb));
+		if (!nb) {
+			json_decref(rec);
+			return 1;
+		}
+		st->batch = nb;
+		st->capbatch = cap;
+	}
+	st->batch[st->nbatch++] = rec;
+	char *end;
+	long long seq = strtoll(ev->id, &end, 10);
+	if (*ev->id && !*end && seq > st->last_seq)
+		st->last_seq = seq;
+	json_int_t ts = json_integer_value(json_object_get(rec, "ts_ms"));
+	if (ts > st->latest_ts_ms)
+		st->latest_ts_ms = ts;
+	if (st->nbatch >= LIVE_BATCH_MAX)
+		sync_live_flush(st);
+	return 0;
+}
+
+static int on_chunk(const char *data, size_t len, long status, void *arg)
+{
+	struct sync_stream *st = arg;
+	st->errors = 0;
+	return sse_feed(&st->sse, data, len);
+}
+
+static void on_done(const struct net_resp *r, void *arg)
+{
+	struct sync_stream *st = arg;
+	st->xfer = 0;
+	if (st->sy->stopping || r->error == NET_ECANCELLED)
+		return;
+	sync_live_flush(st);
+	sse_reset(&st->sse);
+	char why[600];
+	if (r->error != NET_EOK)
+		snprintf(why, sizeof(why), "event stream ended: %s", r->errmsg);
+	else
+		snprintf(why, sizeof(why), "event stream ended with HTTP %ld", r->status);
+	live_retry(st, why);
+}
+
+static void on_reopen(uv_timer_t *t)
+{
+	struct sync_stream *st = t->data;
+	if (!st->sy->stopping && !st->xfer)
+		sync_live_open(st);
+}
+
+static void live_retry(struct sync_stream *st, const char *why)
+{
+	struct sync *sy = st->sy;
+	st->errors++;
+	cache_health_error(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), why, NULL);
+	uint64_t ms = sync_backoff_ms(sy, st->errors);
+	char line[700];
+	snprintf(line, sizeof(line), "%s; reconnecting in %.1f s", why, (double)ms / 1000.0);
+	sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, line, 0, 0);
+	uv_timer_start(&st->timer, on_reopen, ms, 0);
+}
+
+void sync_live_open(struct sync_stream *st)
+{
+	struct sync *sy = st->sy;
+	if (!st->sse.fn)
+		sse_init(&st->sse, 0, on_event, st);
+	char url[1400], last[32];
+	if (sync_url(st->src, st->cs->live_path, NULL, url, sizeof(url)) != 0) {
+		live_retry(st, "URL too long");
+		return;
+	}
+	snprintf(last, sizeof(last), "%" PRId64, st->last_seq);
+	struct net_req req = {.url = url, .bearer = st->src->token, .ca_file = st->src->ca_file,
+			      .last_event_id = st->last_seq > 0 ? last : NULL};
+	struct wb_err err = {0};
+	int64_t id = net_stream(sy->net, &req, on_chunk, on_done, st, &err);
+	if (id < 0) {
+		live_retry(st, err.msg);
+		return;
+	}
+	st->xfer = id;
+}
+
+void sync_live_free(struct sync_stream *st)
+{
+	for (size_t i = 0; i < st->nbatch; i++)
+		json_decref(st->batch[i]);
+	free(st->batch);
+	st->batch = NULL;
+	st->nbatch = st->capbatch = 0;
+	if (st->sse.fn)
+		sse_free(&st->sse);
+}

@@ -1,0 +1,187 @@
+/* The outbox sender: delivers queued actions to the source that owns them,
+ * each with its Idempotency-Key, so a retry after a timeout is answered with
+ * the stored result and the action takes effect exactly once. Transient
+ * failures (network, 408, 429, 5xx) are retried with backoff; any other
+ * answer is final and its message is kept for the user. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sync_internal.h"
+
+#define SENDER_MAX_INFLIGHT 4
+#define SENDER_IDLE_MS 1000      /* how often an idle sender looks for due actions */
+#define SENDER_ONCE_IDLE_MS 100
+
+struct sending {
+	struct sync_sender *sd;
+	char key[40];
+	char action[48];
+	int attempts;
+};
+
+static void sender_tick(uv_timer_t *t);
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+/* The message a source put in its error body, else the status line. */
+static void answer_text(const struct net_resp *r, char *buf, size_t len)
+{
+	json_error_t je;
+	json_t *j = r->body_len ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
+	const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+	if (msg)
+		snprintf(buf, len, "HTTP %ld: %s", r->status, msg);
+	else if (r->error != NET_EOK)
+		snprintf(buf, len, "%s", r->errmsg);
+	else
+		snprintf(buf, len, "HTTP %ld", r->status);
+	json_decref(j);
+}
+
+static void next_tick(struct sync_sender *sd, uint64_t ms)
+{
+	if (!sd->sy->stopping)
+		uv_timer_start(&sd->timer, sender_tick, ms, 0);
+}
+
+static void on_sent(const struct net_resp *r, void *arg)
+{
+	struct sending *s = arg;
+	struct sync_sender *sd = s->sd;
+	struct sync *sy = sd->sy;
+	sd->inflight--;
+	if (r->error == NET_ECANCELLED || sy->stopping) {
+		free(s);
+		return; /* still inflight in the cache: due again at the next open */
+	}
+	char text[600], line[1400];
+	answer_text(r, text, sizeof(text));
+	struct wb_err err = {0};
+	bool transient = r->error != NET_EOK || r->status == 408 || r->status == 429 ||
+			 r->status >= 500;
+	int rc;
+	if (!transient && r->status >= 200 && r->status < 300) {
+		rc = outbox_delivered(sy->cache, s->key, (int)r->status, text, now_s(), &err);
+		sd->errors = 0;
+		snprintf(line, sizeof(line), "%s %s delivered (%s)", s->action, s->key, text);
+		sync_emit(sy, SYNC_EV_DELIVERED, sd->src->name, "outbox", line, 1, 1);
+	} else if (!transient) {
+		rc = outbox_failed(sy->cache, s->key, (int)r->status, text, now_s(), &err);
+		snprintf(line, sizeof(line), "%s %s refused: %s", s->action, s->key, text);
+		sync_emit(sy, SYNC_EV_REJECTED, sd->src->name, "outbox", line, 1, 0);
+	} else {
+		sd->errors++;
+		uint64_t ms = r->status == 429 && r->retry_after_s >= 0 ? (uint64_t)r->retry_after_s * 1000
+									 : sync_backoff_ms(sy, sd->errors);
+		int64_t at = now_s() + (int64_t)((ms + 999) / 1000);
+		rc = outbox_retry(sy->cache, s->key, (int)r->status, text, at, &err);
+		snprintf(line, sizeof(line), "%s %s: %s; retry in %.1f s", s->action, s->key, text,
+			 (double)ms / 1000.0);
+		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", line, 0, 0);
+		if (sy->o.once && sd->errors >= SYNC_ONCE_MAX_ERRORS) {
+			sd->failed = true;
+			sync_emit(sy, SYNC_EV_GAVE_UP, sd->src->name, "outbox",
+				  "gave up; the actions stay queued for the next sync", 0, 0);
+			sync_check_finished(sy);
+		}
+	}
+	if (rc != 0)
+		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", err.msg, 0, 0);
+	free(s);
+	next_tick(sd, 0);
+}
+
+/* Sends one claimed action; returns false when it could not be sent at all. */
+static bool send_one(struct sync_sender *sd, struct outbox_item *it)
+{
+	struct sync *sy = sd->sy;
+	struct wb_err err = {0};
+	json_error_t je;
+	json_t *payload = json_loads(it->payload, 0, &je);
+	const char *colon = strchr(it->subject, ':');
+	const char *subject_id = colon ? colon + 1 : it->subject;
+	struct connector_call call;
+	memset(&call, 0, sizeof(call));
+	int rc = sd->src->ops->action(it->action, subject_id, payload, &call, &err);
+	json_decref(payload);
+	if (rc != 0) {
+		/* This source cannot do it: a permanent failure the user must see. */
+		outbox_failed(sy->cache, it->key, 0, err.msg, now_s(), NULL);
+		sync_emit(sy, SYNC_EV_REJECTED, sd->src->name, "outbox", err.msg, 1, 0);
+		return false;
+	}
+	char *body = json_dumps(call.body, JSON_COMPACT);
+	json_decref(call.body);
+	char url[1400], keyhdr[80];
+	snprintf(keyhdr, sizeof(keyhdr), "Idempotency-Key: %s", it->key);
+	const char *headers[] = {keyhdr, "Content-Type: application/json", NULL};
+	struct sending *s = calloc(1, sizeof(*s));
+	if (!body || !s || sync_url(sd->src, call.path, NULL, url, sizeof(url)) != 0) {
+		free(body);
+		free(s);
+		outbox_retry(sy->cache, it->key, 0, "could not build the request", now_s() + 5, NULL);
+		return false;
+	}
+	s->sd = sd;
+	snprintf(s->key, sizeof(s->key), "%s", it->key);
+	snprintf(s->action, sizeof(s->action), "%s", it->action);
+	s->attempts = it->attempts;
+	struct net_req req = {.method = call.method, .url = url, .headers = headers,
+			      .bearer = sd->src->token, .body = body, .body_len = strlen(body),
+			      .ca_file = sd->src->ca_file};
+	int64_t id = net_request(sy->net, &req, on_sent, s, &err);
+	free(body);
+	if (id < 0) {
+		outbox_retry(sy->cache, it->key, 0, err.msg, now_s() + 5, NULL);
+		free(s);
+		return false;
+	}
+	sd->inflight++;
+	return true;
+}
+
+static void sender_tick(uv_timer_t *t)
+{
+	struct sync_sender *sd = t->data;
+	struct sync *sy = sd->sy;
+	if (sy->stopping)
+		return;
+	while (sd->inflight < SENDER_MAX_INFLIGHT) {
+		struct outbox_item it;
+		struct wb_err err = {0};
+		int rc = outbox_claim(sy->cache, sd->src->name, now_s(), &it, &err);
+		if (rc == WB_ENOTFOUND)
+			break;
+		if (rc != 0) {
+			sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", err.msg, 0, 0);
+			break;
+		}
+		send_one(sd, &it);
+		outbox_item_free(&it);
+	}
+	if (sy->o.once && !sd->failed && sd->inflight == 0) {
+		int64_t depth = 0, oldest = 0;
+		struct wb_err err = {0};
+		if (outbox_depth(sy->cache, sd->src->name, &depth, &oldest, &err) == 0 && depth == 0) {
+			sd->done = true;
+			sync_check_finished(sy);
+			return;
+		}
+	}
+	next_tick(sd, sy->o.once ? SENDER_ONCE_IDLE_MS : SENDER_IDLE_MS);
+}
+
+void sync_sender_start(struct sync_sender *sd)
+{
+	uv_timer_init(sd->sy->loop, &sd->timer);
+	sd->timer.data = sd;
+	next_tick(sd, 0);
+}
+
+void sync_sender_kick(struct sync_sender *sd)
+{
+	if (!sd->sy->stopping && sd->inflight < SENDER_MAX_INFLIGHT)
+		next_tick(sd, 0);
+}

@@ -1,0 +1,399 @@
+/* The sync scheduler: one timer per stream of each configured source; a
+ * polled stream reads pages from its cursor until the source has no more,
+ * then waits its interval; errors back off with jitter and honour
+ * Retry-After; an expired cursor starts a clean resync. One stream failing
+ * never holds up the others. */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sync_internal.h"
+
+void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
+	       const char *text, size_t records, size_t written)
+{
+	if (!sy->o.on_event)
+		return;
+	struct sync_event ev = {kind, source, stream, text ? text : "", records, written};
+	sy->o.on_event(sy->o.arg, &ev);
+}
+
+uint32_t sync_random(struct sync *sy)
+{
+	/* xorshift32: jitter only, so nothing here needs to be unpredictable. */
+	uint32_t x = sy->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return sy->rng = x;
+}
+
+uint64_t sync_backoff_ms(const struct sync *sy, unsigned errors)
+{
+	unsigned attempt = errors ? errors - 1 : 0;
+	uint32_t r = sync_random((struct sync *)sy);
+	if (!sy->o.once)
+		return net_backoff_ms(attempt, r);
+	uint64_t cap = SYNC_ONCE_BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
+	if (cap > SYNC_ONCE_BACKOFF_CAP_MS)
+		cap = SYNC_ONCE_BACKOFF_CAP_MS;
+	return 1 + r % cap;
+}
+
+int sync_url(const struct config_source *src, const char *path, const char *query, char *buf,
+	     size_t len)
+{
+	int n = snprintf(buf, len, "%s%s%s%s", src->url, path, query && *query ? "?" : "",
+			 query ? query : "");
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+static void schedule(struct sync_stream *st, uint64_t ms);
+
+void sync_check_finished(struct sync *sy)
+{
+	if (!sy->o.once || sy->finished || sy->stopping)
+		return;
+	for (size_t i = 0; i < sy->nstreams; i++)
+		if (!sy->streams[i].done && !sy->streams[i].failed)
+			return;
+	for (int i = 0; i < CONFIG_NROLES; i++)
+		if (sy->senders[i].src && !sy->senders[i].done && !sy->senders[i].failed)
+			return;
+	sy->finished = true;
+	sync_emit(sy, SYNC_EV_FINISHED, NULL, NULL,
+		  sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
+}
+
+void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s)
+{
+	struct sync *sy = st->sy;
+	st->errors++;
+	struct wb_err err = {0};
+	if (cache_health_error(sy->cache, st->src->name, st->cs->name, now_s(), why, &err) != 0)
+		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
+	if (sy->o.once && st->errors >= SYNC_ONCE_MAX_ERRORS) {
+		char line[700];
+		snprintf(line, sizeof(line), "gave up after %u failures in a row: %s", st->errors, why);
+		st->failed = true;
+		sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name, line, 0, 0);
+		sync_check_finished(sy);
+		return;
+	}
+	uint64_t ms = retry_after_s >= 0 ? (uint64_t)retry_after_s * 1000 : sync_backoff_ms(sy, st->errors);
+	char line[700];
+	snprintf(line, sizeof(line), "%s; retry in %.1f s (%u in a row)", why, (double)ms / 1000.0,
+		 st->errors);
+	sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, line, 0, 0);
+	schedule(st, ms);
+}
+
+static void stream_caught_up(struct sync_stream *st)
+{
+	struct sync *sy = st->sy;
+	if (sy->o.once) {
+		st->done = true;
+		char line[128];
+		snprintf(line, sizeof(line), "%" PRId64 " records", st->records);
+		sync_emit(sy, SYNC_EV_STREAM_DONE, st->src->name, st->cs->name, line, 0, 0);
+		sync_check_finished(sy);
+		return;
+	}
+	if (st->cs->cadence == CADENCE_LIVE) {
+		st->caught_up = true;
+		sync_live_open(st);
+		return;
+	}
+	schedule(st, (uint64_t)st->interval_s * 1000);
+}
+
+/* What a page's HTTP status means for the stream. */
+static void page_status(struct sync_stream *st, const struct net_resp *r)
+{
+	struct sync *sy = st->sy;
+	char why[600];
+	if (r->status == 410) {
+		/* The source forgot how far we were: read it all again, and sweep
+		 * what it deleted meanwhile (cache_resync_*). */
+		struct wb_err err = {0};
+		int rc = st->cs->entity >= 0
+				 ? cache_resync_begin(sy->cache, st->src->name, st->cs->name, &err)
+				 : cache_cursor_reset(sy->cache, st->src->name, st->cs->name, &err);
+		if (rc != 0) {
+			sync_stream_failed(st, err.msg, -1);
+			return;
+		}
+		/* Counted as a failure, so a source that expires every cursor makes
+		 * --once give up instead of resyncing for ever. */
+		if (sy->o.once && ++st->errors >= SYNC_ONCE_MAX_ERRORS) {
+			st->failed = true;
+			sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name,
+				  "gave up: the source keeps expiring the cursor", 0, 0);
+			sync_check_finished(sy);
+			return;
+		}
+		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name,
+			  "cursor expired at the source; reading the stream again from the start", 0, 0);
+		schedule(st, 0);
+		return;
+	}
+	if (r->status == 401 || r->status == 403)
+		snprintf(why, sizeof(why), "HTTP %ld: the token for %s was refused; check the config",
+			 r->status, st->src->name);
+	else if (r->status == 429)
+		snprintf(why, sizeof(why), "HTTP 429: rate limited");
+	else
+		snprintf(why, sizeof(why), "HTTP %ld from %s", r->status, st->cs->path);
+	sync_stream_failed(st, why, r->status == 429 ? r->retry_after_s : -1);
+}
+
+static void on_page(const struct net_resp *r, void *arg)
+{
+	struct sync_stream *st = arg;
+	struct sync *sy = st->sy;
+	st->xfer = 0;
+	if (sy->stopping || r->error == NET_ECANCELLED)
+		return;
+	if (r->error != NET_EOK) {
+		sync_stream_failed(st, r->errmsg && *r->errmsg ? r->errmsg : net_errkind_name(r->error), -1);
+		return;
+	}
+	if (r->status != 200) {
+		page_status(st, r);
+		return;
+	}
+	struct sync_page_result pr;
+	struct wb_err err = {0};
+	if (sync_apply_page(sy->cache, st->src->ops, st->cs, st->src->name, r->body, r->body_len, &pr,
+			    &err) != 0) {
+		sync_stream_failed(st, err.msg, -1);
+		return;
+	}
+	st->errors = 0;
+	st->records += (int64_t)pr.records;
+	sy->records += (int64_t)pr.records;
+	if (pr.last_seq > st->last_seq)
+		st->last_seq = pr.last_seq;
+	char line[160];
+	snprintf(line, sizeof(line), "%zu records, %zu changed%s", pr.records, pr.written,
+		 pr.has_more ? ", more to come" : "");
+	sync_emit(sy, SYNC_EV_PAGE, st->src->name, st->cs->name, line, pr.records, pr.written);
+	if (!pr.has_more && st->cs->entity >= 0 &&
+	    cache_resync_active(sy->cache, st->src->name, st->cs->name)) {
+		int64_t swept = cache_resync_finish(sy->cache, st->src->name, st->cs->name,
+						    (enum wb_entity)st->cs->entity, &err);
+		if (swept < 0) {
+			sync_stream_failed(st, err.msg, -1);
+			return;
+		}
+		snprintf(line, sizeof(line), "resync complete: %" PRId64 " records gone at the source removed",
+			 swept);
+		sync_emit(sy, SYNC_EV_PAGE, st->src->name, st->cs->name, line, 0, (size_t)swept);
+	}
+	if (cache_health_ok(sy->cache, st->src->name, st->cs->name, now_s(), pr.has_more ? -1 : 0,
+			    (int64_t)pr.written, &err) != 0)
+		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
+	if (pr.has_more)
+		schedule(st, 0);
+	else
+		stream_caught_up(st);
+}
+
+static void poll_stream(struct sync_stream *st)
+{
+	struct sync *sy = st->sy;
+	char cur[512], *esc = NULL, query[700], url[1400];
+	struct wb_err err = {0};
+	if (cache_cursor_get(sy->cache, st->src->name, st->cs->name, cur, sizeof(cur), &err) != 0) {
+		sync_stream_failed(st, err.msg, -1);
+		return;
+	}
+	if (*cur && !(esc = curl_easy_escape(NULL, cur, 0))) {
+		sync_stream_failed(st, "out of memory", -1);
+		return;
+	}
+	int limit = st->cs->page_limit > 0 ? st->cs->page_limit : sy->o.page_limit;
+	snprintf(query, sizeof(query), "limit=%d%s%s", limit, esc ? "&after=" : "",
+		 esc ? esc : "");
+	curl_free(esc);
+	if (sync_url(st->src, st->cs->path, query, url, sizeof(url)) != 0) {
+		sync_stream_failed(st, "URL too long", -1);
+		return;
+	}
+	struct net_req req = {.method = "GET", .url = url, .bearer = st->src->token,
+			      .ca_file = st->src->ca_file};
+	int64_t id = net_request(sy->net, &req, on_page, st, &err);
+	if (id < 0) {
+		sync_stream_failed(st, err.msg, -1);
+		return;
+	}
+	st->xfer = id;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct sync_stream *st = t->data;
+	if (st->sy->stopping || st->xfer)
+		return;
+	poll_stream(st);
+}
+
+static void schedule(struct sync_stream *st, uint64_t ms)
+{
+	if (!st->sy->stopping)
+		uv_timer_start(&st->timer, on_timer, ms, 0);
+}
+
+static void on_flush(uv_timer_t *t)
+{
+	struct sync *sy = t->data;
+	for (size_t i = 0; i < sy->nstreams; i++)
+		if (sy->streams[i].nbatch)
+			sync_live_flush(&sy->streams[i]);
+}
+
+/* Positions beyond the retention are pruned a few thousand at a time. */
+static void on_prune(uv_timer_t *t)
+{
+	struct sync *sy = t->data;
+	struct wb_err err = {0};
+	int64_t keep_ms = (int64_t)sy->cfg->retention_days * 86400 * 1000;
+	int64_t n = cache_prune_positions(sy->cache, (int64_t)time(NULL) * 1000, keep_ms, 5000, &err);
+	if (n < 0)
+		sync_emit(sy, SYNC_EV_ERROR, "cache", "positions", err.msg, 0, 0);
+	uv_timer_start(&sy->prune, on_prune, n > 0 ? 50 : 60000, 0);
+}
+
+struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
+		      const struct sync_opts *o, struct wb_err *err)
+{
+	struct sync *sy = calloc(1, sizeof(*sy));
+	if (!sy) {
+		wb_fail(err, WB_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sy->loop = loop;
+	sy->net = net;
+	sy->cache = c;
+	sy->cfg = cfg;
+	sy->o = o ? *o : (struct sync_opts){0};
+	if (sy->o.page_limit <= 0)
+		sy->o.page_limit = 500;
+	if (sy->o.batch_ms <= 0)
+		sy->o.batch_ms = 1000;
+	sy->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)sy ^ 0x9e3779b9u;
+	if (!sy->rng)
+		sy->rng = 1;
+	size_t total = 0;
+	for (int i = 0; i < CONFIG_NROLES; i++) {
+		size_t n = 0;
+		cfg->sources[i].ops->streams(cfg->sources[i].name, &n);
+		total += n;
+	}
+	sy->streams = calloc(total ? total : 1, sizeof(*sy->streams));
+	if (!sy->streams) {
+		free(sy);
+		wb_fail(err, WB_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < CONFIG_NROLES; i++) {
+		const struct config_source *src = &cfg->sources[i];
+		size_t n = 0;
+		const struct connector_stream *cs = src->ops->streams(src->name, &n);
+		for (size_t j = 0; j < n; j++) {
+			struct sync_stream *st = &sy->streams[sy->nstreams++];
+			st->sy = sy;
+			st->src = src;
+			st->cs = &cs[j];
+			st->interval_s = config_interval_s(src, cs[j].name);
+			if (st->interval_s <= 0)
+				st->interval_s = CONFIG_FAST_DEFAULT_S;
+		}
+		sy->senders[i].sy = sy;
+		sy->senders[i].src = src;
+	}
+	return sy;
+}
+
+void sync_start(struct sync *sy)
+{
+	if (sy->started)
+		return;
+	sy->started = true;
+	uv_timer_init(sy->loop, &sy->flush);
+	sy->flush.data = sy;
+	uv_timer_init(sy->loop, &sy->prune);
+	sy->prune.data = sy;
+	if (!sy->o.once) {
+		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms, (uint64_t)sy->o.batch_ms);
+		uv_timer_start(&sy->prune, on_prune, 1000, 0);
+	}
+	for (size_t i = 0; i < sy->nstreams; i++) {
+		struct sync_stream *st = &sy->streams[i];
+		uv_timer_init(sy->loop, &st->timer);
+		st->timer.data = st;
+		/* Spread the first polls a little so three sources do not all ask at once. */
+		schedule(st, i * 5);
+	}
+	for (int i = 0; i < CONFIG_NROLES; i++)
+		sync_sender_start(&sy->senders[i]);
+}
+
+void sync_stop(struct sync *sy)
+{
+	if (!sy || sy->stopping)
+		return;
+	sy->stopping = true;
+	if (!sy->started)
+		return;
+	for (size_t i = 0; i < sy->nstreams; i++) {
+		struct sync_stream *st = &sy->streams[i];
+		if (st->nbatch)
+			sync_live_flush(st);
+		if (st->xfer)
+			net_cancel(sy->net, st->xfer);
+		uv_close((uv_handle_t *)&st->timer, NULL);
+	}
+	for (int i = 0; i < CONFIG_NROLES; i++)
+		if (sy->senders[i].src)
+			uv_close((uv_handle_t *)&sy->senders[i].timer, NULL);
+	uv_close((uv_handle_t *)&sy->flush, NULL);
+	uv_close((uv_handle_t *)&sy->prune, NULL);
+}
+
+void sync_free(struct sync *sy)
+{
+	if (!sy)
+		return;
+	for (size_t i = 0; i < sy->nstreams; i++)
+		sync_live_free(&sy->streams[i]);
+	free(sy->streams);
+	free(sy);
+}
+
+bool sync_finished(const struct sync *sy) { return sy->finished; }
+
+int sync_failures(const struct sync *sy)
+{
+	int n = 0;
+	for (size_t i = 0; i < sy->nstreams; i++)
+		n += sy->streams[i].failed;
+	for (int i = 0; i < CONFIG_NROLES; i++)
+		n += sy->senders[i].failed;
+	return n;
+}
+
+void sync_progress(const struct sync *sy, size_t *done, size_t *total, int64_t *records)
+{
+	size_t d = 0;
+	for (size_t i = 0; i < sy->nstreams; i++)
+		d += sy->streams[i].done || sy->streams[i].failed;
+	*done = d;
+	*total = sy->nstreams;
+	*records = sy->records;
+}
