@@ -1,5 +1,6 @@
-/* The terminal side: paths and command line shared by main() and the screen.
- * Everything that touches ncurses lives in tui/; main() only dispatches. */
+/* The terminal side: paths and command line shared by main() and the screen,
+ * and the theme slots the boards colour their cells with. Everything that
+ * touches ncurses lives in tui/; main() only dispatches. */
 #ifndef WAYBILL_TUI_H
 #define WAYBILL_TUI_H
 
@@ -16,6 +17,21 @@ struct tui_opts {
 	const char *cache_path;   /* --cache, else $WAYBILL_CACHE, else XDG */
 	const char *theme;        /* --theme NAME */
 	bool low_bandwidth;       /* --low-bandwidth */
+	const char *script;       /* --script PATH (hidden), else $WAYBILL_SCRIPT:
+				   * keys from a file, screen on /dev/null (tests) */
+};
+
+/* Theme slots: what a cell means, never its colour. A theme file
+ * (themes/default.theme) gives each slot a colour pair and attributes. */
+#define TUI_SLOTS(X)                                                           \
+	X(header) X(tabs) X(tab_active) X(column) X(row) X(selected) X(marked)   \
+	X(stale) X(fresh) X(late) X(hold) X(warn) X(ok) X(status) X(error) X(dialog)
+
+enum tui_slot {
+#define TUI_SLOT_ENUM(n) TUI_S_##n,
+	TUI_SLOTS(TUI_SLOT_ENUM)
+#undef TUI_SLOT_ENUM
+	TUI_S__COUNT
 };
 
 /* Resolves the config file path: flag, then $WAYBILL_CONFIG, then
