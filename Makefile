@@ -44,6 +44,8 @@ BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
 .PHONY: all deps run test check-asan bench install clean format
+# Keep the test and benchmark objects make would otherwise delete as intermediates.
+.SECONDARY:
 
 all: $(BINS)
 

@@ -88,6 +88,7 @@ static const char migration_1[] =
 	" related_id TEXT);"
 	KEYED("exception")
 	"CREATE INDEX exception_status ON exception(status, detected_at, id);"
+	"CREATE INDEX exception_detected ON exception(detected_at, id);"
 	"CREATE INDEX exception_subject ON exception(subject_id, kind);"
 	/* Positions arrive in time order: keyed (ts_ms, vehicle_id) they append at the
 	 * right edge of one b-tree (DESIGN.md §4), and a repeated report is ignored. */

@@ -1,146 +1,485 @@
-/* The console's frame on the libuv loop: terminal setup and restore, keys from
- * stdin through uv_poll, SIGWINCH through uv_signal, redraws coalesced by a
- * timer. Until the boards land it shows the cache overview. */
+/* The console's screen: header (depot, clock, each source's state, outbox),
+ * board tabs, the current board's table, the detail pane, the status line,
+ * and what each key does. Only the redraw timer (loop.c) calls tui_draw. */
 #include <inttypes.h>
-#include <locale.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <curses.h>
-#include <uv.h>
+#include <time.h>
 
-#include "waybill/cache.h"
-#include "waybill/tui.h"
+#include "internal.h"
 
-struct screen {
-	uv_loop_t loop;
-	uv_poll_t input;
-	uv_signal_t winch, sigint, sigterm;
-	uv_timer_t refresh;
-	struct cache *cache;
-	int quit;
-	char status[600];
-};
-
-static void draw(struct screen *s)
+int64_t tui_now(const struct tui_console *s)
 {
-	int rows, cols;
-	getmaxyx(stdscr, rows, cols);
-	erase();
-	if (rows < 24 || cols < 80) {
-		mvprintw(rows / 2, 0, "Enlarge the window to at least 80x24 (now %dx%d).", cols, rows);
+	return s->fixed_now ? s->fixed_now : (int64_t)time(NULL);
+}
+
+struct tui_table *tui_current(struct tui_console *s)
+{
+	return &s->tables[s->board];
+}
+
+static void on_redraw(uv_timer_t *t)
+{
+	struct tui_console *s = t->data;
+	s->redraw_pending = false;
+	tui_draw(s);
+	s->last_draw_ms = uv_now(&s->loop);
+}
+
+void tui_request_redraw(struct tui_console *s)
+{
+	if (s->redraw_pending)
+		return;
+	s->redraw_pending = true;
+	uint64_t now = uv_now(&s->loop), next = s->last_draw_ms + (uint64_t)s->min_redraw_ms;
+	uv_timer_start(&s->redraw, on_redraw, next > now ? next - now : 0, 0);
+}
+
+void tui_report(struct tui_console *s, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->message, sizeof(s->message), fmt, ap);
+	va_end(ap);
+	s->message_error = error;
+	tui_request_redraw(s);
+}
+
+static bool too_small(void)
+{
+	return COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS;
+}
+
+/* Rows the table gets (column headers included) for the current layout. */
+static int table_lines(const struct tui_console *s)
+{
+	int body = LINES - 4; /* header, tabs, info line, status line */
+	if (s->pane == TUI_PANE_DETAIL)
+		return body / 2;
+	if (s->pane == TUI_PANE_FULL)
+		return 0;
+	return body;
+}
+
+/* Re-reads the header's figures: each source's state, the outbox depth, the
+ * tab counts and the depot. */
+static void read_header(struct tui_console *s)
+{
+	static const char *const names[3] = {"erp", "tms", "telematics"};
+	int64_t now = tui_now(s);
+	for (int i = 0; i < 3; i++) {
+		snprintf(s->sources[i].name, sizeof(s->sources[i].name), "%s", names[i]);
+		s->sources[i].state = VIEW_SRC_NODATA;
+		s->sources[i].lag_s = 0;
+	}
+	struct cache_window_req req = {.limit = 100};
+	struct cache_window w;
+	if (cache_window(s->cache, &view_health_board, &req, &w, NULL) == 0) {
+		for (int r = 0; r < w.nrows; r++) {
+			struct view_row row = {.board = &view_health_board,
+					       .cells = w.cells + (size_t)r * (size_t)w.ncols};
+			const struct cache_value *src = view_get(&row, "source");
+			for (int i = 0; i < 3; i++) {
+				if (src->t != CV_TEXT || strcmp(src->s, names[i]))
+					continue;
+				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
+				enum view_source_state st = view_source_state(
+					names[i], view_int(view_get(&row, "last_ok_at"), 0),
+					view_int(view_get(&row, "errors_in_row"), 0), lag, now);
+				/* A source is as healthy as its sickest stream. */
+				if (st > s->sources[i].state)
+					s->sources[i].state = st;
+				if (lag > s->sources[i].lag_s)
+					s->sources[i].lag_s = lag;
+			}
+		}
+		cache_window_free(&w);
+	}
+	s->outbox = 0;
+	outbox_depth(s->cache, NULL, &s->outbox, NULL, NULL);
+	for (int b = 0; b < view_nboards; b++) {
+		const struct view_ops *v = view_boards[b];
+		s->counts[b] = -1;
+		if (v->board && v->count_status) {
+			struct cache_window_req cr = {.status = v->count_status, .limit = 1};
+			s->counts[b] = cache_window_count(s->cache, v->board, &cr, NULL);
+		}
+	}
+	const char *env = getenv("WAYBILL_DEPOT");
+	if (env && *env) {
+		snprintf(s->depot, sizeof(s->depot), "%s", env);
+	} else {
+		struct cache_window_req vr = {.limit = 1};
+		snprintf(s->depot, sizeof(s->depot), "no depot");
+		if (cache_window(s->cache, &cache_board_vehicles, &vr, &w, NULL) == 0) {
+			struct view_row row = {.board = &cache_board_vehicles, .cells = w.cells};
+			if (w.nrows && view_get(&row, "depot")->t == CV_TEXT)
+				snprintf(s->depot, sizeof(s->depot), "%s", view_get(&row, "depot")->s);
+			cache_window_free(&w);
+		}
+	}
+}
+
+/* Re-reads what is on screen (unless updates are paused). */
+void tui_reload(struct tui_console *s, bool recount)
+{
+	struct wb_err err = {0};
+	read_header(s);
+	if (s->paused && !recount)
+		return;
+	if (tui_table_refresh(tui_current(s), recount, &err) != 0)
+		tui_report(s, true, "%s", err.msg);
+}
+
+static void draw_header(struct tui_console *s, int w)
+{
+	static const char *const label[3] = {"ERP", "TMS", "TEL"};
+	char left[160], right[200];
+	time_t now = (time_t)tui_now(s);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	snprintf(left, sizeof(left), " Waybill %s %.24s %s %02d:%02d%s", tui_glyph->dot, s->depot,
+		 tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
+	size_t n = 0;
+	for (int i = 0; i < 3; i++) {
+		const struct tui_source *src = &s->sources[i];
+		const char *dot = src->state == VIEW_SRC_LIVE  ? tui_glyph->live
+				  : src->state == VIEW_SRC_LAG ? tui_glyph->lag
+				  : src->state == VIEW_SRC_DOWN ? tui_glyph->down
+								: tui_glyph->nodata;
+		char lag[32] = "";
+		if (src->state == VIEW_SRC_LAG && src->lag_s > 0)
+			snprintf(lag, sizeof(lag), " %" PRId64 "s", src->lag_s);
+		n += (size_t)snprintf(right + n, sizeof(right) - n, "%s %s %s%s  ", label[i], dot,
+				      view_source_state_name[src->state], lag);
+		if (n >= sizeof(right))
+			n = sizeof(right) - 1;
+	}
+	if (s->sources[0].state == VIEW_SRC_NODATA && s->sources[1].state == VIEW_SRC_NODATA &&
+	    s->sources[2].state == VIEW_SRC_NODATA) /* the short form keeps the clock on screen */
+		n = (size_t)snprintf(right, sizeof(right), "ERP TMS TEL %s no data  ", tui_glyph->nodata);
+	snprintf(right + n, sizeof(right) - n, "outbox %" PRId64 " ", s->outbox);
+	int rw = tui_text_width(right), lw = w - rw;
+	tui_put(0, 0, lw > 0 ? lw : 0, VIEW_LEFT, TUI_S_header, left);
+	tui_put(0, lw > 0 ? lw : 0, w - (lw > 0 ? lw : 0), VIEW_RIGHT, TUI_S_header, right);
+}
+
+static void draw_tabs(struct tui_console *s, int w)
+{
+	int x = 0;
+	x += tui_puts(1, x, w - x, TUI_S_tabs, " ");
+	for (int b = 0; b < view_nboards && x < w; b++) {
+		char tab[64];
+		if (s->counts[b] > 0)
+			snprintf(tab, sizeof(tab), "%d %s %" PRId64, b + 1, view_boards[b]->title,
+				 s->counts[b]);
+		else
+			snprintf(tab, sizeof(tab), "%d %s", b + 1, view_boards[b]->title);
+		x += tui_puts(1, x, w - x, b == s->board ? TUI_S_tab_active : TUI_S_tabs, tab);
+		if (x < w)
+			x += tui_puts(1, x, w - x, TUI_S_tabs, " ");
+	}
+	if (x < w)
+		tui_put(1, x, w - x, VIEW_LEFT, TUI_S_tabs, "");
+}
+
+/* The rule under the table: what the board shows and how. */
+static void draw_info(struct tui_console *s, int y, int w)
+{
+	struct tui_table *t = tui_current(s);
+	char info[400];
+	const struct view_ops *v = t->view;
+	if (s->prompt.active && s->message[0]) {
+		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? TUI_S_error : TUI_S_status, s->message);
+		return;
+	}
+	if (!v->board) {
+		snprintf(info, sizeof(info), " %s ", v->title);
+	} else {
+		char filter[120] = "";
+		if (t->text[0])
+			snprintf(filter, sizeof(filter), " %s filter \"%.80s\"", tui_glyph->dot, t->text);
+		else if (t->status[0])
+			snprintf(filter, sizeof(filter), " %s status %.60s", tui_glyph->dot, t->status);
+		char marks[40] = "";
+		if (t->nmarks)
+			snprintf(marks, sizeof(marks), " %s %d marked", tui_glyph->dot, t->nmarks);
+		snprintf(info, sizeof(info), " %s %s %" PRId64 " rows %s sort %s %s%s%s ", v->title,
+			 tui_glyph->dot, t->total < 0 ? (int64_t)0 : t->total, tui_glyph->dot,
+			 tui_table_sort_name(t), t->desc ? "desc" : "asc", filter, marks);
+	}
+	if (s->low_bandwidth)
+		tui_put(y, 0, w, VIEW_LEFT, TUI_S_column, info);
+	else {
+		tui_hline(y, 0, w, TUI_S_column);
+		tui_puts(y, 1, w - 1, TUI_S_column, info);
+	}
+}
+
+static void draw_status(struct tui_console *s, int y, int w)
+{
+	if (s->prompt.active) {
+		tui_prompt_draw(&s->prompt, y, w);
+		return;
+	}
+	if (s->message[0]) {
+		char m[300];
+		snprintf(m, sizeof(m), " %s", s->message);
+		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? TUI_S_error : TUI_S_status, m);
+		return;
+	}
+	char hints[200];
+	snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
+	tui_put(y, 0, w, VIEW_LEFT, TUI_S_status, hints);
+}
+
+void tui_draw(struct tui_console *s)
+{
+	if (s->full_repaint) {
+		erase();
+		clearok(curscr, TRUE);
+		s->full_repaint = false;
+	}
+	tui_draw_begin();
+	int w = COLS;
+	if (too_small()) {
+		erase();
+		char m[120];
+		snprintf(m, sizeof(m), "Enlarge the window to at least %dx%d (now %dx%d).",
+			 TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
+		tui_puts(LINES / 2, 0, w, TUI_S_error, m);
+		tui_puts(LINES / 2 + 1, 0, w, TUI_S_status, "q quits.");
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	attron(A_REVERSE);
-	mvhline(0, 0, ' ', cols);
-	mvprintw(0, 1, "Waybill %s  cache %.*s", WAYBILL_VERSION, cols - 30, cache_path(s->cache));
-	attroff(A_REVERSE);
-	struct cache_info info;
-	struct wb_err err = {0};
-	if (cache_info(s->cache, &info, &err) != 0) {
-		snprintf(s->status, sizeof(s->status), "%s", err.msg);
-	} else {
-		mvprintw(2, 1, "Cache overview (schema %d)", info.schema_version);
-		for (int i = 0; i < info.ntables && 4 + i < rows - 2; i++)
-			mvprintw(4 + i, 3, "%-18s %12" PRId64, info.tables[i].table, info.tables[i].rows);
+	if (s->data_stale) {
+		s->data_stale = false;
+		tui_reload(s, false);
 	}
-	mvhline(rows - 2, 0, ACS_HLINE, cols);
-	mvprintw(rows - 1, 1, "%.*s", cols - 2, s->status[0] ? s->status : "q quit  Ctrl-L repaint");
+	draw_header(s, w);
+	draw_tabs(s, w);
+	struct tui_table *t = tui_current(s);
+	int th = table_lines(s);
+	if (th > 0)
+		tui_table_draw(t, 2, th, w, tui_now(s));
+	draw_info(s, 2 + th, w);
+	if (s->pane != TUI_PANE_NONE)
+		tui_detail_draw(s, 3 + th, LINES - 1 - (3 + th), w);
+	draw_status(s, LINES - 1, w);
+	if (s->help)
+		tui_help_draw(s);
 	wnoutrefresh(stdscr);
 	doupdate();
 }
 
-static void on_refresh(uv_timer_t *t)
+/* After a resize or a layout change: the table's height, then its rows. */
+void tui_relayout(struct tui_console *s)
 {
-	draw(t->data);
+	if (too_small())
+		return;
+	int th = table_lines(s);
+	if (th == 0)
+		return; /* the full detail pane hides the table: it keeps its window */
+	for (int b = 0; b < view_nboards; b++)
+		tui_table_set_height(&s->tables[b], th > 1 ? th - 1 : 1);
+	struct wb_err err = {0};
+	if (tui_table_refresh(tui_current(s), false, &err) != 0)
+		tui_report(s, true, "%s", err.msg);
 }
 
-static void stop(struct screen *s)
+void tui_resized(struct tui_console *s, int rows, int cols)
 {
-	s->quit = 1;
-	uv_stop(&s->loop);
+	if (rows > 0 && cols > 0)
+		resizeterm(rows, cols);
+	s->full_repaint = true;
+	tui_relayout(s);
+	tui_request_redraw(s);
 }
 
-static void on_input(uv_poll_t *p, int status, int events)
+void tui_switch_board(struct tui_console *s, int board)
 {
-	struct screen *s = p->data;
-	int ch;
-	while ((ch = getch()) != ERR) {
-		if (ch == 'q' || ch == 'Q') {
-			stop(s);
-			return;
-		}
-		if (ch == 12) /* Ctrl-L */
-			clearok(curscr, TRUE);
-		if (ch == KEY_RESIZE)
-			continue;
+	if (board < 0 || board >= view_nboards)
+		return;
+	s->board = board;
+	s->pane = TUI_PANE_NONE;
+	s->pane_scroll = 0;
+	tui_relayout(s);
+	struct wb_err err = {0};
+	if (tui_table_refresh(tui_current(s), true, &err) != 0)
+		tui_report(s, true, "%s", err.msg);
+	tui_request_redraw(s);
+}
+
+int tui_set_theme(struct tui_console *s, const char *name)
+{
+	char msg[300];
+	struct tui_theme t;
+	if (!tui_term_colors() && strcmp(name, "mono") != 0) {
+		tui_theme_builtin(&t, true);
+		if (tui_theme_load("mono", &t, msg, sizeof(msg)) != 0)
+			tui_theme_builtin(&t, true);
+		s->theme = t;
+		tui_theme_apply(&t);
+		tui_report(s, false, "no colours here (NO_COLOR or the terminal): theme mono");
+		s->full_repaint = true;
+		return 0;
 	}
-	draw(s);
+	if (tui_theme_load(name, &t, msg, sizeof(msg)) != 0) {
+		tui_report(s, true, "%s; keeping theme %s", msg, s->theme.name);
+		return -1;
+	}
+	s->theme = t;
+	tui_theme_apply(&t);
+	s->full_repaint = true;
+	tui_request_redraw(s);
+	return 0;
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void act(struct tui_console *s, const char *action)
 {
-	struct screen *s = h->data;
-	if (signum == SIGWINCH) {
-		endwin();
-		refresh();
-		draw(s);
+	char line[80];
+	snprintf(line, sizeof(line), "%s", action);
+	tui_command(s, line);
+}
+
+static void key_in_prompt(struct tui_console *s, int key)
+{
+	struct tui_history *h = s->prompt.kind == ':' ? &s->hist_cmd : &s->hist_filter;
+	bool was_capped = s->prompt.capped;
+	enum tui_prompt_result r = tui_prompt_key(&s->prompt, h, key);
+	if (!was_capped && s->prompt.capped)
+		tui_report(s, true, "input is limited to %d characters; the rest was cut",
+			   TUI_INPUT_MAX);
+	if (r == TUI_PROMPT_TAB) {
+		tui_complete(s);
+	} else if (r == TUI_PROMPT_DONE) {
+		char text[TUI_INPUT_MAX * 4 + 1];
+		tui_prompt_text(&s->prompt, text, sizeof(text));
+		tui_history_add(h, text);
+		if (!s->prompt.capped)
+			s->message[0] = '\0';
+		if (s->prompt.kind == ':') {
+			tui_command(s, text);
+		} else {
+			struct wb_err err = {0};
+			if (tui_table_set_filter(tui_current(s), text, &err) != 0)
+				tui_report(s, true, "%s", err.msg);
+		}
+	} else if (r == TUI_PROMPT_CANCEL) {
+		s->message[0] = '\0';
+	}
+	tui_request_redraw(s);
+}
+
+void tui_handle_key(struct tui_console *s, int key)
+{
+	struct wb_err err = {0};
+	struct tui_table *t = tui_current(s);
+	int rc = 0;
+	if (key == TUI_FN(KEY_RESIZE))
+		return;
+	if (s->prompt.active) {
+		key_in_prompt(s, key);
 		return;
 	}
-	stop(s);
-}
-
-static void close_cb(uv_handle_t *h, void *arg)
-{
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
-int tui_run(struct cache *c, const struct tui_opts *o)
-{
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "waybill: the console needs a terminal; try `waybill cache info`\n");
-		return 1;
+	tui_request_redraw(s);
+	if (s->help) {
+		s->help = false; /* any key, q included, only closes the help */
+		return;
 	}
-	setlocale(LC_ALL, "");
-	struct screen s = {.cache = c};
-	if (uv_loop_init(&s.loop) != 0) {
-		fprintf(stderr, "waybill: cannot start the event loop\n");
-		return 1;
+	s->message[0] = '\0';
+	if (too_small()) {
+		if (key == 'q')
+			s->quit = true;
+		return;
 	}
-	if (!initscr()) {
-		fprintf(stderr, "waybill: cannot initialise the terminal\n");
-		uv_loop_close(&s.loop);
-		return 1;
+	if (s->pane == TUI_PANE_FULL) {
+		int page = LINES - 5;
+		switch (key) {
+		case 'j': case TUI_FN(KEY_DOWN): s->pane_scroll++; return;
+		case 'k': case TUI_FN(KEY_UP): if (s->pane_scroll) s->pane_scroll--; return;
+		case TUI_FN(KEY_NPAGE): s->pane_scroll += page; return;
+		case TUI_FN(KEY_PPAGE): s->pane_scroll = s->pane_scroll > page ? s->pane_scroll - page : 0; return;
+		case 'g': case TUI_FN(KEY_HOME): s->pane_scroll = 0; return;
+		default: break;
+		}
 	}
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	curs_set(0);
-
-	uv_poll_init(&s.loop, &s.input, STDIN_FILENO);
-	s.input.data = &s;
-	uv_poll_start(&s.input, UV_READABLE, on_input);
-	uv_signal_init(&s.loop, &s.winch);
-	uv_signal_init(&s.loop, &s.sigint);
-	uv_signal_init(&s.loop, &s.sigterm);
-	s.winch.data = s.sigint.data = s.sigterm.data = &s;
-	uv_signal_start(&s.winch, on_signal, SIGWINCH);
-	uv_signal_start(&s.sigint, on_signal, SIGINT);
-	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
-	uv_timer_init(&s.loop, &s.refresh);
-	s.refresh.data = &s;
-	uv_timer_start(&s.refresh, on_refresh, 0, o && o->low_bandwidth ? 5000 : 1000);
-
-	uv_run(&s.loop, UV_RUN_DEFAULT);
-
-	endwin();
-	uv_walk(&s.loop, close_cb, NULL);
-	uv_run(&s.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&s.loop);
-	return 0;
+	switch (key) {
+	case 'q': s->quit = true; break;
+	case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+		tui_switch_board(s, key - '1');
+		break;
+	case '\t': tui_switch_board(s, (s->board + 1) % view_nboards); break;
+	case TUI_FN(KEY_BTAB): tui_switch_board(s, (s->board + view_nboards - 1) % view_nboards); break;
+	case 'j': case TUI_FN(KEY_DOWN): rc = tui_table_move(t, 1, &err); break;
+	case 'k': case TUI_FN(KEY_UP): rc = tui_table_move(t, -1, &err); break;
+	case TUI_FN(KEY_NPAGE): case TUI_CTRL('f'): rc = tui_table_move(t, t->height, &err); break;
+	case TUI_FN(KEY_PPAGE): case TUI_CTRL('b'): rc = tui_table_move(t, -t->height, &err); break;
+	case 'g': case TUI_FN(KEY_HOME): rc = tui_table_home(t, &err); break;
+	case 'G': case TUI_FN(KEY_END): rc = tui_table_end(t, &err); break;
+	case '\r': case '\n': case TUI_FN(KEY_ENTER):
+		s->pane = s->pane == TUI_PANE_NONE ? TUI_PANE_DETAIL
+			  : s->pane == TUI_PANE_DETAIL ? TUI_PANE_FULL : TUI_PANE_NONE;
+		s->pane_scroll = 0;
+		tui_relayout(s);
+		break;
+	case TUI_ESC:
+		if (s->pane != TUI_PANE_NONE) {
+			s->pane = TUI_PANE_NONE;
+			tui_relayout(s);
+		}
+		break;
+	case '/':
+		tui_prompt_start(&s->prompt, '/');
+		if (t->status[0]) {
+			char f[80];
+			snprintf(f, sizeof(f), "status:%s", t->status);
+			tui_prompt_set(&s->prompt, f);
+		} else {
+			tui_prompt_set(&s->prompt, t->text);
+		}
+		break;
+	case ':': tui_prompt_start(&s->prompt, ':'); break;
+	case 's':
+		rc = tui_table_cycle_sort(t, &err);
+		if (!rc)
+			tui_report(s, false, "sorted by %s", tui_table_sort_name(t));
+		break;
+	case 'S':
+		rc = tui_table_set_sort(t, tui_table_sort_name(t), !t->desc, &err);
+		if (!rc)
+			tui_report(s, false, "sorted by %s, %s", tui_table_sort_name(t),
+				   t->desc ? "descending" : "ascending");
+		break;
+	case ' ':
+		if (t->sel_id[0]) {
+			tui_table_toggle_mark(t, t->sel_id);
+			rc = tui_table_move(t, 1, &err);
+		}
+		break;
+	case TUI_CTRL('l'):
+		s->full_repaint = true;
+		s->data_stale = true;
+		break;
+	case 'p':
+		s->paused = !s->paused;
+		if (!s->paused)
+			s->data_stale = true;
+		tui_report(s, false, s->paused ? "updates paused; p resumes" : "updates resumed");
+		break;
+	case '?': s->help = true; break;
+	case 'r': act(s, "release"); break;
+	case 'h': act(s, "hold"); break;
+	case 'a': act(s, "assign"); break;
+	case 'A': act(s, "approve"); break;
+	case 'R': act(s, "reject"); break;
+	case 'E': act(s, "escalate"); break;
+	case 'K': act(s, "ack"); break;
+	default: break; /* stray keys and pasted bytes do nothing */
+	}
+	if (rc)
+		tui_report(s, true, "%s", err.msg);
 }

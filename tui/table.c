@@ -1,0 +1,565 @@
+/* The table widget: shows any board through keyset windows. It keeps only the
+ * rows on screen plus one (to know whether more follow), found after the key
+ * of the row just above the first one (the anchor). Scrolling down moves the
+ * anchor forward; scrolling up asks for the rows before the first one
+ * (`backward`); End asks backward from the end. Every step costs one or two
+ * indexed queries whatever the row's position in 100,000. The selected row is
+ * remembered by id, so it stays selected while rows change around it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+void tui_table_init(struct tui_table *t, const struct view_ops *v, struct cache *c)
+{
+	memset(t, 0, sizeof(*t));
+	t->view = v;
+	t->cache = c;
+	t->desc = v->desc;
+	t->height = 1;
+	t->total = -1;
+}
+
+static void clear_anchor(struct tui_table *t)
+{
+	t->has_anchor = false;
+	free(t->anchor_text);
+	free(t->anchor_id);
+	t->anchor_text = t->anchor_id = NULL;
+	memset(&t->anchor_sort, 0, sizeof(t->anchor_sort));
+}
+
+void tui_table_free(struct tui_table *t)
+{
+	clear_anchor(t);
+	cache_window_free(&t->win);
+	for (int i = 0; i < t->nmarks; i++)
+		free(t->marks[i]);
+	free(t->marks);
+	t->marks = NULL;
+	t->nmarks = t->capmarks = 0;
+}
+
+static void value_text(const struct cache_value *v, char *buf, size_t len)
+{
+	if (v->t == CV_TEXT)
+		snprintf(buf, len, "%s", v->s);
+	else if (v->t == CV_INT)
+		snprintf(buf, len, "%" PRId64, v->i);
+	else if (v->t == CV_REAL)
+		snprintf(buf, len, "%.17g", v->d);
+	else
+		buf[0] = '\0';
+}
+
+int tui_table_visible(const struct tui_table *t)
+{
+	return t->win.nrows < t->height ? t->win.nrows : t->height;
+}
+
+const struct cache_value *tui_table_row(const struct tui_table *t, int i)
+{
+	return t->win.cells + (size_t)i * (size_t)t->win.ncols;
+}
+
+void tui_table_row_id(const struct tui_table *t, int i, char *buf, size_t len)
+{
+	value_text(tui_table_row(t, i), buf, len);
+}
+
+/* The anchor becomes the key of row i of window w. */
+static int anchor_at(struct tui_table *t, const struct cache_window *w, int i)
+{
+	const struct cache_value *row = w->cells + (size_t)i * (size_t)w->ncols;
+	char id[128];
+	value_text(&row[0], id, sizeof(id));
+	struct cache_value sv = row[w->sort_col];
+	char *text = sv.t == CV_TEXT ? strdup(sv.s) : NULL;
+	char *idc = strdup(id);
+	if (!idc || (sv.t == CV_TEXT && !text)) {
+		free(text);
+		free(idc);
+		return WB_ENOMEM;
+	}
+	clear_anchor(t);
+	t->anchor_sort = sv;
+	t->anchor_sort.s = text;
+	t->anchor_text = text;
+	t->anchor_id = idc;
+	t->has_anchor = true;
+	return 0;
+}
+
+static void base_req(const struct tui_table *t, struct cache_window_req *req, int limit)
+{
+	memset(req, 0, sizeof(*req));
+	req->sort = t->view->board->sorts[t->sort];
+	req->desc = t->desc;
+	req->text = t->text[0] ? t->text : NULL;
+	req->status = t->status[0] ? t->status : NULL;
+	req->limit = limit < 1 ? 1 : limit > 1000 ? 1000 : limit;
+}
+
+/* The window after the anchor. */
+static int fetch(struct tui_table *t, struct wb_err *err)
+{
+	struct cache_window_req req;
+	base_req(t, &req, t->height + 1);
+	if (t->has_anchor) {
+		req.after_sort = &t->anchor_sort;
+		req.after_id = t->anchor_id;
+	}
+	struct cache_window w;
+	int rc = cache_window(t->cache, t->view->board, &req, &w, err);
+	t->queries++;
+	if (rc)
+		return rc;
+	cache_window_free(&t->win);
+	t->win = w;
+	return 0;
+}
+
+/* Up to limit rows before row `row` of the window (before the end when row < 0). */
+static int fetch_before(struct tui_table *t, int row, int limit, struct cache_window *out,
+			struct wb_err *err)
+{
+	struct cache_window_req req;
+	base_req(t, &req, limit);
+	char id[128];
+	if (row >= 0) {
+		const struct cache_value *r = tui_table_row(t, row);
+		value_text(&r[0], id, sizeof(id));
+		req.after_sort = &r[t->win.sort_col];
+		req.after_id = id;
+	}
+	req.backward = true;
+	t->queries++;
+	return cache_window(t->cache, t->view->board, &req, out, err);
+}
+
+/* Shows the last page: the anchor is the row before the last `height` rows. */
+static int fill_from_end(struct tui_table *t, struct wb_err *err)
+{
+	struct cache_window w;
+	int rc = fetch_before(t, -1, t->height + 1, &w, err);
+	if (rc)
+		return rc;
+	if (w.nrows == t->height + 1)
+		rc = anchor_at(t, &w, 0);
+	else
+		clear_anchor(t);
+	cache_window_free(&w);
+	return rc ? rc : fetch(t, err);
+}
+
+/* Moves the window k rows up (k <= height). */
+static int scroll_up(struct tui_table *t, int k, struct wb_err *err)
+{
+	if (!t->has_anchor)
+		return 0;
+	if (tui_table_visible(t) == 0) {
+		clear_anchor(t);
+		return fetch(t, err);
+	}
+	struct cache_window w;
+	int rc = fetch_before(t, 0, k + 1, &w, err);
+	if (rc)
+		return rc;
+	if (w.nrows == k + 1)
+		rc = anchor_at(t, &w, 0);
+	else
+		clear_anchor(t);
+	cache_window_free(&w);
+	return rc ? rc : fetch(t, err);
+}
+
+static void select_cursor(struct tui_table *t)
+{
+	int vis = tui_table_visible(t);
+	if (t->cursor >= vis)
+		t->cursor = vis - 1;
+	if (t->cursor < 0)
+		t->cursor = 0;
+	if (vis == 0)
+		t->sel_id[0] = '\0';
+	else
+		tui_table_row_id(t, t->cursor, t->sel_id, sizeof(t->sel_id));
+}
+
+static bool find_sel(struct tui_table *t)
+{
+	char id[128];
+	for (int i = 0; t->sel_id[0] && i < tui_table_visible(t); i++) {
+		tui_table_row_id(t, i, id, sizeof(id));
+		if (!strcmp(id, t->sel_id)) {
+			t->cursor = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int recount(struct tui_table *t, struct wb_err *err)
+{
+	struct cache_window_req req;
+	base_req(t, &req, 1);
+	int64_t n = cache_window_count(t->cache, t->view->board, &req, err);
+	t->total = n < 0 ? -1 : n;
+	return n < 0 ? (int)n : 0;
+}
+
+int tui_table_refresh(struct tui_table *t, bool count, struct wb_err *err)
+{
+	if (!t->view->board)
+		return 0;
+	int rc = fetch(t, err);
+	/* Rows went away under a scrolled window: show the last page instead. */
+	if (!rc && t->has_anchor && tui_table_visible(t) < t->height)
+		rc = fill_from_end(t, err);
+	if (rc)
+		return rc;
+	find_sel(t);
+	select_cursor(t);
+	return count ? recount(t, err) : 0;
+}
+
+void tui_table_set_height(struct tui_table *t, int height)
+{
+	height = height < 1 ? 1 : height > 999 ? 999 : height;
+	/* Shrinking below the selected row: scroll so that it stays on screen. */
+	if (t->cursor >= height && t->cursor < t->win.nrows)
+		anchor_at(t, &t->win, t->cursor - height);
+	t->height = height;
+}
+
+int tui_table_move(struct tui_table *t, int delta, struct wb_err *err)
+{
+	if (!t->view->board)
+		return 0;
+	int vis = tui_table_visible(t), rc = 0;
+	bool more = t->win.nrows > t->height;
+	if (delta == 1) {
+		if (t->cursor + 1 < vis) {
+			t->cursor++;
+		} else if (more) {
+			rc = anchor_at(t, &t->win, 0);
+			if (!rc)
+				rc = fetch(t, err);
+			t->cursor = tui_table_visible(t) - 1;
+		}
+	} else if (delta == -1) {
+		if (t->cursor > 0)
+			t->cursor--;
+		else
+			rc = scroll_up(t, 1, err);
+	} else if (delta > 1) { /* a page down, the cursor keeping its place */
+		if (!more) {
+			t->cursor = vis - 1;
+		} else {
+			rc = anchor_at(t, &t->win, vis - 1);
+			if (!rc)
+				rc = fetch(t, err);
+			if (!rc && tui_table_visible(t) < t->height)
+				rc = fill_from_end(t, err);
+		}
+	} else if (delta < -1) {
+		if (!t->has_anchor)
+			t->cursor = 0;
+		else
+			rc = scroll_up(t, t->height, err);
+	}
+	select_cursor(t);
+	return rc;
+}
+
+int tui_table_home(struct tui_table *t, struct wb_err *err)
+{
+	if (!t->view->board)
+		return 0;
+	clear_anchor(t);
+	int rc = fetch(t, err);
+	t->cursor = 0;
+	select_cursor(t);
+	return rc;
+}
+
+int tui_table_end(struct tui_table *t, struct wb_err *err)
+{
+	if (!t->view->board)
+		return 0;
+	int rc = fill_from_end(t, err);
+	t->cursor = tui_table_visible(t) - 1;
+	select_cursor(t);
+	return rc;
+}
+
+int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err)
+{
+	const struct cache_board *b = t->view ? t->view->board : NULL;
+	if (!b)
+		return wb_fail(err, WB_EINVALID, "the %s board has no rows to go to",
+			       t->view ? t->view->name : "?");
+	/* Find the row's sort key through the id search, then anchor just before it. */
+	struct cache_window_req req;
+	base_req(t, &req, 1000);
+	req.text = id;
+	struct cache_window w;
+	int rc = cache_window(t->cache, b, &req, &w, err);
+	t->queries++;
+	if (rc)
+		return rc;
+	int found = -1;
+	char rid[128];
+	for (int i = 0; i < w.nrows && found < 0; i++) {
+		value_text(&w.cells[(size_t)i * (size_t)w.ncols], rid, sizeof(rid));
+		if (!strcasecmp(rid, id))
+			found = i;
+	}
+	if (found < 0) {
+		cache_window_free(&w);
+		return wb_fail(err, WB_ENOTFOUND, "no %.60s on the %s board%s", id, t->view->name,
+			       t->text[0] || t->status[0] ? " with this filter" : "");
+	}
+	/* The window of one row before it gives the anchor. */
+	struct cache_window before;
+	memset(&req, 0, sizeof(req));
+	base_req(t, &req, 1);
+	req.after_sort = &w.cells[(size_t)found * (size_t)w.ncols + (size_t)w.sort_col];
+	req.after_id = rid;
+	req.backward = true;
+	rc = cache_window(t->cache, b, &req, &before, err);
+	t->queries++;
+	if (rc) {
+		cache_window_free(&w);
+		return rc;
+	}
+	if (before.nrows == 1)
+		rc = anchor_at(t, &before, 0);
+	else
+		clear_anchor(t);
+	cache_window_free(&before);
+	cache_window_free(&w);
+	snprintf(t->sel_id, sizeof(t->sel_id), "%s", rid);
+	t->cursor = 0;
+	return rc ? rc : tui_table_refresh(t, false, err);
+}
+
+const char *tui_table_sort_name(const struct tui_table *t)
+{
+	return t->view->board ? t->view->board->sorts[t->sort] : "";
+}
+
+/* After a new sort or filter the window starts over, on the same row if it is still there. */
+static int restart(struct tui_table *t, struct wb_err *err)
+{
+	char keep[128];
+	snprintf(keep, sizeof(keep), "%s", t->sel_id);
+	if (keep[0] && tui_table_goto(t, keep, NULL) == 0)
+		return recount(t, err);
+	clear_anchor(t);
+	t->cursor = 0;
+	t->sel_id[0] = '\0';
+	return tui_table_refresh(t, true, err);
+}
+
+int tui_table_set_sort(struct tui_table *t, const char *col, bool desc, struct wb_err *err)
+{
+	const struct cache_board *b = t->view->board;
+	if (!b)
+		return wb_fail(err, WB_EINVALID, "the %s board cannot be sorted", t->view->name);
+	for (int i = 0; b->sorts[i]; i++)
+		if (!strcasecmp(b->sorts[i], col)) {
+			t->sort = i;
+			t->desc = desc;
+			return restart(t, err);
+		}
+	char list[200] = "";
+	size_t n = 0;
+	for (int i = 0; b->sorts[i] && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", b->sorts[i]);
+	return wb_fail(err, WB_EINVALID, "%s cannot be sorted by \"%.30s\" (try %s)", t->view->name,
+		       col, list);
+}
+
+int tui_table_cycle_sort(struct tui_table *t, struct wb_err *err)
+{
+	const struct cache_board *b = t->view->board;
+	if (!b)
+		return wb_fail(err, WB_EINVALID, "the %s board cannot be sorted", t->view->name);
+	t->sort = b->sorts[t->sort + 1] ? t->sort + 1 : 0;
+	return restart(t, err);
+}
+
+int tui_table_set_filter(struct tui_table *t, const char *f, struct wb_err *err)
+{
+	if (!t->view->board)
+		return wb_fail(err, WB_EINVALID, "the %s board cannot be filtered", t->view->name);
+	const char *colon = strchr(f, ':');
+	size_t wl = colon ? (size_t)(colon - f) : 0;
+	bool word = wl > 0;
+	for (size_t i = 0; i < wl; i++)
+		if (!((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= 'A' && f[i] <= 'Z') || f[i] == '_'))
+			word = false;
+	if (word && wl == 6 && !strncasecmp(f, "status", 6)) {
+		if (!t->view->board->status_col)
+			return wb_fail(err, WB_EINVALID, "the %s board has no status to filter on",
+				       t->view->name);
+		if (!colon[1] || strlen(colon + 1) >= sizeof(t->status))
+			return wb_fail(err, WB_EINVALID, "status: needs a value, as in status:planned");
+		snprintf(t->status, sizeof(t->status), "%s", colon + 1);
+		t->text[0] = '\0';
+	} else if (word) {
+		return wb_fail(err, WB_EINVALID,
+			       "unknown filter field \"%.*s\" (use status:VALUE or plain text)",
+			       (int)(wl > 30 ? 30 : wl), f);
+	} else {
+		snprintf(t->text, sizeof(t->text), "%s", f);
+		t->status[0] = '\0';
+	}
+	return restart(t, err);
+}
+
+bool tui_table_marked(const struct tui_table *t, const char *id)
+{
+	for (int i = 0; i < t->nmarks; i++)
+		if (!strcmp(t->marks[i], id))
+			return true;
+	return false;
+}
+
+void tui_table_toggle_mark(struct tui_table *t, const char *id)
+{
+	for (int i = 0; i < t->nmarks; i++)
+		if (!strcmp(t->marks[i], id)) {
+			free(t->marks[i]);
+			t->marks[i] = t->marks[--t->nmarks];
+			return;
+		}
+	if (t->nmarks == t->capmarks) {
+		int cap = t->capmarks ? t->capmarks * 2 : 16;
+		char **m = realloc(t->marks, (size_t)cap * sizeof(*m));
+		if (!m)
+			return;
+		t->marks = m;
+		t->capmarks = cap;
+	}
+	char *c = strdup(id);
+	if (c)
+		t->marks[t->nmarks++] = c;
+}
+
+int tui_table_complete(struct tui_table *t, const char *prefix, char out[][128], int max)
+{
+	const struct cache_board *b = t->view->board;
+	if (!b || !*prefix)
+		return 0;
+	struct cache_window_req req;
+	memset(&req, 0, sizeof(req));
+	req.text = prefix;
+	req.limit = 200;
+	for (int i = 0; b->sorts[i]; i++)
+		if (!strcmp(b->sorts[i], "id"))
+			req.sort = "id";
+	struct cache_window w;
+	if (cache_window(t->cache, b, &req, &w, NULL) != 0)
+		return 0;
+	t->queries++;
+	int n = 0;
+	size_t pl = strlen(prefix);
+	for (int i = 0; i < w.nrows && n < max; i++) {
+		char id[128];
+		value_text(&w.cells[(size_t)i * (size_t)w.ncols], id, sizeof(id));
+		if (!strncasecmp(id, prefix, pl))
+			snprintf(out[n++], 128, "%s", id);
+	}
+	cache_window_free(&w);
+	return n;
+}
+
+/* Column widths for a screen w cells wide: the flexible column takes what is
+ * left over, or gives up room down to 3 cells. */
+static void layout(const struct view_ops *v, int w, int *widths)
+{
+	int total = 1, flex = -1;
+	for (int i = 0; i < v->ncols; i++) {
+		widths[i] = v->cols[i].width;
+		total += widths[i] + (i ? 1 : 0);
+		if (v->cols[i].flex)
+			flex = i;
+	}
+	if (flex >= 0) {
+		widths[flex] += w - total;
+		if (widths[flex] < 3)
+			widths[flex] = 3;
+	}
+}
+
+static bool row_stale(const struct tui_table *t, const struct view_row *r, int64_t now)
+{
+	if (t->view->stale_after_s <= 0)
+		return false;
+	int64_t at = view_int(view_get(r, t->view->stale_col ? t->view->stale_col : "synced_at"), 0);
+	return at > 0 && now - at > t->view->stale_after_s;
+}
+
+void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now)
+{
+	const struct view_ops *v = t->view;
+	int widths[32];
+	if (!v->board) {
+		tui_put(y, 0, w, VIEW_LEFT, TUI_S_column, "");
+		for (int i = 1; i < h; i++)
+			tui_put(y + i, 0, w, VIEW_LEFT, TUI_S_row, "");
+		if (h > 2)
+			tui_put(y + 2, 2, w - 2, VIEW_LEFT, TUI_S_row, v->placeholder);
+		return;
+	}
+	layout(v, w, widths);
+	int x = 1;
+	tui_put(y, 0, 1, VIEW_LEFT, TUI_S_column, "");
+	for (int c = 0; c < v->ncols && x < w; c++) {
+		tui_put(y, x, widths[c], v->cols[c].align, TUI_S_column, v->cols[c].header);
+		x += widths[c];
+		if (x < w)
+			tui_put(y, x++, 1, VIEW_LEFT, TUI_S_column, "");
+	}
+	if (x < w)
+		tui_put(y, x, w - x, VIEW_LEFT, TUI_S_column, "");
+	int vis = tui_table_visible(t);
+	for (int i = 0; i < h - 1; i++) {
+		int yy = y + 1 + i;
+		if (i >= vis) {
+			tui_put(yy, 0, w, VIEW_LEFT, TUI_S_row,
+				i == 0 ? (t->text[0] || t->status[0] ? "  No rows match the filter."
+								     : "  No rows yet.")
+				       : "");
+			continue;
+		}
+		struct view_row r = {.board = v->board, .cells = tui_table_row(t, i), .now = now,
+				     .utf8 = tui_term_utf8()};
+		char id[128];
+		tui_table_row_id(t, i, id, sizeof(id));
+		bool sel = i == t->cursor, marked = tui_table_marked(t, id);
+		enum tui_slot base = sel ? TUI_S_selected : marked ? TUI_S_marked
+						 : row_stale(t, &r, now) ? TUI_S_stale : TUI_S_row;
+		tui_put(yy, 0, 1, VIEW_LEFT, base,
+			marked ? tui_glyph->mark : sel ? tui_glyph->cursor : " ");
+		x = 1;
+		for (int c = 0; c < v->ncols && x < w; c++) {
+			char buf[512] = "";
+			enum tui_slot slot = base;
+			v->cols[c].cell(&r, buf, sizeof(buf), &slot);
+			if (sel)
+				slot = TUI_S_selected;
+			tui_put(yy, x, widths[c], v->cols[c].align, slot, buf);
+			x += widths[c];
+			if (x < w)
+				tui_put(yy, x++, 1, VIEW_LEFT, base, "");
+		}
+		if (x < w)
+			tui_put(yy, x, w - x, VIEW_LEFT, base, "");
+	}
+}

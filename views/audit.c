@@ -1,0 +1,46 @@
+/* Audit board: who did what to which record, when, and why; newest first.
+ * Rows are local and never stale. */
+#include <stdio.h>
+
+#include "waybill/view.h"
+
+VIEW_TEXT_CELL(cell_seq, "id")
+VIEW_TEXT_CELL(cell_user, "user")
+VIEW_TEXT_CELL(cell_role, "role")
+VIEW_TEXT_CELL(cell_action, "action")
+VIEW_TEXT_CELL(cell_subject, "subject")
+
+static void cell_at(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	view_fmt_time(view_get(r, "at"), r->now, buf, len);
+}
+
+static void cell_reason(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *v = view_get(r, "reason");
+	if (v->t == CV_NULL)
+		snprintf(buf, len, "%s", "");
+	else
+		view_fmt_text(v, buf, len);
+}
+
+static const struct view_col cols[] = {
+	{"SEQ", 5, VIEW_RIGHT, false, cell_seq},
+	{"AT", 5, VIEW_LEFT, false, cell_at},
+	{"WHO", 12, VIEW_LEFT, false, cell_user},
+	{"ROLE", 10, VIEW_LEFT, false, cell_role},
+	{"ACTION", 14, VIEW_LEFT, false, cell_action},
+	{"SUBJECT", 14, VIEW_LEFT, false, cell_subject},
+	{"REASON", 10, VIEW_LEFT, true, cell_reason},
+};
+
+const struct view_ops view_audit_ops = {
+	.name = "audit",
+	.title = "Audit",
+	.board = &cache_board_audit,
+	.cols = cols,
+	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+	.desc = true,
+	.detail_kind = "audit",
+	.hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
+};

@@ -1,0 +1,60 @@
+/* Exceptions board: the queue a dispatcher or supervisor works through, with
+ * each exception's confidence, money at stake, age, the role it needs and the
+ * suggested action. Approve, reject, escalate and acknowledge come with the
+ * workflow engine. */
+#include <stdio.h>
+
+#include "waybill/view.h"
+
+VIEW_TEXT_CELL(cell_kind, "kind")
+VIEW_TEXT_CELL(cell_subject, "subject")
+VIEW_TEXT_CELL(cell_needs, "required_role")
+VIEW_TEXT_CELL(cell_suggested, "suggested_action")
+VIEW_TEXT_CELL(cell_status, "status")
+
+static void cell_conf(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *v = view_get(r, "confidence");
+	if (v->t == CV_REAL)
+		snprintf(buf, len, "%.2f", v->d);
+	else
+		view_fmt_int(v, buf, len);
+}
+
+static void cell_stake(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	view_fmt_money(view_get(r, "impact"), r->utf8, buf, len);
+}
+
+static void cell_age(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	int64_t at = view_int(view_get(r, "detected_at"), 0);
+	if (at <= 0)
+		snprintf(buf, len, "--");
+	else
+		view_fmt_age(r->now - at, buf, len);
+}
+
+static const struct view_col cols[] = {
+	{"KIND", 15, VIEW_LEFT, false, cell_kind},
+	{"SUBJECT", 8, VIEW_LEFT, false, cell_subject},
+	{"CONF", 4, VIEW_RIGHT, false, cell_conf},
+	{"AT STAKE", 8, VIEW_RIGHT, false, cell_stake},
+	{"AGE", 4, VIEW_RIGHT, false, cell_age},
+	{"NEEDS", 10, VIEW_LEFT, false, cell_needs},
+	{"STATUS", 8, VIEW_LEFT, false, cell_status},
+	{"SUGGESTED", 12, VIEW_LEFT, true, cell_suggested},
+};
+
+const struct view_ops view_exceptions_ops = {
+	.name = "exceptions",
+	.title = "Exceptions",
+	.board = &cache_board_exceptions,
+	.cols = cols,
+	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+	.desc = true, /* newest first */
+	.stale_after_s = 2 * 60, /* the ERP's AI service is polled every minute */
+	.detail_kind = "exception",
+	.count_status = "open",
+	.hints = "A approve  R reject  E escalate  K ack  Space mark  Enter evidence  ? help",
+};

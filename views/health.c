@@ -1,0 +1,106 @@
+/* Health board: each source's streams with their last good sync, lag, errors
+ * in a row, last error and the actions waiting in the outbox for that source. */
+#include <stdio.h>
+#include <string.h>
+
+#include "waybill/view.h"
+
+const struct cache_board view_health_board = {
+	.name = "health",
+	.from = "(SELECT s.source||'/'||s.stream AS id, s.source AS source, s.stream AS stream,"
+		" s.last_ok_at AS last_ok_at, s.last_attempt_at AS last_attempt_at, s.lag_s AS lag_s,"
+		" s.errors_in_row AS errors_in_row, s.last_error AS last_error,"
+		" s.rows_total AS rows_total, (SELECT count(*) FROM outbox o WHERE o.source=s.source"
+		" AND o.status IN ('pending','inflight')) AS outbox FROM sync_state s)",
+	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
+				      "errors_in_row", "last_error", "rows_total", "outbox", NULL},
+	.search = (const char *const[]){"id", "last_error", NULL},
+	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
+};
+
+const char *const view_source_state_name[] = {"no data", "live", "lag", "down"};
+
+int view_source_interval_s(const char *source)
+{
+	return source && !strcmp(source, "erp") ? 60 : 5;
+}
+
+enum view_source_state view_source_state(const char *source, int64_t last_ok_at,
+					 int64_t errors_in_row, int64_t lag_s, int64_t now)
+{
+	int64_t iv = view_source_interval_s(source);
+	if (last_ok_at <= 0 && errors_in_row <= 0)
+		return VIEW_SRC_NODATA;
+	if (errors_in_row >= 3 || last_ok_at <= 0 || now - last_ok_at > 10 * iv)
+		return VIEW_SRC_DOWN;
+	if (errors_in_row > 0 || lag_s > 2 * iv || now - last_ok_at > 2 * iv)
+		return VIEW_SRC_LAG;
+	return VIEW_SRC_LIVE;
+}
+
+VIEW_TEXT_CELL(cell_source, "source")
+VIEW_TEXT_CELL(cell_stream, "stream")
+VIEW_TEXT_CELL(cell_errors, "errors_in_row")
+VIEW_TEXT_CELL(cell_outbox, "outbox")
+VIEW_TEXT_CELL(cell_rows, "rows_total")
+
+static void cell_state(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *src = view_get(r, "source");
+	enum view_source_state st = view_source_state(
+		src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "last_ok_at"), 0),
+		view_int(view_get(r, "errors_in_row"), 0), view_int(view_get(r, "lag_s"), 0), r->now);
+	snprintf(buf, len, "%s", view_source_state_name[st]);
+	*slot = st == VIEW_SRC_LIVE ? TUI_S_ok : st == VIEW_SRC_LAG ? TUI_S_warn
+					: st == VIEW_SRC_DOWN ? TUI_S_late : *slot;
+}
+
+static void cell_last_ok(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	int64_t at = view_int(view_get(r, "last_ok_at"), 0);
+	if (at <= 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	char age[16];
+	view_fmt_age(r->now - at, age, sizeof(age));
+	snprintf(buf, len, "%s ago", age);
+}
+
+static void cell_lag(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	int64_t lag = view_int(view_get(r, "lag_s"), -1);
+	if (lag < 0)
+		snprintf(buf, len, "--");
+	else
+		view_fmt_age(lag, buf, len);
+}
+
+static void cell_error(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *v = view_get(r, "last_error");
+	snprintf(buf, len, "%s", v->t == CV_TEXT ? v->s : "");
+}
+
+static const struct view_col cols[] = {
+	{"SOURCE", 10, VIEW_LEFT, false, cell_source},
+	{"STREAM", 12, VIEW_LEFT, false, cell_stream},
+	{"STATE", 7, VIEW_LEFT, false, cell_state},
+	{"LAST OK", 8, VIEW_RIGHT, false, cell_last_ok},
+	{"LAG", 4, VIEW_RIGHT, false, cell_lag},
+	{"ERRS", 4, VIEW_RIGHT, false, cell_errors},
+	{"ROWS", 7, VIEW_RIGHT, false, cell_rows},
+	{"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
+	{"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
+};
+
+const struct view_ops view_health_ops = {
+	.name = "health",
+	.title = "Health",
+	.board = &view_health_board,
+	.cols = cols,
+	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+	.stale_after_s = 2 * 60,
+	.stale_col = "last_ok_at",
+	.hints = "1-8 boards  / filter  s sort  : command  ? help  q quit",
+};

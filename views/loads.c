@@ -1,0 +1,93 @@
+/* Loads board (DESIGN.md §7): one row per load with its customer, truck,
+ * driver, dock door, staging progress, ETA against the drop window, and flags. */
+#include <stdio.h>
+#include <string.h>
+
+#include "waybill/view.h"
+
+VIEW_TEXT_CELL(cell_id, "id")
+VIEW_TEXT_CELL(cell_status, "status")
+VIEW_TEXT_CELL(cell_customer, "customer")
+VIEW_TEXT_CELL(cell_vehicle, "vehicle")
+VIEW_TEXT_CELL(cell_door, "door")
+
+/* "M. Okafor" from "Mary Okafor": the column is narrow. */
+static void cell_driver(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *v = view_get(r, "driver");
+	if (v->t != CV_TEXT) {
+		view_fmt_text(v, buf, len);
+		return;
+	}
+	const char *sp = strrchr(v->s, ' ');
+	if (sp && sp != v->s && sp[1])
+		snprintf(buf, len, "%.1s. %s", v->s, sp + 1);
+	else
+		snprintf(buf, len, "%s", v->s);
+}
+
+static void cell_stage(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	view_fmt_pct(view_get(r, "stage_pct"), buf, len);
+}
+
+static void cell_eta(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	view_fmt_time(view_get(r, "eta"), r->now, buf, len);
+}
+
+static void cell_window(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	view_fmt_span(view_get(r, "window_start"), view_get(r, "window_end"), buf, len);
+}
+
+/* A load still on its way is late when its ETA is past the drop window. */
+static bool load_late(const struct view_row *r)
+{
+	const struct cache_value *st = view_get(r, "status");
+	if (st->t != CV_TEXT || !(!strcmp(st->s, "planned") || !strcmp(st->s, "staged") ||
+				  !strcmp(st->s, "released") || !strcmp(st->s, "in_transit")))
+		return false;
+	int64_t eta = view_int(view_get(r, "eta"), 0), end = view_int(view_get(r, "window_end"), 0);
+	return eta && end && eta > end;
+}
+
+static void cell_flags(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+{
+	const struct cache_value *st = view_get(r, "status");
+	buf[0] = '\0';
+	if (load_late(r)) {
+		snprintf(buf, len, "LATE");
+		*slot = TUI_S_late;
+	} else if (st->t == CV_TEXT && !strcmp(st->s, "pod_received")) {
+		snprintf(buf, len, "POD");
+		*slot = TUI_S_ok;
+	} else if (view_int(view_get(r, "priority"), 0) > 0) {
+		snprintf(buf, len, "%s", r->utf8 ? "\u25b2" : "^");
+		*slot = TUI_S_warn;
+	}
+}
+
+static const struct view_col cols[] = {
+	{"LOAD", 8, VIEW_LEFT, false, cell_id},
+	{"STATUS", 10, VIEW_LEFT, false, cell_status},
+	{"CUSTOMER", 13, VIEW_LEFT, true, cell_customer},
+	{"VEH", 6, VIEW_LEFT, false, cell_vehicle},
+	{"DRIVER", 9, VIEW_LEFT, false, cell_driver},
+	{"DOOR", 4, VIEW_LEFT, false, cell_door},
+	{"STAGE", 5, VIEW_RIGHT, false, cell_stage},
+	{"ETA", 5, VIEW_LEFT, false, cell_eta},
+	{"WINDOW", 7, VIEW_LEFT, false, cell_window},
+	{"FL", 4, VIEW_LEFT, false, cell_flags},
+};
+
+const struct view_ops view_loads_ops = {
+	.name = "loads",
+	.title = "Loads",
+	.board = &cache_board_loads,
+	.cols = cols,
+	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+	.stale_after_s = 2 * 5, /* TMS polls every 5 s */
+	.detail_kind = "load",
+	.hints = "Enter detail  r release  h hold  / filter  : command  ? help  q quit",
+};
