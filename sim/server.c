@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "server.h"
 
 static const char usage[] =
@@ -24,7 +26,8 @@ static const char usage[] =
 	"  --scenario-dir DIR   where scenario files live\n"
 	"  --no-ai              switch the AI exception service off\n"
 	"  --ai-wrong-rate R    share of deliberately wrong AI flags (default 0.1)\n"
-	"  --retain N           changes a tombstone is kept for (default 1000000)\n";
+	"  --retain N           changes a tombstone is kept for (default 1000000)\n"
+	"  --start now|EPOCH    simulated time at start (default 2025-03-07T10:00:00Z)\n";
 
 static int num_arg(const char *name, const char *v, double lo, double hi, double *out, char *err, size_t errn)
 {
@@ -94,6 +97,15 @@ int sim_server_init(struct sim_server *s, int argc, char **argv, char *err, size
 			if (num_arg(a, v, 0, 0.5, &x, err, errn))
 				return -1;
 			o.ai_wrong_rate = x;
+		} else if (strcmp(a, "--start") == 0) {
+			/* "now" (the wall clock, whole minutes) or UTC epoch seconds. */
+			if (v && strcmp(v, "now") == 0) {
+				o.start_time = (int64_t)time(NULL) / 60 * 60;
+			} else {
+				if (num_arg(a, v, 946684800, 4102444800.0, &x, err, errn))
+					return -1;
+				o.start_time = (int64_t)x;
+			}
 		} else if (strcmp(a, "--retain") == 0) {
 			if (num_arg(a, v, 1, 1e12, &x, err, errn))
 				return -1;
