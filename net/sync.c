@@ -137,7 +137,7 @@ static void page_status(struct sync_stream *st, const struct net_resp *r)
 			sync_check_finished(sy);
 			return;
 		}
-		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name,
+		sync_emit(sy, SYNC_EV_NOTICE, st->src->name, st->cs->name,
 			  "cursor expired at the source; reading the stream again from the start", 0, 0);
 		schedule(st, 0);
 		return;
@@ -193,7 +193,7 @@ static void on_page(const struct net_resp *r, void *arg)
 		}
 		snprintf(line, sizeof(line), "resync complete: %" PRId64 " records gone at the source removed",
 			 swept);
-		sync_emit(sy, SYNC_EV_PAGE, st->src->name, st->cs->name, line, 0, (size_t)swept);
+		sync_emit(sy, SYNC_EV_NOTICE, st->src->name, st->cs->name, line, 0, (size_t)swept);
 	}
 	if (cache_health_ok(sy->cache, st->src->name, st->cs->name, now_s(), pr.has_more ? -1 : 0,
 			    (int64_t)pr.written, &err) != 0)

@@ -40,14 +40,14 @@ static int list(struct sim_req *r, int e, json_t **out)
 		return 400;
 	}
 	const char *after = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
-	uint64_t seq = 0;
+	uint64_t seq = 0, issued = 0;
 	const struct sim_table *t = &w->t[e];
 	if (after && *after) {
-		if (sim_cursor_parse(w, e, after, w->seq, &seq) != 0) {
+		if (sim_cursor_parse(w, e, after, w->seq, &seq, &issued) != 0) {
 			*out = sim_error("bad_cursor", "the cursor is malformed or not from this list");
 			return 400;
 		}
-		if (seq < t->horizon || sim_fault_hit(r->svc, r->svc->f.expire)) {
+		if ((seq < t->horizon && issued < t->horizon) || sim_fault_hit(r->svc, r->svc->f.expire)) {
 			*out = sim_error("cursor_expired", "the cursor is older than the retained change log; start a full pass without 'after'");
 			return 410;
 		}
@@ -72,7 +72,7 @@ static int list(struct sim_req *r, int e, json_t **out)
 	}
 	int more = j < t->nlog;
 	char cur[64];
-	sim_cursor_format(w, e, more ? last : w->seq, cur, sizeof cur);
+	sim_cursor_format(w, e, more ? last : w->seq, after && *after ? issued : t->horizon, cur, sizeof cur);
 	*out = json_pack("{s:o,s:s,s:b}", "data", data, "next", cur, "has_more", more);
 	return 200;
 }

@@ -219,9 +219,10 @@ void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *
 /* Parses "L-12" into its row index; -1 when malformed, unknown or purged. */
 long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s);
 int sim_entity_by_path(const char *path); /* -1 if none */
-void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, char *buf, size_t n);
+void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf, size_t n);
 /* 0 ok, -1 malformed; fills *seq. */
-int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq);
+int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq,
+                     uint64_t *horizon);
 /* Index of the first change-log entry with seq > after. */
 size_t sim_log_find(const struct sim_table *t, uint64_t after);
 void sim_purge_tombstones(struct sim_world *w);

@@ -33,7 +33,7 @@ int sim_api_positions(struct sim_req *r, json_t **out)
 	}
 	uint64_t seq = 0;
 	if (after && *after) {
-		if (sim_cursor_parse(w, POS_CURSOR, after, w->pos_seq, &seq) != 0) {
+		if (sim_cursor_parse(w, POS_CURSOR, after, w->pos_seq, &seq, NULL) != 0) {
 			*out = sim_error("bad_cursor", "the cursor is malformed or not from this list");
 			return 400;
 		}
@@ -48,7 +48,7 @@ int sim_api_positions(struct sim_req *r, json_t **out)
 	for (; s <= w->pos_seq && (long)(s - from) < limit; s++)
 		json_array_append_new(data, sim_render_pos(w, &w->pos[s % w->pos_cap]));
 	char cur[64];
-	sim_cursor_format(w, POS_CURSOR, s - 1, cur, sizeof cur);
+	sim_cursor_format(w, POS_CURSOR, s - 1, 0, cur, sizeof cur);
 	*out = json_pack("{s:o,s:s,s:b}", "data", data, "next", cur, "has_more", s <= w->pos_seq);
 	return 200;
 }

@@ -1,8 +1,10 @@
 /* The sim's tables: one growable array of compact rows per canonical entity, each
  * with a change log ordered by the global sequence. A list cursor is a sequence
  * number: "what changed in this table after it". Tombstones stay in the log until
- * they are older than the retention; purging one moves the table's horizon, and a
- * cursor behind the horizon has expired (the client must start a full pass). */
+ * they are older than the retention; purging one moves the table's horizon. A
+ * cursor behind the horizon has expired (the client must start a full pass)
+ * when that purge happened after the cursor was issued. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,34 +211,52 @@ int sim_entity_by_path(const char *path)
 	return -1;
 }
 
-static uint32_t cursor_check(const struct sim_world *w, int e, uint64_t seq)
+static uint32_t cursor_check(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon)
 {
-	return (uint32_t)sim_hash64(w->o.seed * 31 + (uint64_t)e * 0x51ed27ULL + seq * 0x9e37ULL);
+	return (uint32_t)sim_hash64(w->o.seed * 31 + (uint64_t)e * 0x51ed27ULL + seq * 0x9e37ULL +
+	                            horizon * 0x2545f491ULL);
 }
 
-void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, char *buf, size_t n)
+/* "c2.<seq>.<horizon>.<check>": the horizon the list had when the cursor was
+ * issued travels with it, so a cursor only expires when tombstones after it
+ * were purged since (a full pass begun after a purge pages on undisturbed). */
+void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf, size_t n)
 {
-	snprintf(buf, n, "c1.%" PRIx64 ".%08" PRIx32, seq, cursor_check(w, e, seq));
+	snprintf(buf, n, "c2.%" PRIx64 ".%" PRIx64 ".%08" PRIx32, seq, horizon, cursor_check(w, e, seq, horizon));
 }
 
-int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq)
+static int hex_field(const char *p, char sep, uint64_t *v, const char **next)
 {
-	if (!s || strncmp(s, "c1.", 3) != 0 || strlen(s) > 40)
-		return -1;
-	char *end = NULL;
-	const char *p = s + 3;
 	if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 		return -1;
-	unsigned long long v = strtoull(p, &end, 16);
-	if (!end || *end != '.' || strlen(end + 1) != 8)
+	char *end = NULL;
+	errno = 0;
+	unsigned long long x = strtoull(p, &end, 16);
+	if (errno || !end || *end != sep || end - p > 16)
+		return -1;
+	*v = (uint64_t)x;
+	*next = end + 1;
+	return 0;
+}
+
+int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq,
+                     uint64_t *horizon)
+{
+	if (!s || strncmp(s, "c2.", 3) != 0 || strlen(s) > 60)
+		return -1;
+	uint64_t v, h;
+	const char *p = s + 3;
+	if (hex_field(p, '.', &v, &p) || hex_field(p, '.', &h, &p) || strlen(p) != 8)
 		return -1;
 	char chk[16];
-	snprintf(chk, sizeof chk, "%08" PRIx32, cursor_check(w, e, (uint64_t)v));
-	if (strcmp(chk, end + 1) != 0)
+	snprintf(chk, sizeof chk, "%08" PRIx32, cursor_check(w, e, v, h));
+	if (strcmp(chk, p) != 0)
 		return -1;
-	if ((uint64_t)v > max)
+	if (v > max)
 		return -1;
-	*seq = (uint64_t)v;
+	if (horizon)
+		*horizon = h;
+	*seq = v;
 	return 0;
 }
 

@@ -49,6 +49,7 @@ enum sync_event_kind {
 	SYNC_EV_BATCH,       /* a batch of live events was written */
 	SYNC_EV_STREAM_DONE, /* --once: a stream reached its end */
 	SYNC_EV_ERROR,       /* an attempt failed; it will be retried (text says when) */
+	SYNC_EV_NOTICE,      /* worth a line of its own: a resync began or ended */
 	SYNC_EV_GAVE_UP,     /* --once: a stream or the outbox of a source gave up */
 	SYNC_EV_DELIVERED,   /* an outbox action was accepted by its source */
 	SYNC_EV_REJECTED,    /* an outbox action was refused for good (text: the source's reason) */

@@ -41,6 +41,21 @@ sync_case "everything at once" --fault all:rate5xx=0.1,drop=0.05,malformed=0.05,
 d="$T/malformed_____"
 check "a malformed page is logged with where it broke" grep -q "page rejected: malformed JSON at line" "$d/err"
 
+# A cursor that really expired: the sim keeps only the last 300 changes'
+# tombstones; two simulated hours later the second sync's cursors are behind
+# purged deletions, so it resyncs and must sweep the records deleted meanwhile.
+d="$T/retain"
+start_sim "$d" --speed 0 --retain 300
+"$W" sync --once --config "$d/config.json" --cache "$d/c.db" >/dev/null 2>&1
+admin clock '{"advance_s":7200}' >/dev/null
+"$W" sync --once --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err"
+rc=$?
+check "expired cursors after purged tombstones: sync --once exits 0" [ $rc -eq 0 ]
+check "... the source did expire them" grep -q "cursor expired" "$d/err"
+check "... records deleted meanwhile were swept" grep -q "resync complete: [1-9][0-9]* records gone" "$d/err"
+check "... and the cache equals the sim" cache_matches_sim "$d/c.db" "$d"
+stop_sim
+
 # A source that is down: the others finish, and it is retried until it is back.
 d="$T/down"
 start_sim "$d" --speed 0

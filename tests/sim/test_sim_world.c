@@ -35,12 +35,14 @@ static void cursors_round_trip_and_refuse_forgeries(void **state)
 	build(&w, 3);
 	char c[64];
 	uint64_t seq = 0;
-	sim_cursor_format(&w, WB_ENT_LOAD, 42, c, sizeof c);
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, c, w.seq, &seq), 0);
+	sim_cursor_format(&w, WB_ENT_LOAD, 42, 7, c, sizeof c);
+	uint64_t hz = 0;
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, c, w.seq, &seq, &hz), 0);
+	assert_int_equal(hz, 7);
 	assert_int_equal(seq, 42);
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_STOP, c, w.seq, &seq), -1); /* another list's */
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "c1.2a.00000000", w.seq, &seq), -1);
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "", w.seq, &seq), -1);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_STOP, c, w.seq, &seq, NULL), -1); /* another list's */
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "c2.2a.0.00000000", w.seq, &seq, NULL), -1);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "", w.seq, &seq, NULL), -1);
 	sim_world_free(&w);
 }
 
