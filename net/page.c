@@ -47,11 +47,11 @@ static int mark_seen(struct cache *c, const char *source, const struct connector
 	return rc;
 }
 
-int sync_apply_page(struct cache *c, const struct connector_ops *k,
-		    const struct connector_stream *s, const char *source, const char *body,
-		    size_t len, struct sync_page_result *r, struct wb_err *err)
+int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
+		    size_t len, json_t **out, struct sync_page_result *r, struct wb_err *err)
 {
 	memset(r, 0, sizeof(*r));
+	*out = NULL;
 	json_error_t je;
 	json_t *page = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!page) {
@@ -60,66 +60,83 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 			 je.line, je.column, je.position, je.text);
 		return page_fail(err, source, s, what);
 	}
-	int rc = 0;
-	void *rows = NULL;
-	struct wb_position *pos = NULL;
 	json_t *data = json_object_get(page, "data");
 	json_t *next = json_object_get(page, "next");
 	json_t *more = json_object_get(page, "has_more");
-	if (!json_is_object(page) || !json_is_array(data)) {
+	int rc = 0;
+	if (!json_is_object(page) || !json_is_array(data))
 		rc = page_fail(err, source, s, "no \"data\" array");
-		goto out;
-	}
-	if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next)) {
+	else if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next))
 		rc = page_fail(err, source, s, "no usable \"next\" cursor");
-		goto out;
-	}
-	if (more && !json_is_boolean(more)) {
+	else if (more && !json_is_boolean(more))
 		rc = page_fail(err, source, s, "\"has_more\" is not a boolean");
-		goto out;
+	if (rc != 0) {
+		json_decref(page);
+		return rc;
 	}
+	r->records = json_array_size(data);
+	r->has_more = json_is_true(more);
+	snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));
+	size_t i;
+	json_t *rec;
+	json_array_foreach(data, i, rec) {
+		json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
+		if (seq > r->last_seq)
+			r->last_seq = seq;
+	}
+	*out = page;
+	return 0;
+}
+
+int sync_page_write(struct cache *c, const struct connector_ops *k,
+		    const struct connector_stream *s, const char *source, json_t *page,
+		    struct sync_page_result *r, struct wb_err *err)
+{
+	json_t *data = json_object_get(page, "data");
 	size_t n = json_array_size(data);
+	void *rows = NULL;
+	struct wb_position *pos = NULL;
 	if (s->entity >= 0)
 		rows = calloc(n ? n : 1, wb_entity_info((enum wb_entity)s->entity)->size);
 	else
 		pos = calloc(n ? n : 1, sizeof(*pos));
-	if (!rows && !pos) {
-		rc = wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source, s->name, n);
-		goto out;
-	}
-	if ((rc = map_all(k, s, source, data, rows, pos, err)) != 0)
-		goto out;
-
-	if ((rc = cache_begin(c, err)) != 0)
-		goto out;
-	if (s->entity >= 0)
-		rc = cache_upsert(c, (enum wb_entity)s->entity, rows, n, &r->written, err);
-	else
-		rc = cache_add_positions(c, pos, n, &r->written, err);
-	if (rc == 0 && s->entity >= 0 && n && cache_resync_active(c, source, s->name))
-		rc = mark_seen(c, source, s, rows, n, err);
+	if (!rows && !pos)
+		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source, s->name, n);
+	int rc = map_all(k, s, source, data, rows, pos, err);
 	if (rc == 0)
-		rc = cache_cursor_set(c, source, s->name, json_string_value(next), err);
-	if (rc == 0)
-		rc = cache_commit(c, err);
-	else
-		cache_rollback(c);
+		rc = cache_begin(c, err);
 	if (rc == 0) {
-		size_t i;
-		json_t *rec;
-		json_array_foreach(data, i, rec) {
-			json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
-			if (seq > r->last_seq)
-				r->last_seq = seq;
-		}
-		r->records = n;
-		r->has_more = json_is_true(more);
-		snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));
+		if (s->entity >= 0)
+			rc = cache_upsert(c, (enum wb_entity)s->entity, rows, n, &r->written, err);
+		else
+			rc = cache_add_positions(c, pos, n, &r->written, err);
+		if (rc == 0 && s->entity >= 0 && n && cache_resync_active(c, source, s->name))
+			rc = mark_seen(c, source, s, rows, n, err);
+		if (rc == 0)
+			rc = cache_cursor_set(c, source, s->name, r->next, err);
+		if (rc == 0)
+			rc = cache_commit(c, err);
+		else
+			cache_rollback(c);
 	}
-out:
 	free(rows);
 	free(pos);
+	return rc;
+}
+
+int sync_apply_page(struct cache *c, const struct connector_ops *k,
+		    const struct connector_stream *s, const char *source, const char *body,
+		    size_t len, struct sync_page_result *r, struct wb_err *err)
+{
+	json_t *page;
+	int rc = sync_page_parse(s, source, body, len, &page, r, err);
+	if (rc == 0)
+		rc = sync_page_write(c, k, s, source, page, r, err);
 	json_decref(page);
+	if (rc != 0) {
+		struct sync_page_result empty = {0};
+		*r = empty;
+	}
 	return rc;
 }
 

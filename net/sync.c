@@ -54,6 +54,7 @@ int sync_url(const struct config_source *src, const char *path, const char *quer
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 static void schedule(struct sync_stream *st, uint64_t ms);
+static void request_page(struct sync_stream *st, const char *cur);
 
 void sync_check_finished(struct sync *sy)
 {
@@ -169,8 +170,21 @@ static void on_page(const struct net_resp *r, void *arg)
 	}
 	struct sync_page_result pr;
 	struct wb_err err = {0};
-	if (sync_apply_page(sy->cache, st->src->ops, st->cs, st->src->name, r->body, r->body_len, &pr,
-			    &err) != 0) {
+	json_t *page;
+	if (sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr, &err) != 0) {
+		sync_stream_failed(st, err.msg, -1);
+		return;
+	}
+	/* Ask for the next page now, so the source prepares it while this one is
+	 * written. Its cursor is only stored with this page's rows; if they fail,
+	 * the early request is cancelled and the retry starts from the cache. */
+	if (pr.has_more)
+		request_page(st, pr.next);
+	int rc = sync_page_write(sy->cache, st->src->ops, st->cs, st->src->name, page, &pr, &err);
+	json_decref(page);
+	if (rc != 0) {
+		if (st->xfer)
+			net_cancel(sy->net, st->xfer);
 		sync_stream_failed(st, err.msg, -1);
 		return;
 	}
@@ -198,28 +212,22 @@ static void on_page(const struct net_resp *r, void *arg)
 	if (cache_health_ok(sy->cache, st->src->name, st->cs->name, now_s(), pr.has_more ? -1 : 0,
 			    (int64_t)pr.written, &err) != 0)
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
-	if (pr.has_more)
-		schedule(st, 0);
-	else
+	if (!pr.has_more)
 		stream_caught_up(st);
 }
 
-static void poll_stream(struct sync_stream *st)
+/* Asks for the page after cursor ("" for the start of a full pass). */
+static void request_page(struct sync_stream *st, const char *cur)
 {
 	struct sync *sy = st->sy;
-	char cur[512], *esc = NULL, query[700], url[1400];
+	char *esc = NULL, query[700], url[1400];
 	struct wb_err err = {0};
-	if (cache_cursor_get(sy->cache, st->src->name, st->cs->name, cur, sizeof(cur), &err) != 0) {
-		sync_stream_failed(st, err.msg, -1);
-		return;
-	}
 	if (*cur && !(esc = curl_easy_escape(NULL, cur, 0))) {
 		sync_stream_failed(st, "out of memory", -1);
 		return;
 	}
 	int limit = st->cs->page_limit > 0 ? st->cs->page_limit : sy->o.page_limit;
-	snprintf(query, sizeof(query), "limit=%d%s%s", limit, esc ? "&after=" : "",
-		 esc ? esc : "");
+	snprintf(query, sizeof(query), "limit=%d%s%s", limit, esc ? "&after=" : "", esc ? esc : "");
 	curl_free(esc);
 	if (sync_url(st->src, st->cs->path, query, url, sizeof(url)) != 0) {
 		sync_stream_failed(st, "URL too long", -1);
@@ -233,6 +241,17 @@ static void poll_stream(struct sync_stream *st)
 		return;
 	}
 	st->xfer = id;
+}
+
+static void poll_stream(struct sync_stream *st)
+{
+	char cur[512];
+	struct wb_err err = {0};
+	if (cache_cursor_get(st->sy->cache, st->src->name, st->cs->name, cur, sizeof(cur), &err) != 0) {
+		sync_stream_failed(st, err.msg, -1);
+		return;
+	}
+	request_page(st, cur);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -283,7 +302,7 @@ struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const s
 	sy->cfg = cfg;
 	sy->o = o ? *o : (struct sync_opts){0};
 	if (sy->o.page_limit <= 0)
-		sy->o.page_limit = 500;
+		sy->o.page_limit = 1000;
 	if (sy->o.batch_ms <= 0)
 		sy->o.batch_ms = 1000;
 	sy->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)sy ^ 0x9e3779b9u;

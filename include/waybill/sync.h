@@ -31,6 +31,16 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 		    const struct connector_stream *s, const char *source, const char *body,
 		    size_t len, struct sync_page_result *r, struct wb_err *err);
 
+/* The two halves of sync_apply_page, so the engine can ask for the next page
+ * while it writes this one: parse (checks the envelope, fills r's cursor,
+ * has_more and records; *page is the caller's to json_decref), then write
+ * (maps every record and writes them with r->next in one transaction). */
+int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
+		    size_t len, json_t **page, struct sync_page_result *r, struct wb_err *err);
+int sync_page_write(struct cache *c, const struct connector_ops *k,
+		    const struct connector_stream *s, const char *source, json_t *page,
+		    struct sync_page_result *r, struct wb_err *err);
+
 /* Writes a batch of live position events (each a JSON object) and the stream's
  * last event id in one transaction. */
 int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
@@ -69,7 +79,7 @@ typedef void (*sync_event_fn)(void *arg, const struct sync_event *ev);
 
 struct sync_opts {
 	bool once;           /* read every stream to its end, deliver the outbox, then finish */
-	int page_limit;      /* records per page asked for; 0: 500 */
+	int page_limit;      /* records per page asked for; 0: 1000 */
 	int batch_ms;        /* live events are written at most this often; 0: 1000 */
 	sync_event_fn on_event;
 	void *arg;
