@@ -123,6 +123,7 @@ check-asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+	@for b in bench/*.sh; do echo "== $$b"; sh $$b $(B) || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/waybill/themes \

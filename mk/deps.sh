@@ -11,7 +11,8 @@ cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop;
 # the integration tests pgrep and unshare)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
-sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux"
+sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux bc:bc
+script:bsdutils time:time"
 
 missing=""
 have_pc=1
