@@ -186,6 +186,8 @@ struct tui_console {
 	const struct tui_opts *opts;
 	bool quit, paused, low_bandwidth, scripted;
 	bool redraw_pending, full_repaint, data_stale;
+	bool count_stale;            /* rows changed since the board's row count was taken */
+	uint64_t counted_ms;         /* when it was taken (loop time) */
 	uint64_t last_draw_ms;
 	int min_redraw_ms;
 	int64_t fixed_now;           /* WAYBILL_NOW, 0 when the wall clock runs */
@@ -205,6 +207,8 @@ struct tui_console {
 	int64_t outbox;
 	int64_t counts[16];          /* per board, its count_status rows; -1 none */
 	struct tui_script *script;
+	struct net *net;             /* with opts->config: the transport and the */
+	struct sync *sync;           /* sync engine, on this loop */
 };
 
 int64_t tui_now(const struct tui_console *s);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "waybill/net.h"
+#include "waybill/sync.h"
 
 static int read_key(int *key)
 {
@@ -57,6 +59,7 @@ static void on_cache_change(void *arg, uint32_t tables)
 {
 	struct tui_console *s = arg;
 	s->data_stale = true;
+	s->count_stale = true;
 	tui_request_redraw(s);
 }
 
@@ -120,6 +123,41 @@ static int start_loop(struct tui_console *s)
 	return 0;
 }
 
+/* What the sync engine says that a user should see in the status line; the
+ * header shows each source's state from the cache, so retries stay quiet. */
+static void on_sync_event(void *arg, const struct sync_event *ev)
+{
+	struct tui_console *s = arg;
+	switch (ev->kind) {
+	case SYNC_EV_DELIVERED: tui_report(s, false, "%s: %.200s", ev->source, ev->text); break;
+	case SYNC_EV_REJECTED:
+	case SYNC_EV_GAVE_UP: tui_report(s, true, "%s: %.200s", ev->source, ev->text); break;
+	default: break;
+	}
+}
+
+/* Keeps the cache in step with the configured sources on this loop. */
+static void start_sync(struct tui_console *s)
+{
+	struct wb_err err = {0};
+	s->net = net_new(&s->loop, NULL, &err);
+	struct sync_opts so = {.on_event = on_sync_event, .arg = s};
+	if (s->net)
+		s->sync = sync_new(&s->loop, s->net, s->cache, s->opts->config, &so, &err);
+	if (!s->sync) {
+		tui_report(s, true, "sync not started: %.200s", err.msg);
+		return;
+	}
+	sync_start(s->sync);
+}
+
+static void stop_sync(struct tui_console *s)
+{
+	sync_stop(s->sync);
+	net_free(s->net);
+	s->net = NULL;
+}
+
 int tui_run(struct cache *c, const struct tui_opts *o)
 {
 	setlocale(LC_ALL, "");
@@ -167,16 +205,21 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 	if (start_loop(s) != 0)
 		tui_die("cannot start the event loop");
 	cache_on_change(c, on_cache_change, s);
+	if (o && o->config && !s->scripted)
+		start_sync(s);
 	tui_relayout(s);
 	tui_reload(s, true);
 	tui_request_redraw(s);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 
+	stop_sync(s);
 	cache_on_change(c, NULL, NULL);
 	tui_term_close();
 	uv_walk(&s->loop, close_cb, NULL);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
+	sync_free(s->sync);
+	s->sync = NULL;
 	for (int b = 0; b < view_nboards; b++)
 		tui_table_free(&s->tables[b]);
 	tui_history_free(&s->hist_cmd);

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "waybill/cache.h"
 #include "waybill/cmd.h"
+#include "waybill/config.h"
 #include "waybill/tui.h"
 
 #ifndef WAYBILL_VERSION
@@ -166,14 +168,31 @@ static int cmd_audit(const struct cli *cli)
 	return die_usage("unknown audit subcommand \"%s\" (verify, export)", sub);
 }
 
+/* The console on the configured cache, keeping it in step with the configured
+ * sources; with no config file yet, on the cache alone. */
 static int cmd_console(const struct cli *cli)
 {
-	char path[PATH_MAX];
-	struct cache *c = open_cache(cli, false, path, sizeof(path));
-	if (!c)
+	char path[PATH_MAX], cpath[PATH_MAX];
+	struct wb_err err = {0};
+	struct config *cfg = NULL;
+	if (tui_config_path(cli->o.config_path, cpath, sizeof(cpath), &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
-	int rc = tui_run(c, &cli->o);
+	}
+	if ((cli->o.config_path || access(cpath, F_OK) == 0) && config_load(cpath, &cfg, &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	struct cache *c = open_cache(cli, false, path, sizeof(path));
+	if (!c) {
+		config_free(cfg);
+		return 1;
+	}
+	struct tui_opts o = cli->o;
+	o.config = cfg;
+	int rc = tui_run(c, &o);
 	cache_close(c);
+	config_free(cfg);
 	return rc;
 }
 

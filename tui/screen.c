@@ -256,8 +256,15 @@ void tui_draw(struct tui_console *s)
 		return;
 	}
 	if (s->data_stale) {
+		/* Counting a large board is a scan: at most every two seconds. */
+		uint64_t now = uv_now(&s->loop);
+		bool recount = s->count_stale && now - s->counted_ms >= 2000;
 		s->data_stale = false;
-		tui_reload(s, false);
+		if (recount) {
+			s->count_stale = false;
+			s->counted_ms = now;
+		}
+		tui_reload(s, recount);
 	}
 	draw_header(s, w);
 	draw_tabs(s, w);

@@ -10,6 +10,7 @@
 #include "waybill/err.h"
 
 struct cache;
+struct config;
 
 /* Options every command accepts. */
 struct tui_opts {
@@ -19,6 +20,9 @@ struct tui_opts {
 	bool low_bandwidth;       /* --low-bandwidth */
 	const char *script;       /* --script PATH (hidden), else $WAYBILL_SCRIPT:
 				   * keys from a file, screen on /dev/null (tests) */
+	const struct config *config; /* sources to keep in step while the console runs
+				      * (sync --follow on the console's loop); NULL: the
+				      * cache only */
 };
 
 /* Theme slots: what a cell means, never its colour. A theme file

@@ -1,0 +1,44 @@
+# waybill --demo in a real terminal: it starts waybill-sim on free loopback
+# ports, syncs live into a temporary cache, and on q stops the simulator and
+# leaves no process or file behind.
+. tests/integration/lib.sh
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "ok - tmux not installed # SKIP"
+	finish
+fi
+case "$W" in /*) AW=$W ;; *) AW="$(pwd)/$W" ;; esac
+SOCK="waybill-demo-$$"
+tm() { tmux -L "$SOCK" "$@"; }
+trap 'tm kill-server 2>/dev/null; cleanup' EXIT INT TERM
+mkdir -p "$T/tmp"
+sims_before=$(pgrep -c -x waybill-sim || true)
+
+tm -f /dev/null new-session -d -x 100 -y 30 -s demo \
+	"env TMPDIR=$T/tmp TERM=screen-256color LC_ALL=C.UTF-8 WAYBILL_THEMES=$(pwd)/themes \
+	 $AW --demo 2>$T/demo.err; echo exited \$? >$T/demo.rc; sleep 30"
+
+# wait_for TEXT SECONDS: polls the pane.
+wait_for() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		tm capture-pane -p -t demo >"$T/pane" 2>/dev/null
+		grep -q -- "$1" "$T/pane" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+if wait_for "TEL ● live" 20; then ok "demo: every source goes live"; else not_ok "demo: every source goes live" "$(cat "$T/pane")"; fi
+if wait_for "^.L-[0-9]" 10; then ok "demo: the Loads board fills from the simulator"; else not_ok "demo: the Loads board fills from the simulator" "$(cat "$T/pane")"; fi
+check "demo: a temporary config and cache exist while it runs" [ -n "$(ls "$T"/tmp/waybill-demo.*/cache.db 2>/dev/null)" ]
+check "demo: the temporary config is private" [ "$(stat -c %a "$T"/tmp/waybill-demo.*/config.json 2>/dev/null)" = 600 ]
+tm send-keys -t demo q
+i=0
+while [ ! -s "$T/demo.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "demo: q quits with exit 0" grep -q "exited 0" "$T/demo.rc"
+check "demo: nothing on stderr" [ ! -s "$T/demo.err" ]
+check "demo: the simulator is stopped" [ "$(pgrep -c -x waybill-sim || true)" = "$sims_before" ]
+check "demo: no temporary file is left" [ -z "$(ls -A "$T/tmp")" ]
+finish
