@@ -127,9 +127,10 @@ bench: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/waybill/themes \
-	           $(DESTDIR)$(PREFIX)/share/man/man1
+	           $(DESTDIR)$(PREFIX)/share/waybill/scenarios $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(B)/waybill $(B)/waybill-sim $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/waybill/themes/
+	install -m 644 sim/scenarios/*.scn $(DESTDIR)$(PREFIX)/share/waybill/scenarios/
 	install -m 644 docs/waybill.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 format:
