@@ -144,6 +144,35 @@ extern const struct cache_board cache_board_audit;
 int64_t cache_window_count(struct cache *c, const struct cache_board *b,
 			   const struct cache_window_req *req, struct wb_err *err);
 
+/* --- actions (cache/action.c) ----------------------------------------------- */
+
+/* A user's (or an automatic rule's) action on a record, recorded so nothing can
+ * lose it: the outbox row that carries it to the owning source and the audit
+ * row that says who did what commit together, or neither does. The synced
+ * record itself is not edited: the source's answer comes back through sync,
+ * and until then the outbox shows the action pending. */
+struct cache_action {
+	const char *source;   /* the source that owns the subject: "tms" */
+	const char *action;   /* "release_load", "approve_exception", ... */
+	const char *subject;  /* "load:L-1042" */
+	const char *payload;  /* JSON object sent to the source; NULL: {} */
+	const char *user;     /* a user name, never a token */
+	const char *role;     /* "dispatcher", "supervisor", "system" */
+	const char *before;   /* JSON for the audit row, or NULL */
+	const char *after;    /* JSON for the audit row, or NULL; the outbox key is added */
+	const char *reason;   /* an override reason or a note, or NULL */
+	int64_t at;
+};
+
+/* Records a; fills key_out with the outbox idempotency key and *audit_seq (if
+ * given) with the audit row's number. */
+int cache_action_record(struct cache *c, const struct cache_action *a, char key_out[40],
+			int64_t *audit_seq, struct wb_err *err);
+/* The newest action on subject not yet answered (pending or inflight), for a
+ * board's "pending" mark: fills action. WB_ENOTFOUND when there is none. */
+int cache_action_pending(struct cache *c, const char *subject, char *action, size_t len,
+			 struct wb_err *err);
+
 /* --- resync (cache/resync.c) ------------------------------------------------ */
 
 /* A stream whose cursor expired is read again from the start. Records the
