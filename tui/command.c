@@ -41,6 +41,10 @@ static char *first_word(char *line, char **word)
 
 static void run_action(struct tui_console *s, const char *action, const char *args)
 {
+	if (tui_act_handles(action)) {
+		tui_act(s, action, args);
+		return;
+	}
 	struct tui_table *t = tui_current(s);
 	char subject[160];
 	if (*args)

@@ -207,6 +207,8 @@ struct tui_console {
 	int64_t outbox;
 	int64_t counts[16];          /* per board, its count_status rows; -1 none */
 	struct tui_script *script;
+	char user[64];               /* who is acting: from /v1/me, else the config */
+	int role;                    /* enum core_role from /v1/me; -1 until known */
 	struct net *net;             /* with opts->config: the transport and the */
 	struct sync *sync;           /* sync engine, on this loop */
 };
@@ -224,6 +226,9 @@ void tui_command(struct tui_console *s, const char *line);
 /* Completes the prompt's last word (Tab). */
 void tui_complete(struct tui_console *s);
 int tui_set_theme(struct tui_console *s, const char *name);
+/* Actions (tui/act.c): whether word is one, and doing it. */
+bool tui_act_handles(const char *word);
+void tui_act(struct tui_console *s, const char *word, const char *args);
 void tui_detail_draw(struct tui_console *s, int y, int h, int w);
 void tui_help_draw(struct tui_console *s);
 extern const char *const tui_help_lines[];

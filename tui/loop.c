@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "waybill/config.h"
+#include "waybill/core.h"
 #include "waybill/net.h"
 #include "waybill/sync.h"
 
@@ -136,11 +138,43 @@ static void on_sync_event(void *arg, const struct sync_event *ev)
 	}
 }
 
+/* Who we are, as the TMS (which owns exceptions and loads) sees our token:
+ * local checks mirror what the source will enforce. Until it answers, the
+ * console is read-only. */
+static void on_me(const struct net_resp *r, void *arg)
+{
+	struct tui_console *s = arg;
+	if (r->error == NET_ECANCELLED)
+		return;
+	json_error_t je;
+	json_t *me = r->error == NET_EOK && r->status == 200 ? json_loadb(r->body, r->body_len, 0, &je)
+							       : NULL;
+	const char *user = json_string_value(json_object_get(me, "user"));
+	int role = core_role_from_name(json_string_value(json_object_get(me, "role")));
+	if (user && role >= 0) {
+		snprintf(s->user, sizeof(s->user), "%s", user);
+		s->role = role;
+		tui_report(s, false, "signed in to the TMS as %.60s (%s)", s->user, core_role_name(role));
+	} else {
+		tui_report(s, true, "the TMS did not say who you are (%s); read-only",
+			   r->error != NET_EOK ? r->errmsg : "no user or role in /v1/me");
+	}
+	json_decref(me);
+}
+
 /* Keeps the cache in step with the configured sources on this loop. */
 static void start_sync(struct tui_console *s)
 {
 	struct wb_err err = {0};
 	s->net = net_new(&s->loop, NULL, &err);
+	const struct config_source *tms = s->net ? config_source(s->opts->config, "tms") : NULL;
+	if (tms) {
+		char url[1200];
+		snprintf(url, sizeof(url), "%s/v1/me", tms->url);
+		struct net_req req = {.url = url, .bearer = tms->token, .ca_file = tms->ca_file,
+				      .timeout_ms = 10000};
+		net_request(s->net, &req, on_me, s, NULL);
+	}
 	struct sync_opts so = {.on_event = on_sync_event, .arg = s};
 	if (s->net)
 		s->sync = sync_new(&s->loop, s->net, s->cache, s->opts->config, &so, &err);
@@ -166,6 +200,9 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 	memset(s, 0, sizeof(*s));
 	s->cache = c;
 	s->opts = o;
+	s->role = -1;
+	const char *user = o && o->config ? o->config->user : getenv("USER");
+	snprintf(s->user, sizeof(s->user), "%s", user && *user ? user : "unknown");
 	s->low_bandwidth = o && o->low_bandwidth;
 	s->min_redraw_ms = s->low_bandwidth ? 1000 : 250;
 	const char *now = getenv("WAYBILL_NOW");
@@ -181,6 +218,11 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 		}
 		s->scripted = true;
 		s->min_redraw_ms = 0;
+		/* Scripted runs never reach a source, so a test names the role the
+		 * source would have given (only here: a live console asks /v1/me). */
+		const char *role = getenv("WAYBILL_SCRIPT_ROLE");
+		if (role && core_role_from_name(role) >= 0)
+			s->role = core_role_from_name(role);
 	}
 	struct tui_term_opts to = {.script = s->scripted};
 	if (tui_term_open(&to, &err) != 0) {
