@@ -68,6 +68,13 @@ int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n,
 int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row,
 	      char **strings, struct wb_err *err);
 
+/* Reads the live rows of an entity whose column col (one of the model's, else
+ * WB_EINVALID) equals value, ordered by id, at most max of them. *rows is a
+ * malloc'd array of struct wb_<entity> whose text points into *strings; the
+ * caller frees both (either may be NULL when there are no rows). */
+int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
+	       void **rows, size_t *n, char **strings, struct wb_err *err);
+
 /* Sync cursors: a stream's cursor is set in the same transaction as the rows
  * it covers (call between cache_begin and cache_commit). */
 int cache_cursor_get(struct cache *c, const char *source, const char *stream,

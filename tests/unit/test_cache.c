@@ -333,6 +333,47 @@ static void test_health(void **state)
 	assert_string_equal(cur, "c9");
 }
 
+static void test_list(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	struct wb_fault rows[4];
+	const char *ids[] = {"F-3", "F-1", "F-2", "F-4"};
+	const char *veh[] = {"V-1", "V-1", "V-2", "V-1"};
+	for (int i = 0; i < 4; i++) {
+		wb_entity_clear(WB_ENT_FAULT, &rows[i]);
+		rows[i].meta = (struct wb_meta){ids[i], "telematics", ids[i], 1, i == 3, 0};
+		rows[i].vehicle_id = veh[i];
+		rows[i].code = "P0087";
+		rows[i].active = 1;
+	}
+	assert_int_equal(cache_upsert(f->c, WB_ENT_FAULT, rows, 4, NULL, &err), 0);
+	void *out;
+	size_t n;
+	char *strings;
+	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 10, &out, &n, &strings, &err), 0);
+	assert_int_equal(n, 2); /* F-4 is a tombstone */
+	struct wb_fault *fl = out;
+	assert_string_equal(fl[0].meta.id, "F-1");
+	assert_string_equal(fl[1].meta.id, "F-3");
+	assert_string_equal(fl[1].code, "P0087");
+	assert_int_equal(fl[1].active, 1);
+	assert_null(fl[1].description);
+	free(out);
+	free(strings);
+	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 1, &out, &n, &strings, &err), 0);
+	assert_int_equal(n, 1);
+	free(out);
+	free(strings);
+	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-9", 10, &out, &n, &strings, &err), 0);
+	assert_int_equal(n, 0);
+	free(out);
+	free(strings);
+	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id=1 OR 1", "V-1", 10, &out, &n,
+				    &strings, &err),
+			 WB_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +385,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
 }
