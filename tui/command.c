@@ -45,6 +45,10 @@ static void run_action(struct tui_console *s, const char *action, const char *ar
 		tui_act(s, action, args);
 		return;
 	}
+	if (!strcmp(action, "release")) {
+		tui_act_release(s, args);
+		return;
+	}
 	struct tui_table *t = tui_current(s);
 	char subject[160];
 	if (*args)

@@ -229,6 +229,8 @@ int tui_set_theme(struct tui_console *s, const char *name);
 /* Actions (tui/act.c): whether word is one, and doing it. */
 bool tui_act_handles(const char *word);
 void tui_act(struct tui_console *s, const char *word, const char *args);
+/* :release [ID [override REASON]] through the dispatch release gate (tui/act_load.c). */
+void tui_act_release(struct tui_console *s, const char *args);
 void tui_detail_draw(struct tui_console *s, int y, int h, int w);
 void tui_help_draw(struct tui_console *s);
 extern const char *const tui_help_lines[];
