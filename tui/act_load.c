@@ -122,6 +122,14 @@ void tui_act_release(struct tui_console *s, const char *args)
 		tui_report(s, true, "release: which load? (select one on the Loads board or type :release L-1042)");
 		return;
 	}
+	struct wb_invoice inv;
+	char *istr = NULL;
+	if (cache_get(s->cache, WB_ENT_INVOICE, id, &inv, &istr, NULL) == 0) {
+		tui_act_release_invoice(s, &inv);
+		free(istr);
+		return;
+	}
+	free(istr);
 	bool override = word && !strcmp(word, "override");
 	if (word && !override) {
 		tui_report(s, true, "release %s: to pass a failed gate type :release %s override REASON", id, id);

@@ -1,6 +1,6 @@
 /* The `:` command line: navigation (:goto, :board), presentation (:sort,
- * :filter, :theme), :q, and the actions, which parse here and are answered in
- * the status line until the workflow engine takes them. Tab completes command
+ * :filter, :theme), :q, and the actions, which tui/act*.c carry out through
+ * core/ and the outbox. Tab completes command
  * names, board and theme names, sort columns and record ids. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,9 @@
 
 #include "internal.h"
 
-/* Actions a dispatcher or supervisor takes; wired to core/ later. */
+/* Actions a dispatcher or supervisor takes (tui/act*.c). */
 static const char *const actions[] = {"release", "hold", "assign", "approve", "reject",
-				      "escalate", "ack", "acknowledge", "unhold", NULL};
+				      "escalate", "ack", "acknowledge", "unhold", "wo", NULL};
 static const char *const commands[] = {"q", "quit", "theme", "sort", "filter", "goto", "board",
 				       "help", "pause", "resume", NULL};
 static const char *const themes[] = {"default", "light", "high-contrast", "mono", NULL};
@@ -45,23 +45,18 @@ static void run_action(struct tui_console *s, const char *action, const char *ar
 		tui_act(s, action, args);
 		return;
 	}
-	if (!strcmp(action, "release")) {
-		tui_act_release(s, args);
-		return;
-	}
-	struct tui_table *t = tui_current(s);
-	char subject[160];
-	if (*args)
-		snprintf(subject, sizeof(subject), "%.120s", args);
-	else if (t->nmarks)
-		snprintf(subject, sizeof(subject), "%d marked rows", t->nmarks);
-	else if (t->sel_id[0])
-		snprintf(subject, sizeof(subject), "%s", t->sel_id);
-	else {
-		tui_report(s, true, "%s: no row selected", action);
-		return;
-	}
-	tui_report(s, true, "%s %s: needs the workflow engine (not wired yet)", action, subject);
+	static const struct {
+		const char *word;
+		void (*fn)(struct tui_console *, const char *);
+	} more[] = {{"release", tui_act_release}, {"hold", tui_act_hold},
+		    {"unhold", tui_act_unhold},   {"assign", tui_act_assign},
+		    {"wo", tui_act_work_order}};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (!strcmp(action, more[i].word)) {
+			more[i].fn(s, args);
+			return;
+		}
+	tui_report(s, true, "%s: not an action", action);
 }
 
 void tui_command(struct tui_console *s, const char *input)

@@ -231,6 +231,12 @@ bool tui_act_handles(const char *word);
 void tui_act(struct tui_console *s, const char *word, const char *args);
 /* :release [ID [override REASON]] through the dispatch release gate (tui/act_load.c). */
 void tui_act_release(struct tui_console *s, const char *args);
+/* The other actions (tui/act_more.c). */
+void tui_act_hold(struct tui_console *s, const char *args);
+void tui_act_unhold(struct tui_console *s, const char *args);
+void tui_act_assign(struct tui_console *s, const char *args);
+void tui_act_work_order(struct tui_console *s, const char *args);
+void tui_act_release_invoice(struct tui_console *s, const struct wb_invoice *inv);
 void tui_detail_draw(struct tui_console *s, int y, int h, int w);
 void tui_help_draw(struct tui_console *s);
 extern const char *const tui_help_lines[];
