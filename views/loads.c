@@ -71,8 +71,8 @@ static void cell_flags(const struct view_row *r, char *buf, size_t len, enum tui
 static const struct view_col cols[] = {
 	{"LOAD", 8, VIEW_LEFT, false, cell_id},
 	{"STATUS", 10, VIEW_LEFT, false, cell_status},
-	{"CUSTOMER", 13, VIEW_LEFT, true, cell_customer},
-	{"VEH", 6, VIEW_LEFT, false, cell_vehicle},
+	{"CUSTOMER", 12, VIEW_LEFT, true, cell_customer},
+	{"VEH", 7, VIEW_LEFT, false, cell_vehicle},
 	{"DRIVER", 9, VIEW_LEFT, false, cell_driver},
 	{"DOOR", 4, VIEW_LEFT, false, cell_door},
 	{"STAGE", 5, VIEW_RIGHT, false, cell_stage},
