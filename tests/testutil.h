@@ -25,4 +25,36 @@ static inline void test_rmdir(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The helpers below use cmocka's assertions and the cache: include them only
+ * after <cmocka.h>. */
+#ifdef cmocka_unit_test
+#include <sqlite3.h>
+
+#include "waybill/cache.h"
+
+/* A fresh cache in a new scratch directory: fills dir and path, fails the
+ * test if it cannot be made. */
+static inline struct cache *test_cache_new(char *dir, size_t dlen, char *path, size_t plen)
+{
+	assert_non_null(test_tmpdir(dir, dlen));
+	snprintf(path, plen, "%s/cache.db", dir);
+	struct wb_err err = {0};
+	struct cache *c = cache_open(path, NULL, &err);
+	if (!c)
+		fail_msg("cache_open %s: %s", path, err.msg);
+	return c;
+}
+
+/* The first column of the first row of sql, as an integer. */
+static inline int64_t test_count(struct cache *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(cache_db(c), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+#endif
+
 #endif

@@ -19,11 +19,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
-	struct wb_err err = {0};
-	f->c = cache_open(f->path, NULL, &err);
-	assert_non_null(f->c);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	*state = f;
 	return 0;
 }
@@ -41,12 +37,7 @@ static int64_t rows(struct cache *c, const char *table)
 {
 	char sql[64];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(c), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return test_count(c, sql);
 }
 
 static const struct cache_action approve = {

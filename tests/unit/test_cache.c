@@ -28,12 +28,7 @@ static void on_change(void *arg, uint32_t tables)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
-	struct wb_err err = {0};
-	f->c = cache_open(f->path, NULL, &err);
-	if (!f->c)
-		fail_msg("cache_open: %s", err.msg);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	cache_on_change(f->c, on_change, f);
 	*state = f;
 	return 0;
@@ -63,16 +58,6 @@ static struct wb_load load(const char *id, int64_t version, const char *status, 
 	return l;
 }
 
-static int64_t count(struct cache *c, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(c), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* Every column the model declares exists in its table: the X-macro field lists
  * and the migration must never drift apart. */
 static void test_schema_matches_model(void **state)
@@ -86,15 +71,15 @@ static void test_schema_matches_model(void **state)
 			snprintf(sql, sizeof(sql),
 				 "SELECT count(*) FROM pragma_table_info('%s') WHERE name='%s'",
 				 info->table, info->cols[i].name);
-			if (count(f->c, sql) != 1)
+			if (test_count(f->c, sql) != 1)
 				fail_msg("column %s.%s declared in model.h is missing from the schema",
 					 info->table, info->cols[i].name);
 		}
 		char sql[256];
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')", info->table);
-		assert_int_equal(count(f->c, sql), (int64_t)info->ncols + 6);
+		assert_int_equal(test_count(f->c, sql), (int64_t)info->ncols + 6);
 	}
-	assert_int_equal(count(f->c, "PRAGMA journal_mode='wal'") >= 0, 1);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
 }
 
 static void test_upsert_versions(void **state)
@@ -151,23 +136,23 @@ static void test_tombstones(void **state)
 	gone.meta.deleted = 1;
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &gone, 1, &changed, &err), 0);
 	assert_int_equal(changed, 1);
-	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 1);
 	/* An out-of-order older copy must not bring it back... */
 	struct wb_load late = load("L-7", 2, "staged", 100);
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &late, 1, &changed, &err), 0);
 	assert_int_equal(changed, 0);
-	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 1);
 	/* ...but a newer one does (the source re-created it). */
 	struct wb_load back = load("L-7", 4, "planned", 100);
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &back, 1, &changed, &err), 0);
-	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 0);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 0);
 	/* A tombstone for a record never seen is kept, so its older copies stay dead. */
 	struct wb_load unseen = load("L-8", 9, NULL, WB_NULL);
 	unseen.meta.deleted = 1;
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &unseen, 1, &changed, &err), 0);
 	struct wb_load stale = load("L-8", 3, "planned", 1);
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &stale, 1, &changed, &err), 0);
-	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-8'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-8'"), 1);
 }
 
 /* A batch is all or nothing: one bad row leaves the cache as it was. */
@@ -180,7 +165,7 @@ static void test_batch_atomic(void **state)
 	rows[2].meta.ext_id = NULL;
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, rows, 3, NULL, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "record 2"));
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 0);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 0);
 
 	/* An id clash with another source's record fails mid-batch: nothing stays. */
 	struct wb_load a = load("L-1", 1, "planned", 1);
@@ -189,7 +174,7 @@ static void test_batch_atomic(void **state)
 	clash[1].meta.source = "erp";
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, clash, 2, NULL, &err), WB_ECONFLICT);
 	assert_non_null(strstr(err.msg, "L-1"));
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 1);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 1);
 }
 
 /* A page and its cursor commit together or not at all. */
@@ -208,7 +193,7 @@ static void test_cursor_with_rows(void **state)
 	f->notifications = 0;
 	cache_rollback(f->c);
 	assert_int_equal(f->notifications, 0);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 0);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 0);
 	assert_int_equal(cache_cursor_get(f->c, "tms", "loads", cur, sizeof(cur), &err), 0);
 	assert_string_equal(cur, "");
 
@@ -227,7 +212,7 @@ static void test_cursor_with_rows(void **state)
 	assert_non_null(f->c);
 	assert_int_equal(cache_cursor_get(f->c, "tms", "loads", cur, sizeof(cur), &err), 0);
 	assert_string_equal(cur, "c1");
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 1);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 1);
 	assert_int_equal(cache_cursor_reset(f->c, "tms", "loads", &err), 0);
 	assert_int_equal(cache_cursor_get(f->c, "tms", "loads", cur, sizeof(cur), &err), 0);
 	assert_string_equal(cur, "");
@@ -258,7 +243,7 @@ static void test_positions(void **state)
 	/* A replayed batch adds nothing. */
 	assert_int_equal(cache_add_positions(f->c, p, 10, &added, &err), 0);
 	assert_int_equal(added, 0);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM position WHERE heading IS NULL"), N);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position WHERE heading IS NULL"), N);
 
 	/* Prune everything older than ts 401000 (800 rows) in steps of 64. */
 	int64_t now = 401000 + 1000, retention = 1000, total = 0, d;
@@ -271,8 +256,8 @@ static void test_positions(void **state)
 	assert_int_equal(d, 0);
 	assert_int_equal(total, 800);
 	assert_true(steps >= 800 / 65);
-	assert_int_equal(count(f->c, "SELECT min(ts_ms) FROM position"), 401000);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM position"), 200);
+	assert_int_equal(test_count(f->c, "SELECT min(ts_ms) FROM position"), 401000);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position"), 200);
 
 	struct wb_position bad = {.vehicle_id = NULL};
 	assert_int_equal(cache_add_positions(f->c, &bad, 1, NULL, &err), WB_EINVALID);

@@ -20,11 +20,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
-	struct wb_err err = {0};
-	f->c = cache_open(f->path, NULL, &err);
-	assert_non_null(f->c);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	f->k = connector_find("waybill");
 	f->loads = connector_stream(f->k, "tms", "loads");
 	f->positions = connector_stream(f->k, "telematics", "positions");
@@ -39,16 +35,6 @@ static int teardown(void **state)
 	test_rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static int64_t count(struct cache *c, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(c), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 static int apply(struct fx *f, const char *body, struct sync_page_result *r, struct wb_err *err)
@@ -82,8 +68,8 @@ static void test_page_with_cursor(void **state)
 	assert_true(r.has_more);
 	assert_string_equal(r.next, "c-4");
 	cursor_is(f, "c-4");
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 2);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load WHERE id='L-1' AND status='staged'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 2);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE id='L-1' AND status='staged'"), 1);
 	/* The same page again (a replay after a crash before the caller saw it). */
 	assert_int_equal(apply(f, page, &r, &err), 0);
 	assert_int_equal(r.written, 0);
@@ -118,7 +104,7 @@ static void test_rejected_pages_write_nothing(void **state)
 			fail_msg("page %zu: expected an error with \"%s\", got %d \"%s\"", i, bad[i].want,
 				 rc, err.msg);
 		assert_non_null(strstr(err.msg, "tms loads: page rejected"));
-		assert_int_equal(count(f->c, "SELECT count(*) FROM load"), 0);
+		assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 0);
 		cursor_is(f, "c-1");
 	}
 }
@@ -187,14 +173,14 @@ static void test_resync_sweeps_ghosts(void **state)
 			 0);
 	assert_int_equal(cache_resync_finish(f->c, "tms", "loads", WB_ENT_LOAD, &err), 1);
 	assert_false(cache_resync_active(f->c, "tms", "loads"));
-	assert_int_equal(count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 3);
-	assert_int_equal(count(f->c, "SELECT deleted FROM load WHERE id='L-2'"), 1);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM resync_seen"), 0);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 3);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-2'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 	/* Later pages no longer remember ids. */
 	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-5\",\"version\":1}],\"next\":\"r-3\",\"has_more\":false}",
 			       &r, &err),
 			 0);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM resync_seen"), 0);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 }
 
 int main(void)

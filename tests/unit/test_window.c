@@ -24,11 +24,8 @@ static const char *const statuses[] = {"planned", "staged", "in_transit", "deliv
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	struct wb_err err = {0};
-	f->c = cache_open(f->path, NULL, &err);
-	assert_non_null(f->c);
 	static struct wb_load rows[NLOADS];
 	for (int i = 0; i < NLOADS; i++) {
 		snprintf(f->ids[i], sizeof(f->ids[i]), "L-%04d", i);
