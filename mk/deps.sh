@@ -12,7 +12,7 @@ cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # the integration tests pgrep and unshare)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
 sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux bc:bc
-script:bsdutils time:time"
+script:bsdutils time:time openssl:openssl"
 
 missing=""
 have_pc=1
