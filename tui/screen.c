@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "waybill/core.h"
 
 int64_t tui_now(const struct tui_console *s)
 {
@@ -231,7 +232,12 @@ static void draw_status(struct tui_console *s, int y, int w)
 		return;
 	}
 	char hints[200];
-	snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
+	/* A viewer is read-only: the action keys are not offered at all. */
+	if (s->role == CORE_ROLE_VIEWER)
+		snprintf(hints, sizeof(hints),
+			 " Enter detail  / filter  s sort  : command  ? help  q quit  (viewer: read-only)");
+	else
+		snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
 	tui_put(y, 0, w, VIEW_LEFT, TUI_S_status, hints);
 }
 
