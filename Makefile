@@ -121,7 +121,7 @@ check-asan: deps
 	  sh tests/run.sh build-asan
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN) $(TOOL_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 	@for b in bench/*.sh; do echo "== $$b"; sh $$b $(B) || exit 1; done
 

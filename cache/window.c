@@ -294,7 +294,8 @@ int64_t cache_window_count(struct cache *c, const struct cache_board *bd,
 			   const struct cache_window_req *req, struct wb_err *err)
 {
 	struct sqlbuf b = {.n = 0};
-	add(&b, "SELECT count(*) FROM %s", bd->from);
+	bool text = req->text && *req->text;
+	add(&b, "SELECT count(*) FROM %s", !text && bd->count_from ? bd->count_from : bd->from);
 	add_filters(&b, bd, req);
 	if (b.overflow)
 		return wb_fail(err, WB_EINVALID, "board query for %s too long", bd->name);

@@ -250,7 +250,14 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 	if (o && o->config && !s->scripted)
 		start_sync(s);
 	tui_relayout(s);
-	tui_reload(s, true);
+	/* Paint the rows first: counting a board of 100,000 loads is a scan that
+	 * would hold up the first screen, so a live console counts on its first
+	 * tick (scripted runs count at once, to keep their screens exact). */
+	tui_reload(s, s->scripted);
+	if (!s->scripted) {
+		s->count_stale = true;
+		s->counted_ms = 0;
+	}
 	tui_request_redraw(s);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 

@@ -27,6 +27,11 @@ static void on_redraw(uv_timer_t *t)
 	s->redraw_pending = false;
 	tui_draw(s);
 	s->last_draw_ms = uv_now(&s->loop);
+	/* The first screen went out without its row count: take it now. */
+	if (s->count_stale && s->counted_ms == 0) {
+		s->data_stale = true;
+		tui_request_redraw(s);
+	}
 }
 
 void tui_request_redraw(struct tui_console *s)
@@ -207,9 +212,14 @@ static void draw_info(struct tui_console *s, int y, int w)
 		char marks[40] = "";
 		if (t->nmarks)
 			snprintf(marks, sizeof(marks), " %s %d marked", tui_glyph->dot, t->nmarks);
-		snprintf(info, sizeof(info), " %s %s %" PRId64 " rows %s sort %s %s%s%s ", v->title,
-			 tui_glyph->dot, t->total < 0 ? (int64_t)0 : t->total, tui_glyph->dot,
-			 tui_table_sort_name(t), t->desc ? "desc" : "asc", filter, marks);
+		char rows[32];
+		if (t->total < 0)
+			snprintf(rows, sizeof(rows), "counting rows");
+		else
+			snprintf(rows, sizeof(rows), "%" PRId64 " rows", t->total);
+		snprintf(info, sizeof(info), " %s %s %s %s sort %s %s%s%s ", v->title, tui_glyph->dot,
+			 rows, tui_glyph->dot, tui_table_sort_name(t), t->desc ? "desc" : "asc", filter,
+			 marks);
 	}
 	if (s->low_bandwidth)
 		tui_put(y, 0, w, VIEW_LEFT, TUI_S_column, info);
@@ -262,9 +272,11 @@ void tui_draw(struct tui_console *s)
 		return;
 	}
 	if (s->data_stale) {
-		/* Counting a large board is a scan: at most every two seconds. */
+		/* Counting a large board is a scan: at most every two seconds, and
+		 * never before the first screen is out (counted_ms 0: after it). */
 		uint64_t now = uv_now(&s->loop);
-		bool recount = s->count_stale && now - s->counted_ms >= 2000;
+		bool recount = s->count_stale && s->last_draw_ms &&
+			       (s->counted_ms == 0 || now - s->counted_ms >= 2000);
 		s->data_stale = false;
 		if (recount) {
 			s->count_stale = false;

@@ -113,6 +113,9 @@ struct cache_board {
 	const char *const *sorts;  /* columns a user may sort by; sorts[0] default */
 	const char *status_col;    /* column the status filter compares, or NULL */
 	const char *where;         /* fixed condition, or NULL (e.g. "deleted=0") */
+	const char *count_from;    /* counts without a text filter read this instead of
+				    * `from` (the same rows, no joins, same status column);
+				    * NULL: `from` */
 };
 
 struct cache_window_req {

@@ -2,7 +2,9 @@
  * tests (loads, stops, vehicles, drivers, staging, faults, work orders,
  * exceptions, POD, invoices, audit, sync_state, outbox), through the cache API.
  * Times are relative to --now (default 1718020800, 2024-06-10 12:00 UTC).
- * Usage: seed_cache CACHE [--now EPOCH] [--loads N] */
+ * --positions N adds N positions (the 8 units in turn, 5 s apart, ending at
+ * --now) for the console benchmark's large cache.
+ * Usage: seed_cache CACHE [--now EPOCH] [--loads N] [--positions N] */
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -323,18 +325,41 @@ static void seed_sync_state(void)
 	sql(q);
 }
 
+/* n positions, the units in turn, through the cache API in 500-row batches. */
+static void seed_positions(long n)
+{
+	static struct wb_position b[500];
+	for (long i = 0; i < n;) {
+		size_t k = 0;
+		for (; k < 500 && i < n; k++, i++)
+			b[k] = (struct wb_position){
+				.vehicle_id = units[i % 8],
+				.ts_ms = (now - 5 * ((n - 1 - i) / 8)) * 1000 - i % 8,
+				.lat = 52.0 + (double)(i % 1000) / 10000.0,
+				.lon = 4.0 + (double)(i % 777) / 10000.0,
+				.speed_mps = (double)(i % 30), .heading = (double)(i % 360),
+				.odometer_m = 1e8 + (double)i, .fuel_pct = 50 + (double)(i % 50),
+				.ignition = 1,
+			};
+		check(cache_add_positions(c, b, k, NULL, &err), "positions");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: seed_cache CACHE [--now EPOCH] [--loads N]\n");
+		fprintf(stderr, "usage: seed_cache CACHE [--now EPOCH] [--loads N] [--positions N]\n");
 		return 2;
 	}
 	int nloads = 30;
+	long npositions = 0;
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--now"))
 			now = strtoll(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--loads"))
 			nloads = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--positions"))
+			npositions = atol(argv[i + 1]);
 	}
 	c = cache_open(argv[1], NULL, &err);
 	if (!c) {
@@ -349,6 +374,7 @@ int main(int argc, char **argv)
 	seed_exceptions();
 	seed_audit();
 	seed_sync_state();
+	seed_positions(npositions);
 	check(cache_commit(c, &err), "commit");
 	/* Synced a moment ago, except a few rows that went stale. */
 	char q[1200];
