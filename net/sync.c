@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sync_internal.h"
+#include "waybill/detect_run.h"
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
 	       const char *text, size_t records, size_t written)
@@ -56,6 +57,34 @@ static int64_t now_s(void) { return (int64_t)time(NULL); }
 static void schedule(struct sync_stream *st, uint64_t ms);
 static void request_page(struct sync_stream *st, const char *cur);
 
+/* The local detectors (net/detect_run.c) over what the cache now holds, so a
+ * headless sync leaves the exceptions a console would show. One NOTICE line
+ * with the counts; a bad policy or a failed run is an ERROR line and changes
+ * nothing. */
+static void sync_detect(struct sync *sy)
+{
+	struct core_policy pol;
+	struct detect_run_stats st;
+	struct wb_err err = {0};
+	char line[160];
+	if (detect_run_policy(sy->cfg, &pol, &err) != 0 || detect_run(sy->cache, &pol, 0, &st, &err) != 0) {
+		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", err.msg, 0, 0);
+		return;
+	}
+	/* --follow (the console's status line): only when something changed. */
+	if (!sy->o.once && !st.raised && !st.refreshed)
+		return;
+	snprintf(line, sizeof(line), "%zu raised, %zu refreshed, %zu unchanged", st.raised, st.refreshed,
+		 st.unchanged);
+	sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
+}
+
+/* --follow: the detectors every 30 s. */
+static void on_detect(uv_timer_t *t)
+{
+	sync_detect(t->data);
+}
+
 void sync_check_finished(struct sync *sy)
 {
 	if (!sy->o.once || sy->finished || sy->stopping)
@@ -67,6 +96,7 @@ void sync_check_finished(struct sync *sy)
 		if (sy->senders[i].src && !sy->senders[i].done && !sy->senders[i].failed)
 			return;
 	sy->finished = true;
+	sync_detect(sy); /* --once: the detectors run last, over everything synced */
 	sync_emit(sy, SYNC_EV_FINISHED, NULL, NULL,
 		  sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
 }
@@ -348,9 +378,12 @@ void sync_start(struct sync *sy)
 	sy->flush.data = sy;
 	uv_timer_init(sy->loop, &sy->prune);
 	sy->prune.data = sy;
+	uv_timer_init(sy->loop, &sy->detect);
+	sy->detect.data = sy;
 	if (!sy->o.once) {
 		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms, (uint64_t)sy->o.batch_ms);
 		uv_timer_start(&sy->prune, on_prune, 1000, 0);
+		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_MS, SYNC_DETECT_MS);
 	}
 	for (size_t i = 0; i < sy->nstreams; i++) {
 		struct sync_stream *st = &sy->streams[i];
@@ -383,6 +416,7 @@ void sync_stop(struct sync *sy)
 			uv_close((uv_handle_t *)&sy->senders[i].timer, NULL);
 	uv_close((uv_handle_t *)&sy->flush, NULL);
 	uv_close((uv_handle_t *)&sy->prune, NULL);
+	uv_close((uv_handle_t *)&sy->detect, NULL);
 }
 
 void sync_free(struct sync *sy)

@@ -43,6 +43,9 @@ struct sync_sender {
 	bool done, failed;       /* --once */
 };
 
+/* --follow: how often the local detectors run. */
+#define SYNC_DETECT_MS 30000
+
 struct sync {
 	uv_loop_t *loop;
 	struct net *net;
@@ -54,6 +57,7 @@ struct sync {
 	struct sync_sender senders[CONFIG_NROLES];
 	uv_timer_t flush;        /* writes live batches */
 	uv_timer_t prune;        /* keeps positions within retention */
+	uv_timer_t detect;       /* --follow: runs the local detectors (net/detect_run.c) */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;

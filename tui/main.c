@@ -31,6 +31,7 @@ static const char usage[] =
 	"  sync --once         sync every stream to its end and deliver the outbox\n"
 	"  sync --follow       stay live: poll, stream positions, deliver actions\n"
 	"  doctor              for each source: reachable, authenticated, clock skew, lag\n"
+	"  kpi [--json]        the KPIs over the cache (--json: one JSON object)\n"
 	"\n"
 	"Options:\n"
 	"  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
@@ -45,12 +46,13 @@ static const char usage[] =
 	"  -h, --help          print this help and exit\n";
 
 enum { OPT_CONFIG = 256, OPT_CACHE, OPT_DEMO, OPT_THEME, OPT_LOWBW, OPT_SINCE, OPT_ONCE, OPT_FOLLOW, OPT_VERSION,
-       OPT_SCRIPT };
+       OPT_SCRIPT, OPT_JSON };
 
 struct cli {
 	struct tui_opts o;
 	bool demo;
 	bool once, follow;  /* sync */
+	bool json;          /* kpi */
 	const char *since;
 	int argc;      /* the command words */
 	char **argv;
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 		{"once", no_argument, NULL, OPT_ONCE},
 		{"follow", no_argument, NULL, OPT_FOLLOW},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"json", no_argument, NULL, OPT_JSON},
 		/* Hidden: keys from a file, the screen on /dev/null (screen tests). */
 		{"script", required_argument, NULL, OPT_SCRIPT},
 		{"help", no_argument, NULL, 'h'},
@@ -226,6 +229,7 @@ int main(int argc, char **argv)
 		case OPT_SINCE: cli.since = optarg; break;
 		case OPT_ONCE: cli.once = true; break;
 		case OPT_FOLLOW: cli.follow = true; break;
+		case OPT_JSON: cli.json = true; break;
 		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: printf("waybill %s\n", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
@@ -250,6 +254,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&cli);
+	if (!strcmp(cmd, "kpi"))
+		return cmd_kpi(&(struct cmd_opts){.cache_path = cli.o.cache_path, .json = cli.json});
 	if (!strcmp(cmd, "sync") || !strcmp(cmd, "doctor")) {
 		struct cmd_opts co = {.config_path = cli.o.config_path, .cache_path = cli.o.cache_path,
 				      .once = cli.once, .follow = cli.follow};

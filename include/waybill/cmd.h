@@ -10,6 +10,7 @@ struct cmd_opts {
 	const char *cache_path;   /* --cache or NULL */
 	bool once;                /* sync --once */
 	bool follow;              /* sync --follow */
+	bool json;                /* kpi --json */
 };
 
 /* `waybill sync --once`: every stream to its end and the outbox delivered;
@@ -20,5 +21,8 @@ int cmd_sync(const struct cmd_opts *o);
 /* `waybill doctor`: one line per source: reachable, authenticated (user and
  * role from /v1/me), clock skew, lag. */
 int cmd_doctor(const struct cmd_opts *o);
+/* `waybill kpi [--json]`: the KPIs over the cache (tui/cmd_kpi.c); --json prints
+ * one object with snake_case keys that carry their unit, null when unknown. */
+int cmd_kpi(const struct cmd_opts *o);
 
 #endif

@@ -1,0 +1,41 @@
+/* The local detectors run over the cache (net/detect_run.c): reads what the core
+ * detectors need with bound SQL, calls them, and keeps one local exception per
+ * subject and kind in the cache (source and origin "local", id X-<kind>-<subject>),
+ * with an audit row for each one newly raised. Run by the sync engine at the end
+ * of `sync --once` and every 30 s in --follow. */
+#ifndef WAYBILL_DETECT_RUN_H
+#define WAYBILL_DETECT_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "waybill/cache.h"
+#include "waybill/core_policy.h"
+#include "waybill/err.h"
+
+struct config;
+
+struct detect_run_stats {
+	int64_t now;        /* the time the detectors ran against */
+	size_t raised;      /* new exceptions (each audited) */
+	size_t refreshed;   /* existing ones whose content changed (ext_version + 1) */
+	size_t unchanged;   /* existing ones found again as they were */
+};
+
+/* The newest server time the cache's data implies: the latest vehicle
+ * last_seen_ms (else the latest position), in seconds; the wall clock only when
+ * the cache holds no telemetry. The sources' clock (a simulator's in tests) may
+ * be far from the wall clock, and the detectors must judge windows and dwell
+ * against the clock the data was written with. */
+int64_t detect_run_now(struct cache *c);
+
+/* The policy from the config's "policy" object over the defaults (cfg NULL or no
+ * policy: the defaults). WB_EINVALID with the JSON path when it is malformed. */
+int detect_run_policy(const struct config *cfg, struct core_policy *out, struct wb_err *err);
+
+/* Runs every detector at `now` (0: detect_run_now) in one transaction. pol NULL:
+ * the default policy. st may be NULL. Must not be called inside a transaction. */
+int detect_run(struct cache *c, const struct core_policy *pol, int64_t now,
+	       struct detect_run_stats *st, struct wb_err *err);
+
+#endif

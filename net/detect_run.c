@@ -1,0 +1,492 @@
+/* The local detectors over the cache (include/waybill/detect_run.h). Every read
+ * is bound SQL that streams through an index or a bounded look-back; full rows
+ * come from cache_get (a persistent statement). Findings are written as they are
+ * found, in the one transaction the run holds, so no row text has to outlive
+ * the statement it came from. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "waybill/config.h"
+#include "waybill/core_detect.h"
+#include "waybill/detect_run.h"
+
+/* How far back stops, fuel purchases and positions are looked at: older facts
+ * have been judged by earlier runs (their exceptions stay until a human closes
+ * them). */
+#define LOOKBACK_S (2 * 86400)
+#define TRACK_WINDOW_MS (3600 * 1000LL)
+#define FUEL_MAX_POS 128
+
+struct run {
+	struct cache *c;
+	sqlite3 *db;
+	const struct core_policy *pol;
+	struct core_detect_cfg cfg;
+	int64_t now;
+	struct detect_run_stats st;
+	struct wb_err *err;
+	/* tracks and vehicle rows, sorted by id */
+	struct core_track *tracks;
+	struct wb_vehicle *veh;
+	char **vstr;
+	size_t nveh;
+};
+
+static int q_fail(struct run *r, int rc, const char *what)
+{
+	return cache_fail(r->c, rc, r->err, what);
+}
+
+static int prep(struct run *r, sqlite3_stmt **st, const char *sql)
+{
+	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
+	return rc == SQLITE_OK ? 0 : q_fail(r, rc, "preparing a detector read");
+}
+
+static int64_t col_i64(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_real(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+int64_t detect_run_now(struct cache *c)
+{
+	sqlite3 *db = cache_db(c);
+	static const char *const q[] = {
+		"SELECT max(last_seen_ms) FROM vehicle WHERE deleted=0",
+		"SELECT max(ts_ms) FROM position",
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		int64_t v = WB_NULL;
+		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			v = col_i64(st, 0);
+		sqlite3_finalize(st);
+		if (v != WB_NULL && v > 0)
+			return v / 1000;
+	}
+	return (int64_t)time(NULL);
+}
+
+int detect_run_policy(const struct config *cfg, struct core_policy *out, struct wb_err *err)
+{
+	core_policy_init_default(out);
+	if (!cfg || !cfg->policy)
+		return 0;
+	return core_policy_from_json(out, cfg->policy, err);
+}
+
+/* Writes one finding: new (audited), changed (ext_version + 1, keeping what a
+ * human or an earlier run set: status, owner, detected_at) or unchanged. */
+static int emit(struct run *r, struct core_exception_out *o, const char *related_id)
+{
+	struct wb_exception old;
+	char *strings = NULL;
+	struct wb_err gerr = {0};
+	o->x.related_id = related_id;
+	int rc = cache_get(r->c, WB_ENT_EXCEPTION, o->id, &old, &strings, &gerr);
+	int exists = rc == 0 && !old.meta.deleted && same_text(old.meta.source, "local");
+	if (rc != 0 && rc != WB_ENOTFOUND) {
+		free(strings);
+		*r->err = gerr;
+		return rc;
+	}
+	if (rc == 0 && !same_text(old.meta.source, "local")) {
+		/* A source's row already holds this id: never overwrite it. */
+		r->st.unchanged++;
+		free(strings);
+		return 0;
+	}
+	if (rc == 0 && !exists) {
+		/* A local tombstone: raised again, with the next version. */
+		o->x.meta.ext_version = old.meta.ext_version + 1;
+	} else {
+		o->x.meta.ext_version = 1;
+	}
+	if (exists) {
+		if (same_text(old.severity, o->x.severity) && same_real(old.confidence, o->x.confidence) &&
+		    same_real(old.impact, o->x.impact) && same_text(old.evidence, o->x.evidence) &&
+		    same_text(old.required_role, o->x.required_role) &&
+		    same_text(old.related_id, o->x.related_id) &&
+		    same_text(old.suggested_action, o->x.suggested_action)) {
+			r->st.unchanged++;
+			free(strings);
+			return 0;
+		}
+		o->x.meta.ext_version = old.meta.ext_version + 1;
+		o->x.status = old.status;
+		o->x.owner = old.owner;
+		o->x.detected_at = old.detected_at;
+		o->x.resolved_at = old.resolved_at;
+	}
+	o->x.meta.source = "local";
+	o->x.meta.ext_id = o->id;
+	o->x.meta.deleted = 0;
+	o->x.origin = "local";
+	rc = cache_upsert(r->c, WB_ENT_EXCEPTION, &o->x, 1, NULL, r->err);
+	if (rc == 0 && !exists) {
+		char subject[160], after[512];
+		snprintf(subject, sizeof(subject), "exception:%s", o->id);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",
+				      o->subject_id, "severity", o->x.severity ? o->x.severity : "",
+				      "confidence", isnan(o->x.confidence) ? 0.0 : o->x.confidence, "impact",
+				      isnan(o->x.impact) ? 0.0 : o->x.impact, "required_role",
+				      o->x.required_role ? o->x.required_role : "");
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		snprintf(after, sizeof(after), "%s", s ? s : "{}");
+		free(s);
+		json_decref(j);
+		struct audit_entry a = {.user = "waybill", .role = "system", .action = "raise_exception",
+					.subject = subject, .after = after, .at = r->now};
+		rc = audit_append(r->c, &a, NULL, r->err);
+		if (rc == 0)
+			r->st.raised++;
+	} else if (rc == 0) {
+		r->st.refreshed++;
+	}
+	free(strings);
+	return rc;
+}
+
+/* ---- vehicles and their tracks -------------------------------------------- */
+
+static int load_tracks(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st, "SELECT count(*) FROM vehicle WHERE deleted=0");
+	if (rc)
+		return rc;
+	size_t cap = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	r->tracks = calloc(cap ? cap : 1, sizeof(*r->tracks));
+	r->veh = calloc(cap ? cap : 1, sizeof(*r->veh));
+	r->vstr = calloc(cap ? cap : 1, sizeof(*r->vstr));
+	if (!r->tracks || !r->veh || !r->vstr)
+		return wb_fail(r->err, WB_ENOMEM, "out of memory");
+	/* ORDER BY id (binary collation) is the strcmp order core_track_find needs. */
+	if ((rc = prep(r, &st, "SELECT id FROM vehicle WHERE deleted=0 ORDER BY id")))
+		return rc;
+	int s;
+	while (r->nveh < cap && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		size_t i = r->nveh;
+		if (cache_get(r->c, WB_ENT_VEHICLE, id, &r->veh[i], &r->vstr[i], r->err) != 0) {
+			sqlite3_finalize(st);
+			return r->err->code;
+		}
+		core_track_init(&r->tracks[i], r->veh[i].meta.id);
+		r->nveh++;
+	}
+	sqlite3_finalize(st);
+	/* The last hour of positions, in time order through the (ts_ms, vehicle_id) key. */
+	if ((rc = prep(r, &st, "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
+			       " fuel_pct, ignition FROM position WHERE ts_ms >= ? ORDER BY ts_ms")))
+		return rc;
+	sqlite3_bind_int64(st, 1, r->now * 1000 - TRACK_WINDOW_MS);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct wb_position p = {
+			.ts_ms = sqlite3_column_int64(st, 0),
+			.vehicle_id = (const char *)sqlite3_column_text(st, 1),
+			.lat = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2),
+			.lon = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3),
+			.speed_mps = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4),
+			.heading = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5),
+			.odometer_m = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 6),
+			.fuel_pct = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7),
+			.ignition = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 8),
+		};
+		struct core_track *t = core_track_find(r->tracks, r->nveh, p.vehicle_id);
+		if (t) {
+			core_track_add(t, &p, &r->cfg);
+			t->last.vehicle_id = t->vehicle_id; /* not the statement's text */
+		}
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return q_fail(r, s, "reading positions");
+	/* The vehicle row carries the latest state even when its positions were
+	 * pruned or not streamed yet. */
+	for (size_t i = 0; i < r->nveh; i++) {
+		const struct wb_vehicle *v = &r->veh[i];
+		if (v->last_seen_ms == WB_NULL || isnan(v->lat) || isnan(v->lon))
+			continue;
+		struct wb_position p = {.vehicle_id = v->meta.id, .ts_ms = v->last_seen_ms, .lat = v->lat,
+					.lon = v->lon, .speed_mps = v->speed_mps, .heading = v->heading,
+					.odometer_m = v->odometer_m, .fuel_pct = v->fuel_pct, .ignition = -1};
+		core_track_add(&r->tracks[i], &p, &r->cfg);
+	}
+	return 0;
+}
+
+static struct wb_vehicle *find_vehicle(struct run *r, const char *id)
+{
+	struct core_track *t = core_track_find(r->tracks, r->nveh, id);
+	return t ? &r->veh[t - r->tracks] : NULL;
+}
+
+/* ---- detectors ------------------------------------------------------------ */
+
+/* late_eta (per load) and missed_window (per stop) on the pending drops of loads
+ * in transit; detention on stops that arrived within the look-back. */
+static int run_stops(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st,
+		      "SELECT s.id, l.id FROM load l JOIN stop s ON s.load_id=l.id AND s.deleted=0"
+		      " AND s.kind='drop' AND s.arrived_at IS NULL"
+		      " WHERE l.status='in_transit' AND l.deleted=0 ORDER BY l.id, s.seq");
+	if (rc)
+		return rc;
+	char last_load[96] = "";
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sid = (const char *)sqlite3_column_text(st, 0);
+		const char *lid = (const char *)sqlite3_column_text(st, 1);
+		struct wb_stop stop;
+		struct wb_load load;
+		char *s1 = NULL, *s2 = NULL;
+		struct core_exception_out o;
+		if ((rc = cache_get(r->c, WB_ENT_STOP, sid, &stop, &s1, r->err)) == 0 &&
+		    (rc = cache_get(r->c, WB_ENT_LOAD, lid, &load, &s2, r->err)) == 0) {
+			/* One late_eta per load: on its first pending drop. */
+			if (strcmp(last_load, lid) != 0) {
+				snprintf(last_load, sizeof(last_load), "%s", lid);
+				const struct core_track *t = core_track_find(r->tracks, r->nveh, load.vehicle_id);
+				if (core_detect_late_eta(&load, &stop, t, r->now, &r->cfg, r->pol, &o))
+					rc = emit(r, &o, stop.meta.id);
+			}
+			if (rc == 0 && core_detect_missed_window(&stop, r->now, r->pol, &o))
+				rc = emit(r, &o, load.meta.id);
+		}
+		free(s1);
+		free(s2);
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if ((rc = prep(r, &st, "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ? ORDER BY id")))
+		return rc;
+	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct wb_stop stop;
+		char *s1 = NULL;
+		struct core_exception_out o;
+		if ((rc = cache_get(r->c, WB_ENT_STOP, (const char *)sqlite3_column_text(st, 0), &stop, &s1,
+				    r->err)) == 0 &&
+		    core_detect_detention(&stop, r->now, &r->cfg, r->pol, &o))
+			rc = emit(r, &o, stop.load_id);
+		free(s1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* fuel_anomaly: purchases within the look-back, against the tank and the
+ * positions around the purchase time. The newest anomaly of a vehicle wins. */
+static int run_fuel(struct run *r)
+{
+	sqlite3_stmt *st = NULL, *ps = NULL;
+	int rc = prep(r, &st, "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?"
+			      " ORDER BY vehicle_id, at DESC, id");
+	if (rc)
+		return rc;
+	if ((rc = prep(r, &ps, "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
+			       " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
+	char done_vid[96] = "\x01";
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *vid = (const char *)sqlite3_column_text(st, 1);
+		if (vid && !strcmp(done_vid, vid))
+			continue;
+		struct wb_fuel_txn f;
+		char *s1 = NULL;
+		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, (const char *)sqlite3_column_text(st, 0), &f, &s1,
+				    r->err)) != 0)
+			break;
+		struct wb_position pos[FUEL_MAX_POS];
+		size_t npos = 0;
+		if (f.at != WB_NULL && f.vehicle_id) {
+			sqlite3_reset(ps);
+			sqlite3_bind_int64(ps, 1, f.at * 1000 - r->cfg.fuel_match_ms);
+			sqlite3_bind_int64(ps, 2, f.at * 1000 + r->cfg.fuel_match_ms);
+			sqlite3_bind_text(ps, 3, f.vehicle_id, -1, SQLITE_STATIC);
+			while (npos < FUEL_MAX_POS && sqlite3_step(ps) == SQLITE_ROW) {
+				pos[npos] = (struct wb_position){
+					.vehicle_id = f.vehicle_id, .ts_ms = sqlite3_column_int64(ps, 0),
+					.lat = sqlite3_column_type(ps, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(ps, 1),
+					.lon = sqlite3_column_type(ps, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(ps, 2),
+					.speed_mps = NAN, .heading = NAN, .odometer_m = NAN, .fuel_pct = NAN,
+					.ignition = -1};
+				npos++;
+			}
+		}
+		struct core_exception_out o;
+		if (core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos, &r->cfg, r->pol, &o)) {
+			rc = emit(r, &o, f.meta.id);
+			snprintf(done_vid, sizeof(done_vid), "%s", vid ? vid : "");
+		}
+		free(s1);
+	}
+	sqlite3_finalize(ps);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* idle_excess on every vehicle, from its track and its idle time today. */
+static int run_idle(struct run *r)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
+		struct core_exception_out o;
+		if (core_detect_idle(&r->tracks[i], &r->veh[i], r->now, &r->cfg, r->pol, &o))
+			rc = emit(r, &o, NULL);
+	}
+	return rc;
+}
+
+/* critical_fault: the worst active fault of each vehicle (critical before major,
+ * then the oldest). */
+static int run_faults(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st, "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
+			      " AND severity IN ('critical','major')"
+			      " ORDER BY vehicle_id, severity='critical' DESC, first_seen, id");
+	if (rc)
+		return rc;
+	char last[96] = "\x01";
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *vid = (const char *)sqlite3_column_text(st, 1);
+		if (!vid || !strcmp(last, vid))
+			continue;
+		snprintf(last, sizeof(last), "%s", vid);
+		struct wb_fault f;
+		char *s1 = NULL;
+		struct core_exception_out o;
+		if ((rc = cache_get(r->c, WB_ENT_FAULT, (const char *)sqlite3_column_text(st, 0), &f, &s1,
+				    r->err)) == 0 &&
+		    core_detect_fault(&f, r->now, r->pol, &o))
+			rc = emit(r, &o, f.meta.id);
+		free(s1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* pod_mismatch: the newest POD with exception codes of each load; the invoice
+ * amount is what is at stake. */
+static int run_pods(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st,
+		      "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
+		      " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
+		      " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
+		      " AND p.exception_codes != '' ORDER BY p.load_id, p.signed_at DESC, p.id");
+	if (rc)
+		return rc;
+	char last[96] = "\x01";
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *lid = (const char *)sqlite3_column_text(st, 1);
+		if (!lid || !strcmp(last, lid))
+			continue;
+		snprintf(last, sizeof(last), "%s", lid);
+		double stake = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
+		struct wb_pod p;
+		char *s1 = NULL;
+		struct core_exception_out o;
+		if ((rc = cache_get(r->c, WB_ENT_POD, (const char *)sqlite3_column_text(st, 0), &p, &s1,
+				    r->err)) == 0 &&
+		    core_detect_pod(&p, stake, r->now, r->pol, &o))
+			rc = emit(r, &o, p.meta.id);
+		free(s1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* charge_out_of_tolerance: loads with a charge off its rate beyond the policy's
+ * tolerance (the SQL mirrors core_within_tolerance to find them; the core
+ * decides), or without a rated amount. */
+static int run_charges(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st,
+		      "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
+		      " AND amount IS NOT NULL AND (rated_amount IS NULL"
+		      " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
+		      " ORDER BY load_id");
+	if (rc)
+		return rc;
+	sqlite3_bind_double(st, 1, isnan(r->pol->charge_tol_amount) ? 0 : r->pol->charge_tol_amount);
+	sqlite3_bind_double(st, 2, isnan(r->pol->charge_tol_pct) ? 0 : r->pol->charge_tol_pct);
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *lid = (const char *)sqlite3_column_text(st, 0);
+		void *rows = NULL;
+		char *s1 = NULL;
+		size_t n = 0;
+		struct core_exception_out o;
+		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &rows, &n, &s1, r->err)) == 0 &&
+		    core_detect_charges(lid, rows, n, r->now, r->pol, &o)) {
+			const struct wb_charge *ch = rows;
+			rc = emit(r, &o, n ? ch[0].meta.id : NULL);
+		}
+		free(rows);
+		free(s1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int detect_run(struct cache *c, const struct core_policy *pol, int64_t now, struct detect_run_stats *stats,
+	       struct wb_err *err)
+{
+	struct wb_err local = {0};
+	struct run r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
+			.err = err ? err : &local};
+	core_detect_cfg_default(&r.cfg);
+	r.now = now > 0 ? now : detect_run_now(c);
+	r.st.now = r.now;
+	if (cache_in_txn(c))
+		return wb_fail(r.err, WB_EINVALID, "detectors cannot run inside a transaction");
+	int rc = cache_begin(c, r.err);
+	if (rc)
+		return rc;
+	if ((rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
+	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_pods(&r)) == 0)
+		rc = run_charges(&r);
+	if (rc == 0)
+		rc = cache_commit(c, r.err);
+	else
+		cache_rollback(c);
+	for (size_t i = 0; i < r.nveh; i++)
+		free(r.vstr[i]);
+	free(r.vstr);
+	free(r.veh);
+	free(r.tracks);
+	if (rc == 0 && stats)
+		*stats = r.st;
+	return rc;
+}
