@@ -25,12 +25,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
-	struct wb_err err = {0};
-	f->c = cache_open(f->path, NULL, &err);
-	if (!f->c)
-		fail_msg("cache_open: %s", err.msg);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	*state = f;
 	return 0;
 }

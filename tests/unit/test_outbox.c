@@ -39,9 +39,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	assert_non_null(test_tmpdir(f->dir, sizeof(f->dir)));
-	snprintf(f->path, sizeof(f->path), "%s/cache.db", f->dir);
-	f->c = open_or_fail(f->path);
+	f->c = test_cache_new(f->dir, sizeof(f->dir), f->path, sizeof(f->path));
 	cache_on_change(f->c, on_change, f);
 	*state = f;
 	return 0;
