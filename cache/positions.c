@@ -78,15 +78,15 @@ int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention
 	/* Rows sharing the bound timestamp wait for the next step, except when a
 	 * whole step shares one timestamp: then take them all, or we never advance. */
 	if (s == SQLITE_ROW) {
-		sqlite3_stmt *q;
 		int64_t older = 0;
-		if (sqlite3_prepare_v2(c->db, "SELECT EXISTS(SELECT 1 FROM position WHERE ts_ms < ?)",
-				       -1, &q, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, bound);
-			if (sqlite3_step(q) == SQLITE_ROW)
-				older = sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
-		}
+		sqlite3_stmt *q = cache_stmt(
+			c, ST_POS_OLDER, "SELECT EXISTS(SELECT 1 FROM position WHERE ts_ms < ?)", err);
+		if (!q)
+			return err ? err->code : WB_EIO;
+		sqlite3_bind_int64(q, 1, bound);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			older = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
 		if (!older)
 			bound = bound + 1 < cut ? bound + 1 : cut;
 	}

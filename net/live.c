@@ -22,8 +22,8 @@ void sync_live_flush(struct sync_stream *st)
 	snprintf(last, sizeof(last), "%" PRId64, st->last_seq);
 	size_t added = 0;
 	struct wb_err err = {0};
-	/* The live cursor is the last event id, kept under its own stream name
-	 * beside the page cursor, both in this one transaction's company. */
+	/* The last event id is the live cursor, kept under its own stream name
+	 * beside the page cursor and written in the batch's transaction. */
 	char stream[64];
 	snprintf(stream, sizeof(stream), "%s_live", st->cs->name);
 	int rc = sync_apply_positions(sy->cache, st->src->ops, st->src->name, stream, st->batch,

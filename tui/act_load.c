@@ -160,34 +160,15 @@ void tui_act_release(struct tui_console *s, const char *args)
 		facts_free(&g);
 		return;
 	}
-	char subject[160], pending[48], before[96], payload[600];
+	char subject[160], before[96], queued[200];
+	bool overridden = g.gate.state == CORE_GATE_OVERRIDDEN;
 	snprintf(subject, sizeof(subject), "load:%s", id);
-	if (cache_action_pending(s->cache, subject, pending, sizeof(pending), NULL) == 0) {
-		tui_report(s, true, "release %s: %s still waiting for the source", id, pending);
-		facts_free(&g);
-		return;
-	}
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", g.load.status ? g.load.status : "");
-	json_t *body = json_object();
-	if (g.gate.state == CORE_GATE_OVERRIDDEN)
-		json_object_set_new(body, "override_reason", json_string(g.gate.override_reason));
-	char *dumped = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	snprintf(payload, sizeof(payload), "%s", dumped ? dumped : "{}");
-	free(dumped);
-	struct cache_action a = {
-		.source = g.load.meta.source, .action = "release_load", .subject = subject,
-		.payload = payload, .user = s->user, .role = core_role_name((enum core_role)s->role),
-		.before = before, .after = "{\"status\":\"released\"}",
-		.reason = g.gate.state == CORE_GATE_OVERRIDDEN ? g.gate.override_reason : NULL,
-		.at = tui_now(s)};
-	char key[40];
-	if (cache_action_record(s->cache, &a, key, NULL, &err) != 0)
-		tui_report(s, true, "release %s: %s", id, err.msg);
-	else
-		tui_report(s, false, "release %s: %s; pending until the TMS answers", id,
-			   g.gate.state == CORE_GATE_OVERRIDDEN ? "gate overridden, audited" : "gate passed");
+	snprintf(queued, sizeof(queued), "release %s: %s; pending until the TMS answers", id,
+		 overridden ? "gate overridden, audited" : "gate passed");
+	json_t *body = overridden ? json_pack("{s:s}", "override_reason", g.gate.override_reason)
+				  : json_object();
+	tui_act_record(s, g.load.meta.source, "release_load", subject, body, before,
+		       "{\"status\":\"released\"}", overridden ? g.gate.override_reason : NULL, queued);
 	facts_free(&g);
-	s->data_stale = true;
-	tui_request_redraw(s);
 }

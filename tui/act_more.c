@@ -14,14 +14,13 @@
 
 #define GATHER_MAX 200
 
-/* Records one action; reports and returns 0 when it was queued. */
-static int record(struct tui_console *s, const char *source, const char *action,
-		  const char *subject, json_t *payload, const char *before, const char *after,
-		  const char *reason)
+int tui_act_record(struct tui_console *s, const char *source, const char *action,
+		   const char *subject, json_t *payload, const char *before, const char *after,
+		   const char *reason, const char *queued)
 {
 	char pending[48];
 	if (cache_action_pending(s->cache, subject, pending, sizeof(pending), NULL) == 0) {
-		tui_report(s, true, "%s: %s still waiting for the source", subject, pending);
+		tui_report(s, true, "%s %s: %s still waiting for the source", action, subject, pending);
 		json_decref(payload);
 		return -1;
 	}
@@ -32,13 +31,17 @@ static int record(struct tui_console *s, const char *source, const char *action,
 				 .role = core_role_name((enum core_role)s->role), .before = before,
 				 .after = after, .reason = reason, .at = tui_now(s)};
 	struct wb_err err = {0};
-	int rc = body ? cache_action_record(s->cache, &a, NULL, NULL, &err) : WB_ENOMEM;
+	int rc = body ? cache_action_record(s->cache, &a, NULL, NULL, &err)
+		      : wb_fail(&err, WB_ENOMEM, "out of memory");
 	free(body);
 	if (rc != 0) {
-		tui_report(s, true, "%s %s: %s", action, subject, body ? err.msg : "out of memory");
+		tui_report(s, true, "%s %s: %s", action, subject, err.msg);
 		return rc;
 	}
-	tui_report(s, false, "%s %s: queued; pending until the source answers", action, subject);
+	if (queued)
+		tui_report(s, false, "%s", queued);
+	else
+		tui_report(s, false, "%s %s: queued; pending until the source answers", action, subject);
 	s->data_stale = true;
 	tui_request_redraw(s);
 	return 0;
@@ -82,8 +85,8 @@ static void hold_vehicle(struct tui_console *s, const struct wb_vehicle *v, cons
 		return;
 	}
 	if (allowed(s, CORE_ACT_PLACE_HOLD, "hold"))
-		record(s, v->meta.source, "place_hold", subject, json_pack("{s:s}", "reason", reason),
-		       "{\"on_hold\":false}", "{\"on_hold\":true}", reason);
+		tui_act_record(s, v->meta.source, "place_hold", subject, json_pack("{s:s}", "reason", reason),
+		       "{\"on_hold\":false}", "{\"on_hold\":true}", reason, NULL);
 }
 
 static void hold_invoice(struct tui_console *s, const struct wb_invoice *inv, const char *reason)
@@ -96,8 +99,8 @@ static void hold_invoice(struct tui_console *s, const struct wb_invoice *inv, co
 	}
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status ? inv->status : "");
 	if (allowed(s, CORE_ACT_HOLD_INVOICE, "hold"))
-		record(s, inv->meta.source, "hold_invoice", subject, json_pack("{s:s}", "reason", reason),
-		       before, "{\"status\":\"held\"}", reason);
+		tui_act_record(s, inv->meta.source, "hold_invoice", subject, json_pack("{s:s}", "reason", reason),
+		       before, "{\"status\":\"held\"}", reason, NULL);
 }
 
 /* :hold ID REASON: a vehicle or an invoice, whichever the id is. */
@@ -161,9 +164,9 @@ void tui_act_unhold(struct tui_console *s, const char *args)
 	else if (override && !*reason)
 		tui_report(s, true, "unhold %s: an override needs a reason", id);
 	else if (allowed(s, override ? CORE_ACT_OVERRIDE_HOLD : CORE_ACT_CLEAR_HOLD, "unhold"))
-		record(s, v.meta.source, "clear_hold", subject,
+		tui_act_record(s, v.meta.source, "clear_hold", subject,
 		       override ? json_pack("{s:b,s:s}", "override", 1, "reason", reason) : json_object(),
-		       "{\"on_hold\":true}", "{\"on_hold\":false}", override ? reason : NULL);
+		       "{\"on_hold\":true}", "{\"on_hold\":false}", override ? reason : NULL, NULL);
 	free(wos);
 	free(wstr);
 	free(strings);
@@ -194,8 +197,8 @@ void tui_act_assign(struct tui_console *s, const char *args)
 		snprintf(before, sizeof(before), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
 			 l.vehicle_id ? l.vehicle_id : "", l.driver_id ? l.driver_id : "");
 		snprintf(after, sizeof(after), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}", veh, drv);
-		record(s, l.meta.source, "assign_load", subject,
-		       json_pack("{s:s,s:s}", "vehicle_id", veh, "driver_id", drv), before, after, NULL);
+		tui_act_record(s, l.meta.source, "assign_load", subject,
+		       json_pack("{s:s,s:s}", "vehicle_id", veh, "driver_id", drv), before, after, NULL, NULL);
 	}
 	free(s1);
 	free(s2);
@@ -221,8 +224,8 @@ void tui_act_work_order(struct tui_console *s, const char *args)
 	if (n == 2)
 		json_object_set_new(body, "fault_id", json_string(fault));
 	if (allowed(s, CORE_ACT_OPEN_WORK_ORDER, "wo"))
-		record(s, v.meta.source, "open_work_order", subject, body, NULL,
-		       "{\"work_order\":\"proposed\"}", NULL);
+		tui_act_record(s, v.meta.source, "open_work_order", subject, body, NULL,
+		       "{\"work_order\":\"proposed\"}", NULL, NULL);
 	else
 		json_decref(body);
 	free(strings);
@@ -259,8 +262,8 @@ void tui_act_release_invoice(struct tui_console *s, const struct wb_invoice *inv
 	char subject[160], before[96];
 	snprintf(subject, sizeof(subject), "invoice:%s", inv->meta.id);
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status ? inv->status : "");
-	record(s, inv->meta.source, "release_invoice", subject, json_object(), before,
-	       "{\"status\":\"released\"}", NULL);
+	tui_act_record(s, inv->meta.source, "release_invoice", subject, json_object(), before,
+	       "{\"status\":\"released\"}", NULL, NULL);
 out:
 	free(pods);
 	free(charges);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <curses.h>
+#include <jansson.h>
 #include <uv.h>
 
 #include "waybill/cache.h"
@@ -231,6 +232,12 @@ bool tui_act_handles(const char *word);
 void tui_act(struct tui_console *s, const char *word, const char *args);
 /* :release [ID [override REASON]] through the dispatch release gate (tui/act_load.c). */
 void tui_act_release(struct tui_console *s, const char *args);
+/* Records an action with its outbox and audit rows unless one is still
+ * pending on the subject, and reports either way (queued: the success line,
+ * NULL for the usual one). Takes payload. 0 when queued. */
+int tui_act_record(struct tui_console *s, const char *source, const char *action,
+		   const char *subject, json_t *payload, const char *before, const char *after,
+		   const char *reason, const char *queued);
 /* The other actions (tui/act_more.c). */
 void tui_act_hold(struct tui_console *s, const char *args);
 void tui_act_unhold(struct tui_console *s, const char *args);
