@@ -5,7 +5,8 @@
 
 #include "cache_internal.h"
 
-static const char *const extra_tables[] = {"position", "sync_state", "outbox", "audit"};
+static const char *const extra_tables[] = {"position", "sync_state", "outbox", "audit",
+					     "readiness", "kpi_sample"};
 
 static int64_t file_size(const char *path)
 {

@@ -153,9 +153,28 @@ static const char migration_1[] =
 	" x.suggested_action AS suggested_action, x.status AS status, x.origin AS origin,"
 	" x.source AS source, x.synced_at AS synced_at FROM exception x WHERE x.deleted=0;";
 
+/* Derived state that the local workflow pass writes (cache/derived.c): each
+ * vehicle's readiness verdict with its reasons, and KPI samples over time for
+ * the KPI board's sparklines. The vehicle board shows the verdict. */
+static const char migration_2[] =
+	"CREATE TABLE readiness(vehicle_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
+	" reasons TEXT, computed_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE kpi_sample(name TEXT NOT NULL, at INTEGER NOT NULL, value REAL,"
+	" PRIMARY KEY(name, at)) WITHOUT ROWID;"
+	"DROP VIEW vehicle_board;"
+	"CREATE VIEW vehicle_board AS SELECT v.id AS id, v.unit AS unit, v.kind AS kind,"
+	" v.status AS status, v.depot AS depot, v.fuel_pct AS fuel_pct,"
+	" v.odometer_m AS odometer_m, v.last_seen_ms AS last_seen_ms,"
+	" (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1"
+	"   AND f.deleted=0 AND f.severity IN ('critical','major')) AS serious_faults,"
+	" r.state AS readiness, r.reasons AS readiness_reasons,"
+	" v.source AS source, v.synced_at AS synced_at"
+	" FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0;";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 int cache_schema_latest(void)

@@ -22,6 +22,8 @@ enum cache_table {
 	CACHE_T_SYNC_STATE,
 	CACHE_T_OUTBOX,
 	CACHE_T_AUDIT,
+	CACHE_T_READINESS,
+	CACHE_T_KPI_SAMPLE,
 	CACHE_T__COUNT
 };
 #define CACHE_BIT(t) (UINT32_C(1) << (t))
@@ -348,6 +350,21 @@ int audit_verify(struct cache *c, struct audit_verify_result *r, struct wb_err *
  * object per row: seq, at, user, role, action, subject, before, after, reason
  * (before/after as the JSON text that was hashed, or null), prev_hash, hash. */
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err);
+
+/* --- derived state (cache/derived.c) ---------------------------------------- */
+
+/* What the local workflow pass concludes, kept beside the synced rows: a
+ * vehicle's readiness ("ready", "limited", "held") with its reasons joined by
+ * "; " (NULL when none), and KPI samples for the KPI board. Each write runs in
+ * the caller's transaction or one of its own; only a changed row is written and
+ * touches its table (so an unchanged verdict wakes no board). *changed, if
+ * given, is set to 1 when the row was written. */
+int cache_readiness_put(struct cache *c, const char *vehicle_id, const char *state,
+			const char *reasons, int64_t at, int *changed, struct wb_err *err);
+/* One KPI sample (value NAN: nothing to measure) at `at`; a sample for the same
+ * name and time replaces it. Samples older than keep_after are deleted. */
+int cache_kpi_sample_put(struct cache *c, const char *name, int64_t at, double value,
+			 int64_t keep_after, struct wb_err *err);
 
 /* --- detail (cache/detail.c) ----------------------------------------------- */
 /* BEGIN detail block (owned by the console: tui/, views/) */
