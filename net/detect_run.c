@@ -54,16 +54,6 @@ static int64_t col_i64(sqlite3_stmt *st, int i)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
 }
 
-static int same_text(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static int same_real(double a, double b)
-{
-	return (isnan(a) && isnan(b)) || a == b;
-}
-
 int64_t detect_run_now(struct cache *c)
 {
 	sqlite3 *db = cache_db(c);
@@ -91,76 +81,9 @@ int detect_run_policy(const struct config *cfg, struct core_policy *out, struct 
 	return core_policy_from_json(out, cfg->policy, err);
 }
 
-/* Writes one finding: new (audited), changed (ext_version + 1, keeping what a
- * human or an earlier run set: status, owner, detected_at) or unchanged. */
 static int emit(struct run *r, struct core_exception_out *o, const char *related_id)
 {
-	struct wb_exception old;
-	char *strings = NULL;
-	struct wb_err gerr = {0};
-	o->x.related_id = related_id;
-	int rc = cache_get(r->c, WB_ENT_EXCEPTION, o->id, &old, &strings, &gerr);
-	int exists = rc == 0 && !old.meta.deleted && same_text(old.meta.source, "local");
-	if (rc != 0 && rc != WB_ENOTFOUND) {
-		free(strings);
-		*r->err = gerr;
-		return rc;
-	}
-	if (rc == 0 && !same_text(old.meta.source, "local")) {
-		/* A source's row already holds this id: never overwrite it. */
-		r->st.unchanged++;
-		free(strings);
-		return 0;
-	}
-	if (rc == 0 && !exists) {
-		/* A local tombstone: raised again, with the next version. */
-		o->x.meta.ext_version = old.meta.ext_version + 1;
-	} else {
-		o->x.meta.ext_version = 1;
-	}
-	if (exists) {
-		if (same_text(old.severity, o->x.severity) && same_real(old.confidence, o->x.confidence) &&
-		    same_real(old.impact, o->x.impact) && same_text(old.evidence, o->x.evidence) &&
-		    same_text(old.required_role, o->x.required_role) &&
-		    same_text(old.related_id, o->x.related_id) &&
-		    same_text(old.suggested_action, o->x.suggested_action)) {
-			r->st.unchanged++;
-			free(strings);
-			return 0;
-		}
-		o->x.meta.ext_version = old.meta.ext_version + 1;
-		o->x.status = old.status;
-		o->x.owner = old.owner;
-		o->x.detected_at = old.detected_at;
-		o->x.resolved_at = old.resolved_at;
-	}
-	o->x.meta.source = "local";
-	o->x.meta.ext_id = o->id;
-	o->x.meta.deleted = 0;
-	o->x.origin = "local";
-	rc = cache_upsert(r->c, WB_ENT_EXCEPTION, &o->x, 1, NULL, r->err);
-	if (rc == 0 && !exists) {
-		char subject[160], after[512];
-		snprintf(subject, sizeof(subject), "exception:%s", o->id);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",
-				      o->subject_id, "severity", o->x.severity ? o->x.severity : "",
-				      "confidence", isnan(o->x.confidence) ? 0.0 : o->x.confidence, "impact",
-				      isnan(o->x.impact) ? 0.0 : o->x.impact, "required_role",
-				      o->x.required_role ? o->x.required_role : "");
-		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		snprintf(after, sizeof(after), "%s", s ? s : "{}");
-		free(s);
-		json_decref(j);
-		struct audit_entry a = {.user = "waybill", .role = "system", .action = "raise_exception",
-					.subject = subject, .after = after, .at = r->now};
-		rc = audit_append(r->c, &a, NULL, r->err);
-		if (rc == 0)
-			r->st.raised++;
-	} else if (rc == 0) {
-		r->st.refreshed++;
-	}
-	free(strings);
-	return rc;
+	return detect_emit(r->c, o, related_id, r->now, &r->st, r->err);
 }
 
 /* ---- vehicles and their tracks -------------------------------------------- */

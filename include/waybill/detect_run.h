@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "waybill/cache.h"
+#include "waybill/core.h"
 #include "waybill/core_policy.h"
 #include "waybill/err.h"
 
@@ -37,5 +38,14 @@ int detect_run_policy(const struct config *cfg, struct core_policy *out, struct 
  * the default policy. st may be NULL. Must not be called inside a transaction. */
 int detect_run(struct cache *c, const struct core_policy *pol, int64_t now,
 	       struct detect_run_stats *st, struct wb_err *err);
+
+/* Writes one finding o (from core_exception_init and a detector) as the local
+ * exception X-<kind>-<subject>: new ones are written and audited (user
+ * "waybill", role "system"), changed ones get the next ext_version and keep
+ * status, owner and detected_at, unchanged ones are left alone; a source's row
+ * with the same id is never overwritten. Counts into stats (may be NULL). Runs in
+ * the caller's transaction. net/detect_emit.c. */
+int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
+		struct detect_run_stats *stats, struct wb_err *err);
 
 #endif

@@ -1,0 +1,98 @@
+/* One local exception per subject and kind (include/waybill/detect_run.h,
+ * detect_emit): a finding is new (written and audited), changed (ext_version
+ * + 1, keeping what a human or an earlier run set: status, owner, detected_at)
+ * or unchanged (not written). Shared by the detectors and the workflow pass. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "waybill/detect_run.h"
+
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_real(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
+		struct detect_run_stats *stats, struct wb_err *err)
+{
+	struct detect_run_stats dummy = {0};
+	struct wb_err lerr = {0};
+	if (!err)
+		err = &lerr;
+	struct detect_run_stats *st = stats ? stats : &dummy;
+	struct wb_exception old;
+	char *strings = NULL;
+	struct wb_err gerr = {0};
+	o->x.related_id = related_id;
+	int rc = cache_get(c, WB_ENT_EXCEPTION, o->id, &old, &strings, &gerr);
+	int exists = rc == 0 && !old.meta.deleted && same_text(old.meta.source, "local");
+	if (rc != 0 && rc != WB_ENOTFOUND) {
+		free(strings);
+		*err = gerr;
+		return rc;
+	}
+	if (rc == 0 && !same_text(old.meta.source, "local")) {
+		/* A source's row already holds this id: never overwrite it. */
+		st->unchanged++;
+		free(strings);
+		return 0;
+	}
+	if (rc == 0 && !exists) {
+		/* A local tombstone: raised again, with the next version. */
+		o->x.meta.ext_version = old.meta.ext_version + 1;
+	} else {
+		o->x.meta.ext_version = 1;
+	}
+	if (exists) {
+		if (same_text(old.severity, o->x.severity) && same_real(old.confidence, o->x.confidence) &&
+		    same_real(old.impact, o->x.impact) && same_text(old.evidence, o->x.evidence) &&
+		    same_text(old.required_role, o->x.required_role) &&
+		    same_text(old.related_id, o->x.related_id) &&
+		    same_text(old.suggested_action, o->x.suggested_action)) {
+			st->unchanged++;
+			free(strings);
+			return 0;
+		}
+		o->x.meta.ext_version = old.meta.ext_version + 1;
+		o->x.status = old.status;
+		o->x.owner = old.owner;
+		o->x.detected_at = old.detected_at;
+		o->x.resolved_at = old.resolved_at;
+	}
+	o->x.meta.source = "local";
+	o->x.meta.ext_id = o->id;
+	o->x.meta.deleted = 0;
+	o->x.origin = "local";
+	rc = cache_upsert(c, WB_ENT_EXCEPTION, &o->x, 1, NULL, err);
+	if (rc == 0 && !exists) {
+		char subject[160], after[512];
+		snprintf(subject, sizeof(subject), "exception:%s", o->id);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",
+				      o->subject_id, "severity", o->x.severity ? o->x.severity : "",
+				      "confidence", isnan(o->x.confidence) ? 0.0 : o->x.confidence, "impact",
+				      isnan(o->x.impact) ? 0.0 : o->x.impact, "required_role",
+				      o->x.required_role ? o->x.required_role : "");
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		snprintf(after, sizeof(after), "%s", s ? s : "{}");
+		free(s);
+		json_decref(j);
+		struct audit_entry a = {.user = "waybill", .role = "system", .action = "raise_exception",
+					.subject = subject, .after = after, .at = now};
+		rc = audit_append(c, &a, NULL, err);
+		if (rc == 0)
+			st->raised++;
+	} else if (rc == 0) {
+		st->refreshed++;
+	}
+	free(strings);
+	return rc;
+}
