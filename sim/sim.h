@@ -243,8 +243,19 @@ double sim_depot_lon(int depot);
 /* tick.c: the simulated clock */
 void sim_step(struct sim_world *w);              /* advances SIM_STEP_S, caller holds mu */
 void sim_advance_to(struct sim_world *w, int64_t t); /* steps until now >= t */
-void sim_emit_position(struct sim_world *w, uint32_t v);
+
+/* loads.c: loads through their lifecycle */
 int sim_load_assign(struct sim_world *w, size_t l, int32_t v, int32_t d);
+void sim_load_step(struct sim_world *w, size_t l);     /* one step of a load's lifecycle */
+void sim_load_deliver(struct sim_world *w, size_t l);  /* the last drop is done */
+void sim_new_inspection(struct sim_world *w, uint32_t v, int32_t d, int kind); /* 0 pre-trip, 1 post-trip */
+void sim_invoices_step(struct sim_world *w);           /* invoices sent and paid */
+
+/* drive.c: vehicles on the road and parked */
+void sim_emit_position(struct sim_world *w, uint32_t v);
+double sim_route_to_stop_m(const struct sim_world *w, const struct sim_load *l, int k); /* road metres to stop k */
+void sim_vehicle_drive(struct sim_world *w, uint32_t v);
+void sim_vehicle_parked(struct sim_world *w, uint32_t v);
 
 /* maint.c */
 void sim_new_fault(struct sim_world *w);
