@@ -77,3 +77,42 @@ int cache_action_pending(struct cache *c, const char *subject, char *action, siz
 	sqlite3_reset(st);
 	return rc;
 }
+
+/* The audit trail keeps every action ever recorded (the outbox keeps it too, but
+ * the audit is the record that cannot be pruned or edited), and its
+ * (subject, seq) index makes this a short backwards walk over one subject. */
+int cache_action_last(struct cache *c, const char *subject, const char *action, const char *user,
+		      int64_t *seq, char *after, size_t len, struct wb_err *err)
+{
+	if (seq)
+		*seq = 0;
+	if (after && len)
+		after[0] = '\0';
+	if (!subject || !*subject || !action || !*action)
+		return wb_fail(err, WB_EINVALID, "action look-up: a subject and an action must be given");
+	sqlite3_stmt *st = NULL;
+	int s = sqlite3_prepare_v2(c->db,
+				   "SELECT seq, after FROM audit WHERE subject=?1 AND action=?2"
+				   " AND (?3 IS NULL OR user=?3) ORDER BY seq DESC LIMIT 1",
+				   -1, &st, NULL);
+	if (s != SQLITE_OK)
+		return cache_fail(c, s, err, "preparing an audit look-up");
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	cache_bind_text(st, 3, user);
+	int rc = 0;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if (seq)
+			*seq = sqlite3_column_int64(st, 0);
+		const unsigned char *a = sqlite3_column_text(st, 1);
+		if (after && len)
+			snprintf(after, len, "%s", a ? (const char *)a : "");
+	} else if (s == SQLITE_DONE) {
+		rc = wb_fail(err, WB_ENOTFOUND, "no %s recorded on %s", action, subject);
+	} else {
+		rc = cache_fail(c, s, err, "reading the audit trail");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,7 +1,9 @@
 /* Local detectors over positions, stops, fuel purchases, faults and inspections.
  * Each fills a wb_exception with a confidence, the money at stake and a paragraph
  * of evidence with the numbers; the policy gives its required role. */
+#include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -29,6 +31,85 @@ void core_detect_cfg_default(struct core_detect_cfg *c)
 		.fuel_far_m = 2000,
 		.fuel_match_ms = 900000,
 	};
+}
+
+/* Every threshold a config may set: its name (the struct field's), where it
+ * lives, whether it is a whole number (int64_t) or a real, and its range. */
+static const struct cfg_field {
+	const char *name;
+	size_t off;
+	int whole;
+	double lo, hi;
+	int lo_open; /* 1: lo itself is refused */
+} cfg_fields[] = {
+#define CFG_REAL(f, lo, hi, open) {#f, offsetof(struct core_detect_cfg, f), 0, lo, hi, open}
+#define CFG_WHOLE(f, lo, hi) {#f, offsetof(struct core_detect_cfg, f), 1, lo, hi, 0}
+	CFG_REAL(eta_grace_s, 0, INFINITY, 0),
+	CFG_REAL(road_factor, 1, INFINITY, 0),
+	CFG_REAL(fallback_speed_mps, 0, INFINITY, 1),
+	CFG_REAL(speed_tau_s, 0, INFINITY, 1),
+	CFG_WHOLE(stale_after_ms, 0, 7 * 86400 * 1000.0),
+	CFG_WHOLE(detention_free_s, 0, 7 * 86400),
+	CFG_REAL(detention_rate_per_h, 0, INFINITY, 0),
+	CFG_REAL(late_penalty_share, 0, 1, 0),
+	CFG_WHOLE(idle_streak_s, 0, 86400),
+	CFG_WHOLE(idle_day_s, 0, 86400),
+	CFG_REAL(idle_l_per_h, 0, INFINITY, 0),
+	CFG_REAL(fuel_price_per_l, 0, INFINITY, 0),
+	CFG_REAL(fuel_tank_tol, 1, INFINITY, 0),
+	CFG_REAL(fuel_l_per_100km, 0, INFINITY, 1),
+	CFG_REAL(fuel_use_factor, 1, INFINITY, 0),
+	CFG_REAL(fuel_slack_l, 0, INFINITY, 0),
+	CFG_REAL(fuel_far_m, 0, INFINITY, 1),
+	CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
+#undef CFG_REAL
+#undef CFG_WHOLE
+};
+
+static int cfg_bad(struct wb_err *err, const char *key, const struct cfg_field *f)
+{
+	char range[96];
+	if (f->whole)
+		snprintf(range, sizeof(range), "a whole number between %.0f and %.0f", f->lo, f->hi);
+	else if (isinf(f->hi))
+		snprintf(range, sizeof(range), "a number %s %g", f->lo_open ? ">" : ">=", f->lo);
+	else
+		snprintf(range, sizeof(range), "a number between %g and %g", f->lo, f->hi);
+	return wb_fail(err, WB_EINVALID, "detectors.%.60s: must be %s", key, range);
+}
+
+int core_detect_cfg_from_json(struct core_detect_cfg *c, const void *detectors_json, struct wb_err *err)
+{
+	json_t *root = (json_t *)detectors_json;
+	if (!json_is_object(root))
+		return wb_fail(err, WB_EINVALID, "detectors: expected an object of threshold: number");
+	struct core_detect_cfg tmp = *c;
+	const char *key;
+	json_t *v;
+	json_object_foreach(root, key, v) {
+		const struct cfg_field *f = NULL;
+		for (size_t i = 0; i < sizeof(cfg_fields) / sizeof(cfg_fields[0]) && !f; i++)
+			if (strcmp(cfg_fields[i].name, key) == 0)
+				f = &cfg_fields[i];
+		if (!f) {
+			char known[512] = "";
+			for (size_t i = 0; i < sizeof(cfg_fields) / sizeof(cfg_fields[0]); i++)
+				bufcat(known, sizeof(known), "%s%s", i ? ", " : "", cfg_fields[i].name);
+			return wb_fail(err, WB_EINVALID, "detectors.%.60s: unknown key (known: %s)", key, known);
+		}
+		if (!json_is_number(v))
+			return cfg_bad(err, key, f);
+		double d = json_number_value(v);
+		if (!isfinite(d) || d < f->lo || (f->lo_open && d == f->lo) || d > f->hi ||
+		    (f->whole && d != floor(d)))
+			return cfg_bad(err, key, f);
+		if (f->whole)
+			*(int64_t *)((char *)&tmp + f->off) = (int64_t)d;
+		else
+			*(double *)((char *)&tmp + f->off) = d;
+	}
+	*c = tmp;
+	return 0;
 }
 
 static const struct core_detect_cfg *cfg_or_default(const struct core_detect_cfg *cfg)

@@ -1,5 +1,6 @@
 /* Local detectors on a vehicle: fuel purchases, idling, faults and inspections. */
 #include <math.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "waybill/core_detect.h"
@@ -142,15 +143,68 @@ int core_detect_fault(const struct wb_fault *f, int64_t now, const struct core_p
 	return 1;
 }
 
-int core_detect_inspection(const struct wb_inspection *s, int64_t now, const struct core_policy *pol,
-			   struct core_exception_out *out)
+/* Out-of-service defects first (CVSA criteria: brakes, steering, tyres and
+ * wheels, coupling, frame), then defects that must be fixed before the next
+ * dispatch (lights, glass, wipers, mirrors); anything else is minor. Matched
+ * case-insensitively anywhere in the defects text; the worst match decides. */
+static const struct {
+	const char *word;
+	const char *severity;
+	int rank; /* 0 critical, 1 major */
+} defect_words[] = {
+	{"brake", "critical", 0},    {"steer", "critical", 0},  {"tire", "critical", 0},
+	{"tyre", "critical", 0},     {"wheel", "critical", 0},  {"axle", "critical", 0},
+	{"coupling", "critical", 0}, {"kingpin", "critical", 0}, {"king pin", "critical", 0},
+	{"frame", "critical", 0},    {"suspension", "critical", 0}, {"fuel leak", "critical", 0},
+	{"lamp", "major", 1},        {"light", "major", 1},     {"windshield", "major", 1},
+	{"windscreen", "major", 1},  {"wiper", "major", 1},     {"mirror", "major", 1},
+	{"horn", "major", 1},        {"seat belt", "major", 1}, {"exhaust", "major", 1},
+};
+
+static int contains_ci(const char *hay, const char *needle)
 {
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+const char *core_inspection_severity(const char *defects)
+{
+	/* A driver declared the unit unsafe without saying why: assume the worst. */
+	if (cstrempty(defects))
+		return "critical";
+	int best = 2;
+	for (size_t i = 0; i < sizeof(defect_words) / sizeof(defect_words[0]); i++)
+		if (defect_words[i].rank < best && contains_ci(defects, defect_words[i].word))
+			best = defect_words[i].rank;
+	return best == 0 ? "critical" : best == 1 ? "major" : "minor";
+}
+
+int core_detect_inspection(const struct wb_inspection *ins, size_t n, int64_t now,
+			   const struct core_policy *pol, struct core_exception_out *out)
+{
+	const struct wb_inspection *s = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct wb_inspection *c = &ins[i];
+		if (c->meta.deleted || c->at == WB_NULL)
+			continue;
+		/* On a tie the unsafe one decides: a unit is not safer for it. */
+		if (!s || c->at > s->at || (c->at == s->at && c->safe == 0 && s->safe != 0))
+			s = c;
+	}
 	if (!s || s->safe != 0)
 		return 0;
-	core_exception_init(out, CORE_KIND_UNSAFE_INSPECTION, "vehicle", s->vehicle_id, "critical", 1.0, 0,
-			    "hold the vehicle, repair the defects, re-inspect", now, pol);
+	const char *sev = core_inspection_severity(s->defects);
+	const char *action = sev[0] == 'c' ? "hold the vehicle out of service, repair the defects, re-inspect"
+			     : sev[0] == 'm' ? "repair the defects before the next dispatch, re-inspect"
+					     : "schedule the repair, note it on the next inspection";
+	core_exception_init(out, CORE_KIND_UNSAFE_INSPECTION, "vehicle", s->vehicle_id, sev, 1.0, 0, action,
+			    now, pol);
 	char t[8];
-	snprintf(out->evidence, sizeof(out->evidence), "%s %s inspection by driver %s at %s found it unsafe: %s.",
+	snprintf(out->evidence, sizeof(out->evidence),
+		 "%s %s inspection by driver %s at %s (the latest) found it unsafe: %s.",
 		 cstr(s->vehicle_id), cstr(s->kind), cstr(s->driver_id), hhmm(s->at, t, sizeof(t)),
 		 s->defects && *s->defects ? s->defects : "defects not listed");
 	return 1;

@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "net_internal.h"
 #include "waybill/config.h"
 #include "waybill/connector.h"
+#include "waybill/core_detect.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define TOKEN_MAX_BYTES (64u << 10)
@@ -35,7 +37,9 @@ static const char *const roles[CONFIG_NROLES + 1] = {
 };
 
 static const char *const top_keys[] = {"sources", "depot", "units", "currency",
-				       "retention_days", "policy", "user", NULL};
+				       "retention_days", "policy", "detectors", "automation", "user",
+				       NULL};
+static const char *const automation_keys[] = {"maintenance", "invoices", NULL};
 static const char *const source_keys[] = {"kind",  "url",     "token",     "token_file",
 					  "token_env", "depot", "intervals", "ca_file", NULL};
 
@@ -405,6 +409,36 @@ static int load_top(struct ctx *x, json_t *root)
 			return bad(x, WB_EINVALID, "policy", "expected an object");
 		c->policy = json_incref(v);
 	}
+	if ((v = json_object_get(root, "automation"))) {
+		if (!json_is_object(v))
+			return bad(x, WB_EINVALID, "automation", "expected an object");
+		if ((rc = check_keys(x, v, "automation", automation_keys)) != 0)
+			return rc;
+		static const struct {
+			const char *key, *path;
+			size_t off;
+		} sw[] = {
+			{"maintenance", "automation.maintenance", offsetof(struct config, auto_maintenance)},
+			{"invoices", "automation.invoices", offsetof(struct config, auto_invoices)},
+		};
+		for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+			json_t *b = json_object_get(v, sw[i].key);
+			if (!b)
+				continue;
+			if (!json_is_boolean(b))
+				return bad(x, WB_EINVALID, sw[i].path, "expected true or false");
+			*(bool *)((char *)c + sw[i].off) = json_is_true(b);
+		}
+	}
+	if ((v = json_object_get(root, "detectors"))) {
+		/* Checked now, so a bad threshold stops the start, not a detector run. */
+		struct core_detect_cfg scratch;
+		struct wb_err derr = {0};
+		core_detect_cfg_default(&scratch);
+		if (core_detect_cfg_from_json(&scratch, v, &derr) != 0)
+			return bad(x, derr.code, NULL, "%s", derr.msg);
+		c->detectors = json_incref(v);
+	}
 	json_t *src = json_object_get(root, "sources");
 	if (!src)
 		return bad(x, WB_EINVALID, "sources", "missing; smallest valid config: %s",
@@ -428,6 +462,8 @@ static int set_defaults(struct config *c, const char *path)
 	c->currency = strdup("EUR");
 	c->units = CONFIG_METRIC;
 	c->retention_days = CONFIG_RETENTION_DEFAULT_DAYS;
+	c->auto_maintenance = true;
+	c->auto_invoices = true;
 	return c->path && c->depot && c->user && c->currency ? 0 : WB_ENOMEM;
 }
 
@@ -519,6 +555,7 @@ void config_free(struct config *c)
 		free(s->ca_file);
 	}
 	json_decref(c->policy);
+	json_decref(c->detectors);
 	free(c->path);
 	free(c->depot);
 	free(c->user);

@@ -1,7 +1,8 @@
 /* One local exception per subject and kind (include/waybill/detect_run.h,
  * detect_emit): a finding is new (written and audited), changed (ext_version
- * + 1, keeping what a human or an earlier run set: status, owner, detected_at)
- * or unchanged (not written). Shared by the detectors and the workflow pass. */
+ * + 1, keeping what a human or an earlier run set: status, owner, detected_at),
+ * reopened (a resolved one found again: open, audited) or unchanged (not
+ * written). Shared by the detectors and the workflow pass. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,12 @@ int detect_emit(struct cache *c, struct core_exception_out *o, const char *relat
 	} else {
 		o->x.meta.ext_version = 1;
 	}
-	if (exists) {
+	/* A resolved one found again: its condition came back, so it is open again
+	 * (new detected_at, no owner, no resolved_at) whatever its content. */
+	int reopen = exists && same_text(old.status, "resolved");
+	if (reopen) {
+		o->x.meta.ext_version = old.meta.ext_version + 1;
+	} else if (exists) {
 		if (same_text(old.severity, o->x.severity) && same_real(old.confidence, o->x.confidence) &&
 		    same_real(old.impact, o->x.impact) && same_text(old.evidence, o->x.evidence) &&
 		    same_text(old.required_role, o->x.required_role) &&
@@ -73,7 +79,17 @@ int detect_emit(struct cache *c, struct core_exception_out *o, const char *relat
 	o->x.meta.deleted = 0;
 	o->x.origin = "local";
 	rc = cache_upsert(c, WB_ENT_EXCEPTION, &o->x, 1, NULL, err);
-	if (rc == 0 && !exists) {
+	if (rc == 0 && reopen) {
+		char subject[160];
+		snprintf(subject, sizeof(subject), "exception:%s", o->id);
+		struct audit_entry a = {.user = "waybill", .role = "system", .action = "reopen_exception",
+					.subject = subject, .before = "{\"status\":\"resolved\"}",
+					.after = "{\"status\":\"open\"}", .reason = "condition returned",
+					.at = now};
+		rc = audit_append(c, &a, NULL, err);
+		if (rc == 0)
+			st->reopened++;
+	} else if (rc == 0 && !exists) {
 		char subject[160], after[512];
 		snprintf(subject, sizeof(subject), "exception:%s", o->id);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",

@@ -5,6 +5,7 @@
  * the statement it came from. */
 #include <math.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,69 @@
 #include "waybill/core_detect.h"
 #include "waybill/detect_run.h"
 
-/* How far back stops, fuel purchases and positions are looked at: older facts
- * have been judged by earlier runs (their exceptions stay until a human closes
- * them). */
+/* How far back stops and fuel purchases are looked at: older facts have been
+ * judged by earlier runs, and their exceptions are left as they are (a run only
+ * closes what it looked at again, see close_ended). */
 #define LOOKBACK_S (2 * 86400)
 #define TRACK_WINDOW_MS (3600 * 1000LL)
 #define FUEL_MAX_POS 128
+
+/* A set of strings: appended while the run reads, sorted once, then searched. */
+struct idset {
+	char **v;
+	size_t n, cap;
+	int sorted;
+};
+
+static int idset_add(struct idset *s, const char *a, const char *b)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 64;
+		char **nv = realloc(s->v, nc * sizeof(*nv));
+		if (!nv)
+			return WB_ENOMEM;
+		s->v = nv;
+		s->cap = nc;
+	}
+	size_t la = strlen(a), lb = b ? strlen(b) : 0;
+	char *k = malloc(la + lb + 2);
+	if (!k)
+		return WB_ENOMEM;
+	memcpy(k, a, la);
+	k[la] = '\x1f';
+	if (b)
+		memcpy(k + la + 1, b, lb);
+	k[la + 1 + lb] = '\0';
+	s->v[s->n++] = k;
+	s->sorted = 0;
+	return 0;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int idset_has(struct idset *s, const char *a, const char *b)
+{
+	if (!a || !s->n)
+		return 0;
+	if (!s->sorted) {
+		qsort(s->v, s->n, sizeof(*s->v), strp_cmp);
+		s->sorted = 1;
+	}
+	char key[256];
+	snprintf(key, sizeof(key), "%s\x1f%s", a, b ? b : "");
+	const char *kp = key;
+	return bsearch(&kp, s->v, s->n, sizeof(*s->v), strp_cmp) != NULL;
+}
+
+static void idset_free(struct idset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
 
 struct run {
 	struct cache *c;
@@ -36,6 +94,10 @@ struct run {
 	struct wb_vehicle *veh;
 	char **vstr;
 	size_t nveh;
+	/* For closing (close_ended): ids of the exceptions found this run; (kind,
+	 * record) pairs a look-back-bound detector examined; loads whose late_eta
+	 * could not be judged (no usable position or window). */
+	struct idset found, examined, unsure;
 };
 
 static int q_fail(struct run *r, int rc, const char *what)
@@ -52,6 +114,23 @@ static int prep(struct run *r, sqlite3_stmt **st, const char *sql)
 static int64_t col_i64(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
+}
+
+static const char *cstr_or(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Appends to a fixed SQL buffer; the pieces are the code's own constants. */
+__attribute__((format(printf, 3, 4))) static void bufcat_sql(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	if (len + 1 >= n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
 }
 
 int64_t detect_run_now(struct cache *c)
@@ -83,7 +162,24 @@ int detect_run_policy(const struct config *cfg, struct core_policy *out, struct 
 
 static int emit(struct run *r, struct core_exception_out *o, const char *related_id)
 {
+	if (idset_add(&r->found, o->id, NULL) != 0)
+		return wb_fail(r->err, WB_ENOMEM, "out of memory");
 	return detect_emit(r->c, o, related_id, r->now, &r->st, r->err);
+}
+
+static int examined(struct run *r, enum core_kind k, const char *id)
+{
+	if (id && idset_add(&r->examined, core_kind_name(k), id) != 0)
+		return wb_fail(r->err, WB_ENOMEM, "out of memory");
+	return 0;
+}
+
+int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct wb_err *err)
+{
+	core_detect_cfg_default(out);
+	if (!cfg || !cfg->detectors)
+		return 0;
+	return core_detect_cfg_from_json(out, cfg->detectors, err);
 }
 
 /* ---- vehicles and their tracks -------------------------------------------- */
@@ -164,8 +260,18 @@ static struct wb_vehicle *find_vehicle(struct run *r, const char *id)
 
 /* ---- detectors ------------------------------------------------------------ */
 
+/* Whether core_detect_late_eta has what it needs to say "on time": a position
+ * and a window and place for the stop. Without them a quiet detector proves
+ * nothing, and an open late_eta stays. */
+static int late_eta_judgeable(const struct wb_stop *stop, const struct core_track *t)
+{
+	return t && t->n && !isnan(t->last.lat) && !isnan(t->last.lon) && stop->window_end != WB_NULL &&
+	       !isnan(stop->lat) && !isnan(stop->lon);
+}
+
 /* late_eta (per load) and missed_window (per stop) on the pending drops of loads
- * in transit; detention on stops that arrived within the look-back. */
+ * in transit; missed_window on drops that arrived within the look-back, and
+ * detention on stops that arrived within it. */
 static int run_stops(struct run *r)
 {
 	sqlite3_stmt *st = NULL;
@@ -192,7 +298,11 @@ static int run_stops(struct run *r)
 				const struct core_track *t = core_track_find(r->tracks, r->nveh, load.vehicle_id);
 				if (core_detect_late_eta(&load, &stop, t, r->now, &r->cfg, r->pol, &o))
 					rc = emit(r, &o, stop.meta.id);
+				else if (!late_eta_judgeable(&stop, t) && idset_add(&r->unsure, lid, NULL) != 0)
+					rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
 			}
+			if (rc == 0)
+				rc = examined(r, CORE_KIND_MISSED_WINDOW, stop.meta.id);
 			if (rc == 0 && core_detect_missed_window(&stop, r->now, r->pol, &o))
 				rc = emit(r, &o, load.meta.id);
 		}
@@ -210,8 +320,17 @@ static int run_stops(struct run *r)
 		char *s1 = NULL;
 		struct core_exception_out o;
 		if ((rc = cache_get(r->c, WB_ENT_STOP, (const char *)sqlite3_column_text(st, 0), &stop, &s1,
-				    r->err)) == 0 &&
+				    r->err)) != 0) {
+			free(s1);
+			break;
+		}
+		if ((rc = examined(r, CORE_KIND_DETENTION, stop.meta.id)) == 0 &&
 		    core_detect_detention(&stop, r->now, &r->cfg, r->pol, &o))
+			rc = emit(r, &o, stop.load_id);
+		/* A drop that arrived after its window: the booking was missed. */
+		if (rc == 0 && stop.kind && !strcmp(stop.kind, "drop") &&
+		    (rc = examined(r, CORE_KIND_MISSED_WINDOW, stop.meta.id)) == 0 &&
+		    core_detect_missed_window(&stop, r->now, r->pol, &o))
 			rc = emit(r, &o, stop.load_id);
 		free(s1);
 	}
@@ -243,8 +362,11 @@ static int run_fuel(struct run *r)
 		struct wb_fuel_txn f;
 		char *s1 = NULL;
 		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, (const char *)sqlite3_column_text(st, 0), &f, &s1,
-				    r->err)) != 0)
+				    r->err)) != 0 ||
+		    (rc = examined(r, CORE_KIND_FUEL_ANOMALY, f.meta.id)) != 0) {
+			free(s1);
 			break;
+		}
 		struct wb_position pos[FUEL_MAX_POS];
 		size_t npos = 0;
 		if (f.at != WB_NULL && f.vehicle_id) {
@@ -311,6 +433,43 @@ static int run_faults(struct run *r)
 		    core_detect_fault(&f, r->now, r->pol, &o))
 			rc = emit(r, &o, f.meta.id);
 		free(s1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* unsafe_inspection: each vehicle's latest inspection, through the
+ * (vehicle_id, at) index; the newest few rows are read so the core can break a
+ * tie on `at`. */
+#define INSPECTIONS_MAX 4
+static int run_inspections(struct run *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st, "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
+			      " ORDER BY at DESC, id LIMIT ?");
+	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
+		struct wb_inspection ins[INSPECTIONS_MAX];
+		char *strs[INSPECTIONS_MAX] = {0};
+		size_t n = 0;
+		int s;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, r->veh[i].meta.id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, INSPECTIONS_MAX);
+		while (rc == 0 && n < INSPECTIONS_MAX && (s = sqlite3_step(st)) == SQLITE_ROW) {
+			rc = cache_get(r->c, WB_ENT_INSPECTION, (const char *)sqlite3_column_text(st, 0), &ins[n],
+				       &strs[n], r->err);
+			n += rc == 0;
+		}
+		struct core_exception_out o;
+		if (rc == 0 && core_detect_inspection(ins, n, r->now, r->pol, &o)) {
+			const char *rel = NULL;
+			for (size_t k = 0; k < n && !rel; k++)
+				if (ins[k].safe == 0 && !strcmp(cstr_or(ins[k].vehicle_id), o.subject_id))
+					rel = ins[k].meta.id;
+			rc = emit(r, &o, rel);
+		}
+		for (size_t k = 0; k < INSPECTIONS_MAX; k++)
+			free(strs[k]);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -383,13 +542,142 @@ static int run_charges(struct run *r)
 	return rc;
 }
 
-int detect_run(struct cache *c, const struct core_policy *pol, int64_t now, struct detect_run_stats *stats,
-	       struct wb_err *err)
+/* ---- closing ---------------------------------------------------------------- */
+
+/* The kinds the detectors own, and how a run knows it judged an exception of
+ * that kind again. WHOLE: the detector reads every candidate (no look-back), so
+ * not finding the subject means the condition ended. STOP: bound by the
+ * look-back; judged only when this run examined the stop, or the stop is gone.
+ * FUEL: judged when this run examined the purchase the exception rests on
+ * (related_id), or the purchase is gone. */
+enum judge { WHOLE, STOP, FUEL };
+static const struct {
+	enum core_kind kind;
+	enum judge how;
+} owned[] = {
+	{CORE_KIND_LATE_ETA, WHOLE},       {CORE_KIND_MISSED_WINDOW, STOP},
+	{CORE_KIND_DETENTION, STOP},       {CORE_KIND_FUEL_ANOMALY, FUEL},
+	{CORE_KIND_IDLE_EXCESS, WHOLE},    {CORE_KIND_CRITICAL_FAULT, WHOLE},
+	{CORE_KIND_UNSAFE_INSPECTION, WHOLE}, {CORE_KIND_POD_MISMATCH, WHOLE},
+	{CORE_KIND_CHARGE_OUT_OF_TOLERANCE, WHOLE},
+};
+
+/* 1 when the record id of entity e is absent or a tombstone. */
+static int gone(struct run *r, enum wb_entity e, const char *id, int *rc)
+{
+	if (!id)
+		return 0;
+	sqlite3_stmt *st = NULL;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT deleted FROM %s WHERE id=?", wb_entity_info(e)->table);
+	if ((*rc = prep(r, &st, sql)))
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	int g = s == SQLITE_DONE || (s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		*rc = q_fail(r, s, "reading a record an exception rests on");
+	sqlite3_finalize(st);
+	return g;
+}
+
+/* Resolves one local exception whose condition ended: status resolved,
+ * resolved_at now, the next ext_version, audited as the system. */
+static int resolve(struct run *r, const char *id)
+{
+	struct wb_exception x;
+	char *strs = NULL;
+	int rc = cache_get(r->c, WB_ENT_EXCEPTION, id, &x, &strs, r->err);
+	if (rc) {
+		free(strs);
+		return rc;
+	}
+	char before[96], subject[160];
+	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", x.status ? x.status : "");
+	snprintf(subject, sizeof(subject), "exception:%s", id);
+	x.status = "resolved";
+	x.resolved_at = r->now;
+	x.meta.ext_version++;
+	rc = cache_upsert(r->c, WB_ENT_EXCEPTION, &x, 1, NULL, r->err);
+	if (rc == 0) {
+		struct audit_entry a = {.user = "waybill", .role = "system", .action = "resolve_exception",
+					.subject = subject, .before = before,
+					.after = "{\"status\":\"resolved\"}", .reason = "condition ended",
+					.at = r->now};
+		rc = audit_append(r->c, &a, NULL, r->err);
+	}
+	if (rc == 0)
+		r->st.resolved++;
+	free(strs);
+	return rc;
+}
+
+/* After every detector ran: each open, acknowledged or escalated local
+ * exception of a kind the detectors own that this run judged again and did not
+ * find is resolved. Rows from a source (origin "ai"), and ones a person
+ * approved or rejected, are never touched; what the run did not look at stays. */
+static int close_ended(struct run *r)
+{
+	char sql[512] = "SELECT id, kind, subject_id, related_id FROM exception WHERE deleted=0"
+			" AND source='local' AND origin='local'"
+			" AND status IN ('open','acknowledged','escalated') AND kind IN (";
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		bufcat_sql(sql, sizeof(sql), i ? ",'%s'" : "'%s'", core_kind_name(owned[i].kind));
+	bufcat_sql(sql, sizeof(sql), "%s", ") ORDER BY id");
+	sqlite3_stmt *st = NULL;
+	int rc = prep(r, &st, sql);
+	if (rc)
+		return rc;
+	/* Collected first: resolving writes the table the statement reads. */
+	struct idset ended = {0};
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *kind = (const char *)sqlite3_column_text(st, 1);
+		const char *subj = (const char *)sqlite3_column_text(st, 2);
+		const char *rel = (const char *)sqlite3_column_text(st, 3);
+		if (!id || !kind || idset_has(&r->found, id, NULL))
+			continue;
+		int k = core_kind_from_name(kind), end = 0;
+		for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+			if ((int)owned[i].kind != k)
+				continue;
+			switch (owned[i].how) {
+			case WHOLE:
+				end = !(k == CORE_KIND_LATE_ETA && idset_has(&r->unsure, subj, NULL));
+				break;
+			case STOP:
+				end = idset_has(&r->examined, kind, subj) || gone(r, WB_ENT_STOP, subj, &rc);
+				break;
+			case FUEL:
+				end = idset_has(&r->examined, kind, rel) || gone(r, WB_ENT_FUEL_TXN, rel, &rc);
+				break;
+			}
+		}
+		if (rc == 0 && end)
+			rc = idset_add(&ended, id, NULL) ? wb_fail(r->err, WB_ENOMEM, "out of memory") : 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = q_fail(r, s, "reading open exceptions");
+	for (size_t i = 0; rc == 0 && i < ended.n; i++) {
+		ended.v[i][strlen(ended.v[i]) - 1] = '\0'; /* the separator idset_add appended */
+		rc = resolve(r, ended.v[i]);
+	}
+	idset_free(&ended);
+	return rc;
+}
+
+int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg, int64_t now,
+	       struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct wb_err local = {0};
 	struct run r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
 			.err = err ? err : &local};
-	core_detect_cfg_default(&r.cfg);
+	if (dcfg)
+		r.cfg = *dcfg;
+	else
+		core_detect_cfg_default(&r.cfg);
 	r.now = now > 0 ? now : detect_run_now(c);
 	r.st.now = r.now;
 	if (cache_in_txn(c))
@@ -398,8 +686,9 @@ int detect_run(struct cache *c, const struct core_policy *pol, int64_t now, stru
 	if (rc)
 		return rc;
 	if ((rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
-	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_pods(&r)) == 0)
-		rc = run_charges(&r);
+	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_inspections(&r)) == 0 &&
+	    (rc = run_pods(&r)) == 0 && (rc = run_charges(&r)) == 0)
+		rc = close_ended(&r);
 	if (rc == 0)
 		rc = cache_commit(c, r.err);
 	else
@@ -409,6 +698,9 @@ int detect_run(struct cache *c, const struct core_policy *pol, int64_t now, stru
 	free(r.vstr);
 	free(r.veh);
 	free(r.tracks);
+	idset_free(&r.found);
+	idset_free(&r.examined);
+	idset_free(&r.unsure);
 	if (rc == 0 && stats)
 		*stats = r.st;
 	return rc;

@@ -12,6 +12,7 @@
 
 #include "sync_internal.h"
 #include "waybill/detect_run.h"
+#include "waybill/workflow_run.h"
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
 	       const char *text, size_t records, size_t written)
@@ -58,25 +59,41 @@ static void schedule(struct sync_stream *st, uint64_t ms);
 static void request_page(struct sync_stream *st, const char *cur);
 
 /* The local detectors (net/detect_run.c) over what the cache now holds, so a
- * headless sync leaves the exceptions a console would show. One NOTICE line
- * with the counts; a bad policy or a failed run is an ERROR line and changes
- * nothing. */
+ * headless sync leaves the exceptions a console would show; then the workflow
+ * pass (net/workflow_run.c) with the same policy: readiness, maintenance
+ * proposals and holds, invoice release. One NOTICE line each with the counts;
+ * a bad policy or a failed run is an ERROR line and changes nothing. */
 static void sync_detect(struct sync *sy)
 {
 	struct core_policy pol;
 	struct detect_run_stats st;
+	struct workflow_run_stats wst;
 	struct wb_err err = {0};
-	char line[160];
-	if (detect_run_policy(sy->cfg, &pol, &err) != 0 || detect_run(sy->cache, &pol, 0, &st, &err) != 0) {
+	char line[320];
+	struct core_detect_cfg dcfg;
+	if (detect_run_policy(sy->cfg, &pol, &err) != 0 || detect_run_cfg(sy->cfg, &dcfg, &err) != 0 ||
+	    detect_run(sy->cache, &pol, &dcfg, 0, &st, &err) != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", err.msg, 0, 0);
 		return;
 	}
 	/* --follow (the console's status line): only when something changed. */
-	if (!sy->o.once && !st.raised && !st.refreshed)
+	if (sy->o.once || st.raised || st.refreshed || st.resolved || st.reopened) {
+		snprintf(line, sizeof(line), "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged",
+			 st.raised, st.refreshed, st.resolved, st.reopened, st.unchanged);
+		sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
+	}
+	struct workflow_opts wopt;
+	workflow_run_opts(sy->cfg, &wopt);
+	if (workflow_run(sy->cache, &pol, &wopt, 0, &wst, &err) != 0) {
+		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
 		return;
-	snprintf(line, sizeof(line), "%zu raised, %zu refreshed, %zu unchanged", st.raised, st.refreshed,
-		 st.unchanged);
-	sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
+	}
+	if (!sy->o.once && !wst.readiness_written && !wst.work_orders && !wst.holds_placed &&
+	    !wst.holds_cleared && !wst.invoices_released && !wst.invoices_held &&
+	    !wst.exceptions.raised && !wst.exceptions.refreshed)
+		return;
+	workflow_run_summary(&wst, line, sizeof(line));
+	sync_emit(sy, SYNC_EV_NOTICE, "local", "workflow", line, 0, 0);
 }
 
 /* --follow: the detectors every 30 s. */

@@ -80,9 +80,18 @@ int sim_exc_kind_index(const char *s)
 	return -1;
 }
 
+/* The subject of each kind, the same as Waybill's local detectors use: a
+ * missed window is the stop's (each drop has its own booking), a charge out of
+ * tolerance the load's (charges belong to the load and are corrected before the
+ * invoice goes out), a dispute the invoice's. */
 static const uint8_t kind_subject[XK__COUNT] = {
-	SK_LOAD, SK_LOAD, SK_VEHICLE, SK_VEHICLE, SK_VEHICLE, SK_VEHICLE, SK_STOP, SK_LOAD,
-	SK_INVOICE, SK_INVOICE, SK_LOAD, SK_LOAD, SK_LOAD, SK_LOAD};
+	[XK_LATE_ETA] = SK_LOAD,          [XK_MISSED_WINDOW] = SK_STOP,
+	[XK_FUEL_ANOMALY] = SK_VEHICLE,   [XK_IDLE_EXCESS] = SK_VEHICLE,
+	[XK_CRITICAL_FAULT] = SK_VEHICLE, [XK_UNSAFE_INSPECTION] = SK_VEHICLE,
+	[XK_DETENTION] = SK_STOP,         [XK_POD_MISMATCH] = SK_LOAD,
+	[XK_INVOICE_DISPUTE] = SK_INVOICE, [XK_CHARGE_OUT_OF_TOLERANCE] = SK_LOAD,
+	[XK_PARTIAL_SHIPMENT] = SK_LOAD,  [XK_FAILED_DELIVERY] = SK_LOAD,
+	[XK_ROUTE_CHANGE] = SK_LOAD,      [XK_SUBCONTRACTED_LEG] = SK_LOAD};
 
 static int drop_late(const struct sim_world *w, const struct sim_load *l, int arrived)
 {
@@ -155,9 +164,17 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 	case XK_LATE_ETA:
 		*impact = 50 + l->revenue * 0.25;
 		return l->status == LS_IN_TRANSIT && drop_late(w, l, 0);
-	case XK_MISSED_WINDOW:
-		*impact = l->revenue * 0.1;
-		return l->status >= LS_IN_TRANSIT && l->status != LS_CANCELLED && drop_late(w, l, 1);
+	case XK_MISSED_WINDOW: {
+		if (s >= w->t[WB_ENT_STOP].n)
+			return 0;
+		const struct sim_stop *st = SIM_ROW(w, STOP, sim_stop, s);
+		const struct sim_load *sl = SIM_ROW(w, LOAD, sim_load, st->load);
+		*impact = sl->revenue * 0.1;
+		*rel_ent = WB_ENT_LOAD;
+		*rel = st->load;
+		return st->kind == 1 && sl->status >= LS_IN_TRANSIT && sl->status != LS_CANCELLED && st->arrived_at &&
+		       st->arrived_at > st->window_end;
+	}
 	case XK_ROUTE_CHANGE:
 		*impact = l->est_cost * 0.08;
 		return (l->flags & LF_ROUTE_CHANGED) && l->status <= LS_DELIVERED;
@@ -182,7 +199,10 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 			return 0;
 		const struct sim_stop *st = SIM_ROW(w, STOP, sim_stop, s);
 		const struct sim_load *sl = SIM_ROW(w, LOAD, sim_load, st->load);
-		int64_t dwell = (st->departed_at ? st->departed_at : w->now) - st->arrived_at;
+		/* The detention clock starts at the later of arrival and the window's
+		 * start: a truck that comes early waits on its own time. */
+		int64_t from = st->arrived_at > st->window_start ? st->arrived_at : st->window_start;
+		int64_t dwell = (st->departed_at ? st->departed_at : w->now) - from;
 		*impact = (double)(dwell - 7200) / 3600.0 * 55.0;
 		if (sl->detention_charge >= 0) {
 			*rel_ent = WB_ENT_CHARGE;
@@ -190,21 +210,25 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 		}
 		return st->kind == 1 && st->arrived_at && dwell > 7200;
 	}
-	case XK_INVOICE_DISPUTE:
-	case XK_CHARGE_OUT_OF_TOLERANCE: {
+	case XK_INVOICE_DISPUTE: {
 		if (s >= w->t[WB_ENT_INVOICE].n)
 			return 0;
 		const struct sim_invoice *inv = SIM_ROW(w, INVOICE, sim_invoice, s);
 		*impact = inv->amount;
-		if (kind == XK_INVOICE_DISPUTE)
-			return inv->status == IS_DISPUTED;
-		long c = charge_over(w, SIM_ROW(w, LOAD, sim_load, inv->load));
+		return inv->status == IS_DISPUTED;
+	}
+	case XK_CHARGE_OUT_OF_TOLERANCE: {
+		long c = charge_over(w, l);
 		if (c < 0)
 			return 0;
 		const struct sim_charge *ch = SIM_ROW(w, CHARGE, sim_charge, (size_t)c);
 		*impact = ch->amount - ch->rated_amount;
 		*rel_ent = WB_ENT_CHARGE;
 		*rel = c;
+		/* Worth a flag until the invoice has gone out (or while it is disputed). */
+		if (l->invoice < 0)
+			return 1;
+		const struct sim_invoice *inv = SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice);
 		return inv->status <= IS_RELEASED || inv->status == IS_DISPUTED;
 	}
 	default:
@@ -355,22 +379,25 @@ void sim_ai_scan(struct sim_world *w)
 	size_t lo = 0;
 	while (lo < lt->n && SIM_ROW(w, LOAD, sim_load, lo)->planned_departure < w->now - 26 * 3600)
 		lo++;
+	/* Every load the TMS holds from the last day on, up to the end of its
+	 * planning horizon (loads are tendered up to 8 h ahead): a hand-over to a
+	 * subcontractor is worth knowing as soon as it is made. */
 	for (size_t i = lo; i < lt->n; i++) {
 		const struct sim_load *l = sim_row(lt, i);
-		if (l->planned_departure > w->now + 3 * 3600)
-			break;
-		static const int lk[] = {XK_LATE_ETA, XK_MISSED_WINDOW, XK_ROUTE_CHANGE, XK_SUBCONTRACTED_LEG,
-		                         XK_FAILED_DELIVERY, XK_PARTIAL_SHIPMENT, XK_POD_MISMATCH};
+		static const int lk[] = {XK_LATE_ETA, XK_ROUTE_CHANGE, XK_SUBCONTRACTED_LEG, XK_FAILED_DELIVERY,
+		                         XK_PARTIAL_SHIPMENT, XK_POD_MISMATCH, XK_CHARGE_OUT_OF_TOLERANCE};
 		for (size_t k = 0; k < sizeof lk / sizeof lk[0]; k++)
 			check(w, lk[k], (uint32_t)i, lo, lt->n);
 		l = sim_row(lt, i);
-		for (uint32_t k = 1; k < l->nstops; k++)
-			if (SIM_ROW(w, STOP, sim_stop, l->first_stop + k)->arrived_at)
-				check(w, XK_DETENTION, l->first_stop + k, l->first_stop, l->first_stop + l->nstops);
-		if (l->invoice >= 0) {
-			check(w, XK_INVOICE_DISPUTE, (uint32_t)l->invoice, 0, w->t[WB_ENT_INVOICE].n);
-			check(w, XK_CHARGE_OUT_OF_TOLERANCE, (uint32_t)l->invoice, 0, w->t[WB_ENT_INVOICE].n);
+		for (uint32_t k = 1; k < l->nstops; k++) {
+			if (!SIM_ROW(w, STOP, sim_stop, l->first_stop + k)->arrived_at)
+				continue;
+			check(w, XK_DETENTION, l->first_stop + k, l->first_stop, l->first_stop + l->nstops);
+			check(w, XK_MISSED_WINDOW, l->first_stop + k, l->first_stop, l->first_stop + l->nstops);
+			l = sim_row(lt, i);
 		}
+		if (l->invoice >= 0)
+			check(w, XK_INVOICE_DISPUTE, (uint32_t)l->invoice, 0, w->t[WB_ENT_INVOICE].n);
 	}
 	size_t nv = w->t[WB_ENT_VEHICLE].n;
 	for (size_t v = 0; v < nv; v++) {

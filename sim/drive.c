@@ -54,7 +54,10 @@ static void stop_depart(struct sim_world *w, struct sim_vehicle *v, uint32_t vi)
 		s->status = SS_DEPARTED;
 		s->pallets_done = s->pallets_planned;
 	}
-	int64_t dwell = s->departed_at - s->arrived_at;
+	/* Detention is billed from the later of arrival and the window's start: a
+	 * truck that comes early waits on its own time (as the AI and Waybill count). */
+	int64_t from = s->window_start > s->arrived_at ? s->window_start : s->arrived_at;
+	int64_t dwell = s->departed_at - from;
 	TOUCH(w, STOP, si);
 	if (dwell > 2 * 3600 && l->detention_charge < 0) {
 		float amt = (float)round((double)(dwell - 7200) / 3600.0 * 55.0);

@@ -74,6 +74,26 @@ static int assigned_planned(const struct sim_world *w, const struct sim_load *l)
 {
 	return planned(w, l) && l->vehicle >= 0;
 }
+/* An own load whose truck is at one of its drops right now, having arrived
+ * inside that drop's window (on time, waiting to be unloaded). */
+static long dwelling_drop(const struct sim_world *w, const struct sim_load *l)
+{
+	if (l->status != LS_IN_TRANSIT || l->vehicle < 0)
+		return -1;
+	const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
+	if (!v->dwell_until || v->dwell_until <= w->now || v->next_stop < 2 || v->next_stop > l->nstops)
+		return -1;
+	uint32_t si = l->first_stop + v->next_stop - 1u;
+	const struct sim_stop *s = SIM_ROW(w, STOP, sim_stop, si);
+	if (s->kind != 1 || !s->arrived_at || s->departed_at || s->arrived_at < s->window_start ||
+	    s->arrived_at > s->window_end)
+		return -1;
+	return (long)si;
+}
+static int at_drop_on_time(const struct sim_world *w, const struct sim_load *l)
+{
+	return dwelling_drop(w, l) >= 0;
+}
 static int invoiced_draft(const struct sim_world *w, const struct sim_load *l)
 {
 	return l->invoice >= 0 && SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice)->status == IS_DRAFT;
@@ -100,7 +120,7 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 			d->window_end = d->arrived_at - 1800;
 			d->window_start = d->window_end - 3600;
 			(void)sim_touch(w, WB_ENT_STOP, LAST_DROP(w, l));
-			fact(w, "missed_window", WB_ENT_LOAD, (size_t)li, WB_ENT_STOP, (long)LAST_DROP(w, l));
+			fact(w, "missed_window", WB_ENT_STOP, LAST_DROP(w, l), WB_ENT_LOAD, li);
 		}
 	} else if (strcmp(s, "route_change") == 0) {
 		if ((li = pick_load(w, own_in_transit)) < 0)
@@ -200,29 +220,38 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		inv->status = IS_DISPUTED;
 		(void)sim_touch(w, WB_ENT_INVOICE, (size_t)l->invoice);
 		fact(w, "invoice_dispute", WB_ENT_INVOICE, (size_t)l->invoice, WB_ENT_LOAD, li);
-		fact(w, "charge_out_of_tolerance", WB_ENT_INVOICE, (size_t)l->invoice, WB_ENT_CHARGE, (long)l->first_charge);
+		fact(w, "charge_out_of_tolerance", WB_ENT_LOAD, (size_t)li, WB_ENT_CHARGE, (long)l->first_charge);
 	} else if (strcmp(s, "detention") == 0) {
-		if ((li = pick_load(w, own_delivered)) < 0)
+		/* The truck arrived inside its window and is still waiting to be
+		 * unloaded, dwell_min after arrival: the load's run so far is moved
+		 * earlier by as much as it takes (the plan, the pickup, the drops before
+		 * and this drop's booking with it), so arrival, window and dwell agree
+		 * with the free-time rule. The sim bills detention when the truck leaves. */
+		if ((li = pick_load(w, at_drop_on_time)) < 0)
 			goto none;
 		struct sim_load *l = SIM_ROW(w, LOAD, sim_load, (size_t)li);
-		uint32_t si = LAST_DROP(w, l);
-		struct sim_stop *d = SIM_ROW(w, STOP, sim_stop, si);
+		uint32_t si = (uint32_t)dwelling_drop(w, l);
 		int64_t dwell = (int64_t)(param(sc, "dwell_min", 210) * 60);
-		d->arrived_at = d->departed_at - dwell;
-		(void)sim_touch(w, WB_ENT_STOP, si);
-		if (l->detention_charge < 0) {
-			long c = sim_add(w, WB_ENT_CHARGE);
-			if (c < 0)
-				goto none;
+		int64_t shift = SIM_ROW(w, STOP, sim_stop, si)->arrived_at - (w->now - dwell);
+		if (shift > 0) {
+			for (uint32_t k = l->first_stop; k <= si; k++) {
+				struct sim_stop *st = SIM_ROW(w, STOP, sim_stop, k);
+				st->window_start -= shift;
+				st->window_end -= shift;
+				if (st->arrived_at)
+					st->arrived_at -= shift;
+				if (st->departed_at)
+					st->departed_at -= shift;
+				(void)sim_touch(w, WB_ENT_STOP, k);
+			}
 			l = SIM_ROW(w, LOAD, sim_load, (size_t)li);
-			struct sim_charge *ch = SIM_ROW(w, CHARGE, sim_charge, (size_t)c);
-			ch->load = (uint32_t)li;
-			ch->code = CC_DETENTION;
-			ch->amount = ch->rated_amount = (float)round((double)(dwell - 7200) / 3600.0 * 55.0);
-			ch->origin = 2;
-			l->detention_charge = (int32_t)c;
+			l->planned_departure -= shift;
+			l->departed_at -= shift;
+			if (l->tendered_at > l->planned_departure - 3600)
+				l->tendered_at = l->planned_departure - 3600;
+			(void)sim_touch(w, WB_ENT_LOAD, (size_t)li);
 		}
-		fact(w, "detention", WB_ENT_STOP, si, WB_ENT_CHARGE, l->detention_charge);
+		fact(w, "detention", WB_ENT_STOP, si, WB_ENT_LOAD, li);
 	} else {
 		snprintf(err, errn, "scenario %s: unknown story '%s'", sc->name, s);
 		return -1;

@@ -125,6 +125,7 @@ struct cache_window_req {
 	bool desc;
 	const char *text;       /* free-text filter (bound, LIKE-escaped); NULL none */
 	const char *status;     /* status filter; NULL none */
+	const char *id;         /* only the row with exactly this id; NULL any */
 	/* Keyset: rows strictly after (after_sort, after_id) in the sort order;
 	 * after_id NULL means from the start. after_sort NULL means a NULL sort value. */
 	const struct cache_value *after_sort;
@@ -184,6 +185,14 @@ int cache_action_record(struct cache *c, const struct cache_action *a, char key_
  * board's "pending" mark: fills action. WB_ENOTFOUND when there is none. */
 int cache_action_pending(struct cache *c, const char *subject, char *action, size_t len,
 			 struct wb_err *err);
+/* The newest recorded `action` on subject, by user (NULL: by anyone), whatever
+ * became of its delivery: read from the audit trail, which keeps every action
+ * ever recorded, so an automatic rule can decide once and never again, across
+ * runs and restarts. Fills *seq (if given) with its audit seq, which orders it
+ * against other actions on the subject, and after (if given) with its audit
+ * "after" JSON. WB_ENOTFOUND when there is none. */
+int cache_action_last(struct cache *c, const char *subject, const char *action, const char *user,
+		      int64_t *seq, char *after, size_t len, struct wb_err *err);
 
 /* --- resync (cache/resync.c) ------------------------------------------------ */
 

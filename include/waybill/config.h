@@ -52,6 +52,13 @@ struct config {
 	int retention_days;        /* positions kept, default 7 */
 	json_t *policy;            /* the "policy" object untouched (core/ validates it), a
 				    * reference owned by this struct; NULL when absent */
+	json_t *detectors;         /* the "detectors" object (thresholds of the local detectors,
+				    * checked at load by core_detect_cfg_from_json), a reference
+				    * owned by this struct; NULL when absent */
+	bool auto_maintenance;     /* "automation.maintenance": the sync's workflow pass proposes
+				    * work orders and holds for serious faults (default true) */
+	bool auto_invoices;        /* "automation.invoices": it releases and holds invoices
+				    * (default true); readiness is judged either way */
 	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
 };
 

@@ -34,6 +34,12 @@ struct core_detect_cfg {
 };
 
 void core_detect_cfg_default(struct core_detect_cfg *c);
+/* Loads the config's "detectors" object (a json_t *, typed void * so this header
+ * needs no jansson) over c: each key is a field name above and replaces it.
+ * Unknown keys, non-numbers, fractions for whole-number fields and values out
+ * of range are refused with WB_EINVALID and the JSON path, e.g.
+ * "detectors.eta_grace_s: must be a number >= 0"; c is untouched on error. */
+int core_detect_cfg_from_json(struct core_detect_cfg *c, const void *detectors_json, struct wb_err *err);
 
 /* Fills o as an open exception of origin "local" with its deterministic id
  * (X-<kind>-<subject_id>) and required_role from the policy's decision on
@@ -95,9 +101,16 @@ int core_detect_idle(const struct core_track *t, const struct wb_vehicle *v, int
 /* critical_fault on the vehicle: an active critical or major fault. */
 int core_detect_fault(const struct wb_fault *f, int64_t now, const struct core_policy *pol,
 		      struct core_exception_out *out);
-/* unsafe_inspection on the vehicle. */
-int core_detect_inspection(const struct wb_inspection *s, int64_t now, const struct core_policy *pol,
-			   struct core_exception_out *out);
+/* unsafe_inspection on the vehicle: its latest inspection (by `at`, among ins[],
+ * one vehicle's inspections; deleted ones and ones without a time are skipped)
+ * found it unsafe. Confidence 1.0; severity from the defects
+ * (core_inspection_severity). */
+int core_detect_inspection(const struct wb_inspection *ins, size_t n, int64_t now,
+			   const struct core_policy *pol, struct core_exception_out *out);
+/* "critical" for out-of-service defects (brakes, steering, tyres, wheels,
+ * coupling, frame) or none listed, "major" for lights, glass, wipers, mirrors,
+ * "minor" otherwise. */
+const char *core_inspection_severity(const char *defects);
 /* pod_mismatch on the load: a POD with exception codes. at_stake: the invoice
  * amount or NAN. (core/billing.c) */
 int core_detect_pod(const struct wb_pod *pod, double at_stake, int64_t now,

@@ -11,6 +11,7 @@
 
 #include "waybill/cache.h"
 #include "waybill/core.h"
+#include "waybill/core_detect.h"
 #include "waybill/core_policy.h"
 #include "waybill/err.h"
 
@@ -21,6 +22,8 @@ struct detect_run_stats {
 	size_t raised;      /* new exceptions (each audited) */
 	size_t refreshed;   /* existing ones whose content changed (ext_version + 1) */
 	size_t unchanged;   /* existing ones found again as they were */
+	size_t reopened;    /* resolved ones whose condition came back (open again, audited) */
+	size_t resolved;    /* open ones whose condition ended (resolved, audited) */
 };
 
 /* The newest server time the cache's data implies: the latest vehicle
@@ -34,16 +37,37 @@ int64_t detect_run_now(struct cache *c);
  * policy: the defaults). WB_EINVALID with the JSON path when it is malformed. */
 int detect_run_policy(const struct config *cfg, struct core_policy *out, struct wb_err *err);
 
-/* Runs every detector at `now` (0: detect_run_now) in one transaction. pol NULL:
- * the default policy. st may be NULL. Must not be called inside a transaction. */
-int detect_run(struct cache *c, const struct core_policy *pol, int64_t now,
-	       struct detect_run_stats *st, struct wb_err *err);
+/* The detectors' thresholds from the config's "detectors" object over the
+ * defaults (cfg NULL or no such object: core_detect_cfg_default). WB_EINVALID
+ * with the JSON path when it is malformed ("detectors.eta_grace_s: must be a
+ * number >= 0"). Whatever reads a threshold (the KPIs' detention free time too)
+ * takes it from here, so the board and the detectors agree. */
+int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct wb_err *err);
+
+/* Runs every detector at `now` (0: detect_run_now) in one transaction, then
+ * closes what ended: an open, acknowledged or escalated local exception of a
+ * kind the detectors own (late_eta, missed_window, detention, fuel_anomaly,
+ * idle_excess, critical_fault, unsafe_inspection, pod_mismatch,
+ * charge_out_of_tolerance) that this run judged again and did not find is
+ * resolved (resolved_at now, next ext_version, audited "resolve_exception" by
+ * user "waybill", role "system", reason "condition ended"). Judged again means:
+ * the detector reads every candidate of that kind (no look-back), or, for
+ * missed_window and detention, this run examined the stop (within the
+ * look-back), or for fuel_anomaly the purchase the exception rests on; a record
+ * that is gone counts as examined. A late_eta whose load has no usable position
+ * is not judged. Rows from a source, and ones a person approved or rejected,
+ * are never touched. pol NULL: the default policy; dcfg NULL: the default
+ * thresholds. st may be NULL. Must not be called inside a transaction. */
+int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+	       int64_t now, struct detect_run_stats *st, struct wb_err *err);
 
 /* Writes one finding o (from core_exception_init and a detector) as the local
  * exception X-<kind>-<subject>: new ones are written and audited (user
- * "waybill", role "system"), changed ones get the next ext_version and keep
- * status, owner and detected_at, unchanged ones are left alone; a source's row
- * with the same id is never overwritten. Counts into stats (may be NULL). Runs in
+ * "waybill", role "system", "raise_exception"); a resolved one is open again
+ * (the condition came back: next ext_version, detected_at now, resolved_at and
+ * owner cleared, audited "reopen_exception"); other changed ones get the next
+ * ext_version and keep status, owner and detected_at, unchanged ones are left
+ * alone; a source's row with the same id is never overwritten. Counts into stats (may be NULL). Runs in
  * the caller's transaction. net/detect_emit.c. */
 int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
 		struct detect_run_stats *stats, struct wb_err *err);

@@ -38,17 +38,17 @@ check "a second approve while the first waits: refused" grep -q "still waiting f
 check "a hold needs a reason" grep -q "hold $veh: say why" "$d/hold-no-reason.txt"
 check "a hold with a reason is queued" grep -q "place_hold vehicle:$veh: queued" "$d/hold.txt"
 check "three actions in the outbox, none for the refused ones" \
-	[ "$(q "SELECT group_concat(action || ' ' || subject, ',') FROM (SELECT * FROM outbox ORDER BY seq)")" = "approve_exception exception:$a,acknowledge_exception exception:$b,place_hold vehicle:$veh" ]
+	[ "$(q "SELECT group_concat(action || ' ' || subject, ',') FROM (SELECT * FROM outbox WHERE user!='waybill' ORDER BY seq)")" = "approve_exception exception:$a,acknowledge_exception exception:$b,place_hold vehicle:$veh" ]
 check "three audit rows, by the dispatcher" [ "$(q "SELECT count(*) FROM audit WHERE role='dispatcher'")" -eq 3 ]
 "$W" audit verify --cache "$d/c.db" >/dev/null
 check "the audit chain verifies" [ $? -eq 0 ]
 
 "$W" sync --once --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err"
-check "sync --once delivers them" [ "$(q "SELECT count(*) FROM outbox WHERE status='delivered'")" -eq 3 ]
+check "sync --once delivers them" [ "$(q "SELECT count(*) FROM outbox WHERE status='delivered' AND user!='waybill'")" -eq 3 ]
 check "... the vehicle is on hold at the source" \
 	[ "$(curl -sf -H "Authorization: Bearer $ADMIN" "$TEL/v1/vehicles/$veh" | jq -r .data.on_hold)" = true ]
 check "... and the audit row keeps the reason" \
-	[ "$(q "SELECT reason FROM audit WHERE action='place_hold'")" = "brake chamber leaking, axle 2" ]
+	[ "$(q "SELECT reason FROM audit WHERE action='place_hold' AND user!='waybill'")" = "brake chamber leaking, axle 2" ]
 check "... and brings back the decided exceptions" \
 	[ "$(q "SELECT status FROM exception WHERE id='$a'") $(q "SELECT status FROM exception WHERE id='$b'")" = "approved acknowledged" ]
 check "... as the source has them" \

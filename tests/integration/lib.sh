@@ -45,11 +45,14 @@ start_sim() {
 }
 
 # write_config DIR ROLE: a config for the sim in DIR with ROLE's token.
+# AUTOMATION=off adds "automation" with both switches off (the sync's workflow
+# pass then judges readiness but sends nothing of its own).
 write_config() {
-	(umask 077 && jq --arg role "$2" '.tokens[$role] as $t |
+	(umask 077 && jq --arg role "$2" --arg auto "${AUTOMATION:-on}" '.tokens[$role] as $t |
 	  {sources: {erp: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.erp.port | tostring)), token: $t},
 	             tms: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.tms.port | tostring)), token: $t},
-	             telematics: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.telematics.port | tostring)), token: $t}}}' \
+	             telematics: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.telematics.port | tostring)), token: $t}}}
+	  + (if $auto == "off" then {automation: {maintenance: false, invoices: false}} else {} end)' \
 	  "$1/sim.json" >"$1/config.json")
 }
 

@@ -14,6 +14,7 @@
 
 #include "testutil.h"
 #include "waybill/config.h"
+#include "waybill/detect_run.h"
 
 #define TOK_ERP "s3cr3t-erp-token-A1"
 #define TOK_TMS "s3cr3t-tms-token-B2"
@@ -114,6 +115,43 @@ static char *mutate(const char *jpath, const char *v)
 	return out;
 }
 
+static char *mutate(const char *jpath, const char *v);
+
+/* The detectors' thresholds: kept by the config, read through detect_run_cfg. */
+static void test_detectors(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	char *text = mutate("detectors", "{\"detention_free_s\": 5400, \"eta_grace_s\": 300}");
+	int rc = load_text(f, text, &c, &err);
+	free(text);
+	if (rc != 0)
+		fail_msg("detectors refused: %s", err.msg);
+	assert_non_null(c->detectors);
+	struct core_detect_cfg d;
+	assert_int_equal(detect_run_cfg(c, &d, &err), 0);
+	assert_int_equal(d.detention_free_s, 5400);
+	assert_true(d.eta_grace_s == 300);
+	config_free(c);
+}
+
+/* The workflow pass's switches: on by default, off when asked. */
+static void test_automation(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = NULL;
+	struct wb_err err = {0};
+	char *text = mutate("automation", "{\"invoices\": false}");
+	int rc = load_text(f, text, &c, &err);
+	free(text);
+	if (rc != 0)
+		fail_msg("automation refused: %s", err.msg);
+	assert_true(c->auto_maintenance);
+	assert_false(c->auto_invoices);
+	config_free(c);
+}
+
 static void test_minimal_and_defaults(void **state)
 {
 	struct fx *f = *state;
@@ -128,6 +166,9 @@ static void test_minimal_and_defaults(void **state)
 	assert_int_equal(c->units, CONFIG_METRIC);
 	assert_int_equal(c->retention_days, 7);
 	assert_null(c->policy);
+	assert_null(c->detectors);
+	assert_true(c->auto_maintenance);
+	assert_true(c->auto_invoices);
 	const struct config_source *tms = config_source(c, "tms");
 	assert_non_null(tms);
 	assert_string_equal(tms->kind, "waybill");
@@ -203,6 +244,17 @@ static const struct bad_case bad_cases[] = {
 	{"retention_days", "0", "retention_days: expected a positive integer"},
 	{"retention_days", "1.5", "retention_days: expected a positive integer"},
 	{"policy", "[]", "policy: expected an object"},
+	{"detectors", "[]", "detectors: expected an object"},
+	{"automation", "true", "automation: expected an object"},
+	{"automation.invoices", "\"no\"", "automation.invoices: expected true or false"},
+	{"automation.maintenance", "0", "automation.maintenance: expected true or false"},
+	{"automation.billing", "false", "automation.billing: unknown key"},
+	{"detectors.eta_grace_s", "-1", "detectors.eta_grace_s: must be a number >= 0"},
+	{"detectors.eta_grace_s", "\"600\"", "detectors.eta_grace_s: must be a number >= 0"},
+	{"detectors.eta_grace", "600", "detectors.eta_grace: unknown key"},
+	{"detectors.detention_free_s", "5400.5", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+	{"detectors.late_penalty_share", "2", "detectors.late_penalty_share: must be a number between 0 and 1"},
+	{"detectors.fuel_far_m", "0", "detectors.fuel_far_m: must be a number > 0"},
 	{"sources", NULL, "sources: missing"},
 	{"sources", "[]", "sources: expected an object"},
 	{"sources.wms", "{}", "sources.wms: unknown key"},
@@ -429,6 +481,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_minimal_and_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detectors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_automation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),

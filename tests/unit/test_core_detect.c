@@ -102,6 +102,7 @@ static void test_missed_window(void **state)
 	assert_int_equal(core_detect_missed_window(&s, NOW, NULL, &o), 1);
 	assert_true(o.x.confidence == 1.0);
 	assert_string_equal(o.x.meta.id, "X-missed_window-S-2");
+	assert_string_equal(o.x.subject_kind, "stop"); /* the booking that was missed */
 	s.arrived_at = WB_NULL;
 	assert_int_equal(core_detect_missed_window(&s, NOW, NULL, &o), 1);
 	assert_true(o.x.confidence == 0.95);
@@ -238,14 +239,78 @@ static void test_fault_pod_charges_inspection(void **state)
 	assert_int_equal(core_detect_charges("L-1", &c, 1, NOW, NULL, &o), 0); /* +25 within */
 	c.amount = 100.01;
 	assert_int_equal(core_detect_charges("L-1", &c, 1, NOW, NULL, &o), 1);
+}
 
-	struct wb_inspection s;
-	wb_entity_clear(WB_ENT_INSPECTION, &s);
-	s.vehicle_id = "T-31";
-	s.safe = 1;
-	assert_int_equal(core_detect_inspection(&s, NOW, NULL, &o), 0);
-	s.safe = 0;
-	assert_int_equal(core_detect_inspection(&s, NOW, NULL, &o), 1);
+/* unsafe_inspection: the latest inspection by `at` decides, whatever the order
+ * the rows come in; severity from the defects. */
+struct insp_row {
+	int64_t at;  /* seconds before NOW; -1: no time */
+	int safe;
+	const char *defects;
+	int deleted;
+};
+static const struct insp_case {
+	const char *name;
+	struct insp_row rows[3];
+	size_t n;
+	int raises;
+	const char *severity;   /* when it raises */
+	const char *evidence;   /* a substring of the evidence */
+} insp_cases[] = {
+	{"none", {{0}}, 0, 0, NULL, NULL},
+	{"one safe", {{600, 1, NULL, 0}}, 1, 0, NULL, NULL},
+	{"brakes: critical", {{600, 0, "brake chamber air leak, axle 2", 0}}, 1, 1, "critical", "brake chamber"},
+	{"steer tyre: critical", {{600, 0, "tire tread below 2/32 in, steer left", 0}}, 1, 1, "critical", "steer left"},
+	{"fifth wheel: critical", {{600, 0, "Fifth wheel locking jaw worn", 0}}, 1, 1, "critical", "jaw worn"},
+	{"headlamp: major", {{600, 0, "headlamp inoperative", 0}}, 1, 1, "major", "headlamp"},
+	{"windshield: major", {{600, 0, "windshield crack in sweep area", 0}}, 1, 1, "major", "sweep area"},
+	{"cab trim: minor", {{600, 0, "sleeper curtain torn", 0}}, 1, 1, "minor", "curtain"},
+	{"no defects listed: critical", {{600, 0, "", 0}}, 1, 1, "critical", "defects not listed"},
+	{"worst of several", {{600, 0, "headlamp inoperative; brake hose chafed", 0}}, 1, 1, "critical", "hose"},
+	{"unsafe then safe: cleared", {{7200, 0, "headlamp inoperative", 0}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
+	{"safe then unsafe, listed first", {{600, 0, "wiper blade missing", 0}, {7200, 1, NULL, 0}}, 2, 1, "major",
+	 "wiper"},
+	{"newest unsafe among three", {{7200, 1, NULL, 0}, {60, 0, "mirror broken", 0}, {3600, 1, NULL, 0}}, 3, 1,
+	 "major", "mirror"},
+	{"a tie: unsafe wins", {{600, 1, NULL, 0}, {600, 0, "brake light out", 0}}, 2, 1, "critical", "brake light"},
+	{"newest deleted: the one before", {{60, 0, "horn inoperative", 1}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
+	{"no time: skipped", {{-1, 0, "brake chamber", 0}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
+};
+
+static void test_unsafe_inspection(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(insp_cases) / sizeof(insp_cases[0]); i++) {
+		const struct insp_case *tc = &insp_cases[i];
+		struct wb_inspection ins[3];
+		for (size_t k = 0; k < tc->n; k++) {
+			wb_entity_clear(WB_ENT_INSPECTION, &ins[k]);
+			ins[k].meta.id = "IN-1";
+			ins[k].meta.deleted = tc->rows[k].deleted;
+			ins[k].vehicle_id = "T-31";
+			ins[k].driver_id = "D-4";
+			ins[k].kind = "pre_trip";
+			ins[k].safe = tc->rows[k].safe;
+			ins[k].defects = tc->rows[k].defects;
+			ins[k].at = tc->rows[k].at < 0 ? WB_NULL : NOW - tc->rows[k].at;
+		}
+		struct core_exception_out o;
+		int got = core_detect_inspection(ins, tc->n, NOW, NULL, &o);
+		if (got != tc->raises)
+			fail_msg("%s: raises %d, want %d", tc->name, got, tc->raises);
+		if (!got)
+			continue;
+		if (strcmp(o.x.severity, tc->severity) != 0)
+			fail_msg("%s: severity %s, want %s", tc->name, o.x.severity, tc->severity);
+		if (!strstr(o.x.evidence, tc->evidence))
+			fail_msg("%s: evidence \"%s\" lacks \"%s\"", tc->name, o.x.evidence, tc->evidence);
+		assert_string_equal(o.x.kind, "unsafe_inspection");
+		assert_string_equal(o.x.subject_kind, "vehicle");
+		assert_string_equal(o.x.subject_id, "T-31");
+		assert_string_equal(o.x.meta.id, "X-unsafe_inspection-T-31");
+		assert_true(o.x.confidence == 1.0);
+		assert_true(o.x.suggested_action && *o.x.suggested_action);
+	}
 }
 
 static void test_tracks_feed(void **state)
@@ -275,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_exception_id),
 		cmocka_unit_test(test_late_eta),
 		cmocka_unit_test(test_missed_window),
+		cmocka_unit_test(test_unsafe_inspection),
 		cmocka_unit_test(test_detention),
 		cmocka_unit_test(test_fuel),
 		cmocka_unit_test(test_idle),

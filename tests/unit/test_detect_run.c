@@ -160,7 +160,7 @@ static void test_raises_each_kind_once(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	struct detect_run_stats st;
-	assert_int_equal(detect_run(f->c, NULL, 0, &st, &err), 0);
+	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
 	assert_int_equal(st.now, NOW);
 	assert_int_equal(st.raised, 5);
 	static const char *const ids[] = {"X-fuel_anomaly-V-1", "X-critical_fault-V-1", "X-detention-S-1",
@@ -196,20 +196,336 @@ static void test_rerun_refreshes_never_duplicates(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	struct detect_run_stats st;
-	assert_int_equal(detect_run(f->c, NULL, 0, &st, &err), 0);
-	assert_int_equal(detect_run(f->c, NULL, 0, &st, &err), 0);
+	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
+	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
 	assert_int_equal(st.raised, 0);
 	assert_int_equal(st.refreshed, 0);
 	assert_int_equal(st.unchanged, 5);
 
 	/* The purchase is corrected upwards: the same exception, new content. */
 	seed_fuel(f->c, 520, 2);
-	assert_int_equal(detect_run(f->c, NULL, 0, &st, &err), 0);
+	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
 	assert_int_equal(st.raised, 0);
 	assert_int_equal(st.refreshed, 1);
 	assert_int_equal(one(f->c, "SELECT ext_version FROM exception WHERE id='X-fuel_anomaly-V-1'"), 2);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local'"), 5);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM audit"), 5);
+}
+
+static void seed_fault(struct cache *c, int active, int64_t version)
+{
+	struct wb_fault ft;
+	wb_entity_clear(WB_ENT_FAULT, &ft);
+	meta(&ft.meta, "F-1", "telematics", version);
+	ft.vehicle_id = "V-1";
+	ft.code = "SPN3031-FMI9";
+	ft.protocol = "j1939";
+	ft.severity = "critical";
+	ft.active = active;
+	ft.first_seen = NOW - 3600;
+	ft.last_seen = NOW - 60;
+	put(c, WB_ENT_FAULT, &ft);
+}
+
+/* Sets a status on an exception the way a console action does (a local write). */
+static void set_status(struct cache *c, const char *id, const char *status)
+{
+	struct wb_exception x;
+	char *strings = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(cache_get(c, WB_ENT_EXCEPTION, id, &x, &strings, &err), 0);
+	x.status = status;
+	x.meta.ext_version++;
+	put(c, WB_ENT_EXCEPTION, &x);
+	free(strings);
+}
+
+static void run_ok(struct cache *c, const struct core_detect_cfg *dcfg, int64_t now, struct detect_run_stats *st)
+{
+	struct wb_err err = {0};
+	if (detect_run(c, NULL, dcfg, now, st, &err) != 0)
+		fail_msg("detect_run: %s", err.msg);
+}
+
+/* The fault clears: its exception is resolved, audited; it comes back: the same
+ * row is open again, audited; the chain stays whole. */
+static void test_closes_when_condition_ends_and_reopens(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	struct wb_err err = {0};
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.raised, 5);
+	assert_int_equal(st.resolved, 0);
+
+	seed_fault(f->c, 0, 2);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
+				   " AND status='resolved' AND resolved_at=1741341600 AND ext_version=2"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"
+				   " AND user='waybill' AND role='system' AND reason='condition ended'"
+				   " AND subject='exception:X-critical_fault-V-1' AND at=1741341600"), 1);
+	/* the others still stand, still open */
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local' AND status='open'"), 4);
+
+	/* Already resolved: not resolved (nor audited) again. */
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"), 1);
+
+	seed_fault(f->c, 1, 3);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.reopened, 1);
+	assert_int_equal(st.raised, 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
+				   " AND status='open' AND resolved_at IS NULL AND ext_version=3"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='reopen_exception'"
+				   " AND subject='exception:X-critical_fault-V-1' AND reason='condition returned'"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local'"), 5);
+	struct audit_verify_result r;
+	assert_int_equal(audit_verify(f->c, &r, &err), 0);
+	assert_int_equal(r.first_bad_seq, 0);
+}
+
+/* Acknowledged and escalated ones close like open ones; approved and rejected
+ * ones are a person's decision and stay; the AI's row on the same vehicle and
+ * kind is the source's and stays. */
+static void test_closing_spares_human_decisions_and_sources(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	set_status(f->c, "X-pod_mismatch-L-1", "approved");
+	set_status(f->c, "X-critical_fault-V-1", "rejected");
+	set_status(f->c, "X-charge_out_of_tolerance-L-1", "acknowledged");
+	set_status(f->c, "X-fuel_anomaly-V-1", "escalated");
+
+	struct wb_pod p;
+	wb_entity_clear(WB_ENT_POD, &p);
+	meta(&p.meta, "POD-1", "tms", 2);
+	p.load_id = "L-1";
+	p.stop_id = "S-1";
+	p.signed_at = NOW - 3600;
+	p.exception_codes = ""; /* cleaned up at the source */
+	put(f->c, WB_ENT_POD, &p);
+	seed_fault(f->c, 0, 2);
+	struct wb_charge ch;
+	wb_entity_clear(WB_ENT_CHARGE, &ch);
+	meta(&ch.meta, "CH-1", "erp", 2);
+	ch.load_id = "L-1";
+	ch.code = "linehaul";
+	ch.amount = 1000;
+	ch.rated_amount = 1000;
+	put(f->c, WB_ENT_CHARGE, &ch);
+	seed_fuel(f->c, 300, 2); /* corrected: fits the tank */
+
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 2);
+	assert_int_equal(one(f->c, "SELECT status='approved' FROM exception WHERE id='X-pod_mismatch-L-1'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='rejected' FROM exception WHERE id='X-critical_fault-V-1'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-charge_out_of_tolerance-L-1'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-fuel_anomaly-V-1'"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-9' AND status='open'"
+				   " AND ext_version=3 AND resolved_at IS NULL"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"), 2);
+}
+
+/* Three days on, the stop and the purchase lie outside the look-back: not
+ * looked at, so not "ended"; their exceptions stay open. A stop the source
+ * deleted is gone wherever it lies: its detention is resolved. */
+static void test_outside_lookback_untouched(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	const int64_t later = NOW + 3 * 86400;
+	run_ok(f->c, NULL, later, &st);
+	assert_int_equal(st.resolved, 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id IN ('X-detention-S-1',"
+				   " 'X-fuel_anomaly-V-1') AND status='open'"), 2);
+
+	struct wb_stop s;
+	wb_entity_clear(WB_ENT_STOP, &s);
+	meta(&s.meta, "S-1", "tms", 2);
+	s.meta.deleted = 1;
+	s.load_id = "L-1";
+	put(f->c, WB_ENT_STOP, &s);
+	run_ok(f->c, NULL, later, &st);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-fuel_anomaly-V-1'"), 1);
+}
+
+/* A longer free time from the config: 3.5 h on site is no longer detention,
+ * and the exception the default raised is resolved. */
+static void test_thresholds_from_config(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	struct wb_err err = {0};
+	struct config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	struct core_detect_cfg d;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
+
+	cfg.detectors = json_pack("{s:i, s:i}", "detention_free_s", 4 * 3600, "eta_grace_s", 300);
+	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	assert_int_equal(d.detention_free_s, 4 * 3600);
+	assert_true(d.eta_grace_s == 300);
+	assert_true(d.road_factor == 1.25); /* not given: the default */
+	run_ok(f->c, &d, 0, &st);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
+	json_decref(cfg.detectors);
+
+	/* and a shorter one raises what the default would not: 3 h free, 3.5 h here */
+	cfg.detectors = json_pack("{s:i}", "detention_free_s", 3 * 3600);
+	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	run_ok(f->c, &d, 0, &st);
+	assert_int_equal(st.reopened, 1);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
+	json_decref(cfg.detectors);
+}
+
+static void seed_late_load(struct cache *c, const char *status, int64_t version)
+{
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	meta(&l.meta, "L-5", "tms", version);
+	l.status = status;
+	l.vehicle_id = "V-1";
+	l.revenue = 2000;
+	put(c, WB_ENT_LOAD, &l);
+}
+
+/* late_eta: a vehicle whose position is unknown proves nothing, so the open one
+ * stays; once the load is no longer in transit the forecast has ended. */
+static void test_late_eta_closes_only_when_judged(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	seed_late_load(f->c, "in_transit", 1);
+	struct wb_stop s;
+	wb_entity_clear(WB_ENT_STOP, &s);
+	meta(&s.meta, "S-5", "tms", 1);
+	s.load_id = "L-5";
+	s.seq = 2;
+	s.kind = "drop";
+	s.lat = 53.0; /* about 110 km north of the unit, window closing in 30 min */
+	s.lon = 4.0;
+	s.window_start = NOW - 1800;
+	s.window_end = NOW + 1800;
+	put(f->c, WB_ENT_STOP, &s);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+
+	struct wb_vehicle v;
+	char *strings = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(cache_get(f->c, WB_ENT_VEHICLE, "V-1", &v, &strings, &err), 0);
+	v.lat = NAN;
+	v.lon = NAN;
+	v.meta.ext_version = 2;
+	put(f->c, WB_ENT_VEHICLE, &v);
+	free(strings);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 0);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+
+	seed_late_load(f->c, "delivered", 2);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+}
+
+/* The detectors' thresholds from a config: each bad value refused with its path. */
+static const struct {
+	const char *json;
+	const char *want;
+} bad_detectors[] = {
+	{"[]", "detectors: expected an object"},
+	{"{\"eta_grace_s\": -1}", "detectors.eta_grace_s: must be a number >= 0"},
+	{"{\"eta_grace_s\": \"600\"}", "detectors.eta_grace_s: must be a number >= 0"},
+	{"{\"eta_grace_s\": null}", "detectors.eta_grace_s: must be a number >= 0"},
+	{"{\"eta_grace\": 600}", "detectors.eta_grace: unknown key (known: eta_grace_s, road_factor,"},
+	{"{\"detention_free_s\": 5400.5}", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+	{"{\"detention_free_s\": 700000}", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+	{"{\"late_penalty_share\": 1.5}", "detectors.late_penalty_share: must be a number between 0 and 1"},
+	{"{\"fallback_speed_mps\": 0}", "detectors.fallback_speed_mps: must be a number > 0"},
+	{"{\"road_factor\": 0.9}", "detectors.road_factor: must be a number >= 1"},
+	{"{\"idle_streak_s\": true}", "detectors.idle_streak_s: must be a whole number between 0 and 86400"},
+	{"{\"eta_grace_s\": 300, \"fuel_far_m\": -5}", "detectors.fuel_far_m: must be a number > 0"},
+};
+
+static void test_detectors_config_parsing(void **state)
+{
+	(void)state;
+	struct config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	struct core_detect_cfg d, def;
+	struct wb_err err = {0};
+	core_detect_cfg_default(&def);
+	assert_int_equal(detect_run_cfg(NULL, &d, &err), 0);
+	assert_memory_equal(&d, &def, sizeof(d));
+	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	assert_memory_equal(&d, &def, sizeof(d));
+
+	cfg.detectors = json_loads("{\"detention_free_s\": 5400, \"eta_grace_s\": 300, \"road_factor\": 1.4,"
+				   " \"late_penalty_share\": 0.2, \"fuel_match_ms\": 600000}", 0, NULL);
+	assert_non_null(cfg.detectors);
+	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	assert_int_equal(d.detention_free_s, 5400);
+	assert_true(d.eta_grace_s == 300 && d.road_factor == 1.4 && d.late_penalty_share == 0.2);
+	assert_int_equal(d.fuel_match_ms, 600000);
+	assert_true(d.idle_day_s == def.idle_day_s && d.fuel_far_m == def.fuel_far_m);
+	json_decref(cfg.detectors);
+
+	for (size_t i = 0; i < sizeof(bad_detectors) / sizeof(bad_detectors[0]); i++) {
+		cfg.detectors = json_loads(bad_detectors[i].json, JSON_DECODE_ANY, NULL);
+		assert_non_null(cfg.detectors);
+		memset(&err, 0, sizeof(err));
+		int rc = detect_run_cfg(&cfg, &d, &err);
+		if (rc != WB_EINVALID || strncmp(err.msg, bad_detectors[i].want, strlen(bad_detectors[i].want)) != 0)
+			fail_msg("%s: want \"%s\", got rc %d \"%s\"", bad_detectors[i].json, bad_detectors[i].want, rc,
+				 err.msg);
+		json_decref(cfg.detectors);
+	}
+}
+
+/* unsafe_inspection over the cache: the latest inspection of the vehicle. */
+static void seed_inspection(struct cache *c, const char *id, int64_t at, int safe, const char *defects)
+{
+	struct wb_inspection in;
+	wb_entity_clear(WB_ENT_INSPECTION, &in);
+	meta(&in.meta, id, "telematics", 1);
+	in.vehicle_id = "V-1";
+	in.driver_id = "D-1";
+	in.kind = "pre_trip";
+	in.at = at;
+	in.safe = safe;
+	in.defects = defects;
+	put(c, WB_ENT_INSPECTION, &in);
+}
+
+static void test_unsafe_inspection_over_cache(void **state)
+{
+	struct fx *f = *state;
+	struct detect_run_stats st;
+	seed_inspection(f->c, "IN-1", NOW - 7200, 0, "headlamp inoperative");
+	seed_inspection(f->c, "IN-2", NOW - 3600, 1, NULL); /* repaired: the newer one is safe */
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE kind='unsafe_inspection'"), 0);
+	seed_inspection(f->c, "IN-3", NOW - 600, 0, "brake chamber air leak, axle 2");
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-unsafe_inspection-V-1'"
+				   " AND subject_kind='vehicle' AND subject_id='V-1' AND severity='critical'"
+				   " AND confidence=1.0 AND related_id='IN-3' AND status='open'"), 1);
+	seed_inspection(f->c, "IN-4", NOW - 60, 1, NULL);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-unsafe_inspection-V-1'"), 1);
 }
 
 static void test_policy_from_config(void **state)
@@ -233,6 +549,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_now_from_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raises_each_kind_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rerun_refreshes_never_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closes_when_condition_ends_and_reopens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closing_spares_human_decisions_and_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outside_lookback_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thresholds_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_inspection_over_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_eta_closes_only_when_judged, setup, teardown),
+		cmocka_unit_test(test_detectors_config_parsing),
 		cmocka_unit_test(test_policy_from_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,227 @@
+/* The maintenance rule of the workflow pass (DESIGN.md §5): an active critical
+ * or major fault proposes a corrective work order, with its part reservations,
+ * to the source that owns work orders, and puts the vehicle on hold; once that
+ * work order is closed the pass clears the hold it placed.
+ *
+ * Decide once: a proposal is recorded on the subject "fault:<id>", and the audit
+ * trail (which keeps every action) is asked before proposing, so a fault is
+ * proposed for once across runs and restarts, whatever became of the delivery.
+ * The hold remembers its fault and proposal in its audit row's "after", which is
+ * how a later run finds the work order whose closing clears it: the source
+ * names the work order it opens, so it is found by its fault. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "workflow_internal.h"
+
+static void rfc3339(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t == WB_NULL || !gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "%s", "");
+}
+
+/* Records the proposal p for fault f, and the hold when hold is 1. */
+static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *f,
+		   const struct core_wo_proposal *p, int hold)
+{
+	char fsubj[160], vsubj[160], due[32], msg[CORE_REASON_MSG];
+	snprintf(msg, sizeof(msg), "%s", p->msg);
+	wf_utf8_trim(msg); /* the core cut it to its buffer */
+	snprintf(fsubj, sizeof(fsubj), "fault:%s", f->meta.id);
+	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
+	rfc3339(p->wo.due_at, due, sizeof(due));
+	json_t *parts = json_array();
+	for (size_t i = 0; i < p->nparts; i++)
+		json_array_append_new(parts, json_pack("{s:s, s:I, s:s}", "item", p->parts[i].item, "qty",
+						       (json_int_t)p->parts[i].qty, "status",
+						       p->parts[i].status));
+	json_t *payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:o, s:s}", "vehicle_id",
+				    v->meta.id, "fault_id", f->meta.id, "category", p->wo.category,
+				    "proposal_id", p->wo_id, "family", p->family, "est_cost",
+				    p->wo.est_cost, "due_at", due, "parts", parts, "reason", msg);
+	json_t *after = json_pack("{s:s, s:s, s:s, s:f}", "work_order", "proposed", "proposal_id",
+				  p->wo_id, "fault_id", f->meta.id, "est_cost", p->wo.est_cost);
+	if (!payload || !after) {
+		json_decref(payload);
+		json_decref(after);
+		return wb_fail(w->err, WB_ENOMEM, "out of memory");
+	}
+	const char *src = w->wo_source ? w->wo_source : v->meta.source;
+	int rc = wf_record(w, src, "open_work_order", fsubj, payload, NULL, after, msg);
+	if (rc)
+		return rc;
+	w->st.work_orders++;
+	if (!hold)
+		return 0;
+	payload = json_pack("{s:s}", "reason", msg);
+	after = json_pack("{s:b, s:s, s:s}", "on_hold", 1, "fault_id", f->meta.id, "work_order_id",
+			  p->wo_id);
+	if (!payload || !after) {
+		json_decref(payload);
+		json_decref(after);
+		return wb_fail(w->err, WB_ENOMEM, "out of memory");
+	}
+	rc = wf_record(w, v->meta.source, "place_hold", vsubj, payload, "{\"on_hold\":false}", after,
+		       msg);
+	if (rc == 0)
+		w->st.holds_placed++;
+	return rc;
+}
+
+/* The newest work order at the source for the hold's fault (or carrying the
+ * proposal's id, for a source that keeps it): 1 found, 0 none, <0 error. */
+static int hold_work_order(struct wf *w, const char *vid, const char *fault_id, const char *proposal,
+			   struct wf_wo *o)
+{
+	if (!w->hold_wo) {
+		int rc = sqlite3_prepare_v2(
+			w->db,
+			"SELECT id, status, closed_at, fault_id, category FROM work_order WHERE deleted=0"
+			" AND vehicle_id=?1 AND (fault_id=?2 OR id=?3)"
+			" ORDER BY coalesce(opened_at, 0) DESC, id DESC LIMIT 1",
+			-1, &w->hold_wo, NULL);
+		if (rc != SQLITE_OK)
+			return cache_fail(w->c, rc, w->err, "preparing the hold's work order read");
+	}
+	sqlite3_stmt *st = w->hold_wo;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, vid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fault_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, proposal ? proposal : "", -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	int rc = 0;
+	if (s == SQLITE_ROW) {
+		wb_entity_clear(WB_ENT_WORK_ORDER, &o->w);
+		o->w.meta.id = wf_text(st, 0, o->id, sizeof(o->id));
+		o->w.status = wf_text(st, 1, o->status, sizeof(o->status));
+		o->w.closed_at = wf_int(st, 2);
+		o->w.fault_id = wf_text(st, 3, o->fid, sizeof(o->fid));
+		o->w.category = wf_text(st, 4, o->category, sizeof(o->category));
+		o->w.vehicle_id = vid;
+		rc = o->w.meta.id ? 1 : 0;
+	} else if (s != SQLITE_DONE) {
+		rc = cache_fail(w->c, s, w->err, "reading the hold's work order");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* 1 while something else still grounds the vehicle: an unclosed corrective work
+ * order, or a serious fault not repaired (no work order for it closed since it
+ * was last seen). Clearing the hold then would put a faulty unit back on the road. */
+static int still_grounded(const struct wb_fault *faults, size_t nfaults,
+			  const struct wb_work_order *wos, size_t nwos)
+{
+	for (size_t i = 0; i < nwos; i++)
+		if (wos[i].category && !strcmp(wos[i].category, "corrective") &&
+		    !(wos[i].status && !strcmp(wos[i].status, "closed")))
+			return 1;
+	for (size_t i = 0; i < nfaults; i++) {
+		int repaired = 0;
+		for (size_t j = 0; j < nwos && !repaired; j++)
+			repaired = wos[j].fault_id && !strcmp(wos[j].fault_id, faults[i].meta.id) &&
+				   wos[j].status && !strcmp(wos[j].status, "closed") &&
+				   wos[j].closed_at != WB_NULL &&
+				   (faults[i].last_seen == WB_NULL || wos[j].closed_at >= faults[i].last_seen);
+		if (!repaired)
+			return 1;
+	}
+	return 0;
+}
+
+/* The hold a vehicle the source says is on hold is under, and its clearing once
+ * the pass's own hold has its work order closed. */
+static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
+		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+{
+	char vsubj[160], after[1024];
+	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
+	int64_t ours = 0, any = 0, cleared = 0;
+	int rc = wf_last(w, vsubj, "place_hold", WORKFLOW_USER, &ours, after, sizeof(after));
+	if (rc <= 0)
+		return rc < 0 ? rc : 1; /* a hand hold: it stands until someone clears it */
+	if ((rc = wf_last(w, vsubj, "place_hold", NULL, &any, NULL, 0)) < 0)
+		return rc;
+	if (any != ours)
+		return 1; /* held again by hand since */
+	json_error_t je;
+	json_t *a = json_loads(after, 0, &je);
+	const char *fid = json_string_value(json_object_get(a, "fault_id"));
+	const char *prop = json_string_value(json_object_get(a, "work_order_id"));
+	snprintf(hold->fault, sizeof(hold->fault), "%s", fid ? fid : "");
+	snprintf(hold->wo, sizeof(hold->wo), "%s", prop ? prop : "");
+	json_decref(a);
+	if (!hold->fault[0])
+		return 1;
+	hold->h.fault_id = hold->fault;
+	hold->h.work_order_id = hold->wo[0] ? hold->wo : NULL;
+	struct wf_wo o;
+	if ((rc = hold_work_order(w, v->meta.id, hold->fault, hold->wo, &o)) <= 0)
+		return rc < 0 ? rc : 1; /* not opened at the source yet: held until it is, and closed */
+	snprintf(hold->wo, sizeof(hold->wo), "%s", o.id);
+	if (core_hold_state(&hold->h, &o.w) != CORE_HOLD_CLEARED_WORK_ORDER)
+		return 1;
+	/* The work order is closed, but the source holds the vehicle until the
+	 * clear_hold lands: readiness keeps a plain hold till then. */
+	hold->h.work_order_id = NULL;
+	if (!w->maintenance)
+		return 1;
+	if ((rc = wf_last(w, vsubj, "clear_hold", NULL, &cleared, NULL, 0)) < 0)
+		return rc;
+	if (cleared > ours || still_grounded(faults, nfaults, wos, nwos))
+		return 1;
+	if ((rc = wf_pending(w, vsubj)) != 0)
+		return rc < 0 ? rc : 1;
+	char reason[2 * WF_ID + 64];
+	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", o.id, hold->fault);
+	json_t *aft = json_pack("{s:b, s:s, s:s}", "on_hold", 0, "work_order_id", o.id, "fault_id",
+				hold->fault);
+	if (!aft)
+		return wb_fail(w->err, WB_ENOMEM, "out of memory");
+	if ((rc = wf_record(w, v->meta.source, "clear_hold", vsubj, json_object(), "{\"on_hold\":true}",
+			    aft, reason)))
+		return rc;
+	w->st.holds_cleared++;
+	return 1;
+}
+
+int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
+		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+{
+	char vsubj[160];
+	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
+	int rc, vpending = -1, hold_placed = 0;
+	for (size_t i = 0; w->maintenance && i < nfaults; i++) {
+		const struct wb_fault *f = &faults[i];
+		struct core_wo_proposal p;
+		if (!core_maintenance_propose(f, wos, nwos, w->now, &p))
+			continue;
+		char fsubj[160];
+		snprintf(fsubj, sizeof(fsubj), "fault:%s", f->meta.id);
+		if ((rc = wf_last(w, fsubj, "open_work_order", WORKFLOW_USER, NULL, NULL, 0)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue; /* proposed before: never twice */
+		}
+		/* The proposal and its hold go together: while an action on the
+		 * vehicle waits for its source, both wait for the next run. */
+		if (vpending < 0 && (vpending = wf_pending(w, vsubj)) < 0)
+			return vpending;
+		if (vpending)
+			break;
+		int hold_now = !hold_placed && v->on_hold != 1;
+		if ((rc = propose(w, v, f, &p, hold_now)))
+			return rc;
+		hold_placed |= hold_now;
+	}
+	memset(hold, 0, sizeof(*hold));
+	hold->h.vehicle_id = v->meta.id;
+	hold->h.placed_at = WB_NULL;
+	hold->h.overridden_at = WB_NULL;
+	if (v->on_hold != 1)
+		return 0; /* the source's flag decides; a hold just recorded is not yet in force */
+	return hold_of(w, v, faults, nfaults, wos, nwos, hold);
+}
