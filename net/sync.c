@@ -12,6 +12,7 @@
 
 #include "sync_internal.h"
 #include "waybill/detect_run.h"
+#include "waybill/kpi_run.h"
 #include "waybill/workflow_run.h"
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
@@ -87,6 +88,16 @@ static void sync_detect(struct sync *sy)
 	if (workflow_run(sy->cache, &pol, &wopt, 0, &wst, &err) != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
 		return;
+	}
+	/* KPIs over what the passes above left (net/kpi_run.c): the state follows
+	 * the rows changed since the last pass; one sample per KPI per 5 minutes.
+	 * Before the early return below, so an idle pass still samples. */
+	struct kpi_run_stats kst;
+	if (kpi_run_sample(sy->cache, 0, &kst, &err) != 0)
+		sync_emit(sy, SYNC_EV_ERROR, "local", "kpis", err.msg, 0, 0);
+	else if (sy->o.once) {
+		kpi_run_summary(&kst, line, sizeof(line));
+		sync_emit(sy, SYNC_EV_NOTICE, "local", "kpis", line, 0, 0);
 	}
 	if (!sy->o.once && !wst.readiness_written && !wst.work_orders && !wst.holds_placed &&
 	    !wst.holds_cleared && !wst.invoices_released && !wst.invoices_held &&
