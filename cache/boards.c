@@ -1,5 +1,6 @@
 /* The board queries the console reads through cache_window(): which view,
- * which columns, what the free-text filter searches and what may be sorted. */
+ * which columns, what the free-text filter searches and what may be sorted.
+ * Every sort column is also selected: the table keys its windows on it. */
 #include <stddef.h>
 
 #include "waybill/cache.h"
@@ -9,7 +10,7 @@ const struct cache_board cache_board_loads = {
 	.from = "load_board",
 	.cols = (const char *const[]){"id", "number", "status", "customer", "vehicle", "driver",
 				      "door", "stage_pct", "eta", "window_start", "window_end",
-				      "priority", "source", "synced_at", NULL},
+				      "priority", "planned_departure", "source", "synced_at", NULL},
 	.search = (const char *const[]){"id", "number", "customer", "vehicle", "driver", "door",
 					NULL},
 	.sorts = (const char *const[]){"eta", "id", "status", "planned_departure", "priority",
@@ -19,14 +20,22 @@ const struct cache_board cache_board_loads = {
 	.count_from = "(SELECT id, status FROM load WHERE deleted=0)",
 };
 
+/* readiness is the verdict's rank, so that sorting by it puts held vehicles
+ * first, then limited, ready, and last those not yet judged; ready_state is
+ * the verdict itself ("held", "limited", "ready"; NULL until the workflow pass
+ * has judged the vehicle) and readiness_reasons its reasons joined by "; ". */
 const struct cache_board cache_board_vehicles = {
 	.name = "vehicles",
-	.from = "vehicle_board",
+	.from = "(SELECT id, unit, kind, status, depot, fuel_pct, odometer_m, last_seen_ms,"
+		" serious_faults, readiness AS ready_state, readiness_reasons,"
+		" CASE readiness WHEN 'held' THEN 0 WHEN 'limited' THEN 1 WHEN 'ready' THEN 2"
+		" ELSE 3 END AS readiness, source, synced_at FROM vehicle_board)",
 	.cols = (const char *const[]){"id", "unit", "kind", "status", "depot", "fuel_pct",
-				      "odometer_m", "last_seen_ms", "serious_faults", "source",
-				      "synced_at", NULL},
-	.search = (const char *const[]){"id", "unit", "depot", NULL},
-	.sorts = (const char *const[]){"unit", "id", "status", "last_seen_ms", "fuel_pct", NULL},
+				      "odometer_m", "last_seen_ms", "serious_faults", "ready_state",
+				      "readiness_reasons", "readiness", "source", "synced_at", NULL},
+	.search = (const char *const[]){"id", "unit", "depot", "readiness_reasons", NULL},
+	.sorts = (const char *const[]){"unit", "readiness", "id", "status", "last_seen_ms",
+				       "fuel_pct", NULL},
 	.status_col = "status",
 };
 
@@ -44,8 +53,8 @@ const struct cache_board cache_board_exceptions = {
 const struct cache_board cache_board_audit = {
 	.name = "audit",
 	.from = "(SELECT seq AS id, seq, at, user, role, action, subject, reason FROM audit)",
-	.cols = (const char *const[]){"id", "at", "user", "role", "action", "subject", "reason",
-				      NULL},
+	.cols = (const char *const[]){"id", "seq", "at", "user", "role", "action", "subject",
+				      "reason", NULL},
 	.search = (const char *const[]){"user", "action", "subject", NULL},
 	.sorts = (const char *const[]){"seq", "at", NULL},
 	.status_col = NULL,

@@ -1,7 +1,8 @@
 /* Detail queries: everything joined about one record, for a board's detail
  * pane. Each kind is a list of (section, query) pairs; every query takes the
  * record's id as its only parameter, bound, and each result row becomes one
- * record of named values. */
+ * record of named values. Consecutive queries may share a section: the pane
+ * labels only its first line. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,14 @@ static const struct detail_query vehicle_q[] = {
 	{"vehicle", "SELECT id, unit, kind, depot, status, fuel_pct, tank_l, odometer_m,"
 		    " pm_due_odometer_m, speed_mps, last_seen_ms, source, synced_at FROM vehicle"
 		    " WHERE id=?1"},
+	/* The workflow pass's verdict, then each of its reasons on a line. */
+	{"readiness", "SELECT coalesce(r.state, 'not judged yet') AS verdict, r.computed_at"
+		      " FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.id=?1"},
+	{"readiness", "WITH RECURSIVE split(n, reason, rest) AS (SELECT 0, NULL, reasons||'; '"
+		      " FROM readiness WHERE vehicle_id=?1 AND reasons<>'' UNION ALL"
+		      " SELECT n+1, substr(rest, 1, instr(rest, '; ')-1),"
+		      " substr(rest, instr(rest, '; ')+2) FROM split WHERE rest<>'')"
+		      " SELECT reason FROM split WHERE n>0 ORDER BY n"},
 	{"fault", "SELECT id, code, severity, description, first_seen, last_seen FROM fault"
 		  " WHERE vehicle_id=?1 AND active=1 AND deleted=0 ORDER BY first_seen"},
 	{"work_order", "SELECT id, category, status, opened_at, due_at, est_cost FROM work_order"

@@ -63,6 +63,8 @@ static void add_filters(struct sqlbuf *b, const struct cache_board *bd,
 		add(b, " AND (%s)", bd->where);
 	if (req->status && bd->status_col)
 		add(b, " AND %s = :status", bd->status_col);
+	if (req->id)
+		add(b, " AND id = :id");
 	if (req->text && *req->text && bd->search && bd->search[0]) {
 		add(b, " AND (");
 		for (int i = 0; bd->search[i]; i++)
@@ -124,6 +126,9 @@ static int bind_filters(sqlite3_stmt *st, const struct cache_window_req *req, ch
 	int i = sqlite3_bind_parameter_index(st, ":status");
 	if (i)
 		rc |= sqlite3_bind_text(st, i, req->status, -1, SQLITE_STATIC);
+	i = sqlite3_bind_parameter_index(st, ":id");
+	if (i)
+		rc |= sqlite3_bind_text(st, i, req->id, -1, SQLITE_STATIC);
 	i = sqlite3_bind_parameter_index(st, ":text");
 	if (i)
 		rc |= sqlite3_bind_text(st, i, pattern, -1, SQLITE_STATIC);

@@ -1,6 +1,9 @@
 /* The live event stream (telematics positions over Server-Sent Events):
  * opened once the stream's pages are caught up, resumed with Last-Event-ID
- * after a drop, and written to the cache in batches, never an event at a time. */
+ * after a drop, and written to the cache in batches, never an event at a time.
+ * Its health is kept under "<stream>_live", beside its cursor: a batch, and a
+ * keep-alive comment from a connected stream that has nothing new, both mean
+ * the stream is live (view_source_state judges it by VIEW_KEEPALIVE_S). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,12 @@
 #define LIVE_BATCH_MAX 2000 /* events: a batch this big is written at once */
 
 static void live_retry(struct sync_stream *st, const char *why);
+
+/* The event stream's own row in sync_state: "<stream>_live". */
+static void live_name(const struct sync_stream *st, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_live", st->cs->name);
+}
 
 void sync_live_flush(struct sync_stream *st)
 {
@@ -25,7 +34,7 @@ void sync_live_flush(struct sync_stream *st)
 	/* The last event id is the live cursor, kept under its own stream name
 	 * beside the page cursor and written in the batch's transaction. */
 	char stream[64];
-	snprintf(stream, sizeof(stream), "%s_live", st->cs->name);
+	live_name(st, stream, sizeof(stream));
 	int rc = sync_apply_positions(sy->cache, st->src->ops, st->src->name, stream, st->batch,
 				      st->nbatch, last, &added, &err);
 	size_t n = st->nbatch;
@@ -34,15 +43,16 @@ void sync_live_flush(struct sync_stream *st)
 	st->nbatch = 0;
 	if (rc != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
-		cache_health_error(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), err.msg,
+		cache_health_error(sy->cache, st->src->name, stream, (int64_t)time(NULL), err.msg,
 				   NULL);
 		return;
 	}
-	int64_t lag = st->latest_ts_ms ? (int64_t)time(NULL) - st->latest_ts_ms / 1000 : -1;
+	int64_t now = (int64_t)time(NULL);
+	int64_t lag = st->latest_ts_ms ? now - st->latest_ts_ms / 1000 : -1;
 	if (lag < 0 && st->latest_ts_ms)
 		lag = 0;
-	cache_health_ok(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), lag,
-			(int64_t)added, NULL);
+	cache_health_ok(sy->cache, st->src->name, stream, now, lag, (int64_t)added, NULL);
+	st->live_ok_at = now;
 	st->records += (int64_t)n;
 	sy->records += (int64_t)n;
 	char line[128];
@@ -92,11 +102,26 @@ static int on_event(const struct sse_event *ev, void *arg)
 	return 0;
 }
 
+/* Bytes from a connected stream: events, or a keep-alive comment (": ...")
+ * when the source has nothing new. With no batch waiting, the stream is
+ * caught up with its source: recorded as live with no lag, at most once a
+ * second (a batch records its own health when it is written). */
 static int on_chunk(const char *data, size_t len, long status, void *arg)
 {
 	struct sync_stream *st = arg;
 	st->errors = 0;
-	return sse_feed(&st->sse, data, len);
+	int rc = sse_feed(&st->sse, data, len);
+	int64_t now = (int64_t)time(NULL);
+	if (rc == 0 && st->nbatch == 0 && now > st->live_ok_at) {
+		char stream[64];
+		live_name(st, stream, sizeof(stream));
+		struct wb_err err = {0};
+		if (cache_health_ok(st->sy->cache, st->src->name, stream, now, 0, 0, &err) == 0)
+			st->live_ok_at = now;
+		else
+			sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
+	}
+	return rc;
 }
 
 static void on_done(const struct net_resp *r, void *arg)
@@ -126,7 +151,9 @@ static void live_retry(struct sync_stream *st, const char *why)
 {
 	struct sync *sy = st->sy;
 	st->errors++;
-	cache_health_error(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), why, NULL);
+	char stream[64];
+	live_name(st, stream, sizeof(stream));
+	cache_health_error(sy->cache, st->src->name, stream, (int64_t)time(NULL), why, NULL);
 	uint64_t ms = sync_backoff_ms(sy, st->errors);
 	char line[700];
 	snprintf(line, sizeof(line), "%s; reconnecting in %.1f s", why, (double)ms / 1000.0);
@@ -148,6 +175,16 @@ void sync_live_open(struct sync_stream *st)
 	struct net_req req = {.url = url, .bearer = st->src->token, .ca_file = st->src->ca_file,
 			      .last_event_id = st->last_seq > 0 ? last : NULL};
 	struct wb_err err = {0};
+	/* Opened right after the pages caught up (not a reconnect): the stream is
+	 * as fresh as that catch-up until its first event or keep-alive, which a
+	 * quiet source may send only VIEW_KEEPALIVE_S later. */
+	if (st->errors == 0) {
+		char stream[64];
+		live_name(st, stream, sizeof(stream));
+		int64_t now = (int64_t)time(NULL);
+		if (cache_health_ok(sy->cache, st->src->name, stream, now, 0, 0, &err) == 0)
+			st->live_ok_at = now;
+	}
 	int64_t id = net_stream(sy->net, &req, on_chunk, on_done, st, &err);
 	if (id < 0) {
 		live_retry(st, err.msg);

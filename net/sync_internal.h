@@ -32,6 +32,7 @@ struct sync_stream {
 	size_t nbatch, capbatch;
 	int64_t last_seq;        /* the newest event seen, for Last-Event-ID */
 	int64_t latest_ts_ms;
+	int64_t live_ok_at;      /* when the event stream's health last said it was heard */
 };
 
 struct sync_sender {

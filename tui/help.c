@@ -20,7 +20,8 @@ const char *const tui_help_lines[] = {
 	"  :release ID [override REASON]  :hold ID REASON  :unhold ID [override REASON]",
 	"  :assign LOAD VEHICLE DRIVER  :wo VEHICLE [FAULT]  :approve :reject :escalate :ack",
 	"In a prompt: Left Right Home End, Backspace, Ctrl-U clears, Esc cancels",
-	"",
+	"Live rows: a dot marks a row that just changed; dim rows are stale. While you",
+	"  move (until 1.5 s after a key), the selected row keeps its place on screen.",
 	"Any key closes this help.",
 	NULL,
 };

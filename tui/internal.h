@@ -91,6 +91,27 @@ int tui_save_attrs(const char *path);
 
 /* --- the table widget (table.c) -------------------------------------------- */
 
+/* A row by id with a time: its sync time when last drawn, or when it was
+ * seen changing. */
+struct tui_seen {
+	char id[128];
+	int64_t at;
+};
+
+/* When a source last confirmed its polled streams (the oldest of their last
+ * good syncs): every row of that source is at least that fresh. */
+struct tui_confirmed {
+	char source[32];
+	int64_t at;
+};
+
+/* How long a changed row stays marked (s). Low-bandwidth mode redraws every
+ * 5 s, so there it is marked on one redraw and cleared on the next. */
+#define TUI_CHANGED_S 3
+/* While the selection moved this recently, live updates keep the selected row
+ * where it is on screen (tui_table_refresh_steady). */
+#define TUI_MOVE_HOLD_MS 1500
+
 /* Shows one board through keyset windows: it holds only the rows on screen
  * (plus one to know whether more follow), keyed by the row before the first
  * (the anchor), and keeps the selected row by id across refreshes. */
@@ -113,6 +134,13 @@ struct tui_table {
 	char **marks;            /* ids marked with Space */
 	int nmarks, capmarks;
 	int queries;             /* board queries run (for tests and benchmarks) */
+	/* Changed rows: each row drawn last time with its sync time, and the rows
+	 * whose sync time moved since, marked until TUI_CHANGED_S after. */
+	struct tui_seen *shown;
+	int nshown, capshown;
+	int64_t shown_at;        /* the clock at that draw; 0: never drawn */
+	struct tui_seen *changed;
+	int nchanged, capchanged;
 };
 
 void tui_table_init(struct tui_table *t, const struct view_ops *v, struct cache *c);
@@ -124,6 +152,22 @@ void tui_table_row_id(const struct tui_table *t, int i, char *buf, size_t len);
 void tui_table_set_height(struct tui_table *t, int height);
 /* Re-reads the window after the anchor, following the selected row's id. */
 int tui_table_refresh(struct tui_table *t, bool recount, struct wb_err *err);
+/* The same while the user is moving: when the selected row moved within the
+ * window it is re-anchored so that it keeps its place on screen; when it left
+ * the window the rows on screen stay as they are until the next refresh. */
+int tui_table_refresh_steady(struct tui_table *t, bool recount, struct wb_err *err);
+/* A live update when the user is not moving: like tui_table_refresh, but a
+ * selected row that the update moved out of the window is followed (the window
+ * moves so it stays on the cursor's line), never swapped for whatever row took
+ * its place. When it left the board altogether, lost gets its id (else ""). */
+int tui_table_refresh_follow(struct tui_table *t, bool recount, char *lost, size_t lost_len,
+			     struct wb_err *err);
+/* Compares the rows on screen with those of the last call (the last draw):
+ * a row whose sync time moved, or one not on screen then but synced since, is
+ * marked changed at now. The board's first call marks nothing. */
+void tui_table_note_changes(struct tui_table *t, int64_t now);
+/* Whether row id was seen changing less than TUI_CHANGED_S before now. */
+bool tui_table_changed(const struct tui_table *t, const char *id, int64_t now);
 int tui_table_move(struct tui_table *t, int delta, struct wb_err *err);
 int tui_table_home(struct tui_table *t, struct wb_err *err);
 int tui_table_end(struct tui_table *t, struct wb_err *err);
@@ -136,8 +180,11 @@ bool tui_table_marked(const struct tui_table *t, const char *id);
 void tui_table_toggle_mark(struct tui_table *t, const char *id);
 /* Ids of the board starting with prefix, for Tab completion: fills up to max. */
 int tui_table_complete(struct tui_table *t, const char *prefix, char out[][128], int max);
-/* Draws the column headers at y and the rows below, h lines in all. */
-void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now);
+/* Draws the column headers at y and the rows below, h lines in all; rows
+ * whose sync time moved since the last draw are marked changed, and each
+ * row's freshness is judged with its source's confirmation time in conf. */
+void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
+		    const struct tui_confirmed *conf, int nconf);
 
 /* --- the prompt (prompt.c) ------------------------------------------------- */
 
@@ -205,6 +252,10 @@ struct tui_console {
 	/* header data, re-read on each tick */
 	char depot[48];
 	struct tui_source sources[3];
+	struct tui_confirmed confirmed[16]; /* per source seen in sync_state */
+	int nconfirmed;
+	uint64_t moved_ms;           /* loop time of the last key that moved the selection */
+	bool moved;                  /* a key has moved it (moved_ms may be 0) */
 	int64_t outbox;
 	int64_t counts[16];          /* per board, its count_status rows; -1 none */
 	struct tui_script *script;

@@ -69,8 +69,26 @@ static int table_lines(const struct tui_console *s)
 	return body;
 }
 
-/* Re-reads the header's figures: each source's state, the outbox depth, the
- * tab counts and the depot. */
+/* Remembers that a polled stream of source answered at last_ok_at: a source
+ * confirms its rows as of its stream that answered least recently. */
+static void confirm(struct tui_console *s, const char *source, int64_t last_ok_at)
+{
+	for (int i = 0; i < s->nconfirmed; i++)
+		if (!strcmp(s->confirmed[i].source, source)) {
+			if (last_ok_at < s->confirmed[i].at)
+				s->confirmed[i].at = last_ok_at;
+			return;
+		}
+	int n = (int)(sizeof(s->confirmed) / sizeof(s->confirmed[0]));
+	if (s->nconfirmed < n) {
+		snprintf(s->confirmed[s->nconfirmed].source, sizeof(s->confirmed[0].source), "%s",
+			 source);
+		s->confirmed[s->nconfirmed++].at = last_ok_at;
+	}
+}
+
+/* Re-reads the header's figures: each source's state (and when it last
+ * confirmed its rows), the outbox depth, the tab counts and the depot. */
 static void read_header(struct tui_console *s)
 {
 	static const char *const names[3] = {"erp", "tms", "telematics"};
@@ -80,19 +98,25 @@ static void read_header(struct tui_console *s)
 		s->sources[i].state = VIEW_SRC_NODATA;
 		s->sources[i].lag_s = 0;
 	}
-	struct cache_window_req req = {.limit = 100};
+	s->nconfirmed = 0;
+	struct cache_window_req req = {.limit = 200};
 	struct cache_window w;
 	if (cache_window(s->cache, &view_health_board, &req, &w, NULL) == 0) {
 		for (int r = 0; r < w.nrows; r++) {
 			struct view_row row = {.board = &view_health_board,
 					       .cells = w.cells + (size_t)r * (size_t)w.ncols};
 			const struct cache_value *src = view_get(&row, "source");
+			bool events = view_int(view_get(&row, "events"), 0) == 1;
+			int64_t ok_at = view_int(view_get(&row, "last_ok_at"), 0);
+			/* Rows come from polled streams; an event stream carries positions. */
+			if (src->t == CV_TEXT && !events && ok_at > 0)
+				confirm(s, src->s, ok_at);
 			for (int i = 0; i < 3; i++) {
 				if (src->t != CV_TEXT || strcmp(src->s, names[i]))
 					continue;
 				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
 				enum view_source_state st = view_source_state(
-					names[i], view_int(view_get(&row, "last_ok_at"), 0),
+					names[i], events, ok_at,
 					view_int(view_get(&row, "errors_in_row"), 0), lag, now);
 				/* A source is as healthy as its sickest stream. */
 				if (st > s->sources[i].state)
@@ -128,15 +152,30 @@ static void read_header(struct tui_console *s)
 	}
 }
 
-/* Re-reads what is on screen (unless updates are paused). */
+/* Whether the user moved the selection in the last TUI_MOVE_HOLD_MS. A fixed
+ * clock (WAYBILL_NOW, in tests) does not advance: the last move stays recent. */
+static bool moving(struct tui_console *s)
+{
+	return s->moved && (s->fixed_now || uv_now(&s->loop) - s->moved_ms < TUI_MOVE_HOLD_MS);
+}
+
+/* Re-reads what is on screen (unless updates are paused). While the user is
+ * moving, the selected row keeps its place on screen. */
 void tui_reload(struct tui_console *s, bool recount)
 {
 	struct wb_err err = {0};
 	read_header(s);
 	if (s->paused && !recount)
 		return;
-	if (tui_table_refresh(tui_current(s), recount, &err) != 0)
+	struct tui_table *t = tui_current(s);
+	char lost[sizeof(t->sel_id)] = "";
+	int rc = moving(s) ? tui_table_refresh_steady(t, recount, &err)
+			   : tui_table_refresh_follow(t, recount, lost, sizeof(lost), &err);
+	if (rc != 0)
 		tui_report(s, true, "%s", err.msg);
+	else if (lost[0])
+		tui_report(s, false, "%.60s left the board; the selection is now on %.60s", lost,
+			   t->sel_id[0] ? t->sel_id : "nothing");
 }
 
 static void draw_header(struct tui_console *s, int w)
@@ -289,7 +328,7 @@ void tui_draw(struct tui_console *s)
 	struct tui_table *t = tui_current(s);
 	int th = table_lines(s);
 	if (th > 0)
-		tui_table_draw(t, 2, th, w, tui_now(s));
+		tui_table_draw(t, 2, th, w, tui_now(s), s->confirmed, s->nconfirmed);
 	draw_info(s, 2 + th, w);
 	if (s->pane != TUI_PANE_NONE)
 		tui_detail_draw(s, 3 + th, LINES - 1 - (3 + th), w);
@@ -431,6 +470,15 @@ void tui_handle_key(struct tui_console *s, int key)
 		case 'g': case TUI_FN(KEY_HOME): s->pane_scroll = 0; return;
 		default: break;
 		}
+	}
+	switch (key) { /* keys that move the selection hold its place (tui_reload) */
+	case 'j': case 'k': case TUI_FN(KEY_DOWN): case TUI_FN(KEY_UP): case TUI_FN(KEY_NPAGE):
+	case TUI_FN(KEY_PPAGE): case TUI_CTRL('f'): case TUI_CTRL('b'): case 'g': case 'G':
+	case TUI_FN(KEY_HOME): case TUI_FN(KEY_END): case ' ':
+		s->moved = true;
+		s->moved_ms = uv_now(&s->loop);
+		break;
+	default: break;
 	}
 	switch (key) {
 	case 'q': s->quit = true; break;

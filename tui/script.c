@@ -9,6 +9,8 @@
  *   :goto L-1042      a command: ':' + text + Enter
  *   :save-display F   the screen as text;  :save-attrs F  theme slots per cell run
  *   :resize 60x20     resizeterm, as a SIGWINCH would
+ *   :run COMMAND      runs COMMAND (sh -c) to its end, as another process
+ *                     writing the cache, then re-reads the board as a tick would
  *   # comment         ignored, as are empty lines */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +136,15 @@ static bool directive(struct tui_script *sc, struct tui_console *s, const char *
 	if (!strncmp(line, ":save-attrs ", 12)) {
 		if (tui_save_attrs(arg) != 0)
 			tui_die("%s:%d: cannot write %s", sc->path, sc->lineno, arg);
+		return true;
+	}
+	if (!strncmp(line, ":run ", 5)) {
+		int rc = system(arg);
+		if (rc != 0)
+			tui_die("%s:%d: \"%s\" failed (status %d)", sc->path, sc->lineno, arg, rc);
+		s->data_stale = true;
+		s->count_stale = true;
+		tui_request_redraw(s);
 		return true;
 	}
 	if (!strncmp(line, ":resize ", 8)) {

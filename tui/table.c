@@ -4,7 +4,9 @@
  * anchor forward; scrolling up asks for the rows before the first one
  * (`backward`); End asks backward from the end. Every step costs one or two
  * indexed queries whatever the row's position in 100,000. The selected row is
- * remembered by id, so it stays selected while rows change around it. */
+ * remembered by id, so it stays selected while rows change around it; while
+ * the user is moving it, it also keeps its place on screen. Rows whose sync
+ * time moved since the board last showed them are marked for a few seconds. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,10 @@ void tui_table_free(struct tui_table *t)
 	free(t->marks);
 	t->marks = NULL;
 	t->nmarks = t->capmarks = 0;
+	free(t->shown);
+	free(t->changed);
+	t->shown = t->changed = NULL;
+	t->nshown = t->capshown = t->nchanged = t->capchanged = 0;
 }
 
 static void value_text(const struct cache_value *v, char *buf, size_t len)
@@ -103,8 +109,8 @@ static void base_req(const struct tui_table *t, struct cache_window_req *req, in
 	req->limit = limit < 1 ? 1 : limit > 1000 ? 1000 : limit;
 }
 
-/* The window after the anchor. */
-static int fetch(struct tui_table *t, struct wb_err *err)
+/* The window after the anchor, into w. */
+static int fetch_into(struct tui_table *t, struct cache_window *w, struct wb_err *err)
 {
 	struct cache_window_req req;
 	base_req(t, &req, t->height + 1);
@@ -112,9 +118,15 @@ static int fetch(struct tui_table *t, struct wb_err *err)
 		req.after_sort = &t->anchor_sort;
 		req.after_id = t->anchor_id;
 	}
-	struct cache_window w;
-	int rc = cache_window(t->cache, t->view->board, &req, &w, err);
 	t->queries++;
+	return cache_window(t->cache, t->view->board, &req, w, err);
+}
+
+/* The window after the anchor. */
+static int fetch(struct tui_table *t, struct wb_err *err)
+{
+	struct cache_window w;
+	int rc = fetch_into(t, &w, err);
 	if (rc)
 		return rc;
 	cache_window_free(&t->win);
@@ -226,6 +238,124 @@ int tui_table_refresh(struct tui_table *t, bool count, struct wb_err *err)
 	return count ? recount(t, err) : 0;
 }
 
+/* Row of window w (among the first `rows`) whose id is id; -1 if none. */
+static int find_row(const struct cache_window *w, int rows, const char *id)
+{
+	char rid[128];
+	for (int i = 0; id[0] && i < rows && i < w->nrows; i++) {
+		value_text(&w->cells[(size_t)i * (size_t)w->ncols], rid, sizeof(rid));
+		if (!strcmp(rid, id))
+			return i;
+	}
+	return -1;
+}
+
+/* Anchors the window so that `cursor` rows come before the row whose key is
+ * (sortv, id): that row then shows on the cursor's line. */
+static int anchor_before(struct tui_table *t, const struct cache_value *sortv, const char *id,
+			 struct wb_err *err)
+{
+	struct cache_window_req req;
+	base_req(t, &req, t->cursor + 1);
+	req.after_sort = sortv;
+	req.after_id = id;
+	req.backward = true;
+	struct cache_window before;
+	t->queries++;
+	int rc = cache_window(t->cache, t->view->board, &req, &before, err);
+	if (rc)
+		return rc;
+	if (before.nrows == t->cursor + 1)
+		rc = anchor_at(t, &before, 0);
+	else
+		clear_anchor(t); /* fewer rows above it: the window starts at the top */
+	cache_window_free(&before);
+	return rc;
+}
+
+int tui_table_refresh_follow(struct tui_table *t, bool count, char *lost, size_t lost_len,
+			     struct wb_err *err)
+{
+	lost[0] = '\0';
+	if (!t->view->board)
+		return 0;
+	char keep[sizeof(t->sel_id)];
+	snprintf(keep, sizeof(keep), "%s", t->sel_id);
+	int rc = fetch(t, err);
+	if (!rc && t->has_anchor && tui_table_visible(t) < t->height)
+		rc = fill_from_end(t, err);
+	if (rc)
+		return rc;
+	if (keep[0] && !find_sel(t)) {
+		/* The selected row moved out of the window: find it by id (one
+		 * indexed row) and bring it back to the cursor's line. A row no
+		 * longer on the board (deleted, or out of the filter) is reported:
+		 * the cursor's line then holds another row. */
+		struct cache_window_req req;
+		base_req(t, &req, 1);
+		req.id = keep;
+		struct cache_window w;
+		t->queries++;
+		if ((rc = cache_window(t->cache, t->view->board, &req, &w, err)) != 0)
+			return rc;
+		if (w.nrows == 1 && w.sort_col >= 0) {
+			rc = anchor_before(t, &w.cells[w.sort_col], keep, err);
+			if (!rc)
+				rc = fetch(t, err);
+			if (!rc)
+				find_sel(t);
+		} else {
+			snprintf(lost, lost_len, "%s", keep);
+		}
+		cache_window_free(&w);
+		if (rc)
+			return rc;
+	}
+	select_cursor(t);
+	return count ? recount(t, err) : 0;
+}
+
+/* The steady refresh; see tui_table_refresh_steady. */
+static int steady(struct tui_table *t, struct wb_err *err)
+{
+	if (!t->view->board)
+		return 0;
+	if (!t->sel_id[0])
+		return tui_table_refresh(t, false, err);
+	struct cache_window w;
+	int rc = fetch_into(t, &w, err);
+	if (rc)
+		return rc;
+	int at = find_row(&w, t->height, t->sel_id);
+	if (at < 0 || w.sort_col < 0) {
+		/* Gone from the window (or not keyed): what is on screen stays. */
+		cache_window_free(&w);
+		return 0;
+	}
+	if (at == t->cursor) {
+		cache_window_free(&t->win);
+		t->win = w;
+		return 0;
+	}
+	char id[128];
+	value_text(&w.cells[(size_t)at * (size_t)w.ncols], id, sizeof(id));
+	rc = anchor_before(t, &w.cells[(size_t)at * (size_t)w.ncols + (size_t)w.sort_col], id, err);
+	cache_window_free(&w);
+	if (!rc)
+		rc = fetch(t, err);
+	if (rc)
+		return rc;
+	find_sel(t);
+	select_cursor(t);
+	return 0;
+}
+
+int tui_table_refresh_steady(struct tui_table *t, bool count, struct wb_err *err)
+{
+	int rc = steady(t, err);
+	return rc ? rc : count ? recount(t, err) : 0;
+}
+
 void tui_table_set_height(struct tui_table *t, int height)
 {
 	height = height < 1 ? 1 : height > 999 ? 999 : height;
@@ -302,13 +432,22 @@ int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err)
 	if (!b)
 		return wb_fail(err, WB_EINVALID, "the %s board has no rows to go to",
 			       t->view ? t->view->name : "?");
-	/* Find the row's sort key through the id search, then anchor just before it. */
+	/* Find the row's sort key: by its exact id (one indexed row), else through
+	 * the free-text search, which also finds "l-1042" for L-1042. Then anchor
+	 * just before it. */
 	struct cache_window_req req;
-	base_req(t, &req, 1000);
-	req.text = id;
+	base_req(t, &req, 1);
+	req.id = id;
 	struct cache_window w;
 	int rc = cache_window(t->cache, b, &req, &w, err);
 	t->queries++;
+	if (rc == 0 && w.nrows == 0) {
+		cache_window_free(&w);
+		base_req(t, &req, 1000);
+		req.text = id;
+		rc = cache_window(t->cache, b, &req, &w, err);
+		t->queries++;
+	}
 	if (rc)
 		return rc;
 	int found = -1;
@@ -497,15 +636,101 @@ static void layout(const struct view_ops *v, int w, int *widths)
 	}
 }
 
-static bool row_stale(const struct tui_table *t, const struct view_row *r, int64_t now)
+/* The row's sync time: the board's stale_col, else synced_at; 0 unknown. */
+static int64_t row_synced_at(const struct tui_table *t, const struct view_row *r)
 {
-	if (t->view->stale_after_s <= 0)
-		return false;
-	int64_t at = view_int(view_get(r, t->view->stale_col ? t->view->stale_col : "synced_at"), 0);
-	return at > 0 && now - at > t->view->stale_after_s;
+	return view_int(view_get(r, t->view->stale_col ? t->view->stale_col : "synced_at"), 0);
 }
 
-void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now)
+static bool row_stale(const struct tui_table *t, const struct view_row *r, int64_t now,
+		      const struct tui_confirmed *conf, int nconf)
+{
+	const struct cache_value *src =
+		t->view->source_col ? view_get(r, t->view->source_col) : NULL;
+	const char *source = src && src->t == CV_TEXT ? src->s : NULL;
+	int64_t confirmed = 0;
+	for (int i = 0; source && i < nconf; i++)
+		if (!strcmp(conf[i].source, source))
+			confirmed = conf[i].at;
+	return view_row_stale(source, row_synced_at(t, r), confirmed, t->view->stale_after_s, now);
+}
+
+static struct tui_seen *seen_add(struct tui_seen **v, int *n, int *cap)
+{
+	if (*n == *cap) {
+		int nc = *cap ? *cap * 2 : 32;
+		struct tui_seen *nv = realloc(*v, (size_t)nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	return &(*v)[(*n)++];
+}
+
+static const struct tui_seen *seen_find(const struct tui_seen *v, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v[i].id, id))
+			return &v[i];
+	return NULL;
+}
+
+bool tui_table_changed(const struct tui_table *t, const char *id, int64_t now)
+{
+	const struct tui_seen *c = seen_find(t->changed, t->nchanged, id);
+	return c && now - c->at < TUI_CHANGED_S;
+}
+
+/* Compares the rows about to be drawn with those drawn last time: a row whose
+ * sync time moved, or a row not on screen then that was synced since, is
+ * marked changed at now. The board's first draw marks nothing. A screen holds
+ * a few dozen rows, so linear scans cost less than the query that read them. */
+void tui_table_note_changes(struct tui_table *t, int64_t now)
+{
+	int vis = tui_table_visible(t);
+	int keep = 0;
+	for (int i = 0; i < t->nchanged; i++) /* forget expired marks */
+		if (now - t->changed[i].at < TUI_CHANGED_S)
+			t->changed[keep++] = t->changed[i];
+	t->nchanged = keep;
+	if (t->view->no_change_marks)
+		return;
+	struct tui_seen *prev = t->shown;
+	int nprev = t->nshown;
+	t->shown = NULL;
+	t->nshown = t->capshown = 0;
+	for (int i = 0; i < vis; i++) {
+		struct view_row r = {.board = t->view->board, .cells = tui_table_row(t, i)};
+		int64_t synced = row_synced_at(t, &r);
+		char id[128];
+		tui_table_row_id(t, i, id, sizeof(id));
+		const struct tui_seen *was = seen_find(prev, nprev, id);
+		bool moved = synced > 0 && t->shown_at > 0 &&
+			     (was ? was->at != synced : synced >= t->shown_at);
+		if (moved && !seen_find(t->changed, t->nchanged, id)) {
+			struct tui_seen *c = seen_add(&t->changed, &t->nchanged, &t->capchanged);
+			if (c) {
+				snprintf(c->id, sizeof(c->id), "%s", id);
+				c->at = now;
+			}
+		} else if (moved) {
+			for (int k = 0; k < t->nchanged; k++)
+				if (!strcmp(t->changed[k].id, id))
+					t->changed[k].at = now;
+		}
+		struct tui_seen *s = seen_add(&t->shown, &t->nshown, &t->capshown);
+		if (s) {
+			snprintf(s->id, sizeof(s->id), "%s", id);
+			s->at = synced;
+		}
+	}
+	free(prev);
+	t->shown_at = now;
+}
+
+void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
+		    const struct tui_confirmed *conf, int nconf)
 {
 	const struct view_ops *v = t->view;
 	int widths[32];
@@ -529,6 +754,7 @@ void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now)
 	if (x < w)
 		tui_put(y, x, w - x, VIEW_LEFT, TUI_S_column, "");
 	int vis = tui_table_visible(t);
+	tui_table_note_changes(t, now);
 	for (int i = 0; i < h - 1; i++) {
 		int yy = y + 1 + i;
 		if (i >= vis) {
@@ -543,10 +769,13 @@ void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now)
 		char id[128];
 		tui_table_row_id(t, i, id, sizeof(id));
 		bool sel = i == t->cursor, marked = tui_table_marked(t, id);
+		bool changed = tui_table_changed(t, id, now);
 		enum tui_slot base = sel ? TUI_S_selected : marked ? TUI_S_marked
-						 : row_stale(t, &r, now) ? TUI_S_stale : TUI_S_row;
+				     : changed ? TUI_S_fresh
+				     : row_stale(t, &r, now, conf, nconf) ? TUI_S_stale : TUI_S_row;
 		tui_put(yy, 0, 1, VIEW_LEFT, base,
-			marked ? tui_glyph->mark : sel ? tui_glyph->cursor : " ");
+			marked ? tui_glyph->mark : sel ? tui_glyph->cursor
+			: changed ? (r.utf8 ? "\u2022" : "+") : " ");
 		x = 1;
 		for (int c = 0; c < v->ncols && x < w; c++) {
 			char buf[512] = "";

@@ -1,7 +1,7 @@
 /* Exceptions board: the queue a dispatcher or supervisor works through, with
  * each exception's confidence, money at stake, age, the role it needs and the
- * suggested action. Approve, reject, escalate and acknowledge come with the
- * workflow engine. */
+ * suggested action. A approve, R reject, E escalate and K acknowledge act on
+ * the selected (or marked) exceptions through tui/act.c. */
 #include <stdio.h>
 
 #include "waybill/view.h"
@@ -53,7 +53,8 @@ const struct view_ops view_exceptions_ops = {
 	.cols = cols,
 	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
 	.desc = true, /* newest first */
-	.stale_after_s = 2 * 60, /* the ERP's AI service is polled every minute */
+	.stale_after_s = 2 * 60, /* a row with no source: as the ERP */
+	.source_col = "source", /* the TMS's queue, the ERP's AI flags, local detectors */
 	.detail_kind = "exception",
 	.count_status = "open",
 	.hints = "A approve  R reject  E escalate  K ack  Space mark  Enter evidence  ? help",

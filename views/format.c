@@ -168,7 +168,8 @@ void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, b
 	} else if (ends(col, "_ms") && v->t == CV_INT) {
 		struct cache_value s = {.t = CV_INT, .i = v->i / 1000};
 		view_fmt_time(&s, now, buf, len);
-	} else if (ends(col, "_at") || !strcmp(col, "eta") || !strncmp(col, "window_", 7) ||
+	} else if (ends(col, "_at") || !strcmp(col, "at") || !strcmp(col, "eta") ||
+		   !strncmp(col, "window_", 7) ||
 		   !strcmp(col, "first_seen") || !strcmp(col, "last_seen") ||
 		   !strcmp(col, "planned_departure")) {
 		view_fmt_time(v, now, buf, len);

@@ -5,15 +5,27 @@
 
 #include "waybill/view.h"
 
+/* An event stream's row ("positions_live") stands in for its stream's row
+ * ("positions") once it was heard after the catch-up pages: the stream then
+ * lives on the events, and its pages are no longer polled. */
+#define HEALTH_PICK(col) " CASE WHEN events THEN e_" col " ELSE p_" col " END AS " col
 const struct cache_board view_health_board = {
 	.name = "health",
-	.from = "(SELECT s.source||'/'||s.stream AS id, s.source AS source, s.stream AS stream,"
-		" s.last_ok_at AS last_ok_at, s.last_attempt_at AS last_attempt_at, s.lag_s AS lag_s,"
-		" s.errors_in_row AS errors_in_row, s.last_error AS last_error,"
-		" s.rows_total AS rows_total, (SELECT count(*) FROM outbox o WHERE o.source=s.source"
-		" AND o.status IN ('pending','inflight')) AS outbox FROM sync_state s)",
+	.from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") ","
+		HEALTH_PICK("lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
+		" rows_total, outbox FROM (SELECT s.source||'/'||s.stream AS id, s.source AS source,"
+		" s.stream AS stream, (e.last_attempt_at >= coalesce(s.last_attempt_at, 0)) IS 1"
+		" AS events, s.last_ok_at AS p_last_ok_at, e.last_ok_at AS e_last_ok_at,"
+		" s.lag_s AS p_lag_s, e.lag_s AS e_lag_s, s.errors_in_row AS p_errors_in_row,"
+		" e.errors_in_row AS e_errors_in_row, s.last_error AS p_last_error,"
+		" e.last_error AS e_last_error, s.rows_total + coalesce(e.rows_total, 0) AS rows_total,"
+		" (SELECT count(*) FROM outbox o WHERE o.source=s.source"
+		" AND o.status IN ('pending','inflight')) AS outbox FROM sync_state s"
+		" LEFT JOIN sync_state e ON e.source=s.source AND e.stream=s.stream||'_live'"
+		" WHERE s.stream NOT LIKE '%\\_live' ESCAPE '\\'))",
 	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
-				      "errors_in_row", "last_error", "rows_total", "outbox", NULL},
+				      "errors_in_row", "last_error", "rows_total", "outbox", "events",
+				      NULL},
 	.search = (const char *const[]){"id", "last_error", NULL},
 	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
 };
@@ -25,10 +37,10 @@ int view_source_interval_s(const char *source)
 	return source && !strcmp(source, "erp") ? 60 : 5;
 }
 
-enum view_source_state view_source_state(const char *source, int64_t last_ok_at,
+enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
 					 int64_t errors_in_row, int64_t lag_s, int64_t now)
 {
-	int64_t iv = view_source_interval_s(source);
+	int64_t iv = events ? VIEW_KEEPALIVE_S : view_source_interval_s(source);
 	if (last_ok_at <= 0 && errors_in_row <= 0)
 		return VIEW_SRC_NODATA;
 	if (errors_in_row >= 3 || last_ok_at <= 0 || now - last_ok_at > 10 * iv)
@@ -36,6 +48,19 @@ enum view_source_state view_source_state(const char *source, int64_t last_ok_at,
 	if (errors_in_row > 0 || lag_s > 2 * iv || now - last_ok_at > 2 * iv)
 		return VIEW_SRC_LAG;
 	return VIEW_SRC_LIVE;
+}
+
+bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at, int fallback_s,
+		    int64_t now)
+{
+	if (synced_at <= 0)
+		return false;
+	if (!source)
+		return fallback_s > 0 && now - synced_at > fallback_s;
+	if (!strcmp(source, "local"))
+		return false;
+	int64_t fresh = confirmed_at > synced_at ? confirmed_at : synced_at;
+	return now - fresh > 2 * (int64_t)view_source_interval_s(source);
 }
 
 VIEW_TEXT_CELL(cell_source, "source")
@@ -48,7 +73,8 @@ static void cell_state(const struct view_row *r, char *buf, size_t len, enum tui
 {
 	const struct cache_value *src = view_get(r, "source");
 	enum view_source_state st = view_source_state(
-		src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "last_ok_at"), 0),
+		src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "events"), 0) == 1,
+		view_int(view_get(r, "last_ok_at"), 0),
 		view_int(view_get(r, "errors_in_row"), 0), view_int(view_get(r, "lag_s"), 0), r->now);
 	snprintf(buf, len, "%s", view_source_state_name[st]);
 	*slot = st == VIEW_SRC_LIVE ? TUI_S_ok : st == VIEW_SRC_LAG ? TUI_S_warn
@@ -100,7 +126,8 @@ const struct view_ops view_health_ops = {
 	.board = &view_health_board,
 	.cols = cols,
 	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 60,
+	.stale_after_s = 2 * 60, /* a stream's row: its STATE says more; dim when 2 min silent */
 	.stale_col = "last_ok_at",
+	.no_change_marks = true, /* every poll changes a row here */
 	.hints = "1-8 boards  / filter  s sort  : command  ? help  q quit",
 };

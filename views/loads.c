@@ -87,7 +87,8 @@ const struct view_ops view_loads_ops = {
 	.board = &cache_board_loads,
 	.cols = cols,
 	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* TMS polls every 5 s */
+	.stale_after_s = 2 * 5, /* a row with no source: as the TMS */
+	.source_col = "source",
 	.detail_kind = "load",
 	.hints = "Enter detail  r release  h hold  / filter  : command  ? help  q quit",
 };

@@ -76,7 +76,8 @@ const struct view_ops view_maint_ops = {
 	.board = &maint_board,
 	.cols = cols,
 	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* faults arrive with telematics */
+	.stale_after_s = 2 * 5, /* a row with no source: as the telematics */
+	.source_col = "source", /* faults from telematics, work orders from the ERP or local */
 	.detail_kind = "maint",
 	.hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

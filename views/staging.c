@@ -78,7 +78,8 @@ const struct view_ops view_staging_ops = {
 	.board = &staging_board,
 	.cols = cols,
 	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* staging arrives with the TMS feed */
+	.stale_after_s = 2 * 5, /* a row with no source: as the TMS */
+	.source_col = "source",
 	.detail_kind = "staging",
 	.hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

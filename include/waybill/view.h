@@ -44,8 +44,13 @@ struct view_ops {
 	const struct view_col *cols;
 	int ncols;
 	bool desc;                 /* default sort direction (audit: newest first) */
-	int stale_after_s;         /* a row whose synced_at is older is stale; 0 never */
+	/* Freshness (view_row_stale): a row is judged by the interval of the source
+	 * named in source_col; a row without one, or a board without source_col,
+	 * by stale_after_s (0: never stale). */
+	int stale_after_s;
 	const char *stale_col;     /* column holding the row's sync time; NULL "synced_at" */
+	const char *source_col;    /* column naming the row's source ("source"), or NULL */
+	bool no_change_marks;      /* rows change all the time (health): never marked changed */
 	const char *detail_kind;   /* cache_detail() kind for Enter; NULL: the row itself */
 	const char *count_status;  /* counted for the tab label ("open"), or NULL */
 	const char *hints;         /* the status line's hints on this board */
@@ -82,14 +87,33 @@ int64_t view_int(const struct cache_value *v, int64_t dflt);
 enum view_source_state { VIEW_SRC_NODATA, VIEW_SRC_LIVE, VIEW_SRC_LAG, VIEW_SRC_DOWN };
 /* How often a source is expected to answer: erp 60 s, tms and telematics 5 s. */
 int view_source_interval_s(const char *source);
-/* live: answered within 2 intervals with no errors and lag under 2 intervals;
- * down: 3 errors in a row or silent for 10 intervals; lagging in between;
- * no data: never answered and no error yet. last_ok_at 0 means never. */
-enum view_source_state view_source_state(const char *source, int64_t last_ok_at,
+/* A connected event stream (SSE) is quiet between events, but its server sends a
+ * keep-alive comment at least this often (the simulator every 15 s); each one
+ * is recorded in the stream's health like an event (net/live.c). */
+#define VIEW_KEEPALIVE_S 15
+/* The state of one stream: polled streams by their source's interval, event
+ * streams (events true) by VIEW_KEEPALIVE_S. live: heard within 2 intervals
+ * with no errors and lag under 2 intervals; down: 3 errors in a row or silent
+ * for 10 intervals; lagging in between; no data: never answered and no error
+ * yet. last_ok_at 0 means never. */
+enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
 					 int64_t errors_in_row, int64_t lag_s, int64_t now);
 extern const char *const view_source_state_name[]; /* "no data", "live", "lag", "down" */
-/* The sync_state rows (one per source and stream) with their outbox depth. */
+/* The sync_state rows, one per source and stream, with their outbox depth. An
+ * event stream's own health is kept under "<stream>_live" (beside its cursor);
+ * once it has been heard more recently than the stream's catch-up pages, the
+ * stream's row shows it and says so in the column `events` (1). */
 extern const struct cache_board view_health_board;
+/* Whether a row is stale. A row is as fresh as the later of its own sync time
+ * (synced_at) and the last time its source confirmed its polled streams
+ * (confirmed_at, 0 unknown): an incremental poll that brings nothing new
+ * confirms every row it did not change. Stale means that is more than two of
+ * the source's intervals ago, the bound a live source keeps. Rows of source
+ * "local" are made here and never go stale; a row with no source (NULL) is
+ * stale when synced_at is more than fallback_s ago (0: never); a row with no
+ * sync time (0) is not judged. */
+bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at, int fallback_s,
+		    int64_t now);
 
 /* Columns present in every board's cache_board and the defaults for a cell. */
 #define VIEW_TEXT_CELL(fn, col)                                                              \

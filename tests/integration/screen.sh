@@ -3,8 +3,12 @@
 # clock) against a cache seeded by build/tests/tools/seed_cache. Every
 # :save-display and :save-attrs dump the script makes, in script order, is
 # compared with tests/screen/NAME.expected. UPDATE=1 rewrites the expected files.
-# A script may start with "# env: VAR=value ...", "# args: --option ..." and
-# "# seed: none" (an empty cache) lines.
+# A script may start with "# env: VAR=value ...", "# args: --option ...",
+# "# seed: none" (an empty cache) and "# sql: STATEMENTS" lines; each sql line
+# runs with sqlite3 on the seeded cache, in order, before the console starts
+# (for rows the seed tool does not write, such as readiness verdicts). Inside
+# a script, ":run COMMAND" runs a command in the test's directory (where
+# cache.db is) while the console is open, as another process writing the cache.
 . tests/integration/lib.sh
 
 SEED="$WAYBILL_BUILD/tests/tools/seed_cache"
@@ -26,6 +30,12 @@ for keys in tests/screen/*.keys; do
 		: # an empty cache: the console creates it
 	elif ! "$SEED" "$d/cache.db" --now "$NOW" >"$d/seed.log" 2>&1; then
 		not_ok "$name: seeding the cache" "$(cat "$d/seed.log")"
+		continue
+	fi
+	if ! sed -n 's/^# sql: //p' "$keys" | while IFS= read -r q; do
+		sqlite3 "$d/cache.db" "$q" || exit 1
+	done 2>"$d/sql.log"; then
+		not_ok "$name: a # sql: line failed" "$(cat "$d/sql.log")"
 		continue
 	fi
 	cp tests/screen/*.theme "$d/" 2>/dev/null

@@ -35,7 +35,7 @@ check "the tabs show the open exceptions" grep -q "5 Exceptions 3" "$T/pane"
 check "no line is wider than 80 columns" [ "$(wc -L <"$T/pane")" -le 80 ]
 
 tm send-keys -t wb 2
-if wait_for "UNIT     KIND"; then ok "2 switches to Vehicles"; else not_ok "2 switches to Vehicles" "$(cat "$T/pane")"; fi
+if wait_for "UNIT    READY"; then ok "2 switches to Vehicles"; else not_ok "2 switches to Vehicles" "$(cat "$T/pane")"; fi
 tm send-keys -t wb 1 / h a r b o r Enter
 if wait_for 'filter "harbor"'; then ok "a filter typed in tmux applies"; else not_ok "a filter typed in tmux applies" "$(cat "$T/pane")"; fi
 tm resize-window -t wb -x 60 -y 20 2>/dev/null

@@ -207,6 +207,32 @@ static void test_text_filter_is_bound_and_escaped(void **state)
 	cache_window_free(&w);
 }
 
+/* One row by exact id (bound), under the other filters. */
+static void test_id_filter(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	struct cache_window w;
+	struct cache_window_req req = {.limit = 5, .id = "L-0042"};
+	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(w.nrows, 1);
+	assert_string_equal(w.cells[0].s, "L-0042");
+	cache_window_free(&w);
+	req.id = "l-0042"; /* exact: not the text search */
+	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(w.nrows, 0);
+	cache_window_free(&w);
+	req.id = "L-0042' OR '1'='1";
+	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(w.nrows, 0);
+	cache_window_free(&w);
+	req.id = "L-0042";
+	req.status = "no-such-status";
+	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(w.nrows, 0);
+	cache_window_free(&w);
+}
+
 static void test_bad_requests(void **state)
 {
 	struct fx *f = *state;
@@ -237,6 +263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_filter_is_bound_and_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
