@@ -90,13 +90,13 @@ int cache_action_last(struct cache *c, const char *subject, const char *action, 
 		after[0] = '\0';
 	if (!subject || !*subject || !action || !*action)
 		return wb_fail(err, WB_EINVALID, "action look-up: a subject and an action must be given");
-	sqlite3_stmt *st = NULL;
-	int s = sqlite3_prepare_v2(c->db,
-				   "SELECT seq, after FROM audit WHERE subject=?1 AND action=?2"
-				   " AND (?3 IS NULL OR user=?3) ORDER BY seq DESC LIMIT 1",
-				   -1, &st, NULL);
-	if (s != SQLITE_OK)
-		return cache_fail(c, s, err, "preparing an audit look-up");
+	sqlite3_stmt *st = cache_stmt(c, ST_ACTION_LAST,
+				      "SELECT seq, after FROM audit WHERE subject=?1 AND action=?2"
+				      " AND (?3 IS NULL OR user=?3) ORDER BY seq DESC LIMIT 1",
+				      err);
+	if (!st)
+		return err ? err->code : WB_EIO;
+	int s;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
 	cache_bind_text(st, 3, user);
@@ -113,6 +113,28 @@ int cache_action_last(struct cache *c, const char *subject, const char *action, 
 	} else {
 		rc = cache_fail(c, s, err, "reading the audit trail");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int cache_subject_last_seq(struct cache *c, const char *subject, int64_t *seq, struct wb_err *err)
+{
+	*seq = 0;
+	if (!subject || !*subject)
+		return wb_fail(err, WB_EINVALID, "audit look-up: a subject must be given");
+	sqlite3_stmt *st = cache_stmt(c, ST_SUBJECT_LAST_SEQ,
+				      "SELECT max(seq) FROM audit WHERE subject=?1", err);
+	if (!st)
+		return err ? err->code : WB_EIO;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	int rc = 0;
+	if (s == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0); /* NULL (no row) reads as 0 */
+	else
+		rc = cache_fail(c, s, err, "reading the audit trail");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }

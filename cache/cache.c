@@ -217,10 +217,8 @@ void cache_close(struct cache *c)
 	}
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
-	for (size_t i = 0; i < sizeof(c->window_stmts) / sizeof(c->window_stmts[0]); i++) {
-		sqlite3_finalize(c->window_stmts[i].st);
-		free(c->window_stmts[i].sql);
-	}
+	cache_lru_free(&c->window_stmts);
+	cache_lru_free(&c->list_stmts);
 	if (c->db)
 		sqlite3_close(c->db);
 	free(c);
@@ -331,4 +329,49 @@ int cache_bind_int(sqlite3_stmt *st, int i, int64_t v)
 int cache_bind_real(sqlite3_stmt *st, int i, double v)
 {
 	return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
+}
+
+sqlite3_stmt *cache_lru_prepare(struct cache *c, struct cache_lru *lru, const char *sql,
+				const char *what, struct wb_err *err)
+{
+	size_t victim = 0;
+	lru->tick++;
+	for (size_t i = 0; i < CACHE_LRU_SIZE; i++) {
+		if (lru->e[i].sql && !strcmp(lru->e[i].sql, sql)) {
+			lru->e[i].used = lru->tick;
+			sqlite3_reset(lru->e[i].st);
+			sqlite3_clear_bindings(lru->e[i].st);
+			return lru->e[i].st;
+		}
+		if (lru->e[i].used < lru->e[victim].used)
+			victim = i;
+	}
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		cache_fail(c, rc, err, what);
+		return NULL;
+	}
+	char *copy = strdup(sql);
+	if (!copy) {
+		sqlite3_finalize(st);
+		wb_fail(err, WB_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sqlite3_finalize(lru->e[victim].st);
+	free(lru->e[victim].sql);
+	lru->e[victim].sql = copy;
+	lru->e[victim].st = st;
+	lru->e[victim].used = lru->tick;
+	return st;
+}
+
+void cache_lru_free(struct cache_lru *lru)
+{
+	for (size_t i = 0; i < CACHE_LRU_SIZE; i++) {
+		sqlite3_finalize(lru->e[i].st);
+		free(lru->e[i].sql);
+		lru->e[i].st = NULL;
+		lru->e[i].sql = NULL;
+	}
 }

@@ -31,10 +31,23 @@ enum cache_stmt {
 	ST_RESYNC_ACTIVE,
 	ST_RESYNC_MARK,
 	ST_ACTION_PENDING,
+	ST_ACTION_LAST,
+	ST_SUBJECT_LAST_SEQ,
 	ST_READINESS_PUT,
 	ST_KPI_SAMPLE_PUT,
 	ST_KPI_SAMPLE_PRUNE,
 	ST__COUNT
+};
+
+#define CACHE_LRU_SIZE 8
+
+struct cache_lru {
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+		unsigned used;
+	} e[CACHE_LRU_SIZE];
+	unsigned tick;
 };
 
 struct cache {
@@ -48,14 +61,18 @@ struct cache {
 	sqlite3_stmt *upsert[WB_ENT__COUNT];
 	sqlite3_stmt *get[WB_ENT__COUNT];
 	sqlite3_stmt *stmts[ST__COUNT];
-	/* Board window queries are built from a few shapes; keep the last few. */
-	struct {
-		char *sql;
-		sqlite3_stmt *st;
-		unsigned used;
-	} window_stmts[8];
-	unsigned window_tick;
+	/* Board window queries and list reads are built from a few shapes each;
+	 * keep the last few of each prepared. */
+	struct cache_lru window_stmts, list_stmts;
 };
+
+/* Returns the prepared statement for sql from lru (reset, bindings cleared),
+ * preparing it and evicting the least recently used one when it is new. The
+ * caller steps it to the end or resets it, and never holds it across another
+ * call that uses the same lru. NULL with err set on failure. */
+sqlite3_stmt *cache_lru_prepare(struct cache *c, struct cache_lru *lru, const char *sql,
+				const char *what, struct wb_err *err);
+void cache_lru_free(struct cache_lru *lru);
 
 int cache_migrate(struct cache *c, int from, struct wb_err *err);
 

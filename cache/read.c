@@ -159,12 +159,12 @@ int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *v
 	snprintf(where, sizeof(where), "%s=? AND deleted=0 ORDER BY id LIMIT ?", col);
 	if (select_sql(info, where, sql, sizeof(sql)) != 0)
 		return wb_fail(err, WB_EINVALID, "read SQL for %s too long", info->table);
-	sqlite3_stmt *st;
-	int s = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-	if (s != SQLITE_OK)
-		return cache_fail(c, s, err, "preparing a read");
+	sqlite3_stmt *st = cache_lru_prepare(c, &c->list_stmts, sql, "preparing a read", err);
+	if (!st)
+		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
+	int s;
 	struct arena a = {0};
 	char *out = NULL;
 	size_t count = 0, cap = 0;
@@ -187,7 +187,8 @@ int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *v
 	}
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = cache_fail(c, s, err, "reading");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rc != 0) {
 		free(out);
 		free(a.buf);

@@ -73,41 +73,6 @@ static void add_filters(struct sqlbuf *b, const struct cache_board *bd,
 	}
 }
 
-static sqlite3_stmt *window_prepare(struct cache *c, const char *sql, struct wb_err *err)
-{
-	size_t n = sizeof(c->window_stmts) / sizeof(c->window_stmts[0]);
-	size_t victim = 0;
-	c->window_tick++;
-	for (size_t i = 0; i < n; i++) {
-		if (c->window_stmts[i].sql && !strcmp(c->window_stmts[i].sql, sql)) {
-			c->window_stmts[i].used = c->window_tick;
-			sqlite3_reset(c->window_stmts[i].st);
-			sqlite3_clear_bindings(c->window_stmts[i].st);
-			return c->window_stmts[i].st;
-		}
-		if (c->window_stmts[i].used < c->window_stmts[victim].used)
-			victim = i;
-	}
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK) {
-		cache_fail(c, rc, err, "preparing a board query");
-		return NULL;
-	}
-	char *copy = strdup(sql);
-	if (!copy) {
-		sqlite3_finalize(st);
-		wb_fail(err, WB_ENOMEM, "out of memory");
-		return NULL;
-	}
-	sqlite3_finalize(c->window_stmts[victim].st);
-	free(c->window_stmts[victim].sql);
-	c->window_stmts[victim].sql = copy;
-	c->window_stmts[victim].st = st;
-	c->window_stmts[victim].used = c->window_tick;
-	return st;
-}
-
 static int bind_value(sqlite3_stmt *st, int idx, const struct cache_value *v)
 {
 	if (!idx)
@@ -208,7 +173,7 @@ int cache_window(struct cache *c, const struct cache_board *bd, const struct cac
 	if (b.overflow)
 		return wb_fail(err, WB_EINVALID, "board query for %s too long", bd->name);
 
-	sqlite3_stmt *st = window_prepare(c, b.s, err);
+	sqlite3_stmt *st = cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char *pattern = req->text && *req->text ? like_pattern(req->text) : NULL;
@@ -306,7 +271,7 @@ int64_t cache_window_count(struct cache *c, const struct cache_board *bd,
 		return wb_fail(err, WB_EINVALID, "board query for %s too long", bd->name);
 	if (req->status && !bd->status_col)
 		return wb_fail(err, WB_EINVALID, "%s has no status to filter on", bd->name);
-	sqlite3_stmt *st = window_prepare(c, b.s, err);
+	sqlite3_stmt *st = cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char *pattern = req->text && *req->text ? like_pattern(req->text) : NULL;

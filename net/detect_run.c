@@ -312,9 +312,21 @@ static int run_stops(struct run *r)
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
-	if ((rc = prep(r, &st, "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ? ORDER BY id")))
+	/* Arrived stops that could be late or detained (the SQL is a superset of
+	 * the core's rules), and those with such an exception open, which must be
+	 * judged again to be closed: the rest cannot change a finding. */
+	if ((rc = prep(r, &st,
+		       "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ?1 AND ("
+		       " (kind='drop' AND window_end IS NOT NULL AND arrived_at > window_end)"
+		       " OR coalesce(departed_at, ?2) - max(arrived_at, coalesce(window_start, arrived_at)) > ?3"
+		       " OR id IN (SELECT subject_id FROM exception WHERE deleted=0 AND source='local'"
+		       "  AND kind IN ('detention','missed_window')"
+		       "  AND status IN ('open','acknowledged','escalated')))"
+		       " ORDER BY id")))
 		return rc;
 	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
+	sqlite3_bind_int64(st, 2, r->now);
+	sqlite3_bind_int64(st, 3, r->cfg.detention_free_s);
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct wb_stop stop;
 		char *s1 = NULL;

@@ -72,15 +72,18 @@ static void sync_detect(struct sync *sy)
 	struct wb_err err = {0};
 	char line[320];
 	struct core_detect_cfg dcfg;
+	uint64_t t0 = uv_hrtime();
 	if (detect_run_policy(sy->cfg, &pol, &err) != 0 || detect_run_cfg(sy->cfg, &dcfg, &err) != 0 ||
 	    detect_run(sy->cache, &pol, &dcfg, 0, &st, &err) != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", err.msg, 0, 0);
 		return;
 	}
+	uint64_t t1 = uv_hrtime();
 	/* --follow (the console's status line): only when something changed. */
 	if (sy->o.once || st.raised || st.refreshed || st.resolved || st.reopened) {
-		snprintf(line, sizeof(line), "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged",
-			 st.raised, st.refreshed, st.resolved, st.reopened, st.unchanged);
+		snprintf(line, sizeof(line),
+			 "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged (%.0f ms)",
+			 st.raised, st.refreshed, st.resolved, st.reopened, st.unchanged, (double)(t1 - t0) / 1e6);
 		sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
 	}
 	struct workflow_opts wopt;
@@ -89,6 +92,7 @@ static void sync_detect(struct sync *sy)
 		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
 		return;
 	}
+	uint64_t t2 = uv_hrtime();
 	/* KPIs over what the passes above left (net/kpi_run.c): the state follows
 	 * the rows changed since the last pass; one sample per KPI per 5 minutes.
 	 * Before the early return below, so an idle pass still samples. */
@@ -104,6 +108,8 @@ static void sync_detect(struct sync *sy)
 	    !wst.exceptions.raised && !wst.exceptions.refreshed)
 		return;
 	workflow_run_summary(&wst, line, sizeof(line));
+	size_t len = strlen(line);
+	snprintf(line + len, sizeof(line) - len, " (%.0f ms)", (double)(t2 - t1) / 1e6);
 	sync_emit(sy, SYNC_EV_NOTICE, "local", "workflow", line, 0, 0);
 }
 
