@@ -1,5 +1,12 @@
-/* Shared by the workflow pass's files (net/workflow_run.c, workflow_maint.c,
- * workflow_invoice.c); not a public header. */
+/* Shared by the workflow pass's files (net/workflow_run.c, workflow_plan.c,
+ * workflow_maint.c, workflow_invoice.c); not a public header.
+ *
+ * The rules run in the plan phase, over one read transaction: where they would
+ * write, they add to w->plan instead. A decision is what must be written
+ * together (all of a vehicle's maintenance records, or an invoice's), with a
+ * key per subject it touches: the subject's newest audit seq at plan time, and
+ * whether the rule saw no action pending on it. workflow_apply writes a
+ * decision only while every key still holds. */
 #ifndef WAYBILL_WORKFLOW_INTERNAL_H
 #define WAYBILL_WORKFLOW_INTERNAL_H
 
@@ -18,9 +25,10 @@ struct wf {
 	bool maintenance;       /* may propose work orders and place/clear holds */
 	bool invoices;          /* may release and hold invoices */
 	int64_t now;
-	struct workflow_run_stats st;
+	struct workflow_run_stats st; /* what was judged, and put off while pending */
 	struct wb_err *err;
 	sqlite3_stmt *hold_wo;  /* the work order of a hold, prepared on first use */
+	struct workflow_plan *plan; /* the decisions kept */
 };
 
 /* A vehicle's rows as the readiness merge collected them: the text is copied
@@ -54,10 +62,35 @@ const char *wf_text(sqlite3_stmt *st, int i, char *buf, size_t n);
 int64_t wf_int(sqlite3_stmt *st, int i);
 double wf_real(sqlite3_stmt *st, int i);
 
-/* Records an action as the system at w->now (cache_action_record: outbox and
- * audit together). payload and after are stolen (NULL: {}); reason may be NULL. */
-int wf_record(struct wf *w, const char *source, const char *action, const char *subject,
-	      json_t *payload, const char *before, json_t *after, const char *reason);
+/* ---- building the plan (workflow_plan.c) ---- */
+
+/* Which count of workflow_run_stats a record adds to once written. */
+enum wf_count { WF_N_WORK_ORDER, WF_N_HOLD_PLACED, WF_N_HOLD_CLEARED, WF_N_RELEASED, WF_N_HELD };
+
+struct workflow_plan *wf_plan_new(int64_t now);
+/* A verdict that differs from the stored row: seen 0 when there was none,
+ * else the stored state and reasons, which apply requires to be unchanged. */
+int wf_plan_readiness(struct wf *w, const char *vehicle_id, const char *state, const char *reasons,
+		      int seen, const char *seen_state, const char *seen_reasons);
+/* Starts the decision the next keys, records and findings belong to. */
+void wf_decision_begin(struct wf *w);
+/* Keys the decision on subject (once per subject): its newest audit seq now;
+ * pending_checked 1 when the rule found no action pending on it, which apply
+ * then checks again. */
+int wf_key(struct wf *w, const char *subject, int pending_checked);
+/* An action to record as the system at w->now (cache_action_record: outbox and
+ * audit together), keyed on its subject. payload and after are stolen (NULL:
+ * {}); reason may be NULL. */
+int wf_record(struct wf *w, enum wf_count n, const char *source, const char *action,
+	      const char *subject, json_t *payload, const char *before, json_t *after,
+	      const char *reason);
+/* A finding for detect_emit, copied (rebound when applied). */
+int wf_finding(struct wf *w, const struct core_exception_out *o, const char *related_id);
+/* Ends the decision: kept when it records or emits something, else dropped. */
+int wf_decision_end(struct wf *w);
+
+/* ---- reading (workflow_run.c) ---- */
+
 /* 1 when an action on subject waits in the outbox (counted in st.pending), 0
  * when none, negative on error. */
 int wf_pending(struct wf *w, const char *subject);

@@ -16,7 +16,9 @@
  * very findings the detectors already keep on the same subject (the load), so
  * only the verdict's invoice_dispute (subject: the invoice) is opened here, via
  * detect_emit; writing the other two again would fight the detectors' rows.
- * Nothing is decided on an invoice while an action on it waits in the outbox. */
+ * Nothing is decided on an invoice while an action on it waits in the outbox.
+ * What is decided goes into the plan, one decision per invoice. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,18 +50,22 @@ static int release(struct wf *w, const struct wb_invoice *inv, const char *subje
 {
 	char before[96];
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status);
+	int rc = wf_key(w, subject, 1); /* found with nothing pending */
+	if (rc)
+		return rc;
 	json_t *after = json_pack("{s:s}", "status", "released");
 	if (!after)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
-	int rc = wf_record(w, inv->meta.source, "release_invoice", subject, json_object(), before,
-			   after, RELEASE_REASON);
-	w->st.invoices_released += rc == 0;
-	return rc;
+	return wf_record(w, WF_N_RELEASED, inv->meta.source, "release_invoice", subject, json_object(),
+			 before, after, RELEASE_REASON);
 }
 
 static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 		const struct core_invoice_verdict *vd)
 {
+	int rc = wf_key(w, subject, 1); /* found with nothing pending */
+	if (rc)
+		return rc;
 	char reasons[1024] = "", before[96];
 	size_t len = 0;
 	json_t *codes = json_array();
@@ -82,9 +88,44 @@ static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
-	int rc = wf_record(w, inv->meta.source, "hold_invoice", subject, payload, before, after, reasons);
-	w->st.invoices_held += rc == 0;
-	return rc;
+	return wf_record(w, WF_N_HELD, inv->meta.source, "hold_invoice", subject, payload, before, after,
+			 reasons);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_real(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+/* 0 when the stored exception already says what finding o says (detect_emit
+ * would leave it unchanged: the same test), so the plan need not keep it; 1
+ * when detect_emit has something to decide; <0 on error. */
+static int finding_news(struct wf *w, struct core_exception_out *o, const char *related_id)
+{
+	struct wb_exception x;
+	char *strings = NULL;
+	struct wb_err e = {0};
+	core_exception_rebind(o);
+	int rc = cache_get(w->c, WB_ENT_EXCEPTION, o->id, &x, &strings, &e);
+	if (rc == WB_ENOTFOUND)
+		return 1;
+	if (rc) {
+		*w->err = e;
+		return rc;
+	}
+	int same = !same_text(x.meta.source, "local") || /* a source's row: never overwritten */
+		   (!x.meta.deleted && !same_text(x.status, "resolved") &&
+		    same_text(x.severity, o->x.severity) && same_real(x.confidence, o->x.confidence) &&
+		    same_real(x.impact, o->x.impact) && same_text(x.evidence, o->x.evidence) &&
+		    same_text(x.required_role, o->x.required_role) && same_text(x.related_id, related_id) &&
+		    same_text(x.suggested_action, o->x.suggested_action));
+	free(strings);
+	return !same;
 }
 
 static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_load *load)
@@ -111,6 +152,9 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 		int draft = inv->status && !strcmp(inv->status, "draft");
 		int held = inv->status && !strcmp(inv->status, "held");
 		int64_t ours = 0, any = 0, released = 0;
+		/* One decision: what is recorded on the invoice and its dispute,
+		 * both found with nothing pending on the invoice. */
+		wf_decision_begin(w);
 		rc = history(w, subject, &ours, &any, &released);
 		/* A person's hold (the newest hold is not the pass's) is theirs to
 		 * lift, even while the source still shows the invoice as a draft
@@ -130,10 +174,13 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 				struct core_exception_out *o = &vd->exc[i];
 				if (strcmp(o->x.kind, core_kind_name(CORE_KIND_INVOICE_DISPUTE)) != 0)
 					continue;
-				core_exception_rebind(o);
-				rc = detect_emit(w->c, o, load->meta.id, w->now, &w->st.exceptions, w->err);
+				if ((rc = finding_news(w, o, load->meta.id)) == 1 &&
+				    (rc = wf_key(w, subject, 1)) == 0)
+					rc = wf_finding(w, o, load->meta.id);
 			}
 		}
+		if (rc >= 0)
+			rc = wf_decision_end(w);
 		rc = rc < 0 ? rc : 0;
 	}
 	free(vd);

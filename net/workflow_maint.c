@@ -28,10 +28,14 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 		   const struct core_wo_proposal *p, int hold)
 {
 	char fsubj[160], vsubj[160], due[32], msg[CORE_REASON_MSG];
+	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
+	/* The vehicle was found with nothing pending: apply checks that again. */
+	int rc = wf_key(w, vsubj, 1);
+	if (rc)
+		return rc;
 	snprintf(msg, sizeof(msg), "%s", p->msg);
 	wf_utf8_trim(msg); /* the core cut it to its buffer */
 	snprintf(fsubj, sizeof(fsubj), "fault:%s", f->meta.id);
-	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
 	rfc3339(p->wo.due_at, due, sizeof(due));
 	json_t *parts = json_array();
 	for (size_t i = 0; i < p->nparts; i++)
@@ -50,12 +54,9 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
 	const char *src = w->wo_source ? w->wo_source : v->meta.source;
-	int rc = wf_record(w, src, "open_work_order", fsubj, payload, NULL, after, msg);
-	if (rc)
+	rc = wf_record(w, WF_N_WORK_ORDER, src, "open_work_order", fsubj, payload, NULL, after, msg);
+	if (rc || !hold)
 		return rc;
-	w->st.work_orders++;
-	if (!hold)
-		return 0;
 	payload = json_pack("{s:s}", "reason", msg);
 	after = json_pack("{s:b, s:s, s:s}", "on_hold", 1, "fault_id", f->meta.id, "work_order_id",
 			  p->wo_id);
@@ -64,11 +65,8 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
-	rc = wf_record(w, v->meta.source, "place_hold", vsubj, payload, "{\"on_hold\":false}", after,
-		       msg);
-	if (rc == 0)
-		w->st.holds_placed++;
-	return rc;
+	return wf_record(w, WF_N_HOLD_PLACED, v->meta.source, "place_hold", vsubj, payload,
+			 "{\"on_hold\":false}", after, msg);
 }
 
 /* The newest work order at the source for the hold's fault (or carrying the
@@ -175,21 +173,22 @@ static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 		return 1;
 	if ((rc = wf_pending(w, vsubj)) != 0)
 		return rc < 0 ? rc : 1;
+	if ((rc = wf_key(w, vsubj, 1)))
+		return rc;
 	char reason[2 * WF_ID + 64];
 	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", o.id, hold->fault);
 	json_t *aft = json_pack("{s:b, s:s, s:s}", "on_hold", 0, "work_order_id", o.id, "fault_id",
 				hold->fault);
 	if (!aft)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
-	if ((rc = wf_record(w, v->meta.source, "clear_hold", vsubj, json_object(), "{\"on_hold\":true}",
-			    aft, reason)))
-		return rc;
-	w->st.holds_cleared++;
-	return 1;
+	rc = wf_record(w, WF_N_HOLD_CLEARED, v->meta.source, "clear_hold", vsubj, json_object(),
+		       "{\"on_hold\":true}", aft, reason);
+	return rc ? rc : 1;
 }
 
-int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
-		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+/* The proposals for the vehicle's serious faults not proposed before. */
+static int proposals(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
+		     size_t nfaults, const struct wb_work_order *wos, size_t nwos)
 {
 	char vsubj[160];
 	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
@@ -217,11 +216,24 @@ int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 			return rc;
 		hold_placed |= hold_now;
 	}
+	return 0;
+}
+
+/* All the vehicle's records are one decision: they share its subject (the
+ * proposals wait on it, the hold and its clearing are recorded on it), so
+ * apply writes them all or none. */
+int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
+		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+{
+	wf_decision_begin(w);
+	int rc = proposals(w, v, faults, nfaults, wos, nwos);
 	memset(hold, 0, sizeof(*hold));
 	hold->h.vehicle_id = v->meta.id;
 	hold->h.placed_at = WB_NULL;
 	hold->h.overridden_at = WB_NULL;
-	if (v->on_hold != 1)
-		return 0; /* the source's flag decides; a hold just recorded is not yet in force */
-	return hold_of(w, v, faults, nfaults, wos, nwos, hold);
+	/* The source's flag decides; a hold just proposed is not yet in force. */
+	if (rc == 0 && v->on_hold == 1)
+		rc = hold_of(w, v, faults, nfaults, wos, nwos, hold);
+	int end = rc < 0 ? 0 : wf_decision_end(w);
+	return end < 0 ? end : rc;
 }

@@ -1,12 +1,14 @@
-/* The automatic workflow pass (include/waybill/workflow_run.h): the readiness
- * verdict of every live vehicle, with the maintenance rule applied on the way,
- * then the invoice release rule (workflow_invoice.c).
+/* The automatic workflow pass (include/waybill/workflow_run.h): its plan phase,
+ * the readiness verdict of every live vehicle, with the maintenance rule applied
+ * on the way, then the invoice release rule (workflow_invoice.c), all over one
+ * read transaction that writes nothing; what they decide goes into a plan that
+ * workflow_apply (workflow_plan.c) writes.
  *
- * Readiness reads no row by key: five bound statements stream the vehicles and
- * their serious faults, latest inspections, work orders and next planned run,
- * each ordered by vehicle id through an index, and are merged like sorted
- * files. So the cost is one pass over each table, not five look-ups per
- * vehicle, and 10,000 vehicles take tens of milliseconds. */
+ * Readiness reads no row by key: six bound statements stream the vehicles and
+ * their serious faults, latest inspections, work orders, next planned run and
+ * stored verdict, each ordered by vehicle id through an index, and are merged
+ * like sorted files. So the cost is one pass over each table, not six look-ups
+ * per vehicle, and 10,000 vehicles take tens of milliseconds. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,27 +51,6 @@ int64_t wf_int(sqlite3_stmt *st, int i)
 double wf_real(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-int wf_record(struct wf *w, const char *source, const char *action, const char *subject,
-	      json_t *payload, const char *before, json_t *after, const char *reason)
-{
-	char *body = json_dumps(payload ? payload : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
-	char *aft = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(payload);
-	json_decref(after);
-	int rc;
-	if (!body || (after && !aft)) {
-		rc = wb_fail(w->err, WB_ENOMEM, "out of memory");
-	} else {
-		struct cache_action a = {.source = source, .action = action, .subject = subject,
-					 .payload = body, .user = WORKFLOW_USER, .role = WORKFLOW_ROLE,
-					 .before = before, .after = aft, .reason = reason, .at = w->now};
-		rc = cache_action_record(w->c, &a, NULL, NULL, w->err);
-	}
-	free(body);
-	free(aft);
-	return rc;
 }
 
 int wf_pending(struct wf *w, const char *subject)
@@ -158,7 +139,7 @@ static int stream_at(struct wf *w, struct stream *s, const char *vid)
 	return 0;
 }
 
-enum { S_VEH, S_FAULT, S_INSP, S_WO, S_RUN, S__COUNT };
+enum { S_VEH, S_FAULT, S_INSP, S_WO, S_RUN, S_READY, S__COUNT };
 
 /* Binary collation orders text as strcmp does, which stream_at relies on. */
 static const char *const stream_sql[S__COUNT] = {
@@ -184,6 +165,8 @@ static const char *const stream_sql[S__COUNT] = {
 		  " WHERE l.deleted=0 AND l.vehicle_id IS NOT NULL"
 		  " AND l.status IN ('planned','staged','released')"
 		  " GROUP BY l.vehicle_id ORDER BY l.vehicle_id",
+	/* The stored verdicts: only a different one goes into the plan. */
+	[S_READY] = "SELECT vehicle_id, state, reasons FROM readiness ORDER BY vehicle_id",
 };
 
 /* What the merge collected for the vehicle at hand. */
@@ -301,7 +284,28 @@ static const char *join_reasons(const struct core_reasons *why, size_t extra, ch
 	return buf[0] ? buf : NULL;
 }
 
-static int vehicle_pass(struct wf *w, const struct wb_vehicle *v, struct vehicle_rows *r)
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Keeps the verdict in the plan when it differs from the stored one. */
+static int keep_verdict(struct wf *w, struct stream *s, const char *vid, const char *state,
+			const char *reasons)
+{
+	int rc = stream_at(w, &s[S_READY], vid);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *st = s[S_READY].st;
+	const char *seen_state = rc ? (const char *)sqlite3_column_text(st, 1) : NULL;
+	const char *seen_reasons = rc ? (const char *)sqlite3_column_text(st, 2) : NULL;
+	if (rc && same_text(seen_state, state) && same_text(seen_reasons, reasons))
+		return 0;
+	return wf_plan_readiness(w, vid, state, reasons, rc, seen_state, seen_reasons);
+}
+
+static int vehicle_pass(struct wf *w, struct stream *s, const struct wb_vehicle *v,
+			struct vehicle_rows *r)
 {
 	struct wf_hold hold;
 	int held = wf_maintenance(w, v, r->faults, r->nfaults, r->wos, r->nwos, &hold);
@@ -321,12 +325,8 @@ static int vehicle_pass(struct wf *w, const struct wb_vehicle *v, struct vehicle
 	w->st.limited += out.state == CORE_LIMITED;
 	w->st.held += out.state == CORE_HELD;
 	char reasons[CORE_MAX_REASONS * (CORE_REASON_MSG + 2) + 48];
-	int changed = 0;
-	int rc = cache_readiness_put(w->c, v->meta.id, core_ready_state_name(out.state),
-				     join_reasons(&out.why, r->extra, reasons, sizeof(reasons)), w->now,
-				     &changed, w->err);
-	w->st.readiness_written += changed == 1;
-	return rc;
+	return keep_verdict(w, s, v->meta.id, core_ready_state_name(out.state),
+			    join_reasons(&out.why, r->extra, reasons, sizeof(reasons)));
 }
 
 static int readiness_pass(struct wf *w)
@@ -352,7 +352,7 @@ static int readiness_pass(struct wf *w)
 		v.hold_reason = (const char *)sqlite3_column_text(st, 6);
 		v.meta.source = (const char *)sqlite3_column_text(st, 7);
 		if (v.meta.id && (rc = collect(w, s, v.meta.id, r)) == 0)
-			rc = vehicle_pass(w, &v, r);
+			rc = vehicle_pass(w, s, &v, r);
 		if (rc == 0)
 			rc = stream_step(w, &s[S_VEH]);
 	}
@@ -371,32 +371,68 @@ void workflow_run_opts(const struct config *cfg, struct workflow_opts *out)
 	out->invoices = cfg ? cfg->auto_invoices : true;
 }
 
-int workflow_run(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
-		 int64_t now, struct workflow_run_stats *stats, struct wb_err *err)
+int workflow_plan(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
+		  int64_t now, struct workflow_plan **out, struct workflow_run_stats *stats,
+		  struct wb_err *err)
 {
 	struct wb_err local = {0};
 	struct workflow_opts all = {.maintenance = true, .invoices = true};
 	if (!opts)
 		opts = &all;
-	struct wf w = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
+	struct wf w = {.c = c, .db = c ? cache_db(c) : NULL, .pol = pol ? pol : core_policy_default(),
 		       .wo_source = opts->wo_source, .maintenance = opts->maintenance,
 		       .invoices = opts->invoices, .err = err ? err : &local};
+	if (!c || !out)
+		return wb_fail(w.err, WB_EINVALID, "workflow_plan: a cache and a place for the plan must be given");
+	*out = NULL;
+	if (cache_in_txn(c) || !sqlite3_get_autocommit(w.db))
+		return wb_fail(w.err, WB_EINVALID, "the workflow pass cannot run inside a transaction");
+	/* A deferred BEGIN takes no lock: the snapshot starts at the first read and
+	 * holds till COMMIT, whatever other connections write meanwhile (WAL). */
+	int rc = sqlite3_exec(w.db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return cache_fail(c, rc, w.err, "starting the workflow read");
 	w.now = now > 0 ? now : detect_run_now(c);
 	w.st.now = w.st.exceptions.now = w.now;
-	if (cache_in_txn(c))
-		return wb_fail(w.err, WB_EINVALID, "the workflow pass cannot run inside a transaction");
-	int rc = cache_begin(c, w.err);
-	if (rc)
-		return rc;
-	if ((rc = readiness_pass(&w)) == 0 && w.invoices)
+	if (!(w.plan = wf_plan_new(w.now)))
+		rc = wb_fail(w.err, WB_ENOMEM, "out of memory");
+	else if ((rc = readiness_pass(&w)) == 0 && w.invoices)
 		rc = wf_invoices(&w);
 	sqlite3_finalize(w.hold_wo);
-	if (rc == 0)
-		rc = cache_commit(c, w.err);
-	else
-		cache_rollback(c);
-	if (rc == 0 && stats)
+	if (rc == 0) {
+		int s = sqlite3_exec(w.db, "COMMIT", NULL, NULL, NULL);
+		if (s != SQLITE_OK)
+			rc = cache_fail(c, s, w.err, "ending the workflow read");
+	}
+	if (!sqlite3_get_autocommit(w.db))
+		sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc) {
+		workflow_plan_free(w.plan);
+		return rc;
+	}
+	*out = w.plan;
+	if (stats)
 		*stats = w.st;
+	return 0;
+}
+
+int workflow_run(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
+		 int64_t now, struct workflow_run_stats *stats, struct wb_err *err)
+{
+	struct workflow_plan *p = NULL;
+	struct workflow_run_stats judged, wrote;
+	int rc = workflow_plan(c, pol, opts, now, &p, &judged, err);
+	if (rc == 0)
+		rc = workflow_apply(c, p, &wrote, err);
+	workflow_plan_free(p);
+	if (rc == 0 && stats) {
+		*stats = wrote;
+		stats->vehicles = judged.vehicles;
+		stats->ready = judged.ready;
+		stats->limited = judged.limited;
+		stats->held = judged.held;
+		stats->pending = judged.pending + wrote.pending;
+	}
 	return rc;
 }
 

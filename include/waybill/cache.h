@@ -193,6 +193,10 @@ int cache_action_pending(struct cache *c, const char *subject, char *action, siz
  * "after" JSON. WB_ENOTFOUND when there is none. */
 int cache_action_last(struct cache *c, const char *subject, const char *action, const char *user,
 		      int64_t *seq, char *after, size_t len, struct wb_err *err);
+/* The audit seq of the newest action of any kind on subject (0: none yet), for
+ * a rule that decided on a snapshot to tell, later, whether anything was
+ * recorded on the subject since: a read over the audit's (subject, seq) index. */
+int cache_subject_last_seq(struct cache *c, const char *subject, int64_t *seq, struct wb_err *err);
 
 /* --- resync (cache/resync.c) ------------------------------------------------ */
 

@@ -543,6 +543,293 @@ static void test_work_order_source_from_config(void **state)
 	assert_string_equal(workflow_run_work_order_source(&cfg), "telematics");
 }
 
+/* ---- plan and apply --------------------------------------------------------- */
+
+static const struct workflow_opts all_on = {.wo_source = WO_SOURCE, .maintenance = true, .invoices = true};
+
+/* A second connection on the fixture's cache file. */
+static struct cache *second(struct fx *f, int busy_ms, bool readonly)
+{
+	struct wb_err err = {0};
+	struct cache_opts o = {.busy_ms = busy_ms, .readonly = readonly};
+	struct cache *c = cache_open(f->path, &o, &err);
+	if (!c)
+		fail_msg("cache_open (second connection): %s", err.msg);
+	return c;
+}
+
+static struct workflow_plan *plan_on(struct cache *c, struct workflow_run_stats *st)
+{
+	struct wb_err err = {0};
+	struct workflow_plan *p = NULL;
+	if (workflow_plan(c, NULL, &all_on, NOW, &p, st, &err) != 0)
+		fail_msg("workflow_plan: %s", err.msg);
+	assert_non_null(p);
+	return p;
+}
+
+static void apply_on(struct cache *c, const struct workflow_plan *p, struct workflow_run_stats *st)
+{
+	struct wb_err err = {0};
+	if (workflow_apply(c, p, st, &err) != 0)
+		fail_msg("workflow_apply: %s", err.msg);
+}
+
+/* The first column of sql's one row as malloc'd text ("" for NULL). */
+static char *text_of(struct cache *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(cache_db(c), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(cache_db(c)));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	char *r = strdup(t ? (const char *)t : "");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* What a pass leaves behind, as text: the outbox, the audit trail (without
+ * the random outbox keys and the hashes over them), readiness and exceptions. */
+static const char *const dump_sql[] = {
+	"SELECT group_concat(x, char(10)) FROM (SELECT source||'|'||action||'|'||subject||'|'||payload"
+	"||'|'||user||'|'||status AS x FROM outbox ORDER BY seq)",
+	"SELECT group_concat(x, char(10)) FROM (SELECT user||'|'||role||'|'||action||'|'||subject||'|'"
+	"||coalesce(before,'')||'|'||coalesce(json_remove(after,'$.outbox_key'),'')||'|'"
+	"||coalesce(reason,'')||'|'||at AS x FROM audit ORDER BY seq)",
+	"SELECT group_concat(x, char(10)) FROM (SELECT vehicle_id||'|'||state||'|'||coalesce(reasons,'')"
+	"||'|'||computed_at AS x FROM readiness ORDER BY vehicle_id)",
+	"SELECT group_concat(x, char(10)) FROM (SELECT id||'|'||kind||'|'||status||'|'"
+	"||coalesce(related_id,'')||'|'||ext_version||'|'||coalesce(evidence,'') AS x FROM exception"
+	" ORDER BY id)",
+};
+
+static void assert_same_cache(struct cache *a, struct cache *b)
+{
+	for (size_t i = 0; i < sizeof(dump_sql) / sizeof(dump_sql[0]); i++) {
+		char *x = text_of(a, dump_sql[i]), *y = text_of(b, dump_sql[i]);
+		if (strcmp(x, y) != 0)
+			fail_msg("workflow_run and plan+apply differ:\n--- run\n%s\n--- plan+apply\n%s", x, y);
+		free(x);
+		free(y);
+	}
+}
+
+/* The facts move on as in test_hold_clears_when_work_order_closes and the
+ * invoice test: the source holds V-1, closes its work order, repairs the
+ * fault, and holds INV-11 with its POD corrected. */
+static void facts_move_on(struct fx *f)
+{
+	deliver_all(f);
+	vehicle(f->c, "V-1", "T-1", "available", 1, 2);
+	work_order(f->c, "closed", NOW + 600, 1);
+	fault(f->c, 0, NOW + 600, 2);
+	billed_load(f->c, "L-11", "POD-11", "", "INV-11", "held", 1000, 1000, 2);
+}
+
+/* Planned on a second connection and applied on the first, a pass leaves the
+ * cache exactly as workflow_run does, on a first pass and on a later one that
+ * clears a hold and releases the pass's own held invoice. */
+static void test_plan_elsewhere_apply_here(void **state)
+{
+	struct fx *a = *state, *b = NULL;
+	void *sb = NULL;
+	setup(&sb);
+	b = sb;
+	struct cache *b2 = second(b, 0, false);
+	for (int round = 0; round < 2; round++) {
+		struct workflow_run_stats ran, judged, wrote;
+		run(a, &ran);
+		int changes = sqlite3_total_changes(cache_db(b2));
+		struct workflow_plan *p = plan_on(b2, &judged);
+		assert_int_equal(sqlite3_total_changes(cache_db(b2)), changes); /* the plan wrote nothing */
+		assert_true(workflow_plan_size(p) > 0);
+		apply_on(b->c, p, &wrote);
+		workflow_plan_free(p);
+		assert_int_equal(judged.vehicles, ran.vehicles);
+		assert_int_equal(judged.held, ran.held);
+		assert_int_equal(judged.pending + wrote.pending, ran.pending);
+		assert_int_equal(wrote.readiness_written, ran.readiness_written);
+		assert_int_equal(wrote.work_orders, ran.work_orders);
+		assert_int_equal(wrote.holds_placed, ran.holds_placed);
+		assert_int_equal(wrote.holds_cleared, ran.holds_cleared);
+		assert_int_equal(wrote.invoices_released, ran.invoices_released);
+		assert_int_equal(wrote.invoices_held, ran.invoices_held);
+		assert_int_equal(wrote.exceptions.raised, ran.exceptions.raised);
+		assert_same_cache(a->c, b->c);
+		if (round == 0) {
+			assert_int_equal(ran.work_orders + ran.holds_placed + ran.invoices_released +
+						 ran.invoices_held + ran.exceptions.raised,
+					 5);
+			facts_move_on(a);
+			facts_move_on(b);
+		} else {
+			assert_int_equal(ran.holds_cleared + ran.invoices_released, 2);
+		}
+	}
+	/* Nothing left to do: the plan is empty and apply takes no lock. */
+	struct workflow_plan *p = plan_on(b2, NULL);
+	deliver_all(b);
+	workflow_plan_free(p);
+	p = plan_on(b2, NULL);
+	assert_int_equal(workflow_plan_size(p), 0);
+	workflow_plan_free(p);
+	cache_close(b2);
+	teardown(&sb);
+}
+
+/* Between plan and apply a person holds INV-10 (the plan would release it), the
+ * hold already delivered, and an action goes pending on V-1 (the plan proposes
+ * its work order and hold): apply drops both, counted as put off, one for its
+ * audit trail, the other for its outbox, and writes the rest. Applying the same
+ * plan again writes nothing twice; later passes decide both anew. */
+static void test_stale_decision_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct cache *c2 = second(f, 0, false);
+	struct workflow_run_stats judged, wrote;
+	struct workflow_plan *p = plan_on(c2, &judged);
+	struct wb_err err = {0};
+	struct cache_action a = {.source = "erp", .action = "hold_invoice", .subject = "invoice:INV-10",
+				 .payload = "{\"reason\":\"wrong PO\"}", .user = "ann", .role = "dispatcher",
+				 .reason = "wrong PO", .at = NOW};
+	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err), 0);
+	deliver_all(f); /* INV-10 held and no longer pending: only its audit trail moved */
+	/* V-1 pending without an audit row of its own: only the outbox says so. */
+	char key[40];
+	assert_int_equal(outbox_enqueue(f->c, "telematics", "assign_vehicle", "vehicle:V-1", "{}", "bob",
+					NOW, key, &err),
+			 0);
+	apply_on(f->c, p, &wrote);
+	assert_int_equal(wrote.pending, 2);
+	assert_int_equal(wrote.invoices_released, 0);
+	assert_int_equal(wrote.work_orders + wrote.holds_placed, 0);
+	assert_int_equal(wrote.invoices_held, 1); /* INV-11 did not move */
+	assert_int_equal(wrote.readiness_written, 4);
+	assert_int_equal(wrote.exceptions.raised, 1);
+	const char *mine = "SELECT count(*) FROM outbox WHERE user='waybill' AND subject IN"
+			   " ('invoice:INV-10','vehicle:V-1','fault:F-1')";
+	assert_int_equal(count(f, mine), 0);
+
+	/* The same plan again: INV-11 is now recorded on, the rest as before. */
+	apply_on(f->c, p, &wrote);
+	assert_int_equal(wrote.invoices_held + wrote.invoices_released + wrote.work_orders, 0);
+	assert_int_equal(wrote.readiness_written + wrote.exceptions.raised, 0);
+	assert_int_equal(wrote.pending, 3);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE user='waybill' AND action='hold_invoice'"), 1);
+	workflow_plan_free(p);
+
+	/* The next pass puts V-1 off while its action waits ... */
+	p = plan_on(c2, &judged);
+	apply_on(f->c, p, &wrote);
+	workflow_plan_free(p);
+	assert_int_equal(count(f, mine), 0);
+	/* ... and once delivered, proposes V-1's work order and hold, once; INV-10
+	 * stays the person's who held it. */
+	deliver_all(f);
+	for (int i = 0; i < 2; i++) {
+		p = plan_on(c2, &judged);
+		apply_on(f->c, p, &wrote);
+		workflow_plan_free(p);
+		assert_int_equal(wrote.work_orders, i == 0);
+		assert_int_equal(wrote.invoices_released + wrote.invoices_held, 0);
+	}
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND action IN"
+				  " ('open_work_order','place_hold') AND subject IN ('fault:F-1','vehicle:V-1')"),
+			 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject='invoice:INV-10'"), 1);
+	cache_close(c2);
+}
+
+/* A plan applied after another pass already wrote what it decided writes
+ * nothing again, and a verdict another pass changed since is not put back. */
+static void test_plan_overtaken_by_another_pass(void **state)
+{
+	struct fx *f = *state;
+	struct cache *c2 = second(f, 0, false);
+	struct workflow_run_stats judged, ran, wrote;
+	struct workflow_plan *p = plan_on(c2, &judged);
+	/* V-3 inspected safe since the plan, which holds it for its unsafe one. */
+	struct wb_inspection in;
+	wb_entity_clear(WB_ENT_INSPECTION, &in);
+	meta(&in.meta, "I-3", "telematics", 1);
+	in.vehicle_id = "V-3";
+	in.kind = "pre_trip";
+	in.safe = 1;
+	in.at = NOW - 60;
+	put(f->c, WB_ENT_INSPECTION, &in);
+	run(f, &ran);
+	assert_int_equal(ran.work_orders + ran.invoices_released + ran.invoices_held, 3);
+	deliver_all(f); /* nothing pending: only the audit trail shows the other pass */
+	apply_on(f->c, p, &wrote);
+	workflow_plan_free(p);
+	assert_int_equal(wrote.work_orders + wrote.holds_placed + wrote.invoices_released +
+				 wrote.invoices_held + wrote.readiness_written + wrote.exceptions.raised,
+			 0);
+	assert_int_equal(wrote.pending, 4); /* V-1, INV-10, INV-11 and V-3's verdict */
+	assert_readiness(f, "V-3", "ready", NULL);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill'"), 4);
+	struct wb_err err = {0};
+	struct audit_verify_result r;
+	assert_int_equal(audit_verify(f->c, &r, &err), 0);
+	assert_int_equal(r.first_bad_seq, 0);
+	cache_close(c2);
+}
+
+/* The plan writes nothing: the planning connection's change count stays put,
+ * and it plans while another connection holds the write lock (WAL readers are
+ * not blocked), even on a read-only connection, from the last committed
+ * snapshot. Apply then fails cleanly while the lock is held, writing nothing,
+ * and succeeds once it is released, dropping what the writer changed. */
+static void test_plan_reads_under_a_writer(void **state)
+{
+	struct fx *f = *state;
+	struct cache *c2 = second(f, 50, false);
+	sqlite3 *db2 = cache_db(c2);
+	int changes = sqlite3_total_changes(db2);
+	struct wb_err err = {0};
+	assert_int_equal(cache_begin(f->c, &err), 0); /* BEGIN IMMEDIATE */
+	struct cache_action a = {.source = "erp", .action = "hold_invoice", .subject = "invoice:INV-10",
+				 .user = "ann", .role = "dispatcher", .reason = "wrong PO", .at = NOW};
+	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err), 0); /* not committed yet */
+	struct cache *ro = second(f, 50, true);
+
+	struct workflow_run_stats judged, wrote;
+	struct workflow_plan *p = plan_on(c2, &judged);
+	assert_int_equal(sqlite3_total_changes(db2), changes);
+	assert_int_equal(judged.vehicles, 4);
+	assert_int_equal(judged.pending, 1); /* INV-13; the uncommitted hold is not seen */
+	struct workflow_plan *p_ro = plan_on(ro, NULL);
+	assert_int_equal(workflow_plan_size(p_ro), workflow_plan_size(p));
+	assert_int_equal(workflow_plan_size(p), 8); /* 4 verdicts, V-1, INV-10, -11, -12's dispute */
+
+	/* The writer still holds the lock: apply waits its busy time and gives up. */
+	assert_int_equal(workflow_apply(c2, p, &wrote, &err), WB_EBUSY);
+	assert_false(cache_in_txn(c2));
+	assert_int_equal(sqlite3_total_changes(db2), changes);
+	assert_int_equal(cache_commit(f->c, &err), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM readiness"), 0);
+	/* A read-only connection cannot apply. */
+	assert_true(workflow_apply(ro, p_ro, &wrote, &err) < 0);
+	assert_false(cache_in_txn(ro));
+
+	apply_on(c2, p, &wrote);
+	assert_int_equal(wrote.invoices_released, 0); /* INV-10: held by ann since the snapshot */
+	assert_int_equal(wrote.invoices_held, 1);
+	assert_int_equal(wrote.work_orders, 1);
+	assert_int_equal(wrote.readiness_written, 4);
+	assert_int_equal(wrote.pending, 1);
+	assert_true(sqlite3_total_changes(db2) > changes);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject='invoice:INV-10'"), 1);
+	struct audit_verify_result r;
+	assert_int_equal(audit_verify(f->c, &r, &err), 0);
+	assert_int_equal(r.first_bad_seq, 0);
+	workflow_plan_free(p);
+	workflow_plan_free(p_ro);
+	cache_close(ro);
+	cache_close(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +842,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_inside_a_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_automation_off, setup, teardown),
 		cmocka_unit_test(test_work_order_source_from_config),
+		cmocka_unit_test_setup_teardown(test_plan_elsewhere_apply_here, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_decision_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_overtaken_by_another_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_reads_under_a_writer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
