@@ -22,6 +22,71 @@ static int same_real(double a, double b)
 	return (isnan(a) && isnan(b)) || a == b;
 }
 
+enum verdict { V_SKIP, V_NEW, V_CHANGED, V_REOPEN };
+
+/* What writing o would do, against the row that holds its id now (*old, with
+ * its text in *strings, when it exists). Sets o's version and, for a changed
+ * one, keeps what a person or an earlier run set. Read-only. */
+static int judge(struct cache *c, struct core_exception_out *o, const char *related_id,
+		 struct wb_exception *old, char **strings, enum verdict *v, struct wb_err *err)
+{
+	struct wb_err gerr = {0};
+	*strings = NULL;
+	o->x.related_id = related_id;
+	int rc = cache_get(c, WB_ENT_EXCEPTION, o->id, old, strings, &gerr);
+	if (rc != 0 && rc != WB_ENOTFOUND) {
+		*err = gerr;
+		return rc;
+	}
+	if (rc == 0 && !same_text(old->meta.source, "local")) {
+		/* A source's row already holds this id: never overwrite it. */
+		*v = V_SKIP;
+		return 0;
+	}
+	int exists = rc == 0 && !old->meta.deleted;
+	/* A local tombstone is raised again with the next version. */
+	o->x.meta.ext_version = rc == 0 ? old->meta.ext_version + 1 : 1;
+	if (!exists) {
+		*v = V_NEW;
+		return 0;
+	}
+	/* A resolved one found again: its condition came back, so it is open again
+	 * (new detected_at, no owner, no resolved_at) whatever its content. */
+	if (same_text(old->status, "resolved")) {
+		*v = V_REOPEN;
+		return 0;
+	}
+	if (same_text(old->severity, o->x.severity) && same_real(old->confidence, o->x.confidence) &&
+	    same_real(old->impact, o->x.impact) && same_text(old->evidence, o->x.evidence) &&
+	    same_text(old->required_role, o->x.required_role) &&
+	    same_text(old->related_id, o->x.related_id) &&
+	    same_text(old->suggested_action, o->x.suggested_action)) {
+		*v = V_SKIP;
+		return 0;
+	}
+	o->x.status = old->status;
+	o->x.owner = old->owner;
+	o->x.detected_at = old->detected_at;
+	o->x.resolved_at = old->resolved_at;
+	*v = V_CHANGED;
+	return 0;
+}
+
+int detect_emit_needed(struct cache *c, struct core_exception_out *o, const char *related_id,
+		       struct wb_err *err)
+{
+	struct wb_err lerr = {0};
+	struct wb_exception old;
+	char *strings = NULL;
+	enum verdict v = V_SKIP;
+	/* judge may point o's kept fields into strings: o is left as it came. */
+	struct wb_exception keep = o->x;
+	int rc = judge(c, o, related_id, &old, &strings, &v, err ? err : &lerr);
+	o->x = keep;
+	free(strings);
+	return rc < 0 ? rc : v != V_SKIP;
+}
+
 int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
 		struct detect_run_stats *stats, struct wb_err *err)
 {
@@ -32,54 +97,19 @@ int detect_emit(struct cache *c, struct core_exception_out *o, const char *relat
 	struct detect_run_stats *st = stats ? stats : &dummy;
 	struct wb_exception old;
 	char *strings = NULL;
-	struct wb_err gerr = {0};
-	o->x.related_id = related_id;
-	int rc = cache_get(c, WB_ENT_EXCEPTION, o->id, &old, &strings, &gerr);
-	int exists = rc == 0 && !old.meta.deleted && same_text(old.meta.source, "local");
-	if (rc != 0 && rc != WB_ENOTFOUND) {
+	enum verdict v;
+	int rc = judge(c, o, related_id, &old, &strings, &v, err);
+	if (rc != 0 || v == V_SKIP) {
+		st->unchanged += rc == 0;
 		free(strings);
-		*err = gerr;
 		return rc;
-	}
-	if (rc == 0 && !same_text(old.meta.source, "local")) {
-		/* A source's row already holds this id: never overwrite it. */
-		st->unchanged++;
-		free(strings);
-		return 0;
-	}
-	if (rc == 0 && !exists) {
-		/* A local tombstone: raised again, with the next version. */
-		o->x.meta.ext_version = old.meta.ext_version + 1;
-	} else {
-		o->x.meta.ext_version = 1;
-	}
-	/* A resolved one found again: its condition came back, so it is open again
-	 * (new detected_at, no owner, no resolved_at) whatever its content. */
-	int reopen = exists && same_text(old.status, "resolved");
-	if (reopen) {
-		o->x.meta.ext_version = old.meta.ext_version + 1;
-	} else if (exists) {
-		if (same_text(old.severity, o->x.severity) && same_real(old.confidence, o->x.confidence) &&
-		    same_real(old.impact, o->x.impact) && same_text(old.evidence, o->x.evidence) &&
-		    same_text(old.required_role, o->x.required_role) &&
-		    same_text(old.related_id, o->x.related_id) &&
-		    same_text(old.suggested_action, o->x.suggested_action)) {
-			st->unchanged++;
-			free(strings);
-			return 0;
-		}
-		o->x.meta.ext_version = old.meta.ext_version + 1;
-		o->x.status = old.status;
-		o->x.owner = old.owner;
-		o->x.detected_at = old.detected_at;
-		o->x.resolved_at = old.resolved_at;
 	}
 	o->x.meta.source = "local";
 	o->x.meta.ext_id = o->id;
 	o->x.meta.deleted = 0;
 	o->x.origin = "local";
 	rc = cache_upsert(c, WB_ENT_EXCEPTION, &o->x, 1, NULL, err);
-	if (rc == 0 && reopen) {
+	if (rc == 0 && v == V_REOPEN) {
 		char subject[160];
 		snprintf(subject, sizeof(subject), "exception:%s", o->id);
 		struct audit_entry a = {.user = "waybill", .role = "system", .action = "reopen_exception",
@@ -89,7 +119,7 @@ int detect_emit(struct cache *c, struct core_exception_out *o, const char *relat
 		rc = audit_append(c, &a, NULL, err);
 		if (rc == 0)
 			st->reopened++;
-	} else if (rc == 0 && !exists) {
+	} else if (rc == 0 && v == V_NEW) {
 		char subject[160], after[512];
 		snprintf(subject, sizeof(subject), "exception:%s", o->id);
 		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",

@@ -1,8 +1,9 @@
 /* The local detectors over the cache (include/waybill/detect_run.h). Every read
  * is bound SQL that streams through an index or a bounded look-back; full rows
- * come from cache_get (a persistent statement). Findings are written as they are
- * found, in the one transaction the run holds, so no row text has to outlive
- * the statement it came from. */
+ * come from cache_get (a persistent statement). A run reads in one read
+ * transaction (a snapshot) and writes nothing: findings that would change the
+ * cache, and exceptions whose condition ended, go into a plan
+ * (net/detect_plan.c) that detect_apply writes. */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "waybill/config.h"
 #include "waybill/core_detect.h"
+#include "detect_internal.h"
 #include "waybill/detect_run.h"
 
 /* How far back stops and fuel purchases are looked at: older facts have been
@@ -98,6 +100,7 @@ struct run {
 	 * record) pairs a look-back-bound detector examined; loads whose late_eta
 	 * could not be judged (no usable position or window). */
 	struct idset found, examined, unsure;
+	struct detect_plan *plan; /* what the run would change */
 };
 
 static int q_fail(struct run *r, int rc, const char *what)
@@ -164,7 +167,13 @@ static int emit(struct run *r, struct core_exception_out *o, const char *related
 {
 	if (idset_add(&r->found, o->id, NULL) != 0)
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
-	return detect_emit(r->c, o, related_id, r->now, &r->st, r->err);
+	int need = detect_emit_needed(r->c, o, related_id, r->err);
+	if (need <= 0) {
+		r->st.unchanged += need == 0;
+		return need;
+	}
+	return detect_plan_add_finding(r->plan, o, related_id) ? wb_fail(r->err, WB_ENOMEM, "out of memory")
+							      : 0;
 }
 
 static int examined(struct run *r, enum core_kind k, const char *id)
@@ -593,44 +602,13 @@ static int gone(struct run *r, enum wb_entity e, const char *id, int *rc)
 	return g;
 }
 
-/* Resolves one local exception whose condition ended: status resolved,
- * resolved_at now, the next ext_version, audited as the system. */
-static int resolve(struct run *r, const char *id)
-{
-	struct wb_exception x;
-	char *strs = NULL;
-	int rc = cache_get(r->c, WB_ENT_EXCEPTION, id, &x, &strs, r->err);
-	if (rc) {
-		free(strs);
-		return rc;
-	}
-	char before[96], subject[160];
-	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", x.status ? x.status : "");
-	snprintf(subject, sizeof(subject), "exception:%s", id);
-	x.status = "resolved";
-	x.resolved_at = r->now;
-	x.meta.ext_version++;
-	rc = cache_upsert(r->c, WB_ENT_EXCEPTION, &x, 1, NULL, r->err);
-	if (rc == 0) {
-		struct audit_entry a = {.user = "waybill", .role = "system", .action = "resolve_exception",
-					.subject = subject, .before = before,
-					.after = "{\"status\":\"resolved\"}", .reason = "condition ended",
-					.at = r->now};
-		rc = audit_append(r->c, &a, NULL, r->err);
-	}
-	if (rc == 0)
-		r->st.resolved++;
-	free(strs);
-	return rc;
-}
-
 /* After every detector ran: each open, acknowledged or escalated local
  * exception of a kind the detectors own that this run judged again and did not
  * find is resolved. Rows from a source (origin "ai"), and ones a person
  * approved or rejected, are never touched; what the run did not look at stays. */
 static int close_ended(struct run *r)
 {
-	char sql[512] = "SELECT id, kind, subject_id, related_id FROM exception WHERE deleted=0"
+	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception WHERE deleted=0"
 			" AND source='local' AND origin='local'"
 			" AND status IN ('open','acknowledged','escalated') AND kind IN (";
 	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
@@ -640,8 +618,6 @@ static int close_ended(struct run *r)
 	int rc = prep(r, &st, sql);
 	if (rc)
 		return rc;
-	/* Collected first: resolving writes the table the statement reads. */
-	struct idset ended = {0};
 	int s;
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
@@ -666,45 +642,42 @@ static int close_ended(struct run *r)
 				break;
 			}
 		}
-		if (rc == 0 && end)
-			rc = idset_add(&ended, id, NULL) ? wb_fail(r->err, WB_ENOMEM, "out of memory") : 0;
+		if (rc == 0 && end && detect_plan_add_ended(r->plan, id, sqlite3_column_int64(st, 4)))
+			rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
 	}
 	sqlite3_finalize(st);
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = q_fail(r, s, "reading open exceptions");
-	for (size_t i = 0; rc == 0 && i < ended.n; i++) {
-		ended.v[i][strlen(ended.v[i]) - 1] = '\0'; /* the separator idset_add appended */
-		rc = resolve(r, ended.v[i]);
-	}
-	idset_free(&ended);
 	return rc;
 }
 
-int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg, int64_t now,
-	       struct detect_run_stats *stats, struct wb_err *err)
+int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct wb_err local = {0};
 	struct run r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
 			.err = err ? err : &local};
+	*out = NULL;
 	if (dcfg)
 		r.cfg = *dcfg;
 	else
 		core_detect_cfg_default(&r.cfg);
-	r.now = now > 0 ? now : detect_run_now(c);
-	r.st.now = r.now;
 	if (cache_in_txn(c))
 		return wb_fail(r.err, WB_EINVALID, "detectors cannot run inside a transaction");
-	int rc = cache_begin(c, r.err);
-	if (rc)
-		return rc;
-	if ((rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
+	/* One read transaction: every detector sees the same snapshot, and a
+	 * writer on another connection is never blocked by it. */
+	int rc = sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return q_fail(&r, rc, "starting a detector read");
+	r.now = now > 0 ? now : detect_run_now(c);
+	r.st.now = r.now;
+	r.plan = detect_plan_new(r.now);
+	rc = r.plan ? 0 : wb_fail(r.err, WB_ENOMEM, "out of memory");
+	if (rc == 0 && (rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
 	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_inspections(&r)) == 0 &&
 	    (rc = run_pods(&r)) == 0 && (rc = run_charges(&r)) == 0)
 		rc = close_ended(&r);
-	if (rc == 0)
-		rc = cache_commit(c, r.err);
-	else
-		cache_rollback(c);
+	sqlite3_exec(r.db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	for (size_t i = 0; i < r.nveh; i++)
 		free(r.vstr[i]);
 	free(r.vstr);
@@ -713,7 +686,28 @@ int detect_run(struct cache *c, const struct core_policy *pol, const struct core
 	idset_free(&r.found);
 	idset_free(&r.examined);
 	idset_free(&r.unsure);
-	if (rc == 0 && stats)
+	if (rc != 0) {
+		detect_plan_free(r.plan);
+		return rc;
+	}
+	*out = r.plan;
+	if (stats)
 		*stats = r.st;
+	return 0;
+}
+
+int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg, int64_t now,
+	       struct detect_run_stats *stats, struct wb_err *err)
+{
+	struct detect_plan *p = NULL;
+	struct detect_run_stats planned, applied;
+	int rc = detect_plan(c, pol, dcfg, now, &p, &planned, err);
+	if (rc == 0)
+		rc = detect_apply(c, p, &applied, err);
+	detect_plan_free(p);
+	if (rc == 0 && stats) {
+		*stats = applied;
+		stats->unchanged += planned.unchanged;
+	}
 	return rc;
 }

@@ -11,9 +11,6 @@
 #include <time.h>
 
 #include "sync_internal.h"
-#include "waybill/detect_run.h"
-#include "waybill/kpi_run.h"
-#include "waybill/workflow_run.h"
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
 	       const char *text, size_t records, size_t written)
@@ -59,64 +56,10 @@ static int64_t now_s(void) { return (int64_t)time(NULL); }
 static void schedule(struct sync_stream *st, uint64_t ms);
 static void request_page(struct sync_stream *st, const char *cur);
 
-/* The local detectors (net/detect_run.c) over what the cache now holds, so a
- * headless sync leaves the exceptions a console would show; then the workflow
- * pass (net/workflow_run.c) with the same policy: readiness, maintenance
- * proposals and holds, invoice release. One NOTICE line each with the counts;
- * a bad policy or a failed run is an ERROR line and changes nothing. */
-static void sync_detect(struct sync *sy)
-{
-	struct core_policy pol;
-	struct detect_run_stats st;
-	struct workflow_run_stats wst;
-	struct wb_err err = {0};
-	char line[320];
-	struct core_detect_cfg dcfg;
-	uint64_t t0 = uv_hrtime();
-	if (detect_run_policy(sy->cfg, &pol, &err) != 0 || detect_run_cfg(sy->cfg, &dcfg, &err) != 0 ||
-	    detect_run(sy->cache, &pol, &dcfg, 0, &st, &err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", err.msg, 0, 0);
-		return;
-	}
-	uint64_t t1 = uv_hrtime();
-	/* --follow (the console's status line): only when something changed. */
-	if (sy->o.once || st.raised || st.refreshed || st.resolved || st.reopened) {
-		snprintf(line, sizeof(line),
-			 "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged (%.0f ms)",
-			 st.raised, st.refreshed, st.resolved, st.reopened, st.unchanged, (double)(t1 - t0) / 1e6);
-		sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
-	}
-	struct workflow_opts wopt;
-	workflow_run_opts(sy->cfg, &wopt);
-	if (workflow_run(sy->cache, &pol, &wopt, 0, &wst, &err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
-		return;
-	}
-	uint64_t t2 = uv_hrtime();
-	/* KPIs over what the passes above left (net/kpi_run.c): the state follows
-	 * the rows changed since the last pass; one sample per KPI per 5 minutes.
-	 * Before the early return below, so an idle pass still samples. */
-	struct kpi_run_stats kst;
-	if (kpi_run_sample(sy->cache, 0, &kst, &err) != 0)
-		sync_emit(sy, SYNC_EV_ERROR, "local", "kpis", err.msg, 0, 0);
-	else if (sy->o.once) {
-		kpi_run_summary(&kst, line, sizeof(line));
-		sync_emit(sy, SYNC_EV_NOTICE, "local", "kpis", line, 0, 0);
-	}
-	if (!sy->o.once && !wst.readiness_written && !wst.work_orders && !wst.holds_placed &&
-	    !wst.holds_cleared && !wst.invoices_released && !wst.invoices_held &&
-	    !wst.exceptions.raised && !wst.exceptions.refreshed)
-		return;
-	workflow_run_summary(&wst, line, sizeof(line));
-	size_t len = strlen(line);
-	snprintf(line + len, sizeof(line) - len, " (%.0f ms)", (double)(t2 - t1) / 1e6);
-	sync_emit(sy, SYNC_EV_NOTICE, "local", "workflow", line, 0, 0);
-}
-
-/* --follow: the detectors every 30 s. */
+/* --follow: the local pass, soon after the start and then every 30 s. */
 static void on_detect(uv_timer_t *t)
 {
-	sync_detect(t->data);
+	sync_local_start(t->data);
 }
 
 void sync_check_finished(struct sync *sy)
@@ -130,7 +73,7 @@ void sync_check_finished(struct sync *sy)
 		if (sy->senders[i].src && !sy->senders[i].done && !sy->senders[i].failed)
 			return;
 	sy->finished = true;
-	sync_detect(sy); /* --once: the detectors run last, over everything synced */
+	sync_local_once(sy); /* --once: the local pass runs last, over everything synced */
 	sync_emit(sy, SYNC_EV_FINISHED, NULL, NULL,
 		  sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
 }
@@ -417,7 +360,7 @@ void sync_start(struct sync *sy)
 	if (!sy->o.once) {
 		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms, (uint64_t)sy->o.batch_ms);
 		uv_timer_start(&sy->prune, on_prune, 1000, 0);
-		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_MS, SYNC_DETECT_MS);
+		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_FIRST_MS, SYNC_DETECT_MS);
 	}
 	for (size_t i = 0; i < sy->nstreams; i++) {
 		struct sync_stream *st = &sy->streams[i];
@@ -451,6 +394,7 @@ void sync_stop(struct sync *sy)
 	uv_close((uv_handle_t *)&sy->flush, NULL);
 	uv_close((uv_handle_t *)&sy->prune, NULL);
 	uv_close((uv_handle_t *)&sy->detect, NULL);
+	sync_local_stop(sy);
 }
 
 void sync_free(struct sync *sy)
@@ -459,6 +403,7 @@ void sync_free(struct sync *sy)
 		return;
 	for (size_t i = 0; i < sy->nstreams; i++)
 		sync_live_free(&sy->streams[i]);
+	sync_local_free(sy);
 	free(sy->streams);
 	free(sy);
 }

@@ -44,8 +44,12 @@ struct sync_sender {
 	bool done, failed;       /* --once */
 };
 
-/* --follow: how often the local detectors run. */
+/* --follow: the local pass (net/local.c) runs this long after the start, then
+ * every SYNC_DETECT_MS. */
+#define SYNC_DETECT_FIRST_MS 2000
 #define SYNC_DETECT_MS 30000
+
+struct sync_local_job;
 
 struct sync {
 	uv_loop_t *loop;
@@ -58,7 +62,9 @@ struct sync {
 	struct sync_sender senders[CONFIG_NROLES];
 	uv_timer_t flush;        /* writes live batches */
 	uv_timer_t prune;        /* keeps positions within retention */
-	uv_timer_t detect;       /* --follow: runs the local detectors (net/detect_run.c) */
+	uv_timer_t detect;       /* --follow: starts the local pass (net/local.c) */
+	struct sync_local_job *local; /* the pass reading on the thread pool, or NULL */
+	struct cache *rconn;     /* its read-only connection, opened on first use */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;
@@ -75,6 +81,12 @@ int sync_url(const struct config_source *src, const char *path, const char *quer
 void sync_check_finished(struct sync *sy);
 /* A stream failed an attempt: health, event, and a retry (or, --once, giving up). */
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s);
+
+/* net/local.c: the local pass (detectors, workflow, KPIs). */
+void sync_local_once(struct sync *sy);   /* all of it now, on the engine's connection */
+void sync_local_start(struct sync *sy);  /* read on the thread pool, written on the loop */
+void sync_local_stop(struct sync *sy);
+void sync_local_free(struct sync *sy);
 
 /* net/live.c */
 void sync_live_open(struct sync_stream *st);

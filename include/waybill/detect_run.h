@@ -44,8 +44,26 @@ int detect_run_policy(const struct config *cfg, struct core_policy *out, struct 
  * takes it from here, so the board and the detectors agree. */
 int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct wb_err *err);
 
-/* Runs every detector at `now` (0: detect_run_now) in one transaction, then
- * closes what ended: an open, acknowledged or escalated local exception of a
+/* A run in two steps, so the reading can happen off the event loop:
+ * detect_plan reads (one read transaction, no writes: it may run on another
+ * connection to the same file, on another thread, while this one writes) and
+ * keeps only what would change the cache: new, changed and reopened findings
+ * and exceptions whose condition ended. detect_apply writes a plan in one
+ * IMMEDIATE transaction on c, judging each finding again against what the
+ * cache holds then, and resolving an ended one only if it is still at the
+ * version the plan read (one a person decided meanwhile is left alone).
+ * stats: detect_plan counts the findings it found unchanged; detect_apply what
+ * it wrote. */
+struct detect_plan;
+int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err);
+int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run_stats *stats,
+		 struct wb_err *err);
+size_t detect_plan_size(const struct detect_plan *p); /* findings and closings kept */
+void detect_plan_free(struct detect_plan *p);
+
+/* Runs every detector at `now` (0: detect_run_now): detect_plan then
+ * detect_apply on c. What ends is closed: an open, acknowledged or escalated local exception of a
  * kind the detectors own (late_eta, missed_window, detention, fuel_anomaly,
  * idle_excess, critical_fault, unsafe_inspection, pod_mismatch,
  * charge_out_of_tolerance) that this run judged again and did not find is
@@ -71,5 +89,9 @@ int detect_run(struct cache *c, const struct core_policy *pol, const struct core
  * the caller's transaction. net/detect_emit.c. */
 int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
 		struct detect_run_stats *stats, struct wb_err *err);
+/* Whether detect_emit would write o now (1) or leave the row as it is (0):
+ * read-only, o unchanged. Negative on a read error. */
+int detect_emit_needed(struct cache *c, struct core_exception_out *o, const char *related_id,
+		       struct wb_err *err);
 
 #endif

@@ -26,6 +26,20 @@ check "follow: live positions arrive in batches over the event stream" \
 	grep -Eq 'telematics positions: [0-9]+ events, [0-9]+ new, last [0-9]+' "$d/out"
 live=$(sqlite3 "$d/c.db" "SELECT cursor FROM sync_state WHERE stream='positions_live'")
 check "follow: the last event id is stored ($live)" [ -n "$live" ]
+# The local pass reads on the thread pool and writes on the loop, 2 s after the
+# start: its findings, verdicts and KPI samples land while the stream goes on.
+i=0
+while ! grep -q 'local workflow: ' "$d/out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check "follow: the local pass runs (detectors with read and write times)" \
+	grep -Eq 'local detectors: [0-9]+ raised, .* \(read [0-9]+ ms, written [0-9]+ ms\)' "$d/out"
+check "follow: ... its exceptions are in the cache" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM exception WHERE source='local'")" -gt 0 ]
+check "follow: ... every vehicle has its readiness verdict" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0 AND r.state IS NULL")" -eq 0 ]
+check "follow: ... and the KPIs are sampled" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(DISTINCT name) FROM kpi_sample")" -ge 10 ]
+check "follow: positions kept streaming meanwhile" \
+	[ "$(grep -c 'telematics positions: .* events' "$d/out")" -ge 2 ]
 kill -TERM $fp
 wait $fp
 rc=$?

@@ -543,6 +543,64 @@ static void test_policy_from_config(void **state)
 	json_decref(cfg.policy);
 }
 
+/* The run in two steps on two connections, as the sync engine does it: the
+ * plan is read on a second connection while the first holds the write lock
+ * (it is not blocked, and writes nothing), then applied on the first. A
+ * decision overtaken between the two (a person approved the exception the plan
+ * would resolve) is left alone. */
+static void test_plan_on_another_connection(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.raised, 5);
+	seed_fault(f->c, 0, 2);                          /* the fault ends ... */
+	struct cache_opts ro = {.readonly = true};
+	struct cache *rd = cache_open(f->path, &ro, &err); /* as the sync engine opens it */
+	if (!rd)
+		fail_msg("second connection: %s", err.msg);
+	assert_int_equal(cache_begin(f->c, &err), 0); /* ... the first connection writes meanwhile */
+	struct detect_plan *p = NULL;
+	int before = sqlite3_total_changes(cache_db(rd));
+	assert_int_equal(detect_plan(rd, NULL, NULL, 0, &p, &st, &err), 0);
+	assert_int_equal(sqlite3_total_changes(cache_db(rd)), before);
+	assert_int_equal(detect_plan_size(p), 1);      /* only the closing: the rest is unchanged */
+	assert_int_equal(st.unchanged, 4);
+	assert_int_equal(cache_commit(f->c, &err), 0);
+	/* applied on the first connection */
+	assert_int_equal(detect_apply(f->c, p, &st, &err), 0);
+	assert_int_equal(st.resolved, 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
+				   " AND status='resolved'"), 1);
+	detect_plan_free(p);
+
+	/* Overtaken: planned to resolve, approved by a person before the apply. */
+	seed_fault(f->c, 1, 3);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(st.reopened, 1);
+	seed_fault(f->c, 0, 4);
+	assert_int_equal(detect_plan(rd, NULL, NULL, 0, &p, &st, &err), 0);
+	assert_int_equal(detect_plan_size(p), 1);
+	set_status(f->c, "X-critical_fault-V-1", "approved");
+	assert_int_equal(detect_apply(f->c, p, &st, &err), 0);
+	assert_int_equal(st.resolved, 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
+				   " AND status='approved'"), 1);
+	detect_plan_free(p);
+	/* An empty plan writes nothing, not even an empty transaction's audit. */
+	int64_t audits = one(f->c, "SELECT count(*) FROM audit");
+	assert_int_equal(detect_plan(rd, NULL, NULL, 0, &p, &st, &err), 0);
+	assert_int_equal(detect_plan_size(p), 0);
+	assert_int_equal(detect_apply(f->c, p, &st, &err), 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit"), audits);
+	detect_plan_free(p);
+	cache_close(rd);
+	struct audit_verify_result r;
+	assert_int_equal(audit_verify(f->c, &r, &err), 0);
+	assert_int_equal(r.first_bad_seq, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_thresholds_from_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsafe_inspection_over_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_eta_closes_only_when_judged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
 		cmocka_unit_test(test_detectors_config_parsing),
 		cmocka_unit_test(test_policy_from_config),
 	};

@@ -1,0 +1,166 @@
+/* What a detector run decided, kept apart from the reading (net/detect_run.c)
+ * so the reading can run on a snapshot on another connection and thread while
+ * the console's connection goes on writing, and only the changes are written,
+ * in one short transaction (include/waybill/detect_run.h, detect_apply). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_internal.h"
+
+struct finding {
+	struct core_exception_out o;
+	char related[128];
+	int has_related;
+};
+
+struct ended {
+	char id[128];
+	int64_t version;
+};
+
+struct detect_plan {
+	int64_t now;
+	struct finding *f;
+	size_t nf, capf;
+	struct ended *e;
+	size_t ne, cape;
+};
+
+struct detect_plan *detect_plan_new(int64_t now)
+{
+	struct detect_plan *p = calloc(1, sizeof(*p));
+	if (p)
+		p->now = now;
+	return p;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *nv = realloc(*v, nc * size);
+	if (!nv)
+		return WB_ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+int detect_plan_add_finding(struct detect_plan *p, const struct core_exception_out *o,
+			    const char *related_id)
+{
+	if (grow((void **)&p->f, &p->capf, p->nf, sizeof(*p->f)))
+		return WB_ENOMEM;
+	struct finding *f = &p->f[p->nf++];
+	f->o = *o;
+	core_exception_rebind(&f->o);
+	f->has_related = related_id != NULL;
+	snprintf(f->related, sizeof(f->related), "%s", related_id ? related_id : "");
+	return 0;
+}
+
+int detect_plan_add_ended(struct detect_plan *p, const char *id, int64_t version)
+{
+	if (grow((void **)&p->e, &p->cape, p->ne, sizeof(*p->e)))
+		return WB_ENOMEM;
+	struct ended *e = &p->e[p->ne++];
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	e->version = version;
+	return 0;
+}
+
+size_t detect_plan_size(const struct detect_plan *p)
+{
+	return p ? p->nf + p->ne : 0;
+}
+
+void detect_plan_free(struct detect_plan *p)
+{
+	if (!p)
+		return;
+	free(p->f);
+	free(p->e);
+	free(p);
+}
+
+/* Resolves one local exception whose condition ended (status resolved,
+ * resolved_at now, the next ext_version, audited as the system), unless it
+ * moved on since the plan read it: a person decided it, a run reopened or
+ * refreshed it, or it is gone. */
+static int resolve(struct cache *c, const struct ended *e, int64_t now, struct detect_run_stats *st,
+		   struct wb_err *err)
+{
+	struct wb_exception x;
+	char *strs = NULL;
+	int rc = cache_get(c, WB_ENT_EXCEPTION, e->id, &x, &strs, err);
+	if (rc == WB_ENOTFOUND) {
+		free(strs);
+		return 0;
+	}
+	if (rc) {
+		free(strs);
+		return rc;
+	}
+	const char *s = x.status ? x.status : "";
+	if (x.meta.deleted || x.meta.ext_version != e->version || !x.meta.source ||
+	    strcmp(x.meta.source, "local") != 0 ||
+	    (strcmp(s, "open") && strcmp(s, "acknowledged") && strcmp(s, "escalated"))) {
+		st->unchanged++;
+		free(strs);
+		return 0;
+	}
+	char before[96], subject[160];
+	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", s);
+	snprintf(subject, sizeof(subject), "exception:%s", e->id);
+	x.status = "resolved";
+	x.resolved_at = now;
+	x.meta.ext_version++;
+	rc = cache_upsert(c, WB_ENT_EXCEPTION, &x, 1, NULL, err);
+	if (rc == 0) {
+		struct audit_entry a = {.user = "waybill", .role = "system", .action = "resolve_exception",
+					.subject = subject, .before = before,
+					.after = "{\"status\":\"resolved\"}", .reason = "condition ended",
+					.at = now};
+		rc = audit_append(c, &a, NULL, err);
+	}
+	if (rc == 0)
+		st->resolved++;
+	free(strs);
+	return rc;
+}
+
+int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run_stats *stats,
+		 struct wb_err *err)
+{
+	struct wb_err local = {0};
+	struct detect_run_stats st = {.now = p->now};
+	if (!err)
+		err = &local;
+	if (cache_in_txn(c))
+		return wb_fail(err, WB_EINVALID, "detector findings cannot be written inside a transaction");
+	if (!p->nf && !p->ne) {
+		if (stats)
+			*stats = st;
+		return 0;
+	}
+	int rc = cache_begin(c, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < p->nf; i++) {
+		/* Each is judged again against what the cache holds now. */
+		struct core_exception_out o = p->f[i].o;
+		core_exception_rebind(&o);
+		rc = detect_emit(c, &o, p->f[i].has_related ? p->f[i].related : NULL, p->now, &st, err);
+	}
+	for (size_t i = 0; rc == 0 && i < p->ne; i++)
+		rc = resolve(c, &p->e[i], p->now, &st, err);
+	if (rc == 0)
+		rc = cache_commit(c, err);
+	else
+		cache_rollback(c);
+	if (rc == 0 && stats)
+		*stats = st;
+	return rc;
+}
