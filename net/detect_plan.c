@@ -12,6 +12,8 @@ struct finding {
 	struct core_exception_out o;
 	char related[128];
 	int has_related;
+	char *texts; /* the finding's other text (a fault's severity, ...), copied:
+		      * the rows it came from are gone by the time it is applied */
 };
 
 struct ended {
@@ -48,14 +50,45 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* Copies every text field of x into one block and points x at it. */
+static char *keep_texts(struct wb_exception *x)
+{
+	const struct wb_entity_info *info = wb_entity_info(WB_ENT_EXCEPTION);
+	size_t need = 1;
+	for (size_t i = 0; i < info->ncols; i++) {
+		const char *t = info->cols[i].type == WB_TEXT ? *(const char **)((char *)x + info->cols[i].offset)
+							       : NULL;
+		need += t ? strlen(t) + 1 : 0;
+	}
+	char *buf = malloc(need), *at = buf;
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < info->ncols; i++) {
+		if (info->cols[i].type != WB_TEXT)
+			continue;
+		const char **slot = (const char **)((char *)x + info->cols[i].offset);
+		if (!*slot)
+			continue;
+		size_t n = strlen(*slot) + 1;
+		memcpy(at, *slot, n);
+		*slot = at;
+		at += n;
+	}
+	return buf;
+}
+
 int detect_plan_add_finding(struct detect_plan *p, const struct core_exception_out *o,
 			    const char *related_id)
 {
 	if (grow((void **)&p->f, &p->capf, p->nf, sizeof(*p->f)))
 		return WB_ENOMEM;
-	struct finding *f = &p->f[p->nf++];
+	struct finding *f = &p->f[p->nf];
 	f->o = *o;
 	core_exception_rebind(&f->o);
+	if (!(f->texts = keep_texts(&f->o.x)))
+		return WB_ENOMEM;
+	core_exception_rebind(&f->o); /* id, subject and evidence: its own buffers */
+	p->nf++;
 	f->has_related = related_id != NULL;
 	snprintf(f->related, sizeof(f->related), "%s", related_id ? related_id : "");
 	return 0;
@@ -80,6 +113,8 @@ void detect_plan_free(struct detect_plan *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nf; i++)
+		free(p->f[i].texts);
 	free(p->f);
 	free(p->e);
 	free(p);
