@@ -171,17 +171,10 @@ static const char migration_2[] =
 	" v.source AS source, v.synced_at AS synced_at"
 	" FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0;";
 
-/* Positions of one vehicle around a time (a fuel purchase, a vehicle's track):
- * the primary key is by time for pruning, so without this a look-up scanned
- * every vehicle's positions in the window (10,000 vehicles: seconds). */
-static const char migration_3[] =
-	"CREATE INDEX position_vehicle ON position(vehicle_id, ts_ms);";
-
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
-	migration_3,
 };
 
 int cache_schema_latest(void)

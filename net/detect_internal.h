@@ -12,5 +12,7 @@ int detect_plan_add_finding(struct detect_plan *p, const struct core_exception_o
 			    const char *related_id);
 /* A local exception whose condition ended, at the version the run read. */
 int detect_plan_add_ended(struct detect_plan *p, const char *id, int64_t version);
+/* The newest fuel purchase sync time the run's snapshot held. */
+void detect_plan_set_fuel_mark(struct detect_plan *p, int64_t synced_at);
 
 #endif

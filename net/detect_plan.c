@@ -23,6 +23,7 @@ struct ended {
 
 struct detect_plan {
 	int64_t now;
+	int64_t fuel_mark;
 	struct finding *f;
 	size_t nf, capf;
 	struct ended *e;
@@ -102,6 +103,16 @@ int detect_plan_add_ended(struct detect_plan *p, const char *id, int64_t version
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->version = version;
 	return 0;
+}
+
+void detect_plan_set_fuel_mark(struct detect_plan *p, int64_t synced_at)
+{
+	p->fuel_mark = synced_at;
+}
+
+int64_t detect_plan_fuel_mark(const struct detect_plan *p)
+{
+	return p ? p->fuel_mark : 0;
 }
 
 size_t detect_plan_size(const struct detect_plan *p)

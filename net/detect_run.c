@@ -101,6 +101,7 @@ struct run {
 	 * could not be judged (no usable position or window). */
 	struct idset found, examined, unsure;
 	struct detect_plan *plan; /* what the run would change */
+	int64_t fuel_since;       /* purchases synced before this were judged already */
 };
 
 static int q_fail(struct run *r, int rc, const char *what)
@@ -360,14 +361,27 @@ static int run_stops(struct run *r)
 }
 
 /* fuel_anomaly: purchases within the look-back, against the tank and the
- * positions around the purchase time. The newest anomaly of a vehicle wins. */
+ * positions around the purchase time. The newest anomaly of a vehicle wins.
+ * Finding a vehicle's positions around a time scans every vehicle's positions
+ * in that window (the table is keyed by time, which keeps ingest fast), so a
+ * purchase is judged when it is new or changed since r->fuel_since, or while
+ * a local exception rests on it: a purchase does not change unless it does. */
 static int run_fuel(struct run *r)
 {
 	sqlite3_stmt *st = NULL, *ps = NULL;
-	int rc = prep(r, &st, "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?"
-			      " ORDER BY vehicle_id, at DESC, id");
+	int rc = prep(r, &st, "SELECT max(synced_at) FROM fuel_txn");
 	if (rc)
 		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		detect_plan_set_fuel_mark(r->plan, col_i64(st, 0) == WB_NULL ? 0 : col_i64(st, 0));
+	sqlite3_finalize(st);
+	if ((rc = prep(r, &st,
+		       "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND (synced_at >= ?2"
+		       " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND source='local'"
+		       "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
+		       " ORDER BY vehicle_id, at DESC, id")))
+		return rc;
+	sqlite3_bind_int64(st, 2, r->fuel_since);
 	if ((rc = prep(r, &ps, "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
 			       " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
 		sqlite3_finalize(st);
@@ -654,9 +668,16 @@ static int close_ended(struct run *r)
 int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
 		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err)
 {
+	return detect_plan_since(c, pol, dcfg, now, 0, out, stats, err);
+}
+
+int detect_plan_since(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+		      int64_t now, int64_t fuel_since, struct detect_plan **out,
+		      struct detect_run_stats *stats, struct wb_err *err)
+{
 	struct wb_err local = {0};
 	struct run r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
-			.err = err ? err : &local};
+			.err = err ? err : &local, .fuel_since = fuel_since};
 	*out = NULL;
 	if (dcfg)
 		r.cfg = *dcfg;

@@ -26,6 +26,7 @@ struct sync_local_job {
 	struct workflow_plan *wplan;
 	struct detect_run_stats dst;   /* what the plan found unchanged */
 	struct workflow_run_stats wst; /* what the plan judged */
+	int64_t fuel_since;            /* purchases synced before were judged by an applied pass */
 	struct wb_err err;
 	const char *failed;            /* "detectors" or "workflow" when rc != 0 */
 	int rc;
@@ -39,7 +40,7 @@ static void plan(struct sync_local_job *j, struct cache *c)
 {
 	uint64_t t0 = uv_hrtime();
 	j->failed = "detectors";
-	j->rc = detect_plan(c, &j->pol, &j->dcfg, 0, &j->dplan, &j->dst, &j->err);
+	j->rc = detect_plan_since(c, &j->pol, &j->dcfg, 0, j->fuel_since, &j->dplan, &j->dst, &j->err);
 	if (j->rc == 0) {
 		j->failed = "workflow";
 		j->rc = workflow_plan(c, &j->pol, &j->wopt, 0, &j->wplan, &j->wst, &j->err);
@@ -64,6 +65,10 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 		return;
 	}
 	dst.unchanged += j->dst.unchanged;
+	/* The next pass judges only purchases synced since this snapshot (a second
+	 * of slack for rows written in the same second). */
+	int64_t mark = detect_plan_fuel_mark(j->dplan);
+	sy->fuel_since = mark > 0 ? mark - 1 : 0;
 	uint64_t t1 = uv_hrtime();
 	struct workflow_run_stats wst;
 	if (workflow_apply(sy->cache, j->wplan, &wst, &err) != 0) {
@@ -127,6 +132,7 @@ static struct sync_local_job *job_new(struct sync *sy)
 		return NULL;
 	}
 	workflow_run_opts(sy->cfg, &j->wopt);
+	j->fuel_since = sy->fuel_since;
 	return j;
 }
 

@@ -65,6 +65,7 @@ struct sync {
 	uv_timer_t detect;       /* --follow: starts the local pass (net/local.c) */
 	struct sync_local_job *local; /* the pass reading on the thread pool, or NULL */
 	struct cache *rconn;     /* its read-only connection, opened on first use */
+	int64_t fuel_since;      /* fuel purchases synced before were judged (detect_plan_since) */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;

@@ -60,6 +60,16 @@ int detect_plan(struct cache *c, const struct core_policy *pol, const struct cor
 int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run_stats *stats,
 		 struct wb_err *err);
 size_t detect_plan_size(const struct detect_plan *p); /* findings and closings kept */
+/* As detect_plan, but fuel purchases synced before fuel_since (the cache's
+ * synced_at) are not judged again, unless a local exception rests on one: a
+ * purchase's verdict does not change unless the purchase does, and finding its
+ * vehicle's positions is the costly read. The sync engine passes the previous
+ * applied plan's detect_plan_fuel_mark; 0 judges every purchase in the
+ * look-back. */
+int detect_plan_since(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+		      int64_t now, int64_t fuel_since, struct detect_plan **out,
+		      struct detect_run_stats *stats, struct wb_err *err);
+int64_t detect_plan_fuel_mark(const struct detect_plan *p); /* newest purchase synced_at it saw */
 void detect_plan_free(struct detect_plan *p);
 
 /* Runs every detector at `now` (0: detect_run_now): detect_plan then

@@ -89,13 +89,11 @@ static void test_migrates_from_1(void **state)
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	struct cache *c = test_cache_new(dir, sizeof(dir), path, sizeof(path));
 	cache_close(c);
-	/* Take the file back to schema 1 as it shipped: no derived tables, no
-	 * position index (migrations 2 and 3). */
+	/* Take the file back to schema 1 as it shipped: no derived tables. */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP VIEW vehicle_board; DROP TABLE readiness; DROP TABLE kpi_sample;"
-				      "DROP INDEX position_vehicle;"
 				      "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
 				      "INSERT INTO customer(id, source, ext_id, ext_version, synced_at)"
 				      " VALUES('C-1','erp','C-1',1,1); PRAGMA user_version=1",

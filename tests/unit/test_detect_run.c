@@ -601,6 +601,44 @@ static void test_plan_on_another_connection(void **state)
 	assert_int_equal(r.first_bad_seq, 0);
 }
 
+/* The sync engine's passes judge a fuel purchase again only when it changed
+ * since the last applied pass (or an open exception rests on it): its
+ * position look-up is the costly read. */
+static void test_fuel_judged_once_unless_changed(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	struct detect_run_stats st, all, since;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-1'"
+				   " AND related_id='FT-1' AND status='open'"), 1);
+	struct detect_plan *p = NULL;
+	assert_int_equal(detect_plan(f->c, NULL, NULL, 0, &p, &all, &err), 0);
+	int64_t mark = detect_plan_fuel_mark(p);
+	assert_true(mark > 0);
+	detect_plan_free(p);
+	/* Open exception on it: judged whatever the mark. */
+	assert_int_equal(detect_plan_since(f->c, NULL, NULL, 0, mark + 1, &p, &since, &err), 0);
+	assert_int_equal(since.unchanged, all.unchanged);
+	detect_plan_free(p);
+	/* Decided by a person, unchanged since the mark: not judged again. */
+	set_status(f->c, "X-fuel_anomaly-V-1", "approved");
+	assert_int_equal(detect_plan(f->c, NULL, NULL, 0, &p, &all, &err), 0);
+	detect_plan_free(p);
+	assert_int_equal(detect_plan_since(f->c, NULL, NULL, 0, mark + 1, &p, &since, &err), 0);
+	assert_int_equal(since.unchanged, all.unchanged - 1);
+	assert_int_equal(detect_plan_size(p), 0);
+	detect_plan_free(p);
+	/* The purchase changes (corrected litres, still over the tank): judged. */
+	seed_fuel(f->c, 480, 2);
+	char q[96];
+	snprintf(q, sizeof(q), "UPDATE fuel_txn SET synced_at=%lld WHERE id='FT-1'", (long long)mark + 5);
+	assert_int_equal(sqlite3_exec(cache_db(f->c), q, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(detect_plan_since(f->c, NULL, NULL, 0, mark + 1, &p, &since, &err), 0);
+	assert_int_equal(detect_plan_size(p), 1);
+	detect_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +652,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsafe_inspection_over_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_eta_closes_only_when_judged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup, teardown),
 		cmocka_unit_test(test_detectors_config_parsing),
 		cmocka_unit_test(test_policy_from_config),
 	};
