@@ -6,113 +6,30 @@
  * (net/detect_plan.c) that detect_apply writes. */
 #include <math.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "waybill/config.h"
-#include "waybill/core_detect.h"
 #include "detect_internal.h"
-#include "waybill/detect_run.h"
+#include "waybill/config.h"
 
 /* How far back stops and fuel purchases are looked at: older facts have been
  * judged by earlier runs, and their exceptions are left as they are (a run only
- * closes what it looked at again, see close_ended). */
+ * closes what it looked at again, see net/detect_close.c). */
 #define LOOKBACK_S (2 * 86400)
 #define TRACK_WINDOW_MS (3600 * 1000LL)
 #define FUEL_MAX_POS 128
 
-/* A set of strings: appended while the run reads, sorted once, then searched. */
-struct idset {
-	char **v;
-	size_t n, cap;
-	int sorted;
-};
-
-static int idset_add(struct idset *s, const char *a, const char *b)
-{
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 64;
-		char **nv = realloc(s->v, nc * sizeof(*nv));
-		if (!nv)
-			return WB_ENOMEM;
-		s->v = nv;
-		s->cap = nc;
-	}
-	size_t la = strlen(a), lb = b ? strlen(b) : 0;
-	char *k = malloc(la + lb + 2);
-	if (!k)
-		return WB_ENOMEM;
-	memcpy(k, a, la);
-	k[la] = '\x1f';
-	if (b)
-		memcpy(k + la + 1, b, lb);
-	k[la + 1 + lb] = '\0';
-	s->v[s->n++] = k;
-	s->sorted = 0;
-	return 0;
-}
-
-static int strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int idset_has(struct idset *s, const char *a, const char *b)
-{
-	if (!a || !s->n)
-		return 0;
-	if (!s->sorted) {
-		qsort(s->v, s->n, sizeof(*s->v), strp_cmp);
-		s->sorted = 1;
-	}
-	char key[256];
-	snprintf(key, sizeof(key), "%s\x1f%s", a, b ? b : "");
-	const char *kp = key;
-	return bsearch(&kp, s->v, s->n, sizeof(*s->v), strp_cmp) != NULL;
-}
-
-static void idset_free(struct idset *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-struct run {
-	struct cache *c;
-	sqlite3 *db;
-	const struct core_policy *pol;
-	struct core_detect_cfg cfg;
-	int64_t now;
-	struct detect_run_stats st;
-	struct wb_err *err;
-	/* tracks and vehicle rows, sorted by id */
-	struct core_track *tracks;
-	struct wb_vehicle *veh;
-	char **vstr;
-	size_t nveh;
-	/* For closing (close_ended): ids of the exceptions found this run; (kind,
-	 * record) pairs a look-back-bound detector examined; loads whose late_eta
-	 * could not be judged (no usable position or window). */
-	struct idset found, examined, unsure;
-	struct detect_plan *plan; /* what the run would change */
-	int64_t fuel_since;       /* purchases synced before this were judged already */
-};
-
-static int q_fail(struct run *r, int rc, const char *what)
+int detect_q_fail(struct detect_ctx *r, int rc, const char *what)
 {
 	return cache_fail(r->c, rc, r->err, what);
 }
 
-static int prep(struct run *r, sqlite3_stmt **st, const char *sql)
+int detect_prep(struct detect_ctx *r, sqlite3_stmt **st, const char *sql)
 {
 	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : q_fail(r, rc, "preparing a detector read");
+	return rc == SQLITE_OK ? 0 : detect_q_fail(r, rc, "preparing a detector read");
 }
 
 static int64_t col_i64(sqlite3_stmt *st, int i)
@@ -125,17 +42,6 @@ static const char *cstr_or(const char *s)
 	return s ? s : "";
 }
 
-/* Appends to a fixed SQL buffer; the pieces are the code's own constants. */
-__attribute__((format(printf, 3, 4))) static void bufcat_sql(char *buf, size_t n, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	if (len + 1 >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + len, n - len, fmt, ap);
-	va_end(ap);
-}
 
 int64_t detect_run_now(struct cache *c)
 {
@@ -164,7 +70,7 @@ int detect_run_policy(const struct config *cfg, struct core_policy *out, struct 
 	return core_policy_from_json(out, cfg->policy, err);
 }
 
-static int emit(struct run *r, struct core_exception_out *o, const char *related_id)
+static int emit(struct detect_ctx *r, struct core_exception_out *o, const char *related_id)
 {
 	if (idset_add(&r->found, o->id, NULL) != 0)
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
@@ -177,7 +83,7 @@ static int emit(struct run *r, struct core_exception_out *o, const char *related
 							      : 0;
 }
 
-static int examined(struct run *r, enum core_kind k, const char *id)
+static int examined(struct detect_ctx *r, enum core_kind k, const char *id)
 {
 	if (id && idset_add(&r->examined, core_kind_name(k), id) != 0)
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
@@ -194,10 +100,10 @@ int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct
 
 /* ---- vehicles and their tracks -------------------------------------------- */
 
-static int load_tracks(struct run *r)
+static int load_tracks(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st, "SELECT count(*) FROM vehicle WHERE deleted=0");
+	int rc = detect_prep(r, &st, "SELECT count(*) FROM vehicle WHERE deleted=0");
 	if (rc)
 		return rc;
 	size_t cap = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
@@ -208,7 +114,7 @@ static int load_tracks(struct run *r)
 	if (!r->tracks || !r->veh || !r->vstr)
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
 	/* ORDER BY id (binary collation) is the strcmp order core_track_find needs. */
-	if ((rc = prep(r, &st, "SELECT id FROM vehicle WHERE deleted=0 ORDER BY id")))
+	if ((rc = detect_prep(r, &st, "SELECT id FROM vehicle WHERE deleted=0 ORDER BY id")))
 		return rc;
 	int s;
 	while (r->nveh < cap && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -223,7 +129,7 @@ static int load_tracks(struct run *r)
 	}
 	sqlite3_finalize(st);
 	/* The last hour of positions, in time order through the (ts_ms, vehicle_id) key. */
-	if ((rc = prep(r, &st, "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
+	if ((rc = detect_prep(r, &st, "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
 			       " fuel_pct, ignition FROM position WHERE ts_ms >= ? ORDER BY ts_ms")))
 		return rc;
 	sqlite3_bind_int64(st, 1, r->now * 1000 - TRACK_WINDOW_MS);
@@ -247,7 +153,7 @@ static int load_tracks(struct run *r)
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
-		return q_fail(r, s, "reading positions");
+		return detect_q_fail(r, s, "reading positions");
 	/* The vehicle row carries the latest state even when its positions were
 	 * pruned or not streamed yet. */
 	for (size_t i = 0; i < r->nveh; i++) {
@@ -262,7 +168,7 @@ static int load_tracks(struct run *r)
 	return 0;
 }
 
-static struct wb_vehicle *find_vehicle(struct run *r, const char *id)
+static struct wb_vehicle *find_vehicle(struct detect_ctx *r, const char *id)
 {
 	struct core_track *t = core_track_find(r->tracks, r->nveh, id);
 	return t ? &r->veh[t - r->tracks] : NULL;
@@ -282,10 +188,10 @@ static int late_eta_judgeable(const struct wb_stop *stop, const struct core_trac
 /* late_eta (per load) and missed_window (per stop) on the pending drops of loads
  * in transit; missed_window on drops that arrived within the look-back, and
  * detention on stops that arrived within it. */
-static int run_stops(struct run *r)
+static int run_stops(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st,
+	int rc = detect_prep(r, &st,
 		      "SELECT s.id, l.id FROM load l JOIN stop s ON s.load_id=l.id AND s.deleted=0"
 		      " AND s.kind='drop' AND s.arrived_at IS NULL"
 		      " WHERE l.status='in_transit' AND l.deleted=0 ORDER BY l.id, s.seq");
@@ -325,7 +231,7 @@ static int run_stops(struct run *r)
 	/* Arrived stops that could be late or detained (the SQL is a superset of
 	 * the core's rules), and those with such an exception open, which must be
 	 * judged again to be closed: the rest cannot change a finding. */
-	if ((rc = prep(r, &st,
+	if ((rc = detect_prep(r, &st,
 		       "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ?1 AND ("
 		       " (kind='drop' AND window_end IS NOT NULL AND arrived_at > window_end)"
 		       " OR coalesce(departed_at, ?2) - max(arrived_at, coalesce(window_start, arrived_at)) > ?3"
@@ -366,23 +272,23 @@ static int run_stops(struct run *r)
  * in that window (the table is keyed by time, which keeps ingest fast), so a
  * purchase is judged when it is new or changed since r->fuel_since, or while
  * a local exception rests on it: a purchase does not change unless it does. */
-static int run_fuel(struct run *r)
+static int run_fuel(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL, *ps = NULL;
-	int rc = prep(r, &st, "SELECT max(synced_at) FROM fuel_txn");
+	int rc = detect_prep(r, &st, "SELECT max(synced_at) FROM fuel_txn");
 	if (rc)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		detect_plan_set_fuel_mark(r->plan, col_i64(st, 0) == WB_NULL ? 0 : col_i64(st, 0));
 	sqlite3_finalize(st);
-	if ((rc = prep(r, &st,
+	if ((rc = detect_prep(r, &st,
 		       "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND (synced_at >= ?2"
 		       " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND source='local'"
 		       "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
 		       " ORDER BY vehicle_id, at DESC, id")))
 		return rc;
 	sqlite3_bind_int64(st, 2, r->fuel_since);
-	if ((rc = prep(r, &ps, "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
+	if ((rc = detect_prep(r, &ps, "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
 			       " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
 		sqlite3_finalize(st);
 		return rc;
@@ -432,7 +338,7 @@ static int run_fuel(struct run *r)
 }
 
 /* idle_excess on every vehicle, from its track and its idle time today. */
-static int run_idle(struct run *r)
+static int run_idle(struct detect_ctx *r)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
@@ -445,10 +351,10 @@ static int run_idle(struct run *r)
 
 /* critical_fault: the worst active fault of each vehicle (critical before major,
  * then the oldest). */
-static int run_faults(struct run *r)
+static int run_faults(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st, "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
+	int rc = detect_prep(r, &st, "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
 			      " AND severity IN ('critical','major')"
 			      " ORDER BY vehicle_id, severity='critical' DESC, first_seen, id");
 	if (rc)
@@ -477,10 +383,10 @@ static int run_faults(struct run *r)
  * (vehicle_id, at) index; the newest few rows are read so the core can break a
  * tie on `at`. */
 #define INSPECTIONS_MAX 4
-static int run_inspections(struct run *r)
+static int run_inspections(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st, "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
+	int rc = detect_prep(r, &st, "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
 			      " ORDER BY at DESC, id LIMIT ?");
 	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
 		struct wb_inspection ins[INSPECTIONS_MAX];
@@ -512,10 +418,10 @@ static int run_inspections(struct run *r)
 
 /* pod_mismatch: the newest POD with exception codes of each load; the invoice
  * amount is what is at stake. */
-static int run_pods(struct run *r)
+static int run_pods(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st,
+	int rc = detect_prep(r, &st,
 		      "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
 		      " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
 		      " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
@@ -546,10 +452,10 @@ static int run_pods(struct run *r)
 /* charge_out_of_tolerance: loads with a charge off its rate beyond the policy's
  * tolerance (the SQL mirrors core_within_tolerance to find them; the core
  * decides), or without a rated amount. */
-static int run_charges(struct run *r)
+static int run_charges(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st,
+	int rc = detect_prep(r, &st,
 		      "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
 		      " AND amount IS NOT NULL AND (rated_amount IS NULL"
 		      " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
@@ -577,94 +483,6 @@ static int run_charges(struct run *r)
 	return rc;
 }
 
-/* ---- closing ---------------------------------------------------------------- */
-
-/* The kinds the detectors own, and how a run knows it judged an exception of
- * that kind again. WHOLE: the detector reads every candidate (no look-back), so
- * not finding the subject means the condition ended. STOP: bound by the
- * look-back; judged only when this run examined the stop, or the stop is gone.
- * FUEL: judged when this run examined the purchase the exception rests on
- * (related_id), or the purchase is gone. */
-enum judge { WHOLE, STOP, FUEL };
-static const struct {
-	enum core_kind kind;
-	enum judge how;
-} owned[] = {
-	{CORE_KIND_LATE_ETA, WHOLE},       {CORE_KIND_MISSED_WINDOW, STOP},
-	{CORE_KIND_DETENTION, STOP},       {CORE_KIND_FUEL_ANOMALY, FUEL},
-	{CORE_KIND_IDLE_EXCESS, WHOLE},    {CORE_KIND_CRITICAL_FAULT, WHOLE},
-	{CORE_KIND_UNSAFE_INSPECTION, WHOLE}, {CORE_KIND_POD_MISMATCH, WHOLE},
-	{CORE_KIND_CHARGE_OUT_OF_TOLERANCE, WHOLE},
-};
-
-/* 1 when the record id of entity e is absent or a tombstone. */
-static int gone(struct run *r, enum wb_entity e, const char *id, int *rc)
-{
-	if (!id)
-		return 0;
-	sqlite3_stmt *st = NULL;
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT deleted FROM %s WHERE id=?", wb_entity_info(e)->table);
-	if ((*rc = prep(r, &st, sql)))
-		return 0;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	int g = s == SQLITE_DONE || (s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0);
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		*rc = q_fail(r, s, "reading a record an exception rests on");
-	sqlite3_finalize(st);
-	return g;
-}
-
-/* After every detector ran: each open, acknowledged or escalated local
- * exception of a kind the detectors own that this run judged again and did not
- * find is resolved. Rows from a source (origin "ai"), and ones a person
- * approved or rejected, are never touched; what the run did not look at stays. */
-static int close_ended(struct run *r)
-{
-	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception WHERE deleted=0"
-			" AND source='local' AND origin='local'"
-			" AND status IN ('open','acknowledged','escalated') AND kind IN (";
-	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		bufcat_sql(sql, sizeof(sql), i ? ",'%s'" : "'%s'", core_kind_name(owned[i].kind));
-	bufcat_sql(sql, sizeof(sql), "%s", ") ORDER BY id");
-	sqlite3_stmt *st = NULL;
-	int rc = prep(r, &st, sql);
-	if (rc)
-		return rc;
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		const char *subj = (const char *)sqlite3_column_text(st, 2);
-		const char *rel = (const char *)sqlite3_column_text(st, 3);
-		if (!id || !kind || idset_has(&r->found, id, NULL))
-			continue;
-		int k = core_kind_from_name(kind), end = 0;
-		for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
-			if ((int)owned[i].kind != k)
-				continue;
-			switch (owned[i].how) {
-			case WHOLE:
-				end = !(k == CORE_KIND_LATE_ETA && idset_has(&r->unsure, subj, NULL));
-				break;
-			case STOP:
-				end = idset_has(&r->examined, kind, subj) || gone(r, WB_ENT_STOP, subj, &rc);
-				break;
-			case FUEL:
-				end = idset_has(&r->examined, kind, rel) || gone(r, WB_ENT_FUEL_TXN, rel, &rc);
-				break;
-			}
-		}
-		if (rc == 0 && end && detect_plan_add_ended(r->plan, id, sqlite3_column_int64(st, 4)))
-			rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
-	}
-	sqlite3_finalize(st);
-	if (rc == 0 && s != SQLITE_DONE)
-		rc = q_fail(r, s, "reading open exceptions");
-	return rc;
-}
-
 int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
 		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err)
 {
@@ -676,7 +494,7 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol, const stru
 		      struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct wb_err local = {0};
-	struct run r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
+	struct detect_ctx r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
 			.err = err ? err : &local, .fuel_since = fuel_since};
 	*out = NULL;
 	if (dcfg)
@@ -689,7 +507,7 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol, const stru
 	 * writer on another connection is never blocked by it. */
 	int rc = sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return q_fail(&r, rc, "starting a detector read");
+		return detect_q_fail(&r, rc, "starting a detector read");
 	r.now = now > 0 ? now : detect_run_now(c);
 	r.st.now = r.now;
 	r.plan = detect_plan_new(r.now);
@@ -697,7 +515,7 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol, const stru
 	if (rc == 0 && (rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
 	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_inspections(&r)) == 0 &&
 	    (rc = run_pods(&r)) == 0 && (rc = run_charges(&r)) == 0)
-		rc = close_ended(&r);
+		rc = detect_close_ended(&r);
 	sqlite3_exec(r.db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	for (size_t i = 0; i < r.nveh; i++)
 		free(r.vstr[i]);
