@@ -56,7 +56,7 @@ static int64_t now_s(void) { return (int64_t)time(NULL); }
 static void schedule(struct sync_stream *st, uint64_t ms);
 static void request_page(struct sync_stream *st, const char *cur);
 
-/* --follow: the local pass, soon after the start and then every 30 s. */
+/* --follow: the local pass every 30 s (and once the streams first caught up). */
 static void on_detect(uv_timer_t *t)
 {
 	sync_local_start(t->data);
@@ -111,6 +111,16 @@ static void stream_caught_up(struct sync_stream *st)
 		sync_emit(sy, SYNC_EV_STREAM_DONE, st->src->name, st->cs->name, line, 0, 0);
 		sync_check_finished(sy);
 		return;
+	}
+	if (!st->read_once) {
+		st->read_once = true;
+		bool all = true;
+		for (size_t i = 0; i < sy->nstreams; i++)
+			all = all && sy->streams[i].read_once;
+		if (all && !sy->local_first) {
+			sy->local_first = true;
+			sync_local_start(sy);
+		}
 	}
 	if (st->cs->cadence == CADENCE_LIVE) {
 		st->caught_up = true;
@@ -360,7 +370,7 @@ void sync_start(struct sync *sy)
 	if (!sy->o.once) {
 		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms, (uint64_t)sy->o.batch_ms);
 		uv_timer_start(&sy->prune, on_prune, 1000, 0);
-		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_FIRST_MS, SYNC_DETECT_MS);
+		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_MS, SYNC_DETECT_MS);
 	}
 	for (size_t i = 0; i < sy->nstreams; i++) {
 		struct sync_stream *st = &sy->streams[i];

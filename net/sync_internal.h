@@ -25,6 +25,7 @@ struct sync_stream {
 	int interval_s;
 	bool done, failed;       /* --once */
 	bool caught_up;          /* live: the pages are read, the event stream may open */
+	bool read_once;          /* --follow: read to its end at least once */
 	int64_t records;
 	/* live (net/live.c) */
 	struct sse_parser sse;
@@ -44,9 +45,9 @@ struct sync_sender {
 	bool done, failed;       /* --once */
 };
 
-/* --follow: the local pass (net/local.c) runs this long after the start, then
- * every SYNC_DETECT_MS. */
-#define SYNC_DETECT_FIRST_MS 2000
+/* --follow: the local pass (net/local.c) runs once every stream has been read
+ * to its end (so it judges a whole picture, not half a first sync), and every
+ * SYNC_DETECT_MS. */
 #define SYNC_DETECT_MS 30000
 
 struct sync_local_job;
@@ -66,6 +67,7 @@ struct sync {
 	struct sync_local_job *local; /* the pass reading on the thread pool, or NULL */
 	struct cache *rconn;     /* its read-only connection, opened on first use */
 	int64_t fuel_since;      /* fuel purchases synced before were judged (detect_plan_since) */
+	bool local_first;        /* the first pass after the streams caught up was started */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;

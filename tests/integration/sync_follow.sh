@@ -26,8 +26,9 @@ check "follow: live positions arrive in batches over the event stream" \
 	grep -Eq 'telematics positions: [0-9]+ events, [0-9]+ new, last [0-9]+' "$d/out"
 live=$(sqlite3 "$d/c.db" "SELECT cursor FROM sync_state WHERE stream='positions_live'")
 check "follow: the last event id is stored ($live)" [ -n "$live" ]
-# The local pass reads on the thread pool and writes on the loop, 2 s after the
-# start: its findings, verdicts and KPI samples land while the stream goes on.
+# The local pass reads on the thread pool and writes on the loop, once every
+# stream caught up: its findings, verdicts and KPI samples land while the stream
+# goes on.
 i=0
 while ! grep -q 'local workflow: ' "$d/out" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 check "follow: the local pass runs (detectors with read and write times)" \
