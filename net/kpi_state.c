@@ -26,66 +26,79 @@
 
 static struct kpi_state *states;
 
-/* Runs fn over the rows of ids (sorted, unique), reading each run of
- * consecutive rowids with one range query; ids NULL: every row. */
-static int each_row(struct kpi_state *s, const char *sql, const struct rowids *ids, row_fn fn)
+/* What each table's KPI read selects (its rowid first) and that rowid's name. */
+static const struct {
+	const char *select, *key;
+} sql_of[KT__N] = {
+	[KT_LOAD] = {"SELECT rowid, deleted, status, tendered_at, departed_at, delivered_at, distance_m,"
+		     " empty_m, revenue, est_cost, origin, destination, id FROM load", "rowid"},
+	[KT_STOP] = {"SELECT rowid, deleted, kind, window_start, window_end, arrived_at, departed_at"
+		     " FROM stop", "rowid"},
+	[KT_VEHICLE] = {"SELECT rowid, deleted FROM vehicle", "rowid"},
+	[KT_WORK_ORDER] = {"SELECT rowid, deleted, status, opened_at, closed_at FROM work_order", "rowid"},
+	[KT_POD] = {"SELECT p.rowid, p.deleted, l.rowid, p.signed_at FROM pod p"
+		    " LEFT JOIN load l ON l.id=p.load_id", "p.rowid"},
+	[KT_INVOICE] = {"SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at, i.amount FROM invoice i"
+			" LEFT JOIN load l ON l.id=i.load_id", "i.rowid"},
+	[KT_EXCEPTION] = {"SELECT rowid, deleted, kind, origin, status, detected_at, resolved_at"
+			  " FROM exception", "rowid"},
+};
+
+/* Runs fn over every row (ids NULL: one scan) or over the rows of ids (sorted,
+ * unique), read by one statement that looks each rowid up from a bound JSON
+ * array; fn gets NULL for an id with no row. */
+static int each_row(struct kpi_state *s, enum kt t, const struct rowids *ids, row_fn fn)
 {
 	if (ids && !ids->n)
 		return 0;
+	char *list = NULL;
+	if (ids) {
+		size_t cap = ids->n * 21 + 3, len = 0;
+		if (!(list = malloc(cap)))
+			return wb_fail(s->err, WB_ENOMEM, "out of memory");
+		list[len++] = '[';
+		for (size_t i = 0; i < ids->n; i++)
+			len += (size_t)snprintf(list + len, cap - len, "%s%lld", i ? "," : "", (long long)ids->v[i]);
+		list[len++] = ']';
+		list[len] = '\0';
+	}
+	char q[640];
+	if (ids)
+		snprintf(q, sizeof(q), "%s WHERE %s IN (SELECT value FROM json_each(?1)) ORDER BY %s",
+			 sql_of[t].select, sql_of[t].key, sql_of[t].key);
+	else
+		snprintf(q, sizeof(q), "%s ORDER BY %s", sql_of[t].select, sql_of[t].key);
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	int rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		free(list);
 		return cache_fail(s->c, rc, s->err, "preparing a KPI read");
-	size_t i = 0;
-	do {
-		int64_t a = ids ? ids->v[i] : INT64_MIN, b = a;
-		if (ids)
-			while (i + 1 < ids->n && ids->v[i + 1] == b + 1)
-				b = ids->v[++i];
-		else
-			b = INT64_MAX;
-		i++;
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, a);
-		sqlite3_bind_int64(st, 2, b);
-		int64_t next = a;
-		while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t r = sqlite3_column_int64(st, 0);
-			s->read++;
-			rc = 0;
-			while (ids && rc == 0 && next < r)
-				rc = fn(s, next++, NULL);
-			if (rc == 0)
-				rc = fn(s, r, st);
-			next = r + 1;
-		}
-		if (rc == SQLITE_DONE)
-			rc = 0;
-		else if (rc > 0)
-			rc = cache_fail(s->c, rc, s->err, "reading for the KPIs");
-		while (ids && rc == 0 && next <= b)
-			rc = fn(s, next++, NULL);
-	} while (rc == 0 && ids && i < ids->n);
+	}
+	if (list)
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+	size_t next = 0; /* ids before ids->v[next] are done */
+	while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t r = sqlite3_column_int64(st, 0);
+		s->read++;
+		rc = 0;
+		while (ids && rc == 0 && next < ids->n && ids->v[next] < r)
+			rc = fn(s, ids->v[next++], NULL);
+		if (ids && next < ids->n && ids->v[next] == r)
+			next++;
+		if (rc == 0)
+			rc = fn(s, r, st);
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = cache_fail(s->c, rc, s->err, "reading for the KPIs");
+	while (ids && rc == 0 && next < ids->n)
+		rc = fn(s, ids->v[next++], NULL);
 	sqlite3_finalize(st);
+	free(list);
 	return rc;
 }
 
-static const char *const sql_of[KT__N] = {
-	[KT_LOAD] = "SELECT rowid, deleted, status, tendered_at, departed_at, delivered_at, distance_m,"
-		    " empty_m, revenue, est_cost, origin, destination, id FROM load"
-		    " WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-	[KT_STOP] = "SELECT rowid, deleted, kind, window_start, window_end, arrived_at, departed_at"
-		    " FROM stop WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-	[KT_VEHICLE] = "SELECT rowid, deleted FROM vehicle WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-	[KT_WORK_ORDER] = "SELECT rowid, deleted, status, opened_at, closed_at FROM work_order"
-			  " WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-	[KT_POD] = "SELECT p.rowid, p.deleted, l.rowid, p.signed_at FROM pod p"
-		   " LEFT JOIN load l ON l.id=p.load_id WHERE p.rowid BETWEEN ?1 AND ?2 ORDER BY p.rowid",
-	[KT_INVOICE] = "SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at, i.amount FROM invoice i"
-		       " LEFT JOIN load l ON l.id=i.load_id WHERE i.rowid BETWEEN ?1 AND ?2 ORDER BY i.rowid",
-	[KT_EXCEPTION] = "SELECT rowid, deleted, kind, origin, status, detected_at, resolved_at FROM exception"
-			 " WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-};
 static const row_fn fn_of[KT__N] = {kpi_row_load, kpi_row_stop, kpi_row_vehicle, kpi_row_work_order,
 				    kpi_row_pod, kpi_row_invoice, kpi_row_exception};
 /* Loads last: PODs and invoices mark (or, scanning, fold into) their loads. */
@@ -114,7 +127,7 @@ static int full_scan(struct kpi_state *s)
 	s->scanning = true;
 	int rc = 0;
 	for (int i = 0; i < KT__N && rc == 0; i++)
-		rc = each_row(s, sql_of[order[i]], NULL, fn_of[order[i]]);
+		rc = each_row(s, order[i], NULL, fn_of[order[i]]);
 	s->scanning = false;
 	if (rc != 0)
 		return rc;
@@ -139,7 +152,7 @@ static int apply_dirty(struct kpi_state *s)
 	static const enum kt inc[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP, KT_EXCEPTION,
 					   KT_POD, KT_INVOICE, KT_LOAD};
 	for (int i = 0; i < KT__N && rc == 0; i++)
-		rc = each_row(s, sql_of[inc[i]], &s->dirty[inc[i]], fn_of[inc[i]]);
+		rc = each_row(s, inc[i], &s->dirty[inc[i]], fn_of[inc[i]]);
 	for (int k = 0; k < 2; k++) {
 		sqlite3_finalize(s->kids[k]);
 		s->kids[k] = NULL;
