@@ -8,12 +8,15 @@
 
 #include "detect_internal.h"
 
+/* A finding as compact as it can be kept (a core_exception_out is over 1 KB
+ * of fixed buffers; a pass may keep tens of thousands): the row, with its id
+ * and every text copied into one block (the rows it came from are gone by
+ * the time it is applied). */
 struct finding {
-	struct core_exception_out o;
-	char related[128];
-	int has_related;
-	char *texts; /* the finding's other text (a fault's severity, ...), copied:
-		      * the rows it came from are gone by the time it is applied */
+	struct wb_exception x;
+	const char *id;
+	const char *related; /* NULL: none */
+	char *texts;
 };
 
 struct ended {
@@ -51,11 +54,12 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* Copies every text field of x into one block and points x at it. */
-static char *keep_texts(struct wb_exception *x)
+/* Copies every text field of x, and id and related, into one block and
+ * points them all at it. */
+static char *keep_texts(struct wb_exception *x, const char **id, const char **related)
 {
 	const struct wb_entity_info *info = wb_entity_info(WB_ENT_EXCEPTION);
-	size_t need = 1;
+	size_t need = 1 + strlen(*id) + 1 + (*related ? strlen(*related) + 1 : 0);
 	for (size_t i = 0; i < info->ncols; i++) {
 		const char *t = info->cols[i].type == WB_TEXT ? *(const char **)((char *)x + info->cols[i].offset)
 							       : NULL;
@@ -75,6 +79,15 @@ static char *keep_texts(struct wb_exception *x)
 		*slot = at;
 		at += n;
 	}
+	const char **extra[] = {id, related};
+	for (size_t i = 0; i < 2; i++) {
+		if (!*extra[i])
+			continue;
+		size_t n = strlen(*extra[i]) + 1;
+		memcpy(at, *extra[i], n);
+		*extra[i] = at;
+		at += n;
+	}
 	return buf;
 }
 
@@ -84,14 +97,15 @@ int detect_plan_add_finding(struct detect_plan *p, const struct core_exception_o
 	if (grow((void **)&p->f, &p->capf, p->nf, sizeof(*p->f)))
 		return WB_ENOMEM;
 	struct finding *f = &p->f[p->nf];
-	f->o = *o;
-	core_exception_rebind(&f->o);
-	if (!(f->texts = keep_texts(&f->o.x)))
+	struct core_exception_out copy = *o;
+	core_exception_rebind(&copy);
+	f->x = copy.x;
+	f->id = copy.id;
+	f->related = related_id;
+	if (!(f->texts = keep_texts(&f->x, &f->id, &f->related)))
 		return WB_ENOMEM;
-	core_exception_rebind(&f->o); /* id, subject and evidence: its own buffers */
+	f->x.meta.id = f->id;
 	p->nf++;
-	f->has_related = related_id != NULL;
-	snprintf(f->related, sizeof(f->related), "%s", related_id ? related_id : "");
 	return 0;
 }
 
@@ -196,9 +210,14 @@ int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run
 		return rc;
 	for (size_t i = 0; rc == 0 && i < p->nf; i++) {
 		/* Each is judged again against what the cache holds now. */
-		struct core_exception_out o = p->f[i].o;
+		const struct finding *f = &p->f[i];
+		struct core_exception_out o;
+		o.x = f->x;
+		snprintf(o.id, sizeof(o.id), "%s", f->id);
+		snprintf(o.subject_id, sizeof(o.subject_id), "%s", f->x.subject_id ? f->x.subject_id : "");
+		snprintf(o.evidence, sizeof(o.evidence), "%s", f->x.evidence ? f->x.evidence : "");
 		core_exception_rebind(&o);
-		rc = detect_emit(c, &o, p->f[i].has_related ? p->f[i].related : NULL, p->now, &st, err);
+		rc = detect_emit(c, &o, f->related, p->now, &st, err);
 	}
 	for (size_t i = 0; rc == 0 && i < p->ne; i++)
 		rc = resolve(c, &p->e[i], p->now, &st, err);
