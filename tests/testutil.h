@@ -45,6 +45,23 @@ static inline struct cache *test_cache_new(char *dir, size_t dlen, char *path, s
 	return c;
 }
 
+/* A synced row's identity: id (also its ext_id) from source at version. */
+static inline void test_meta(struct wb_meta *m, const char *id, const char *source, int64_t version)
+{
+	m->id = id;
+	m->source = source;
+	m->ext_id = id;
+	m->ext_version = version;
+}
+
+/* Upserts one row of entity e, failing the test if the cache refuses it. */
+static inline void test_put(struct cache *c, enum wb_entity e, const void *row)
+{
+	struct wb_err err = {0};
+	if (cache_upsert(c, e, row, 1, NULL, &err) != 0)
+		fail_msg("cache_upsert: %s", err.msg);
+}
+
 /* The first column of the first row of sql, as an integer. */
 static inline int64_t test_count(struct cache *c, const char *sql)
 {

@@ -23,32 +23,18 @@ struct fx {
 	struct cache *c;
 };
 
-static void meta(struct wb_meta *m, const char *id, const char *source, int64_t version)
-{
-	m->id = id;
-	m->source = source;
-	m->ext_id = id;
-	m->ext_version = version;
-}
-
-static void put(struct cache *c, enum wb_entity e, const void *row)
-{
-	struct wb_err err = {0};
-	assert_int_equal(cache_upsert(c, e, row, 1, NULL, &err), 0);
-}
-
 static void seed_fuel(struct cache *c, double litres, int64_t version)
 {
 	struct wb_fuel_txn f;
 	wb_entity_clear(WB_ENT_FUEL_TXN, &f);
-	meta(&f.meta, "FT-1", "erp", version);
+	test_meta(&f.meta, "FT-1", "erp", version);
 	f.vehicle_id = "V-1";
 	f.at = NOW - 1800;
 	f.litres = litres;
 	f.amount = litres * 1.7;
 	f.station = "Shell A12";
 	f.card = "****4431";
-	put(c, WB_ENT_FUEL_TXN, &f);
+	test_put(c, WB_ENT_FUEL_TXN, &f);
 }
 
 static int setup(void **state)
@@ -59,20 +45,20 @@ static int setup(void **state)
 
 	struct wb_vehicle v;
 	wb_entity_clear(WB_ENT_VEHICLE, &v);
-	meta(&v.meta, "V-1", "telematics", 1);
+	test_meta(&v.meta, "V-1", "telematics", 1);
 	v.unit = "T-17";
 	v.tank_l = 400;
 	v.lat = 52.0;
 	v.lon = 4.0;
 	v.speed_mps = 0;
 	v.last_seen_ms = (int64_t)NOW * 1000;
-	put(c, WB_ENT_VEHICLE, &v);
+	test_put(c, WB_ENT_VEHICLE, &v);
 
 	seed_fuel(c, 450, 1); /* more than the tank holds */
 
 	struct wb_fault ft;
 	wb_entity_clear(WB_ENT_FAULT, &ft);
-	meta(&ft.meta, "F-1", "telematics", 1);
+	test_meta(&ft.meta, "F-1", "telematics", 1);
 	ft.vehicle_id = "V-1";
 	ft.code = "SPN3031-FMI9";
 	ft.protocol = "j1939";
@@ -80,12 +66,12 @@ static int setup(void **state)
 	ft.active = 1;
 	ft.first_seen = NOW - 3600;
 	ft.last_seen = NOW - 60;
-	put(c, WB_ENT_FAULT, &ft);
+	test_put(c, WB_ENT_FAULT, &ft);
 
 	/* Arrived inside its window and stayed 3.5 h: 1.5 h past the free time. */
 	struct wb_stop s;
 	wb_entity_clear(WB_ENT_STOP, &s);
-	meta(&s.meta, "S-1", "tms", 1);
+	test_meta(&s.meta, "S-1", "tms", 1);
 	s.load_id = "L-1";
 	s.seq = 2;
 	s.kind = "drop";
@@ -94,35 +80,35 @@ static int setup(void **state)
 	s.arrived_at = NOW - 5 * 3600;
 	s.departed_at = NOW - 5 * 3600 + 210 * 60;
 	s.status = "departed";
-	put(c, WB_ENT_STOP, &s);
+	test_put(c, WB_ENT_STOP, &s);
 
 	struct wb_pod p;
 	wb_entity_clear(WB_ENT_POD, &p);
-	meta(&p.meta, "POD-1", "tms", 1);
+	test_meta(&p.meta, "POD-1", "tms", 1);
 	p.load_id = "L-1";
 	p.stop_id = "S-1";
 	p.signed_by = "J. Doe";
 	p.signed_at = NOW - 3600;
 	p.exception_codes = "DAMAGED";
-	put(c, WB_ENT_POD, &p);
+	test_put(c, WB_ENT_POD, &p);
 
 	struct wb_charge ch;
 	wb_entity_clear(WB_ENT_CHARGE, &ch);
-	meta(&ch.meta, "CH-1", "erp", 1);
+	test_meta(&ch.meta, "CH-1", "erp", 1);
 	ch.load_id = "L-1";
 	ch.code = "linehaul";
 	ch.amount = 1350;
 	ch.rated_amount = 1000;
-	put(c, WB_ENT_CHARGE, &ch);
-	meta(&ch.meta, "CH-2", "erp", 1); /* within tolerance: alone it raises nothing */
+	test_put(c, WB_ENT_CHARGE, &ch);
+	test_meta(&ch.meta, "CH-2", "erp", 1); /* within tolerance: alone it raises nothing */
 	ch.load_id = "L-2";
 	ch.amount = 1000.5;
-	put(c, WB_ENT_CHARGE, &ch);
+	test_put(c, WB_ENT_CHARGE, &ch);
 
 	/* The AI's flag on the same subject and kind stays the source's own row. */
 	struct wb_exception x;
 	wb_entity_clear(WB_ENT_EXCEPTION, &x);
-	meta(&x.meta, "X-9", "tms", 3);
+	test_meta(&x.meta, "X-9", "tms", 3);
 	x.kind = "fuel_anomaly";
 	x.subject_kind = "vehicle";
 	x.subject_id = "V-1";
@@ -130,7 +116,7 @@ static int setup(void **state)
 	x.status = "open";
 	x.confidence = 0.8;
 	x.detected_at = NOW - 600;
-	put(c, WB_ENT_EXCEPTION, &x);
+	test_put(c, WB_ENT_EXCEPTION, &x);
 	*state = f;
 	return 0;
 }
@@ -216,7 +202,7 @@ static void seed_fault(struct cache *c, int active, int64_t version)
 {
 	struct wb_fault ft;
 	wb_entity_clear(WB_ENT_FAULT, &ft);
-	meta(&ft.meta, "F-1", "telematics", version);
+	test_meta(&ft.meta, "F-1", "telematics", version);
 	ft.vehicle_id = "V-1";
 	ft.code = "SPN3031-FMI9";
 	ft.protocol = "j1939";
@@ -224,7 +210,7 @@ static void seed_fault(struct cache *c, int active, int64_t version)
 	ft.active = active;
 	ft.first_seen = NOW - 3600;
 	ft.last_seen = NOW - 60;
-	put(c, WB_ENT_FAULT, &ft);
+	test_put(c, WB_ENT_FAULT, &ft);
 }
 
 /* Sets a status on an exception the way a console action does (a local write). */
@@ -236,7 +222,7 @@ static void set_status(struct cache *c, const char *id, const char *status)
 	assert_int_equal(cache_get(c, WB_ENT_EXCEPTION, id, &x, &strings, &err), 0);
 	x.status = status;
 	x.meta.ext_version++;
-	put(c, WB_ENT_EXCEPTION, &x);
+	test_put(c, WB_ENT_EXCEPTION, &x);
 	free(strings);
 }
 
@@ -303,21 +289,21 @@ static void test_closing_spares_human_decisions_and_sources(void **state)
 
 	struct wb_pod p;
 	wb_entity_clear(WB_ENT_POD, &p);
-	meta(&p.meta, "POD-1", "tms", 2);
+	test_meta(&p.meta, "POD-1", "tms", 2);
 	p.load_id = "L-1";
 	p.stop_id = "S-1";
 	p.signed_at = NOW - 3600;
 	p.exception_codes = ""; /* cleaned up at the source */
-	put(f->c, WB_ENT_POD, &p);
+	test_put(f->c, WB_ENT_POD, &p);
 	seed_fault(f->c, 0, 2);
 	struct wb_charge ch;
 	wb_entity_clear(WB_ENT_CHARGE, &ch);
-	meta(&ch.meta, "CH-1", "erp", 2);
+	test_meta(&ch.meta, "CH-1", "erp", 2);
 	ch.load_id = "L-1";
 	ch.code = "linehaul";
 	ch.amount = 1000;
 	ch.rated_amount = 1000;
-	put(f->c, WB_ENT_CHARGE, &ch);
+	test_put(f->c, WB_ENT_CHARGE, &ch);
 	seed_fuel(f->c, 300, 2); /* corrected: fits the tank */
 
 	run_ok(f->c, NULL, 0, &st);
@@ -347,10 +333,10 @@ static void test_outside_lookback_untouched(void **state)
 
 	struct wb_stop s;
 	wb_entity_clear(WB_ENT_STOP, &s);
-	meta(&s.meta, "S-1", "tms", 2);
+	test_meta(&s.meta, "S-1", "tms", 2);
 	s.meta.deleted = 1;
 	s.load_id = "L-1";
-	put(f->c, WB_ENT_STOP, &s);
+	test_put(f->c, WB_ENT_STOP, &s);
 	run_ok(f->c, NULL, later, &st);
 	assert_int_equal(st.resolved, 1);
 	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
@@ -393,11 +379,11 @@ static void seed_late_load(struct cache *c, const char *status, int64_t version)
 {
 	struct wb_load l;
 	wb_entity_clear(WB_ENT_LOAD, &l);
-	meta(&l.meta, "L-5", "tms", version);
+	test_meta(&l.meta, "L-5", "tms", version);
 	l.status = status;
 	l.vehicle_id = "V-1";
 	l.revenue = 2000;
-	put(c, WB_ENT_LOAD, &l);
+	test_put(c, WB_ENT_LOAD, &l);
 }
 
 /* late_eta: a vehicle whose position is unknown proves nothing, so the open one
@@ -409,7 +395,7 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	seed_late_load(f->c, "in_transit", 1);
 	struct wb_stop s;
 	wb_entity_clear(WB_ENT_STOP, &s);
-	meta(&s.meta, "S-5", "tms", 1);
+	test_meta(&s.meta, "S-5", "tms", 1);
 	s.load_id = "L-5";
 	s.seq = 2;
 	s.kind = "drop";
@@ -417,7 +403,7 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	s.lon = 4.0;
 	s.window_start = NOW - 1800;
 	s.window_end = NOW + 1800;
-	put(f->c, WB_ENT_STOP, &s);
+	test_put(f->c, WB_ENT_STOP, &s);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"), 1);
 
@@ -428,7 +414,7 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	v.lat = NAN;
 	v.lon = NAN;
 	v.meta.ext_version = 2;
-	put(f->c, WB_ENT_VEHICLE, &v);
+	test_put(f->c, WB_ENT_VEHICLE, &v);
 	free(strings);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 0);
@@ -499,14 +485,14 @@ static void seed_inspection(struct cache *c, const char *id, int64_t at, int saf
 {
 	struct wb_inspection in;
 	wb_entity_clear(WB_ENT_INSPECTION, &in);
-	meta(&in.meta, id, "telematics", 1);
+	test_meta(&in.meta, id, "telematics", 1);
 	in.vehicle_id = "V-1";
 	in.driver_id = "D-1";
 	in.kind = "pre_trip";
 	in.at = at;
 	in.safe = safe;
 	in.defects = defects;
-	put(c, WB_ENT_INSPECTION, &in);
+	test_put(c, WB_ENT_INSPECTION, &in);
 }
 
 static void test_unsafe_inspection_over_cache(void **state)

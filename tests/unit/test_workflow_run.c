@@ -27,27 +27,12 @@ struct fx {
 	struct cache *c;
 };
 
-static void meta(struct wb_meta *m, const char *id, const char *source, int64_t version)
-{
-	m->id = id;
-	m->source = source;
-	m->ext_id = id;
-	m->ext_version = version;
-}
-
-static void put(struct cache *c, enum wb_entity e, const void *row)
-{
-	struct wb_err err = {0};
-	if (cache_upsert(c, e, row, 1, NULL, &err) != 0)
-		fail_msg("cache_upsert: %s", err.msg);
-}
-
 static void vehicle(struct cache *c, const char *id, const char *unit, const char *status,
 		    int on_hold, int64_t version)
 {
 	struct wb_vehicle v;
 	wb_entity_clear(WB_ENT_VEHICLE, &v);
-	meta(&v.meta, id, "telematics", version);
+	test_meta(&v.meta, id, "telematics", version);
 	v.unit = unit;
 	v.kind = "tractor";
 	v.status = status;
@@ -56,14 +41,14 @@ static void vehicle(struct cache *c, const char *id, const char *unit, const cha
 	v.on_hold = on_hold;
 	v.hold_reason = on_hold ? "fault" : NULL;
 	v.last_seen_ms = (int64_t)NOW * 1000;
-	put(c, WB_ENT_VEHICLE, &v);
+	test_put(c, WB_ENT_VEHICLE, &v);
 }
 
 static void fault(struct cache *c, int active, int64_t last_seen, int64_t version)
 {
 	struct wb_fault f;
 	wb_entity_clear(WB_ENT_FAULT, &f);
-	meta(&f.meta, "F-1", "telematics", version);
+	test_meta(&f.meta, "F-1", "telematics", version);
 	f.vehicle_id = "V-1";
 	f.code = "SPN100-FMI1";
 	f.protocol = "j1939";
@@ -72,7 +57,7 @@ static void fault(struct cache *c, int active, int64_t last_seen, int64_t versio
 	f.active = active;
 	f.first_seen = NOW - 600;
 	f.last_seen = last_seen;
-	put(c, WB_ENT_FAULT, &f);
+	test_put(c, WB_ENT_FAULT, &f);
 }
 
 /* The work order the source opened for F-1 (its own id, not the proposal's). */
@@ -80,7 +65,7 @@ static void work_order(struct cache *c, const char *status, int64_t closed_at, i
 {
 	struct wb_work_order w;
 	wb_entity_clear(WB_ENT_WORK_ORDER, &w);
-	meta(&w.meta, "WO-77", "telematics", version);
+	test_meta(&w.meta, "WO-77", "telematics", version);
 	w.vehicle_id = "V-1";
 	w.fault_id = "F-1";
 	w.status = status;
@@ -89,7 +74,7 @@ static void work_order(struct cache *c, const char *status, int64_t closed_at, i
 	w.due_at = NOW + 86400;
 	w.closed_at = closed_at;
 	w.est_cost = 540;
-	put(c, WB_ENT_WORK_ORDER, &w);
+	test_put(c, WB_ENT_WORK_ORDER, &w);
 }
 
 /* A delivered load with one POD and one linehaul charge, and its invoice. */
@@ -99,33 +84,33 @@ static void billed_load(struct cache *c, const char *lid, const char *pod_id, co
 {
 	struct wb_load l;
 	wb_entity_clear(WB_ENT_LOAD, &l);
-	meta(&l.meta, lid, "tms", 1);
+	test_meta(&l.meta, lid, "tms", 1);
 	l.number = lid;
 	l.status = "invoiced";
 	l.delivered_at = NOW - 7200;
-	put(c, WB_ENT_LOAD, &l);
+	test_put(c, WB_ENT_LOAD, &l);
 	struct wb_pod p;
 	wb_entity_clear(WB_ENT_POD, &p);
-	meta(&p.meta, pod_id, "tms", version);
+	test_meta(&p.meta, pod_id, "tms", version);
 	p.load_id = lid;
 	p.stop_id = "S-9";
 	p.signed_by = "J. Doe";
 	p.signed_at = NOW - 7000;
 	p.exception_codes = pod_codes;
-	put(c, WB_ENT_POD, &p);
+	test_put(c, WB_ENT_POD, &p);
 	char chid[32];
 	snprintf(chid, sizeof(chid), "CH-%s", lid);
 	struct wb_charge ch;
 	wb_entity_clear(WB_ENT_CHARGE, &ch);
-	meta(&ch.meta, chid, "erp", 1);
+	test_meta(&ch.meta, chid, "erp", 1);
 	ch.load_id = lid;
 	ch.code = "linehaul";
 	ch.amount = amount;
 	ch.rated_amount = rated;
-	put(c, WB_ENT_CHARGE, &ch);
+	test_put(c, WB_ENT_CHARGE, &ch);
 	struct wb_invoice inv;
 	wb_entity_clear(WB_ENT_INVOICE, &inv);
-	meta(&inv.meta, inv_id, "erp", version);
+	test_meta(&inv.meta, inv_id, "erp", version);
 	inv.number = inv_id;
 	inv.load_id = lid;
 	inv.customer_id = "C-1";
@@ -133,7 +118,7 @@ static void billed_load(struct cache *c, const char *lid, const char *pod_id, co
 	inv.currency = "EUR";
 	inv.status = inv_status;
 	inv.issued_at = NOW - 3600;
-	put(c, WB_ENT_INVOICE, &inv);
+	test_put(c, WB_ENT_INVOICE, &inv);
 }
 
 static int setup(void **state)
@@ -148,41 +133,41 @@ static int setup(void **state)
 	vehicle(c, "V-2", "T-2", "assigned", 0, 1); /* a run longer than its driver may drive */
 	struct wb_driver d;
 	wb_entity_clear(WB_ENT_DRIVER, &d);
-	meta(&d.meta, "D-2", "telematics", 1);
+	test_meta(&d.meta, "D-2", "telematics", 1);
 	d.name = "M. Okafor";
 	d.drive_left_s = 2 * 3600;
 	d.duty_left_s = 8 * 3600;
 	d.cycle_left_s = 40 * 3600;
-	put(c, WB_ENT_DRIVER, &d);
+	test_put(c, WB_ENT_DRIVER, &d);
 	struct wb_load l;
 	wb_entity_clear(WB_ENT_LOAD, &l);
-	meta(&l.meta, "L-2", "tms", 1);
+	test_meta(&l.meta, "L-2", "tms", 1);
 	l.status = "planned";
 	l.vehicle_id = "V-2";
 	l.driver_id = "D-2";
 	l.planned_departure = NOW + 3600;
 	l.planned_drive_s = 4 * 3600;
-	put(c, WB_ENT_LOAD, &l);
-	meta(&l.meta, "L-3", "tms", 1); /* a later run of the same unit: not the next one */
+	test_put(c, WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-3", "tms", 1); /* a later run of the same unit: not the next one */
 	l.planned_departure = NOW + 86400;
 	l.planned_drive_s = 3600;
-	put(c, WB_ENT_LOAD, &l);
+	test_put(c, WB_ENT_LOAD, &l);
 
 	vehicle(c, "V-3", "T-3", "available", 0, 1); /* the latest inspection unsafe */
 	struct wb_inspection in;
 	wb_entity_clear(WB_ENT_INSPECTION, &in);
-	meta(&in.meta, "I-1", "telematics", 1);
+	test_meta(&in.meta, "I-1", "telematics", 1);
 	in.vehicle_id = "V-3";
 	in.kind = "pre_trip";
 	in.safe = 1;
 	in.at = NOW - 86400;
-	put(c, WB_ENT_INSPECTION, &in);
-	meta(&in.meta, "I-2", "telematics", 1);
+	test_put(c, WB_ENT_INSPECTION, &in);
+	test_meta(&in.meta, "I-2", "telematics", 1);
 	in.kind = "post_trip";
 	in.safe = 0;
 	in.defects = "brake chamber leaking";
 	in.at = NOW - 3600;
-	put(c, WB_ENT_INSPECTION, &in);
+	test_put(c, WB_ENT_INSPECTION, &in);
 
 	vehicle(c, "V-4", "T-4", "available", 0, 1); /* nothing wrong */
 
@@ -288,12 +273,12 @@ static void test_readiness_verdicts(void **state)
 	assert_int_equal(st.readiness_written, 0);
 	struct wb_inspection in;
 	wb_entity_clear(WB_ENT_INSPECTION, &in);
-	meta(&in.meta, "I-3", "telematics", 1);
+	test_meta(&in.meta, "I-3", "telematics", 1);
 	in.vehicle_id = "V-3";
 	in.kind = "pre_trip";
 	in.safe = 1;
 	in.at = NOW - 60;
-	put(f->c, WB_ENT_INSPECTION, &in);
+	test_put(f->c, WB_ENT_INSPECTION, &in);
 	run(f, &st);
 	assert_int_equal(st.readiness_written, 1);
 	assert_readiness(f, "V-3", "ready", NULL);
@@ -751,12 +736,12 @@ static void test_plan_overtaken_by_another_pass(void **state)
 	/* V-3 inspected safe since the plan, which holds it for its unsafe one. */
 	struct wb_inspection in;
 	wb_entity_clear(WB_ENT_INSPECTION, &in);
-	meta(&in.meta, "I-3", "telematics", 1);
+	test_meta(&in.meta, "I-3", "telematics", 1);
 	in.vehicle_id = "V-3";
 	in.kind = "pre_trip";
 	in.safe = 1;
 	in.at = NOW - 60;
-	put(f->c, WB_ENT_INSPECTION, &in);
+	test_put(f->c, WB_ENT_INSPECTION, &in);
 	run(f, &ran);
 	assert_int_equal(ran.work_orders + ran.invoices_released + ran.invoices_held, 3);
 	deliver_all(f); /* nothing pending: only the audit trail shows the other pass */
