@@ -13,6 +13,9 @@ check "doctor: exits 0 with every source up" [ $rc -eq 0 ]
 check "doctor: one line per source, authenticated with user and role" \
 	[ "$(grep -c ' ok    m.okafor (dispatcher), clock skew ' "$d/doctor")" -eq 3 ]
 
+# The files exist before the waits below read them (the background shell
+# would create them only when it gets to run).
+: >"$d/out"
 "$W" sync --follow --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err" &
 fp=$!
 PIDS="$PIDS $fp"
@@ -48,6 +51,7 @@ check "follow: SIGTERM ends it with exit 0" [ $rc -eq 0 ]
 n1=$(sqlite3 "$d/c.db" "SELECT count(*) FROM position")
 
 # A restart resumes: pages from its cursor, then the stream from the last event.
+: >"$d/out2"
 "$W" sync --follow --config "$d/config.json" --cache "$d/c.db" >"$d/out2" 2>"$d/err2" &
 fp=$!
 PIDS="$PIDS $fp"
