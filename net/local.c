@@ -70,17 +70,13 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 	int64_t mark = detect_plan_fuel_mark(j->dplan);
 	sy->fuel_since = mark > 0 ? mark - 1 : 0;
 	uint64_t t1 = uv_hrtime();
-	struct workflow_run_stats wst;
-	if (workflow_apply(sy->cache, j->wplan, &wst, &err) != 0) {
+	struct workflow_run_stats wrote, wst;
+	if (workflow_apply(sy->cache, j->wplan, &wrote, &err) != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
 		return;
 	}
 	uint64_t t2 = uv_hrtime();
-	wst.vehicles = j->wst.vehicles;
-	wst.ready = j->wst.ready;
-	wst.limited = j->wst.limited;
-	wst.held = j->wst.held;
-	wst.pending += j->wst.pending;
+	workflow_run_stats_merge(&wst, &j->wst, &wrote);
 	if (sy->o.once || dst.raised || dst.refreshed || dst.resolved || dst.reopened) {
 		snprintf(line, sizeof(line),
 			 "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged"

@@ -18,7 +18,6 @@
  * detect_emit; writing the other two again would fight the detectors' rows.
  * Nothing is decided on an invoice while an action on it waits in the outbox.
  * What is decided goes into the plan, one decision per invoice. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,42 +91,6 @@ static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 			 reasons);
 }
 
-static int same_text(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static int same_real(double a, double b)
-{
-	return (isnan(a) && isnan(b)) || a == b;
-}
-
-/* 0 when the stored exception already says what finding o says (detect_emit
- * would leave it unchanged: the same test), so the plan need not keep it; 1
- * when detect_emit has something to decide; <0 on error. */
-static int finding_news(struct wf *w, struct core_exception_out *o, const char *related_id)
-{
-	struct wb_exception x;
-	char *strings = NULL;
-	struct wb_err e = {0};
-	core_exception_rebind(o);
-	int rc = cache_get(w->c, WB_ENT_EXCEPTION, o->id, &x, &strings, &e);
-	if (rc == WB_ENOTFOUND)
-		return 1;
-	if (rc) {
-		*w->err = e;
-		return rc;
-	}
-	int same = !same_text(x.meta.source, "local") || /* a source's row: never overwritten */
-		   (!x.meta.deleted && !same_text(x.status, "resolved") &&
-		    same_text(x.severity, o->x.severity) && same_real(x.confidence, o->x.confidence) &&
-		    same_real(x.impact, o->x.impact) && same_text(x.evidence, o->x.evidence) &&
-		    same_text(x.required_role, o->x.required_role) && same_text(x.related_id, related_id) &&
-		    same_text(x.suggested_action, o->x.suggested_action));
-	free(strings);
-	return !same;
-}
-
 static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_load *load)
 {
 	char subject[160];
@@ -174,7 +137,9 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 				struct core_exception_out *o = &vd->exc[i];
 				if (strcmp(o->x.kind, core_kind_name(CORE_KIND_INVOICE_DISPUTE)) != 0)
 					continue;
-				if ((rc = finding_news(w, o, load->meta.id)) == 1 &&
+				/* Kept only when detect_emit would write it (the same test). */
+				core_exception_rebind(o);
+				if ((rc = detect_emit_needed(w->c, o, load->meta.id, w->err)) == 1 &&
 				    (rc = wf_key(w, subject, 1)) == 0)
 					rc = wf_finding(w, o, load->meta.id);
 			}

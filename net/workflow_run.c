@@ -425,15 +425,20 @@ int workflow_run(struct cache *c, const struct core_policy *pol, const struct wo
 	if (rc == 0)
 		rc = workflow_apply(c, p, &wrote, err);
 	workflow_plan_free(p);
-	if (rc == 0 && stats) {
-		*stats = wrote;
-		stats->vehicles = judged.vehicles;
-		stats->ready = judged.ready;
-		stats->limited = judged.limited;
-		stats->held = judged.held;
-		stats->pending = judged.pending + wrote.pending;
-	}
+	if (rc == 0 && stats)
+		workflow_run_stats_merge(stats, &judged, &wrote);
 	return rc;
+}
+
+void workflow_run_stats_merge(struct workflow_run_stats *out, const struct workflow_run_stats *judged,
+			      const struct workflow_run_stats *wrote)
+{
+	*out = *wrote;
+	out->vehicles = judged->vehicles;
+	out->ready = judged->ready;
+	out->limited = judged->limited;
+	out->held = judged->held;
+	out->pending = judged->pending + wrote->pending;
 }
 
 void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t n)

@@ -223,14 +223,21 @@ static int recount(struct tui_table *t, struct wb_err *err)
 	return n < 0 ? (int)n : 0;
 }
 
+/* Re-reads the window after the anchor; when rows went away under a scrolled
+ * window, shows the last page instead. */
+static int reread(struct tui_table *t, struct wb_err *err)
+{
+	int rc = fetch(t, err);
+	if (!rc && t->has_anchor && tui_table_visible(t) < t->height)
+		rc = fill_from_end(t, err);
+	return rc;
+}
+
 int tui_table_refresh(struct tui_table *t, bool count, struct wb_err *err)
 {
 	if (!t->view->board)
 		return 0;
-	int rc = fetch(t, err);
-	/* Rows went away under a scrolled window: show the last page instead. */
-	if (!rc && t->has_anchor && tui_table_visible(t) < t->height)
-		rc = fill_from_end(t, err);
+	int rc = reread(t, err);
 	if (rc)
 		return rc;
 	find_sel(t);
@@ -281,9 +288,7 @@ int tui_table_refresh_follow(struct tui_table *t, bool count, char *lost, size_t
 		return 0;
 	char keep[sizeof(t->sel_id)];
 	snprintf(keep, sizeof(keep), "%s", t->sel_id);
-	int rc = fetch(t, err);
-	if (!rc && t->has_anchor && tui_table_visible(t) < t->height)
-		rc = fill_from_end(t, err);
+	int rc = reread(t, err);
 	if (rc)
 		return rc;
 	if (keep[0] && !find_sel(t)) {

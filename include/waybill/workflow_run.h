@@ -103,6 +103,10 @@ void workflow_plan_free(struct workflow_plan *p);
 /* Decisions kept, verdicts included (0: apply has nothing to write). */
 size_t workflow_plan_size(const struct workflow_plan *p);
 
+/* A whole pass's counts from what its plan judged and its apply wrote. */
+void workflow_run_stats_merge(struct workflow_run_stats *out, const struct workflow_run_stats *judged,
+			      const struct workflow_run_stats *wrote);
+
 /* One line for the sync engine's NOTICE: what the pass did. */
 void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t n);
 
