@@ -24,19 +24,23 @@ TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 CFLAGS   ?=
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(SANFLAGS) \
-            -Iinclude -MMD -MP $(PKG_CFLAGS) -DWAYBILL_VERSION='"$(VERSION)"' \
+            -I. -MMD -MP $(PKG_CFLAGS) -DWAYBILL_VERSION='"$(VERSION)"' \
             -DWAYBILL_DATADIR='"$(PREFIX)/share/waybill"'
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 Q        ?= @
 
-# Everything but the two main()s goes into libraries the tests and benchmarks link.
-LIB_SRC  := $(wildcard cache/*.c core/*.c net/*.c net/connectors/*.c views/*.c tui/*.c)
-LIB_SRC  := $(filter-out tui/main.c,$(LIB_SRC))
+# Every folder of mk/layers but sim/ builds as its own static library; a
+# program links them in the reverse of that order (each after those above it).
+LAYERS   := $(shell sed -n 's/^\([a-z]*\):.*/\1/p' mk/layers | grep -v '^sim$$')
+LINK_ORDER := $(shell echo $(LAYERS) | tr ' ' '\n' | tac)
+LAYER_LIBS := $(foreach l,$(LINK_ORDER),$(B)/lib/libwb_$(l).a)
+LIB_SRC  := $(filter-out cli/main.c,$(foreach l,$(LAYERS),$(wildcard $(l)/*.c)))
 SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
+SIM_LIBS := $(B)/lib/libwb_model.a $(B)/lib/libwb_base.a
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 SIMT_BIN := $(patsubst tests/sim/%.c,$(B)/tests/%,$(wildcard tests/sim/test_*.c))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
@@ -57,21 +61,24 @@ $(B)/obj/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/libwaybill.a: $(LIB_OBJ)
-	@mkdir -p $(dir $@)
-	@echo "  AR      $@"
-	$(Q)$(AR) rcs $@ $^
+define layer_lib
+$(B)/lib/libwb_$(1).a: $(filter $(B)/obj/$(1)/%,$(LIB_OBJ))
+	@mkdir -p $$(dir $$@)
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l))))
 
 $(B)/libwbsim.a: $(SIM_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/waybill: $(B)/obj/tui/main.o $(B)/libwaybill.a
+$(B)/waybill: $(B)/obj/cli/main.o $(LAYER_LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/waybill-sim: $(B)/obj/sim/main.o $(B)/libwbsim.a $(B)/libwaybill.a
+$(B)/waybill-sim: $(B)/obj/sim/main.o $(B)/libwbsim.a $(SIM_LIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -80,22 +87,22 @@ $(B)/obj/tests/%.o: tests/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libwaybill.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
-$(B)/tests/%: $(B)/obj/tests/sim/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+$(B)/tests/%: $(B)/obj/tests/sim/%.o $(B)/libwbsim.a $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
-$(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+$(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libwbsim.a $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libwbsim.a $(B)/libwaybill.a
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libwbsim.a $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 enum { FIRST_RUNS = 11, KEY_LINES = 300, KEYS_PER_LINE = 5, NKEYS = KEY_LINES * KEYS_PER_LINE };
 #define SEED_NOW 1718020800LL /* seed_cache's default --now, also WAYBILL_NOW */

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "waybill/core.h"
-#include "waybill/core_detect.h"
-#include "waybill/core_kpi.h"
+#include "core/core.h"
+#include "core/core_detect.h"
+#include "core/core_kpi.h"
 
 #define NVEH 10000
 #define NLOAD 100000

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 enum { BATCH = 500, VEHICLES = 2000 };
 

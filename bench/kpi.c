@@ -1,4 +1,4 @@
-/* Benchmark of the KPI refresh (net/kpi_state.c) against issue 5's target:
+/* Benchmark of the KPI refresh (local/kpi_state.c) against issue 5's target:
  * "KPI refresh after a sync batch under 10 ms" on a 100,000-load cache. Builds
  * the cache (loads, two stops each, PODs, invoices, exceptions, vehicles, work
  * orders), then in the same run times the full recompute (`waybill kpi` on a
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "waybill/cache.h"
-#include "waybill/kpi_run.h"
+#include "cache/cache.h"
+#include "local/kpi_run.h"
 
 #define NLOAD 100000
 #define NVEH 2000

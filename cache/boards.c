@@ -3,7 +3,7 @@
  * Every sort column is also selected: the table keys its windows on it. */
 #include <stddef.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 const struct cache_board cache_board_loads = {
 	.name = "loads",

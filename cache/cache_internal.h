@@ -5,7 +5,7 @@
 #include <limits.h>
 #include <sqlite3.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 /* Statements made once and reused; indexes into struct cache.stmts. */
 enum cache_stmt {

@@ -1,4 +1,4 @@
-/* Derived state (include/waybill/cache.h, "derived state"): readiness verdicts
+/* Derived state (cache/cache.h, "derived state"): readiness verdicts
  * and KPI samples written by the local workflow pass. */
 #include <math.h>
 

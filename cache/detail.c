@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 struct detail_query {
 	const char *section;

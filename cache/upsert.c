@@ -1,5 +1,5 @@
 /* Batched upserts of canonical rows keyed by (source, ext_id). The SQL for
- * each entity is built once from its column table (cache/model.c). */
+ * each entity is built once from its column table (model/model.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

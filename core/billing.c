@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "internal.h"
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 int core_within_tolerance(double amount, double rated, double tol_amount, double tol_pct)
 {

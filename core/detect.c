@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 void core_detect_cfg_default(struct core_detect_cfg *c)
 {

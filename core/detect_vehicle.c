@@ -3,7 +3,7 @@
 #include <strings.h>
 
 #include "internal.h"
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 /* Combines independent findings: 1 - product of (1 - c). */
 static double combine(double a, double b)

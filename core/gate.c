@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "internal.h"
-#include "waybill/core_policy.h"
+#include "core/core_policy.h"
 
 static int exception_open(const struct wb_exception *x)
 {

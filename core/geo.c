@@ -1,7 +1,7 @@
 /* Geometry for the detectors: great-circle distance. */
 #include <math.h>
 
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 double core_haversine_m(double lat1, double lon1, double lat2, double lon2)
 {

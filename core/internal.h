@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "waybill/core.h"
+#include "core/core.h"
 
 /* Text equality where NULL (unknown) equals nothing, not even NULL. */
 static inline int cstreq(const char *a, const char *b)

@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "internal.h"
-#include "waybill/core_kpi.h"
+#include "core/core_kpi.h"
 
 void core_kpis_init(struct core_kpis *k, int64_t detention_free_s)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
-#include "waybill/core_kpi.h"
+#include "core/core_kpi.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "internal.h"
-#include "waybill/core_policy.h"
+#include "core/core_policy.h"
 
 static const char *const kind_names[CORE_KIND__COUNT] = {
 #define KIND_NAME(K, name) [CORE_KIND_##K] = name,

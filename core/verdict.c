@@ -1,7 +1,7 @@
 /* Verdict and exception plumbing shared by every rule: reason labels, state
  * names and the deterministic exception id used to deduplicate flags. */
 #include "internal.h"
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 static const char *const reason_labels[CORE_R__COUNT] = {
 #define REASON_LABEL(R, label) [CORE_R_##R] = label,

@@ -5,7 +5,7 @@
 
 #include <curl/curl.h>
 
-#include "waybill/net.h"
+#include "net/net.h"
 
 #define HDR_MAX 512           /* bytes kept of a response header of interest */
 #define ERRBODY_MAX (64u << 10) /* bytes kept of a stream's non-2xx answer */
@@ -64,8 +64,6 @@ struct net {
 int net_xfer_start(struct net *n, struct net_xfer *x);
 /* Frees a transfer that never started or has ended. */
 void net_xfer_free(struct net_xfer *x);
-/* Replaces every occurrence of secret in s (NUL-terminated) with "***". */
-void net_scrub_secret(char *s, const char *secret);
 /* curl callbacks (net/http_req.c). */
 size_t net_on_write(char *p, size_t size, size_t nmemb, void *ud);
 size_t net_on_header(char *p, size_t size, size_t nmemb, void *ud);

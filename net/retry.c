@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 
-#include "waybill/net.h"
+#include "net/net.h"
 
 uint32_t net_backoff_ms(unsigned attempt, uint32_t random)
 {

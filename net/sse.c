@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/net.h"
+#include "net/net.h"
 
 void sse_init(struct sse_parser *p, size_t max, sse_event_fn fn, void *arg)
 {

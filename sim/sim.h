@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "waybill/model.h"
+#include "model/model.h"
 
 enum sim_service { SIM_ERP, SIM_TMS, SIM_TEL, SIM_SVC__COUNT };
 enum sim_role { SIM_ROLE_VIEWER, SIM_ROLE_DISPATCHER, SIM_ROLE_SUPERVISOR, SIM_ROLE_ADMIN, SIM_ROLE__COUNT };

@@ -30,7 +30,7 @@ static inline void test_rmdir(const char *dir)
 #ifdef cmocka_unit_test
 #include <sqlite3.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 /* A fresh cache in a new scratch directory: fills dir and path, fails the
  * test if it cannot be made. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "waybill/core.h"
+#include "core/core.h"
 
 struct verb {
 	const char *word;         /* what the user types */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "internal.h"
-#include "waybill/core.h"
+#include "core/core.h"
 
 #define GATHER_MAX 200 /* rows of one kind about one vehicle or load */
 

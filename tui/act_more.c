@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "internal.h"
-#include "waybill/core.h"
+#include "core/core.h"
 
 #define GATHER_MAX 200
 

@@ -11,11 +11,11 @@
 
 struct lines {
 	char text[MAX_LINES][LINE_LEN];
-	enum tui_slot slot[MAX_LINES];
+	enum view_slot slot[MAX_LINES];
 	int n;
 };
 
-static void add_line(struct lines *l, enum tui_slot slot, const char *s)
+static void add_line(struct lines *l, enum view_slot slot, const char *s)
 {
 	if (l->n >= MAX_LINES)
 		return;
@@ -45,14 +45,14 @@ static void add_items(struct lines *l, const char *label, char items[][LINE_LEN]
 		char trial[LINE_LEN];
 		join(trial, sizeof(trial), line, " ", items[i]);
 		if (!empty && tui_text_width(trial) > width) {
-			add_line(l, TUI_S_row, line);
+			add_line(l, VIEW_S_row, line);
 			join(line, sizeof(line), "           ", "", items[i]);
 		} else {
 			memcpy(line, trial, sizeof(line));
 		}
 		empty = false;
 	}
-	add_line(l, TUI_S_row, line);
+	add_line(l, VIEW_S_row, line);
 }
 
 /* Splits prose into words for add_items. */
@@ -105,17 +105,17 @@ void tui_detail_draw(struct tui_console *s, int y, int h, int w)
 	struct tui_table *t = tui_current(s);
 	l.n = 0;
 	if (!t->sel_id[0]) {
-		add_line(&l, TUI_S_row, " Nothing selected.");
+		add_line(&l, VIEW_S_row, " Nothing selected.");
 	} else if (!t->view->detail_kind) {
-		add_line(&l, TUI_S_row, " No detail on this board.");
+		add_line(&l, VIEW_S_row, " No detail on this board.");
 	} else {
 		struct cache_detail d;
 		struct wb_err err = {0};
 		if (cache_detail(s->cache, t->view->detail_kind, t->sel_id, &d, &err) != 0) {
-			add_line(&l, TUI_S_error, err.msg);
+			add_line(&l, VIEW_S_error, err.msg);
 		} else {
 			if (d.nrecs == 0)
-				add_line(&l, TUI_S_row, " Nothing more is known about this row.");
+				add_line(&l, VIEW_S_row, " Nothing more is known about this row.");
 			build(s, &d, w - 2, &l);
 			cache_detail_free(&d);
 		}
@@ -124,8 +124,8 @@ void tui_detail_draw(struct tui_console *s, int y, int h, int w)
 		s->pane_scroll = l.n - h > 0 ? l.n - h : 0;
 	for (int i = 0; i < h; i++) {
 		int k = i + (s->pane == TUI_PANE_FULL ? s->pane_scroll : 0);
-		tui_put(y + i, 0, 1, VIEW_LEFT, TUI_S_row, "");
-		tui_put(y + i, 1, w - 1, VIEW_LEFT, k < l.n ? l.slot[k] : TUI_S_row,
+		tui_put(y + i, 0, 1, VIEW_LEFT, VIEW_S_row, "");
+		tui_put(y + i, 1, w - 1, VIEW_LEFT, k < l.n ? l.slot[k] : VIEW_S_row,
 			k < l.n ? l.text[k] : "");
 	}
 }

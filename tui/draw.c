@@ -16,7 +16,7 @@ static struct {
 void tui_draw_begin(void)
 {
 	if (grid.rows == LINES && grid.cols == COLS && grid.slots) {
-		memset(grid.slots, TUI_S_row, (size_t)grid.rows * (size_t)grid.cols);
+		memset(grid.slots, VIEW_S_row, (size_t)grid.rows * (size_t)grid.cols);
 		return;
 	}
 	free(grid.slots);
@@ -26,10 +26,10 @@ void tui_draw_begin(void)
 	if (!grid.slots)
 		grid.rows = grid.cols = 0;
 	else
-		memset(grid.slots, TUI_S_row, (size_t)grid.rows * (size_t)grid.cols);
+		memset(grid.slots, VIEW_S_row, (size_t)grid.rows * (size_t)grid.cols);
 }
 
-static void mark(int y, int x, int w, enum tui_slot slot)
+static void mark(int y, int x, int w, enum view_slot slot)
 {
 	if (!grid.slots || y < 0 || y >= grid.rows)
 		return;
@@ -85,7 +85,7 @@ int tui_text_width(const char *s)
 }
 
 /* Lays text into at most width cells; with exact, pads to width. */
-static int put(int y, int x, int width, enum view_align align, enum tui_slot slot,
+static int put(int y, int x, int width, enum view_align align, enum view_slot slot,
 	       const char *s, bool exact)
 {
 	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
@@ -133,17 +133,17 @@ static int put(int y, int x, int width, enum view_align align, enum tui_slot slo
 	return used;
 }
 
-void tui_put(int y, int x, int width, enum view_align align, enum tui_slot slot, const char *s)
+void tui_put(int y, int x, int width, enum view_align align, enum view_slot slot, const char *s)
 {
 	put(y, x, width, align, slot, s, true);
 }
 
-int tui_puts(int y, int x, int width, enum tui_slot slot, const char *s)
+int tui_puts(int y, int x, int width, enum view_slot slot, const char *s)
 {
 	return put(y, x, width, VIEW_LEFT, slot, s, false);
 }
 
-void tui_hline(int y, int x, int width, enum tui_slot slot)
+void tui_hline(int y, int x, int width, enum view_slot slot)
 {
 	/* Drawn as text, not ACS, so that screen dumps read as what the user sees. */
 	char line[4 * 1000 + 1];

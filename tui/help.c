@@ -39,11 +39,11 @@ void tui_help_draw(struct tui_console *s)
 	int y0 = (LINES - h) / 2, x0 = 0;
 	if (y0 < 2)
 		y0 = 2;
-	tui_put(y0, x0, w, VIEW_LEFT, TUI_S_dialog, " Help");
+	tui_put(y0, x0, w, VIEW_LEFT, VIEW_S_dialog, " Help");
 	for (int i = 0; i < n && y0 + 1 + i < LINES; i++) {
-		tui_put(y0 + 1 + i, x0, 2, VIEW_LEFT, TUI_S_dialog, "");
-		tui_put(y0 + 1 + i, x0 + 2, w - 2, VIEW_LEFT, TUI_S_dialog, tui_help_lines[i]);
+		tui_put(y0 + 1 + i, x0, 2, VIEW_LEFT, VIEW_S_dialog, "");
+		tui_put(y0 + 1 + i, x0 + 2, w - 2, VIEW_LEFT, VIEW_S_dialog, tui_help_lines[i]);
 	}
 	if (y0 + h - 1 < LINES)
-		tui_put(y0 + h - 1, x0, w, VIEW_LEFT, TUI_S_dialog, "");
+		tui_put(y0 + h - 1, x0, w, VIEW_LEFT, VIEW_S_dialog, "");
 }

@@ -10,9 +10,9 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "waybill/cache.h"
-#include "waybill/tui.h"
-#include "waybill/view.h"
+#include "cache/cache.h"
+#include "tui/tui.h"
+#include "views/view.h"
 
 /* Keys: a Unicode code point, or an ncurses KEY_* code marked with TUI_FN. */
 #define TUI_FN(k) (0x200000 | (k))
@@ -59,7 +59,7 @@ struct tui_theme_slot {
 };
 struct tui_theme {
 	char name[64];
-	struct tui_theme_slot slot[TUI_S__COUNT];
+	struct tui_theme_slot slot[VIEW_S__COUNT];
 };
 extern const char *const tui_slot_name[];
 
@@ -72,7 +72,7 @@ void tui_theme_builtin(struct tui_theme *t, bool mono);
 /* Makes t current: colour pairs (when the terminal has colours) and attributes. */
 void tui_theme_apply(const struct tui_theme *t);
 const struct tui_theme *tui_theme_current(void);
-attr_t tui_attr(enum tui_slot s);
+attr_t tui_attr(enum view_slot s);
 
 /* --- drawing (draw.c) ------------------------------------------------------ */
 
@@ -80,11 +80,11 @@ attr_t tui_attr(enum tui_slot s);
  * test can dump which slot each cell shows. */
 void tui_draw_begin(void);     /* sizes the slot grid to the screen */
 /* Writes utf8 at (y, x) in exactly width cells, cut or padded. */
-void tui_put(int y, int x, int width, enum view_align align, enum tui_slot slot,
+void tui_put(int y, int x, int width, enum view_align align, enum view_slot slot,
 	     const char *utf8);
 /* Writes utf8 at (y, x) in at most width cells; returns the cells used. */
-int tui_puts(int y, int x, int width, enum tui_slot slot, const char *utf8);
-void tui_hline(int y, int x, int width, enum tui_slot slot);
+int tui_puts(int y, int x, int width, enum view_slot slot, const char *utf8);
+void tui_hline(int y, int x, int width, enum view_slot slot);
 int tui_text_width(const char *utf8);
 int tui_save_display(const char *path);
 int tui_save_attrs(const char *path);

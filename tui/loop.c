@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "waybill/config.h"
-#include "waybill/core.h"
-#include "waybill/net.h"
-#include "waybill/sync.h"
+#include "settings/config.h"
+#include "core/core.h"
+#include "net/net.h"
+#include "sync/sync.h"
 
 static int read_key(int *key)
 {

@@ -172,7 +172,7 @@ void tui_prompt_draw(const struct tui_prompt *p, int y, int w)
 	memmove(view.buf, p->buf + start, (size_t)view.len * sizeof(view.buf[0]));
 	text[0] = (char)p->kind;
 	tui_prompt_text(&view, text + 1, sizeof(text) - 1);
-	tui_put(y, 0, w, VIEW_LEFT, TUI_S_status, text);
+	tui_put(y, 0, w, VIEW_LEFT, VIEW_S_status, text);
 	int cx = 1;
 	for (int i = start; i < p->cur; i++) {
 		int cw = wcwidth((wchar_t)p->buf[i]);
@@ -182,6 +182,6 @@ void tui_prompt_draw(const struct tui_prompt *p, int y, int w)
 		char one[8] = " ";
 		if (p->cur < p->len)
 			one[put_utf8(p->buf[p->cur], one)] = '\0';
-		tui_put(y, cx, 1, VIEW_LEFT, TUI_S_selected, one);
+		tui_put(y, cx, 1, VIEW_LEFT, VIEW_S_selected, one);
 	}
 }

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "waybill/core.h"
+#include "core/core.h"
 
 int64_t tui_now(const struct tui_console *s)
 {
@@ -207,14 +207,14 @@ static void draw_header(struct tui_console *s, int w)
 		n = (size_t)snprintf(right, sizeof(right), "ERP TMS TEL %s no data  ", tui_glyph->nodata);
 	snprintf(right + n, sizeof(right) - n, "outbox %" PRId64 " ", s->outbox);
 	int rw = tui_text_width(right), lw = w - rw;
-	tui_put(0, 0, lw > 0 ? lw : 0, VIEW_LEFT, TUI_S_header, left);
-	tui_put(0, lw > 0 ? lw : 0, w - (lw > 0 ? lw : 0), VIEW_RIGHT, TUI_S_header, right);
+	tui_put(0, 0, lw > 0 ? lw : 0, VIEW_LEFT, VIEW_S_header, left);
+	tui_put(0, lw > 0 ? lw : 0, w - (lw > 0 ? lw : 0), VIEW_RIGHT, VIEW_S_header, right);
 }
 
 static void draw_tabs(struct tui_console *s, int w)
 {
 	int x = 0;
-	x += tui_puts(1, x, w - x, TUI_S_tabs, " ");
+	x += tui_puts(1, x, w - x, VIEW_S_tabs, " ");
 	for (int b = 0; b < view_nboards && x < w; b++) {
 		char tab[64];
 		if (s->counts[b] > 0)
@@ -222,12 +222,12 @@ static void draw_tabs(struct tui_console *s, int w)
 				 s->counts[b]);
 		else
 			snprintf(tab, sizeof(tab), "%d %s", b + 1, view_boards[b]->title);
-		x += tui_puts(1, x, w - x, b == s->board ? TUI_S_tab_active : TUI_S_tabs, tab);
+		x += tui_puts(1, x, w - x, b == s->board ? VIEW_S_tab_active : VIEW_S_tabs, tab);
 		if (x < w)
-			x += tui_puts(1, x, w - x, TUI_S_tabs, " ");
+			x += tui_puts(1, x, w - x, VIEW_S_tabs, " ");
 	}
 	if (x < w)
-		tui_put(1, x, w - x, VIEW_LEFT, TUI_S_tabs, "");
+		tui_put(1, x, w - x, VIEW_LEFT, VIEW_S_tabs, "");
 }
 
 /* The rule under the table: what the board shows and how. */
@@ -237,7 +237,7 @@ static void draw_info(struct tui_console *s, int y, int w)
 	char info[400];
 	const struct view_ops *v = t->view;
 	if (s->prompt.active && s->message[0]) {
-		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? TUI_S_error : TUI_S_status, s->message);
+		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? VIEW_S_error : VIEW_S_status, s->message);
 		return;
 	}
 	if (!v->board) {
@@ -261,10 +261,10 @@ static void draw_info(struct tui_console *s, int y, int w)
 			 marks);
 	}
 	if (s->low_bandwidth)
-		tui_put(y, 0, w, VIEW_LEFT, TUI_S_column, info);
+		tui_put(y, 0, w, VIEW_LEFT, VIEW_S_column, info);
 	else {
-		tui_hline(y, 0, w, TUI_S_column);
-		tui_puts(y, 1, w - 1, TUI_S_column, info);
+		tui_hline(y, 0, w, VIEW_S_column);
+		tui_puts(y, 1, w - 1, VIEW_S_column, info);
 	}
 }
 
@@ -277,7 +277,7 @@ static void draw_status(struct tui_console *s, int y, int w)
 	if (s->message[0]) {
 		char m[300];
 		snprintf(m, sizeof(m), " %s", s->message);
-		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? TUI_S_error : TUI_S_status, m);
+		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? VIEW_S_error : VIEW_S_status, m);
 		return;
 	}
 	char hints[200];
@@ -287,7 +287,7 @@ static void draw_status(struct tui_console *s, int y, int w)
 			 " Enter detail  / filter  s sort  : command  ? help  q quit  (viewer: read-only)");
 	else
 		snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
-	tui_put(y, 0, w, VIEW_LEFT, TUI_S_status, hints);
+	tui_put(y, 0, w, VIEW_LEFT, VIEW_S_status, hints);
 }
 
 void tui_draw(struct tui_console *s)
@@ -304,8 +304,8 @@ void tui_draw(struct tui_console *s)
 		char m[120];
 		snprintf(m, sizeof(m), "Enlarge the window to at least %dx%d (now %dx%d).",
 			 TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
-		tui_puts(LINES / 2, 0, w, TUI_S_error, m);
-		tui_puts(LINES / 2 + 1, 0, w, TUI_S_status, "q quits.");
+		tui_puts(LINES / 2, 0, w, VIEW_S_error, m);
+		tui_puts(LINES / 2 + 1, 0, w, VIEW_S_status, "q quits.");
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;

@@ -740,30 +740,30 @@ void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
 	const struct view_ops *v = t->view;
 	int widths[32];
 	if (!v->board) {
-		tui_put(y, 0, w, VIEW_LEFT, TUI_S_column, "");
+		tui_put(y, 0, w, VIEW_LEFT, VIEW_S_column, "");
 		for (int i = 1; i < h; i++)
-			tui_put(y + i, 0, w, VIEW_LEFT, TUI_S_row, "");
+			tui_put(y + i, 0, w, VIEW_LEFT, VIEW_S_row, "");
 		if (h > 2)
-			tui_put(y + 2, 2, w - 2, VIEW_LEFT, TUI_S_row, v->placeholder);
+			tui_put(y + 2, 2, w - 2, VIEW_LEFT, VIEW_S_row, v->placeholder);
 		return;
 	}
 	layout(v, w, widths);
 	int x = 1;
-	tui_put(y, 0, 1, VIEW_LEFT, TUI_S_column, "");
+	tui_put(y, 0, 1, VIEW_LEFT, VIEW_S_column, "");
 	for (int c = 0; c < v->ncols && x < w; c++) {
-		tui_put(y, x, widths[c], v->cols[c].align, TUI_S_column, v->cols[c].header);
+		tui_put(y, x, widths[c], v->cols[c].align, VIEW_S_column, v->cols[c].header);
 		x += widths[c];
 		if (x < w)
-			tui_put(y, x++, 1, VIEW_LEFT, TUI_S_column, "");
+			tui_put(y, x++, 1, VIEW_LEFT, VIEW_S_column, "");
 	}
 	if (x < w)
-		tui_put(y, x, w - x, VIEW_LEFT, TUI_S_column, "");
+		tui_put(y, x, w - x, VIEW_LEFT, VIEW_S_column, "");
 	int vis = tui_table_visible(t);
 	tui_table_note_changes(t, now);
 	for (int i = 0; i < h - 1; i++) {
 		int yy = y + 1 + i;
 		if (i >= vis) {
-			tui_put(yy, 0, w, VIEW_LEFT, TUI_S_row,
+			tui_put(yy, 0, w, VIEW_LEFT, VIEW_S_row,
 				i == 0 ? (t->text[0] || t->status[0] ? "  No rows match the filter."
 								     : "  No rows yet.")
 				       : "");
@@ -775,19 +775,19 @@ void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
 		tui_table_row_id(t, i, id, sizeof(id));
 		bool sel = i == t->cursor, marked = tui_table_marked(t, id);
 		bool changed = tui_table_changed(t, id, now);
-		enum tui_slot base = sel ? TUI_S_selected : marked ? TUI_S_marked
-				     : changed ? TUI_S_fresh
-				     : row_stale(t, &r, now, conf, nconf) ? TUI_S_stale : TUI_S_row;
+		enum view_slot base = sel ? VIEW_S_selected : marked ? VIEW_S_marked
+				     : changed ? VIEW_S_fresh
+				     : row_stale(t, &r, now, conf, nconf) ? VIEW_S_stale : VIEW_S_row;
 		tui_put(yy, 0, 1, VIEW_LEFT, base,
 			marked ? tui_glyph->mark : sel ? tui_glyph->cursor
 			: changed ? (r.utf8 ? "\u2022" : "+") : " ");
 		x = 1;
 		for (int c = 0; c < v->ncols && x < w; c++) {
 			char buf[512] = "";
-			enum tui_slot slot = base;
+			enum view_slot slot = base;
 			v->cols[c].cell(&r, buf, sizeof(buf), &slot);
 			if (sel)
-				slot = TUI_S_selected;
+				slot = VIEW_S_selected;
 			tui_put(yy, x, widths[c], v->cols[c].align, slot, buf);
 			x += widths[c];
 			if (x < w)

@@ -17,7 +17,7 @@
 
 const char *const tui_slot_name[] = {
 #define SLOT_NAME(n) #n,
-	TUI_SLOTS(SLOT_NAME)
+	VIEW_SLOTS(SLOT_NAME)
 #undef SLOT_NAME
 };
 
@@ -83,7 +83,7 @@ static int parse_attr(const char *w, attr_t *a)
 
 static int slot_by_name(const char *w)
 {
-	for (int i = 0; i < TUI_S__COUNT; i++)
+	for (int i = 0; i < VIEW_S__COUNT; i++)
 		if (!strcmp(w, tui_slot_name[i]))
 			return i;
 	return -1;
@@ -242,7 +242,7 @@ void tui_theme_apply(const struct tui_theme *t)
 	current = *t;
 	if (!tui_term_colors())
 		return;
-	for (int i = 0; i < TUI_S__COUNT && i + 1 < COLOR_PAIRS; i++)
+	for (int i = 0; i < VIEW_S__COUNT && i + 1 < COLOR_PAIRS; i++)
 		init_pair((short)(i + 1), fit_colour(t->slot[i].fg), fit_colour(t->slot[i].bg));
 }
 
@@ -251,7 +251,7 @@ const struct tui_theme *tui_theme_current(void)
 	return &current;
 }
 
-attr_t tui_attr(enum tui_slot s)
+attr_t tui_attr(enum view_slot s)
 {
 	attr_t a = current.slot[s].attr;
 	if (tui_term_colors() && (int)s + 1 < COLOR_PAIRS)

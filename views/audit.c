@@ -2,7 +2,7 @@
  * Rows are local and never stale. */
 #include <stdio.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 VIEW_TEXT_CELL(cell_seq, "id")
 VIEW_TEXT_CELL(cell_user, "user")
@@ -10,12 +10,12 @@ VIEW_TEXT_CELL(cell_role, "role")
 VIEW_TEXT_CELL(cell_action, "action")
 VIEW_TEXT_CELL(cell_subject, "subject")
 
-static void cell_at(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_at(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "at"), r->now, buf, len);
 }
 
-static void cell_reason(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_reason(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "reason");
 	if (v->t == CV_NULL)

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 const struct view_ops *const view_boards[] = {
 #define VIEW_PTR(n) &view_##n##_ops,

@@ -4,7 +4,7 @@
  * the selected (or marked) exceptions through tui/act.c. */
 #include <stdio.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 VIEW_TEXT_CELL(cell_kind, "kind")
 VIEW_TEXT_CELL(cell_subject, "subject")
@@ -12,7 +12,7 @@ VIEW_TEXT_CELL(cell_needs, "required_role")
 VIEW_TEXT_CELL(cell_suggested, "suggested_action")
 VIEW_TEXT_CELL(cell_status, "status")
 
-static void cell_conf(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_conf(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "confidence");
 	if (v->t == CV_REAL)
@@ -21,12 +21,12 @@ static void cell_conf(const struct view_row *r, char *buf, size_t len, enum tui_
 		view_fmt_int(v, buf, len);
 }
 
-static void cell_stake(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_stake(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_money(view_get(r, "impact"), r->utf8, buf, len);
 }
 
-static void cell_age(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_age(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t at = view_int(view_get(r, "detected_at"), 0);
 	if (at <= 0)

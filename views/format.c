@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 static const struct cache_value null_value = {.t = CV_NULL};
 

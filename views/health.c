@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 /* An event stream's row ("positions_live") stands in for its stream's row
  * ("positions") once it was heard after the catch-up pages: the stream then
@@ -69,7 +69,7 @@ VIEW_TEXT_CELL(cell_errors, "errors_in_row")
 VIEW_TEXT_CELL(cell_outbox, "outbox")
 VIEW_TEXT_CELL(cell_rows, "rows_total")
 
-static void cell_state(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_state(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *src = view_get(r, "source");
 	enum view_source_state st = view_source_state(
@@ -77,11 +77,11 @@ static void cell_state(const struct view_row *r, char *buf, size_t len, enum tui
 		view_int(view_get(r, "last_ok_at"), 0),
 		view_int(view_get(r, "errors_in_row"), 0), view_int(view_get(r, "lag_s"), 0), r->now);
 	snprintf(buf, len, "%s", view_source_state_name[st]);
-	*slot = st == VIEW_SRC_LIVE ? TUI_S_ok : st == VIEW_SRC_LAG ? TUI_S_warn
-					: st == VIEW_SRC_DOWN ? TUI_S_late : *slot;
+	*slot = st == VIEW_SRC_LIVE ? VIEW_S_ok : st == VIEW_SRC_LAG ? VIEW_S_warn
+					: st == VIEW_SRC_DOWN ? VIEW_S_late : *slot;
 }
 
-static void cell_last_ok(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_last_ok(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t at = view_int(view_get(r, "last_ok_at"), 0);
 	if (at <= 0) {
@@ -93,7 +93,7 @@ static void cell_last_ok(const struct view_row *r, char *buf, size_t len, enum t
 	snprintf(buf, len, "%s ago", age);
 }
 
-static void cell_lag(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_lag(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t lag = view_int(view_get(r, "lag_s"), -1);
 	if (lag < 0)
@@ -102,7 +102,7 @@ static void cell_lag(const struct view_row *r, char *buf, size_t len, enum tui_s
 		view_fmt_age(lag, buf, len);
 }
 
-static void cell_error(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_error(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "last_error");
 	snprintf(buf, len, "%s", v->t == CV_TEXT ? v->s : "");

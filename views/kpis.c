@@ -1,4 +1,4 @@
-/* KPIs board: one row per KPI sampled by the local pass (net/kpi_run.c): its
+/* KPIs board: one row per KPI sampled by the local pass (local/kpi_run.c): its
  * latest value in the depot's units, the trend against the sample before, and
  * a sparkline of the last 24 five-minute samples. The breakdowns (per route,
  * per kind of AI flag) are in `waybill kpi`. */
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/kpi_run.h"
-#include "waybill/view.h"
-#include "waybill/view_kpi.h"
+#include "local/kpi_run.h"
+#include "views/view.h"
+#include "views/view_kpi.h"
 
 /* Every KPI name is a row even before its first sample; ord keeps the order
  * of KPI_SAMPLES. Each subquery reads the kpi_sample primary key (name, at)
@@ -105,7 +105,7 @@ static void fmt_value(enum kpi_unit u, double v, bool utf8, char *buf, size_t le
 	}
 }
 
-static void cell_label(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_label(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int k = kpi_row_of(r);
 	if (k >= 0)
@@ -114,7 +114,7 @@ static void cell_label(const struct view_row *r, char *buf, size_t len, enum tui
 		view_fmt_text(view_get(r, "id"), buf, len);
 }
 
-static void cell_value(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_value(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int k = kpi_row_of(r);
 	fmt_value(k >= 0 ? kpi_rows[k].unit : U_DAYS, real_of(view_get(r, "value")), r->utf8, buf, len);
@@ -122,7 +122,7 @@ static void cell_value(const struct view_row *r, char *buf, size_t len, enum tui
 
 /* The change since the sample before, with an arrow coloured by whether it
  * went the better way; "=" when it shows no change at the value's precision. */
-static void cell_trend(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_trend(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int k = kpi_row_of(r);
 	double v = real_of(view_get(r, "value")), p = real_of(view_get(r, "previous"));
@@ -140,10 +140,10 @@ static void cell_trend(const struct view_row *r, char *buf, size_t len, enum tui
 	bool up = v > p;
 	snprintf(buf, len, "%s %s", up ? (r->utf8 ? "\u25b2" : "^") : (r->utf8 ? "\u25bc" : "v"), d);
 	if (kpi_rows[k].better)
-		*slot = (up ? 1 : -1) == kpi_rows[k].better ? TUI_S_ok : TUI_S_warn;
+		*slot = (up ? 1 : -1) == kpi_rows[k].better ? VIEW_S_ok : VIEW_S_warn;
 }
 
-static void cell_spark(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_spark(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	double v[VIEW_KPI_SPARK_N];
 	const struct cache_value *h = view_get(r, "history");
@@ -156,7 +156,7 @@ static void cell_spark(const struct view_row *r, char *buf, size_t len, enum tui
 	view_kpi_sparkline(v, VIEW_KPI_SPARK_N, r->utf8, buf, len);
 }
 
-static void cell_at(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_at(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "at"), r->now, buf, len);
 }

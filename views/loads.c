@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 VIEW_TEXT_CELL(cell_id, "id")
 VIEW_TEXT_CELL(cell_status, "status")
@@ -12,7 +12,7 @@ VIEW_TEXT_CELL(cell_vehicle, "vehicle")
 VIEW_TEXT_CELL(cell_door, "door")
 
 /* "M. Okafor" from "Mary Okafor": the column is narrow. */
-static void cell_driver(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_driver(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "driver");
 	if (v->t != CV_TEXT) {
@@ -26,17 +26,17 @@ static void cell_driver(const struct view_row *r, char *buf, size_t len, enum tu
 		snprintf(buf, len, "%s", v->s);
 }
 
-static void cell_stage(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_stage(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_pct(view_get(r, "stage_pct"), buf, len);
 }
 
-static void cell_eta(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_eta(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "eta"), r->now, buf, len);
 }
 
-static void cell_window(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_window(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_span(view_get(r, "window_start"), view_get(r, "window_end"), buf, len);
 }
@@ -52,19 +52,19 @@ static bool load_late(const struct view_row *r)
 	return eta && end && eta > end;
 }
 
-static void cell_flags(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_flags(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *st = view_get(r, "status");
 	buf[0] = '\0';
 	if (load_late(r)) {
 		snprintf(buf, len, "LATE");
-		*slot = TUI_S_late;
+		*slot = VIEW_S_late;
 	} else if (st->t == CV_TEXT && !strcmp(st->s, "pod_received")) {
 		snprintf(buf, len, "POD");
-		*slot = TUI_S_ok;
+		*slot = VIEW_S_ok;
 	} else if (view_int(view_get(r, "priority"), 0) > 0) {
 		snprintf(buf, len, "%s", r->utf8 ? "\u25b2" : "^");
-		*slot = TUI_S_warn;
+		*slot = VIEW_S_warn;
 	}
 }
 

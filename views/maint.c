@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 #define RANK(col) " CASE " col " WHEN 'critical' THEN 0 WHEN 'major' THEN 1" \
 		  " WHEN 'minor' THEN 2 WHEN 'info' THEN 3 ELSE 4 END"
@@ -35,27 +35,27 @@ VIEW_TEXT_CELL(cell_code, "code")
 VIEW_TEXT_CELL(cell_status, "status")
 VIEW_TEXT_CELL(cell_desc, "description")
 
-static void cell_sev(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_sev(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "severity");
 	view_fmt_text(v, buf, len);
 	if (v->t == CV_TEXT && !strcmp(v->s, "critical"))
-		*slot = TUI_S_hold;
+		*slot = VIEW_S_hold;
 	else if (v->t == CV_TEXT && !strcmp(v->s, "major"))
-		*slot = TUI_S_warn;
+		*slot = VIEW_S_warn;
 }
 
-static void cell_since(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_since(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "since"), r->now, buf, len);
 }
 
-static void cell_due(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_due(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "due_at");
 	view_fmt_time(v, r->now, buf, len);
 	if (view_int(v, 0) > 0 && view_int(v, 0) < r->now)
-		*slot = TUI_S_late;
+		*slot = VIEW_S_late;
 }
 
 static const struct view_col cols[] = {

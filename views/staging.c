@@ -1,7 +1,7 @@
 /* Staging board: dock doors and what is staged at them for which load. */
 #include <stdio.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 static const struct cache_board staging_board = {
 	.name = "staging",
@@ -29,7 +29,7 @@ VIEW_TEXT_CELL(cell_load_status, "load_status")
 VIEW_TEXT_CELL(cell_customer, "customer")
 VIEW_TEXT_CELL(cell_status, "status")
 
-static void cell_pallets(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_pallets(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t s = view_int(view_get(r, "pallets_staged"), -1);
 	int64_t t = view_int(view_get(r, "pallets_total"), -1);
@@ -39,23 +39,23 @@ static void cell_pallets(const struct view_row *r, char *buf, size_t len, enum t
 		snprintf(buf, len, "%d/%d", (int)s, (int)t);
 }
 
-static void cell_pct(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_pct(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "stage_pct");
 	view_fmt_pct(v, buf, len);
 	if (view_int(v, 0) >= 100)
-		*slot = TUI_S_ok;
+		*slot = VIEW_S_ok;
 }
 
-static void cell_labor(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_labor(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t v = view_int(view_get(r, "labor_ready"), -1);
 	snprintf(buf, len, "%s", v < 0 ? "--" : v ? "yes" : "no");
 	if (v == 0)
-		*slot = TUI_S_warn;
+		*slot = VIEW_S_warn;
 }
 
-static void cell_appt(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_appt(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "appointment_at"), r->now, buf, len);
 }

@@ -6,29 +6,29 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 VIEW_TEXT_CELL(cell_unit, "unit")
 VIEW_TEXT_CELL(cell_kind, "kind")
 VIEW_TEXT_CELL(cell_status, "status")
 
 /* "--" until the workflow pass has judged the vehicle. */
-static void cell_ready(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_ready(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "ready_state");
 	view_fmt_text(v, buf, len);
 	if (v->t != CV_TEXT)
 		return;
 	if (!strcmp(v->s, "held"))
-		*slot = TUI_S_hold;
+		*slot = VIEW_S_hold;
 	else if (!strcmp(v->s, "limited"))
-		*slot = TUI_S_warn;
+		*slot = VIEW_S_warn;
 	else if (!strcmp(v->s, "ready"))
-		*slot = TUI_S_ok;
+		*slot = VIEW_S_ok;
 }
 
 /* The first of the reasons (joined by "; "); the detail pane has them all. */
-static void cell_reason(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_reason(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "readiness_reasons");
 	if (v->t != CV_TEXT) {
@@ -40,15 +40,15 @@ static void cell_reason(const struct view_row *r, char *buf, size_t len, enum tu
 	snprintf(buf, len, "%.*s", n, v->s);
 }
 
-static void cell_fuel(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_fuel(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "fuel_pct");
 	view_fmt_pct(v, buf, len);
 	if (view_int(v, 100) < 15)
-		*slot = TUI_S_warn;
+		*slot = VIEW_S_warn;
 }
 
-static void cell_seen(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_seen(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t ms = view_int(view_get(r, "last_seen_ms"), 0);
 	if (ms <= 0) {
@@ -60,12 +60,12 @@ static void cell_seen(const struct view_row *r, char *buf, size_t len, enum tui_
 	snprintf(buf, len, "%s ago", age);
 }
 
-static void cell_faults(const struct view_row *r, char *buf, size_t len, enum tui_slot *slot)
+static void cell_faults(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int64_t n = view_int(view_get(r, "serious_faults"), 0);
 	if (n > 0) {
 		snprintf(buf, len, "%d%s", (int)n, r->utf8 ? " \u26a0" : " !");
-		*slot = TUI_S_hold;
+		*slot = VIEW_S_hold;
 	} else {
 		snprintf(buf, len, "0");
 	}

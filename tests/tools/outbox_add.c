@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 int main(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 static struct cache *c;
 static struct wb_err err;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "waybill/net.h"
+#include "net/net.h"
 
 #define TOKEN "tok-7f3a9c-SECRET"
 

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 #define N_ROWS 12
 

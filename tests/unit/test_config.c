@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "waybill/config.h"
-#include "waybill/detect_run.h"
+#include "settings/config.h"
+#include "local/detect_run.h"
 
 #define TOK_ERP "s3cr3t-erp-token-A1"
 #define TOK_TMS "s3cr3t-tms-token-B2"

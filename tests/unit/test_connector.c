@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "waybill/connector.h"
+#include "connectors/connector.h"
 
 static void test_times(void **state)
 {

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "waybill/core.h"
-#include "waybill/core_detect.h"
+#include "core/core.h"
+#include "core/core_detect.h"
 
 #define NOW 1700000000
 

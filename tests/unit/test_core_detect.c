@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "waybill/core_detect.h"
+#include "core/core_detect.h"
 
 #define NOW 1700000000 /* 2023-11-14 22:13:20 UTC */
 

@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "waybill/core.h"
-#include "waybill/core_policy.h"
+#include "core/core.h"
+#include "core/core_policy.h"
 
 struct world {
 	struct wb_load l;

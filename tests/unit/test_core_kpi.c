@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/core_kpi.h"
+#include "core/core_kpi.h"
 
 #define T0 1700000000
 #define H 3600

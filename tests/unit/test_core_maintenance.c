@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "waybill/core.h"
+#include "core/core.h"
 
 #define NOW 1700000000
 

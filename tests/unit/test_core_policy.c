@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "waybill/core_policy.h"
+#include "core/core_policy.h"
 
 static const struct dcase {
 	const char *name;

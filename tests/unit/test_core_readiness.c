@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "waybill/core.h"
+#include "core/core.h"
 
 #define NOW 1700000000
 

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "waybill/core.h"
+#include "core/core.h"
 
 /* Expected least role per action: the table a reviewer checks against DESIGN.md. */
 static const struct {

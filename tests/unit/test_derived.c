@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 static uint32_t last_changed;
 static void on_change(void *arg, uint32_t tables)

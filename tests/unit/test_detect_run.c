@@ -1,4 +1,4 @@
-/* The local detectors over a real cache (net/detect_run.c): rows seeded through
+/* The local detectors over a real cache (local/detect_run.c): rows seeded through
  * cache_upsert, one local exception per subject and kind, audited once when
  * raised, refreshed (ext_version + 1) only when its content changes. */
 #include <stdarg.h>
@@ -11,9 +11,9 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
-#include "waybill/config.h"
-#include "waybill/detect_run.h"
+#include "cache/cache.h"
+#include "settings/config.h"
+#include "local/detect_run.h"
 
 #define NOW 1741341600 /* 2025-03-07 10:00 UTC, the simulator's default start */
 

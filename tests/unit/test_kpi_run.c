@@ -1,4 +1,4 @@
-/* The KPI state (net/kpi_state.c) against the full recompute (net/kpi_full.c):
+/* The KPI state (local/kpi_state.c) against the full recompute (local/kpi_full.c):
  * after random batches of inserts, updates (arrivals, statuses, deliveries,
  * PODs moving between loads) and tombstones, the incremental figures equal the
  * recomputed ones, and a refresh reads about as many rows as the batch changed.
@@ -13,10 +13,10 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
-#include "waybill/kpi_run.h"
-#include "waybill/view_kpi.h"
-#include "../../net/kpi_internal.h"
+#include "cache/cache.h"
+#include "local/kpi_run.h"
+#include "views/view_kpi.h"
+#include "../../local/kpi_internal.h"
 
 #define NOW INT64_C(1718020800)
 #define NLOAD 240

@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "testutil.h"
-#include "waybill/net.h"
+#include "net/net.h"
 
 struct fx {
 	char dir[PATH_MAX];

@@ -11,7 +11,7 @@
 #include <uuid/uuid.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 struct fx {
 	char dir[PATH_MAX];

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "waybill/net.h"
+#include "net/net.h"
 
 /* Events flattened to "type|id|data\n" so a whole run compares as one string. */
 struct rec {

@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "waybill/sync.h"
+#include "sync/sync.h"
 
 struct fx {
 	char dir[PATH_MAX];

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "waybill/view.h"
+#include "views/view.h"
 
 #define NOW 1718020800LL
 

@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
+#include "cache/cache.h"
 
 enum { NLOADS = 500 };
 

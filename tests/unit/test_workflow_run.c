@@ -1,4 +1,4 @@
-/* The automatic workflow pass over a real cache (net/workflow_run.c): readiness
+/* The automatic workflow pass over a real cache (local/workflow_run.c): readiness
  * verdicts with their reasons, a work order and a hold proposed once per fault
  * across runs and a reopen of the cache, the hold cleared when its work order
  * closes, invoices released or held once, never while an action on them waits,
@@ -13,10 +13,10 @@
 #include <sqlite3.h>
 
 #include "testutil.h"
-#include "waybill/cache.h"
-#include "waybill/config.h"
-#include "waybill/connector.h"
-#include "waybill/workflow_run.h"
+#include "cache/cache.h"
+#include "settings/config.h"
+#include "connectors/connector.h"
+#include "local/workflow_run.h"
 
 #define NOW 1741341600 /* 2025-03-07 10:00 UTC, the simulator's default start */
 #define WO_SOURCE "maint" /* the source that owns work orders, unlike the vehicle's */

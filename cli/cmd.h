@@ -1,0 +1,32 @@
+/* Headless commands: what `waybill sync` and `waybill doctor` do, for main()
+ * to dispatch to. Each returns the process exit code (0 ok, 1 failure). */
+#ifndef WAYBILL_CMD_H
+#define WAYBILL_CMD_H
+
+#include <stdbool.h>
+
+struct cmd_opts {
+	const char *config_path;  /* --config or NULL */
+	const char *cache_path;   /* --cache or NULL */
+	bool once;                /* sync --once */
+	bool follow;              /* sync --follow */
+	bool json;                /* kpi --json */
+};
+
+/* `waybill sync --once`: every stream to its end and the outbox delivered;
+ * exits 0 only if everything succeeded. A progress bar on a terminal, plain
+ * lines when piped. `waybill sync --follow`: stays live, one line per page or
+ * event batch, until SIGINT or SIGTERM. */
+int cmd_sync(const struct cmd_opts *o);
+/* `waybill doctor`: one line per source: reachable, authenticated (user and
+ * role from /v1/me), clock skew, lag. */
+int cmd_doctor(const struct cmd_opts *o);
+/* `waybill kpi [--json]`: the KPIs over the cache (cli/cmd_kpi.c); --json prints
+ * one object with snake_case keys that carry their unit, null when unknown. */
+int cmd_kpi(const struct cmd_opts *o);
+
+struct tui_opts;
+/* --demo: a fresh temporary cache, the console on it, and nothing left behind. */
+int cmd_demo(const struct tui_opts *o);
+
+#endif

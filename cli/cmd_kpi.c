@@ -1,0 +1,95 @@
+/* `waybill kpi [--json]`: the KPIs of DESIGN.md §5 over the cache, computed by
+ * local/kpi_*.c (on a cold process that is one full scan). --json prints one
+ * object whose snake_case keys carry their unit; a KPI with nothing to measure
+ * is null. Without --json, a readable table with the breakdowns the KPI board
+ * only headlines: precision per kind of AI flag and the least profitable routes.
+ * "now" is the newest server time the data implies (detect_run_now), so a cache
+ * synced from a source whose clock differs from ours reads sensibly. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cache/cache.h"
+#include "cli/cmd.h"
+#include "local/kpi_run.h"
+#include "settings/paths.h"
+#include "tui/tui.h"
+
+#define ROUTES_SHOWN 5
+
+static void row(const char *name, double v, const char *unit)
+{
+	if (!isnan(v) && !isinf(v))
+		printf("  %-28s %14.2f %s\n", name, v, unit);
+	else
+		printf("  %-28s %14s\n", name, "-");
+}
+
+static void print_table(const struct kpi_figures *f)
+{
+	printf("KPIs (at %" PRId64 ")\n", f->now);
+	row("on-time delivery", f->on_time_pct, "%");
+	row("dispatch cycle", f->dispatch_cycle_s, "s");
+	row("asset utilization (24 h)", f->asset_utilization_pct, "%");
+	row("maintenance downtime (24 h)", f->maintenance_downtime_pct, "%");
+	row("POD completion", f->pod_completion_s, "s");
+	row("invoice cycle", f->invoice_cycle_s, "s");
+	row("DSO", f->dso_days, "days");
+	row("exception resolution median", f->resolution.n ? f->resolution.median_s : NAN, "s");
+	row("exception resolution p90", f->resolution.n ? f->resolution.p90_s : NAN, "s");
+	row("empty miles", f->empty_miles_pct, "%");
+	row("dwell per stop", f->dwell_s, "s");
+	row("detention per detained stop", f->detention_s, "s");
+	row("margin per load", f->margin_per_load, "");
+	printf("  Least profitable routes (margin over their loads)\n");
+	if (!f->nroutes)
+		printf("  %-28s %14s\n", "(none)", "-");
+	for (size_t i = 0; i < f->nroutes && i < ROUTES_SHOWN; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.13s -> %.13s", f->routes[i].origin, f->routes[i].destination);
+		printf("  %-28s %14.2f (%zu loads)\n", name, f->routes[i].margin, f->routes[i].loads);
+	}
+	row("AI precision, all kinds", f->ai_precision, "");
+	printf("  AI precision (approved / decided)\n");
+	for (int kind = 0; kind < CORE_KIND__COUNT; kind++)
+		row(core_kind_name((enum core_kind)kind), f->precision[kind], "");
+}
+
+int cmd_kpi(const struct cmd_opts *o)
+{
+	char path[PATH_MAX];
+	struct wb_err err = {0};
+	if (settings_cache_path(o->cache_path, false, path, sizeof(path), &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	struct cache_opts co = {.readonly = true};
+	struct cache *c = cache_open(path, &co, &err);
+	if (!c) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	struct kpi_figures f;
+	int rc = kpi_run_figures(c, 0, &f, NULL, &err);
+	cache_close(c);
+	if (rc != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	if (!o->json) {
+		print_table(&f);
+		kpi_figures_free(&f);
+		return 0;
+	}
+	json_t *k = kpi_figures_json(&f);
+	kpi_figures_free(&f);
+	char *s = k ? json_dumps(k, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(k);
+	return s ? 0 : 1;
+}

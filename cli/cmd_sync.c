@@ -1,0 +1,296 @@
+/* `waybill sync` and `waybill doctor`: the sync engine without a screen. */
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "cache/cache.h"
+#include "cli/cmd.h"
+#include "settings/config.h"
+#include "connectors/connector.h"
+#include "net/net.h"
+#include "sync/sync.h"
+#include "settings/paths.h"
+#include "tui/tui.h"
+
+struct run {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	struct net *net;
+	struct sync *sync;
+	struct cache *cache;
+	struct config *cfg;
+	bool once, tty, stopped;
+	int interrupted;
+	double last_bar;
+};
+
+static double mono_s(void)
+{
+	return (double)uv_hrtime() / 1e9;
+}
+
+static void utc_stamp(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void draw_bar(struct run *r, bool force)
+{
+	double now = mono_s();
+	if (!force && now - r->last_bar < 0.1)
+		return;
+	r->last_bar = now;
+	size_t done, total;
+	int64_t records;
+	sync_progress(r->sync, &done, &total, &records);
+	char bar[31];
+	size_t fill = total ? done * 30 / total : 30;
+	for (size_t i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '-';
+	bar[30] = '\0';
+	fprintf(stderr, "\r[%s] %zu/%zu streams, %" PRId64 " records ", bar, done, total, records);
+	fflush(stderr);
+}
+
+static void stop_all(struct run *r)
+{
+	if (r->stopped)
+		return;
+	r->stopped = true;
+	sync_stop(r->sync);
+	uv_close((uv_handle_t *)&r->sigint, NULL);
+	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	net_free(r->net);
+	r->net = NULL;
+}
+
+static void on_event(void *arg, const struct sync_event *ev)
+{
+	struct run *r = arg;
+	char when[32];
+	switch (ev->kind) {
+	case SYNC_EV_FINISHED:
+		if (r->tty) {
+			draw_bar(r, true);
+			fputc('\n', stderr);
+		}
+		stop_all(r);
+		return;
+	case SYNC_EV_PAGE:
+	case SYNC_EV_BATCH:
+		if (r->once) {
+			if (r->tty)
+				draw_bar(r, false);
+			return;
+		}
+		utc_stamp(when, sizeof(when));
+		printf("%s %s %s: %s\n", when, ev->source, ev->stream, ev->text);
+		fflush(stdout);
+		return;
+	case SYNC_EV_STREAM_DONE:
+		if (r->tty)
+			draw_bar(r, true);
+		else
+			printf("%s %s: done, %s\n", ev->source, ev->stream, ev->text);
+		return;
+	default:
+		/* Errors, deliveries, refusals: always a line of their own. */
+		if (r->tty && r->once)
+			fputc('\n', stderr);
+		utc_stamp(when, sizeof(when));
+		fprintf(r->once ? stderr : stdout, "%s %s %s: %s\n", when, ev->source ? ev->source : "",
+			ev->stream ? ev->stream : "", ev->text);
+		fflush(stdout);
+	}
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct run *r = h->data;
+	r->interrupted = signum;
+	stop_all(r);
+}
+
+/* Loads the config and opens the cache that every networked command needs. */
+static int open_both(const struct cmd_opts *o, struct config **cfg, struct cache **c)
+{
+	char cpath[PATH_MAX], kpath[PATH_MAX];
+	struct wb_err err = {0};
+	*cfg = NULL;
+	*c = NULL;
+	if (settings_config_path(o->config_path, cpath, sizeof(cpath), &err) != 0 ||
+	    config_load(cpath, cfg, &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	if (settings_cache_path(o->cache_path, true, kpath, sizeof(kpath), &err) != 0 ||
+	    !(*c = cache_open(kpath, NULL, &err))) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		config_free(*cfg);
+		*cfg = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_sync(const struct cmd_opts *o)
+{
+	if (o->once == o->follow) {
+		fprintf(stderr, "waybill: sync needs --once or --follow\nTry 'waybill --help'.\n");
+		return 2;
+	}
+	struct run r = {.once = o->once, .tty = o->once && isatty(STDERR_FILENO)};
+	if (open_both(o, &r.cfg, &r.cache) != 0)
+		return 1;
+	struct wb_err err = {0};
+	int rc = 1;
+	if (uv_loop_init(&r.loop) != 0) {
+		fprintf(stderr, "waybill: cannot start the event loop\n");
+		goto out;
+	}
+	r.net = net_new(&r.loop, NULL, &err);
+	struct sync_opts so = {.once = o->once, .on_event = on_event, .arg = &r};
+	r.sync = r.net ? sync_new(&r.loop, r.net, r.cache, r.cfg, &so, &err) : NULL;
+	if (!r.sync) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		net_free(r.net);
+		uv_run(&r.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&r.loop);
+		goto out;
+	}
+	uv_signal_init(&r.loop, &r.sigint);
+	uv_signal_init(&r.loop, &r.sigterm);
+	r.sigint.data = r.sigterm.data = &r;
+	uv_signal_start(&r.sigint, on_signal, SIGINT);
+	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	if (r.tty)
+		draw_bar(&r, true);
+	sync_start(r.sync);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	if (o->once) {
+		rc = sync_finished(r.sync) && sync_failures(r.sync) == 0 && !r.interrupted ? 0 : 1;
+		if (rc != 0 && !r.interrupted)
+			fprintf(stderr, "waybill: sync incomplete: %d stream(s) or outbox(es) failed\n",
+				sync_failures(r.sync));
+	} else {
+		rc = 0;
+	}
+	if (r.interrupted && o->once)
+		fprintf(stderr, "waybill: sync interrupted; it resumes where it stopped\n");
+	sync_free(r.sync);
+	if (uv_loop_close(&r.loop) != 0)
+		fprintf(stderr, "waybill: event loop did not close cleanly\n");
+out:
+	cache_close(r.cache);
+	config_free(r.cfg);
+	return rc;
+}
+
+/* --- doctor ------------------------------------------------------------------ */
+
+struct probe {
+	const struct config_source *src;
+	struct cache *cache;
+	int ok;
+	char line[700];
+};
+
+static void on_me(const struct net_resp *r, void *arg)
+{
+	struct probe *p = arg;
+	const char *name = p->src->name;
+	if (r->error != NET_EOK) {
+		snprintf(p->line, sizeof(p->line), "%-10s DOWN  %s", name, r->errmsg);
+		return;
+	}
+	if (r->status == 401 || r->status == 403) {
+		snprintf(p->line, sizeof(p->line), "%-10s AUTH  reachable, but the token was refused (HTTP %ld)",
+			 name, r->status);
+		return;
+	}
+	json_error_t je;
+	json_t *me = r->status == 200 ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
+	const char *user = json_string_value(json_object_get(me, "user"));
+	const char *role = json_string_value(json_object_get(me, "role"));
+	const char *st = json_string_value(json_object_get(me, "server_time"));
+	if (!user || !role) {
+		snprintf(p->line, sizeof(p->line), "%-10s BAD   reachable, but /v1/me answered HTTP %ld without a user",
+			 name, r->status);
+		json_decref(me);
+		return;
+	}
+	char skew[48] = "clock skew unknown";
+	int64_t ms;
+	if (st && connector_parse_time_ms(st, &ms) == 0)
+		snprintf(skew, sizeof(skew), "clock skew %+" PRId64 " s", ms / 1000 - (int64_t)time(NULL));
+	/* Lag: the oldest last success among this source's streams. */
+	char lag[64] = "never synced";
+	struct cache_health *h;
+	size_t n;
+	if (cache_health_list(p->cache, &h, &n, NULL) == 0) {
+		int64_t oldest = 0;
+		int errors = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(h[i].source, name) != 0)
+				continue;
+			if (h[i].last_ok_at && (!oldest || h[i].last_ok_at < oldest))
+				oldest = h[i].last_ok_at;
+			errors += h[i].errors_in_row;
+		}
+		if (oldest)
+			snprintf(lag, sizeof(lag), "last sync %" PRId64 " s ago%s",
+				 (int64_t)time(NULL) - oldest, errors ? ", with errors" : "");
+		free(h);
+	}
+	snprintf(p->line, sizeof(p->line), "%-10s ok    %s (%s), %s, %s", name, user, role, skew, lag);
+	p->ok = 1;
+	json_decref(me);
+}
+
+int cmd_doctor(const struct cmd_opts *o)
+{
+	struct config *cfg;
+	struct cache *c;
+	if (open_both(o, &cfg, &c) != 0)
+		return 1;
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct wb_err err = {0};
+	struct net *n = net_new(&loop, &(struct net_opts){.connect_timeout_ms = 3000}, &err);
+	struct probe probes[CONFIG_NROLES];
+	memset(probes, 0, sizeof(probes));
+	for (int i = 0; n && i < CONFIG_NROLES; i++) {
+		probes[i].src = &cfg->sources[i];
+		probes[i].cache = c;
+		char url[1200];
+		snprintf(url, sizeof(url), "%s/v1/me", cfg->sources[i].url);
+		struct net_req req = {.url = url, .bearer = cfg->sources[i].token, .timeout_ms = 5000,
+				      .ca_file = cfg->sources[i].ca_file};
+		if (net_request(n, &req, on_me, &probes[i], &err) < 0)
+			snprintf(probes[i].line, sizeof(probes[i].line), "%-10s DOWN  %s",
+				 cfg->sources[i].name, err.msg);
+	}
+	if (!n)
+		fprintf(stderr, "waybill: %s\n", err.msg);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	net_free(n);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	int bad = 0;
+	for (int i = 0; n && i < CONFIG_NROLES; i++) {
+		printf("%s\n", probes[i].line);
+		bad += !probes[i].ok;
+	}
+	cache_close(c);
+	config_free(cfg);
+	return n && !bad ? 0 : 1;
+}

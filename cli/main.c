@@ -1,0 +1,268 @@
+/* waybill: the console and its headless commands. main() parses the command
+ * line and dispatches; every command accepts --config and --cache. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "cli/cmd.h"
+#include "settings/config.h"
+#include "settings/paths.h"
+#include "tui/tui.h"
+
+#ifndef WAYBILL_VERSION
+#define WAYBILL_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+	"usage: waybill [OPTIONS] [COMMAND]\n"
+	"\n"
+	"Terminal dispatch and operations console for fleet depots.\n"
+	"\n"
+	"Commands:\n"
+	"  (none)              open the console on the configured sources\n"
+	"  cache info          cache path, schema version, rows per table, size\n"
+	"  audit verify        walk the audit hash chain; report the first broken link\n"
+	"  audit export        write the audit trail as JSON lines (--since EPOCH)\n"
+	"  sync --once         sync every stream to its end and deliver the outbox\n"
+	"  sync --follow       stay live: poll, stream positions, deliver actions\n"
+	"  doctor              for each source: reachable, authenticated, clock skew, lag\n"
+	"  kpi [--json]        the KPIs over the cache (--json: one JSON object)\n"
+	"\n"
+	"Options:\n"
+	"  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
+	"                      or $WAYBILL_CONFIG)\n"
+	"  --cache PATH        cache file (default $XDG_CACHE_HOME/waybill/cache.db;\n"
+	"                      or $WAYBILL_CACHE)\n"
+	"  --demo              start the bundled depot simulator and open the console on it\n"
+	"  --theme NAME        colour theme: default, light, high-contrast, mono\n"
+	"  --low-bandwidth     redraw at most once a second, no decoration\n"
+	"  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
+	"  --version           print the version and exit\n"
+	"  -h, --help          print this help and exit\n";
+
+enum { OPT_CONFIG = 256, OPT_CACHE, OPT_DEMO, OPT_THEME, OPT_LOWBW, OPT_SINCE, OPT_ONCE, OPT_FOLLOW, OPT_VERSION,
+       OPT_SCRIPT, OPT_JSON };
+
+struct cli {
+	struct tui_opts o;
+	bool demo;
+	bool once, follow;  /* sync */
+	bool json;          /* kpi */
+	const char *since;
+	int argc;      /* the command words */
+	char **argv;
+};
+
+static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "waybill: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'waybill --help'.\n");
+	va_end(ap);
+	return 2;
+}
+
+static struct cache *open_cache(const struct cli *cli, bool readonly, char *path, size_t len)
+{
+	struct wb_err err = {0};
+	if (settings_cache_path(cli->o.cache_path, !readonly, path, len, &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return NULL;
+	}
+	struct cache_opts co = {.readonly = readonly};
+	struct cache *c = cache_open(path, &co, &err);
+	if (!c)
+		fprintf(stderr, "waybill: %s\n", err.msg);
+	return c;
+}
+
+static void human_size(int64_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024.0);
+	else
+		snprintf(buf, len, "%" PRId64 " B", n);
+}
+
+static int cmd_cache_info(const struct cli *cli)
+{
+	char path[PATH_MAX];
+	/* Read-write so that a new cache is created and migrated: `cache info` on a
+	 * fresh machine shows the empty schema rather than an error. */
+	struct cache *c = open_cache(cli, false, path, sizeof(path));
+	if (!c)
+		return 1;
+	struct cache_info info;
+	struct wb_err err = {0};
+	int rc = cache_info(c, &info, &err);
+	cache_close(c);
+	if (rc != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	char size[32];
+	human_size(info.size_bytes, size, sizeof(size));
+	printf("cache   %s\n", path);
+	printf("schema  %d (this waybill: %d)\n", info.schema_version, cache_schema_latest());
+	printf("size    %s\n", size);
+	printf("rows\n");
+	for (int i = 0; i < info.ntables; i++)
+		printf("  %-18s %12" PRId64 "\n", info.tables[i].table, info.tables[i].rows);
+	return 0;
+}
+
+static int cmd_audit(const struct cli *cli)
+{
+	if (cli->argc < 2)
+		return die_usage("audit needs a subcommand: verify or export");
+	const char *sub = cli->argv[1];
+	char path[PATH_MAX];
+	struct wb_err err = {0};
+	if (!strcmp(sub, "verify")) {
+		struct cache *c = open_cache(cli, true, path, sizeof(path));
+		if (!c)
+			return 1;
+		struct audit_verify_result r;
+		int rc = audit_verify(c, &r, &err);
+		cache_close(c);
+		if (rc != 0) {
+			fprintf(stderr, "waybill: %s\n", err.msg);
+			return 1;
+		}
+		if (r.first_bad_seq) {
+			printf("audit: BROKEN at row %" PRId64 ": %s (%" PRId64 " rows checked)\n",
+			       r.first_bad_seq, r.why, r.rows);
+			return 1;
+		}
+		printf("audit: ok, %" PRId64 " rows, chain intact\n", r.rows);
+		return 0;
+	}
+	if (!strcmp(sub, "export")) {
+		int64_t since = 0;
+		if (cli->since) {
+			char *end;
+			long long v = strtoll(cli->since, &end, 10);
+			if (*cli->since == '\0' || *end != '\0' || v < 0)
+				return die_usage("--since wants UTC epoch seconds, not \"%s\"", cli->since);
+			since = v;
+		}
+		struct cache *c = open_cache(cli, true, path, sizeof(path));
+		if (!c)
+			return 1;
+		int rc = audit_export(c, since, stdout, &err);
+		cache_close(c);
+		if (rc != 0) {
+			fprintf(stderr, "waybill: %s\n", err.msg);
+			return 1;
+		}
+		return 0;
+	}
+	return die_usage("unknown audit subcommand \"%s\" (verify, export)", sub);
+}
+
+/* The console on the configured cache, keeping it in step with the configured
+ * sources; with no config file yet, on the cache alone. */
+static int cmd_console(const struct cli *cli)
+{
+	char path[PATH_MAX], cpath[PATH_MAX];
+	struct wb_err err = {0};
+	struct config *cfg = NULL;
+	if (settings_config_path(cli->o.config_path, cpath, sizeof(cpath), &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	if ((cli->o.config_path || access(cpath, F_OK) == 0) && config_load(cpath, &cfg, &err) != 0) {
+		fprintf(stderr, "waybill: %s\n", err.msg);
+		return 1;
+	}
+	struct cache *c = open_cache(cli, false, path, sizeof(path));
+	if (!c) {
+		config_free(cfg);
+		return 1;
+	}
+	struct tui_opts o = cli->o;
+	o.config = cfg;
+	int rc = tui_run(c, &o);
+	cache_close(c);
+	config_free(cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"cache", required_argument, NULL, OPT_CACHE},
+		{"demo", no_argument, NULL, OPT_DEMO},
+		{"theme", required_argument, NULL, OPT_THEME},
+		{"low-bandwidth", no_argument, NULL, OPT_LOWBW},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"once", no_argument, NULL, OPT_ONCE},
+		{"follow", no_argument, NULL, OPT_FOLLOW},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"json", no_argument, NULL, OPT_JSON},
+		/* Hidden: keys from a file, the screen on /dev/null (screen tests). */
+		{"script", required_argument, NULL, OPT_SCRIPT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli cli = {0};
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_CONFIG: cli.o.config_path = optarg; break;
+		case OPT_CACHE: cli.o.cache_path = optarg; break;
+		case OPT_DEMO: cli.demo = true; break;
+		case OPT_THEME: cli.o.theme = optarg; break;
+		case OPT_LOWBW: cli.o.low_bandwidth = true; break;
+		case OPT_SINCE: cli.since = optarg; break;
+		case OPT_ONCE: cli.once = true; break;
+		case OPT_FOLLOW: cli.follow = true; break;
+		case OPT_JSON: cli.json = true; break;
+		case OPT_SCRIPT: cli.o.script = optarg; break;
+		case OPT_VERSION: printf("waybill %s\n", WAYBILL_VERSION); return 0;
+		case 'h': fputs(usage, stdout); return 0;
+		case ':': return die_usage("%s needs a value", argv[optind - 1]);
+		default: return die_usage("unknown option %s", argv[optind - 1]);
+		}
+	}
+	cli.argc = argc - optind;
+	cli.argv = argv + optind;
+	if (cli.demo) {
+		if (cli.argc)
+			return die_usage("--demo takes no command (got \"%s\")", cli.argv[0]);
+		return cmd_demo(&cli.o);
+	}
+	if (cli.argc == 0)
+		return cmd_console(&cli);
+	const char *cmd = cli.argv[0];
+	if (!strcmp(cmd, "cache")) {
+		if (cli.argc < 2 || strcmp(cli.argv[1], "info") != 0)
+			return die_usage("cache needs a subcommand: info");
+		return cmd_cache_info(&cli);
+	}
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(&cli);
+	if (!strcmp(cmd, "kpi"))
+		return cmd_kpi(&(struct cmd_opts){.cache_path = cli.o.cache_path, .json = cli.json});
+	if (!strcmp(cmd, "sync") || !strcmp(cmd, "doctor")) {
+		struct cmd_opts co = {.config_path = cli.o.config_path, .cache_path = cli.o.cache_path,
+				      .once = cli.once, .follow = cli.follow};
+		if (cli.argc > 1)
+			return die_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
+		return !strcmp(cmd, "sync") ? cmd_sync(&co) : cmd_doctor(&co);
+	}
+	return die_usage("unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,83 @@
+/* Connectors: one file per source kind (connectors/), each mapping its
+ * source's JSON records into canonical rows. Pure functions over jansson
+ * values: no I/O, no transport, so a kind is unit-tested on captured JSON.
+ * Adding a kind is one new file and one line in CONNECTOR_KINDS. */
+#ifndef WAYBILL_CONNECTOR_H
+#define WAYBILL_CONNECTOR_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "model/model.h"
+
+/* How often a stream is polled; the config's intervals override per stream. */
+enum connector_cadence {
+	CADENCE_LIVE,   /* an event stream (SSE), reconnected when it drops */
+	CADENCE_FAST,   /* operational data: every few seconds */
+	CADENCE_SLOW,   /* master and billing data: every minute */
+};
+
+/* One stream of records a source offers. */
+struct connector_stream {
+	const char *name;          /* "loads": the key in sync_state and config intervals */
+	const char *path;          /* "/v1/loads": pages, appended to the source's base URL */
+	int entity;                /* enum wb_entity, or -1 for positions */
+	enum connector_cadence cadence;
+	const char *live_path;     /* CADENCE_LIVE: the event stream ("/v1/positions/stream");
+				    * `path` pages the same records for a catch-up */
+	int page_limit;            /* records to ask for a page; 0: the engine's default */
+};
+
+/* An action from the outbox as the source wants it sent. */
+struct connector_call {
+	char method[8];            /* "POST" */
+	char path[256];            /* "/v1/loads/L-1042/release", URL-safe */
+	json_t *body;              /* owned by the caller after the call; never NULL on success */
+};
+
+struct connector_ops {
+	const char *kind;          /* "waybill" */
+	/* The streams this kind offers for a source role ("erp", "tms",
+	 * "telematics"); *n is 0 for a role it does not serve. */
+	const struct connector_stream *(*streams)(const char *role, size_t *n);
+	/* Maps one record into row (a struct wb_<entity>, cleared first). Text
+	 * fields borrow from rec, which must outlive row. source names the
+	 * configured source ("tms") for meta.source. */
+	int (*map_record)(const struct connector_stream *s, const char *source, json_t *rec,
+			  void *row, struct wb_err *err);
+	/* Maps one position (from a page or a live event). */
+	int (*map_position)(json_t *rec, struct wb_position *p, struct wb_err *err);
+	/* Turns an outbox action ("release_load") on a subject id with its
+	 * payload into the request the source expects; WB_ENOTFOUND when this
+	 * kind cannot perform the action. */
+	int (*action)(const char *action, const char *subject_id, json_t *payload,
+		      struct connector_call *call, struct wb_err *err);
+};
+
+/* The table of kinds. */
+#define CONNECTOR_KINDS(X) X(waybill)
+
+#define CONNECTOR_DECLARE(k) extern const struct connector_ops connector_##k;
+CONNECTOR_KINDS(CONNECTOR_DECLARE)
+#undef CONNECTOR_DECLARE
+
+/* The connector for a kind, or NULL when no such kind exists. */
+const struct connector_ops *connector_find(const char *kind);
+/* A stream of a kind's role by name, or NULL. */
+const struct connector_stream *connector_stream(const struct connector_ops *k, const char *role,
+						const char *name);
+
+/* Helpers shared by connectors (connectors/common.c). */
+
+/* Parses an RFC 3339 UTC or offset time ("2026-11-29T14:32:05Z",
+ * "2026-11-29T15:32:05.250+01:00") into epoch milliseconds. */
+int connector_parse_time_ms(const char *s, int64_t *ms);
+/* Fills an entity row from a record whose keys are the canonical field names:
+ * strings to TEXT, integers, booleans or RFC 3339 times to INT (seconds, or ms
+ * for fields ending in _ms), numbers to REAL; null or absent is unknown. A
+ * value of the wrong type fails with the field's name. */
+int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err);
+
+#endif

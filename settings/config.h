@@ -1,0 +1,85 @@
+/* The config file (config.json): which sources to sync from, with their URLs,
+ * tokens and polling intervals, plus depot-wide settings. Loaded once at start
+ * by settings/config.c; every mistake is reported with the file and the JSON path
+ * of the value, and a token never appears in any message. */
+#ifndef WAYBILL_CONFIG_H
+#define WAYBILL_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct connector_ops;
+
+/* The source roles a config names under "sources"; all three are required. */
+#define CONFIG_ROLES(X) X(erp) X(tms) X(telematics)
+#define CONFIG_NROLES 3
+
+/* Polling defaults (seconds) by a stream's cadence; a live stream is 0. */
+#define CONFIG_FAST_DEFAULT_S 5
+#define CONFIG_SLOW_DEFAULT_S 60
+#define CONFIG_RETENTION_DEFAULT_DAYS 7
+
+/* One "intervals" entry: a stream of the source polled every seconds. */
+struct config_interval {
+	char *stream;              /* "loads" (a stream of the source's kind and role) */
+	int seconds;               /* > 0 */
+};
+
+struct config_source {
+	char *name;                /* the role, the key under "sources": "erp", "tms", "telematics" */
+	char *kind;                /* "waybill" */
+	const struct connector_ops *ops; /* the connector of kind */
+	char *url;                 /* base URL, http:// or https://, no trailing "/" */
+	char *token;               /* bearer token from token, token_file or token_env. SECRET:
+				    * never print it; give it to net_req.bearer only */
+	char *depot;               /* depot scope sent to the source, or NULL */
+	char *ca_file;             /* PEM bundle to trust for this source, or NULL: system */
+	struct config_interval *intervals; /* overrides, in file order */
+	size_t n_intervals;
+};
+
+enum config_units { CONFIG_METRIC, CONFIG_IMPERIAL };
+
+struct config {
+	char *path;                /* the file it came from */
+	char *depot;               /* shown in the header; "" when not set */
+	char *user;                /* display name; default $USER, else "dispatcher" */
+	char *currency;            /* ISO 4217 code, default "EUR" */
+	enum config_units units;   /* default CONFIG_METRIC */
+	int retention_days;        /* positions kept, default 7 */
+	json_t *policy;            /* the "policy" object untouched (core/ validates it), a
+				    * reference owned by this struct; NULL when absent */
+	json_t *detectors;         /* the "detectors" object (thresholds of the local detectors,
+				    * checked at load by core_detect_cfg_from_json), a reference
+				    * owned by this struct; NULL when absent */
+	bool auto_maintenance;     /* "automation.maintenance": the sync's workflow pass proposes
+				    * work orders and holds for serious faults (default true) */
+	bool auto_invoices;        /* "automation.invoices": it releases and holds invoices
+				    * (default true); readiness is judged either way */
+	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
+};
+
+/* Loads and checks path. Refuses a file (or token_file) that group or others
+ * may read ("chmod 600 PATH"). On failure returns a negative WB_E* with err
+ * holding one line that names the file, and *out is NULL. */
+int config_load(const char *path, struct config **out, struct wb_err *err);
+void config_free(struct config *c);
+
+/* The source with role name ("tms"), or NULL. */
+const struct config_source *config_source(const struct config *c, const char *name);
+/* Seconds between polls of stream: the config's override, else by the
+ * stream's cadence (fast 5 s, slow 60 s), 0 for a live stream; -1 when the
+ * source's kind has no such stream. */
+int config_interval_s(const struct config_source *s, const char *stream);
+
+/* Writes json to path atomically: a mkstemp file (mode 0600) in the same
+ * directory, fsync, rename over path, fsync of the directory. */
+int config_write_atomic(const char *path, const json_t *json, struct wb_err *err);
+
+/* The smallest valid config, for messages and docs (one line). */
+extern const char config_example[];
+
+#endif

@@ -1,0 +1,103 @@
+/* The sync engine: keeps the cache in step with each source, stream by stream,
+ * by cursor. A page and its cursor are written in one transaction, so a crash
+ * at any instant neither skips nor repeats a record. */
+#ifndef WAYBILL_SYNC_H
+#define WAYBILL_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache/cache.h"
+#include "connectors/connector.h"
+#include "base/err.h"
+
+/* What one page said about the stream. */
+struct sync_page_result {
+	size_t records;       /* records in the page (tombstones included) */
+	size_t written;       /* rows that changed the cache */
+	bool has_more;        /* the source has more after this page */
+	char next[512];       /* the cursor stored with the page */
+	int64_t last_seq;     /* positions: the highest "seq" in the page, 0 if none */
+};
+
+/* Parses a page body ({"data":[...],"next":"…","has_more":bool}), maps every
+ * record with the stream's connector and writes them together with the new
+ * cursor in one transaction. A page that does not parse, or any record that
+ * does not map, is rejected whole: nothing is written and err says where it
+ * broke (line and column, or the record). While the stream resyncs (see
+ * cache_resync_begin) the page's ids are remembered in the same transaction. */
+int sync_apply_page(struct cache *c, const struct connector_ops *k,
+		    const struct connector_stream *s, const char *source, const char *body,
+		    size_t len, struct sync_page_result *r, struct wb_err *err);
+
+/* The two halves of sync_apply_page, so the engine can ask for the next page
+ * while it writes this one: parse (checks the envelope, fills r's cursor,
+ * has_more and records; *page is the caller's to json_decref), then write
+ * (maps every record and writes them with r->next in one transaction). */
+int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
+		    size_t len, json_t **page, struct sync_page_result *r, struct wb_err *err);
+int sync_page_write(struct cache *c, const struct connector_ops *k,
+		    const struct connector_stream *s, const char *source, json_t *page,
+		    struct sync_page_result *r, struct wb_err *err);
+
+/* Writes a batch of live position events (each a JSON object) and the stream's
+ * last event id in one transaction. */
+int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
+			 const char *stream, json_t *const *events, size_t n, const char *last_id,
+			 size_t *added, struct wb_err *err);
+
+/* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
+
+struct config;
+struct net;
+struct sync;
+typedef struct uv_loop_s uv_loop_t;
+
+enum sync_event_kind {
+	SYNC_EV_PAGE,        /* a page of a stream was written */
+	SYNC_EV_BATCH,       /* a batch of live events was written */
+	SYNC_EV_STREAM_DONE, /* --once: a stream reached its end */
+	SYNC_EV_ERROR,       /* an attempt failed; it will be retried (text says when) */
+	SYNC_EV_NOTICE,      /* worth a line of its own: a resync began or ended */
+	SYNC_EV_GAVE_UP,     /* --once: a stream or the outbox of a source gave up */
+	SYNC_EV_DELIVERED,   /* an outbox action was accepted by its source */
+	SYNC_EV_REJECTED,    /* an outbox action was refused for good (text: the source's reason) */
+	SYNC_EV_FINISHED,    /* --once: every stream and every outbox is done */
+};
+
+/* What the engine tells its user (the `sync` command, the console's status line). */
+struct sync_event {
+	enum sync_event_kind kind;
+	const char *source;  /* "tms" */
+	const char *stream;  /* "loads", or "outbox" */
+	const char *text;    /* one line, never a token */
+	size_t records;      /* PAGE/BATCH: records received */
+	size_t written;      /* PAGE/BATCH: rows that changed the cache */
+};
+typedef void (*sync_event_fn)(void *arg, const struct sync_event *ev);
+
+struct sync_opts {
+	bool once;           /* read every stream to its end, deliver the outbox, then finish */
+	int page_limit;      /* records per page asked for; 0: 1000 */
+	int batch_ms;        /* live events are written at most this often; 0: 1000 */
+	sync_event_fn on_event;
+	void *arg;
+};
+
+/* An engine over one loop, transport, cache and config (all outlive it). */
+struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
+		      const struct sync_opts *o, struct wb_err *err);
+void sync_start(struct sync *s);
+/* Cancels transfers and timers; their handles close as the loop runs on. Then
+ * sync_free (after the loop has run) releases the memory. */
+void sync_stop(struct sync *s);
+void sync_free(struct sync *s);
+/* --once: every stream and outbox finished (done or given up). */
+bool sync_finished(const struct sync *s);
+/* --once: streams and outboxes that gave up. */
+int sync_failures(const struct sync *s);
+/* For a progress bar: streams done of all, and records received so far. */
+void sync_progress(const struct sync *s, size_t *done, size_t *total, int64_t *records);
+
+#endif
