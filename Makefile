@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench install clean format
+.PHONY: all deps run test check-asan bench install clean format check-format
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -142,6 +142,10 @@ install: all
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# What tests/integration/format.sh checks in `make test`.
+check-format:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format: clean"
 
 clean:
 	rm -rf build build-asan

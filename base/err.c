@@ -22,8 +22,9 @@ int wb_fail(struct wb_err *err, int code, const char *fmt, ...)
 const char *wb_errname(int code)
 {
 	switch (code) {
-#define WB_ERR_CASE(name, val, text) case val: return text;
-	WB_ERRORS(WB_ERR_CASE)
+#define WB_ERR_CASE(name, val, text)                                                               \
+	case val: return text;
+		WB_ERRORS(WB_ERR_CASE)
 #undef WB_ERR_CASE
 	}
 	return "unknown error";

@@ -86,7 +86,7 @@ static pid_t spawn_console(const char *keys, double *start_real)
 {
 	char wb[PATH_MAX], cache[PATH_MAX], script[PATH_MAX], out[PATH_MAX];
 	char e_home[PATH_MAX + 8], e_xdg_c[PATH_MAX + 20], e_xdg_k[PATH_MAX + 20],
-	    e_tmp[PATH_MAX + 8], e_now[40];
+	        e_tmp[PATH_MAX + 8], e_now[40];
 	snprintf(wb, sizeof(wb), "%s/waybill", build);
 	snprintf(cache, sizeof(cache), "%s/cache.db", dir);
 	snprintf(script, sizeof(script), "%s/%s", dir, keys);
@@ -235,7 +235,7 @@ static struct key_figures key_to_screen(void)
 		fail("open %s: %s", fifo, strerror(errno));
 	static double ms[NKEYS];
 	static const char *const keys[KEYS_PER_LINE] = {"<Down>\n", "<Down>\n", "<Down>\n",
-							"<Down>\n", "<PgDn>\n"};
+	                                                "<Down>\n", "<PgDn>\n"};
 	put_line(fd, keys[0]);
 	double prev = taken(fd);
 	for (int k = 0; k < NKEYS; k++) {
@@ -252,9 +252,8 @@ static struct key_figures key_to_screen(void)
 	for (int k = 0; k < NKEYS; k++)
 		sum += ms[k];
 	qsort(ms, NKEYS, sizeof(ms[0]), bench_cmp_double);
-	return (struct key_figures){.median_ms = ms[NKEYS / 2],
-				    .p90_ms = ms[(NKEYS * 9) / 10],
-				    .mean_ms = sum / NKEYS};
+	return (struct key_figures){
+	        .median_ms = ms[NKEYS / 2], .p90_ms = ms[(NKEYS * 9) / 10], .mean_ms = sum / NKEYS};
 }
 
 static void find_build(const char *arg)
@@ -320,8 +319,8 @@ int main(int argc, char **argv)
 		struct stat sb;
 		if (stat(shot, &sb) != 0)
 			fail("the console did not save %s", shot);
-		first[r] =
-		    ((double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9 - start) * 1000.0;
+		first[r] = ((double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec / 1e9 - start) *
+		           1000.0;
 	}
 	double first_ms = bench_median(first, FIRST_RUNS),
 	       whole_ms = bench_median(whole, FIRST_RUNS);

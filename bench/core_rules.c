@@ -104,8 +104,15 @@ static void build(void)
 	/* 1,000 vehicles reporting every 30 s for 5 minutes, in time order. */
 	for (int i = 0; i < NPOS; i++) {
 		int v = (i % 1000) * 10, step = i / 1000;
-		pos[i] = (struct wb_position){vid[v], ((int64_t)NOW - 300 + 30 * step) * 1000,
-					      51.0 + step * 0.005, 4.0, v % 3 ? 16.0 : 0.2, 0, NAN, NAN, 1};
+		pos[i] = (struct wb_position){vid[v],
+		                              ((int64_t)NOW - 300 + 30 * step) * 1000,
+		                              51.0 + step * 0.005,
+		                              4.0,
+		                              v % 3 ? 16.0 : 0.2,
+		                              0,
+		                              NAN,
+		                              NAN,
+		                              1};
 	}
 }
 
@@ -114,8 +121,13 @@ static double bench_gates(size_t *failed)
 	double t0 = now_ms();
 	for (int i = 0; i < NVEH; i++) {
 		struct core_readiness_input in = {
-			.vehicle = &veh[i], .faults = &flt[i], .nfaults = 1, .inspections = &ins[i],
-			.ninspections = 1, .driver = NULL, .planned_drive_s = WB_NULL,
+		        .vehicle = &veh[i],
+		        .faults = &flt[i],
+		        .nfaults = 1,
+		        .inspections = &ins[i],
+		        .ninspections = 1,
+		        .driver = NULL,
+		        .planned_drive_s = WB_NULL,
 		};
 		core_vehicle_readiness(&in, &ready[i]);
 	}
@@ -141,7 +153,8 @@ static double bench_detect(size_t *raised)
 	*raised = 0;
 	/* The vehicles in the batch: every tenth one. */
 	for (int v = 0; v < NVEH; v += 10) {
-		*raised += (size_t)core_detect_late_eta(&loads[v], &stops[v], &tracks[v], NOW, &cfg, NULL, &o);
+		*raised += (size_t)core_detect_late_eta(&loads[v], &stops[v], &tracks[v], NOW, &cfg,
+		                                        NULL, &o);
 		*raised += (size_t)core_detect_idle(&tracks[v], &veh[v], NOW, &cfg, NULL, &o);
 		*raised += (size_t)core_detect_detention(&stops[v], NOW + 4 * 3600, &cfg, NULL, &o);
 		*raised += (size_t)core_detect_missed_window(&stops[v], NOW + 4 * 3600, NULL, &o);
@@ -173,8 +186,9 @@ static double bench_kpi(double *otd)
 		core_kpis_add_stop(&k, &stops[i * 97], -1);
 		core_kpis_add_stop(&k, &ns[i], +1);
 	}
-	*otd = core_kpi_on_time_pct(&k) + 0 * core_kpi_dispatch_cycle_s(&k) + 0 * core_kpi_empty_miles_pct(&k) +
-	       0 * core_kpi_margin_per_load(&k) + 0 * core_kpi_dwell_s(&k);
+	*otd = core_kpi_on_time_pct(&k) + 0 * core_kpi_dispatch_cycle_s(&k) +
+	       0 * core_kpi_empty_miles_pct(&k) + 0 * core_kpi_margin_per_load(&k) +
+	       0 * core_kpi_dwell_s(&k);
 	return now_ms() - t0;
 }
 

@@ -24,8 +24,8 @@ static char (*vids)[16];
 static char (*lids)[24];
 static char (*sids)[24];
 
-static const char *const statuses[] = {"planned", "staged", "released", "in_transit",
-				       "delivered", "pod_received", "invoiced"};
+static const char *const statuses[] = {"planned",   "staged",       "released", "in_transit",
+                                       "delivered", "pod_received", "invoiced"};
 
 static void die(const char *what, const struct wb_err *err)
 {
@@ -36,15 +36,15 @@ static void die(const char *what, const struct wb_err *err)
 static struct wb_position position(long i)
 {
 	return (struct wb_position){
-		.vehicle_id = vids[i % VEHICLES],
-		.ts_ms = 1764400000000LL + (i / VEHICLES) * 5000 + (i % VEHICLES),
-		.lat = 52.0 + (double)(i % 1000) / 10000.0,
-		.lon = 4.0 + (double)(i % 777) / 10000.0,
-		.speed_mps = (double)(i % 30),
-		.heading = (double)(i % 360),
-		.odometer_m = 1e6 + (double)i,
-		.fuel_pct = 50 + (double)(i % 50),
-		.ignition = 1,
+	        .vehicle_id = vids[i % VEHICLES],
+	        .ts_ms = 1764400000000LL + (i / VEHICLES) * 5000 + (i % VEHICLES),
+	        .lat = 52.0 + (double)(i % 1000) / 10000.0,
+	        .lon = 4.0 + (double)(i % 777) / 10000.0,
+	        .speed_mps = (double)(i % 30),
+	        .heading = (double)(i % 360),
+	        .odometer_m = 1e6 + (double)i,
+	        .fuel_pct = 50 + (double)(i % 50),
+	        .ignition = 1,
 	};
 }
 
@@ -172,19 +172,21 @@ static double plain_positions(sqlite3 *db)
 static double plain_loads(sqlite3 *db)
 {
 	sqlite3_stmt *ls, *ss;
-	ok(sqlite3_prepare_v2(db,
-			      "INSERT INTO load(id, source, ext_id, ext_version, deleted, synced_at,"
-			      " number, depot, status, priority, vehicle_id, driver_id, carrier,"
-			      " origin, destination, planned_departure, eta, revenue, est_cost,"
-			      " pallets, weight_kg, distance_m)"
-			      " VALUES(?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			      -1, &ls, NULL),
+	ok(sqlite3_prepare_v2(
+	           db,
+	           "INSERT INTO load(id, source, ext_id, ext_version, deleted, synced_at,"
+	           " number, depot, status, priority, vehicle_id, driver_id, carrier,"
+	           " origin, destination, planned_departure, eta, revenue, est_cost,"
+	           " pallets, weight_kg, distance_m)"
+	           " VALUES(?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	           -1, &ls, NULL),
 	   db);
-	ok(sqlite3_prepare_v2(db,
-			      "INSERT INTO stop(id, source, ext_id, ext_version, deleted, synced_at,"
-			      " load_id, seq, kind, place, lat, lon, window_start, window_end,"
-			      " status, pallets_planned) VALUES(?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?)",
-			      -1, &ss, NULL),
+	ok(sqlite3_prepare_v2(
+	           db,
+	           "INSERT INTO stop(id, source, ext_id, ext_version, deleted, synced_at,"
+	           " load_id, seq, kind, place, lat, lon, window_start, window_end,"
+	           " status, pallets_planned) VALUES(?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?)",
+	           -1, &ss, NULL),
 	   db);
 	double t0 = bench_now();
 	for (long i = 0; i < nloads;) {
@@ -255,8 +257,11 @@ static double window_median_ms(struct cache *c, const char *status, const char *
 	for (int p = 0; p < pages; p++) {
 		struct cache_window w;
 		struct wb_err err = {0};
-		struct cache_window_req req = {.limit = 50, .status = status, .text = text,
-					       .after_id = after, .after_sort = after ? &key : NULL};
+		struct cache_window_req req = {.limit = 50,
+		                               .status = status,
+		                               .text = text,
+		                               .after_id = after,
+		                               .after_sort = after ? &key : NULL};
 		double t0 = bench_now();
 		if (cache_window(c, &cache_board_loads, &req, &w, &err) != 0)
 			die("window", &err);

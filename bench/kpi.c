@@ -95,7 +95,8 @@ static void fill_invoice(void *row, int i)
 static void fill_exception(void *row, int i)
 {
 	struct wb_exception *x = row;
-	static const char *const kinds[] = {"late_eta", "fuel_anomaly", "detention", "pod_mismatch"};
+	static const char *const kinds[] = {"late_eta", "fuel_anomaly", "detention",
+	                                    "pod_mismatch"};
 	static const char *const st[] = {"open", "approved", "rejected", "resolved"};
 	wb_entity_clear(WB_ENT_EXCEPTION, x);
 	x->meta = (struct wb_meta){xid[i], "tms", xid[i], version, 0, 0};
@@ -149,7 +150,10 @@ static void put(struct cache *c, enum wb_entity e, int first, int n, void (*fill
 	free(rows);
 }
 
-static double ms(double t0) { return (bench_now() - t0) * 1e3; }
+static double ms(double t0)
+{
+	return (bench_now() - t0) * 1e3;
+}
 
 /* One sync-like page of `n` rows of entity e, chosen at random, newer version. */
 static void page(struct cache *c, enum wb_entity e, int n, int nrows, void (*fill)(void *, int))
@@ -201,13 +205,13 @@ int main(void)
 	struct cache *c = cache_open(path, NULL, &err);
 	if (!c)
 		die("open", &err);
-	lid = (char (*)[16])ids(NLOAD, "L", 6);
-	sid = (char (*)[16])ids(2 * NLOAD, "S", 6);
-	pid = (char (*)[16])ids(NLOAD, "P", 6);
-	iid = (char (*)[16])ids(NLOAD, "I", 6);
-	xid = (char (*)[16])ids(NEXC, "X", 6);
-	vid = (char (*)[16])ids(NVEH, "T", 4);
-	wid = (char (*)[16])ids(NWO, "WO", 5);
+	lid = (char(*)[16])ids(NLOAD, "L", 6);
+	sid = (char(*)[16])ids(2 * NLOAD, "S", 6);
+	pid = (char(*)[16])ids(NLOAD, "P", 6);
+	iid = (char(*)[16])ids(NLOAD, "I", 6);
+	xid = (char(*)[16])ids(NEXC, "X", 6);
+	vid = (char(*)[16])ids(NVEH, "T", 4);
+	wid = (char(*)[16])ids(NWO, "WO", 5);
 	for (int i = 0; i < 20; i++)
 		snprintf(origin[i], sizeof(origin[i]), "Depot %d", i);
 	for (int i = 0; i < 200; i++)
@@ -221,7 +225,8 @@ int main(void)
 	put(c, WB_ENT_POD, 0, NLOAD * 6 / 10, fill_pod);
 	put(c, WB_ENT_INVOICE, 0, NLOAD * 6 / 10, fill_invoice);
 	put(c, WB_ENT_EXCEPTION, 0, NEXC, fill_exception);
-	printf("cache: %d loads, %d stops, %d PODs, %d invoices, %d exceptions, %d vehicles, %d work orders"
+	printf("cache: %d loads, %d stops, %d PODs, %d invoices, %d exceptions, %d vehicles, %d "
+	       "work orders"
 	       " (built in %.1f s)\n",
 	       NLOAD, 2 * NLOAD, NLOAD * 6 / 10, NLOAD * 6 / 10, NEXC, NVEH, NWO, bench_now() - t0);
 
@@ -241,8 +246,10 @@ int main(void)
 	}
 	double full_ms = bench_median(full, 3), scan_ms = bench_median(scan, 3);
 	printf("full recompute (kpi_full, every live row): %.1f ms\n", full_ms);
-	printf("state's first full scan: %.1f ms (%.2fx the full recompute)\n", scan_ms, scan_ms / full_ms);
-	printf("state memory: %.1f MB (records per row, routes); peak RSS of this process %.0f MB\n",
+	printf("state's first full scan: %.1f ms (%.2fx the full recompute)\n", scan_ms,
+	       scan_ms / full_ms);
+	printf("state memory: %.1f MB (records per row, routes); peak RSS of this process %.0f "
+	       "MB\n",
 	       (double)kpi_state_bytes(kpi_state_get(c, &err)) / 1e6, bench_peak_rss_mb());
 
 	{
@@ -251,7 +258,8 @@ int main(void)
 		int isfull = 0;
 		for (int r = 0; r < RUNS; r++)
 			t[r] = refresh_ms(c, &rows, &isfull);
-		printf("  nothing changed: figures from the state alone   %6.2f ms\n", bench_median(t, RUNS));
+		printf("  nothing changed: figures from the state alone   %6.2f ms\n",
+		       bench_median(t, RUNS));
 	}
 	struct {
 		const char *name;
@@ -259,11 +267,11 @@ int main(void)
 		int nrows;
 		void (*fill)(void *, int);
 	} shapes[] = {
-		{"loads (status, times, money)", WB_ENT_LOAD, NLOAD, fill_load},
-		{"stops (arrivals)", WB_ENT_STOP, 2 * NLOAD, fill_stop},
-		{"PODs", WB_ENT_POD, NLOAD * 6 / 10, fill_pod},
-		{"invoices", WB_ENT_INVOICE, NLOAD * 6 / 10, fill_invoice},
-		{"exceptions", WB_ENT_EXCEPTION, NEXC, fill_exception},
+	        {"loads (status, times, money)", WB_ENT_LOAD, NLOAD, fill_load},
+	        {"stops (arrivals)", WB_ENT_STOP, 2 * NLOAD, fill_stop},
+	        {"PODs", WB_ENT_POD, NLOAD * 6 / 10, fill_pod},
+	        {"invoices", WB_ENT_INVOICE, NLOAD * 6 / 10, fill_invoice},
+	        {"exceptions", WB_ENT_EXCEPTION, NEXC, fill_exception},
 	};
 	double worst = 0;
 	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
@@ -277,10 +285,11 @@ int main(void)
 		}
 		double m = bench_median(t, RUNS);
 		worst = m > worst ? m : worst;
-		printf("  batch of 1,000 %-30s refresh %6.2f ms, %zu rows read%s\n", shapes[k].name, m, rows,
-		       anyfull ? " (FELL BACK TO A FULL SCAN)" : "");
+		printf("  batch of 1,000 %-30s refresh %6.2f ms, %zu rows read%s\n", shapes[k].name,
+		       m, rows, anyfull ? " (FELL BACK TO A FULL SCAN)" : "");
 	}
-	printf("KPI refresh after a 1,000-row sync batch on a 100,000-load cache: %.2f ms (target 10 ms, ratio %.2f);"
+	printf("KPI refresh after a 1,000-row sync batch on a 100,000-load cache: %.2f ms (target "
+	       "10 ms, ratio %.2f);"
 	       " full recompute in the same run: %.1f ms (%.0fx slower)\n",
 	       worst, worst / 10.0, full_ms, full_ms / worst);
 
@@ -294,7 +303,8 @@ int main(void)
 			die("sample", &err);
 		t[r] = ms(t0);
 	}
-	printf("refresh + 14 samples written (kpi_run_sample): %.2f ms (target 10 ms, ratio %.2f)\n",
+	printf("refresh + 14 samples written (kpi_run_sample): %.2f ms (target 10 ms, ratio "
+	       "%.2f)\n",
 	       bench_median(t, RUNS), bench_median(t, RUNS) / 10.0);
 
 	/* What the update hook costs the page writer: 1,000-load pages with and

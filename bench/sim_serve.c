@@ -20,7 +20,10 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-struct buf { char *p; size_t n; };
+struct buf {
+	char *p;
+	size_t n;
+};
 
 static size_t sink(char *d, size_t s, size_t n, void *u)
 {
@@ -60,8 +63,8 @@ int main(void)
 		char cur[64] = "";
 		for (;;) {
 			char url[256];
-			snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/stops?limit=500%s%s", (unsigned)s.svc[SIM_TMS].port,
-			         cur[0] ? "&after=" : "", cur);
+			snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/stops?limit=500%s%s",
+			         (unsigned)s.svc[SIM_TMS].port, cur[0] ? "&after=" : "", cur);
 			struct buf b = {NULL, 0};
 			curl_easy_setopt(c, CURLOPT_URL, url);
 			curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -75,7 +78,10 @@ int main(void)
 			free(b.p);
 			records += (long)json_array_size(json_object_get(j, "data"));
 			int more = json_is_true(json_object_get(j, "has_more"));
-			snprintf(cur, sizeof cur, "%s", json_string_value(json_object_get(j, "next")) ? json_string_value(json_object_get(j, "next")) : "");
+			snprintf(cur, sizeof cur, "%s",
+			         json_string_value(json_object_get(j, "next"))
+			                 ? json_string_value(json_object_get(j, "next"))
+			                 : "");
 			json_decref(j);
 			if (!more)
 				break;
@@ -107,9 +113,13 @@ int main(void)
 			rss_kb = ru.ru_maxrss;
 	}
 	printf("%-44s %12s %12s %8s\n", "figure", "measured", "target", "ratio");
-	printf("%-44s %12.0f %12.0f %7.2fx\n", "paged JSON records/s (stops, limit 500)", rps, 20000.0, rps / 20000.0);
-	printf("%-44s %12.3f %12.3f %7.2fx\n", "default world start-up, s (lower is better)", startup, 1.0, 1.0 / (startup > 0 ? startup : 1e-9));
-	printf("%-44s %12.1f %12.1f %7.2fx\n", "10k vehicles/200k loads: build, s", big_s, 30.0, 30.0 / (big_s > 0 ? big_s : 1e-9));
-	printf("%-44s %12.1f %12.1f %7.2fx\n", "10k vehicles/200k loads: peak RSS, MiB", rss_kb / 1024.0, 1024.0, 1024.0 / (rss_kb > 0 ? rss_kb / 1024.0 : 1e-9));
+	printf("%-44s %12.0f %12.0f %7.2fx\n", "paged JSON records/s (stops, limit 500)", rps,
+	       20000.0, rps / 20000.0);
+	printf("%-44s %12.3f %12.3f %7.2fx\n", "default world start-up, s (lower is better)",
+	       startup, 1.0, 1.0 / (startup > 0 ? startup : 1e-9));
+	printf("%-44s %12.1f %12.1f %7.2fx\n", "10k vehicles/200k loads: build, s", big_s, 30.0,
+	       30.0 / (big_s > 0 ? big_s : 1e-9));
+	printf("%-44s %12.1f %12.1f %7.2fx\n", "10k vehicles/200k loads: peak RSS, MiB",
+	       rss_kb / 1024.0, 1024.0, 1024.0 / (rss_kb > 0 ? rss_kb / 1024.0 : 1e-9));
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }

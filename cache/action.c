@@ -28,23 +28,29 @@ static char *after_with_key(const char *after, const char *key, struct wb_err *e
 }
 
 int cache_action_record(struct cache *c, const struct cache_action *a, char key_out[40],
-			int64_t *audit_seq, struct wb_err *err)
+                        int64_t *audit_seq, struct wb_err *err)
 {
 	if (!a || !a->role || !*a->role)
-		return wb_fail(err, WB_EINVALID, "action: who acted, and in which role, must be given");
+		return wb_fail(err, WB_EINVALID,
+		               "action: who acted, and in which role, must be given");
 	int began, rc = cache_autobegin(c, &began, err);
 	if (rc != 0)
 		return rc;
 	char key[40] = "";
 	char *after = NULL;
 	rc = outbox_enqueue(c, a->source, a->action, a->subject, a->payload ? a->payload : "{}",
-			    a->user, a->at, key, err);
+	                    a->user, a->at, key, err);
 	if (rc == 0 && !(after = after_with_key(a->after, key, err)))
 		rc = err ? err->code : WB_EINVALID;
 	if (rc == 0) {
-		struct audit_entry e = {.user = a->user, .role = a->role, .action = a->action,
-					.subject = a->subject, .before = a->before, .after = after,
-					.reason = a->reason, .at = a->at};
+		struct audit_entry e = {.user = a->user,
+		                        .role = a->role,
+		                        .action = a->action,
+		                        .subject = a->subject,
+		                        .before = a->before,
+		                        .after = after,
+		                        .reason = a->reason,
+		                        .at = a->at};
 		rc = audit_append(c, &e, audit_seq, err);
 	}
 	free(after);
@@ -55,14 +61,14 @@ int cache_action_record(struct cache *c, const struct cache_action *a, char key_
 }
 
 int cache_action_pending(struct cache *c, const char *subject, char *action, size_t len,
-			 struct wb_err *err)
+                         struct wb_err *err)
 {
 	if (len)
 		action[0] = '\0';
 	sqlite3_stmt *st = cache_stmt(c, ST_ACTION_PENDING,
-				      "SELECT action FROM outbox WHERE subject=? AND status IN"
-				      " ('pending','inflight') ORDER BY seq DESC LIMIT 1",
-				      err);
+	                              "SELECT action FROM outbox WHERE subject=? AND status IN"
+	                              " ('pending','inflight') ORDER BY seq DESC LIMIT 1",
+	                              err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
@@ -82,18 +88,19 @@ int cache_action_pending(struct cache *c, const char *subject, char *action, siz
  * the audit is the record that cannot be pruned or edited), and its
  * (subject, seq) index makes this a short backwards walk over one subject. */
 int cache_action_last(struct cache *c, const char *subject, const char *action, const char *user,
-		      int64_t *seq, char *after, size_t len, struct wb_err *err)
+                      int64_t *seq, char *after, size_t len, struct wb_err *err)
 {
 	if (seq)
 		*seq = 0;
 	if (after && len)
 		after[0] = '\0';
 	if (!subject || !*subject || !action || !*action)
-		return wb_fail(err, WB_EINVALID, "action look-up: a subject and an action must be given");
+		return wb_fail(err, WB_EINVALID,
+		               "action look-up: a subject and an action must be given");
 	sqlite3_stmt *st = cache_stmt(c, ST_ACTION_LAST,
-				      "SELECT seq, after FROM audit WHERE subject=?1 AND action=?2"
-				      " AND (?3 IS NULL OR user=?3) ORDER BY seq DESC LIMIT 1",
-				      err);
+	                              "SELECT seq, after FROM audit WHERE subject=?1 AND action=?2"
+	                              " AND (?3 IS NULL OR user=?3) ORDER BY seq DESC LIMIT 1",
+	                              err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int s;
@@ -124,7 +131,7 @@ int cache_subject_last_seq(struct cache *c, const char *subject, int64_t *seq, s
 	if (!subject || !*subject)
 		return wb_fail(err, WB_EINVALID, "audit look-up: a subject must be given");
 	sqlite3_stmt *st = cache_stmt(c, ST_SUBJECT_LAST_SEQ,
-				      "SELECT max(seq) FROM audit WHERE subject=?1", err);
+	                              "SELECT max(seq) FROM audit WHERE subject=?1", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);

@@ -22,7 +22,7 @@
 
 #define HASH_HEX 64
 static const char zero_hash[HASH_HEX + 1] =
-	"0000000000000000000000000000000000000000000000000000000000000000";
+        "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* The text fields of a row in hash order (a view over one row, owned elsewhere). */
 enum { F_USER, F_ROLE, F_ACTION, F_SUBJECT, F_BEFORE, F_AFTER, F_REASON, F__COUNT };
@@ -35,7 +35,7 @@ struct row {
 };
 
 static const char *const field_names[F__COUNT] = {"user",   "role",  "action", "subject",
-						  "before", "after", "reason"};
+                                                  "before", "after", "reason"};
 
 static void be64(unsigned char out[8], uint64_t v)
 {
@@ -44,13 +44,14 @@ static void be64(unsigned char out[8], uint64_t v)
 }
 
 /* Computes the row's hash into hex (65 bytes). 0, or -1 when libcrypto fails. */
-static int row_hash(const char *prev_hash, size_t prev_len, const struct row *r, char hex[HASH_HEX + 1])
+static int row_hash(const char *prev_hash, size_t prev_len, const struct row *r,
+                    char hex[HASH_HEX + 1])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE], num[8];
 	unsigned int md_len = 0;
 	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-		 EVP_DigestUpdate(ctx, prev_hash, prev_len) == 1;
+	         EVP_DigestUpdate(ctx, prev_hash, prev_len) == 1;
 	be64(num, (uint64_t)r->seq);
 	ok = ok && EVP_DigestUpdate(ctx, num, sizeof(num)) == 1;
 	be64(num, (uint64_t)r->at);
@@ -94,7 +95,7 @@ static int check_entry(const struct audit_entry *e, struct wb_err *err)
 		json_t *j = json_string(text[i]); /* NULL when not valid UTF-8 */
 		if (!j)
 			return wb_fail(err, WB_EINVALID, "audit: %s of %s on %s is not UTF-8 text",
-				       tnames[i], e->action, e->subject);
+			               tnames[i], e->action, e->subject);
 		json_decref(j);
 	}
 	const char *js[] = {e->before, e->after};
@@ -105,17 +106,17 @@ static int check_entry(const struct audit_entry *e, struct wb_err *err)
 		json_t *j = json_loads(js[i], JSON_DECODE_ANY, &jerr);
 		if (!j)
 			return wb_fail(err, WB_EINVALID, "audit: %s of %s on %s is not JSON (%s)",
-				       i ? "after" : "before", e->action, e->subject, jerr.text);
+			               i ? "after" : "before", e->action, e->subject, jerr.text);
 		json_decref(j);
 	}
 	return 0;
 }
 
 static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
-		      struct wb_err *err)
+                      struct wb_err *err)
 {
 	sqlite3_stmt *st = cache_stmt(c, ST_AUDIT_LAST,
-				      "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", err);
+	                              "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char prev[HASH_HEX + 1];
@@ -129,8 +130,9 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 		/* Chaining onto a damaged head would bury the damage: refuse. */
 		if (!h || sqlite3_column_bytes(st, 1) != HASH_HEX)
 			rc = wb_fail(err, WB_ECORRUPT,
-				     "%s: the last audit row (%lld) has a malformed hash; run `waybill audit verify`",
-				     c->path, (long long)(seq - 1));
+			             "%s: the last audit row (%lld) has a malformed hash; run "
+			             "`waybill audit verify`",
+			             c->path, (long long)(seq - 1));
 		else
 			memcpy(prev, h, sizeof(prev));
 	} else if (s != SQLITE_DONE) {
@@ -140,18 +142,21 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 	if (rc != 0)
 		return rc;
 
-	struct row r = {.seq = seq, .at = e->at,
-			.f = {e->user, e->role, e->action, e->subject, e->before, e->after, e->reason}};
+	struct row r = {
+	        .seq = seq,
+	        .at = e->at,
+	        .f = {e->user, e->role, e->action, e->subject, e->before, e->after, e->reason}};
 	for (int i = 0; i < F__COUNT; i++)
 		r.len[i] = r.f[i] ? strlen(r.f[i]) : 0;
 	char hash[HASH_HEX + 1];
 	if (row_hash(prev, HASH_HEX, &r, hash) != 0)
 		return wb_fail(err, WB_EIO, "audit: SHA-256 failed in libcrypto");
 
-	st = cache_stmt(c, ST_AUDIT_APPEND,
-			"INSERT INTO audit(seq, at, user, role, action, subject, before, after, reason,"
-			" prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-			err);
+	st = cache_stmt(
+	        c, ST_AUDIT_APPEND,
+	        "INSERT INTO audit(seq, at, user, role, action, subject, before, after, reason,"
+	        " prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_int64(st, 1, seq);
@@ -171,8 +176,7 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 	return 0;
 }
 
-int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
-		 struct wb_err *err)
+int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out, struct wb_err *err)
 {
 	if (seq_out)
 		*seq_out = 0;
@@ -223,7 +227,7 @@ static const char *read_row(sqlite3_stmt *st, struct row *r)
 /* Checks one row against the row before it (prev_seq 0 and the zero hash for
  * the first). Fills res and returns 1 when the link is broken. */
 static int check_link(sqlite3_stmt *st, int64_t prev_seq, const char *prev_hash,
-		      struct audit_verify_result *res)
+                      struct audit_verify_result *res)
 {
 	struct row r;
 	const char *bad_type = read_row(st, &r);
@@ -233,30 +237,33 @@ static int check_link(sqlite3_stmt *st, int64_t prev_seq, const char *prev_hash,
 	if (r.seq <= prev_seq) {
 		res->first_bad_seq = r.seq;
 		snprintf(res->why, sizeof(res->why), "seq %lld is out of order (rows start at 1)",
-			 (long long)r.seq);
+		         (long long)r.seq);
 		return 1;
 	}
 	if (r.seq != prev_seq + 1) {
 		/* A gap names the first missing row; seq numbers never go backwards in
 		 * this walk (ORDER BY seq on the primary key). */
 		res->first_bad_seq = prev_seq + 1;
-		snprintf(res->why, sizeof(res->why), "row %lld is missing (row %lld comes after row %lld)",
-			 (long long)(prev_seq + 1), (long long)r.seq, (long long)prev_seq);
+		snprintf(res->why, sizeof(res->why),
+		         "row %lld is missing (row %lld comes after row %lld)",
+		         (long long)(prev_seq + 1), (long long)r.seq, (long long)prev_seq);
 		return 1;
 	}
 	res->first_bad_seq = r.seq;
 	if (!ph || ph_len != HASH_HEX || memcmp(ph, prev_hash, HASH_HEX) != 0) {
 		if (prev_seq == 0)
-			snprintf(res->why, sizeof(res->why), "prev_hash of the first row is not the zero hash");
+			snprintf(res->why, sizeof(res->why),
+			         "prev_hash of the first row is not the zero hash");
 		else
 			snprintf(res->why, sizeof(res->why),
-				 "prev_hash does not match the hash of row %lld (row removed, reordered or edited)",
-				 (long long)prev_seq);
+			         "prev_hash does not match the hash of row %lld (row removed, "
+			         "reordered or edited)",
+			         (long long)prev_seq);
 		return 1;
 	}
 	if (bad_type) {
-		snprintf(res->why, sizeof(res->why), "%s has a type waybill never writes (row edited)",
-			 bad_type);
+		snprintf(res->why, sizeof(res->why),
+		         "%s has a type waybill never writes (row edited)", bad_type);
 		return 1;
 	}
 	char want[HASH_HEX + 1];
@@ -264,8 +271,10 @@ static int check_link(sqlite3_stmt *st, int64_t prev_seq, const char *prev_hash,
 		snprintf(res->why, sizeof(res->why), "SHA-256 failed in libcrypto");
 		return 1;
 	}
-	if (!h || (size_t)sqlite3_column_bytes(st, 10) != HASH_HEX || memcmp(h, want, HASH_HEX) != 0) {
-		snprintf(res->why, sizeof(res->why), "content does not match its hash (row edited)");
+	if (!h || (size_t)sqlite3_column_bytes(st, 10) != HASH_HEX ||
+	    memcmp(h, want, HASH_HEX) != 0) {
+		snprintf(res->why, sizeof(res->why),
+		         "content does not match its hash (row edited)");
 		return 1;
 	}
 	res->first_bad_seq = 0;
@@ -276,7 +285,7 @@ int audit_verify(struct cache *c, struct audit_verify_result *res, struct wb_err
 {
 	memset(res, 0, sizeof(*res));
 	sqlite3_stmt *st =
-		cache_stmt(c, ST_AUDIT_WALK, "SELECT " ROW_COLS " FROM audit ORDER BY seq", err);
+	        cache_stmt(c, ST_AUDIT_WALK, "SELECT " ROW_COLS " FROM audit ORDER BY seq", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char prev_hash[HASH_HEX + 1];
@@ -288,9 +297,12 @@ int audit_verify(struct cache *c, struct audit_verify_result *res, struct wb_err
 		if (check_link(st, prev_seq, prev_hash, res))
 			break;
 		prev_seq = sqlite3_column_int64(st, 0);
-		memcpy(prev_hash, sqlite3_column_text(st, 10), HASH_HEX); /* checked in check_link */
+		memcpy(prev_hash, sqlite3_column_text(st, 10),
+		       HASH_HEX); /* checked in check_link */
 	}
-	int rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : cache_fail(c, s, err, "reading the audit trail");
+	int rc = s == SQLITE_ROW || s == SQLITE_DONE
+	                 ? 0
+	                 : cache_fail(c, s, err, "reading the audit trail");
 	sqlite3_reset(st);
 	if (rc == 0 && res->first_bad_seq == 0)
 		res->why[0] = '\0';
@@ -300,7 +312,7 @@ int audit_verify(struct cache *c, struct audit_verify_result *res, struct wb_err
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err)
 {
 	sqlite3_stmt *st = cache_stmt(
-		c, ST_AUDIT_EXPORT, "SELECT " ROW_COLS " FROM audit WHERE at>=? ORDER BY seq", err);
+	        c, ST_AUDIT_EXPORT, "SELECT " ROW_COLS " FROM audit WHERE at>=? ORDER BY seq", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_int64(st, 1, since);
@@ -313,19 +325,21 @@ int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err)
 		/* before/after stay strings: the exact text that was hashed, so an
 		 * export can be checked against the chain. */
 		json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}",
-				      "seq", (json_int_t)r.seq, "at", (json_int_t)r.at,
-				      "user", r.f[F_USER], "role", r.f[F_ROLE], "action", r.f[F_ACTION],
-				      "subject", r.f[F_SUBJECT], "before", r.f[F_BEFORE],
-				      "after", r.f[F_AFTER], "reason", r.f[F_REASON],
-				      "prev_hash", ph ? ph : "", "hash", h ? h : "");
+		                      "seq", (json_int_t)r.seq, "at", (json_int_t)r.at, "user",
+		                      r.f[F_USER], "role", r.f[F_ROLE], "action", r.f[F_ACTION],
+		                      "subject", r.f[F_SUBJECT], "before", r.f[F_BEFORE], "after",
+		                      r.f[F_AFTER], "reason", r.f[F_REASON], "prev_hash",
+		                      ph ? ph : "", "hash", h ? h : "");
 		if (!o) {
 			rc = wb_fail(err, WB_ECORRUPT,
-				     "%s: audit row %lld cannot be written as JSON (text that is not UTF-8?); run `waybill audit verify`",
-				     c->path, (long long)r.seq);
+			             "%s: audit row %lld cannot be written as JSON (text that is "
+			             "not UTF-8?); run `waybill audit verify`",
+			             c->path, (long long)r.seq);
 			break;
 		}
 		if (json_dumpf(o, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF)
-			rc = wb_fail(err, WB_EIO, "audit export: write failed at row %lld", (long long)r.seq);
+			rc = wb_fail(err, WB_EIO, "audit export: write failed at row %lld",
+			             (long long)r.seq);
 		json_decref(o);
 	}
 	if (rc == 0 && s != SQLITE_DONE)

@@ -16,28 +16,32 @@ int cache_fail(struct cache *c, int rc, struct wb_err *err, const char *what)
 	const char *detail = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
-		return wb_fail(err, WB_ENOTDB, "%s: not a Waybill cache (%s); move it away or pass another --cache",
-			       path, detail);
+		return wb_fail(err, WB_ENOTDB,
+		               "%s: not a Waybill cache (%s); move it away or pass another --cache",
+		               path, detail);
 	case SQLITE_CORRUPT:
-		return wb_fail(err, WB_ECORRUPT, "%s: cache is corrupt (%s); move it away and sync again",
-			       path, detail);
+		return wb_fail(err, WB_ECORRUPT,
+		               "%s: cache is corrupt (%s); move it away and sync again", path,
+		               detail);
 	case SQLITE_FULL:
-		return wb_fail(err, WB_EFULL, "%s: disk full while %s; free space and retry", path, what);
+		return wb_fail(err, WB_EFULL, "%s: disk full while %s; free space and retry", path,
+		               what);
 	case SQLITE_READONLY:
-		return wb_fail(err, WB_EREADONLY, "%s: cannot write while %s (read-only file or directory)",
-			       path, what);
+		return wb_fail(err, WB_EREADONLY,
+		               "%s: cannot write while %s (read-only file or directory)", path,
+		               what);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return wb_fail(err, WB_EBUSY, "%s: locked by another process (another waybill?) while %s",
-			       path, what);
+		return wb_fail(err, WB_EBUSY,
+		               "%s: locked by another process (another waybill?) while %s", path,
+		               what);
 	case SQLITE_CANTOPEN:
-		return wb_fail(err, WB_EIO, "%s: cannot open (%s)", path, strerror(errno ? errno : EACCES));
-	case SQLITE_NOMEM:
-		return wb_fail(err, WB_ENOMEM, "%s: out of memory while %s", path, what);
+		return wb_fail(err, WB_EIO, "%s: cannot open (%s)", path,
+		               strerror(errno ? errno : EACCES));
+	case SQLITE_NOMEM: return wb_fail(err, WB_ENOMEM, "%s: out of memory while %s", path, what);
 	case SQLITE_CONSTRAINT:
 		return wb_fail(err, WB_ECONFLICT, "%s: %s while %s", path, detail, what);
-	default:
-		return wb_fail(err, WB_EIO, "%s: %s while %s", path, detail, what);
+	default: return wb_fail(err, WB_EIO, "%s: %s while %s", path, detail, what);
 	}
 }
 
@@ -67,7 +71,8 @@ static int check_dir(const char *path, bool readonly, struct wb_err *err)
 		if (!readonly && access(path, W_OK) != 0)
 			return wb_fail(err, WB_EREADONLY, "%s: file is read-only", path);
 	} else if (readonly) {
-		return wb_fail(err, WB_ENOTFOUND, "%s: no cache here yet (run `waybill sync` first)", path);
+		return wb_fail(err, WB_ENOTFOUND,
+		               "%s: no cache here yet (run `waybill sync` first)", path);
 	}
 	return 0;
 }
@@ -106,8 +111,10 @@ static int check_foreign(struct cache *c, struct wb_err *err)
 	if (n < 0)
 		return cache_fail(c, rc, err, "reading the schema");
 	if (n > 0)
-		return wb_fail(err, WB_ENOTDB, "%s: an SQLite database, but not a Waybill cache; pass another --cache",
-			       c->path);
+		return wb_fail(
+		        err, WB_ENOTDB,
+		        "%s: an SQLite database, but not a Waybill cache; pass another --cache",
+		        c->path);
 	return 0;
 }
 
@@ -116,8 +123,9 @@ static int check_foreign(struct cache *c, struct wb_err *err)
 static int recover_outbox(struct cache *c, struct wb_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(c->db, "SELECT EXISTS(SELECT 1 FROM outbox WHERE status='inflight')",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(c->db,
+	                            "SELECT EXISTS(SELECT 1 FROM outbox WHERE status='inflight')",
+	                            -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return cache_fail(c, rc, err, "reading the outbox");
 	rc = sqlite3_step(st);
@@ -128,7 +136,7 @@ static int recover_outbox(struct cache *c, struct wb_err *err)
 	if (!any)
 		return 0;
 	return exec(c, "UPDATE outbox SET status='pending' WHERE status='inflight'", err,
-		    "recovering the outbox");
+	            "recovering the outbox");
 }
 
 struct cache *cache_open(const char *path, const struct cache_opts *opts, struct wb_err *err)
@@ -169,16 +177,19 @@ struct cache *cache_open(const char *path, const struct cache_opts *opts, struct
 		goto fail;
 	if (v > cache_schema_latest()) {
 		wb_fail(err, WB_ENEWER,
-			"%s: cache schema version %d is newer than this waybill knows (%d); upgrade waybill or pass another --cache",
-			path, v, cache_schema_latest());
+		        "%s: cache schema version %d is newer than this waybill knows (%d); "
+		        "upgrade waybill or pass another --cache",
+		        path, v, cache_schema_latest());
 		goto fail;
 	}
 	if (o.readonly) {
 		if (v == 0 && check_foreign(c, err) != 0)
 			goto fail;
 		if (v < cache_schema_latest()) {
-			wb_fail(err, WB_EINVALID, "%s: cache schema version %d needs migrating; open it read-write once",
-				path, v);
+			wb_fail(err, WB_EINVALID,
+			        "%s: cache schema version %d needs migrating; open it read-write "
+			        "once",
+			        path, v);
 			goto fail;
 		}
 	} else {
@@ -224,10 +235,22 @@ void cache_close(struct cache *c)
 	free(c);
 }
 
-const char *cache_path(const struct cache *c) { return c->path; }
-int cache_schema_version(const struct cache *c) { return c->schema_version; }
-struct sqlite3 *cache_db(struct cache *c) { return c->db; }
-bool cache_in_txn(const struct cache *c) { return c->txn != 0; }
+const char *cache_path(const struct cache *c)
+{
+	return c->path;
+}
+int cache_schema_version(const struct cache *c)
+{
+	return c->schema_version;
+}
+struct sqlite3 *cache_db(struct cache *c)
+{
+	return c->db;
+}
+bool cache_in_txn(const struct cache *c)
+{
+	return c->txn != 0;
+}
 
 void cache_on_change(struct cache *c, cache_change_fn fn, void *arg)
 {
@@ -235,7 +258,10 @@ void cache_on_change(struct cache *c, cache_change_fn fn, void *arg)
 	c->on_change_arg = arg;
 }
 
-void cache_touch(struct cache *c, uint32_t tables) { c->touched |= tables; }
+void cache_touch(struct cache *c, uint32_t tables)
+{
+	c->touched |= tables;
+}
 
 int cache_begin(struct cache *c, struct wb_err *err)
 {
@@ -332,7 +358,7 @@ int cache_bind_real(sqlite3_stmt *st, int i, double v)
 }
 
 sqlite3_stmt *cache_lru_prepare(struct cache *c, struct cache_lru *lru, const char *sql,
-				const char *what, struct wb_err *err)
+                                const char *what, struct wb_err *err)
 {
 	size_t victim = 0;
 	lru->tick++;

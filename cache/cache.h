@@ -31,8 +31,8 @@ enum cache_table {
 typedef void (*cache_change_fn)(void *arg, uint32_t changed_tables);
 
 struct cache_opts {
-	int busy_ms;        /* wait this long for another process's lock; 0 = 2000 */
-	bool readonly;      /* open without creating or migrating */
+	int busy_ms;   /* wait this long for another process's lock; 0 = 2000 */
+	bool readonly; /* open without creating or migrating */
 };
 
 /* Opens (creating if needed) and migrates the cache at path. NULL on failure,
@@ -42,7 +42,7 @@ void cache_close(struct cache *c);
 
 const char *cache_path(const struct cache *c);
 int cache_schema_version(const struct cache *c);
-int cache_schema_latest(void);     /* the version this binary migrates to */
+int cache_schema_latest(void);             /* the version this binary migrates to */
 struct sqlite3 *cache_db(struct cache *c); /* for cache/ modules and tests only */
 
 void cache_on_change(struct cache *c, cache_change_fn fn, void *arg);
@@ -62,39 +62,38 @@ int cache_fail(struct cache *c, int sqlite_rc, struct wb_err *err, const char *w
  * A row whose ext_version is not newer than the stored one is ignored; a row
  * with meta.deleted set becomes a tombstone. *changed (if given) counts rows
  * written. All rows or none. */
-int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n,
-		 size_t *changed, struct wb_err *err);
+int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n, size_t *changed,
+                 struct wb_err *err);
 
 /* Reads one row by Waybill id into row (a struct wb_<entity>). Text fields point
  * into *strings, which the caller frees. WB_ENOTFOUND when there is none. */
-int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row,
-	      char **strings, struct wb_err *err);
+int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char **strings,
+              struct wb_err *err);
 
 /* Reads the live rows of an entity whose column col (one of the model's, else
  * WB_EINVALID) equals value, ordered by id, at most max of them. *rows is a
  * malloc'd array of struct wb_<entity> whose text points into *strings; the
  * caller frees both (either may be NULL when there are no rows). */
 int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
-	       void **rows, size_t *n, char **strings, struct wb_err *err);
+               void **rows, size_t *n, char **strings, struct wb_err *err);
 
 /* Sync cursors: a stream's cursor is set in the same transaction as the rows
  * it covers (call between cache_begin and cache_commit). */
-int cache_cursor_get(struct cache *c, const char *source, const char *stream,
-		     char *buf, size_t len, struct wb_err *err); /* "" when none */
-int cache_cursor_set(struct cache *c, const char *source, const char *stream,
-		     const char *cursor, struct wb_err *err);
+int cache_cursor_get(struct cache *c, const char *source, const char *stream, char *buf, size_t len,
+                     struct wb_err *err); /* "" when none */
+int cache_cursor_set(struct cache *c, const char *source, const char *stream, const char *cursor,
+                     struct wb_err *err);
 /* Clears a stream's cursor (for a resync after an expired cursor). */
-int cache_cursor_reset(struct cache *c, const char *source, const char *stream,
-		       struct wb_err *err);
+int cache_cursor_reset(struct cache *c, const char *source, const char *stream, struct wb_err *err);
 
 /* Positions: append-only, deduplicated on (ts_ms, vehicle_id). */
-int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n,
-			size_t *added, struct wb_err *err);
+int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n, size_t *added,
+                        struct wb_err *err);
 /* Deletes at most `step` positions older than now_ms - retention_ms. Returns
  * the number deleted (0 when nothing is left to prune) or a negative error.
  * Call repeatedly from a timer so the loop never stalls. */
-int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention_ms,
-			      int step, struct wb_err *err);
+int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention_ms, int step,
+                              struct wb_err *err);
 #define CACHE_RETENTION_DEFAULT_MS (7LL * 24 * 3600 * 1000)
 
 /* --- windowed board queries (cache/window.c) ------------------------------ */
@@ -103,7 +102,7 @@ struct cache_value {
 	enum { CV_NULL, CV_INT, CV_REAL, CV_TEXT } t;
 	int64_t i;
 	double d;
-	const char *s;  /* owned by the window */
+	const char *s; /* owned by the window */
 };
 
 /* A board's query: which rows, which columns, what may filter and sort. */
@@ -116,36 +115,35 @@ struct cache_board {
 	const char *status_col;    /* column the status filter compares, or NULL */
 	const char *where;         /* fixed condition, or NULL (e.g. "deleted=0") */
 	const char *count_from;    /* counts without a text filter read this instead of
-				    * `from` (the same rows, no joins, same status column);
-				    * NULL: `from` */
+	                            * `from` (the same rows, no joins, same status column);
+	                            * NULL: `from` */
 };
 
 struct cache_window_req {
-	const char *sort;       /* one of board->sorts; NULL: the default */
+	const char *sort; /* one of board->sorts; NULL: the default */
 	bool desc;
-	const char *text;       /* free-text filter (bound, LIKE-escaped); NULL none */
-	const char *status;     /* status filter; NULL none */
-	const char *id;         /* only the row with exactly this id; NULL any */
+	const char *text;   /* free-text filter (bound, LIKE-escaped); NULL none */
+	const char *status; /* status filter; NULL none */
+	const char *id;     /* only the row with exactly this id; NULL any */
 	/* Keyset: rows strictly after (after_sort, after_id) in the sort order;
 	 * after_id NULL means from the start. after_sort NULL means a NULL sort value. */
 	const struct cache_value *after_sort;
 	const char *after_id;
-	bool backward;          /* rows strictly before the key instead (for scrolling up) */
-	int limit;              /* 1..1000 */
+	bool backward; /* rows strictly before the key instead (for scrolling up) */
+	int limit;     /* 1..1000 */
 };
 
 struct cache_window {
 	int ncols;
 	int nrows;
-	int sort_col;                /* index of the sort column within cols */
-	struct cache_value *cells;   /* nrows * ncols, row-major, in display order */
-	char *arena;                 /* owns every text cell */
+	int sort_col;              /* index of the sort column within cols */
+	struct cache_value *cells; /* nrows * ncols, row-major, in display order */
+	char *arena;               /* owns every text cell */
 	size_t arena_len, arena_cap;
 };
 
-int cache_window(struct cache *c, const struct cache_board *b,
-		 const struct cache_window_req *req, struct cache_window *out,
-		 struct wb_err *err);
+int cache_window(struct cache *c, const struct cache_board *b, const struct cache_window_req *req,
+                 struct cache_window *out, struct wb_err *err);
 void cache_window_free(struct cache_window *w);
 
 /* The boards the console shows (cache/boards.c). */
@@ -155,7 +153,7 @@ extern const struct cache_board cache_board_exceptions;
 extern const struct cache_board cache_board_audit;
 /* Counts the rows matching the filters (for "n of N" in a board header). */
 int64_t cache_window_count(struct cache *c, const struct cache_board *b,
-			   const struct cache_window_req *req, struct wb_err *err);
+                           const struct cache_window_req *req, struct wb_err *err);
 
 /* --- actions (cache/action.c) ----------------------------------------------- */
 
@@ -165,26 +163,26 @@ int64_t cache_window_count(struct cache *c, const struct cache_board *b,
  * record itself is not edited: the source's answer comes back through sync,
  * and until then the outbox shows the action pending. */
 struct cache_action {
-	const char *source;   /* the source that owns the subject: "tms" */
-	const char *action;   /* "release_load", "approve_exception", ... */
-	const char *subject;  /* "load:L-1042" */
-	const char *payload;  /* JSON object sent to the source; NULL: {} */
-	const char *user;     /* a user name, never a token */
-	const char *role;     /* "dispatcher", "supervisor", "system" */
-	const char *before;   /* JSON for the audit row, or NULL */
-	const char *after;    /* JSON for the audit row, or NULL; the outbox key is added */
-	const char *reason;   /* an override reason or a note, or NULL */
+	const char *source;  /* the source that owns the subject: "tms" */
+	const char *action;  /* "release_load", "approve_exception", ... */
+	const char *subject; /* "load:L-1042" */
+	const char *payload; /* JSON object sent to the source; NULL: {} */
+	const char *user;    /* a user name, never a token */
+	const char *role;    /* "dispatcher", "supervisor", "system" */
+	const char *before;  /* JSON for the audit row, or NULL */
+	const char *after;   /* JSON for the audit row, or NULL; the outbox key is added */
+	const char *reason;  /* an override reason or a note, or NULL */
 	int64_t at;
 };
 
 /* Records a; fills key_out with the outbox idempotency key and *audit_seq (if
  * given) with the audit row's number. */
 int cache_action_record(struct cache *c, const struct cache_action *a, char key_out[40],
-			int64_t *audit_seq, struct wb_err *err);
+                        int64_t *audit_seq, struct wb_err *err);
 /* The newest action on subject not yet answered (pending or inflight), for a
  * board's "pending" mark: fills action. WB_ENOTFOUND when there is none. */
 int cache_action_pending(struct cache *c, const char *subject, char *action, size_t len,
-			 struct wb_err *err);
+                         struct wb_err *err);
 /* The newest recorded `action` on subject, by user (NULL: by anyone), whatever
  * became of its delivery: read from the audit trail, which keeps every action
  * ever recorded, so an automatic rule can decide once and never again, across
@@ -192,7 +190,7 @@ int cache_action_pending(struct cache *c, const char *subject, char *action, siz
  * against other actions on the subject, and after (if given) with its audit
  * "after" JSON. WB_ENOTFOUND when there is none. */
 int cache_action_last(struct cache *c, const char *subject, const char *action, const char *user,
-		      int64_t *seq, char *after, size_t len, struct wb_err *err);
+                      int64_t *seq, char *after, size_t len, struct wb_err *err);
 /* The audit seq of the newest action of any kind on subject (0: none yet), for
  * a rule that decided on a snapshot to tell, later, whether anything was
  * recorded on the subject since: a read over the audit's (subject, seq) index. */
@@ -204,16 +202,15 @@ int cache_subject_last_seq(struct cache *c, const char *subject, int64_t *seq, s
  * source deleted meanwhile (their tombstones purged) would stay in the cache,
  * so while a resync runs the ids of each page are remembered, and at the end
  * of the pass the stream's rows that were not seen are tombstoned. */
-int cache_resync_begin(struct cache *c, const char *source, const char *stream,
-		       struct wb_err *err);
+int cache_resync_begin(struct cache *c, const char *source, const char *stream, struct wb_err *err);
 bool cache_resync_active(struct cache *c, const char *source, const char *stream);
 /* Remembers ids (call inside the page's transaction). */
 int cache_resync_mark(struct cache *c, const char *source, const char *stream,
-		      const char *const *ids, size_t n, struct wb_err *err);
+                      const char *const *ids, size_t n, struct wb_err *err);
 /* Tombstones the entity's rows of this source not seen in the pass; returns
  * how many, or a negative error. */
 int64_t cache_resync_finish(struct cache *c, const char *source, const char *stream,
-			    enum wb_entity e, struct wb_err *err);
+                            enum wb_entity e, struct wb_err *err);
 
 /* --- health (cache/health.c) ------------------------------------------------ */
 
@@ -221,21 +218,21 @@ int64_t cache_resync_finish(struct cache *c, const char *source, const char *str
 struct cache_health {
 	char source[32];
 	char stream[48];
-	int64_t last_ok_at;       /* 0: never */
-	int64_t last_attempt_at;  /* 0: never */
+	int64_t last_ok_at;      /* 0: never */
+	int64_t last_attempt_at; /* 0: never */
 	int errors_in_row;
-	int64_t lag_s;            /* how far behind the source the stream is; -1 unknown */
-	int64_t rows_total;       /* records written by this stream since the cache was made */
-	char last_error[256];     /* "" after a success */
+	int64_t lag_s;        /* how far behind the source the stream is; -1 unknown */
+	int64_t rows_total;   /* records written by this stream since the cache was made */
+	char last_error[256]; /* "" after a success */
 };
 
 /* A successful poll or batch: errors cleared, lag and counts recorded. */
 int cache_health_ok(struct cache *c, const char *source, const char *stream, int64_t now,
-		    int64_t lag_s, int64_t rows, struct wb_err *err);
+                    int64_t lag_s, int64_t rows, struct wb_err *err);
 /* A failed attempt: errors_in_row grows and the message (which must carry no
  * secret) is kept for the user. */
 int cache_health_error(struct cache *c, const char *source, const char *stream, int64_t now,
-		       const char *message, struct wb_err *err);
+                       const char *message, struct wb_err *err);
 /* Every stream's health, sorted by source and stream; *out is malloc'd. */
 int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, struct wb_err *err);
 
@@ -248,7 +245,7 @@ struct cache_table_count {
 
 struct cache_info {
 	int schema_version;
-	int64_t size_bytes;   /* main file plus WAL */
+	int64_t size_bytes; /* main file plus WAL */
 	int ntables;
 	struct cache_table_count tables[CACHE_T__COUNT];
 };
@@ -269,47 +266,47 @@ int cache_info(struct cache *c, struct cache_info *info, struct wb_err *err);
 enum outbox_status { OUTBOX_PENDING, OUTBOX_INFLIGHT, OUTBOX_DELIVERED, OUTBOX_FAILED };
 
 struct outbox_item {
-	char key[40];          /* UUID v4 idempotency key, lower-case, 36 chars */
+	char key[40]; /* UUID v4 idempotency key, lower-case, 36 chars */
 	char source[32];
-	char action[48];       /* "release_load", "place_hold", ... */
-	char subject[96];      /* "load:L-1042" — actions on one subject keep their order */
-	char *payload;         /* JSON text, owned by the item */
-	char user[64];         /* who asked: a user name, never a token */
+	char action[48];  /* "release_load", "place_hold", ... */
+	char subject[96]; /* "load:L-1042" — actions on one subject keep their order */
+	char *payload;    /* JSON text, owned by the item */
+	char user[64];    /* who asked: a user name, never a token */
 	int64_t created_at;
-	int attempts;          /* deliveries started (claims), crashed ones included */
+	int attempts; /* deliveries started (claims), crashed ones included */
 	int64_t next_attempt_at;
 	enum outbox_status status;
-	char *answer;          /* the source's last answer (message), owned; NULL if none */
-	int http_status;       /* of the last answer; 0 if none */
+	char *answer;    /* the source's last answer (message), owned; NULL if none */
+	int http_status; /* of the last answer; 0 if none */
 };
 
 /* Enqueues an action, due at once; fills key_out (37 bytes used) with its new
  * idempotency key. source, action, subject and user must be non-empty and fit
  * their fields in struct outbox_item; payload_json must parse as JSON.
  * WB_EINVALID otherwise, with nothing written. */
-int outbox_enqueue(struct cache *c, const char *source, const char *action,
-		   const char *subject, const char *payload_json, const char *user,
-		   int64_t now, char key_out[40], struct wb_err *err);
+int outbox_enqueue(struct cache *c, const char *source, const char *action, const char *subject,
+                   const char *payload_json, const char *user, int64_t now, char key_out[40],
+                   struct wb_err *err);
 /* Claims the oldest due item of source (pending, next_attempt_at <= now, not
  * blocked by its subject, see above), marks it inflight, counts the attempt and
  * fills it (free with outbox_item_free). WB_ENOTFOUND when nothing is due;
  * finding nothing takes no write lock. Inflight items left by a crash are
  * pending again on the next open. */
-int outbox_claim(struct cache *c, const char *source, int64_t now,
-		 struct outbox_item *it, struct wb_err *err);
+int outbox_claim(struct cache *c, const char *source, int64_t now, struct outbox_item *it,
+                 struct wb_err *err);
 /* The three answers below record http_status (<= 0: none) and answer (NULL:
  * none) on an open (pending or inflight) item. WB_ENOTFOUND for an unknown key,
  * WB_ECONFLICT for an item already delivered or failed: those are final. */
-int outbox_delivered(struct cache *c, const char *key, int http_status,
-		     const char *answer, int64_t now, struct wb_err *err);
+int outbox_delivered(struct cache *c, const char *key, int http_status, const char *answer,
+                     int64_t now, struct wb_err *err);
 /* A permanent failure: kept with the source's answer for the user, never retried,
  * and no longer blocks later actions on its subject. */
-int outbox_failed(struct cache *c, const char *key, int http_status,
-		  const char *answer, int64_t now, struct wb_err *err);
+int outbox_failed(struct cache *c, const char *key, int http_status, const char *answer,
+                  int64_t now, struct wb_err *err);
 /* A transient failure: pending again, due at next_attempt_at (the caller computes
  * it, see outbox_backoff_s); it keeps blocking later actions on its subject. */
 int outbox_retry(struct cache *c, const char *key, int http_status, const char *answer,
-		 int64_t next_attempt_at, struct wb_err *err);
+                 int64_t next_attempt_at, struct wb_err *err);
 /* Exponential backoff with full jitter: the wait after attempt n is uniform in
  * 1 .. min(2^n, 300) s, picked by `random` (so tests can fix it). Attempt 1 ->
  * 1..2 s; attempts < 1 count as 1. */
@@ -320,7 +317,7 @@ void outbox_item_free(struct outbox_item *it);
 /* Depth (pending + inflight) of source, or of all sources when source is NULL,
  * and the created_at of the oldest of them (0 if none). Either out may be NULL. */
 int outbox_depth(struct cache *c, const char *source, int64_t *depth, int64_t *oldest,
-		 struct wb_err *err);
+                 struct wb_err *err);
 
 /* --- audit (cache/audit.c) ------------------------------------------------- */
 
@@ -333,9 +330,9 @@ struct audit_entry {
 	const char *role;
 	const char *action;
 	const char *subject;
-	const char *before;  /* JSON or NULL */
-	const char *after;   /* JSON or NULL */
-	const char *reason;  /* NULL when none ("" is a different, empty reason) */
+	const char *before; /* JSON or NULL */
+	const char *after;  /* JSON or NULL */
+	const char *reason; /* NULL when none ("" is a different, empty reason) */
 	int64_t at;
 };
 
@@ -345,7 +342,7 @@ struct audit_entry {
  * the row with it. WB_EINVALID for a missing user/role/action/subject, text
  * that is not UTF-8 or before/after that is not JSON. */
 int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
-		 struct wb_err *err);
+                 struct wb_err *err);
 
 struct audit_verify_result {
 	int64_t rows;          /* rows checked (up to and including the first bad one) */
@@ -373,11 +370,11 @@ int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err);
  * touches its table (so an unchanged verdict wakes no board). *changed, if
  * given, is set to 1 when the row was written. */
 int cache_readiness_put(struct cache *c, const char *vehicle_id, const char *state,
-			const char *reasons, int64_t at, int *changed, struct wb_err *err);
+                        const char *reasons, int64_t at, int *changed, struct wb_err *err);
 /* One KPI sample (value NAN: nothing to measure) at `at`; a sample for the same
  * name and time replaces it. Samples older than keep_after are deleted. */
 int cache_kpi_sample_put(struct cache *c, const char *name, int64_t at, double value,
-			 int64_t keep_after, struct wb_err *err);
+                         int64_t keep_after, struct wb_err *err);
 
 /* --- detail (cache/detail.c) ----------------------------------------------- */
 /* BEGIN detail block (owned by the console: tui/, views/) */
@@ -385,10 +382,10 @@ int cache_kpi_sample_put(struct cache *c, const char *name, int64_t at, double v
 /* Everything joined about one record, for a board's detail pane: records in
  * sections ("stop", "vehicle", "audit", ...), each a row of named values. */
 struct cache_detail_rec {
-	const char *section;       /* static text */
+	const char *section; /* static text */
 	int nfields;
-	char **names;              /* column names, owned */
-	struct cache_value *vals;  /* nfields values; text owned */
+	char **names;             /* column names, owned */
+	struct cache_value *vals; /* nfields values; text owned */
 };
 
 struct cache_detail {
@@ -402,7 +399,7 @@ struct cache_detail {
  * The id is bound, never spliced. WB_EINVALID for an unknown kind; a record
  * that does not exist gives no records and 0. Free with cache_detail_free. */
 int cache_detail(struct cache *c, const char *kind, const char *id, struct cache_detail *out,
-		 struct wb_err *err);
+                 struct wb_err *err);
 void cache_detail_free(struct cache_detail *d);
 
 /* END detail block */

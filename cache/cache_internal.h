@@ -54,8 +54,8 @@ struct cache {
 	sqlite3 *db;
 	char path[PATH_MAX];
 	int schema_version;
-	int txn;                     /* 1 inside cache_begin .. commit/rollback */
-	uint32_t touched;            /* tables written in the open transaction */
+	int txn;          /* 1 inside cache_begin .. commit/rollback */
+	uint32_t touched; /* tables written in the open transaction */
 	cache_change_fn on_change;
 	void *on_change_arg;
 	sqlite3_stmt *upsert[WB_ENT__COUNT];
@@ -71,15 +71,14 @@ struct cache {
  * caller steps it to the end or resets it, and never holds it across another
  * call that uses the same lru. NULL with err set on failure. */
 sqlite3_stmt *cache_lru_prepare(struct cache *c, struct cache_lru *lru, const char *sql,
-				const char *what, struct wb_err *err);
+                                const char *what, struct wb_err *err);
 void cache_lru_free(struct cache_lru *lru);
 
 int cache_migrate(struct cache *c, int from, struct wb_err *err);
 
 /* Returns the prepared statement for sql, preparing it on first use (reset and
  * unbound on return). NULL with err filled on failure. */
-sqlite3_stmt *cache_stmt(struct cache *c, enum cache_stmt id, const char *sql,
-			 struct wb_err *err);
+sqlite3_stmt *cache_stmt(struct cache *c, enum cache_stmt id, const char *sql, struct wb_err *err);
 
 /* Runs fn inside a transaction of its own unless one is open already. */
 int cache_autobegin(struct cache *c, int *began, struct wb_err *err);

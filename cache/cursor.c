@@ -7,13 +7,13 @@
 
 #include "cache_internal.h"
 
-int cache_cursor_get(struct cache *c, const char *source, const char *stream, char *buf,
-		     size_t len, struct wb_err *err)
+int cache_cursor_get(struct cache *c, const char *source, const char *stream, char *buf, size_t len,
+                     struct wb_err *err)
 {
 	if (len)
 		buf[0] = '\0';
-	sqlite3_stmt *st = cache_stmt(c, ST_CURSOR_GET,
-				      "SELECT cursor FROM sync_state WHERE source=? AND stream=?", err);
+	sqlite3_stmt *st = cache_stmt(
+	        c, ST_CURSOR_GET, "SELECT cursor FROM sync_state WHERE source=? AND stream=?", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
@@ -24,7 +24,7 @@ int cache_cursor_get(struct cache *c, const char *source, const char *stream, ch
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		if (v && strlen(v) >= len)
 			rc = wb_fail(err, WB_EINVALID, "%s/%s: stored cursor longer than %zu bytes",
-				     source, stream, len);
+			             source, stream, len);
 		else if (v)
 			snprintf(buf, len, "%s", v);
 	} else if (s != SQLITE_DONE) {
@@ -34,14 +34,14 @@ int cache_cursor_get(struct cache *c, const char *source, const char *stream, ch
 	return rc;
 }
 
-static int cursor_write(struct cache *c, const char *source, const char *stream,
-			const char *cursor, struct wb_err *err)
+static int cursor_write(struct cache *c, const char *source, const char *stream, const char *cursor,
+                        struct wb_err *err)
 {
-	sqlite3_stmt *st = cache_stmt(
-		c, ST_CURSOR_SET,
-		"INSERT INTO sync_state(source, stream, cursor) VALUES(?,?,?)"
-		" ON CONFLICT(source, stream) DO UPDATE SET cursor=excluded.cursor",
-		err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_CURSOR_SET,
+	                   "INSERT INTO sync_state(source, stream, cursor) VALUES(?,?,?)"
+	                   " ON CONFLICT(source, stream) DO UPDATE SET cursor=excluded.cursor",
+	                   err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
@@ -55,8 +55,8 @@ static int cursor_write(struct cache *c, const char *source, const char *stream,
 	return 0;
 }
 
-int cache_cursor_set(struct cache *c, const char *source, const char *stream,
-		     const char *cursor, struct wb_err *err)
+int cache_cursor_set(struct cache *c, const char *source, const char *stream, const char *cursor,
+                     struct wb_err *err)
 {
 	if (!source || !stream)
 		return wb_fail(err, WB_EINVALID, "cursor needs a source and a stream");
@@ -66,8 +66,7 @@ int cache_cursor_set(struct cache *c, const char *source, const char *stream,
 	return cache_autoend(c, began, rc, err);
 }
 
-int cache_cursor_reset(struct cache *c, const char *source, const char *stream,
-		       struct wb_err *err)
+int cache_cursor_reset(struct cache *c, const char *source, const char *stream, struct wb_err *err)
 {
 	return cache_cursor_set(c, source, stream, "", err);
 }

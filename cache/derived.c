@@ -5,7 +5,7 @@
 #include "cache_internal.h"
 
 int cache_readiness_put(struct cache *c, const char *vehicle_id, const char *state,
-			const char *reasons, int64_t at, int *changed, struct wb_err *err)
+                        const char *reasons, int64_t at, int *changed, struct wb_err *err)
 {
 	if (changed)
 		*changed = 0;
@@ -14,12 +14,12 @@ int cache_readiness_put(struct cache *c, const char *vehicle_id, const char *sta
 	/* The WHERE keeps an unchanged verdict from being rewritten: computed_at
 	 * then says since when the verdict has stood. */
 	sqlite3_stmt *st = cache_stmt(
-		c, ST_READINESS_PUT,
-		"INSERT INTO readiness(vehicle_id, state, reasons, computed_at) VALUES(?1,?2,?3,?4)"
-		" ON CONFLICT(vehicle_id) DO UPDATE SET state=excluded.state,"
-		" reasons=excluded.reasons, computed_at=excluded.computed_at"
-		" WHERE state IS NOT excluded.state OR reasons IS NOT excluded.reasons",
-		err);
+	        c, ST_READINESS_PUT,
+	        "INSERT INTO readiness(vehicle_id, state, reasons, computed_at) VALUES(?1,?2,?3,?4)"
+	        " ON CONFLICT(vehicle_id) DO UPDATE SET state=excluded.state,"
+	        " reasons=excluded.reasons, computed_at=excluded.computed_at"
+	        " WHERE state IS NOT excluded.state OR reasons IS NOT excluded.reasons",
+	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int began, rc = cache_autobegin(c, &began, err);
@@ -43,15 +43,16 @@ int cache_readiness_put(struct cache *c, const char *vehicle_id, const char *sta
 }
 
 int cache_kpi_sample_put(struct cache *c, const char *name, int64_t at, double value,
-			 int64_t keep_after, struct wb_err *err)
+                         int64_t keep_after, struct wb_err *err)
 {
 	if (!name || !*name)
 		return wb_fail(err, WB_EINVALID, "a KPI sample needs a name");
-	sqlite3_stmt *put = cache_stmt(c, ST_KPI_SAMPLE_PUT,
-				       "INSERT OR REPLACE INTO kpi_sample(name, at, value) VALUES(?,?,?)", err);
+	sqlite3_stmt *put =
+	        cache_stmt(c, ST_KPI_SAMPLE_PUT,
+	                   "INSERT OR REPLACE INTO kpi_sample(name, at, value) VALUES(?,?,?)", err);
 	sqlite3_stmt *prune = put ? cache_stmt(c, ST_KPI_SAMPLE_PRUNE,
-					       "DELETE FROM kpi_sample WHERE name=? AND at<?", err)
-				  : NULL;
+	                                       "DELETE FROM kpi_sample WHERE name=? AND at<?", err)
+	                          : NULL;
 	if (!put || !prune)
 		return err ? err->code : WB_EIO;
 	int began, rc = cache_autobegin(c, &began, err);

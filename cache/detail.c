@@ -15,98 +15,101 @@ struct detail_query {
 };
 
 static const struct detail_query load_q[] = {
-	{"load", "SELECT l.id, l.number, l.status, l.priority, c.name AS customer, o.number AS order_no,"
-		 " l.carrier, l.origin, l.destination, l.planned_departure, l.eta, l.distance_m,"
-		 " l.pallets, l.weight_kg, l.revenue, l.est_cost, l.source, l.synced_at"
-		 " FROM load l LEFT JOIN orders o ON o.id=l.order_id"
-		 " LEFT JOIN customer c ON c.id=o.customer_id WHERE l.id=?1"},
-	{"stop", "SELECT seq, kind, place, window_start, window_end, eta, arrived_at, status,"
-		 " pallets_planned, pallets_done FROM stop WHERE load_id=?1 AND deleted=0 ORDER BY seq"},
-	{"vehicle", "SELECT v.id, v.unit, v.kind, v.status, v.fuel_pct, v.odometer_m, v.last_seen_ms,"
-		    " (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1 AND"
-		    " f.deleted=0) AS active_faults FROM load l JOIN vehicle v ON v.id=l.vehicle_id"
-		    " WHERE l.id=?1"},
-	{"driver", "SELECT d.id, d.name, d.status, d.drive_left_s, d.duty_left_s FROM load l"
-		   " JOIN driver d ON d.id=l.driver_id WHERE l.id=?1"},
-	{"staging", "SELECT dock_door, pallets_staged, pallets_total, labor_ready, status,"
-		    " appointment_at FROM staging WHERE load_id=?1 AND deleted=0"
-		    " ORDER BY appointment_at"},
-	{"pod", "SELECT signed_by, signed_at, exception_codes, document_ref FROM pod"
-		" WHERE load_id=?1 AND deleted=0"},
-	{"invoice", "SELECT number, amount, currency, status, issued_at, due_at FROM invoice"
-		    " WHERE load_id=?1 AND deleted=0"},
-	{"exception", "SELECT id, kind, status, confidence, impact, required_role, suggested_action"
-		      " FROM exception WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
-	{"audit", "SELECT seq, at, user, action, reason FROM audit"
-		  " WHERE subject IN (?1, 'load:'||?1) ORDER BY seq"},
-	{NULL, NULL},
+        {"load",
+         "SELECT l.id, l.number, l.status, l.priority, c.name AS customer, o.number AS order_no,"
+         " l.carrier, l.origin, l.destination, l.planned_departure, l.eta, l.distance_m,"
+         " l.pallets, l.weight_kg, l.revenue, l.est_cost, l.source, l.synced_at"
+         " FROM load l LEFT JOIN orders o ON o.id=l.order_id"
+         " LEFT JOIN customer c ON c.id=o.customer_id WHERE l.id=?1"},
+        {"stop",
+         "SELECT seq, kind, place, window_start, window_end, eta, arrived_at, status,"
+         " pallets_planned, pallets_done FROM stop WHERE load_id=?1 AND deleted=0 ORDER BY seq"},
+        {"vehicle",
+         "SELECT v.id, v.unit, v.kind, v.status, v.fuel_pct, v.odometer_m, v.last_seen_ms,"
+         " (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1 AND"
+         " f.deleted=0) AS active_faults FROM load l JOIN vehicle v ON v.id=l.vehicle_id"
+         " WHERE l.id=?1"},
+        {"driver", "SELECT d.id, d.name, d.status, d.drive_left_s, d.duty_left_s FROM load l"
+                   " JOIN driver d ON d.id=l.driver_id WHERE l.id=?1"},
+        {"staging", "SELECT dock_door, pallets_staged, pallets_total, labor_ready, status,"
+                    " appointment_at FROM staging WHERE load_id=?1 AND deleted=0"
+                    " ORDER BY appointment_at"},
+        {"pod", "SELECT signed_by, signed_at, exception_codes, document_ref FROM pod"
+                " WHERE load_id=?1 AND deleted=0"},
+        {"invoice", "SELECT number, amount, currency, status, issued_at, due_at FROM invoice"
+                    " WHERE load_id=?1 AND deleted=0"},
+        {"exception", "SELECT id, kind, status, confidence, impact, required_role, suggested_action"
+                      " FROM exception WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
+        {"audit", "SELECT seq, at, user, action, reason FROM audit"
+                  " WHERE subject IN (?1, 'load:'||?1) ORDER BY seq"},
+        {NULL, NULL},
 };
 
 static const struct detail_query vehicle_q[] = {
-	{"vehicle", "SELECT id, unit, kind, depot, status, fuel_pct, tank_l, odometer_m,"
-		    " pm_due_odometer_m, speed_mps, last_seen_ms, source, synced_at FROM vehicle"
-		    " WHERE id=?1"},
-	/* The workflow pass's verdict, then each of its reasons on a line. */
-	{"readiness", "SELECT coalesce(r.state, 'not judged yet') AS verdict, r.computed_at"
-		      " FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.id=?1"},
-	{"readiness", "WITH RECURSIVE split(n, reason, rest) AS (SELECT 0, NULL, reasons||'; '"
-		      " FROM readiness WHERE vehicle_id=?1 AND reasons<>'' UNION ALL"
-		      " SELECT n+1, substr(rest, 1, instr(rest, '; ')-1),"
-		      " substr(rest, instr(rest, '; ')+2) FROM split WHERE rest<>'')"
-		      " SELECT reason FROM split WHERE n>0 ORDER BY n"},
-	{"fault", "SELECT id, code, severity, description, first_seen, last_seen FROM fault"
-		  " WHERE vehicle_id=?1 AND active=1 AND deleted=0 ORDER BY first_seen"},
-	{"work_order", "SELECT id, category, status, opened_at, due_at, est_cost FROM work_order"
-		       " WHERE vehicle_id=?1 AND deleted=0 AND status<>'closed'"},
-	{"load", "SELECT id, status, eta, destination FROM load WHERE vehicle_id=?1 AND deleted=0"
-		 " AND status NOT IN ('delivered','pod_received','invoiced','cancelled')"},
-	{"exception", "SELECT id, kind, status, confidence, impact, suggested_action FROM exception"
-		      " WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
-	{"audit", "SELECT seq, at, user, action, reason FROM audit"
-		  " WHERE subject IN (?1, 'vehicle:'||?1) ORDER BY seq"},
-	{NULL, NULL},
+        {"vehicle", "SELECT id, unit, kind, depot, status, fuel_pct, tank_l, odometer_m,"
+                    " pm_due_odometer_m, speed_mps, last_seen_ms, source, synced_at FROM vehicle"
+                    " WHERE id=?1"},
+        /* The workflow pass's verdict, then each of its reasons on a line. */
+        {"readiness", "SELECT coalesce(r.state, 'not judged yet') AS verdict, r.computed_at"
+                      " FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.id=?1"},
+        {"readiness", "WITH RECURSIVE split(n, reason, rest) AS (SELECT 0, NULL, reasons||'; '"
+                      " FROM readiness WHERE vehicle_id=?1 AND reasons<>'' UNION ALL"
+                      " SELECT n+1, substr(rest, 1, instr(rest, '; ')-1),"
+                      " substr(rest, instr(rest, '; ')+2) FROM split WHERE rest<>'')"
+                      " SELECT reason FROM split WHERE n>0 ORDER BY n"},
+        {"fault", "SELECT id, code, severity, description, first_seen, last_seen FROM fault"
+                  " WHERE vehicle_id=?1 AND active=1 AND deleted=0 ORDER BY first_seen"},
+        {"work_order", "SELECT id, category, status, opened_at, due_at, est_cost FROM work_order"
+                       " WHERE vehicle_id=?1 AND deleted=0 AND status<>'closed'"},
+        {"load", "SELECT id, status, eta, destination FROM load WHERE vehicle_id=?1 AND deleted=0"
+                 " AND status NOT IN ('delivered','pod_received','invoiced','cancelled')"},
+        {"exception", "SELECT id, kind, status, confidence, impact, suggested_action FROM exception"
+                      " WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
+        {"audit", "SELECT seq, at, user, action, reason FROM audit"
+                  " WHERE subject IN (?1, 'vehicle:'||?1) ORDER BY seq"},
+        {NULL, NULL},
 };
 
 static const struct detail_query exception_q[] = {
-	{"exception", "SELECT id, kind, subject_kind, subject_id, severity, confidence, impact,"
-		      " status, required_role, owner, origin, detected_at, suggested_action"
-		      " FROM exception WHERE id=?1"},
-	{"evidence", "SELECT evidence FROM exception WHERE id=?1 AND evidence IS NOT NULL"},
-	{"audit", "SELECT seq, at, user, action, reason FROM audit"
-		  " WHERE subject IN (?1, 'exception:'||?1) ORDER BY seq"},
-	{NULL, NULL},
+        {"exception", "SELECT id, kind, subject_kind, subject_id, severity, confidence, impact,"
+                      " status, required_role, owner, origin, detected_at, suggested_action"
+                      " FROM exception WHERE id=?1"},
+        {"evidence", "SELECT evidence FROM exception WHERE id=?1 AND evidence IS NOT NULL"},
+        {"audit", "SELECT seq, at, user, action, reason FROM audit"
+                  " WHERE subject IN (?1, 'exception:'||?1) ORDER BY seq"},
+        {NULL, NULL},
 };
 
 static const struct detail_query staging_q[] = {
-	{"staging", "SELECT id, load_id, dock_door, pallets_staged, pallets_total, labor_ready,"
-		    " status, appointment_at, source, synced_at FROM staging WHERE id=?1"},
-	{"load", "SELECT l.id, l.status, l.eta, l.destination FROM staging s"
-		 " JOIN load l ON l.id=s.load_id WHERE s.id=?1"},
-	{NULL, NULL},
+        {"staging", "SELECT id, load_id, dock_door, pallets_staged, pallets_total, labor_ready,"
+                    " status, appointment_at, source, synced_at FROM staging WHERE id=?1"},
+        {"load", "SELECT l.id, l.status, l.eta, l.destination FROM staging s"
+                 " JOIN load l ON l.id=s.load_id WHERE s.id=?1"},
+        {NULL, NULL},
 };
 
 static const struct detail_query maint_q[] = {
-	{"fault", "SELECT id, vehicle_id, code, protocol, severity, description, first_seen,"
-		  " last_seen, active FROM fault WHERE id=?1"},
-	{"work_order", "SELECT id, vehicle_id, fault_id, category, status, opened_at, due_at,"
-		       " est_cost FROM work_order WHERE id=?1 OR fault_id=?1"},
-	{"part", "SELECT p.item, p.qty, p.status FROM part_reservation p JOIN work_order w"
-		 " ON w.id=p.work_order_id WHERE (w.id=?1 OR w.fault_id=?1) AND p.deleted=0"},
-	{NULL, NULL},
+        {"fault", "SELECT id, vehicle_id, code, protocol, severity, description, first_seen,"
+                  " last_seen, active FROM fault WHERE id=?1"},
+        {"work_order", "SELECT id, vehicle_id, fault_id, category, status, opened_at, due_at,"
+                       " est_cost FROM work_order WHERE id=?1 OR fault_id=?1"},
+        {"part", "SELECT p.item, p.qty, p.status FROM part_reservation p JOIN work_order w"
+                 " ON w.id=p.work_order_id WHERE (w.id=?1 OR w.fault_id=?1) AND p.deleted=0"},
+        {NULL, NULL},
 };
 
 static const struct detail_query audit_q[] = {
-	{"audit", "SELECT seq, at, user, role, action, subject, reason, before, after, hash"
-		  " FROM audit WHERE seq=?1"},
-	{NULL, NULL},
+        {"audit", "SELECT seq, at, user, role, action, subject, reason, before, after, hash"
+                  " FROM audit WHERE seq=?1"},
+        {NULL, NULL},
 };
 
 static const struct {
 	const char *kind;
 	const struct detail_query *q;
 } kinds[] = {
-	{"load", load_q},       {"vehicle", vehicle_q}, {"exception", exception_q},
-	{"staging", staging_q}, {"maint", maint_q},     {"audit", audit_q},
+        {"load", load_q},       {"vehicle", vehicle_q}, {"exception", exception_q},
+        {"staging", staging_q}, {"maint", maint_q},     {"audit", audit_q},
 };
 
 static int add_record(struct cache_detail *d, const char *section, sqlite3_stmt *st)
@@ -135,8 +138,14 @@ static int add_record(struct cache_detail *d, const char *section, sqlite3_stmt 
 		r->nfields = i + 1;
 		struct cache_value *v = &r->vals[i];
 		switch (sqlite3_column_type(st, i)) {
-		case SQLITE_INTEGER: v->t = CV_INT; v->i = sqlite3_column_int64(st, i); break;
-		case SQLITE_FLOAT: v->t = CV_REAL; v->d = sqlite3_column_double(st, i); break;
+		case SQLITE_INTEGER:
+			v->t = CV_INT;
+			v->i = sqlite3_column_int64(st, i);
+			break;
+		case SQLITE_FLOAT:
+			v->t = CV_REAL;
+			v->d = sqlite3_column_double(st, i);
+			break;
 		case SQLITE_NULL: v->t = CV_NULL; break;
 		default:
 			v->t = CV_TEXT;
@@ -149,7 +158,7 @@ static int add_record(struct cache_detail *d, const char *section, sqlite3_stmt 
 }
 
 int cache_detail(struct cache *c, const char *kind, const char *id, struct cache_detail *out,
-		 struct wb_err *err)
+                 struct wb_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	const struct detail_query *q = NULL;
@@ -157,7 +166,8 @@ int cache_detail(struct cache *c, const char *kind, const char *id, struct cache
 		if (kind && !strcmp(kinds[i].kind, kind))
 			q = kinds[i].q;
 	if (!q)
-		return wb_fail(err, WB_EINVALID, "no detail for \"%.40s\" records", kind ? kind : "");
+		return wb_fail(err, WB_EINVALID, "no detail for \"%.40s\" records",
+		               kind ? kind : "");
 	if (!id)
 		return wb_fail(err, WB_EINVALID, "detail needs a record id");
 	sqlite3 *db = cache_db(c);

@@ -8,9 +8,8 @@
 #include "cache_internal.h"
 
 static int health_write(struct cache *c, enum cache_stmt id, const char *sql, const char *source,
-			const char *stream,
-			int64_t now, int64_t a, int64_t b, const char *text, const char *what,
-			struct wb_err *err)
+                        const char *stream, int64_t now, int64_t a, int64_t b, const char *text,
+                        const char *what, struct wb_err *err)
 {
 	if (!source || !stream)
 		return wb_fail(err, WB_EINVALID, "health needs a source and a stream");
@@ -40,28 +39,29 @@ static int health_write(struct cache *c, enum cache_stmt id, const char *sql, co
 }
 
 int cache_health_ok(struct cache *c, const char *source, const char *stream, int64_t now,
-		    int64_t lag_s, int64_t rows, struct wb_err *err)
+                    int64_t lag_s, int64_t rows, struct wb_err *err)
 {
-	return health_write(c, ST_HEALTH_OK,
-			    "INSERT INTO sync_state(source, stream, last_ok_at, last_attempt_at, lag_s,"
-			    " rows_total, errors_in_row, last_error) VALUES(?1,?2,?3,?3,?4,?5,0,NULL)"
-			    " ON CONFLICT(source, stream) DO UPDATE SET last_ok_at=?3,"
-			    " last_attempt_at=?3, lag_s=?4, rows_total=rows_total+?5,"
-			    " errors_in_row=0, last_error=NULL",
-			    source, stream, now, lag_s, rows, NULL, "recording sync health", err);
+	return health_write(
+	        c, ST_HEALTH_OK,
+	        "INSERT INTO sync_state(source, stream, last_ok_at, last_attempt_at, lag_s,"
+	        " rows_total, errors_in_row, last_error) VALUES(?1,?2,?3,?3,?4,?5,0,NULL)"
+	        " ON CONFLICT(source, stream) DO UPDATE SET last_ok_at=?3,"
+	        " last_attempt_at=?3, lag_s=?4, rows_total=rows_total+?5,"
+	        " errors_in_row=0, last_error=NULL",
+	        source, stream, now, lag_s, rows, NULL, "recording sync health", err);
 }
 
 int cache_health_error(struct cache *c, const char *source, const char *stream, int64_t now,
-		       const char *message, struct wb_err *err)
+                       const char *message, struct wb_err *err)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s", message ? message : "unknown error");
 	return health_write(c, ST_HEALTH_ERROR,
-			    "INSERT INTO sync_state(source, stream, last_attempt_at, errors_in_row,"
-			    " last_error) VALUES(?1,?2,?3,1,?6)"
-			    " ON CONFLICT(source, stream) DO UPDATE SET last_attempt_at=?3,"
-			    " errors_in_row=errors_in_row+1, last_error=?6",
-			    source, stream, now, 0, 0, msg, "recording a sync error", err);
+	                    "INSERT INTO sync_state(source, stream, last_attempt_at, errors_in_row,"
+	                    " last_error) VALUES(?1,?2,?3,1,?6)"
+	                    " ON CONFLICT(source, stream) DO UPDATE SET last_attempt_at=?3,"
+	                    " errors_in_row=errors_in_row+1, last_error=?6",
+	                    source, stream, now, 0, 0, msg, "recording a sync error", err);
 }
 
 int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, struct wb_err *err)
@@ -69,11 +69,12 @@ int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, str
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st;
-	int s = sqlite3_prepare_v2(c->db,
-				   "SELECT source, stream, IFNULL(last_ok_at,0), IFNULL(last_attempt_at,0),"
-				   " errors_in_row, IFNULL(lag_s,-1), rows_total, IFNULL(last_error,'')"
-				   " FROM sync_state ORDER BY source, stream",
-				   -1, &st, NULL);
+	int s = sqlite3_prepare_v2(
+	        c->db,
+	        "SELECT source, stream, IFNULL(last_ok_at,0), IFNULL(last_attempt_at,0),"
+	        " errors_in_row, IFNULL(lag_s,-1), rows_total, IFNULL(last_error,'')"
+	        " FROM sync_state ORDER BY source, stream",
+	        -1, &st, NULL);
 	if (s != SQLITE_OK)
 		return cache_fail(c, s, err, "reading sync health");
 	size_t cap = 0;

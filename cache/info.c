@@ -5,8 +5,8 @@
 
 #include "cache_internal.h"
 
-static const char *const extra_tables[] = {"position", "sync_state", "outbox", "audit",
-					     "readiness", "kpi_sample"};
+static const char *const extra_tables[] = {"position", "sync_state", "outbox",
+                                           "audit",    "readiness",  "kpi_sample"};
 
 static int64_t file_size(const char *path)
 {
@@ -23,7 +23,7 @@ int cache_info(struct cache *c, struct cache_info *info, struct wb_err *err)
 	info->size_bytes = file_size(c->path) + file_size(wal);
 	for (int t = 0; t < CACHE_T__COUNT; t++) {
 		const char *name = t < WB_ENT__COUNT ? wb_entity_info((enum wb_entity)t)->table
-						     : extra_tables[t - WB_ENT__COUNT];
+		                                     : extra_tables[t - WB_ENT__COUNT];
 		char sql[96];
 		/* Table names come from our own tables above, never from input. */
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", name);

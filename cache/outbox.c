@@ -23,10 +23,10 @@
 #define BACKOFF_CAP_S 300
 
 static const char *const status_names[] = {
-	[OUTBOX_PENDING] = "pending",
-	[OUTBOX_INFLIGHT] = "inflight",
-	[OUTBOX_DELIVERED] = "delivered",
-	[OUTBOX_FAILED] = "failed",
+        [OUTBOX_PENDING] = "pending",
+        [OUTBOX_INFLIGHT] = "inflight",
+        [OUTBOX_DELIVERED] = "delivered",
+        [OUTBOX_FAILED] = "failed",
 };
 
 static int status_parse(const char *s, enum outbox_status *out)
@@ -45,24 +45,24 @@ static int check_field(const char *name, const char *v, size_t cap, struct wb_er
 	if (!v || !*v)
 		return wb_fail(err, WB_EINVALID, "outbox: an action needs a %s", name);
 	if (strlen(v) >= cap)
-		return wb_fail(err, WB_EINVALID, "outbox: %s \"%.40s...\" longer than %zu bytes", name, v,
-			       cap - 1);
+		return wb_fail(err, WB_EINVALID, "outbox: %s \"%.40s...\" longer than %zu bytes",
+		               name, v, cap - 1);
 	return 0;
 }
 
 static int enqueue_row(struct cache *c, const char *key, const char *source, const char *action,
-		       const char *subject, const char *payload, const char *user, int64_t now,
-		       struct wb_err *err)
+                       const char *subject, const char *payload, const char *user, int64_t now,
+                       struct wb_err *err)
 {
 	/* max(seq)+1 is read under the write lock the transaction holds, so two
 	 * enqueues can never share a number. */
 	sqlite3_stmt *st = cache_stmt(
-		c, ST_OUTBOX_ENQUEUE,
-		"INSERT INTO outbox(key, source, action, subject, payload, user, created_at,"
-		" attempts, next_attempt_at, status, seq)"
-		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?7, 'pending', COALESCE(MAX(seq), 0) + 1"
-		" FROM outbox",
-		err);
+	        c, ST_OUTBOX_ENQUEUE,
+	        "INSERT INTO outbox(key, source, action, subject, payload, user, created_at,"
+	        " attempts, next_attempt_at, status, seq)"
+	        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?7, 'pending', COALESCE(MAX(seq), 0) + 1"
+	        " FROM outbox",
+	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -81,8 +81,8 @@ static int enqueue_row(struct cache *c, const char *key, const char *source, con
 }
 
 int outbox_enqueue(struct cache *c, const char *source, const char *action, const char *subject,
-		   const char *payload_json, const char *user, int64_t now, char key_out[40],
-		   struct wb_err *err)
+                   const char *payload_json, const char *user, int64_t now, char key_out[40],
+                   struct wb_err *err)
 {
 	struct outbox_item *it = NULL; /* for the field sizes only */
 	int rc;
@@ -96,8 +96,8 @@ int outbox_enqueue(struct cache *c, const char *source, const char *action, cons
 	json_error_t jerr;
 	json_t *j = payload_json ? json_loads(payload_json, JSON_DECODE_ANY, &jerr) : NULL;
 	if (!j)
-		return wb_fail(err, WB_EINVALID, "outbox: %s on %s: payload is not JSON (%s)", action,
-			       subject, payload_json ? jerr.text : "none given");
+		return wb_fail(err, WB_EINVALID, "outbox: %s on %s: payload is not JSON (%s)",
+		               action, subject, payload_json ? jerr.text : "none given");
 	json_decref(j);
 
 	uuid_t uu;
@@ -149,15 +149,17 @@ static int read_item(struct cache *c, sqlite3_stmt *st, struct outbox_item *it, 
 	    copy_col(st, 3, it->subject, sizeof(it->subject)) != 0 ||
 	    copy_col(st, 5, it->user, sizeof(it->user)) != 0 ||
 	    status_parse((const char *)sqlite3_column_text(st, 9), &it->status) != 0)
-		return wb_fail(err, WB_ECORRUPT, "%s: outbox row %.40s is malformed; it was not written by waybill",
-			       c->path, key ? key : "(no key)");
+		return wb_fail(err, WB_ECORRUPT,
+		               "%s: outbox row %.40s is malformed; it was not written by waybill",
+		               c->path, key ? key : "(no key)");
 	it->created_at = sqlite3_column_int64(st, 6);
 	it->attempts = sqlite3_column_int(st, 7);
 	it->next_attempt_at = sqlite3_column_int64(st, 8);
 	it->http_status = sqlite3_column_int(st, 11);
 	if (dup_col(st, 4, &it->payload) != 0 || dup_col(st, 10, &it->answer) != 0) {
 		outbox_item_free(it);
-		return wb_fail(err, WB_ENOMEM, "%s: out of memory reading outbox row %s", c->path, it->key);
+		return wb_fail(err, WB_ENOMEM, "%s: out of memory reading outbox row %s", c->path,
+		               it->key);
 	}
 	return 0;
 }
@@ -168,10 +170,10 @@ int outbox_get(struct cache *c, const char *key, struct outbox_item *it, struct 
 	if (!key)
 		return wb_fail(err, WB_EINVALID, "outbox: no key given");
 	sqlite3_stmt *st = cache_stmt(
-		c, ST_OUTBOX_GET,
-		"SELECT key, source, action, subject, payload, user, created_at, attempts,"
-		" next_attempt_at, status, answer, http_status FROM outbox WHERE key=?",
-		err);
+	        c, ST_OUTBOX_GET,
+	        "SELECT key, source, action, subject, payload, user, created_at, attempts,"
+	        " next_attempt_at, status, answer, http_status FROM outbox WHERE key=?",
+	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -200,17 +202,18 @@ void outbox_item_free(struct outbox_item *it)
 /* Finds the key of the next claimable row of source. A read: a sender polling
  * an idle outbox never takes the write lock. */
 static int find_due(struct cache *c, const char *source, int64_t now, char key[40],
-		    struct wb_err *err)
+                    struct wb_err *err)
 {
 	/* outbox_due finds the due rows of the source; outbox_subject answers
 	 * "anything older still open on this subject?" per candidate. */
-	sqlite3_stmt *st = cache_stmt(
-		c, ST_OUTBOX_CLAIM,
-		"SELECT o.key FROM outbox o WHERE o.status='pending' AND o.source=?1"
-		" AND o.next_attempt_at<=?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
-		"  WHERE p.subject=o.subject AND p.seq<o.seq AND p.status IN ('pending','inflight'))"
-		" ORDER BY o.seq LIMIT 1",
-		err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_OUTBOX_CLAIM,
+	                   "SELECT o.key FROM outbox o WHERE o.status='pending' AND o.source=?1"
+	                   " AND o.next_attempt_at<=?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
+	                   "  WHERE p.subject=o.subject AND p.seq<o.seq AND p.status IN "
+	                   "('pending','inflight'))"
+	                   " ORDER BY o.seq LIMIT 1",
+	                   err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
@@ -219,7 +222,8 @@ static int find_due(struct cache *c, const char *source, int64_t now, char key[4
 	int rc = 0;
 	if (s == SQLITE_ROW) {
 		if (copy_col(st, 0, key, 40) != 0)
-			rc = wb_fail(err, WB_ECORRUPT, "%s: outbox row with a malformed key", c->path);
+			rc = wb_fail(err, WB_ECORRUPT, "%s: outbox row with a malformed key",
+			             c->path);
 	} else if (s == SQLITE_DONE) {
 		rc = wb_fail(err, WB_ENOTFOUND, "outbox: nothing due for %s", source);
 	} else {
@@ -235,9 +239,9 @@ static int mark_inflight(struct cache *c, const char *key, struct wb_err *err)
 {
 	/* attempts counts deliveries started, so a crash mid-send still counts. */
 	sqlite3_stmt *st = cache_stmt(c, ST_OUTBOX_MARK_INFLIGHT,
-				      "UPDATE outbox SET status='inflight', attempts=attempts+1"
-				      " WHERE key=? AND status='pending'",
-				      err);
+	                              "UPDATE outbox SET status='inflight', attempts=attempts+1"
+	                              " WHERE key=? AND status='pending'",
+	                              err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -246,13 +250,14 @@ static int mark_inflight(struct cache *c, const char *key, struct wb_err *err)
 	if (s != SQLITE_DONE)
 		return cache_fail(c, s, err, "claiming an outbox action");
 	if (sqlite3_changes(c->db) == 0)
-		return wb_fail(err, WB_ENOTFOUND, "outbox: action %s was claimed by another process", key);
+		return wb_fail(err, WB_ENOTFOUND,
+		               "outbox: action %s was claimed by another process", key);
 	cache_touch(c, CACHE_BIT(CACHE_T_OUTBOX));
 	return 0;
 }
 
 int outbox_claim(struct cache *c, const char *source, int64_t now, struct outbox_item *it,
-		 struct wb_err *err)
+                 struct wb_err *err)
 {
 	memset(it, 0, sizeof(*it));
 	if (!source || !*source)
@@ -286,8 +291,8 @@ static int explain_no_change(struct cache *c, const char *key, const char *what,
 		return rc;
 	enum outbox_status s = it.status;
 	outbox_item_free(&it);
-	return wb_fail(err, WB_ECONFLICT, "outbox: cannot %s action %s, it is already %s", what, key,
-		       status_names[s]);
+	return wb_fail(err, WB_ECONFLICT, "outbox: cannot %s action %s, it is already %s", what,
+	               key, status_names[s]);
 }
 
 /* Records the source's answer and moves the row to status (with when_at as
@@ -297,24 +302,25 @@ static int explain_no_change(struct cache *c, const char *key, const char *what,
  * inflight rows while our request may still be on the wire, and the source's
  * answer is the truth either way. */
 static int finish(struct cache *c, const char *key, enum outbox_status status, int http_status,
-		  const char *answer, int64_t when_at, struct wb_err *err)
+                  const char *answer, int64_t when_at, struct wb_err *err)
 {
 	if (!key)
 		return wb_fail(err, WB_EINVALID, "outbox: no key given");
 	const char *what = status == OUTBOX_DELIVERED ? "mark delivered"
-			   : status == OUTBOX_FAILED  ? "mark failed"
-						      : "retry";
+	                   : status == OUTBOX_FAILED  ? "mark failed"
+	                                              : "retry";
 	sqlite3_stmt *st;
 	if (status == OUTBOX_PENDING)
-		st = cache_stmt(c, ST_OUTBOX_RETRY,
-				"UPDATE outbox SET status='pending', http_status=?2, answer=?3,"
-				" next_attempt_at=?4 WHERE key=?1 AND status IN ('pending','inflight')",
-				err);
+		st = cache_stmt(
+		        c, ST_OUTBOX_RETRY,
+		        "UPDATE outbox SET status='pending', http_status=?2, answer=?3,"
+		        " next_attempt_at=?4 WHERE key=?1 AND status IN ('pending','inflight')",
+		        err);
 	else
 		st = cache_stmt(c, ST_OUTBOX_FINISH,
-				"UPDATE outbox SET status=?5, http_status=?2, answer=?3, done_at=?4"
-				" WHERE key=?1 AND status IN ('pending','inflight')",
-				err);
+		                "UPDATE outbox SET status=?5, http_status=?2, answer=?3, done_at=?4"
+		                " WHERE key=?1 AND status IN ('pending','inflight')",
+		                err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int began, rc = cache_autobegin(c, &began, err);
@@ -341,19 +347,19 @@ static int finish(struct cache *c, const char *key, enum outbox_status status, i
 }
 
 int outbox_delivered(struct cache *c, const char *key, int http_status, const char *answer,
-		     int64_t now, struct wb_err *err)
+                     int64_t now, struct wb_err *err)
 {
 	return finish(c, key, OUTBOX_DELIVERED, http_status, answer, now, err);
 }
 
 int outbox_failed(struct cache *c, const char *key, int http_status, const char *answer,
-		  int64_t now, struct wb_err *err)
+                  int64_t now, struct wb_err *err)
 {
 	return finish(c, key, OUTBOX_FAILED, http_status, answer, now, err);
 }
 
 int outbox_retry(struct cache *c, const char *key, int http_status, const char *answer,
-		 int64_t next_attempt_at, struct wb_err *err)
+                 int64_t next_attempt_at, struct wb_err *err)
 {
 	return finish(c, key, OUTBOX_PENDING, http_status, answer, next_attempt_at, err);
 }
@@ -371,16 +377,17 @@ int64_t outbox_backoff_s(int attempts, uint32_t random)
 }
 
 int outbox_depth(struct cache *c, const char *source, int64_t *depth, int64_t *oldest,
-		 struct wb_err *err)
+                 struct wb_err *err)
 {
 	if (depth)
 		*depth = 0;
 	if (oldest)
 		*oldest = 0;
-	sqlite3_stmt *st = cache_stmt(c, ST_OUTBOX_DEPTH,
-				      "SELECT count(*), COALESCE(MIN(created_at), 0) FROM outbox"
-				      " WHERE status IN ('pending','inflight') AND (?1 IS NULL OR source=?1)",
-				      err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_OUTBOX_DEPTH,
+	                   "SELECT count(*), COALESCE(MIN(created_at), 0) FROM outbox"
+	                   " WHERE status IN ('pending','inflight') AND (?1 IS NULL OR source=?1)",
+	                   err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	cache_bind_text(st, 1, source);

@@ -3,15 +3,15 @@
 #include "cache_internal.h"
 
 int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n, size_t *added,
-			struct wb_err *err)
+                        struct wb_err *err)
 {
 	if (added)
 		*added = 0;
 	sqlite3_stmt *st = cache_stmt(
-		c, ST_POS_INSERT,
-		"INSERT OR IGNORE INTO position(ts_ms, vehicle_id, lat, lon, speed_mps, heading,"
-		" odometer_m, fuel_pct, ignition) VALUES(?,?,?,?,?,?,?,?,?)",
-		err);
+	        c, ST_POS_INSERT,
+	        "INSERT OR IGNORE INTO position(ts_ms, vehicle_id, lat, lon, speed_mps, heading,"
+	        " odometer_m, fuel_pct, ignition) VALUES(?,?,?,?,?,?,?,?,?)",
+	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int began, rc = cache_autobegin(c, &began, err);
@@ -53,7 +53,7 @@ int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n, 
 }
 
 int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention_ms, int step,
-			      struct wb_err *err)
+                              struct wb_err *err)
 {
 	if (step <= 0)
 		step = 5000;
@@ -61,9 +61,9 @@ int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention
 	/* Find the timestamp `step` rows in, then delete below it: one bounded range
 	 * delete on the primary key instead of a scan. */
 	sqlite3_stmt *st = cache_stmt(c, ST_POS_PRUNE_FIND,
-				      "SELECT ts_ms FROM position WHERE ts_ms < ?1"
-				      " ORDER BY ts_ms LIMIT 1 OFFSET ?2",
-				      err);
+	                              "SELECT ts_ms FROM position WHERE ts_ms < ?1"
+	                              " ORDER BY ts_ms LIMIT 1 OFFSET ?2",
+	                              err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_int64(st, 1, cut);
@@ -79,8 +79,9 @@ int64_t cache_prune_positions(struct cache *c, int64_t now_ms, int64_t retention
 	 * whole step shares one timestamp: then take them all, or we never advance. */
 	if (s == SQLITE_ROW) {
 		int64_t older = 0;
-		sqlite3_stmt *q = cache_stmt(
-			c, ST_POS_OLDER, "SELECT EXISTS(SELECT 1 FROM position WHERE ts_ms < ?)", err);
+		sqlite3_stmt *q =
+		        cache_stmt(c, ST_POS_OLDER,
+		                   "SELECT EXISTS(SELECT 1 FROM position WHERE ts_ms < ?)", err);
 		if (!q)
 			return err ? err->code : WB_EIO;
 		sqlite3_bind_int64(q, 1, bound);

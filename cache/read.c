@@ -101,7 +101,7 @@ static int select_sql(const struct wb_entity_info *info, const char *where, char
 }
 
 int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char **strings,
-	      struct wb_err *err)
+              struct wb_err *err)
 {
 	const struct wb_entity_info *info = wb_entity_info(e);
 	*strings = NULL;
@@ -114,7 +114,8 @@ int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char
 		char sql[4096];
 		if (select_sql(info, "id=?", sql, sizeof(sql)) != 0)
 			return wb_fail(err, WB_EINVALID, "read SQL for %s too long", info->table);
-		int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->get[e], NULL);
+		int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->get[e],
+		                            NULL);
 		if (rc != SQLITE_OK)
 			return cache_fail(c, rc, err, "preparing a read");
 		st = c->get[e];
@@ -142,7 +143,7 @@ int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char
 }
 
 int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
-	       void **rows, size_t *n, char **strings, struct wb_err *err)
+               void **rows, size_t *n, char **strings, struct wb_err *err)
 {
 	const struct wb_entity_info *info = wb_entity_info(e);
 	*rows = NULL;

@@ -7,7 +7,7 @@
 
 /* Runs one statement whose ?1 is the source, ?2 the stream and ?3 (if any) now. */
 static int exec_stream(struct cache *c, const char *sql, const char *source, const char *stream,
-		       int64_t *changes, struct wb_err *err, const char *what)
+                       int64_t *changes, struct wb_err *err, const char *what)
 {
 	sqlite3_stmt *st;
 	int s = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
@@ -26,18 +26,18 @@ static int exec_stream(struct cache *c, const char *sql, const char *source, con
 	return 0;
 }
 
-int cache_resync_begin(struct cache *c, const char *source, const char *stream,
-		       struct wb_err *err)
+int cache_resync_begin(struct cache *c, const char *source, const char *stream, struct wb_err *err)
 {
 	int began, rc = cache_autobegin(c, &began, err);
 	if (rc == 0)
 		rc = exec_stream(c, "DELETE FROM resync_seen WHERE source=?1 AND stream=?2", source,
-				 stream, NULL, err, "starting a resync");
+		                 stream, NULL, err, "starting a resync");
 	if (rc == 0)
 		rc = exec_stream(c,
-				 "INSERT INTO sync_state(source, stream, cursor, resync) VALUES(?1, ?2, '', 1)"
-				 " ON CONFLICT(source, stream) DO UPDATE SET cursor='', resync=1",
-				 source, stream, NULL, err, "starting a resync");
+		                 "INSERT INTO sync_state(source, stream, cursor, resync) "
+		                 "VALUES(?1, ?2, '', 1)"
+		                 " ON CONFLICT(source, stream) DO UPDATE SET cursor='', resync=1",
+		                 source, stream, NULL, err, "starting a resync");
 	if (rc == 0)
 		cache_touch(c, CACHE_BIT(CACHE_T_SYNC_STATE));
 	return cache_autoend(c, began, rc, err);
@@ -45,8 +45,9 @@ int cache_resync_begin(struct cache *c, const char *source, const char *stream,
 
 bool cache_resync_active(struct cache *c, const char *source, const char *stream)
 {
-	sqlite3_stmt *st = cache_stmt(c, ST_RESYNC_ACTIVE,
-				      "SELECT resync FROM sync_state WHERE source=? AND stream=?", NULL);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_RESYNC_ACTIVE,
+	                   "SELECT resync FROM sync_state WHERE source=? AND stream=?", NULL);
 	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
@@ -57,11 +58,11 @@ bool cache_resync_active(struct cache *c, const char *source, const char *stream
 }
 
 int cache_resync_mark(struct cache *c, const char *source, const char *stream,
-		      const char *const *ids, size_t n, struct wb_err *err)
+                      const char *const *ids, size_t n, struct wb_err *err)
 {
-	sqlite3_stmt *st = cache_stmt(c, ST_RESYNC_MARK,
-				      "INSERT OR IGNORE INTO resync_seen(source, stream, id) VALUES(?,?,?)",
-				      err);
+	sqlite3_stmt *st = cache_stmt(
+	        c, ST_RESYNC_MARK,
+	        "INSERT OR IGNORE INTO resync_seen(source, stream, id) VALUES(?,?,?)", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int began, rc = cache_autobegin(c, &began, err);
@@ -78,7 +79,7 @@ int cache_resync_mark(struct cache *c, const char *source, const char *stream,
 }
 
 int64_t cache_resync_finish(struct cache *c, const char *source, const char *stream,
-			    enum wb_entity e, struct wb_err *err)
+                            enum wb_entity e, struct wb_err *err)
 {
 	const struct wb_entity_info *info = wb_entity_info(e);
 	if (!info)
@@ -89,17 +90,17 @@ int64_t cache_resync_finish(struct cache *c, const char *source, const char *str
 	char sql[512];
 	/* The table name comes from the model, never from input. */
 	snprintf(sql, sizeof(sql),
-		 "UPDATE %s SET deleted=1, synced_at=?3 WHERE source=?1 AND deleted=0 AND id NOT IN"
-		 " (SELECT id FROM resync_seen WHERE source=?1 AND stream=?2)",
-		 info->table);
+	         "UPDATE %s SET deleted=1, synced_at=?3 WHERE source=?1 AND deleted=0 AND id NOT IN"
+	         " (SELECT id FROM resync_seen WHERE source=?1 AND stream=?2)",
+	         info->table);
 	int64_t swept = 0;
 	rc = exec_stream(c, sql, source, stream, &swept, err, "finishing a resync");
 	if (rc == 0)
 		rc = exec_stream(c, "DELETE FROM resync_seen WHERE source=?1 AND stream=?2", source,
-				 stream, NULL, err, "finishing a resync");
+		                 stream, NULL, err, "finishing a resync");
 	if (rc == 0)
 		rc = exec_stream(c, "UPDATE sync_state SET resync=0 WHERE source=?1 AND stream=?2",
-				 source, stream, NULL, err, "finishing a resync");
+		                 source, stream, NULL, err, "finishing a resync");
 	if (rc == 0) {
 		cache_touch(c, CACHE_BIT(CACHE_T_SYNC_STATE));
 		if (swept)

@@ -7,6 +7,8 @@
 
 /* Columns every synced row carries (DESIGN.md §4). ext_version decides which
  * of two copies of a record is newer; (source, ext_id) is the upsert key. */
+/* The migrations are SQL text laid out by hand, as SQL reads best. */
+/* clang-format off */
 #define META "id TEXT PRIMARY KEY, source TEXT NOT NULL, ext_id TEXT NOT NULL, " \
 	     "ext_version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, " \
 	     "synced_at INTEGER NOT NULL, "
@@ -176,6 +178,7 @@ static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 };
+/* clang-format on */
 
 int cache_schema_latest(void)
 {

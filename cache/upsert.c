@@ -22,18 +22,20 @@ static int build_upsert_sql(const struct wb_entity_info *info, char *sql, size_t
 	/* Only a strictly newer version replaces what is stored: replays and
 	 * out-of-order pages are ignored, and a tombstone stays a tombstone until
 	 * the source sends a newer version. */
-	n += snprintf(sql + n, len - n,
-		      ") ON CONFLICT(source, ext_id) DO UPDATE SET ext_version=excluded.ext_version,"
-		      " deleted=excluded.deleted, synced_at=excluded.synced_at");
+	n += snprintf(
+	        sql + n, len - n,
+	        ") ON CONFLICT(source, ext_id) DO UPDATE SET ext_version=excluded.ext_version,"
+	        " deleted=excluded.deleted, synced_at=excluded.synced_at");
 	for (size_t i = 0; i < info->ncols && n < len; i++)
 		n += snprintf(sql + n, len - n, ", %s=excluded.%s", info->cols[i].name,
-			      info->cols[i].name);
-	n += snprintf(sql + n, len - n, " WHERE excluded.ext_version > %s.ext_version", info->table);
+		              info->cols[i].name);
+	n += snprintf(sql + n, len - n, " WHERE excluded.ext_version > %s.ext_version",
+	              info->table);
 	return n < len ? 0 : -1;
 }
 
 static sqlite3_stmt *upsert_stmt(struct cache *c, const struct wb_entity_info *info,
-				 struct wb_err *err)
+                                 struct wb_err *err)
 {
 	if (c->upsert[info->entity]) {
 		sqlite3_reset(c->upsert[info->entity]);
@@ -45,7 +47,7 @@ static sqlite3_stmt *upsert_stmt(struct cache *c, const struct wb_entity_info *i
 		return NULL;
 	}
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				    &c->upsert[info->entity], NULL);
+	                            &c->upsert[info->entity], NULL);
 	if (rc != SQLITE_OK) {
 		cache_fail(c, rc, err, "preparing an upsert");
 		return NULL;
@@ -54,7 +56,7 @@ static sqlite3_stmt *upsert_stmt(struct cache *c, const struct wb_entity_info *i
 }
 
 static int bind_row(sqlite3_stmt *st, const struct wb_entity_info *info, const void *row,
-		    int64_t now)
+                    int64_t now)
 {
 	const struct wb_meta *m = row;
 	int rc = cache_bind_text(st, 1, m->id);
@@ -80,8 +82,8 @@ static int bind_row(sqlite3_stmt *st, const struct wb_entity_info *info, const v
 	return rc;
 }
 
-int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n,
-		 size_t *changed, struct wb_err *err)
+int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n, size_t *changed,
+                 struct wb_err *err)
 {
 	const struct wb_entity_info *info = wb_entity_info(e);
 	if (changed)
@@ -91,8 +93,8 @@ int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n,
 	for (size_t r = 0; r < n; r++) {
 		const struct wb_meta *m = (const void *)((const char *)rows + r * info->size);
 		if (!m->id || !*m->id || !m->source || !*m->source || !m->ext_id || !*m->ext_id)
-			return wb_fail(err, WB_EINVALID, "%s record %zu has no id, source or ext_id",
-				       info->name, r);
+			return wb_fail(err, WB_EINVALID,
+			               "%s record %zu has no id, source or ext_id", info->name, r);
 	}
 	sqlite3_stmt *st = upsert_stmt(c, info, err);
 	if (!st)
@@ -114,8 +116,8 @@ int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n,
 			rc = cache_fail(c, s, err, "writing");
 			if (rc == WB_ECONFLICT)
 				wb_fail(err, rc, "%s: %s %s (%s/%s) clashes with a stored row: %s",
-					c->path, info->name, m->id, m->source, m->ext_id,
-					sqlite3_errmsg(c->db));
+				        c->path, info->name, m->id, m->source, m->ext_id,
+				        sqlite3_errmsg(c->db));
 		} else {
 			written += (size_t)sqlite3_changes(c->db);
 		}

@@ -56,7 +56,7 @@ static char *like_pattern(const char *text)
 
 /* Writes the WHERE clause shared by the window and the count. */
 static void add_filters(struct sqlbuf *b, const struct cache_board *bd,
-			const struct cache_window_req *req)
+                        const struct cache_window_req *req)
 {
 	add(b, " WHERE 1");
 	if (bd->where)
@@ -101,14 +101,15 @@ static int bind_filters(sqlite3_stmt *st, const struct cache_window_req *req, ch
 }
 
 static int check_req(const struct cache_board *bd, const struct cache_window_req *req,
-		     const char **sort, struct wb_err *err)
+                     const char **sort, struct wb_err *err)
 {
 	*sort = req->sort ? req->sort : bd->sorts[0];
 	if (in_list(bd->sorts, *sort) < 0)
-		return wb_fail(err, WB_EINVALID, "%s cannot be sorted by \"%.40s\"", bd->name, *sort);
+		return wb_fail(err, WB_EINVALID, "%s cannot be sorted by \"%.40s\"", bd->name,
+		               *sort);
 	if (req->limit < 1 || req->limit > 1000)
 		return wb_fail(err, WB_EINVALID, "window of %d rows is out of range (1..1000)",
-			       req->limit);
+		               req->limit);
 	if (req->status && !bd->status_col)
 		return wb_fail(err, WB_EINVALID, "%s has no status to filter on", bd->name);
 	return 0;
@@ -135,7 +136,7 @@ static int arena_add(struct cache_window *w, const unsigned char *s, size_t len,
 }
 
 int cache_window(struct cache *c, const struct cache_board *bd, const struct cache_window_req *req,
-		 struct cache_window *out, struct wb_err *err)
+                 struct cache_window *out, struct wb_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *sort;
@@ -173,7 +174,8 @@ int cache_window(struct cache *c, const struct cache_board *bd, const struct cac
 	if (b.overflow)
 		return wb_fail(err, WB_EINVALID, "board query for %s too long", bd->name);
 
-	sqlite3_stmt *st = cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
+	sqlite3_stmt *st =
+	        cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char *pattern = req->text && *req->text ? like_pattern(req->text) : NULL;
@@ -182,8 +184,8 @@ int cache_window(struct cache *c, const struct cache_board *bd, const struct cac
 	int brc = bind_filters(st, req, pattern);
 	if (req->after_id) {
 		brc |= bind_value(st, sqlite3_bind_parameter_index(st, ":asort"), req->after_sort);
-		brc |= sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":aid"), req->after_id,
-					 -1, SQLITE_STATIC);
+		brc |= sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":aid"),
+		                         req->after_id, -1, SQLITE_STATIC);
 	}
 	brc |= sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"), req->limit);
 	if (brc != SQLITE_OK) {
@@ -214,12 +216,13 @@ int cache_window(struct cache *c, const struct cache_board *bd, const struct cac
 				const unsigned char *txt = sqlite3_column_text(st, i);
 				size_t off;
 				if (arena_add(out, txt ? txt : (const unsigned char *)"",
-					      (size_t)sqlite3_column_bytes(st, i), &off) != 0) {
+				              (size_t)sqlite3_column_bytes(st, i), &off) != 0) {
 					s = SQLITE_NOMEM;
 					goto done;
 				}
 				row[i].t = CV_TEXT;
-				row[i].i = (int64_t)off; /* fixed up below, once the arena stops moving */
+				row[i].i = (int64_t)
+				        off; /* fixed up below, once the arena stops moving */
 			}
 			}
 		}
@@ -261,7 +264,7 @@ void cache_window_free(struct cache_window *w)
 }
 
 int64_t cache_window_count(struct cache *c, const struct cache_board *bd,
-			   const struct cache_window_req *req, struct wb_err *err)
+                           const struct cache_window_req *req, struct wb_err *err)
 {
 	struct sqlbuf b = {.n = 0};
 	bool text = req->text && *req->text;
@@ -271,7 +274,8 @@ int64_t cache_window_count(struct cache *c, const struct cache_board *bd,
 		return wb_fail(err, WB_EINVALID, "board query for %s too long", bd->name);
 	if (req->status && !bd->status_col)
 		return wb_fail(err, WB_EINVALID, "%s has no status to filter on", bd->name);
-	sqlite3_stmt *st = cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
+	sqlite3_stmt *st =
+	        cache_lru_prepare(c, &c->window_stmts, b.s, "preparing a board query", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	char *pattern = req->text && *req->text ? like_pattern(req->text) : NULL;

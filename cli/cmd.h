@@ -6,11 +6,11 @@
 #include <stdbool.h>
 
 struct cmd_opts {
-	const char *config_path;  /* --config or NULL */
-	const char *cache_path;   /* --cache or NULL */
-	bool once;                /* sync --once */
-	bool follow;              /* sync --follow */
-	bool json;                /* kpi --json */
+	const char *config_path; /* --config or NULL */
+	const char *cache_path;  /* --cache or NULL */
+	bool once;               /* sync --once */
+	bool follow;             /* sync --follow */
+	bool json;               /* kpi --json */
 };
 
 /* `waybill sync --once`: every stream to its end and the outbox delivered;

@@ -49,8 +49,10 @@ static void print_table(const struct kpi_figures *f)
 		printf("  %-28s %14s\n", "(none)", "-");
 	for (size_t i = 0; i < f->nroutes && i < ROUTES_SHOWN; i++) {
 		char name[64];
-		snprintf(name, sizeof(name), "%.13s -> %.13s", f->routes[i].origin, f->routes[i].destination);
-		printf("  %-28s %14.2f (%zu loads)\n", name, f->routes[i].margin, f->routes[i].loads);
+		snprintf(name, sizeof(name), "%.13s -> %.13s", f->routes[i].origin,
+		         f->routes[i].destination);
+		printf("  %-28s %14.2f (%zu loads)\n", name, f->routes[i].margin,
+		       f->routes[i].loads);
 	}
 	row("AI precision, all kinds", f->ai_precision, "");
 	printf("  AI precision (approved / decided)\n");

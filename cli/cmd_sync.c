@@ -107,8 +107,8 @@ static void on_event(void *arg, const struct sync_event *ev)
 		if (r->tty && r->once)
 			fputc('\n', stderr);
 		utc_stamp(when, sizeof(when));
-		fprintf(r->once ? stderr : stdout, "%s %s %s: %s\n", when, ev->source ? ev->source : "",
-			ev->stream ? ev->stream : "", ev->text);
+		fprintf(r->once ? stderr : stdout, "%s %s %s: %s\n", when,
+		        ev->source ? ev->source : "", ev->stream ? ev->stream : "", ev->text);
 		fflush(stdout);
 	}
 }
@@ -179,8 +179,9 @@ int cmd_sync(const struct cmd_opts *o)
 	if (o->once) {
 		rc = sync_finished(r.sync) && sync_failures(r.sync) == 0 && !r.interrupted ? 0 : 1;
 		if (rc != 0 && !r.interrupted)
-			fprintf(stderr, "waybill: sync incomplete: %d stream(s) or outbox(es) failed\n",
-				sync_failures(r.sync));
+			fprintf(stderr,
+			        "waybill: sync incomplete: %d stream(s) or outbox(es) failed\n",
+			        sync_failures(r.sync));
 	} else {
 		rc = 0;
 	}
@@ -213,8 +214,9 @@ static void on_me(const struct net_resp *r, void *arg)
 		return;
 	}
 	if (r->status == 401 || r->status == 403) {
-		snprintf(p->line, sizeof(p->line), "%-10s AUTH  reachable, but the token was refused (HTTP %ld)",
-			 name, r->status);
+		snprintf(p->line, sizeof(p->line),
+		         "%-10s AUTH  reachable, but the token was refused (HTTP %ld)", name,
+		         r->status);
 		return;
 	}
 	json_error_t je;
@@ -223,15 +225,17 @@ static void on_me(const struct net_resp *r, void *arg)
 	const char *role = json_string_value(json_object_get(me, "role"));
 	const char *st = json_string_value(json_object_get(me, "server_time"));
 	if (!user || !role) {
-		snprintf(p->line, sizeof(p->line), "%-10s BAD   reachable, but /v1/me answered HTTP %ld without a user",
-			 name, r->status);
+		snprintf(p->line, sizeof(p->line),
+		         "%-10s BAD   reachable, but /v1/me answered HTTP %ld without a user", name,
+		         r->status);
 		json_decref(me);
 		return;
 	}
 	char skew[48] = "clock skew unknown";
 	int64_t ms;
 	if (st && connector_parse_time_ms(st, &ms) == 0)
-		snprintf(skew, sizeof(skew), "clock skew %+" PRId64 " s", ms / 1000 - (int64_t)time(NULL));
+		snprintf(skew, sizeof(skew), "clock skew %+" PRId64 " s",
+		         ms / 1000 - (int64_t)time(NULL));
 	/* Lag: the oldest last success among this source's streams. */
 	char lag[64] = "never synced";
 	struct cache_health *h;
@@ -248,10 +252,11 @@ static void on_me(const struct net_resp *r, void *arg)
 		}
 		if (oldest)
 			snprintf(lag, sizeof(lag), "last sync %" PRId64 " s ago%s",
-				 (int64_t)time(NULL) - oldest, errors ? ", with errors" : "");
+			         (int64_t)time(NULL) - oldest, errors ? ", with errors" : "");
 		free(h);
 	}
-	snprintf(p->line, sizeof(p->line), "%-10s ok    %s (%s), %s, %s", name, user, role, skew, lag);
+	snprintf(p->line, sizeof(p->line), "%-10s ok    %s (%s), %s, %s", name, user, role, skew,
+	         lag);
 	p->ok = 1;
 	json_decref(me);
 }
@@ -273,11 +278,13 @@ int cmd_doctor(const struct cmd_opts *o)
 		probes[i].cache = c;
 		char url[1200];
 		snprintf(url, sizeof(url), "%s/v1/me", cfg->sources[i].url);
-		struct net_req req = {.url = url, .bearer = cfg->sources[i].token, .timeout_ms = 5000,
-				      .ca_file = cfg->sources[i].ca_file};
+		struct net_req req = {.url = url,
+		                      .bearer = cfg->sources[i].token,
+		                      .timeout_ms = 5000,
+		                      .ca_file = cfg->sources[i].ca_file};
 		if (net_request(n, &req, on_me, &probes[i], &err) < 0)
 			snprintf(probes[i].line, sizeof(probes[i].line), "%-10s DOWN  %s",
-				 cfg->sources[i].name, err.msg);
+			         cfg->sources[i].name, err.msg);
 	}
 	if (!n)
 		fprintf(stderr, "waybill: %s\n", err.msg);

@@ -31,13 +31,13 @@ extern char **environ;
 struct demo {
 	char dir[DIR_MAX];
 	pid_t sim;
-	int sim_out;     /* read end of the simulator's stdout */
+	int sim_out; /* read end of the simulator's stdout */
 };
 
 static void remove_files(const char *dir)
 {
 	static const char *const names[] = {"cache.db", "cache.db-wal", "cache.db-shm",
-					    "cache.db-journal", "config.json"};
+	                                    "cache.db-journal", "config.json"};
 	char p[PATH_MAX];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(p, sizeof(p), "%.*s/%s", DIR_MAX, dir, names[i]);
@@ -86,7 +86,7 @@ static int start_sim(struct demo *d, char *line, size_t len, struct wb_err *err)
 		close(out[0]);
 		d->sim = 0;
 		return wb_fail(err, WB_EIO, "cannot start %s: %s (build it with `make`)", path,
-			       strerror(rc));
+		               strerror(rc));
 	}
 	d->sim_out = out[0];
 	/* Its first line says where it listens. The loop is not running yet, so
@@ -96,8 +96,9 @@ static int start_sim(struct demo *d, char *line, size_t len, struct wb_err *err)
 		struct pollfd pfd = {.fd = d->sim_out, .events = POLLIN};
 		int pr = poll(&pfd, 1, SIM_START_TIMEOUT_MS);
 		if (pr <= 0)
-			return wb_fail(err, WB_EIO, "waybill-sim did not say it was ready within %d s",
-				       SIM_START_TIMEOUT_MS / 1000);
+			return wb_fail(err, WB_EIO,
+			               "waybill-sim did not say it was ready within %d s",
+			               SIM_START_TIMEOUT_MS / 1000);
 		ssize_t n = read(d->sim_out, line + got, 1);
 		if (n <= 0)
 			return wb_fail(err, WB_EIO, "waybill-sim exited before it was ready");
@@ -129,7 +130,8 @@ static int write_config(const char *line, const char *path, struct wb_err *err)
 	json_error_t je;
 	json_t *ready = json_loads(line, 0, &je);
 	json_t *services = json_object_get(ready, "services");
-	const char *token = json_string_value(json_object_get(json_object_get(ready, "tokens"), "dispatcher"));
+	const char *token =
+	        json_string_value(json_object_get(json_object_get(ready, "tokens"), "dispatcher"));
 	if (!json_is_object(services) || !token) {
 		json_decref(ready);
 		return wb_fail(err, WB_EINVALID, "waybill-sim's start line was not understood");
@@ -137,11 +139,13 @@ static int write_config(const char *line, const char *path, struct wb_err *err)
 	json_t *sources = json_object();
 	static const char *const roles[] = {"erp", "tms", "telematics"};
 	for (int i = 0; i < 3; i++) {
-		json_int_t port = json_integer_value(json_object_get(json_object_get(services, roles[i]), "port"));
+		json_int_t port = json_integer_value(
+		        json_object_get(json_object_get(services, roles[i]), "port"));
 		char url[64];
 		snprintf(url, sizeof(url), "http://127.0.0.1:%lld", (long long)port);
-		json_object_set_new(sources, roles[i],
-				    json_pack("{s:s,s:s,s:s}", "kind", "waybill", "url", url, "token", token));
+		json_object_set_new(
+		        sources, roles[i],
+		        json_pack("{s:s,s:s,s:s}", "kind", "waybill", "url", url, "token", token));
 	}
 	json_t *cfg = json_pack("{s:o,s:s}", "sources", sources, "depot", "Depot North (demo)");
 	int rc = config_write_atomic(path, cfg, err);
@@ -166,8 +170,9 @@ int cmd_demo(const struct tui_opts *o)
 	struct config *cfg = NULL;
 	struct cache *c = NULL;
 	int rc = 1;
-	if (start_sim(&d, line, sizeof(line), &err) != 0 || write_config(line, cfgpath, &err) != 0 ||
-	    config_load(cfgpath, &cfg, &err) != 0 || !(c = cache_open(cachepath, NULL, &err))) {
+	if (start_sim(&d, line, sizeof(line), &err) != 0 ||
+	    write_config(line, cfgpath, &err) != 0 || config_load(cfgpath, &cfg, &err) != 0 ||
+	    !(c = cache_open(cachepath, NULL, &err))) {
 		fprintf(stderr, "waybill: --demo: %s\n", err.msg);
 		goto out;
 	}

@@ -20,42 +20,53 @@
 #endif
 
 static const char usage[] =
-	"usage: waybill [OPTIONS] [COMMAND]\n"
-	"\n"
-	"Terminal dispatch and operations console for fleet depots.\n"
-	"\n"
-	"Commands:\n"
-	"  (none)              open the console on the configured sources\n"
-	"  cache info          cache path, schema version, rows per table, size\n"
-	"  audit verify        walk the audit hash chain; report the first broken link\n"
-	"  audit export        write the audit trail as JSON lines (--since EPOCH)\n"
-	"  sync --once         sync every stream to its end and deliver the outbox\n"
-	"  sync --follow       stay live: poll, stream positions, deliver actions\n"
-	"  doctor              for each source: reachable, authenticated, clock skew, lag\n"
-	"  kpi [--json]        the KPIs over the cache (--json: one JSON object)\n"
-	"\n"
-	"Options:\n"
-	"  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
-	"                      or $WAYBILL_CONFIG)\n"
-	"  --cache PATH        cache file (default $XDG_CACHE_HOME/waybill/cache.db;\n"
-	"                      or $WAYBILL_CACHE)\n"
-	"  --demo              start the bundled depot simulator and open the console on it\n"
-	"  --theme NAME        colour theme: default, light, high-contrast, mono\n"
-	"  --low-bandwidth     redraw at most once a second, no decoration\n"
-	"  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
-	"  --version           print the version and exit\n"
-	"  -h, --help          print this help and exit\n";
+        "usage: waybill [OPTIONS] [COMMAND]\n"
+        "\n"
+        "Terminal dispatch and operations console for fleet depots.\n"
+        "\n"
+        "Commands:\n"
+        "  (none)              open the console on the configured sources\n"
+        "  cache info          cache path, schema version, rows per table, size\n"
+        "  audit verify        walk the audit hash chain; report the first broken link\n"
+        "  audit export        write the audit trail as JSON lines (--since EPOCH)\n"
+        "  sync --once         sync every stream to its end and deliver the outbox\n"
+        "  sync --follow       stay live: poll, stream positions, deliver actions\n"
+        "  doctor              for each source: reachable, authenticated, clock skew, lag\n"
+        "  kpi [--json]        the KPIs over the cache (--json: one JSON object)\n"
+        "\n"
+        "Options:\n"
+        "  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
+        "                      or $WAYBILL_CONFIG)\n"
+        "  --cache PATH        cache file (default $XDG_CACHE_HOME/waybill/cache.db;\n"
+        "                      or $WAYBILL_CACHE)\n"
+        "  --demo              start the bundled depot simulator and open the console on it\n"
+        "  --theme NAME        colour theme: default, light, high-contrast, mono\n"
+        "  --low-bandwidth     redraw at most once a second, no decoration\n"
+        "  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
+        "  --version           print the version and exit\n"
+        "  -h, --help          print this help and exit\n";
 
-enum { OPT_CONFIG = 256, OPT_CACHE, OPT_DEMO, OPT_THEME, OPT_LOWBW, OPT_SINCE, OPT_ONCE, OPT_FOLLOW, OPT_VERSION,
-       OPT_SCRIPT, OPT_JSON };
+enum {
+	OPT_CONFIG = 256,
+	OPT_CACHE,
+	OPT_DEMO,
+	OPT_THEME,
+	OPT_LOWBW,
+	OPT_SINCE,
+	OPT_ONCE,
+	OPT_FOLLOW,
+	OPT_VERSION,
+	OPT_SCRIPT,
+	OPT_JSON
+};
 
 struct cli {
 	struct tui_opts o;
 	bool demo;
-	bool once, follow;  /* sync */
-	bool json;          /* kpi */
+	bool once, follow; /* sync */
+	bool json;         /* kpi */
 	const char *since;
-	int argc;      /* the command words */
+	int argc; /* the command words */
 	char **argv;
 };
 
@@ -154,7 +165,8 @@ static int cmd_audit(const struct cli *cli)
 			char *end;
 			long long v = strtoll(cli->since, &end, 10);
 			if (*cli->since == '\0' || *end != '\0' || v < 0)
-				return die_usage("--since wants UTC epoch seconds, not \"%s\"", cli->since);
+				return die_usage("--since wants UTC epoch seconds, not \"%s\"",
+				                 cli->since);
 			since = v;
 		}
 		struct cache *c = open_cache(cli, true, path, sizeof(path));
@@ -182,7 +194,8 @@ static int cmd_console(const struct cli *cli)
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
-	if ((cli->o.config_path || access(cpath, F_OK) == 0) && config_load(cpath, &cfg, &err) != 0) {
+	if ((cli->o.config_path || access(cpath, F_OK) == 0) &&
+	    config_load(cpath, &cfg, &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
@@ -202,20 +215,20 @@ static int cmd_console(const struct cli *cli)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"cache", required_argument, NULL, OPT_CACHE},
-		{"demo", no_argument, NULL, OPT_DEMO},
-		{"theme", required_argument, NULL, OPT_THEME},
-		{"low-bandwidth", no_argument, NULL, OPT_LOWBW},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"once", no_argument, NULL, OPT_ONCE},
-		{"follow", no_argument, NULL, OPT_FOLLOW},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"json", no_argument, NULL, OPT_JSON},
-		/* Hidden: keys from a file, the screen on /dev/null (screen tests). */
-		{"script", required_argument, NULL, OPT_SCRIPT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"config", required_argument, NULL, OPT_CONFIG},
+	        {"cache", required_argument, NULL, OPT_CACHE},
+	        {"demo", no_argument, NULL, OPT_DEMO},
+	        {"theme", required_argument, NULL, OPT_THEME},
+	        {"low-bandwidth", no_argument, NULL, OPT_LOWBW},
+	        {"since", required_argument, NULL, OPT_SINCE},
+	        {"once", no_argument, NULL, OPT_ONCE},
+	        {"follow", no_argument, NULL, OPT_FOLLOW},
+	        {"version", no_argument, NULL, OPT_VERSION},
+	        {"json", no_argument, NULL, OPT_JSON},
+	        /* Hidden: keys from a file, the screen on /dev/null (screen tests). */
+	        {"script", required_argument, NULL, OPT_SCRIPT},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cli cli = {0};
 	int ch;
@@ -256,10 +269,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&cli);
 	if (!strcmp(cmd, "kpi"))
-		return cmd_kpi(&(struct cmd_opts){.cache_path = cli.o.cache_path, .json = cli.json});
+		return cmd_kpi(
+		        &(struct cmd_opts){.cache_path = cli.o.cache_path, .json = cli.json});
 	if (!strcmp(cmd, "sync") || !strcmp(cmd, "doctor")) {
-		struct cmd_opts co = {.config_path = cli.o.config_path, .cache_path = cli.o.cache_path,
-				      .once = cli.once, .follow = cli.follow};
+		struct cmd_opts co = {.config_path = cli.o.config_path,
+		                      .cache_path = cli.o.cache_path,
+		                      .once = cli.once,
+		                      .follow = cli.follow};
 		if (cli.argc > 1)
 			return die_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
 		return !strcmp(cmd, "sync") ? cmd_sync(&co) : cmd_doctor(&co);

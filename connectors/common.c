@@ -9,7 +9,7 @@
 
 static const struct connector_ops *const kinds[] = {
 #define CONNECTOR_ENTRY(k) &connector_##k,
-	CONNECTOR_KINDS(CONNECTOR_ENTRY)
+        CONNECTOR_KINDS(CONNECTOR_ENTRY)
 #undef CONNECTOR_ENTRY
 };
 
@@ -22,7 +22,7 @@ const struct connector_ops *connector_find(const char *kind)
 }
 
 const struct connector_stream *connector_stream(const struct connector_ops *k, const char *role,
-						const char *name)
+                                                const char *name)
 {
 	size_t n = 0;
 	const struct connector_stream *s = k->streams(role, &n);
@@ -126,7 +126,8 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
 		switch (col->type) {
 		case WB_TEXT:
 			if (!json_is_string(v))
-				return wb_fail(err, WB_EINVALID, "field %s: expected a string", col->name);
+				return wb_fail(err, WB_EINVALID, "field %s: expected a string",
+				               col->name);
 			*(const char **)(void *)p = json_string_value(v);
 			break;
 		case WB_INT: {
@@ -137,23 +138,27 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
 				x = json_is_true(v);
 			} else if (json_is_string(v)) {
 				if (connector_parse_time_ms(json_string_value(v), &x) != 0)
-					return wb_fail(err, WB_EINVALID,
-						       "field %s: \"%.40s\" is not an RFC 3339 time",
-						       col->name, json_string_value(v));
+					return wb_fail(
+					        err, WB_EINVALID,
+					        "field %s: \"%.40s\" is not an RFC 3339 time",
+					        col->name, json_string_value(v));
 				if (!ends_with(col->name, "_ms"))
 					x = x >= 0 ? x / 1000 : -((-x + 999) / 1000);
 			} else {
-				return wb_fail(err, WB_EINVALID, "field %s: expected an integer or a time",
-					       col->name);
+				return wb_fail(err, WB_EINVALID,
+				               "field %s: expected an integer or a time",
+				               col->name);
 			}
 			if (x == WB_NULL)
-				return wb_fail(err, WB_EINVALID, "field %s: out of range", col->name);
+				return wb_fail(err, WB_EINVALID, "field %s: out of range",
+				               col->name);
 			*(int64_t *)(void *)p = x;
 			break;
 		}
 		case WB_REAL:
 			if (!json_is_number(v))
-				return wb_fail(err, WB_EINVALID, "field %s: expected a number", col->name);
+				return wb_fail(err, WB_EINVALID, "field %s: expected a number",
+				               col->name);
 			*(double *)(void *)p = json_number_value(v);
 			break;
 		}

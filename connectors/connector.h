@@ -14,31 +14,31 @@
 
 /* How often a stream is polled; the config's intervals override per stream. */
 enum connector_cadence {
-	CADENCE_LIVE,   /* an event stream (SSE), reconnected when it drops */
-	CADENCE_FAST,   /* operational data: every few seconds */
-	CADENCE_SLOW,   /* master and billing data: every minute */
+	CADENCE_LIVE, /* an event stream (SSE), reconnected when it drops */
+	CADENCE_FAST, /* operational data: every few seconds */
+	CADENCE_SLOW, /* master and billing data: every minute */
 };
 
 /* One stream of records a source offers. */
 struct connector_stream {
-	const char *name;          /* "loads": the key in sync_state and config intervals */
-	const char *path;          /* "/v1/loads": pages, appended to the source's base URL */
-	int entity;                /* enum wb_entity, or -1 for positions */
+	const char *name; /* "loads": the key in sync_state and config intervals */
+	const char *path; /* "/v1/loads": pages, appended to the source's base URL */
+	int entity;       /* enum wb_entity, or -1 for positions */
 	enum connector_cadence cadence;
-	const char *live_path;     /* CADENCE_LIVE: the event stream ("/v1/positions/stream");
-				    * `path` pages the same records for a catch-up */
-	int page_limit;            /* records to ask for a page; 0: the engine's default */
+	const char *live_path; /* CADENCE_LIVE: the event stream ("/v1/positions/stream");
+	                        * `path` pages the same records for a catch-up */
+	int page_limit;        /* records to ask for a page; 0: the engine's default */
 };
 
 /* An action from the outbox as the source wants it sent. */
 struct connector_call {
-	char method[8];            /* "POST" */
-	char path[256];            /* "/v1/loads/L-1042/release", URL-safe */
-	json_t *body;              /* owned by the caller after the call; never NULL on success */
+	char method[8]; /* "POST" */
+	char path[256]; /* "/v1/loads/L-1042/release", URL-safe */
+	json_t *body;   /* owned by the caller after the call; never NULL on success */
 };
 
 struct connector_ops {
-	const char *kind;          /* "waybill" */
+	const char *kind; /* "waybill" */
 	/* The streams this kind offers for a source role ("erp", "tms",
 	 * "telematics"); *n is 0 for a role it does not serve. */
 	const struct connector_stream *(*streams)(const char *role, size_t *n);
@@ -46,14 +46,14 @@ struct connector_ops {
 	 * fields borrow from rec, which must outlive row. source names the
 	 * configured source ("tms") for meta.source. */
 	int (*map_record)(const struct connector_stream *s, const char *source, json_t *rec,
-			  void *row, struct wb_err *err);
+	                  void *row, struct wb_err *err);
 	/* Maps one position (from a page or a live event). */
 	int (*map_position)(json_t *rec, struct wb_position *p, struct wb_err *err);
 	/* Turns an outbox action ("release_load") on a subject id with its
 	 * payload into the request the source expects; WB_ENOTFOUND when this
 	 * kind cannot perform the action. */
 	int (*action)(const char *action, const char *subject_id, json_t *payload,
-		      struct connector_call *call, struct wb_err *err);
+	              struct connector_call *call, struct wb_err *err);
 };
 
 /* The table of kinds. */
@@ -67,7 +67,7 @@ CONNECTOR_KINDS(CONNECTOR_DECLARE)
 const struct connector_ops *connector_find(const char *kind);
 /* A stream of a kind's role by name, or NULL. */
 const struct connector_stream *connector_stream(const struct connector_ops *k, const char *role,
-						const char *name);
+                                                const char *name);
 
 /* Helpers shared by connectors (connectors/common.c). */
 

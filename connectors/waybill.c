@@ -7,30 +7,31 @@
 #include "connectors/connector.h"
 
 static const struct connector_stream erp_streams[] = {
-	{"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL, 0},
-	{"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
-	{"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
-	{"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
-	{"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL, 0},
+        {"customers", "/v1/customers", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL, 0},
+        {"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
+        {"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
+        {"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
+        {"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL, 0},
 };
 
 static const struct connector_stream tms_streams[] = {
-	{"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST, NULL, 0},
-	{"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST, NULL, 0},
-	{"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST, NULL, 0},
-	{"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST, NULL, 0},
-	{"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST, NULL, 0},
+        {"loads", "/v1/loads", WB_ENT_LOAD, CADENCE_FAST, NULL, 0},
+        {"stops", "/v1/stops", WB_ENT_STOP, CADENCE_FAST, NULL, 0},
+        {"staging", "/v1/staging", WB_ENT_STAGING, CADENCE_FAST, NULL, 0},
+        {"pods", "/v1/pods", WB_ENT_POD, CADENCE_FAST, NULL, 0},
+        {"exceptions", "/v1/exceptions", WB_ENT_EXCEPTION, CADENCE_FAST, NULL, 0},
 };
 
 static const struct connector_stream telematics_streams[] = {
-	{"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
-	{"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL, 0},
-	{"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST, NULL, 0},
-	{"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST, NULL, 0},
-	{"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL, 0},
-	{"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL, 0},
-	/* Positions page up to 5,000 at a time (docs/api.md). */
-	{"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream", 5000},
+        {"vehicles", "/v1/vehicles", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
+        {"drivers", "/v1/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL, 0},
+        {"faults", "/v1/faults", WB_ENT_FAULT, CADENCE_FAST, NULL, 0},
+        {"inspections", "/v1/inspections", WB_ENT_INSPECTION, CADENCE_FAST, NULL, 0},
+        {"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL, 0},
+        {"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL,
+         0},
+        /* Positions page up to 5,000 at a time (docs/api.md). */
+        {"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream", 5000},
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
@@ -57,7 +58,7 @@ static const struct connector_stream *streams(const char *role, size_t *n)
 
 /* Ids are the source's own and already carry their entity prefix ("L-1042"). */
 static int map_record(const struct connector_stream *s, const char *source, json_t *rec, void *row,
-		      struct wb_err *err)
+                      struct wb_err *err)
 {
 	if (s->entity < 0)
 		return wb_fail(err, WB_EINVALID, "%s: not a record stream", s->name);
@@ -68,11 +69,12 @@ static int map_record(const struct connector_stream *s, const char *source, json
 		return wb_fail(err, WB_EINVALID, "%s: a record has no usable \"id\"", s->name);
 	json_t *ver = json_object_get(rec, "version");
 	if (!json_is_integer(ver) || json_integer_value(ver) < 0)
-		return wb_fail(err, WB_EINVALID, "%s %s: \"version\" must be a non-negative integer",
-			       s->name, id);
+		return wb_fail(err, WB_EINVALID,
+		               "%s %s: \"version\" must be a non-negative integer", s->name, id);
 	json_t *del = json_object_get(rec, "deleted");
 	if (del && !json_is_boolean(del) && !json_is_null(del))
-		return wb_fail(err, WB_EINVALID, "%s %s: \"deleted\" must be a boolean", s->name, id);
+		return wb_fail(err, WB_EINVALID, "%s %s: \"deleted\" must be a boolean", s->name,
+		               id);
 
 	wb_entity_clear((enum wb_entity)s->entity, row);
 	struct wb_meta *m = row;
@@ -111,12 +113,12 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 		const char *key;
 		size_t off;
 	} reals[] = {
-		{"lat", offsetof(struct wb_position, lat)},
-		{"lon", offsetof(struct wb_position, lon)},
-		{"speed_mps", offsetof(struct wb_position, speed_mps)},
-		{"heading", offsetof(struct wb_position, heading)},
-		{"odometer_m", offsetof(struct wb_position, odometer_m)},
-		{"fuel_pct", offsetof(struct wb_position, fuel_pct)},
+	        {"lat", offsetof(struct wb_position, lat)},
+	        {"lon", offsetof(struct wb_position, lon)},
+	        {"speed_mps", offsetof(struct wb_position, speed_mps)},
+	        {"heading", offsetof(struct wb_position, heading)},
+	        {"odometer_m", offsetof(struct wb_position, odometer_m)},
+	        {"fuel_pct", offsetof(struct wb_position, fuel_pct)},
 	};
 	for (size_t i = 0; i < N(reals); i++) {
 		json_t *v = json_object_get(rec, reals[i].key);
@@ -127,15 +129,15 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 			*dst = json_number_value(v);
 		else
 			return wb_fail(err, WB_EINVALID, "position %s: %s is not a number", vid,
-				       reals[i].key);
+			               reals[i].key);
 	}
 	json_t *ign = json_object_get(rec, "ignition");
 	if (json_is_boolean(ign))
 		p->ignition = json_is_true(ign);
 	if (isnan(p->lat) || isnan(p->lon) || p->lat < -90 || p->lat > 90 || p->lon < -180 ||
 	    p->lon > 180)
-		return wb_fail(err, WB_EINVALID, "position %s: latitude/longitude missing or out of range",
-			       vid);
+		return wb_fail(err, WB_EINVALID,
+		               "position %s: latitude/longitude missing or out of range", vid);
 	return 0;
 }
 
@@ -146,17 +148,17 @@ static const struct {
 	const char *list; /* the records it acts on */
 	const char *verb; /* "release": POST /v1/<list>/<id>/<verb>; NULL: POST /v1/<list> */
 } actions[] = {
-	{"release_load", "loads", "release"},
-	{"assign_load", "loads", "assign"},
-	{"place_hold", "vehicles", "hold"},
-	{"clear_hold", "vehicles", "clear_hold"},
-	{"open_work_order", "work_orders", NULL},
-	{"acknowledge_exception", "exceptions", "acknowledge"},
-	{"approve_exception", "exceptions", "approve"},
-	{"reject_exception", "exceptions", "reject"},
-	{"escalate_exception", "exceptions", "escalate"},
-	{"release_invoice", "invoices", "release"},
-	{"hold_invoice", "invoices", "hold"},
+        {"release_load", "loads", "release"},
+        {"assign_load", "loads", "assign"},
+        {"place_hold", "vehicles", "hold"},
+        {"clear_hold", "vehicles", "clear_hold"},
+        {"open_work_order", "work_orders", NULL},
+        {"acknowledge_exception", "exceptions", "acknowledge"},
+        {"approve_exception", "exceptions", "approve"},
+        {"reject_exception", "exceptions", "reject"},
+        {"escalate_exception", "exceptions", "escalate"},
+        {"release_invoice", "invoices", "release"},
+        {"hold_invoice", "invoices", "hold"},
 };
 
 /* Ids go into a path: allow only what ids are made of, so nothing can
@@ -173,7 +175,7 @@ static int id_is_safe(const char *id)
 }
 
 static int action(const char *name, const char *subject_id, json_t *payload,
-		  struct connector_call *call, struct wb_err *err)
+                  struct connector_call *call, struct wb_err *err)
 {
 	for (size_t i = 0; i < N(actions); i++) {
 		if (strcmp(actions[i].action, name) != 0)
@@ -181,14 +183,15 @@ static int action(const char *name, const char *subject_id, json_t *payload,
 		int needs_id = actions[i].verb != NULL;
 		if (needs_id && !id_is_safe(subject_id))
 			return wb_fail(err, WB_EINVALID, "%s: \"%.40s\" is not a record id", name,
-				       subject_id ? subject_id : "");
+			               subject_id ? subject_id : "");
 		snprintf(call->method, sizeof(call->method), "POST");
 		if (needs_id)
 			snprintf(call->path, sizeof(call->path), "/v1/%s/%s/%s", actions[i].list,
-				 subject_id, actions[i].verb);
+			         subject_id, actions[i].verb);
 		else
 			snprintf(call->path, sizeof(call->path), "/v1/%s", actions[i].list);
-		call->body = payload && json_is_object(payload) ? json_deep_copy(payload) : json_object();
+		call->body = payload && json_is_object(payload) ? json_deep_copy(payload)
+		                                                : json_object();
 		if (!call->body)
 			return wb_fail(err, WB_ENOMEM, "out of memory");
 		return 0;
@@ -197,9 +200,9 @@ static int action(const char *name, const char *subject_id, json_t *payload,
 }
 
 const struct connector_ops connector_waybill = {
-	.action = action,
-	.kind = "waybill",
-	.streams = streams,
-	.map_record = map_record,
-	.map_position = map_position,
+        .action = action,
+        .kind = "waybill",
+        .streams = streams,
+        .map_record = map_record,
+        .map_position = map_position,
 };

@@ -19,23 +19,23 @@ int core_within_tolerance(double amount, double rated, double tol_amount, double
 }
 
 int core_detect_pod(const struct wb_pod *pod, double at_stake, int64_t now,
-		    const struct core_policy *pol, struct core_exception_out *out)
+                    const struct core_policy *pol, struct core_exception_out *out)
 {
 	if (!pod || cstrempty(pod->exception_codes))
 		return 0;
-	core_exception_init(out, CORE_KIND_POD_MISMATCH, "load", pod->load_id, "major", 1.0, at_stake,
-			    "check the POD with the customer before invoicing", now, pol);
+	core_exception_init(out, CORE_KIND_POD_MISMATCH, "load", pod->load_id, "major", 1.0,
+	                    at_stake, "check the POD with the customer before invoicing", now, pol);
 	char t[8];
 	snprintf(out->evidence, sizeof(out->evidence),
-		 "POD %s for load %s (stop %s) signed by %s at %s carries exception codes %s; "
-		 "the invoice waits until they are resolved.",
-		 cstr(pod->meta.id), cstr(pod->load_id), cstr(pod->stop_id), cstr(pod->signed_by),
-		 hhmm(pod->signed_at, t, sizeof(t)), pod->exception_codes);
+	         "POD %s for load %s (stop %s) signed by %s at %s carries exception codes %s; "
+	         "the invoice waits until they are resolved.",
+	         cstr(pod->meta.id), cstr(pod->load_id), cstr(pod->stop_id), cstr(pod->signed_by),
+	         hhmm(pod->signed_at, t, sizeof(t)), pod->exception_codes);
 	return 1;
 }
 
 int core_detect_charges(const char *load_id, const struct wb_charge *c, size_t n, int64_t now,
-			const struct core_policy *pol, struct core_exception_out *out)
+                        const struct core_policy *pol, struct core_exception_out *out)
 {
 	if (!pol)
 		pol = core_policy_default();
@@ -49,24 +49,25 @@ int core_detect_charges(const char *load_id, const struct wb_charge *c, size_t n
 			at_stake += isnan(c[i].amount) ? 0 : fabs(c[i].amount);
 			bufcat(ev, sizeof(ev), "%s%s %.2f has no rated amount", bad++ ? "; " : "",
 			       cstr(c[i].code), c[i].amount);
-		} else if (!core_within_tolerance(c[i].amount, c[i].rated_amount, pol->charge_tol_amount,
-						  pol->charge_tol_pct)) {
+		} else if (!core_within_tolerance(c[i].amount, c[i].rated_amount,
+		                                  pol->charge_tol_amount, pol->charge_tol_pct)) {
 			double d = c[i].amount - c[i].rated_amount;
 			at_stake += isnan(d) ? 0 : fabs(d);
-			bufcat(ev, sizeof(ev), "%s%s %.2f vs rated %.2f (%+.2f, %+.1f%%)", bad++ ? "; " : "",
-			       cstr(c[i].code), c[i].amount, c[i].rated_amount, d,
-			       c[i].rated_amount != 0 ? 100 * d / c[i].rated_amount : 0.0);
+			bufcat(ev, sizeof(ev), "%s%s %.2f vs rated %.2f (%+.2f, %+.1f%%)",
+			       bad++ ? "; " : "", cstr(c[i].code), c[i].amount, c[i].rated_amount,
+			       d, c[i].rated_amount != 0 ? 100 * d / c[i].rated_amount : 0.0);
 		}
 	}
 	if (!bad)
 		return 0;
 	core_exception_init(out, CORE_KIND_CHARGE_OUT_OF_TOLERANCE, "load", load_id, "major", 1.0,
-			    at_stake, "correct the charges or approve them against the rate", now, pol);
+	                    at_stake, "correct the charges or approve them against the rate", now,
+	                    pol);
 	/* evidence is empty after init; bufcat cuts a long list cleanly */
 	bufcat(out->evidence, sizeof(out->evidence),
-		 "Load %s: %zu charge(s) outside the tolerance of %.2f or %.1f%% of the rate: %s. "
-		 "%.2f at stake.",
-		 cstr(load_id), bad, pol->charge_tol_amount, pol->charge_tol_pct, ev, at_stake);
+	       "Load %s: %zu charge(s) outside the tolerance of %.2f or %.1f%% of the rate: %s. "
+	       "%.2f at stake.",
+	       cstr(load_id), bad, pol->charge_tol_amount, pol->charge_tol_pct, ev, at_stake);
 	return 1;
 }
 
@@ -77,7 +78,7 @@ static int delivered(const struct wb_load *l)
 }
 
 static void check_pods(const struct core_invoice_input *in, const struct core_policy *pol,
-		       struct core_invoice_verdict *out)
+                       struct core_invoice_verdict *out)
 {
 	size_t signed_pods = 0;
 	int opened = 0;
@@ -89,13 +90,14 @@ static void check_pods(const struct core_invoice_input *in, const struct core_po
 			continue;
 		if (p->signed_at == WB_NULL || cstrempty(p->signed_by)) {
 			reasons_add(&out->why, CORE_R_NO_POD, 0, "POD %s (stop %s) not signed",
-				    cstr(p->meta.id), cstr(p->stop_id));
+			            cstr(p->meta.id), cstr(p->stop_id));
 			continue;
 		}
 		signed_pods++;
 		if (!cstrempty(p->exception_codes)) {
-			reasons_add(&out->why, CORE_R_POD_EXCEPTIONS, 0, "POD %s has exception codes %s",
-				    cstr(p->meta.id), p->exception_codes);
+			reasons_add(&out->why, CORE_R_POD_EXCEPTIONS, 0,
+			            "POD %s has exception codes %s", cstr(p->meta.id),
+			            p->exception_codes);
 			/* One pod_mismatch per load: the first bad POD opens it. */
 			if (!opened && out->nexc < CORE_MAX_INVOICE_EXC &&
 			    core_detect_pod(p, at_stake, in->now, pol, &out->exc[out->nexc])) {
@@ -105,11 +107,12 @@ static void check_pods(const struct core_invoice_input *in, const struct core_po
 		}
 	}
 	if (signed_pods == 0 && !core_reasons_has(&out->why, CORE_R_NO_POD))
-		reasons_add(&out->why, CORE_R_NO_POD, 0, "load %s has no signed proof of delivery", cstr(lid));
+		reasons_add(&out->why, CORE_R_NO_POD, 0, "load %s has no signed proof of delivery",
+		            cstr(lid));
 }
 
 static void check_charges(const struct core_invoice_input *in, const struct core_policy *pol,
-			  struct core_invoice_verdict *out)
+                          struct core_invoice_verdict *out)
 {
 	double sum = 0;
 	for (size_t i = 0; i < in->ncharges; i++) {
@@ -119,31 +122,34 @@ static void check_charges(const struct core_invoice_input *in, const struct core
 		if (!isnan(c->amount))
 			sum += c->amount;
 		if (isnan(c->rated_amount)) {
-			reasons_add(&out->why, CORE_R_CHARGE_UNRATED, 0, "charge %s %.2f has no rated amount",
-				    cstr(c->code), c->amount);
-		} else if (!core_within_tolerance(c->amount, c->rated_amount, pol->charge_tol_amount,
-						  pol->charge_tol_pct)) {
+			reasons_add(&out->why, CORE_R_CHARGE_UNRATED, 0,
+			            "charge %s %.2f has no rated amount", cstr(c->code), c->amount);
+		} else if (!core_within_tolerance(c->amount, c->rated_amount,
+		                                  pol->charge_tol_amount, pol->charge_tol_pct)) {
 			reasons_add(&out->why, CORE_R_CHARGE_OUT_OF_TOLERANCE, 0,
-				    "charge %s %.2f vs rated %.2f (tolerance %.2f or %.1f%%)", cstr(c->code),
-				    c->amount, c->rated_amount, pol->charge_tol_amount, pol->charge_tol_pct);
+			            "charge %s %.2f vs rated %.2f (tolerance %.2f or %.1f%%)",
+			            cstr(c->code), c->amount, c->rated_amount,
+			            pol->charge_tol_amount, pol->charge_tol_pct);
 		}
 	}
 	const char *lid = in->load ? in->load->meta.id : in->invoice->load_id;
 	if (out->nexc < CORE_MAX_INVOICE_EXC &&
-	    core_detect_charges(lid, in->charges, in->ncharges, in->now, pol, &out->exc[out->nexc])) {
+	    core_detect_charges(lid, in->charges, in->ncharges, in->now, pol,
+	                        &out->exc[out->nexc])) {
 		out->money_at_stake += out->exc[out->nexc].x.impact;
 		out->nexc++;
 	}
 	/* The invoice must bill what the charges add up to; a mismatch is a reason,
 	 * not an exception of its own: fixing the charges fixes it. */
-	if (!core_within_tolerance(in->invoice->amount, sum, pol->charge_tol_amount, pol->charge_tol_pct))
+	if (!core_within_tolerance(in->invoice->amount, sum, pol->charge_tol_amount,
+	                           pol->charge_tol_pct))
 		reasons_add(&out->why, CORE_R_INVOICE_TOTAL_MISMATCH, 0,
-			    "invoice %s amount %.2f, charges add up to %.2f", cstr(in->invoice->number),
-			    in->invoice->amount, sum);
+		            "invoice %s amount %.2f, charges add up to %.2f",
+		            cstr(in->invoice->number), in->invoice->amount, sum);
 }
 
 void core_invoice_release(const struct core_invoice_input *in, const struct core_policy *pol,
-			  struct core_invoice_verdict *out)
+                          struct core_invoice_verdict *out)
 {
 	reasons_clear(&out->why);
 	out->nexc = 0;
@@ -154,28 +160,31 @@ void core_invoice_release(const struct core_invoice_input *in, const struct core
 	const struct wb_invoice *inv = in->invoice;
 	if (!inv) {
 		reasons_add(&out->why, CORE_R_INVOICE_STATUS, 1, "no invoice for load %s",
-			    in->load ? cstr(in->load->meta.id) : "?");
+		            in->load ? cstr(in->load->meta.id) : "?");
 		return;
 	}
 	if (cstreq(inv->status, "disputed")) {
-		reasons_add(&out->why, CORE_R_INVOICE_DISPUTED, 0, "invoice %s is disputed by the customer",
-			    cstr(inv->number));
+		reasons_add(&out->why, CORE_R_INVOICE_DISPUTED, 0,
+		            "invoice %s is disputed by the customer", cstr(inv->number));
 		struct core_exception_out *x = &out->exc[out->nexc++];
-		core_exception_init(x, CORE_KIND_INVOICE_DISPUTE, "invoice", inv->meta.id, "major", 1.0,
-				    inv->amount, "review the dispute with the customer and correct or confirm the invoice",
-				    in->now, pol);
+		core_exception_init(
+		        x, CORE_KIND_INVOICE_DISPUTE, "invoice", inv->meta.id, "major", 1.0,
+		        inv->amount,
+		        "review the dispute with the customer and correct or confirm the invoice",
+		        in->now, pol);
 		snprintf(x->evidence, sizeof(x->evidence),
-			 "Invoice %s for load %s (%.2f %s) is disputed by customer %s.", cstr(inv->number),
-			 cstr(inv->load_id), inv->amount, cstr(inv->currency), cstr(inv->customer_id));
+		         "Invoice %s for load %s (%.2f %s) is disputed by customer %s.",
+		         cstr(inv->number), cstr(inv->load_id), inv->amount, cstr(inv->currency),
+		         cstr(inv->customer_id));
 	} else if (inv->status && !cstreq(inv->status, "draft") && !cstreq(inv->status, "held")) {
 		reasons_add(&out->why, CORE_R_INVOICE_STATUS, 1, "invoice %s is already %s",
-			    cstr(inv->number), inv->status);
+		            cstr(inv->number), inv->status);
 	}
 	if (!in->load || !delivered(in->load))
 		reasons_add(&out->why, CORE_R_NOT_DELIVERED, 0, "load %s not delivered%s%s",
-			    in->load ? cstr(in->load->meta.id) : cstr(inv->load_id),
-			    in->load && in->load->status ? ", status " : "",
-			    in->load && in->load->status ? in->load->status : "");
+		            in->load ? cstr(in->load->meta.id) : cstr(inv->load_id),
+		            in->load && in->load->status ? ", status " : "",
+		            in->load && in->load->status ? in->load->status : "");
 	check_pods(in, pol, out);
 	check_charges(in, pol, out);
 	for (size_t i = 0; i < out->nexc; i++)

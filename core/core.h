@@ -17,26 +17,26 @@ enum core_role { CORE_ROLE_VIEWER, CORE_ROLE_DISPATCHER, CORE_ROLE_SUPERVISOR, C
 
 /* Every action a user can take, its name on the command line and the least role
  * that may take it. Approve and reject also need the exception's required_role. */
-#define CORE_ACTIONS(X)                                                     \
-	X(RELEASE_LOAD, "release_load", DISPATCHER)                         \
-	X(OVERRIDE_GATE, "override_gate", SUPERVISOR)                       \
-	X(ASSIGN, "assign", DISPATCHER)                                     \
-	X(PLACE_HOLD, "place_hold", DISPATCHER)                             \
-	X(CLEAR_HOLD, "clear_hold", DISPATCHER)                             \
-	X(OVERRIDE_HOLD, "override_hold", SUPERVISOR)                       \
-	X(ACK_EXCEPTION, "ack_exception", DISPATCHER)                       \
-	X(APPROVE_EXCEPTION, "approve_exception", DISPATCHER)               \
-	X(REJECT_EXCEPTION, "reject_exception", DISPATCHER)                 \
-	X(ESCALATE_EXCEPTION, "escalate_exception", DISPATCHER)             \
-	X(RELEASE_INVOICE, "release_invoice", SUPERVISOR)                   \
-	X(HOLD_INVOICE, "hold_invoice", DISPATCHER)                         \
+#define CORE_ACTIONS(X)                                                                            \
+	X(RELEASE_LOAD, "release_load", DISPATCHER)                                                \
+	X(OVERRIDE_GATE, "override_gate", SUPERVISOR)                                              \
+	X(ASSIGN, "assign", DISPATCHER)                                                            \
+	X(PLACE_HOLD, "place_hold", DISPATCHER)                                                    \
+	X(CLEAR_HOLD, "clear_hold", DISPATCHER)                                                    \
+	X(OVERRIDE_HOLD, "override_hold", SUPERVISOR)                                              \
+	X(ACK_EXCEPTION, "ack_exception", DISPATCHER)                                              \
+	X(APPROVE_EXCEPTION, "approve_exception", DISPATCHER)                                      \
+	X(REJECT_EXCEPTION, "reject_exception", DISPATCHER)                                        \
+	X(ESCALATE_EXCEPTION, "escalate_exception", DISPATCHER)                                    \
+	X(RELEASE_INVOICE, "release_invoice", SUPERVISOR)                                          \
+	X(HOLD_INVOICE, "hold_invoice", DISPATCHER)                                                \
 	X(OPEN_WORK_ORDER, "open_work_order", DISPATCHER)
 
 enum core_action {
 #define CORE_ACTION_ENUM(A, name, role) CORE_ACT_##A,
 	CORE_ACTIONS(CORE_ACTION_ENUM)
 #undef CORE_ACTION_ENUM
-	CORE_ACT__COUNT
+	        CORE_ACT__COUNT
 };
 
 struct core_permission {
@@ -53,45 +53,45 @@ int core_action_from_name(const char *name);
 /* Who may do what. x is the exception acted on, for the exception actions (its
  * required_role raises the bar for approve and reject); NULL otherwise. */
 struct core_permission core_role_check(enum core_role role, enum core_action action,
-				       const struct wb_exception *x);
+                                       const struct wb_exception *x);
 
 /* ---- Verdicts --------------------------------------------------------------- */
 
 /* Every reason a rule can give, with its short label. */
-#define CORE_REASONS(X)                                                     \
-	X(FAULT_CRITICAL, "active critical fault")                          \
-	X(FAULT_MAJOR, "active major fault")                                \
-	X(INSPECTION_UNSAFE, "latest inspection unsafe")                    \
-	X(WORK_ORDER_OPEN, "open corrective work order")                    \
-	X(MAINT_HOLD, "maintenance hold")                                   \
-	X(HOLD_OVERRIDDEN, "hold overridden by a supervisor")               \
-	X(OUT_OF_SERVICE, "vehicle out of service")                         \
-	X(PM_OVERDUE, "preventive maintenance overdue")                     \
-	X(IN_TRANSIT, "in transit")                                         \
-	X(DRIVER_HOURS_SHORT, "driver hours too short")                     \
-	X(DRIVER_HOURS_UNKNOWN, "driver hours unknown")                     \
-	X(LOAD_STATUS, "load not releasable in its status")                 \
-	X(NO_VEHICLE, "no vehicle assigned")                                \
-	X(NO_DRIVER, "no driver assigned")                                  \
-	X(NO_DOCK_DOOR, "no dock door")                                     \
-	X(NO_STAGING, "no staging record")                                  \
-	X(UNDER_STAGED, "pallets staged below threshold")                   \
-	X(LABOR_NOT_READY, "labor not ready")                               \
-	X(BLOCKING_EXCEPTION, "open blocking exception")                    \
-	X(NOT_DELIVERED, "not delivered")                                   \
-	X(NO_POD, "no signed proof of delivery")                            \
-	X(POD_EXCEPTIONS, "proof of delivery has exception codes")          \
-	X(CHARGE_OUT_OF_TOLERANCE, "charge out of tolerance")               \
-	X(CHARGE_UNRATED, "charge without a rated amount")                  \
-	X(INVOICE_TOTAL_MISMATCH, "invoice total differs from charges")     \
-	X(INVOICE_DISPUTED, "invoice disputed")                             \
+#define CORE_REASONS(X)                                                                            \
+	X(FAULT_CRITICAL, "active critical fault")                                                 \
+	X(FAULT_MAJOR, "active major fault")                                                       \
+	X(INSPECTION_UNSAFE, "latest inspection unsafe")                                           \
+	X(WORK_ORDER_OPEN, "open corrective work order")                                           \
+	X(MAINT_HOLD, "maintenance hold")                                                          \
+	X(HOLD_OVERRIDDEN, "hold overridden by a supervisor")                                      \
+	X(OUT_OF_SERVICE, "vehicle out of service")                                                \
+	X(PM_OVERDUE, "preventive maintenance overdue")                                            \
+	X(IN_TRANSIT, "in transit")                                                                \
+	X(DRIVER_HOURS_SHORT, "driver hours too short")                                            \
+	X(DRIVER_HOURS_UNKNOWN, "driver hours unknown")                                            \
+	X(LOAD_STATUS, "load not releasable in its status")                                        \
+	X(NO_VEHICLE, "no vehicle assigned")                                                       \
+	X(NO_DRIVER, "no driver assigned")                                                         \
+	X(NO_DOCK_DOOR, "no dock door")                                                            \
+	X(NO_STAGING, "no staging record")                                                         \
+	X(UNDER_STAGED, "pallets staged below threshold")                                          \
+	X(LABOR_NOT_READY, "labor not ready")                                                      \
+	X(BLOCKING_EXCEPTION, "open blocking exception")                                           \
+	X(NOT_DELIVERED, "not delivered")                                                          \
+	X(NO_POD, "no signed proof of delivery")                                                   \
+	X(POD_EXCEPTIONS, "proof of delivery has exception codes")                                 \
+	X(CHARGE_OUT_OF_TOLERANCE, "charge out of tolerance")                                      \
+	X(CHARGE_UNRATED, "charge without a rated amount")                                         \
+	X(INVOICE_TOTAL_MISMATCH, "invoice total differs from charges")                            \
+	X(INVOICE_DISPUTED, "invoice disputed")                                                    \
 	X(INVOICE_STATUS, "invoice not releasable in its status")
 
 enum core_reason_code {
 #define CORE_REASON_ENUM(R, label) CORE_R_##R,
 	CORE_REASONS(CORE_REASON_ENUM)
 #undef CORE_REASON_ENUM
-	CORE_R__COUNT
+	        CORE_R__COUNT
 };
 
 #define CORE_REASON_MSG 160
@@ -103,7 +103,8 @@ struct core_reason {
 	 * hours); a supervisor override of the verdict cannot pass it. 0: an override
 	 * with a reason may pass it. In readiness, hard means held, soft means limited. */
 	int hard;
-	char msg[CORE_REASON_MSG]; /* one line with the numbers, e.g. "fault P0087 (critical) active since ..." */
+	char msg[CORE_REASON_MSG]; /* one line with the numbers, e.g. "fault P0087 (critical) active
+	                              since ..." */
 };
 
 struct core_reasons {
@@ -131,13 +132,14 @@ enum core_ready_state { CORE_READY, CORE_LIMITED, CORE_HELD };
 /* A maintenance hold on a vehicle (placed by core_maintenance_propose or by hand). */
 struct core_hold {
 	const char *vehicle_id;
-	const char *work_order_id;   /* the work order whose closing clears it; NULL for a hand hold */
-	const char *fault_id;        /* the fault that caused it, NULL if none */
+	const char
+	        *work_order_id; /* the work order whose closing clears it; NULL for a hand hold */
+	const char *fault_id;   /* the fault that caused it, NULL if none */
 	int64_t placed_at;
 	const char *overridden_by;   /* supervisor who overrode it, NULL if not overridden */
 	const char *override_reason; /* non-empty when overridden_by is set */
 	int64_t overridden_at;
-	int cleared;                 /* 1: cleared by hand (clear_hold) */
+	int cleared; /* 1: cleared by hand (clear_hold) */
 };
 
 struct core_readiness_input {
@@ -187,21 +189,21 @@ struct core_gate_input {
 
 struct core_gate {
 	enum core_gate_state state;
-	int must_audit;                /* 1 after an override: the caller writes the audit row */
-	const char *override_by;       /* the supervisor, after an override */
-	char override_reason[256];     /* trimmed, after an override */
-	struct core_reasons why;       /* every failing condition, kept after an override */
+	int must_audit;            /* 1 after an override: the caller writes the audit row */
+	const char *override_by;   /* the supervisor, after an override */
+	char override_reason[256]; /* trimmed, after an override */
+	struct core_reasons why;   /* every failing condition, kept after an override */
 };
 
 const char *core_gate_state_name(enum core_gate_state s);
 /* pol NULL: the default policy. */
 void core_release_gate(const struct core_gate_input *in, const struct core_policy *pol,
-		       struct core_gate *out);
+                       struct core_gate *out);
 /* A supervisor passes a failed gate with a non-empty reason. Refused (WB_EDENIED)
  * below supervisor or while a hard reason stands, WB_EINVALID without a reason or
  * user. On success the gate is CORE_GATE_OVERRIDDEN with must_audit set. */
 int core_gate_override(struct core_gate *g, enum core_role role, const char *user,
-		       const char *reason, struct wb_err *err);
+                       const char *reason, struct wb_err *err);
 
 /* ---- Maintenance (core/maintenance.c) --------------------------------------- */
 
@@ -214,31 +216,36 @@ struct core_wo_proposal {
 	struct wb_work_order wo; /* status proposed, category corrective, est_cost, due_at */
 	struct wb_part_reservation parts[CORE_MAX_PARTS]; /* status "reserved" */
 	size_t nparts;
-	struct core_hold hold;   /* vehicle on hold until wo closes */
-	const char *family;      /* fault family, e.g. "aftertreatment (DEF/SCR)" */
-	char wo_id[96];          /* "WO-<fault id>": deterministic, so re-proposing dedupes */
+	struct core_hold hold; /* vehicle on hold until wo closes */
+	const char *family;    /* fault family, e.g. "aftertreatment (DEF/SCR)" */
+	char wo_id[96];        /* "WO-<fault id>": deterministic, so re-proposing dedupes */
 	char msg[CORE_REASON_MSG];
 };
 
 /* Proposes a work order for an active critical or major fault. Returns 1 and fills
  * out; 0 when nothing is due (minor/info or inactive fault, or a work order for this
  * fault is already proposed/open/in progress, or closed after the fault was last seen). */
-int core_maintenance_propose(const struct wb_fault *f, const struct wb_work_order *wos,
-			     size_t nwos, int64_t now, struct core_wo_proposal *out);
+int core_maintenance_propose(const struct wb_fault *f, const struct wb_work_order *wos, size_t nwos,
+                             int64_t now, struct core_wo_proposal *out);
 void core_proposal_rebind(struct core_wo_proposal *p);
 
-enum core_hold_state { CORE_HOLD_ACTIVE, CORE_HOLD_CLEARED_WORK_ORDER, CORE_HOLD_CLEARED, CORE_HOLD_OVERRIDDEN };
+enum core_hold_state {
+	CORE_HOLD_ACTIVE,
+	CORE_HOLD_CLEARED_WORK_ORDER,
+	CORE_HOLD_CLEARED,
+	CORE_HOLD_OVERRIDDEN
+};
 const char *core_hold_state_name(enum core_hold_state s);
 /* wo: the hold's work order (NULL if unknown or none). */
 enum core_hold_state core_hold_state(const struct core_hold *h, const struct wb_work_order *wo);
 /* Clears a hold by hand: allowed to a dispatcher once its work order is closed, or
  * when it has no work order. Otherwise WB_EDENIED naming what is missing. */
 int core_hold_clear(struct core_hold *h, const struct wb_work_order *wo, enum core_role role,
-		    struct wb_err *err);
+                    struct wb_err *err);
 /* A supervisor overrides an active hold with a non-empty reason (the caller audits).
  * user and reason must outlive the hold. */
 int core_hold_override(struct core_hold *h, enum core_role role, const char *user,
-		       const char *reason, int64_t now, struct wb_err *err);
+                       const char *reason, int64_t now, struct wb_err *err);
 
 /* ---- Exceptions as data ------------------------------------------------------ */
 
@@ -248,7 +255,7 @@ int core_hold_override(struct core_hold *h, enum core_role role, const char *use
  * call core_exception_rebind after copying one by value. */
 struct core_exception_out {
 	struct wb_exception x;
-	char id[128];         /* the deterministic id, core_exception_id() */
+	char id[128]; /* the deterministic id, core_exception_id() */
 	char subject_id[96];
 	char evidence[CORE_EVIDENCE_MAX];
 };
@@ -267,18 +274,19 @@ enum core_invoice_state { CORE_INVOICE_RELEASE, CORE_INVOICE_HOLD };
 struct core_invoice_input {
 	const struct wb_load *load;
 	const struct wb_invoice *invoice;
-	const struct wb_pod *pods;       /* this load's PODs; every one must be signed and clean */
+	const struct wb_pod *pods; /* this load's PODs; every one must be signed and clean */
 	size_t npods;
 	const struct wb_charge *charges; /* this load's charges */
 	size_t ncharges;
-	int64_t now;                     /* detected_at of the exceptions */
+	int64_t now; /* detected_at of the exceptions */
 };
 
 struct core_invoice_verdict {
 	enum core_invoice_state state;
 	struct core_reasons why;
-	double money_at_stake;  /* sum of out-of-tolerance differences, or the invoice amount */
-	size_t nexc;            /* exceptions to open (pod_mismatch, charge_out_of_tolerance, invoice_dispute) */
+	double money_at_stake; /* sum of out-of-tolerance differences, or the invoice amount */
+	size_t nexc; /* exceptions to open (pod_mismatch, charge_out_of_tolerance, invoice_dispute)
+	              */
 	struct core_exception_out exc[CORE_MAX_INVOICE_EXC];
 };
 
@@ -288,6 +296,6 @@ const char *core_invoice_state_name(enum core_invoice_state s);
 int core_within_tolerance(double amount, double rated, double tol_amount, double tol_pct);
 /* pol NULL: the default policy (tolerance, required roles of the exceptions). */
 void core_invoice_release(const struct core_invoice_input *in, const struct core_policy *pol,
-			  struct core_invoice_verdict *out);
+                          struct core_invoice_verdict *out);
 
 #endif

@@ -10,27 +10,27 @@
 #include "core/core.h"
 
 /* The exception kinds of DESIGN.md §2. */
-#define CORE_KINDS(X)                                                       \
-	X(LATE_ETA, "late_eta")                                             \
-	X(MISSED_WINDOW, "missed_window")                                   \
-	X(FUEL_ANOMALY, "fuel_anomaly")                                     \
-	X(IDLE_EXCESS, "idle_excess")                                       \
-	X(CRITICAL_FAULT, "critical_fault")                                 \
-	X(UNSAFE_INSPECTION, "unsafe_inspection")                           \
-	X(DETENTION, "detention")                                           \
-	X(POD_MISMATCH, "pod_mismatch")                                     \
-	X(INVOICE_DISPUTE, "invoice_dispute")                               \
-	X(CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance")               \
-	X(PARTIAL_SHIPMENT, "partial_shipment")                             \
-	X(FAILED_DELIVERY, "failed_delivery")                               \
-	X(ROUTE_CHANGE, "route_change")                                     \
+#define CORE_KINDS(X)                                                                              \
+	X(LATE_ETA, "late_eta")                                                                    \
+	X(MISSED_WINDOW, "missed_window")                                                          \
+	X(FUEL_ANOMALY, "fuel_anomaly")                                                            \
+	X(IDLE_EXCESS, "idle_excess")                                                              \
+	X(CRITICAL_FAULT, "critical_fault")                                                        \
+	X(UNSAFE_INSPECTION, "unsafe_inspection")                                                  \
+	X(DETENTION, "detention")                                                                  \
+	X(POD_MISMATCH, "pod_mismatch")                                                            \
+	X(INVOICE_DISPUTE, "invoice_dispute")                                                      \
+	X(CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance")                                      \
+	X(PARTIAL_SHIPMENT, "partial_shipment")                                                    \
+	X(FAILED_DELIVERY, "failed_delivery")                                                      \
+	X(ROUTE_CHANGE, "route_change")                                                            \
 	X(SUBCONTRACTED_LEG, "subcontracted_leg")
 
 enum core_kind {
 #define CORE_KIND_ENUM(K, name) CORE_KIND_##K,
 	CORE_KINDS(CORE_KIND_ENUM)
 #undef CORE_KIND_ENUM
-	CORE_KIND__COUNT
+	        CORE_KIND__COUNT
 };
 
 const char *core_kind_name(enum core_kind k);
@@ -38,10 +38,11 @@ const char *core_kind_name(enum core_kind k);
 int core_kind_from_name(const char *name);
 
 enum core_decision {
-	CORE_DECIDE_AUTO_APPLY,  /* apply the suggested action now, audited as automatic */
-	CORE_DECIDE_DISPATCHER,  /* a dispatcher (or supervisor) approves */
-	CORE_DECIDE_SUPERVISOR,  /* a supervisor approves; two distinct ones above two_person_above */
-	CORE_DECIDE_DISMISS,     /* close without action, audited */
+	CORE_DECIDE_AUTO_APPLY, /* apply the suggested action now, audited as automatic */
+	CORE_DECIDE_DISPATCHER, /* a dispatcher (or supervisor) approves */
+	CORE_DECIDE_SUPERVISOR, /* a supervisor approves; two distinct ones above two_person_above
+	                         */
+	CORE_DECIDE_DISMISS,    /* close without action, audited */
 	CORE_DECIDE__COUNT
 };
 
@@ -53,8 +54,8 @@ int core_decision_from_name(const char *name);
 /* A band matches when confidence >= min_confidence and impact <= max_impact.
  * Bands are tried in order; the first match decides; none: supervisor. */
 struct core_band {
-	double min_confidence;   /* 0..1 */
-	double max_impact;       /* money; INFINITY for no bound */
+	double min_confidence; /* 0..1 */
+	double max_impact;     /* money; INFINITY for no bound */
 	enum core_decision decide;
 };
 
@@ -68,9 +69,10 @@ struct core_kind_policy {
 
 struct core_policy {
 	struct core_kind_policy kind[CORE_KIND__COUNT];
-	double two_person_above;   /* impact above which a supervisor decision needs two supervisors */
-	double charge_tol_amount;  /* a charge may differ from its rated amount by this much... */
-	double charge_tol_pct;     /* ...or by this percent of it, whichever is greater */
+	double two_person_above;  /* impact above which a supervisor decision needs two supervisors
+	                           */
+	double charge_tol_amount; /* a charge may differ from its rated amount by this much... */
+	double charge_tol_pct;    /* ...or by this percent of it, whichever is greater */
 };
 
 /* The policy used when none is configured: cautious (nothing with money at stake
@@ -96,7 +98,7 @@ struct core_policy_verdict {
 /* Decides one flag. pol NULL: default policy. An unknown kind (kind < 0) gets the
  * supervisor. NAN confidence counts as 0, NAN impact as unbounded. */
 struct core_policy_verdict core_policy_decide(const struct core_policy *pol, int kind,
-					      double confidence, double impact);
+                                              double confidence, double impact);
 
 struct core_approval {
 	const char *user;
@@ -107,6 +109,6 @@ struct core_approval {
  * users of the required role approved, else 0 with a message ("needs a second
  * supervisor other than S. Park"). */
 int core_policy_approved(const struct core_policy_verdict *v, const struct core_approval *a,
-			 size_t n, char *msg, size_t msgn);
+                         size_t n, char *msg, size_t msgn);
 
 #endif

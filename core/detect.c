@@ -12,24 +12,24 @@
 void core_detect_cfg_default(struct core_detect_cfg *c)
 {
 	*c = (struct core_detect_cfg){
-		.eta_grace_s = 600,
-		.road_factor = 1.25,
-		.fallback_speed_mps = 16.7,
-		.speed_tau_s = 900,
-		.stale_after_ms = 300000,
-		.detention_free_s = 7200,
-		.detention_rate_per_h = 60,
-		.late_penalty_share = 0.1,
-		.idle_streak_s = 1200,
-		.idle_day_s = 7200,
-		.idle_l_per_h = 3.0,
-		.fuel_price_per_l = 1.7,
-		.fuel_tank_tol = 1.05,
-		.fuel_l_per_100km = 35,
-		.fuel_use_factor = 1.5,
-		.fuel_slack_l = 40,
-		.fuel_far_m = 2000,
-		.fuel_match_ms = 900000,
+	        .eta_grace_s = 600,
+	        .road_factor = 1.25,
+	        .fallback_speed_mps = 16.7,
+	        .speed_tau_s = 900,
+	        .stale_after_ms = 300000,
+	        .detention_free_s = 7200,
+	        .detention_rate_per_h = 60,
+	        .late_penalty_share = 0.1,
+	        .idle_streak_s = 1200,
+	        .idle_day_s = 7200,
+	        .idle_l_per_h = 3.0,
+	        .fuel_price_per_l = 1.7,
+	        .fuel_tank_tol = 1.05,
+	        .fuel_l_per_100km = 35,
+	        .fuel_use_factor = 1.5,
+	        .fuel_slack_l = 40,
+	        .fuel_far_m = 2000,
+	        .fuel_match_ms = 900000,
 	};
 }
 
@@ -42,26 +42,32 @@ static const struct cfg_field {
 	double lo, hi;
 	int lo_open; /* 1: lo itself is refused */
 } cfg_fields[] = {
-#define CFG_REAL(f, lo, hi, open) {#f, offsetof(struct core_detect_cfg, f), 0, lo, hi, open}
-#define CFG_WHOLE(f, lo, hi) {#f, offsetof(struct core_detect_cfg, f), 1, lo, hi, 0}
-	CFG_REAL(eta_grace_s, 0, INFINITY, 0),
-	CFG_REAL(road_factor, 1, INFINITY, 0),
-	CFG_REAL(fallback_speed_mps, 0, INFINITY, 1),
-	CFG_REAL(speed_tau_s, 0, INFINITY, 1),
-	CFG_WHOLE(stale_after_ms, 0, 7 * 86400 * 1000.0),
-	CFG_WHOLE(detention_free_s, 0, 7 * 86400),
-	CFG_REAL(detention_rate_per_h, 0, INFINITY, 0),
-	CFG_REAL(late_penalty_share, 0, 1, 0),
-	CFG_WHOLE(idle_streak_s, 0, 86400),
-	CFG_WHOLE(idle_day_s, 0, 86400),
-	CFG_REAL(idle_l_per_h, 0, INFINITY, 0),
-	CFG_REAL(fuel_price_per_l, 0, INFINITY, 0),
-	CFG_REAL(fuel_tank_tol, 1, INFINITY, 0),
-	CFG_REAL(fuel_l_per_100km, 0, INFINITY, 1),
-	CFG_REAL(fuel_use_factor, 1, INFINITY, 0),
-	CFG_REAL(fuel_slack_l, 0, INFINITY, 0),
-	CFG_REAL(fuel_far_m, 0, INFINITY, 1),
-	CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
+#define CFG_REAL(f, lo, hi, open)                                                                  \
+	{                                                                                          \
+#f, offsetof(struct core_detect_cfg, f), 0, lo, hi, open                           \
+	}
+#define CFG_WHOLE(f, lo, hi)                                                                       \
+	{                                                                                          \
+#f, offsetof(struct core_detect_cfg, f), 1, lo, hi, 0                              \
+	}
+        CFG_REAL(eta_grace_s, 0, INFINITY, 0),
+        CFG_REAL(road_factor, 1, INFINITY, 0),
+        CFG_REAL(fallback_speed_mps, 0, INFINITY, 1),
+        CFG_REAL(speed_tau_s, 0, INFINITY, 1),
+        CFG_WHOLE(stale_after_ms, 0, 7 * 86400 * 1000.0),
+        CFG_WHOLE(detention_free_s, 0, 7 * 86400),
+        CFG_REAL(detention_rate_per_h, 0, INFINITY, 0),
+        CFG_REAL(late_penalty_share, 0, 1, 0),
+        CFG_WHOLE(idle_streak_s, 0, 86400),
+        CFG_WHOLE(idle_day_s, 0, 86400),
+        CFG_REAL(idle_l_per_h, 0, INFINITY, 0),
+        CFG_REAL(fuel_price_per_l, 0, INFINITY, 0),
+        CFG_REAL(fuel_tank_tol, 1, INFINITY, 0),
+        CFG_REAL(fuel_l_per_100km, 0, INFINITY, 1),
+        CFG_REAL(fuel_use_factor, 1, INFINITY, 0),
+        CFG_REAL(fuel_slack_l, 0, INFINITY, 0),
+        CFG_REAL(fuel_far_m, 0, INFINITY, 1),
+        CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
 #undef CFG_REAL
 #undef CFG_WHOLE
 };
@@ -70,7 +76,8 @@ static int cfg_bad(struct wb_err *err, const char *key, const struct cfg_field *
 {
 	char range[96];
 	if (f->whole)
-		snprintf(range, sizeof(range), "a whole number between %.0f and %.0f", f->lo, f->hi);
+		snprintf(range, sizeof(range), "a whole number between %.0f and %.0f", f->lo,
+		         f->hi);
 	else if (isinf(f->hi))
 		snprintf(range, sizeof(range), "a number %s %g", f->lo_open ? ">" : ">=", f->lo);
 	else
@@ -78,15 +85,18 @@ static int cfg_bad(struct wb_err *err, const char *key, const struct cfg_field *
 	return wb_fail(err, WB_EINVALID, "detectors.%.60s: must be %s", key, range);
 }
 
-int core_detect_cfg_from_json(struct core_detect_cfg *c, const void *detectors_json, struct wb_err *err)
+int core_detect_cfg_from_json(struct core_detect_cfg *c, const void *detectors_json,
+                              struct wb_err *err)
 {
 	json_t *root = (json_t *)detectors_json;
 	if (!json_is_object(root))
-		return wb_fail(err, WB_EINVALID, "detectors: expected an object of threshold: number");
+		return wb_fail(err, WB_EINVALID,
+		               "detectors: expected an object of threshold: number");
 	struct core_detect_cfg tmp = *c;
 	const char *key;
 	json_t *v;
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		const struct cfg_field *f = NULL;
 		for (size_t i = 0; i < sizeof(cfg_fields) / sizeof(cfg_fields[0]) && !f; i++)
 			if (strcmp(cfg_fields[i].name, key) == 0)
@@ -94,8 +104,10 @@ int core_detect_cfg_from_json(struct core_detect_cfg *c, const void *detectors_j
 		if (!f) {
 			char known[512] = "";
 			for (size_t i = 0; i < sizeof(cfg_fields) / sizeof(cfg_fields[0]); i++)
-				bufcat(known, sizeof(known), "%s%s", i ? ", " : "", cfg_fields[i].name);
-			return wb_fail(err, WB_EINVALID, "detectors.%.60s: unknown key (known: %s)", key, known);
+				bufcat(known, sizeof(known), "%s%s", i ? ", " : "",
+				       cfg_fields[i].name);
+			return wb_fail(err, WB_EINVALID, "detectors.%.60s: unknown key (known: %s)",
+			               key, known);
 		}
 		if (!json_is_number(v))
 			return cfg_bad(err, key, f);
@@ -145,7 +157,8 @@ static int idling(const struct wb_position *p)
 	return p->ignition == 1 && !isnan(p->speed_mps) && p->speed_mps < 0.5;
 }
 
-void core_track_add(struct core_track *t, const struct wb_position *p, const struct core_detect_cfg *cfg)
+void core_track_add(struct core_track *t, const struct wb_position *p,
+                    const struct core_detect_cfg *cfg)
 {
 	cfg = cfg_or_default(cfg);
 	if (t->n && p->ts_ms <= t->last.ts_ms)
@@ -158,7 +171,8 @@ void core_track_add(struct core_track *t, const struct wb_position *p, const str
 		double v = d / dt;
 		if (!isnan(v)) {
 			double a = 1 - exp(-dt / cfg->speed_tau_s);
-			t->speed_mps = isnan(t->speed_mps) ? v : t->speed_mps + a * (v - t->speed_mps);
+			t->speed_mps =
+			        isnan(t->speed_mps) ? v : t->speed_mps + a * (v - t->speed_mps);
 		}
 		if (idling(&t->last) && idling(p))
 			t->idle_total_ms += p->ts_ms - t->last.ts_ms;
@@ -191,7 +205,7 @@ struct core_track *core_track_find(struct core_track *tracks, size_t n, const ch
 }
 
 size_t core_tracks_feed(struct core_track *tracks, size_t ntracks, const struct wb_position *pos,
-			size_t n, const struct core_detect_cfg *cfg)
+                        size_t n, const struct core_detect_cfg *cfg)
 {
 	size_t fed = 0;
 	struct core_track *t = NULL;
@@ -211,14 +225,16 @@ size_t core_tracks_feed(struct core_track *tracks, size_t ntracks, const struct 
 /* ---- Stops ----------------------------------------------------------------- */
 
 int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
-			 const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
-			 const struct core_policy *pol, struct core_exception_out *out)
+                         const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
+                         const struct core_policy *pol, struct core_exception_out *out)
 {
 	cfg = cfg_or_default(cfg);
-	if (!load || !stop || !t || !t->n || stop->window_end == WB_NULL || stop->arrived_at != WB_NULL ||
-	    isnan(stop->lat) || isnan(stop->lon) || isnan(t->last.lat) || isnan(t->last.lon))
+	if (!load || !stop || !t || !t->n || stop->window_end == WB_NULL ||
+	    stop->arrived_at != WB_NULL || isnan(stop->lat) || isnan(stop->lon) ||
+	    isnan(t->last.lat) || isnan(t->last.lon))
 		return 0;
-	double left_m = core_haversine_m(t->last.lat, t->last.lon, stop->lat, stop->lon) * cfg->road_factor;
+	double left_m =
+	        core_haversine_m(t->last.lat, t->last.lon, stop->lat, stop->lon) * cfg->road_factor;
 	int observed = !isnan(t->speed_mps) && t->speed_mps >= 1.0;
 	double speed = observed ? t->speed_mps : cfg->fallback_speed_mps;
 	/* The truck drove on since its last report: count from that report. */
@@ -234,21 +250,25 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
 		c *= 0.75;
 	double late_s = eta - (double)stop->window_end;
 	double at_stake = isnan(load->revenue) ? NAN : load->revenue * cfg->late_penalty_share;
-	core_exception_init(out, CORE_KIND_LATE_ETA, "load", load->meta.id, late_s > 3600 ? "major" : "minor",
-			    clamp01(c), at_stake, "notify the customer, re-slot the dock", now, pol);
+	core_exception_init(out, CORE_KIND_LATE_ETA, "load", load->meta.id,
+	                    late_s > 3600 ? "major" : "minor", clamp01(c), at_stake,
+	                    "notify the customer, re-slot the dock", now, pol);
 	char a[8], w0[8], w1[8];
 	snprintf(out->evidence, sizeof(out->evidence),
-		 "Load %s stop %lld (%s): %.1f km left at %.0f km/h %s gives arrival %s, %.0f min after "
-		 "the window %s-%s closes (grace %.0f min). Last position %lld s old.",
-		 cstr(load->meta.id), (long long)(stop->seq == WB_NULL ? 0 : stop->seq), cstr(stop->place),
-		 left_m / 1000, speed * 3.6, observed ? "observed" : "assumed (no movement seen)",
-		 hhmm((int64_t)eta, a, sizeof(a)), late_s / 60, hhmm(stop->window_start, w0, sizeof(w0)),
-		 hhmm(stop->window_end, w1, sizeof(w1)), cfg->eta_grace_s / 60, (long long)(age_ms / 1000));
+	         "Load %s stop %lld (%s): %.1f km left at %.0f km/h %s gives arrival %s, %.0f min "
+	         "after "
+	         "the window %s-%s closes (grace %.0f min). Last position %lld s old.",
+	         cstr(load->meta.id), (long long)(stop->seq == WB_NULL ? 0 : stop->seq),
+	         cstr(stop->place), left_m / 1000, speed * 3.6,
+	         observed ? "observed" : "assumed (no movement seen)",
+	         hhmm((int64_t)eta, a, sizeof(a)), late_s / 60,
+	         hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
+	         cfg->eta_grace_s / 60, (long long)(age_ms / 1000));
 	return 1;
 }
 
-int core_detect_missed_window(const struct wb_stop *stop, int64_t now, const struct core_policy *pol,
-			      struct core_exception_out *out)
+int core_detect_missed_window(const struct wb_stop *stop, int64_t now,
+                              const struct core_policy *pol, struct core_exception_out *out)
 {
 	if (!stop || stop->window_end == WB_NULL)
 		return 0;
@@ -258,19 +278,21 @@ int core_detect_missed_window(const struct wb_stop *stop, int64_t now, const str
 		return 0;
 	/* Not arrived yet may be an arrival not synced yet: slightly less certain. */
 	core_exception_init(out, CORE_KIND_MISSED_WINDOW, "stop", stop->meta.id, "major",
-			    arrived ? 1.0 : 0.95, 0, "re-book the delivery window with the customer", now, pol);
+	                    arrived ? 1.0 : 0.95, 0,
+	                    "re-book the delivery window with the customer", now, pol);
 	char w0[8], w1[8], a[8];
 	snprintf(out->evidence, sizeof(out->evidence),
-		 "Stop %s (%s, load %s): window %s-%s; %s %s, %lld min after it closed.",
-		 cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
-		 hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
-		 arrived ? "arrived at" : "not arrived by", hhmm(at, a, sizeof(a)),
-		 (long long)((at - stop->window_end) / 60));
+	         "Stop %s (%s, load %s): window %s-%s; %s %s, %lld min after it closed.",
+	         cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
+	         hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
+	         arrived ? "arrived at" : "not arrived by", hhmm(at, a, sizeof(a)),
+	         (long long)((at - stop->window_end) / 60));
 	return 1;
 }
 
-int core_detect_detention(const struct wb_stop *stop, int64_t now, const struct core_detect_cfg *cfg,
-			  const struct core_policy *pol, struct core_exception_out *out)
+int core_detect_detention(const struct wb_stop *stop, int64_t now,
+                          const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                          struct core_exception_out *out)
 {
 	cfg = cfg_or_default(cfg);
 	if (!stop || stop->arrived_at == WB_NULL)
@@ -284,16 +306,18 @@ int core_detect_detention(const struct wb_stop *stop, int64_t now, const struct 
 	if (dwell <= cfg->detention_free_s)
 		return 0;
 	double over_h = (double)(dwell - cfg->detention_free_s) / 3600.0;
-	core_exception_init(out, CORE_KIND_DETENTION, "stop", stop->meta.id, "minor", departed ? 0.95 : 0.9,
-			    over_h * cfg->detention_rate_per_h, "bill detention to the customer", now, pol);
+	core_exception_init(out, CORE_KIND_DETENTION, "stop", stop->meta.id, "minor",
+	                    departed ? 0.95 : 0.9, over_h * cfg->detention_rate_per_h,
+	                    "bill detention to the customer", now, pol);
 	char a[8], s[8], e[8];
 	snprintf(out->evidence, sizeof(out->evidence),
-		 "Stop %s (%s, load %s): arrived %s, clock from %s, %s %s: %.1f h on site, %.1f h past "
-		 "the %.1f h free time; %.2f at %.2f per hour.",
-		 cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
-		 hhmm(stop->arrived_at, a, sizeof(a)), hhmm(start, s, sizeof(s)),
-		 departed ? "departed" : "still there at", hhmm(end, e, sizeof(e)), (double)dwell / 3600,
-		 over_h, (double)cfg->detention_free_s / 3600, over_h * cfg->detention_rate_per_h,
-		 cfg->detention_rate_per_h);
+	         "Stop %s (%s, load %s): arrived %s, clock from %s, %s %s: %.1f h on site, %.1f h "
+	         "past "
+	         "the %.1f h free time; %.2f at %.2f per hour.",
+	         cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
+	         hhmm(stop->arrived_at, a, sizeof(a)), hhmm(start, s, sizeof(s)),
+	         departed ? "departed" : "still there at", hhmm(end, e, sizeof(e)),
+	         (double)dwell / 3600, over_h, (double)cfg->detention_free_s / 3600,
+	         over_h * cfg->detention_rate_per_h, cfg->detention_rate_per_h);
 	return 1;
 }

@@ -68,8 +68,8 @@ static inline const char *hhmm(int64_t t, char *buf, size_t n)
 }
 
 /* Appends to a bounded text buffer; keeps it terminated when full. */
-__attribute__((format(printf, 3, 4))) static inline void
-bufcat(char *buf, size_t n, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline void bufcat(char *buf, size_t n,
+                                                                const char *fmt, ...)
 {
 	size_t len = strnlen(buf, n);
 	if (len + 1 >= n)

@@ -15,7 +15,8 @@ void core_kpis_add_load(struct core_kpis *k, const struct wb_load *l, int sign)
 {
 	if (l->meta.deleted || cstreq(l->status, "cancelled"))
 		return;
-	if (l->tendered_at != WB_NULL && l->departed_at != WB_NULL && l->departed_at >= l->tendered_at) {
+	if (l->tendered_at != WB_NULL && l->departed_at != WB_NULL &&
+	    l->departed_at >= l->tendered_at) {
 		k->cycle_n += sign;
 		k->cycle_sum_s += sign * (double)(l->departed_at - l->tendered_at);
 	}
@@ -44,9 +45,11 @@ void core_kpis_add_stop(struct core_kpis *k, const struct wb_stop *s, int sign)
 		double dwell = (double)(s->departed_at - s->arrived_at);
 		k->dwell_n += sign;
 		k->dwell_sum_s += sign * dwell;
-		/* Same clock as the detention detector: from the later of arrival and window start. */
-		int64_t start = s->window_start != WB_NULL && s->window_start > s->arrived_at ? s->window_start
-											      : s->arrived_at;
+		/* Same clock as the detention detector: from the later of arrival and window start.
+		 */
+		int64_t start = s->window_start != WB_NULL && s->window_start > s->arrived_at
+		                        ? s->window_start
+		                        : s->arrived_at;
 		int64_t over = s->departed_at - start - k->free_s;
 		if (over > 0) {
 			k->detention_n += sign;
@@ -55,7 +58,8 @@ void core_kpis_add_stop(struct core_kpis *k, const struct wb_stop *s, int sign)
 	}
 }
 
-void core_kpis_add_exception(struct core_kpis *k, const struct wb_exception *x, const char *origin, int sign)
+void core_kpis_add_exception(struct core_kpis *k, const struct wb_exception *x, const char *origin,
+                             int sign)
 {
 	if (origin && !cstreq(x->origin, origin))
 		return;
@@ -115,7 +119,7 @@ static double overlap(int64_t a, int64_t b, int64_t from, int64_t to)
 }
 
 double core_kpi_utilization(const struct wb_load *l, size_t n, size_t nvehicles, int64_t from,
-			    int64_t to, int64_t now)
+                            int64_t to, int64_t now)
 {
 	double busy = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -128,11 +132,12 @@ double core_kpi_utilization(const struct wb_load *l, size_t n, size_t nvehicles,
 }
 
 double core_kpi_downtime_pct(const struct wb_work_order *w, size_t n, size_t nvehicles,
-			     int64_t from, int64_t to, int64_t now)
+                             int64_t from, int64_t to, int64_t now)
 {
 	double down = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (w[i].meta.deleted || w[i].opened_at == WB_NULL || cstreq(w[i].status, "proposed"))
+		if (w[i].meta.deleted || w[i].opened_at == WB_NULL ||
+		    cstreq(w[i].status, "proposed"))
 			continue;
 		int64_t end = w[i].closed_at != WB_NULL ? w[i].closed_at : now;
 		down += overlap(w[i].opened_at, end, from, to);

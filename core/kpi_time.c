@@ -60,7 +60,7 @@ static const struct delivered *find_delivered(const struct delivered *d, size_t 
 }
 
 int core_kpi_pod_completion(const struct wb_load *l, size_t nl, const struct wb_pod *p, size_t np,
-			    struct core_kpi_duration *out)
+                            struct core_kpi_duration *out)
 {
 	size_t nd;
 	struct delivered *d = index_delivered(l, nl, &nd);
@@ -89,7 +89,7 @@ int core_kpi_pod_completion(const struct wb_load *l, size_t nl, const struct wb_
 }
 
 int core_kpi_invoice_cycle(const struct wb_load *l, size_t nl, const struct wb_invoice *inv,
-			   size_t ni, struct core_kpi_duration *out)
+                           size_t ni, struct core_kpi_duration *out)
 {
 	size_t nd;
 	struct delivered *d = index_delivered(l, nl, &nd);
@@ -101,7 +101,8 @@ int core_kpi_invoice_cycle(const struct wb_load *l, size_t nl, const struct wb_i
 	size_t n = 0;
 	for (size_t i = 0; i < ni; i++) {
 		const struct delivered *e = find_delivered(d, nd, inv[i].load_id);
-		if (e && !inv[i].meta.deleted && inv[i].issued_at != WB_NULL && inv[i].issued_at >= e->at)
+		if (e && !inv[i].meta.deleted && inv[i].issued_at != WB_NULL &&
+		    inv[i].issued_at >= e->at)
 			v[n++] = (double)(inv[i].issued_at - e->at);
 	}
 	summarize(v, n, out);
@@ -116,7 +117,8 @@ int core_kpi_resolution(const struct wb_exception *x, size_t n, struct core_kpi_
 		return WB_ENOMEM;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (x[i].detected_at != WB_NULL && x[i].resolved_at != WB_NULL && x[i].resolved_at >= x[i].detected_at)
+		if (x[i].detected_at != WB_NULL && x[i].resolved_at != WB_NULL &&
+		    x[i].resolved_at >= x[i].detected_at)
 			v[m++] = (double)(x[i].resolved_at - x[i].detected_at);
 	summarize(v, m, out);
 	free(v);
@@ -129,7 +131,8 @@ double core_kpi_dso(const struct wb_invoice *inv, size_t n, int64_t now, int day
 	int64_t since = now - (int64_t)days * 86400;
 	for (size_t i = 0; i < n; i++) {
 		const struct wb_invoice *v = &inv[i];
-		if (v->meta.deleted || v->issued_at == WB_NULL || v->issued_at > now || isnan(v->amount))
+		if (v->meta.deleted || v->issued_at == WB_NULL || v->issued_at > now ||
+		    isnan(v->amount))
 			continue;
 		if (v->paid_at == WB_NULL || v->paid_at > now)
 			receivable += v->amount;
@@ -141,14 +144,16 @@ double core_kpi_dso(const struct wb_invoice *inv, size_t n, int64_t now, int day
 
 static int cmp_route(const void *a, const void *b)
 {
-	const struct wb_load *x = *(const struct wb_load *const *)a, *y = *(const struct wb_load *const *)b;
+	const struct wb_load *x = *(const struct wb_load *const *)a,
+	                     *y = *(const struct wb_load *const *)b;
 	int c = strcmp(x->origin, y->origin);
 	return c ? c : strcmp(x->destination, y->destination);
 }
 
 static int cmp_margin(const void *a, const void *b)
 {
-	double x = ((const struct core_route_profit *)a)->margin, y = ((const struct core_route_profit *)b)->margin;
+	double x = ((const struct core_route_profit *)a)->margin,
+	       y = ((const struct core_route_profit *)b)->margin;
 	return x < y ? -1 : x > y;
 }
 
@@ -168,7 +173,8 @@ int core_kpi_routes(const struct wb_load *l, size_t n, struct core_route_profit 
 	qsort(idx, m, sizeof(*idx), cmp_route);
 	for (size_t i = 0; i < m; i++) {
 		if (!nr || cmp_route(&idx[i], &idx[i - 1]) != 0)
-			r[nr++] = (struct core_route_profit){idx[i]->origin, idx[i]->destination, 0, 0, 0, 0};
+			r[nr++] = (struct core_route_profit){
+			        idx[i]->origin, idx[i]->destination, 0, 0, 0, 0};
 		struct core_route_profit *p = &r[nr - 1];
 		p->loads++;
 		p->revenue += idx[i]->revenue;

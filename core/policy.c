@@ -8,12 +8,12 @@
 
 static const char *const kind_names[CORE_KIND__COUNT] = {
 #define KIND_NAME(K, name) [CORE_KIND_##K] = name,
-	CORE_KINDS(KIND_NAME)
+        CORE_KINDS(KIND_NAME)
 #undef KIND_NAME
 };
 
 static const char *const decision_names[CORE_DECIDE__COUNT] = {"auto_apply", "dispatcher",
-							      "supervisor", "dismiss"};
+                                                               "supervisor", "dismiss"};
 
 const char *core_kind_name(enum core_kind k)
 {
@@ -53,10 +53,8 @@ static int cautious(enum core_kind k)
 	case CORE_KIND_INVOICE_DISPUTE:
 	case CORE_KIND_CHARGE_OUT_OF_TOLERANCE:
 	case CORE_KIND_FAILED_DELIVERY:
-	case CORE_KIND_SUBCONTRACTED_LEG:
-		return 1;
-	default:
-		return 0;
+	case CORE_KIND_SUBCONTRACTED_LEG: return 1;
+	default: return 0;
 	}
 }
 
@@ -73,14 +71,18 @@ void core_policy_init_default(struct core_policy *p)
 		if (k == CORE_KIND_FUEL_ANOMALY || k == CORE_KIND_CRITICAL_FAULT ||
 		    k == CORE_KIND_UNSAFE_INSPECTION)
 			kp->required_role = CORE_ROLE_SUPERVISOR;
-		kp->blocks_release = k == CORE_KIND_CRITICAL_FAULT || k == CORE_KIND_UNSAFE_INSPECTION ||
-				     k == CORE_KIND_PARTIAL_SHIPMENT || k == CORE_KIND_ROUTE_CHANGE ||
-				     k == CORE_KIND_SUBCONTRACTED_LEG;
+		kp->blocks_release =
+		        k == CORE_KIND_CRITICAL_FAULT || k == CORE_KIND_UNSAFE_INSPECTION ||
+		        k == CORE_KIND_PARTIAL_SHIPMENT || k == CORE_KIND_ROUTE_CHANGE ||
+		        k == CORE_KIND_SUBCONTRACTED_LEG;
 		if (cautious((enum core_kind)k)) {
-			kp->bands[kp->nbands++] = (struct core_band){0.6, 1000, CORE_DECIDE_DISPATCHER};
+			kp->bands[kp->nbands++] =
+			        (struct core_band){0.6, 1000, CORE_DECIDE_DISPATCHER};
 		} else {
-			kp->bands[kp->nbands++] = (struct core_band){0.9, 100, CORE_DECIDE_AUTO_APPLY};
-			kp->bands[kp->nbands++] = (struct core_band){0.6, 1000, CORE_DECIDE_DISPATCHER};
+			kp->bands[kp->nbands++] =
+			        (struct core_band){0.9, 100, CORE_DECIDE_AUTO_APPLY};
+			kp->bands[kp->nbands++] =
+			        (struct core_band){0.6, 1000, CORE_DECIDE_DISPATCHER};
 			kp->bands[kp->nbands++] = (struct core_band){0.0, 50, CORE_DECIDE_DISMISS};
 		}
 		/* No band: supervisor (core_policy_decide's fallback). */
@@ -100,7 +102,7 @@ const struct core_policy *core_policy_default(void)
 }
 
 struct core_policy_verdict core_policy_decide(const struct core_policy *pol, int kind,
-					      double confidence, double impact)
+                                              double confidence, double impact)
 {
 	struct core_policy_verdict v = {CORE_DECIDE_SUPERVISOR, CORE_ROLE_SUPERVISOR, 1, -1};
 	if (!pol)
@@ -125,12 +127,8 @@ struct core_policy_verdict core_policy_decide(const struct core_policy *pol, int
 			if (kp->required_role == CORE_ROLE_SUPERVISOR)
 				v.decision = CORE_DECIDE_SUPERVISOR;
 			break;
-		case CORE_DECIDE_SUPERVISOR:
-			v.required_role = CORE_ROLE_SUPERVISOR;
-			break;
-		default:
-			v.required_role = kp->required_role;
-			break;
+		case CORE_DECIDE_SUPERVISOR: v.required_role = CORE_ROLE_SUPERVISOR; break;
+		default: v.required_role = kp->required_role; break;
 		}
 	}
 	double m = isnan(impact) ? INFINITY : impact;
@@ -142,14 +140,15 @@ struct core_policy_verdict core_policy_decide(const struct core_policy *pol, int
 }
 
 int core_policy_approved(const struct core_policy_verdict *v, const struct core_approval *a,
-			 size_t n, char *msg, size_t msgn)
+                         size_t n, char *msg, size_t msgn)
 {
 	const char *first = NULL;
 	int distinct = 0;
 	if (msg && msgn)
 		msg[0] = '\0';
 	for (size_t i = 0; i < n && distinct < v->approvals_needed; i++) {
-		if (cstrempty(a[i].user) || a[i].role < v->required_role || a[i].role >= CORE_ROLE__COUNT)
+		if (cstrempty(a[i].user) || a[i].role < v->required_role ||
+		    a[i].role >= CORE_ROLE__COUNT)
 			continue;
 		if (first && strcmp(first, a[i].user) == 0)
 			continue;
@@ -162,10 +161,11 @@ int core_policy_approved(const struct core_policy_verdict *v, const struct core_
 	if (msg) {
 		if (first)
 			snprintf(msg, msgn, "needs a second %s other than %s (two-person rule)",
-				 core_role_name(v->required_role), first);
+			         core_role_name(v->required_role), first);
 		else
-			snprintf(msg, msgn, "needs %s%s approval", v->approvals_needed > 1 ? "two " : "",
-				 core_role_name(v->required_role));
+			snprintf(msg, msgn, "needs %s%s approval",
+			         v->approvals_needed > 1 ? "two " : "",
+			         core_role_name(v->required_role));
 	}
 	return 0;
 }
@@ -195,7 +195,7 @@ static int bad(struct wb_err *err, const char *path, const char *what)
 
 /* Reads a number in [lo, hi]; `what` is the message when it is not one. */
 static int get_number(json_t *v, const char *path, double lo, double hi, const char *what,
-		      double *out, struct wb_err *err)
+                      double *out, struct wb_err *err)
 {
 	if (!json_is_number(v))
 		return bad(err, path, what);
@@ -209,36 +209,45 @@ static int get_number(json_t *v, const char *path, double lo, double hi, const c
 static int parse_band(json_t *b, const char *path, struct core_band *out, struct wb_err *err)
 {
 	if (!json_is_object(b))
-		return bad(err, path, "expected an object with min_confidence, max_impact and decide");
+		return bad(err, path,
+		           "expected an object with min_confidence, max_impact and decide");
 	struct core_band band = {0, INFINITY, CORE_DECIDE_SUPERVISOR};
 	int have_decide = 0;
 	const char *key;
 	json_t *v;
 	char p[PATH_MAX_LEN];
-	json_object_foreach(b, key, v) {
+	json_object_foreach(b, key, v)
+	{
 		join_key(p, sizeof(p), path, key);
 		int rc = 0;
 		if (strcmp(key, "min_confidence") == 0) {
-			rc = get_number(v, p, 0, 1, "expected a number between 0 and 1", &band.min_confidence, err);
+			rc = get_number(v, p, 0, 1, "expected a number between 0 and 1",
+			                &band.min_confidence, err);
 		} else if (strcmp(key, "max_impact") == 0) {
 			if (!json_is_null(v))
-				rc = get_number(v, p, 0, INFINITY, "expected a number >= 0 or null (no bound)",
-						&band.max_impact, err);
+				rc = get_number(v, p, 0, INFINITY,
+				                "expected a number >= 0 or null (no bound)",
+				                &band.max_impact, err);
 		} else if (strcmp(key, "decide") == 0) {
-			int d = json_is_string(v) ? core_decision_from_name(json_string_value(v)) : -1;
+			int d = json_is_string(v) ? core_decision_from_name(json_string_value(v))
+			                          : -1;
 			if (d < 0)
-				rc = bad(err, p, "expected one of auto_apply, dispatcher, supervisor, dismiss");
+				rc = bad(err, p,
+				         "expected one of auto_apply, dispatcher, supervisor, "
+				         "dismiss");
 			band.decide = (enum core_decision)d;
 			have_decide = 1;
 		} else {
-			rc = bad(err, p, "unknown key (expected min_confidence, max_impact, decide)");
+			rc = bad(err, p,
+			         "unknown key (expected min_confidence, max_impact, decide)");
 		}
 		if (rc)
 			return rc;
 	}
 	if (!have_decide) {
 		join_key(p, sizeof(p), path, "decide");
-		return bad(err, p, "missing (expected one of auto_apply, dispatcher, supervisor, dismiss)");
+		return bad(err, p,
+		           "missing (expected one of auto_apply, dispatcher, supervisor, dismiss)");
 	}
 	*out = band;
 	return 0;
@@ -247,11 +256,14 @@ static int parse_band(json_t *b, const char *path, struct core_band *out, struct
 static int parse_kind(json_t *o, const char *path, struct core_kind_policy *kp, struct wb_err *err)
 {
 	if (!json_is_object(o))
-		return bad(err, path, "expected an object with bands, required_role, blocks_release, two_person_above");
+		return bad(err, path,
+		           "expected an object with bands, required_role, blocks_release, "
+		           "two_person_above");
 	const char *key;
 	json_t *v;
 	char p[PATH_MAX_LEN];
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		join_key(p, sizeof(p), path, key);
 		int rc = 0;
 		if (strcmp(key, "required_role") == 0) {
@@ -267,8 +279,9 @@ static int parse_kind(json_t *o, const char *path, struct core_kind_policy *kp, 
 			if (json_is_null(v))
 				kp->two_person_above = NAN;
 			else
-				rc = get_number(v, p, 0, INFINITY, "expected an amount >= 0 or null",
-						&kp->two_person_above, err);
+				rc = get_number(v, p, 0, INFINITY,
+				                "expected an amount >= 0 or null",
+				                &kp->two_person_above, err);
 		} else if (strcmp(key, "bands") == 0) {
 			if (!json_is_array(v)) {
 				rc = bad(err, p, "expected an array of bands");
@@ -280,7 +293,8 @@ static int parse_kind(json_t *o, const char *path, struct core_kind_policy *kp, 
 				size_t i;
 				json_t *b;
 				kp->nbands = 0;
-				json_array_foreach(v, i, b) {
+				json_array_foreach(v, i, b)
+				{
 					char bp[PATH_MAX_LEN];
 					join_index(bp, sizeof(bp), p, i);
 					if ((rc = parse_band(b, bp, &kp->bands[kp->nbands], err)))
@@ -289,7 +303,9 @@ static int parse_kind(json_t *o, const char *path, struct core_kind_policy *kp, 
 				}
 			}
 		} else {
-			rc = bad(err, p, "unknown key (expected bands, required_role, blocks_release, two_person_above)");
+			rc = bad(err, p,
+			         "unknown key (expected bands, required_role, blocks_release, "
+			         "two_person_above)");
 		}
 		if (rc)
 			return rc;
@@ -304,13 +320,16 @@ static int parse_tolerance(json_t *o, const char *path, struct core_policy *p, s
 	const char *key;
 	json_t *v;
 	char kp[PATH_MAX_LEN];
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		join_key(kp, sizeof(kp), path, key);
 		int rc;
 		if (strcmp(key, "amount") == 0)
-			rc = get_number(v, kp, 0, INFINITY, "expected an amount >= 0", &p->charge_tol_amount, err);
+			rc = get_number(v, kp, 0, INFINITY, "expected an amount >= 0",
+			                &p->charge_tol_amount, err);
 		else if (strcmp(key, "pct") == 0)
-			rc = get_number(v, kp, 0, 100, "expected a percent between 0 and 100", &p->charge_tol_pct, err);
+			rc = get_number(v, kp, 0, 100, "expected a percent between 0 and 100",
+			                &p->charge_tol_pct, err);
 		else
 			rc = bad(err, kp, "unknown key (expected amount, pct)");
 		if (rc)
@@ -328,17 +347,21 @@ int core_policy_from_json(struct core_policy *p, const void *policy_json, struct
 	const char *key;
 	json_t *v;
 	char path[PATH_MAX_LEN];
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		join_key(path, sizeof(path), "policy", key);
 		int rc, k;
 		if (strcmp(key, "two_person_above") == 0)
-			rc = get_number(v, path, 0, INFINITY, "expected an amount >= 0", &tmp.two_person_above, err);
+			rc = get_number(v, path, 0, INFINITY, "expected an amount >= 0",
+			                &tmp.two_person_above, err);
 		else if (strcmp(key, "charge_tolerance") == 0)
 			rc = parse_tolerance(v, path, &tmp, err);
 		else if ((k = core_kind_from_name(key)) >= 0)
 			rc = parse_kind(v, path, &tmp.kind[k], err);
 		else
-			rc = bad(err, path, "unknown key (expected an exception kind, two_person_above or charge_tolerance)");
+			rc = bad(err, path,
+			         "unknown key (expected an exception kind, two_person_above or "
+			         "charge_tolerance)");
 		if (rc)
 			return rc;
 	}

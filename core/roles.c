@@ -11,7 +11,7 @@ static const struct {
 	enum core_role least;
 } actions[CORE_ACT__COUNT] = {
 #define ACTION_ROW(A, name, role) [CORE_ACT_##A] = {name, CORE_ROLE_##role},
-	CORE_ACTIONS(ACTION_ROW)
+        CORE_ACTIONS(ACTION_ROW)
 #undef ACTION_ROW
 };
 
@@ -42,7 +42,7 @@ int core_action_from_name(const char *name)
 }
 
 struct core_permission core_role_check(enum core_role role, enum core_action action,
-				       const struct wb_exception *x)
+                                       const struct wb_exception *x)
 {
 	struct core_permission p = {0, CORE_ROLE_SUPERVISOR, "unknown action"};
 	if ((unsigned)action >= CORE_ACT__COUNT)
@@ -51,7 +51,8 @@ struct core_permission core_role_check(enum core_role role, enum core_action act
 	/* Deciding an exception needs the role the policy put on it; an unknown
 	 * required_role is treated as supervisor, never as nobody. */
 	if (x && (action == CORE_ACT_APPROVE_EXCEPTION || action == CORE_ACT_REJECT_EXCEPTION)) {
-		int xr = x->required_role ? core_role_from_name(x->required_role) : CORE_ROLE_DISPATCHER;
+		int xr = x->required_role ? core_role_from_name(x->required_role)
+		                          : CORE_ROLE_DISPATCHER;
 		if (xr < 0)
 			xr = CORE_ROLE_SUPERVISOR;
 		if ((enum core_role)xr > p.needs)

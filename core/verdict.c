@@ -5,7 +5,7 @@
 
 static const char *const reason_labels[CORE_R__COUNT] = {
 #define REASON_LABEL(R, label) [CORE_R_##R] = label,
-	CORE_REASONS(REASON_LABEL)
+        CORE_REASONS(REASON_LABEL)
 #undef REASON_LABEL
 };
 
@@ -61,10 +61,10 @@ void core_exception_rebind(struct core_exception_out *o)
 	o->x.evidence = o->evidence;
 }
 
-void core_exception_init(struct core_exception_out *o, enum core_kind kind, const char *subject_kind,
-			 const char *subject_id, const char *severity, double confidence,
-			 double impact, const char *suggested_action, int64_t now,
-			 const struct core_policy *pol)
+void core_exception_init(struct core_exception_out *o, enum core_kind kind,
+                         const char *subject_kind, const char *subject_id, const char *severity,
+                         double confidence, double impact, const char *suggested_action,
+                         int64_t now, const struct core_policy *pol)
 {
 	wb_entity_clear(WB_ENT_EXCEPTION, &o->x);
 	snprintf(o->subject_id, sizeof(o->subject_id), "%s", cstr(subject_id));

@@ -62,7 +62,8 @@ void idset_free(struct idset *s)
 }
 
 /* Appends to a fixed SQL buffer; the pieces are the code's own constants. */
-__attribute__((format(printf, 3, 4))) static void bufcat_sql(char *buf, size_t n, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void bufcat_sql(char *buf, size_t n, const char *fmt,
+                                                             ...)
 {
 	size_t len = strlen(buf);
 	if (len + 1 >= n)
@@ -84,11 +85,15 @@ static const struct {
 	enum core_kind kind;
 	enum judge how;
 } owned[] = {
-	{CORE_KIND_LATE_ETA, WHOLE},       {CORE_KIND_MISSED_WINDOW, STOP},
-	{CORE_KIND_DETENTION, STOP},       {CORE_KIND_FUEL_ANOMALY, FUEL},
-	{CORE_KIND_IDLE_EXCESS, WHOLE},    {CORE_KIND_CRITICAL_FAULT, WHOLE},
-	{CORE_KIND_UNSAFE_INSPECTION, WHOLE}, {CORE_KIND_POD_MISMATCH, WHOLE},
-	{CORE_KIND_CHARGE_OUT_OF_TOLERANCE, WHOLE},
+        {CORE_KIND_LATE_ETA, WHOLE},
+        {CORE_KIND_MISSED_WINDOW, STOP},
+        {CORE_KIND_DETENTION, STOP},
+        {CORE_KIND_FUEL_ANOMALY, FUEL},
+        {CORE_KIND_IDLE_EXCESS, WHOLE},
+        {CORE_KIND_CRITICAL_FAULT, WHOLE},
+        {CORE_KIND_UNSAFE_INSPECTION, WHOLE},
+        {CORE_KIND_POD_MISMATCH, WHOLE},
+        {CORE_KIND_CHARGE_OUT_OF_TOLERANCE, WHOLE},
 };
 
 /* 1 when the record id of entity e is absent or a tombstone. */
@@ -116,9 +121,10 @@ static int gone(struct detect_ctx *r, enum wb_entity e, const char *id, int *rc)
  * approved or rejected, are never touched; what the run did not look at stays. */
 int detect_close_ended(struct detect_ctx *r)
 {
-	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception WHERE deleted=0"
-			" AND source='local' AND origin='local'"
-			" AND status IN ('open','acknowledged','escalated') AND kind IN (";
+	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception WHERE "
+	                "deleted=0"
+	                " AND source='local' AND origin='local'"
+	                " AND status IN ('open','acknowledged','escalated') AND kind IN (";
 	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
 		bufcat_sql(sql, sizeof(sql), i ? ",'%s'" : "'%s'", core_kind_name(owned[i].kind));
 	bufcat_sql(sql, sizeof(sql), "%s", ") ORDER BY id");
@@ -140,17 +146,21 @@ int detect_close_ended(struct detect_ctx *r)
 				continue;
 			switch (owned[i].how) {
 			case WHOLE:
-				end = !(k == CORE_KIND_LATE_ETA && idset_has(&r->unsure, subj, NULL));
+				end = !(k == CORE_KIND_LATE_ETA &&
+				        idset_has(&r->unsure, subj, NULL));
 				break;
 			case STOP:
-				end = idset_has(&r->examined, kind, subj) || gone(r, WB_ENT_STOP, subj, &rc);
+				end = idset_has(&r->examined, kind, subj) ||
+				      gone(r, WB_ENT_STOP, subj, &rc);
 				break;
 			case FUEL:
-				end = idset_has(&r->examined, kind, rel) || gone(r, WB_ENT_FUEL_TXN, rel, &rc);
+				end = idset_has(&r->examined, kind, rel) ||
+				      gone(r, WB_ENT_FUEL_TXN, rel, &rc);
 				break;
 			}
 		}
-		if (rc == 0 && end && detect_plan_add_ended(r->plan, id, sqlite3_column_int64(st, 4)))
+		if (rc == 0 && end &&
+		    detect_plan_add_ended(r->plan, id, sqlite3_column_int64(st, 4)))
 			rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
 	}
 	sqlite3_finalize(st);

@@ -28,7 +28,7 @@ enum verdict { V_SKIP, V_NEW, V_CHANGED, V_REOPEN };
  * its text in *strings, when it exists). Sets o's version and, for a changed
  * one, keeps what a person or an earlier run set. Read-only. */
 static int judge(struct cache *c, struct core_exception_out *o, const char *related_id,
-		 struct wb_exception *old, char **strings, enum verdict *v, struct wb_err *err)
+                 struct wb_exception *old, char **strings, enum verdict *v, struct wb_err *err)
 {
 	struct wb_err gerr = {0};
 	*strings = NULL;
@@ -56,8 +56,9 @@ static int judge(struct cache *c, struct core_exception_out *o, const char *rela
 		*v = V_REOPEN;
 		return 0;
 	}
-	if (same_text(old->severity, o->x.severity) && same_real(old->confidence, o->x.confidence) &&
-	    same_real(old->impact, o->x.impact) && same_text(old->evidence, o->x.evidence) &&
+	if (same_text(old->severity, o->x.severity) &&
+	    same_real(old->confidence, o->x.confidence) && same_real(old->impact, o->x.impact) &&
+	    same_text(old->evidence, o->x.evidence) &&
 	    same_text(old->required_role, o->x.required_role) &&
 	    same_text(old->related_id, o->x.related_id) &&
 	    same_text(old->suggested_action, o->x.suggested_action)) {
@@ -73,7 +74,7 @@ static int judge(struct cache *c, struct core_exception_out *o, const char *rela
 }
 
 int detect_emit_needed(struct cache *c, struct core_exception_out *o, const char *related_id,
-		       struct wb_err *err)
+                       struct wb_err *err)
 {
 	struct wb_err lerr = {0};
 	struct wb_exception old;
@@ -88,7 +89,7 @@ int detect_emit_needed(struct cache *c, struct core_exception_out *o, const char
 }
 
 int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
-		struct detect_run_stats *stats, struct wb_err *err)
+                struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct detect_run_stats dummy = {0};
 	struct wb_err lerr = {0};
@@ -112,27 +113,36 @@ int detect_emit(struct cache *c, struct core_exception_out *o, const char *relat
 	if (rc == 0 && v == V_REOPEN) {
 		char subject[160];
 		snprintf(subject, sizeof(subject), "exception:%s", o->id);
-		struct audit_entry a = {.user = "waybill", .role = "system", .action = "reopen_exception",
-					.subject = subject, .before = "{\"status\":\"resolved\"}",
-					.after = "{\"status\":\"open\"}", .reason = "condition returned",
-					.at = now};
+		struct audit_entry a = {.user = "waybill",
+		                        .role = "system",
+		                        .action = "reopen_exception",
+		                        .subject = subject,
+		                        .before = "{\"status\":\"resolved\"}",
+		                        .after = "{\"status\":\"open\"}",
+		                        .reason = "condition returned",
+		                        .at = now};
 		rc = audit_append(c, &a, NULL, err);
 		if (rc == 0)
 			st->reopened++;
 	} else if (rc == 0 && v == V_NEW) {
 		char subject[160], after[512];
 		snprintf(subject, sizeof(subject), "exception:%s", o->id);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",
-				      o->subject_id, "severity", o->x.severity ? o->x.severity : "",
-				      "confidence", isnan(o->x.confidence) ? 0.0 : o->x.confidence, "impact",
-				      isnan(o->x.impact) ? 0.0 : o->x.impact, "required_role",
-				      o->x.required_role ? o->x.required_role : "");
+		json_t *j =
+		        json_pack("{s:s, s:s, s:s, s:f, s:f, s:s}", "kind", o->x.kind, "subject",
+		                  o->subject_id, "severity", o->x.severity ? o->x.severity : "",
+		                  "confidence", isnan(o->x.confidence) ? 0.0 : o->x.confidence,
+		                  "impact", isnan(o->x.impact) ? 0.0 : o->x.impact, "required_role",
+		                  o->x.required_role ? o->x.required_role : "");
 		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		snprintf(after, sizeof(after), "%s", s ? s : "{}");
 		free(s);
 		json_decref(j);
-		struct audit_entry a = {.user = "waybill", .role = "system", .action = "raise_exception",
-					.subject = subject, .after = after, .at = now};
+		struct audit_entry a = {.user = "waybill",
+		                        .role = "system",
+		                        .action = "raise_exception",
+		                        .subject = subject,
+		                        .after = after,
+		                        .at = now};
 		rc = audit_append(c, &a, NULL, err);
 		if (rc == 0)
 			st->raised++;

@@ -61,8 +61,9 @@ static char *keep_texts(struct wb_exception *x, const char **id, const char **re
 	const struct wb_entity_info *info = wb_entity_info(WB_ENT_EXCEPTION);
 	size_t need = 1 + strlen(*id) + 1 + (*related ? strlen(*related) + 1 : 0);
 	for (size_t i = 0; i < info->ncols; i++) {
-		const char *t = info->cols[i].type == WB_TEXT ? *(const char **)((char *)x + info->cols[i].offset)
-							       : NULL;
+		const char *t = info->cols[i].type == WB_TEXT
+		                        ? *(const char **)((char *)x + info->cols[i].offset)
+		                        : NULL;
 		need += t ? strlen(t) + 1 : 0;
 	}
 	char *buf = malloc(need), *at = buf;
@@ -92,7 +93,7 @@ static char *keep_texts(struct wb_exception *x, const char **id, const char **re
 }
 
 int detect_plan_add_finding(struct detect_plan *p, const struct core_exception_out *o,
-			    const char *related_id)
+                            const char *related_id)
 {
 	if (grow((void **)&p->f, &p->capf, p->nf, sizeof(*p->f)))
 		return WB_ENOMEM;
@@ -150,7 +151,7 @@ void detect_plan_free(struct detect_plan *p)
  * moved on since the plan read it: a person decided it, a run reopened or
  * refreshed it, or it is gone. */
 static int resolve(struct cache *c, const struct ended *e, int64_t now, struct detect_run_stats *st,
-		   struct wb_err *err)
+                   struct wb_err *err)
 {
 	struct wb_exception x;
 	char *strs = NULL;
@@ -179,10 +180,14 @@ static int resolve(struct cache *c, const struct ended *e, int64_t now, struct d
 	x.meta.ext_version++;
 	rc = cache_upsert(c, WB_ENT_EXCEPTION, &x, 1, NULL, err);
 	if (rc == 0) {
-		struct audit_entry a = {.user = "waybill", .role = "system", .action = "resolve_exception",
-					.subject = subject, .before = before,
-					.after = "{\"status\":\"resolved\"}", .reason = "condition ended",
-					.at = now};
+		struct audit_entry a = {.user = "waybill",
+		                        .role = "system",
+		                        .action = "resolve_exception",
+		                        .subject = subject,
+		                        .before = before,
+		                        .after = "{\"status\":\"resolved\"}",
+		                        .reason = "condition ended",
+		                        .at = now};
 		rc = audit_append(c, &a, NULL, err);
 	}
 	if (rc == 0)
@@ -192,14 +197,15 @@ static int resolve(struct cache *c, const struct ended *e, int64_t now, struct d
 }
 
 int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run_stats *stats,
-		 struct wb_err *err)
+                 struct wb_err *err)
 {
 	struct wb_err local = {0};
 	struct detect_run_stats st = {.now = p->now};
 	if (!err)
 		err = &local;
 	if (cache_in_txn(c))
-		return wb_fail(err, WB_EINVALID, "detector findings cannot be written inside a transaction");
+		return wb_fail(err, WB_EINVALID,
+		               "detector findings cannot be written inside a transaction");
 	if (!p->nf && !p->ne) {
 		if (stats)
 			*stats = st;
@@ -214,7 +220,8 @@ int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run
 		struct core_exception_out o;
 		o.x = f->x;
 		snprintf(o.id, sizeof(o.id), "%s", f->id);
-		snprintf(o.subject_id, sizeof(o.subject_id), "%s", f->x.subject_id ? f->x.subject_id : "");
+		snprintf(o.subject_id, sizeof(o.subject_id), "%s",
+		         f->x.subject_id ? f->x.subject_id : "");
 		snprintf(o.evidence, sizeof(o.evidence), "%s", f->x.evidence ? f->x.evidence : "");
 		core_exception_rebind(&o);
 		rc = detect_emit(c, &o, f->related, p->now, &st, err);

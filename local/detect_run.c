@@ -42,18 +42,18 @@ static const char *cstr_or(const char *s)
 	return s ? s : "";
 }
 
-
 int64_t detect_run_now(struct cache *c)
 {
 	sqlite3 *db = cache_db(c);
 	static const char *const q[] = {
-		"SELECT max(last_seen_ms) FROM vehicle WHERE deleted=0",
-		"SELECT max(ts_ms) FROM position",
+	        "SELECT max(last_seen_ms) FROM vehicle WHERE deleted=0",
+	        "SELECT max(ts_ms) FROM position",
 	};
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		sqlite3_stmt *st = NULL;
 		int64_t v = WB_NULL;
-		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW)
 			v = col_i64(st, 0);
 		sqlite3_finalize(st);
 		if (v != WB_NULL && v > 0)
@@ -79,8 +79,9 @@ static int emit(struct detect_ctx *r, struct core_exception_out *o, const char *
 		r->st.unchanged += need == 0;
 		return need;
 	}
-	return detect_plan_add_finding(r->plan, o, related_id) ? wb_fail(r->err, WB_ENOMEM, "out of memory")
-							      : 0;
+	return detect_plan_add_finding(r->plan, o, related_id)
+	               ? wb_fail(r->err, WB_ENOMEM, "out of memory")
+	               : 0;
 }
 
 static int examined(struct detect_ctx *r, enum core_kind k, const char *id)
@@ -129,21 +130,36 @@ static int load_tracks(struct detect_ctx *r)
 	}
 	sqlite3_finalize(st);
 	/* The last hour of positions, in time order through the (ts_ms, vehicle_id) key. */
-	if ((rc = detect_prep(r, &st, "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
-			       " fuel_pct, ignition FROM position WHERE ts_ms >= ? ORDER BY ts_ms")))
+	if ((rc = detect_prep(r, &st,
+	                      "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
+	                      " fuel_pct, ignition FROM position WHERE ts_ms >= ? ORDER BY ts_ms")))
 		return rc;
 	sqlite3_bind_int64(st, 1, r->now * 1000 - TRACK_WINDOW_MS);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct wb_position p = {
-			.ts_ms = sqlite3_column_int64(st, 0),
-			.vehicle_id = (const char *)sqlite3_column_text(st, 1),
-			.lat = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2),
-			.lon = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3),
-			.speed_mps = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4),
-			.heading = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5),
-			.odometer_m = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 6),
-			.fuel_pct = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7),
-			.ignition = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 8),
+		        .ts_ms = sqlite3_column_int64(st, 0),
+		        .vehicle_id = (const char *)sqlite3_column_text(st, 1),
+		        .lat = sqlite3_column_type(st, 2) == SQLITE_NULL
+		                       ? NAN
+		                       : sqlite3_column_double(st, 2),
+		        .lon = sqlite3_column_type(st, 3) == SQLITE_NULL
+		                       ? NAN
+		                       : sqlite3_column_double(st, 3),
+		        .speed_mps = sqlite3_column_type(st, 4) == SQLITE_NULL
+		                             ? NAN
+		                             : sqlite3_column_double(st, 4),
+		        .heading = sqlite3_column_type(st, 5) == SQLITE_NULL
+		                           ? NAN
+		                           : sqlite3_column_double(st, 5),
+		        .odometer_m = sqlite3_column_type(st, 6) == SQLITE_NULL
+		                              ? NAN
+		                              : sqlite3_column_double(st, 6),
+		        .fuel_pct = sqlite3_column_type(st, 7) == SQLITE_NULL
+		                            ? NAN
+		                            : sqlite3_column_double(st, 7),
+		        .ignition = sqlite3_column_type(st, 8) == SQLITE_NULL
+		                            ? -1
+		                            : sqlite3_column_int(st, 8),
 		};
 		struct core_track *t = core_track_find(r->tracks, r->nveh, p.vehicle_id);
 		if (t) {
@@ -160,9 +176,15 @@ static int load_tracks(struct detect_ctx *r)
 		const struct wb_vehicle *v = &r->veh[i];
 		if (v->last_seen_ms == WB_NULL || isnan(v->lat) || isnan(v->lon))
 			continue;
-		struct wb_position p = {.vehicle_id = v->meta.id, .ts_ms = v->last_seen_ms, .lat = v->lat,
-					.lon = v->lon, .speed_mps = v->speed_mps, .heading = v->heading,
-					.odometer_m = v->odometer_m, .fuel_pct = v->fuel_pct, .ignition = -1};
+		struct wb_position p = {.vehicle_id = v->meta.id,
+		                        .ts_ms = v->last_seen_ms,
+		                        .lat = v->lat,
+		                        .lon = v->lon,
+		                        .speed_mps = v->speed_mps,
+		                        .heading = v->heading,
+		                        .odometer_m = v->odometer_m,
+		                        .fuel_pct = v->fuel_pct,
+		                        .ignition = -1};
 		core_track_add(&r->tracks[i], &p, &r->cfg);
 	}
 	return 0;
@@ -181,8 +203,8 @@ static struct wb_vehicle *find_vehicle(struct detect_ctx *r, const char *id)
  * nothing, and an open late_eta stays. */
 static int late_eta_judgeable(const struct wb_stop *stop, const struct core_track *t)
 {
-	return t && t->n && !isnan(t->last.lat) && !isnan(t->last.lon) && stop->window_end != WB_NULL &&
-	       !isnan(stop->lat) && !isnan(stop->lon);
+	return t && t->n && !isnan(t->last.lat) && !isnan(t->last.lon) &&
+	       stop->window_end != WB_NULL && !isnan(stop->lat) && !isnan(stop->lon);
 }
 
 /* late_eta (per load) and missed_window (per stop) on the pending drops of loads
@@ -191,10 +213,11 @@ static int late_eta_judgeable(const struct wb_stop *stop, const struct core_trac
 static int run_stops(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st,
-		      "SELECT s.id, l.id FROM load l JOIN stop s ON s.load_id=l.id AND s.deleted=0"
-		      " AND s.kind='drop' AND s.arrived_at IS NULL"
-		      " WHERE l.status='in_transit' AND l.deleted=0 ORDER BY l.id, s.seq");
+	int rc = detect_prep(
+	        r, &st,
+	        "SELECT s.id, l.id FROM load l JOIN stop s ON s.load_id=l.id AND s.deleted=0"
+	        " AND s.kind='drop' AND s.arrived_at IS NULL"
+	        " WHERE l.status='in_transit' AND l.deleted=0 ORDER BY l.id, s.seq");
 	if (rc)
 		return rc;
 	char last_load[96] = "";
@@ -211,10 +234,13 @@ static int run_stops(struct detect_ctx *r)
 			/* One late_eta per load: on its first pending drop. */
 			if (strcmp(last_load, lid) != 0) {
 				snprintf(last_load, sizeof(last_load), "%s", lid);
-				const struct core_track *t = core_track_find(r->tracks, r->nveh, load.vehicle_id);
-				if (core_detect_late_eta(&load, &stop, t, r->now, &r->cfg, r->pol, &o))
+				const struct core_track *t =
+				        core_track_find(r->tracks, r->nveh, load.vehicle_id);
+				if (core_detect_late_eta(&load, &stop, t, r->now, &r->cfg, r->pol,
+				                         &o))
 					rc = emit(r, &o, stop.meta.id);
-				else if (!late_eta_judgeable(&stop, t) && idset_add(&r->unsure, lid, NULL) != 0)
+				else if (!late_eta_judgeable(&stop, t) &&
+				         idset_add(&r->unsure, lid, NULL) != 0)
 					rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
 			}
 			if (rc == 0)
@@ -231,14 +257,17 @@ static int run_stops(struct detect_ctx *r)
 	/* Arrived stops that could be late or detained (the SQL is a superset of
 	 * the core's rules), and those with such an exception open, which must be
 	 * judged again to be closed: the rest cannot change a finding. */
-	if ((rc = detect_prep(r, &st,
-		       "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ?1 AND ("
-		       " (kind='drop' AND window_end IS NOT NULL AND arrived_at > window_end)"
-		       " OR coalesce(departed_at, ?2) - max(arrived_at, coalesce(window_start, arrived_at)) > ?3"
-		       " OR id IN (SELECT subject_id FROM exception WHERE deleted=0 AND source='local'"
-		       "  AND kind IN ('detention','missed_window')"
-		       "  AND status IN ('open','acknowledged','escalated')))"
-		       " ORDER BY id")))
+	if ((rc = detect_prep(
+	             r, &st,
+	             "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ?1 AND ("
+	             " (kind='drop' AND window_end IS NOT NULL AND arrived_at > window_end)"
+	             " OR coalesce(departed_at, ?2) - max(arrived_at, coalesce(window_start, "
+	             "arrived_at)) > ?3"
+	             " OR id IN (SELECT subject_id FROM exception WHERE deleted=0 AND "
+	             "source='local'"
+	             "  AND kind IN ('detention','missed_window')"
+	             "  AND status IN ('open','acknowledged','escalated')))"
+	             " ORDER BY id")))
 		return rc;
 	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
 	sqlite3_bind_int64(st, 2, r->now);
@@ -247,8 +276,8 @@ static int run_stops(struct detect_ctx *r)
 		struct wb_stop stop;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_STOP, (const char *)sqlite3_column_text(st, 0), &stop, &s1,
-				    r->err)) != 0) {
+		if ((rc = cache_get(r->c, WB_ENT_STOP, (const char *)sqlite3_column_text(st, 0),
+		                    &stop, &s1, r->err)) != 0) {
 			free(s1);
 			break;
 		}
@@ -281,15 +310,20 @@ static int run_fuel(struct detect_ctx *r)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		detect_plan_set_fuel_mark(r->plan, col_i64(st, 0) == WB_NULL ? 0 : col_i64(st, 0));
 	sqlite3_finalize(st);
-	if ((rc = detect_prep(r, &st,
-		       "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND (synced_at >= ?2"
-		       " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND source='local'"
-		       "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
-		       " ORDER BY vehicle_id, at DESC, id")))
+	if ((rc = detect_prep(
+	             r, &st,
+	             "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND "
+	             "(synced_at "
+	             ">= ?2"
+	             " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND "
+	             "source='local'"
+	             "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
+	             " ORDER BY vehicle_id, at DESC, id")))
 		return rc;
 	sqlite3_bind_int64(st, 2, r->fuel_since);
-	if ((rc = detect_prep(r, &ps, "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
-			       " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
+	if ((rc = detect_prep(r, &ps,
+	                      "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
+	                      " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -302,8 +336,8 @@ static int run_fuel(struct detect_ctx *r)
 			continue;
 		struct wb_fuel_txn f;
 		char *s1 = NULL;
-		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, (const char *)sqlite3_column_text(st, 0), &f, &s1,
-				    r->err)) != 0 ||
+		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, (const char *)sqlite3_column_text(st, 0),
+		                    &f, &s1, r->err)) != 0 ||
 		    (rc = examined(r, CORE_KIND_FUEL_ANOMALY, f.meta.id)) != 0) {
 			free(s1);
 			break;
@@ -317,16 +351,25 @@ static int run_fuel(struct detect_ctx *r)
 			sqlite3_bind_text(ps, 3, f.vehicle_id, -1, SQLITE_STATIC);
 			while (npos < FUEL_MAX_POS && sqlite3_step(ps) == SQLITE_ROW) {
 				pos[npos] = (struct wb_position){
-					.vehicle_id = f.vehicle_id, .ts_ms = sqlite3_column_int64(ps, 0),
-					.lat = sqlite3_column_type(ps, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(ps, 1),
-					.lon = sqlite3_column_type(ps, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(ps, 2),
-					.speed_mps = NAN, .heading = NAN, .odometer_m = NAN, .fuel_pct = NAN,
-					.ignition = -1};
+				        .vehicle_id = f.vehicle_id,
+				        .ts_ms = sqlite3_column_int64(ps, 0),
+				        .lat = sqlite3_column_type(ps, 1) == SQLITE_NULL
+				                       ? NAN
+				                       : sqlite3_column_double(ps, 1),
+				        .lon = sqlite3_column_type(ps, 2) == SQLITE_NULL
+				                       ? NAN
+				                       : sqlite3_column_double(ps, 2),
+				        .speed_mps = NAN,
+				        .heading = NAN,
+				        .odometer_m = NAN,
+				        .fuel_pct = NAN,
+				        .ignition = -1};
 				npos++;
 			}
 		}
 		struct core_exception_out o;
-		if (core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos, &r->cfg, r->pol, &o)) {
+		if (core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos, &r->cfg,
+		                     r->pol, &o)) {
 			rc = emit(r, &o, f.meta.id);
 			snprintf(done_vid, sizeof(done_vid), "%s", vid ? vid : "");
 		}
@@ -354,9 +397,10 @@ static int run_idle(struct detect_ctx *r)
 static int run_faults(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st, "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
-			      " AND severity IN ('critical','major')"
-			      " ORDER BY vehicle_id, severity='critical' DESC, first_seen, id");
+	int rc = detect_prep(r, &st,
+	                     "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
+	                     " AND severity IN ('critical','major')"
+	                     " ORDER BY vehicle_id, severity='critical' DESC, first_seen, id");
 	if (rc)
 		return rc;
 	char last[96] = "\x01";
@@ -369,8 +413,8 @@ static int run_faults(struct detect_ctx *r)
 		struct wb_fault f;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_FAULT, (const char *)sqlite3_column_text(st, 0), &f, &s1,
-				    r->err)) == 0 &&
+		if ((rc = cache_get(r->c, WB_ENT_FAULT, (const char *)sqlite3_column_text(st, 0),
+		                    &f, &s1, r->err)) == 0 &&
 		    core_detect_fault(&f, r->now, r->pol, &o))
 			rc = emit(r, &o, f.meta.id);
 		free(s1);
@@ -386,8 +430,10 @@ static int run_faults(struct detect_ctx *r)
 static int run_inspections(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st, "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
-			      " ORDER BY at DESC, id LIMIT ?");
+	int rc = detect_prep(
+	        r, &st,
+	        "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
+	        " ORDER BY at DESC, id LIMIT ?");
 	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
 		struct wb_inspection ins[INSPECTIONS_MAX];
 		char *strs[INSPECTIONS_MAX] = {0};
@@ -397,15 +443,17 @@ static int run_inspections(struct detect_ctx *r)
 		sqlite3_bind_text(st, 1, r->veh[i].meta.id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, INSPECTIONS_MAX);
 		while (rc == 0 && n < INSPECTIONS_MAX && (s = sqlite3_step(st)) == SQLITE_ROW) {
-			rc = cache_get(r->c, WB_ENT_INSPECTION, (const char *)sqlite3_column_text(st, 0), &ins[n],
-				       &strs[n], r->err);
+			rc = cache_get(r->c, WB_ENT_INSPECTION,
+			               (const char *)sqlite3_column_text(st, 0), &ins[n], &strs[n],
+			               r->err);
 			n += rc == 0;
 		}
 		struct core_exception_out o;
 		if (rc == 0 && core_detect_inspection(ins, n, r->now, r->pol, &o)) {
 			const char *rel = NULL;
 			for (size_t k = 0; k < n && !rel; k++)
-				if (ins[k].safe == 0 && !strcmp(cstr_or(ins[k].vehicle_id), o.subject_id))
+				if (ins[k].safe == 0 &&
+				    !strcmp(cstr_or(ins[k].vehicle_id), o.subject_id))
 					rel = ins[k].meta.id;
 			rc = emit(r, &o, rel);
 		}
@@ -421,11 +469,12 @@ static int run_inspections(struct detect_ctx *r)
 static int run_pods(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st,
-		      "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
-		      " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
-		      " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
-		      " AND p.exception_codes != '' ORDER BY p.load_id, p.signed_at DESC, p.id");
+	int rc = detect_prep(
+	        r, &st,
+	        "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
+	        " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
+	        " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
+	        " AND p.exception_codes != '' ORDER BY p.load_id, p.signed_at DESC, p.id");
 	if (rc)
 		return rc;
 	char last[96] = "\x01";
@@ -435,12 +484,14 @@ static int run_pods(struct detect_ctx *r)
 		if (!lid || !strcmp(last, lid))
 			continue;
 		snprintf(last, sizeof(last), "%s", lid);
-		double stake = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
+		double stake = sqlite3_column_type(st, 2) == SQLITE_NULL
+		                       ? NAN
+		                       : sqlite3_column_double(st, 2);
 		struct wb_pod p;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_POD, (const char *)sqlite3_column_text(st, 0), &p, &s1,
-				    r->err)) == 0 &&
+		if ((rc = cache_get(r->c, WB_ENT_POD, (const char *)sqlite3_column_text(st, 0), &p,
+		                    &s1, r->err)) == 0 &&
 		    core_detect_pod(&p, stake, r->now, r->pol, &o))
 			rc = emit(r, &o, p.meta.id);
 		free(s1);
@@ -455,14 +506,16 @@ static int run_pods(struct detect_ctx *r)
 static int run_charges(struct detect_ctx *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st,
-		      "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
-		      " AND amount IS NOT NULL AND (rated_amount IS NULL"
-		      " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
-		      " ORDER BY load_id");
+	int rc = detect_prep(
+	        r, &st,
+	        "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
+	        " AND amount IS NOT NULL AND (rated_amount IS NULL"
+	        " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
+	        " ORDER BY load_id");
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1, isnan(r->pol->charge_tol_amount) ? 0 : r->pol->charge_tol_amount);
+	sqlite3_bind_double(st, 1,
+	                    isnan(r->pol->charge_tol_amount) ? 0 : r->pol->charge_tol_amount);
 	sqlite3_bind_double(st, 2, isnan(r->pol->charge_tol_pct) ? 0 : r->pol->charge_tol_pct);
 	int s;
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -471,7 +524,8 @@ static int run_charges(struct detect_ctx *r)
 		char *s1 = NULL;
 		size_t n = 0;
 		struct core_exception_out o;
-		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &rows, &n, &s1, r->err)) == 0 &&
+		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &rows, &n, &s1,
+		                     r->err)) == 0 &&
 		    core_detect_charges(lid, rows, n, r->now, r->pol, &o)) {
 			const struct wb_charge *ch = rows;
 			rc = emit(r, &o, n ? ch[0].meta.id : NULL);
@@ -484,18 +538,22 @@ static int run_charges(struct detect_ctx *r)
 }
 
 int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
-		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err)
+                int64_t now, struct detect_plan **out, struct detect_run_stats *stats,
+                struct wb_err *err)
 {
 	return detect_plan_since(c, pol, dcfg, now, 0, out, stats, err);
 }
 
-int detect_plan_since(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
-		      int64_t now, int64_t fuel_since, struct detect_plan **out,
-		      struct detect_run_stats *stats, struct wb_err *err)
+int detect_plan_since(struct cache *c, const struct core_policy *pol,
+                      const struct core_detect_cfg *dcfg, int64_t now, int64_t fuel_since,
+                      struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct wb_err local = {0};
-	struct detect_ctx r = {.c = c, .db = cache_db(c), .pol = pol ? pol : core_policy_default(),
-			.err = err ? err : &local, .fuel_since = fuel_since};
+	struct detect_ctx r = {.c = c,
+	                       .db = cache_db(c),
+	                       .pol = pol ? pol : core_policy_default(),
+	                       .err = err ? err : &local,
+	                       .fuel_since = fuel_since};
 	*out = NULL;
 	if (dcfg)
 		r.cfg = *dcfg;
@@ -512,9 +570,10 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol, const stru
 	r.st.now = r.now;
 	r.plan = detect_plan_new(r.now);
 	rc = r.plan ? 0 : wb_fail(r.err, WB_ENOMEM, "out of memory");
-	if (rc == 0 && (rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 && (rc = run_fuel(&r)) == 0 &&
-	    (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 && (rc = run_inspections(&r)) == 0 &&
-	    (rc = run_pods(&r)) == 0 && (rc = run_charges(&r)) == 0)
+	if (rc == 0 && (rc = load_tracks(&r)) == 0 && (rc = run_stops(&r)) == 0 &&
+	    (rc = run_fuel(&r)) == 0 && (rc = run_idle(&r)) == 0 && (rc = run_faults(&r)) == 0 &&
+	    (rc = run_inspections(&r)) == 0 && (rc = run_pods(&r)) == 0 &&
+	    (rc = run_charges(&r)) == 0)
 		rc = detect_close_ended(&r);
 	sqlite3_exec(r.db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	for (size_t i = 0; i < r.nveh; i++)
@@ -535,8 +594,8 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol, const stru
 	return 0;
 }
 
-int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg, int64_t now,
-	       struct detect_run_stats *stats, struct wb_err *err)
+int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
+               int64_t now, struct detect_run_stats *stats, struct wb_err *err)
 {
 	struct detect_plan *p = NULL;
 	struct detect_run_stats planned, applied;

@@ -18,12 +18,12 @@
 struct config;
 
 struct detect_run_stats {
-	int64_t now;        /* the time the detectors ran against */
-	size_t raised;      /* new exceptions (each audited) */
-	size_t refreshed;   /* existing ones whose content changed (ext_version + 1) */
-	size_t unchanged;   /* existing ones found again as they were */
-	size_t reopened;    /* resolved ones whose condition came back (open again, audited) */
-	size_t resolved;    /* open ones whose condition ended (resolved, audited) */
+	int64_t now;      /* the time the detectors ran against */
+	size_t raised;    /* new exceptions (each audited) */
+	size_t refreshed; /* existing ones whose content changed (ext_version + 1) */
+	size_t unchanged; /* existing ones found again as they were */
+	size_t reopened;  /* resolved ones whose condition came back (open again, audited) */
+	size_t resolved;  /* open ones whose condition ended (resolved, audited) */
 };
 
 /* The newest server time the cache's data implies: the latest vehicle
@@ -56,9 +56,10 @@ int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct
  * it wrote. */
 struct detect_plan;
 int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
-		int64_t now, struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err);
+                int64_t now, struct detect_plan **out, struct detect_run_stats *stats,
+                struct wb_err *err);
 int detect_apply(struct cache *c, const struct detect_plan *p, struct detect_run_stats *stats,
-		 struct wb_err *err);
+                 struct wb_err *err);
 size_t detect_plan_size(const struct detect_plan *p); /* findings and closings kept */
 /* As detect_plan, but fuel purchases synced before fuel_since (the cache's
  * synced_at) are not judged again, unless a local exception rests on one: a
@@ -66,9 +67,9 @@ size_t detect_plan_size(const struct detect_plan *p); /* findings and closings k
  * vehicle's positions is the costly read. The sync engine passes the previous
  * applied plan's detect_plan_fuel_mark; 0 judges every purchase in the
  * look-back. */
-int detect_plan_since(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
-		      int64_t now, int64_t fuel_since, struct detect_plan **out,
-		      struct detect_run_stats *stats, struct wb_err *err);
+int detect_plan_since(struct cache *c, const struct core_policy *pol,
+                      const struct core_detect_cfg *dcfg, int64_t now, int64_t fuel_since,
+                      struct detect_plan **out, struct detect_run_stats *stats, struct wb_err *err);
 int64_t detect_plan_fuel_mark(const struct detect_plan *p); /* newest purchase synced_at it saw */
 void detect_plan_free(struct detect_plan *p);
 
@@ -87,7 +88,7 @@ void detect_plan_free(struct detect_plan *p);
  * are never touched. pol NULL: the default policy; dcfg NULL: the default
  * thresholds. st may be NULL. Must not be called inside a transaction. */
 int detect_run(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
-	       int64_t now, struct detect_run_stats *st, struct wb_err *err);
+               int64_t now, struct detect_run_stats *st, struct wb_err *err);
 
 /* Writes one finding o (from core_exception_init and a detector) as the local
  * exception X-<kind>-<subject>: new ones are written and audited (user
@@ -95,13 +96,13 @@ int detect_run(struct cache *c, const struct core_policy *pol, const struct core
  * (the condition came back: next ext_version, detected_at now, resolved_at and
  * owner cleared, audited "reopen_exception"); other changed ones get the next
  * ext_version and keep status, owner and detected_at, unchanged ones are left
- * alone; a source's row with the same id is never overwritten. Counts into stats (may be NULL). Runs in
- * the caller's transaction. local/detect_emit.c. */
+ * alone; a source's row with the same id is never overwritten. Counts into stats (may be NULL).
+ * Runs in the caller's transaction. local/detect_emit.c. */
 int detect_emit(struct cache *c, struct core_exception_out *o, const char *related_id, int64_t now,
-		struct detect_run_stats *stats, struct wb_err *err);
+                struct detect_run_stats *stats, struct wb_err *err);
 /* Whether detect_emit would write o now (1) or leave the row as it is (0):
  * read-only, o unchanged. Negative on a read error. */
 int detect_emit_needed(struct cache *c, struct core_exception_out *o, const char *related_id,
-		       struct wb_err *err);
+                       struct wb_err *err);
 
 #endif

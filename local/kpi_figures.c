@@ -66,8 +66,8 @@ static int resolution(const struct kpi_state *s, struct core_kpi_duration *out)
 	const struct exc_rec *x = (const struct exc_rec *)s->exc.v;
 	size_t n = 0;
 	for (size_t i = 0; i < s->exc.cap; i++)
-		n += (x[i].flags & P_LIVE) && x[i].detected_at != WB_NULL && x[i].resolved_at != WB_NULL &&
-		     x[i].resolved_at >= x[i].detected_at;
+		n += (x[i].flags & P_LIVE) && x[i].detected_at != WB_NULL &&
+		     x[i].resolved_at != WB_NULL && x[i].resolved_at >= x[i].detected_at;
 	out->n = n;
 	out->mean_s = out->median_s = out->p90_s = NAN;
 	if (!n)
@@ -77,8 +77,8 @@ static int resolution(const struct kpi_state *s, struct core_kpi_duration *out)
 		return WB_ENOMEM;
 	n = 0;
 	for (size_t i = 0; i < s->exc.cap; i++)
-		if ((x[i].flags & P_LIVE) && x[i].detected_at != WB_NULL && x[i].resolved_at != WB_NULL &&
-		    x[i].resolved_at >= x[i].detected_at)
+		if ((x[i].flags & P_LIVE) && x[i].detected_at != WB_NULL &&
+		    x[i].resolved_at != WB_NULL && x[i].resolved_at >= x[i].detected_at)
 			sum += v[n++] = (double)(x[i].resolved_at - x[i].detected_at);
 	out->mean_s = sum / (double)n;
 	select_kth(v, n, n / 2);
@@ -111,12 +111,15 @@ int kpi_state_figures(struct kpi_state *s, int64_t now, struct kpi_figures *f, s
 		for (size_t i = 0; i < s->span.cap; i++)
 			if (sp[i].departed_at != WB_NULL)
 				busy += overlap(sp[i].departed_at,
-						sp[i].delivered_at != WB_NULL ? sp[i].delivered_at : now, from, now);
+				                sp[i].delivered_at != WB_NULL ? sp[i].delivered_at
+				                                              : now,
+				                from, now);
 		const struct wo_rec *w = (const struct wo_rec *)s->wo.v;
 		for (size_t i = 0; i < s->wo.cap; i++)
 			if (w[i].flags & P_COUNTED)
-				down += overlap(w[i].opened_at, w[i].closed_at != WB_NULL ? w[i].closed_at : now,
-						from, now);
+				down += overlap(w[i].opened_at,
+				                w[i].closed_at != WB_NULL ? w[i].closed_at : now,
+				                from, now);
 		f->asset_utilization_pct = busy / avail * 100.0;
 		f->maintenance_downtime_pct = 100 * down / avail;
 	}
@@ -126,7 +129,8 @@ int kpi_state_figures(struct kpi_state *s, int64_t now, struct kpi_figures *f, s
 	const struct inv_rec *inv = (const struct inv_rec *)s->inv.v;
 	for (size_t i = 0; i < s->inv.cap; i++) {
 		const struct inv_rec *v = &inv[i];
-		if (!(v->flags & P_LIVE) || v->issued_at == WB_NULL || v->issued_at > now || isnan(v->amount))
+		if (!(v->flags & P_LIVE) || v->issued_at == WB_NULL || v->issued_at > now ||
+		    isnan(v->amount))
 			continue;
 		if (v->paid_at == WB_NULL || v->paid_at > now)
 			receivable += v->amount;
@@ -140,10 +144,13 @@ int kpi_state_figures(struct kpi_state *s, int64_t now, struct kpi_figures *f, s
 		size_t n = 0;
 		for (size_t i = 0; i < s->nroutes; i++)
 			if (s->routes[i].loads > 0)
-				r[n++] = (struct core_route_profit){s->routes[i].origin, s->routes[i].destination,
-								    (size_t)s->routes[i].loads, s->routes[i].revenue,
-								    s->routes[i].cost,
-								    s->routes[i].revenue - s->routes[i].cost};
+				r[n++] = (struct core_route_profit){
+				        s->routes[i].origin,
+				        s->routes[i].destination,
+				        (size_t)s->routes[i].loads,
+				        s->routes[i].revenue,
+				        s->routes[i].cost,
+				        s->routes[i].revenue - s->routes[i].cost};
 		rc = kpi_figures_set_routes(f, r, n);
 	}
 	free(r);

@@ -58,7 +58,8 @@ static int read_all(struct cache *c, enum wb_entity e, struct rows *r, struct wb
 	for (size_t i = 0; i < info->ncols && len < sizeof(sql); i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", info->cols[i].name);
 	if (len < sizeof(sql))
-		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " FROM %s WHERE deleted=0", info->table);
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " FROM %s WHERE deleted=0",
+		                        info->table);
 	if (len >= sizeof(sql))
 		return wb_fail(err, WB_EINVALID, "KPI query for %s too long", info->table);
 	memset(r, 0, sizeof(*r));
@@ -88,12 +89,14 @@ static int read_all(struct cache *c, enum wb_entity e, struct rows *r, struct wb
 			switch (info->cols[i].type) {
 			case WB_TEXT: *(const char **)f = keep_text(r, st, ci, &oom); break;
 			case WB_INT:
-				*(int64_t *)f = sqlite3_column_type(st, ci) == SQLITE_NULL ? WB_NULL
-											 : sqlite3_column_int64(st, ci);
+				*(int64_t *)f = sqlite3_column_type(st, ci) == SQLITE_NULL
+				                        ? WB_NULL
+				                        : sqlite3_column_int64(st, ci);
 				break;
 			case WB_REAL:
-				*(double *)f = sqlite3_column_type(st, ci) == SQLITE_NULL ? NAN
-											 : sqlite3_column_double(st, ci);
+				*(double *)f = sqlite3_column_type(st, ci) == SQLITE_NULL
+				                       ? NAN
+				                       : sqlite3_column_double(st, ci);
 				break;
 			}
 		}
@@ -111,8 +114,9 @@ enum { R_LOAD, R_STOP, R_VEH, R_WO, R_POD, R_INV, R_EXC, R__N };
 
 int kpi_full(struct cache *c, int64_t now, struct kpi_figures *f, struct wb_err *err)
 {
-	static const enum wb_entity ents[R__N] = {WB_ENT_LOAD, WB_ENT_STOP, WB_ENT_VEHICLE, WB_ENT_WORK_ORDER,
-						  WB_ENT_POD, WB_ENT_INVOICE, WB_ENT_EXCEPTION};
+	static const enum wb_entity ents[R__N] = {WB_ENT_LOAD,       WB_ENT_STOP, WB_ENT_VEHICLE,
+	                                          WB_ENT_WORK_ORDER, WB_ENT_POD,  WB_ENT_INVOICE,
+	                                          WB_ENT_EXCEPTION};
 	struct rows r[R__N] = {{0}};
 	struct core_route_profit *routes = NULL;
 	size_t nroutes = 0;
@@ -149,10 +153,13 @@ int kpi_full(struct cache *c, int64_t now, struct kpi_figures *f, struct wb_err 
 	f->pod_completion_s = pod.n ? pod.mean_s : NAN;
 	f->invoice_cycle_s = inv.n ? inv.mean_s : NAN;
 	size_t nveh = r[R_VEH].n;
-	double util = nveh ? core_kpi_utilization(loads, r[R_LOAD].n, nveh, now - KPI_WINDOW_S, now, now) : NAN;
+	double util =
+	        nveh ? core_kpi_utilization(loads, r[R_LOAD].n, nveh, now - KPI_WINDOW_S, now, now)
+	             : NAN;
 	f->asset_utilization_pct = util * 100.0;
-	f->maintenance_downtime_pct =
-		nveh ? core_kpi_downtime_pct(r[R_WO].rows, r[R_WO].n, nveh, now - KPI_WINDOW_S, now, now) : NAN;
+	f->maintenance_downtime_pct = nveh ? core_kpi_downtime_pct(r[R_WO].rows, r[R_WO].n, nveh,
+	                                                           now - KPI_WINDOW_S, now, now)
+	                                   : NAN;
 	f->dso_days = core_kpi_dso(r[R_INV].rows, r[R_INV].n, now, KPI_DSO_DAYS);
 out:
 	free(routes);

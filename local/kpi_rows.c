@@ -86,7 +86,8 @@ static int route_rehash(struct kpi_state *s, size_t cap)
 		return -1;
 	memset(h, 0xff, cap * sizeof(*h));
 	for (size_t i = 0; i < s->nroutes; i++) {
-		size_t j = (size_t)route_hash(s->routes[i].origin, s->routes[i].destination) & (cap - 1);
+		size_t j = (size_t)route_hash(s->routes[i].origin, s->routes[i].destination) &
+		           (cap - 1);
 		while (h[j] >= 0)
 			j = (j + 1) & (cap - 1);
 		h[j] = (int32_t)i;
@@ -129,7 +130,7 @@ static int32_t route_find(struct kpi_state *s, const char *o, const char *d)
 /* --- what a row counts ---------------------------------------------------- */
 
 void kpi_load_count(struct kpi_state *s, const struct load_rec *p, const struct load_span *sp,
-		       int sign)
+                    int sign)
 {
 	if (!(p->flags & P_LIVE))
 		return;
@@ -144,7 +145,8 @@ void kpi_load_count(struct kpi_state *s, const struct load_rec *p, const struct 
 	l.revenue = p->revenue;
 	l.est_cost = p->est_cost;
 	core_kpis_add_load(&s->k, &l, sign);
-	if (p->route >= 0 && !(p->flags & P_CANCELLED) && !isnan(p->revenue) && !isnan(p->est_cost)) {
+	if (p->route >= 0 && !(p->flags & P_CANCELLED) && !isnan(p->revenue) &&
+	    !isnan(p->est_cost)) {
 		struct route *r = &s->routes[p->route];
 		r->loads += sign;
 		r->revenue += sign * p->revenue;
@@ -182,7 +184,9 @@ static void exc_count(struct kpi_state *s, const struct exc_rec *p, int sign)
 	wb_entity_clear(WB_ENT_EXCEPTION, &x);
 	x.kind = core_kind_name((enum core_kind)p->kind);
 	x.origin = p->flags & P_AI ? "ai" : "other";
-	x.status = p->flags & P_APPROVED ? "approved" : p->flags & P_REJECTED ? "rejected" : "other";
+	x.status = p->flags & P_APPROVED   ? "approved"
+	           : p->flags & P_REJECTED ? "rejected"
+	                                   : "other";
 	core_kpis_add_exception(&s->k, &x, "ai", sign);
 }
 
@@ -208,7 +212,6 @@ static int fail_rowid(struct kpi_state *s, int64_t rowid)
 	return wb_fail(s->err, WB_ENOMEM, "KPI state: no room for row %lld", (long long)rowid);
 }
 
-
 int kpi_row_vehicle(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 {
 	uint8_t *p = kpi_dense_at(&s->veh, rowid);
@@ -232,7 +235,8 @@ int kpi_row_work_order(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	const char *status = col_text(st, 2);
 	p->opened_at = col_i64(st, 3);
 	p->closed_at = col_i64(st, 4);
-	if (!sqlite3_column_int(st, 1) && p->opened_at != WB_NULL && !(status && !strcmp(status, "proposed")))
+	if (!sqlite3_column_int(st, 1) && p->opened_at != WB_NULL &&
+	    !(status && !strcmp(status, "proposed")))
 		p->flags |= P_COUNTED;
 	return 0;
 }
@@ -259,8 +263,9 @@ int kpi_row_stop(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	struct core_kpis one;
 	core_kpis_init(&one, s->k.free_s);
 	core_kpis_add_stop(&one, &w, +1);
-	p->flags = (uint8_t)(P_SEEN | (one.drops_judged ? P_JUDGED : 0) | (one.drops_on_time ? P_ON_TIME : 0) |
-			     (one.dwell_n ? P_DWELL : 0) | (one.detention_n ? P_DETAINED : 0));
+	p->flags = (uint8_t)(P_SEEN | (one.drops_judged ? P_JUDGED : 0) |
+	                     (one.drops_on_time ? P_ON_TIME : 0) | (one.dwell_n ? P_DWELL : 0) |
+	                     (one.detention_n ? P_DETAINED : 0));
 	p->dwell_s = one.dwell_sum_s;
 	p->over_s = one.detention_sum_s;
 	stop_count(s, p, +1);
@@ -362,7 +367,8 @@ void kpi_load_kids(struct kpi_state *s, struct load_rec *l, const struct load_sp
 	}
 	for (int64_t c = l->first_inv; c;) {
 		const struct inv_rec *v = kpi_dense_at(&s->inv, c);
-		if ((v->flags & P_LIVE) && v->issued_at != WB_NULL && v->issued_at >= sp->delivered_at) {
+		if ((v->flags & P_LIVE) && v->issued_at != WB_NULL &&
+		    v->issued_at >= sp->delivered_at) {
 			l->inv_n++;
 			l->inv_sum_s += (double)(v->issued_at - sp->delivered_at);
 		}
@@ -429,10 +435,11 @@ int kpi_row_invoice(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 static int load_adopt(struct kpi_state *s, int64_t rowid, const char *id)
 {
 	static const char *const sql[2] = {"SELECT rowid FROM pod WHERE load_id=?1",
-					   "SELECT rowid FROM invoice WHERE load_id=?1"};
+	                                   "SELECT rowid FROM invoice WHERE load_id=?1"};
 	for (int k = 0; k < 2; k++) {
 		int rc;
-		if (!s->kids[k] && (rc = sqlite3_prepare_v2(s->db, sql[k], -1, &s->kids[k], NULL)) != SQLITE_OK)
+		if (!s->kids[k] &&
+		    (rc = sqlite3_prepare_v2(s->db, sql[k], -1, &s->kids[k], NULL)) != SQLITE_OK)
 			return cache_fail(s->c, rc, s->err, "preparing a KPI read");
 		sqlite3_reset(s->kids[k]);
 		sqlite3_bind_text(s->kids[k], 1, id, -1, SQLITE_TRANSIENT);
@@ -458,7 +465,8 @@ int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	if (!s->scanning && seen)
 		kpi_load_count(s, p, sp, -1);
 	int64_t first_pod = p->first_pod, first_inv = p->first_inv;
-	*p = (struct load_rec){WB_NULL, NAN, NAN, NAN, NAN, first_pod, first_inv, WB_NULL, 0, 0, -1, 0};
+	*p = (struct load_rec){WB_NULL,   NAN,     NAN, NAN, NAN, first_pod,
+	                       first_inv, WB_NULL, 0,   0,   -1,  0};
 	*sp = (struct load_span){WB_NULL, WB_NULL};
 	if (!st) {
 		/* Gone for good (not a tombstone): its children belong to no load. */
@@ -472,7 +480,7 @@ int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	bool live = !sqlite3_column_int(st, 1);
 	const char *status = col_text(st, 2), *origin = col_text(st, 10), *dest = col_text(st, 11);
 	p->flags = (uint8_t)(P_SEEN | (live ? P_LIVE : 0) |
-			     (status && !strcmp(status, "cancelled") ? P_CANCELLED : 0));
+	                     (status && !strcmp(status, "cancelled") ? P_CANCELLED : 0));
 	p->tendered_at = col_i64(st, 3);
 	if (live) {
 		sp->departed_at = col_i64(st, 4);

@@ -13,7 +13,7 @@
 
 const char *const kpi_sample_name[KPI__COUNT] = {
 #define KPI_SAMPLE_NAME(n) #n,
-	KPI_SAMPLES(KPI_SAMPLE_NAME)
+        KPI_SAMPLES(KPI_SAMPLE_NAME)
 #undef KPI_SAMPLE_NAME
 };
 
@@ -135,7 +135,8 @@ double kpi_figures_sample(const struct kpi_figures *f, enum kpi_sample_id id)
 	case KPI_pod_completion_s: return f->pod_completion_s;
 	case KPI_invoice_cycle_s: return f->invoice_cycle_s;
 	case KPI_dso_days: return f->dso_days;
-	case KPI_exception_resolution_median_s: return f->resolution.n ? f->resolution.median_s : NAN;
+	case KPI_exception_resolution_median_s:
+		return f->resolution.n ? f->resolution.median_s : NAN;
 	case KPI_exception_resolution_p90_s: return f->resolution.n ? f->resolution.p90_s : NAN;
 	case KPI_empty_miles_pct: return f->empty_miles_pct;
 	case KPI_dwell_s: return f->dwell_s;
@@ -156,7 +157,8 @@ json_t *kpi_figures_json(const struct kpi_figures *f)
 {
 	json_t *res = json_object();
 	json_object_set_new(res, "n", json_integer((json_int_t)f->resolution.n));
-	json_object_set_new(res, "median", f->resolution.n ? num(f->resolution.median_s) : json_null());
+	json_object_set_new(res, "median",
+	                    f->resolution.n ? num(f->resolution.median_s) : json_null());
 	json_object_set_new(res, "p90", f->resolution.n ? num(f->resolution.p90_s) : json_null());
 
 	json_t *rp = json_object();
@@ -164,16 +166,18 @@ json_t *kpi_figures_json(const struct kpi_figures *f)
 	json_t *ra = json_array();
 	for (size_t i = 0; i < f->nroutes; i++) {
 		const struct kpi_route *r = &f->routes[i];
-		json_array_append_new(ra, json_pack("{s:s?, s:s?, s:I, s:o, s:o, s:o}", "origin", r->origin,
-						    "destination", r->destination, "loads",
-						    (json_int_t)r->loads, "revenue", num(r->revenue), "cost",
-						    num(r->cost), "margin", num(r->margin)));
+		json_array_append_new(ra,
+		                      json_pack("{s:s?, s:s?, s:I, s:o, s:o, s:o}", "origin",
+		                                r->origin, "destination", r->destination, "loads",
+		                                (json_int_t)r->loads, "revenue", num(r->revenue),
+		                                "cost", num(r->cost), "margin", num(r->margin)));
 	}
 	json_object_set_new(rp, "routes", ra);
 
 	json_t *prec = json_object();
 	for (int kind = 0; kind < CORE_KIND__COUNT; kind++)
-		json_object_set_new(prec, core_kind_name((enum core_kind)kind), num(f->precision[kind]));
+		json_object_set_new(prec, core_kind_name((enum core_kind)kind),
+		                    num(f->precision[kind]));
 
 	json_t *o = json_object();
 	json_object_set_new(o, "now", json_integer((json_int_t)f->now));
@@ -200,8 +204,8 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f, struct kpi_refresh_stats *rs,
-		    struct wb_err *err)
+int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
+                    struct kpi_refresh_stats *rs, struct wb_err *err)
 {
 	struct kpi_refresh_stats local = {0};
 	if (!rs)
@@ -249,8 +253,8 @@ int kpi_run_sample(struct cache *c, int64_t now, struct kpi_run_stats *st, struc
 	if ((rc = cache_begin(c, err)) == 0) {
 		for (int i = 0; i < KPI__COUNT && rc == 0; i++)
 			rc = cache_kpi_sample_put(c, kpi_sample_name[i], st->at,
-						  kpi_figures_sample(&f, (enum kpi_sample_id)i),
-						  st->at - KPI_SAMPLE_KEEP_S, err);
+			                          kpi_figures_sample(&f, (enum kpi_sample_id)i),
+			                          st->at - KPI_SAMPLE_KEEP_S, err);
 		if (rc == 0)
 			rc = cache_commit(c, err);
 		else
@@ -262,6 +266,7 @@ int kpi_run_sample(struct cache *c, int64_t now, struct kpi_run_stats *st, struc
 
 void kpi_run_summary(const struct kpi_run_stats *st, char *buf, size_t len)
 {
-	snprintf(buf, len, "%d sampled at %lld (%s, %zu rows read, %.1f ms)", KPI__COUNT, (long long)st->at,
-		 st->full ? "full scan" : "incremental", st->rows, st->refresh_ms);
+	snprintf(buf, len, "%d sampled at %lld (%s, %zu rows read, %.1f ms)", KPI__COUNT,
+	         (long long)st->at, st->full ? "full scan" : "incremental", st->rows,
+	         st->refresh_ms);
 }

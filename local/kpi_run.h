@@ -17,24 +17,36 @@
 #include "core/core_policy.h"
 #include "base/err.h"
 
-#define KPI_WINDOW_S 86400   /* utilization and downtime: the last 24 h */
+#define KPI_WINDOW_S 86400 /* utilization and downtime: the last 24 h */
 #define KPI_DSO_DAYS 30
-#define KPI_ROUTES_MAX 50    /* routes kept in the figures, lowest margin first */
+#define KPI_ROUTES_MAX 50     /* routes kept in the figures, lowest margin first */
 #define KPI_SAMPLE_STEP_S 300 /* one sample per KPI per 5 minutes of data time */
 #define KPI_SAMPLE_KEEP_S 86400
 
 /* The sampled KPIs, in board order: the sample name (snake_case, unit last). */
-#define KPI_SAMPLES(X)                                                                \
-	X(on_time_pct) X(dispatch_cycle_s) X(asset_utilization_pct)                    \
-	X(maintenance_downtime_pct) X(pod_completion_s) X(invoice_cycle_s) X(dso_days)  \
-	X(exception_resolution_median_s) X(exception_resolution_p90_s) X(empty_miles_pct) \
-	X(dwell_s) X(detention_s) X(margin_per_load) X(ai_precision_pct)
+/* clang-format off */
+#define KPI_SAMPLES(X)                                                                             \
+	X(on_time_pct)                                                                             \
+	X(dispatch_cycle_s)                                                                        \
+	X(asset_utilization_pct)                                                                   \
+	X(maintenance_downtime_pct)                                                                \
+	X(pod_completion_s)                                                                        \
+	X(invoice_cycle_s)                                                                         \
+	X(dso_days)                                                                                \
+	X(exception_resolution_median_s)                                                           \
+	X(exception_resolution_p90_s)                                                              \
+	X(empty_miles_pct)                                                                         \
+	X(dwell_s)                                                                                 \
+	X(detention_s)                                                                             \
+	X(margin_per_load)                                                                         \
+	X(ai_precision_pct)
+/* clang-format on */
 
 enum kpi_sample_id {
 #define KPI_SAMPLE_ENUM(n) KPI_##n,
 	KPI_SAMPLES(KPI_SAMPLE_ENUM)
 #undef KPI_SAMPLE_ENUM
-	KPI__COUNT
+	        KPI__COUNT
 };
 extern const char *const kpi_sample_name[KPI__COUNT];
 
@@ -46,22 +58,22 @@ struct kpi_route {
 
 /* Every figure; NAN when there is nothing to measure. */
 struct kpi_figures {
-	int64_t now;                     /* the data time the figures are for */
-	double on_time_pct;              /* drops inside their window, % */
-	double dispatch_cycle_s;         /* mean tendered -> departed */
-	double asset_utilization_pct;    /* revenue hours / available hours, last 24 h */
-	double maintenance_downtime_pct; /* work-order hours / available hours, last 24 h */
-	double pod_completion_s;         /* mean delivered -> last POD signed */
-	double invoice_cycle_s;          /* mean delivered -> invoice issued */
-	double dso_days;                 /* over the last KPI_DSO_DAYS */
+	int64_t now;                         /* the data time the figures are for */
+	double on_time_pct;                  /* drops inside their window, % */
+	double dispatch_cycle_s;             /* mean tendered -> departed */
+	double asset_utilization_pct;        /* revenue hours / available hours, last 24 h */
+	double maintenance_downtime_pct;     /* work-order hours / available hours, last 24 h */
+	double pod_completion_s;             /* mean delivered -> last POD signed */
+	double invoice_cycle_s;              /* mean delivered -> invoice issued */
+	double dso_days;                     /* over the last KPI_DSO_DAYS */
 	struct core_kpi_duration resolution; /* exception detected -> resolved */
 	double empty_miles_pct;
-	double dwell_s;                  /* mean per stop */
-	double detention_s;              /* mean time past free time per detained stop */
-	double margin_per_load;          /* (revenue - est_cost) / loads */
+	double dwell_s;                     /* mean per stop */
+	double detention_s;                 /* mean time past free time per detained stop */
+	double margin_per_load;             /* (revenue - est_cost) / loads */
 	double precision[CORE_KIND__COUNT]; /* AI flags approved / decided, per kind */
-	double ai_precision;             /* the same over every kind */
-	struct kpi_route *routes;        /* lowest margin first, at most KPI_ROUTES_MAX */
+	double ai_precision;                /* the same over every kind */
+	struct kpi_route *routes;           /* lowest margin first, at most KPI_ROUTES_MAX */
 	size_t nroutes;
 };
 
@@ -86,8 +98,8 @@ int kpi_full(struct cache *c, int64_t now, struct kpi_figures *out, struct wb_er
 struct kpi_state;
 
 struct kpi_refresh_stats {
-	int full;          /* 1: this refresh was a full scan */
-	size_t rows;       /* rows read */
+	int full;    /* 1: this refresh was a full scan */
+	size_t rows; /* rows read */
 };
 
 /* The connection's state, made on first use (its first refresh is a full
@@ -98,7 +110,8 @@ void kpi_state_drop(struct cache *c);
 /* Brings the state up to date with the cache. Not inside a transaction. */
 int kpi_state_refresh(struct kpi_state *s, struct kpi_refresh_stats *st, struct wb_err *err);
 /* The figures at now from the state as last refreshed. */
-int kpi_state_figures(struct kpi_state *s, int64_t now, struct kpi_figures *out, struct wb_err *err);
+int kpi_state_figures(struct kpi_state *s, int64_t now, struct kpi_figures *out,
+                      struct wb_err *err);
 
 /* Memory the state holds (per-row records, routes, pending rowids), in bytes. */
 size_t kpi_state_bytes(const struct kpi_state *s);
@@ -108,8 +121,8 @@ size_t kpi_state_bytes(const struct kpi_state *s);
 /* The figures at now (0: detect_run_now) from the connection's state, refreshed
  * first (the first time, by a full scan); if the state cannot follow, by
  * kpi_full. rs (may be NULL) says how. Not inside a transaction. */
-int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f, struct kpi_refresh_stats *rs,
-		    struct wb_err *err);
+int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
+                    struct kpi_refresh_stats *rs, struct wb_err *err);
 
 struct kpi_run_stats {
 	int64_t now;       /* the data time sampled */

@@ -30,18 +30,27 @@ static struct kpi_state *states;
 static const struct {
 	const char *select, *key;
 } sql_of[KT__N] = {
-	[KT_LOAD] = {"SELECT rowid, deleted, status, tendered_at, departed_at, delivered_at, distance_m,"
-		     " empty_m, revenue, est_cost, origin, destination, id FROM load", "rowid"},
-	[KT_STOP] = {"SELECT rowid, deleted, kind, window_start, window_end, arrived_at, departed_at"
-		     " FROM stop", "rowid"},
-	[KT_VEHICLE] = {"SELECT rowid, deleted FROM vehicle", "rowid"},
-	[KT_WORK_ORDER] = {"SELECT rowid, deleted, status, opened_at, closed_at FROM work_order", "rowid"},
-	[KT_POD] = {"SELECT p.rowid, p.deleted, l.rowid, p.signed_at FROM pod p"
-		    " LEFT JOIN load l ON l.id=p.load_id", "p.rowid"},
-	[KT_INVOICE] = {"SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at, i.amount FROM invoice i"
-			" LEFT JOIN load l ON l.id=i.load_id", "i.rowid"},
-	[KT_EXCEPTION] = {"SELECT rowid, deleted, kind, origin, status, detected_at, resolved_at"
-			  " FROM exception", "rowid"},
+        [KT_LOAD] = {"SELECT rowid, deleted, status, tendered_at, departed_at, delivered_at, "
+                     "distance_m,"
+                     " empty_m, revenue, est_cost, origin, destination, id FROM load",
+                     "rowid"},
+        [KT_STOP] =
+                {"SELECT rowid, deleted, kind, window_start, window_end, arrived_at, departed_at"
+                 " FROM stop",
+                 "rowid"},
+        [KT_VEHICLE] = {"SELECT rowid, deleted FROM vehicle", "rowid"},
+        [KT_WORK_ORDER] = {"SELECT rowid, deleted, status, opened_at, closed_at FROM work_order",
+                           "rowid"},
+        [KT_POD] = {"SELECT p.rowid, p.deleted, l.rowid, p.signed_at FROM pod p"
+                    " LEFT JOIN load l ON l.id=p.load_id",
+                    "p.rowid"},
+        [KT_INVOICE] = {"SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at, i.amount FROM "
+                        "invoice i"
+                        " LEFT JOIN load l ON l.id=i.load_id",
+                        "i.rowid"},
+        [KT_EXCEPTION] = {"SELECT rowid, deleted, kind, origin, status, detected_at, resolved_at"
+                          " FROM exception",
+                          "rowid"},
 };
 
 /* Runs fn over every row (ids NULL: one scan) or over the rows of ids (sorted,
@@ -58,14 +67,16 @@ static int each_row(struct kpi_state *s, enum kt t, const struct rowids *ids, ro
 			return wb_fail(s->err, WB_ENOMEM, "out of memory");
 		list[len++] = '[';
 		for (size_t i = 0; i < ids->n; i++)
-			len += (size_t)snprintf(list + len, cap - len, "%s%lld", i ? "," : "", (long long)ids->v[i]);
+			len += (size_t)snprintf(list + len, cap - len, "%s%lld", i ? "," : "",
+			                        (long long)ids->v[i]);
 		list[len++] = ']';
 		list[len] = '\0';
 	}
 	char q[640];
 	if (ids)
-		snprintf(q, sizeof(q), "%s WHERE %s IN (SELECT value FROM json_each(?1)) ORDER BY %s",
-			 sql_of[t].select, sql_of[t].key, sql_of[t].key);
+		snprintf(q, sizeof(q),
+		         "%s WHERE %s IN (SELECT value FROM json_each(?1)) ORDER BY %s",
+		         sql_of[t].select, sql_of[t].key, sql_of[t].key);
 	else
 		snprintf(q, sizeof(q), "%s ORDER BY %s", sql_of[t].select, sql_of[t].key);
 	sqlite3_stmt *st = NULL;
@@ -99,18 +110,20 @@ static int each_row(struct kpi_state *s, enum kt t, const struct rowids *ids, ro
 	return rc;
 }
 
-static const row_fn fn_of[KT__N] = {kpi_row_load, kpi_row_stop, kpi_row_vehicle, kpi_row_work_order,
-				    kpi_row_pod, kpi_row_invoice, kpi_row_exception};
+static const row_fn fn_of[KT__N] = {kpi_row_load,       kpi_row_stop, kpi_row_vehicle,
+                                    kpi_row_work_order, kpi_row_pod,  kpi_row_invoice,
+                                    kpi_row_exception};
 /* Loads last: PODs and invoices mark (or, scanning, fold into) their loads. */
-static const enum kt order[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP, KT_EXCEPTION,
-				     KT_LOAD, KT_POD, KT_INVOICE};
+static const enum kt order[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP,   KT_EXCEPTION,
+                                     KT_LOAD,    KT_POD,        KT_INVOICE};
 
 static void reset(struct kpi_state *s)
 {
 	core_kpis_init(&s->k, kpi_detention_free_s());
 	s->pod_n = s->inv_n = s->nveh = 0;
 	s->pod_sum_s = s->inv_sum_s = 0;
-	struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh, &s->wo, &s->pod, &s->inv, &s->exc};
+	struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh,
+	                     &s->wo,   &s->pod,  &s->inv,  &s->exc};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		if (d[i]->v)
 			memset(d[i]->v, 0, d[i]->cap * d[i]->size);
@@ -150,7 +163,7 @@ static int apply_dirty(struct kpi_state *s)
 	/* PODs and invoices before loads: a new load then adopts only the ones
 	 * that named it before it existed. */
 	static const enum kt inc[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP, KT_EXCEPTION,
-					   KT_POD, KT_INVOICE, KT_LOAD};
+	                                   KT_POD,     KT_INVOICE,    KT_LOAD};
 	for (int i = 0; i < KT__N && rc == 0; i++)
 		rc = each_row(s, inc[i], &s->dirty[inc[i]], fn_of[inc[i]]);
 	for (int k = 0; k < 2; k++) {
@@ -219,7 +232,8 @@ static void state_destroy(void *arg)
 			*p = s->next;
 			break;
 		}
-	struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh, &s->wo, &s->pod, &s->inv, &s->exc};
+	struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh,
+	                     &s->wo,   &s->pod,  &s->inv,  &s->exc};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		kpi_dense_free(d[i]);
 	for (size_t i = 0; i < s->nroutes; i++)
@@ -255,7 +269,7 @@ struct kpi_state *kpi_state_get(struct cache *c, struct wb_err *err)
 	s->overflow = true; /* the first refresh is the full scan */
 	core_kpis_init(&s->k, kpi_detention_free_s());
 	int rc = sqlite3_create_function_v2(db, KPI_FN_NAME, 0, SQLITE_UTF8, s, noop_fn, NULL, NULL,
-					    state_destroy);
+	                                    state_destroy);
 	if (rc != SQLITE_OK) {
 		/* SQLite has already called state_destroy(s) on failure. */
 		cache_fail(c, rc, err, "attaching the KPI state");
@@ -274,7 +288,8 @@ void kpi_state_drop(struct cache *c)
 		if (s->db == db && s->c == c) {
 			sqlite3_update_hook(db, NULL, NULL);
 			/* Replacing the function destroys the old one's state. */
-			sqlite3_create_function_v2(db, KPI_FN_NAME, 0, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+			sqlite3_create_function_v2(db, KPI_FN_NAME, 0, SQLITE_UTF8, NULL, NULL,
+			                           NULL, NULL, NULL);
 			return;
 		}
 }
@@ -282,7 +297,8 @@ void kpi_state_drop(struct cache *c)
 int kpi_state_refresh(struct kpi_state *s, struct kpi_refresh_stats *st, struct wb_err *err)
 {
 	if (cache_in_txn(s->c))
-		return wb_fail(err, WB_EINVALID, "the KPI state cannot refresh inside a transaction");
+		return wb_fail(err, WB_EINVALID,
+		               "the KPI state cannot refresh inside a transaction");
 	s->err = err;
 	s->read = 0;
 	/* Someone else's hook, or another connection's commit: rows changed unseen. */
@@ -307,7 +323,8 @@ int kpi_state_refresh(struct kpi_state *s, struct kpi_refresh_stats *st, struct 
 
 size_t kpi_state_bytes(const struct kpi_state *s)
 {
-	const struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh, &s->wo, &s->pod, &s->inv, &s->exc};
+	const struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh,
+	                           &s->wo,   &s->pod,  &s->inv,  &s->exc};
 	size_t n = sizeof(*s) + s->caproutes * sizeof(*s->routes) + s->rhcap * sizeof(*s->rhash);
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		n += d[i]->cap * d[i]->size;

@@ -23,8 +23,8 @@ enum {
 	P_ON_TIME = 8,
 	P_DWELL = 16,
 	P_DETAINED = 32,
-	P_COUNTED = 4,   /* work order: counts as downtime */
-	P_AI = 4,        /* exception */
+	P_COUNTED = 4, /* work order: counts as downtime */
+	P_AI = 4,      /* exception */
 	P_APPROVED = 8,
 	P_REJECTED = 16,
 };
@@ -33,10 +33,10 @@ struct load_rec {
 	int64_t tendered_at;
 	double distance_m, empty_m, revenue, est_cost;
 	int64_t first_pod, first_inv; /* its lists (pod_rec.next, inv_rec.next); 0 end */
-	int64_t pod_last_at; /* latest signed_at (> 0) of its live PODs; WB_NULL none */
-	double inv_sum_s;    /* its live invoices issued at or after delivery */
+	int64_t pod_last_at;          /* latest signed_at (> 0) of its live PODs; WB_NULL none */
+	double inv_sum_s;             /* its live invoices issued at or after delivery */
 	int32_t inv_n;
-	int32_t route;       /* index into routes; -1 none */
+	int32_t route; /* index into routes; -1 none */
 	uint8_t flags;
 };
 /* Apart from load_rec: utilization walks only these. WB_NULL unless live. */
@@ -52,8 +52,8 @@ struct wo_rec {
 	uint8_t flags;
 };
 struct pod_rec {
-	int64_t load;      /* rowid of the load whose list holds it; 0 none */
-	int64_t next;      /* next POD of that load; 0 end */
+	int64_t load; /* rowid of the load whose list holds it; 0 none */
+	int64_t next; /* next POD of that load; 0 end */
 	int64_t signed_at;
 	uint8_t flags;
 };
@@ -99,11 +99,11 @@ struct kpi_state {
 	size_t rhcap;
 	struct rowids dirty[KT__N];
 	size_t ndirty;
-	size_t rows;       /* rows read by the last full scan: bounds a batch */
-	bool scanning;     /* the full scan: records only, sums after */
-	bool overflow;     /* the next refresh is a full scan */
+	size_t rows;   /* rows read by the last full scan: bounds a batch */
+	bool scanning; /* the full scan: records only, sums after */
+	bool overflow; /* the next refresh is a full scan */
 	int64_t data_version;
-	size_t read;       /* rows read by this refresh */
+	size_t read;           /* rows read by this refresh */
 	sqlite3_stmt *kids[2]; /* a new load's PODs, invoices: prepared for one refresh */
 	struct wb_err *err;
 };
@@ -127,7 +127,8 @@ void kpi_dense_free(struct dense *d);
 int kpi_rowids_push(struct rowids *r, int64_t id);
 void kpi_rowids_sort_unique(struct rowids *r);
 /* A load's share of the sums, added (sign +1) or retracted (-1). */
-void kpi_load_count(struct kpi_state *s, const struct load_rec *p, const struct load_span *sp, int sign);
+void kpi_load_count(struct kpi_state *s, const struct load_rec *p, const struct load_span *sp,
+                    int sign);
 /* A load's POD and invoice figures from its lists (nothing unless delivered). */
 void kpi_load_kids(struct kpi_state *s, struct load_rec *l, const struct load_span *sp);
 

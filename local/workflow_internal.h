@@ -21,13 +21,13 @@ struct wf {
 	struct cache *c;
 	sqlite3 *db;
 	const struct core_policy *pol;
-	const char *wo_source;  /* the source owning work orders, or NULL: the vehicle's */
-	bool maintenance;       /* may propose work orders and place/clear holds */
-	bool invoices;          /* may release and hold invoices */
+	const char *wo_source; /* the source owning work orders, or NULL: the vehicle's */
+	bool maintenance;      /* may propose work orders and place/clear holds */
+	bool invoices;         /* may release and hold invoices */
 	int64_t now;
 	struct workflow_run_stats st; /* what was judged, and put off while pending */
 	struct wb_err *err;
-	sqlite3_stmt *hold_wo;  /* the work order of a hold, prepared on first use */
+	sqlite3_stmt *hold_wo;      /* the work order of a hold, prepared on first use */
 	struct workflow_plan *plan; /* the decisions kept */
 };
 
@@ -71,7 +71,7 @@ struct workflow_plan *wf_plan_new(int64_t now);
 /* A verdict that differs from the stored row: seen 0 when there was none,
  * else the stored state and reasons, which apply requires to be unchanged. */
 int wf_plan_readiness(struct wf *w, const char *vehicle_id, const char *state, const char *reasons,
-		      int seen, const char *seen_state, const char *seen_reasons);
+                      int seen, const char *seen_state, const char *seen_reasons);
 /* Starts the decision the next keys, records and findings belong to. */
 void wf_decision_begin(struct wf *w);
 /* Keys the decision on subject (once per subject): its newest audit seq now;
@@ -82,8 +82,8 @@ int wf_key(struct wf *w, const char *subject, int pending_checked);
  * audit together), keyed on its subject. payload and after are stolen (NULL:
  * {}); reason may be NULL. */
 int wf_record(struct wf *w, enum wf_count n, const char *source, const char *action,
-	      const char *subject, json_t *payload, const char *before, json_t *after,
-	      const char *reason);
+              const char *subject, json_t *payload, const char *before, json_t *after,
+              const char *reason);
 /* A finding for detect_emit, copied (rebound when applied). */
 int wf_finding(struct wf *w, const struct core_exception_out *o, const char *related_id);
 /* Ends the decision: kept when it records or emits something, else dropped. */
@@ -97,14 +97,15 @@ int wf_pending(struct wf *w, const char *subject);
 /* The newest `action` on subject by user (NULL: anyone): 1 found (seq, after
  * filled when given), 0 none, negative on error. */
 int wf_last(struct wf *w, const char *subject, const char *action, const char *user, int64_t *seq,
-	    char *after, size_t len);
+            char *after, size_t len);
 
 /* The maintenance rule for one vehicle (workflow_maint.c): proposes a work
  * order and a hold for each serious fault not proposed before, clears a hold of
  * the pass's own whose work order closed, and fills *hold (returning 1) with the
  * hold the vehicle is under for readiness, 0 when none, negative on error. */
 int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
-		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold);
+                   size_t nfaults, const struct wb_work_order *wos, size_t nwos,
+                   struct wf_hold *hold);
 /* The invoice release rule over every open invoice of a delivered load
  * (workflow_invoice.c). */
 int wf_invoices(struct wf *w);

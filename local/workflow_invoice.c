@@ -28,14 +28,15 @@
 #define GATHER_MAX 256
 
 static int has_action(struct wf *w, const char *subject, const char *action, const char *user,
-		      int64_t *seq)
+                      int64_t *seq)
 {
 	return wf_last(w, subject, action, user, seq, NULL, 0);
 }
 
 /* Who held the invoice last: the audit seq of the pass's newest hold (*ours),
  * of anyone's (*any) and of the pass's newest release (*released), 0 for none. */
-static int history(struct wf *w, const char *subject, int64_t *ours, int64_t *any, int64_t *released)
+static int history(struct wf *w, const char *subject, int64_t *ours, int64_t *any,
+                   int64_t *released)
 {
 	int rc;
 	if ((rc = has_action(w, subject, "hold_invoice", WORKFLOW_USER, ours)) < 0 ||
@@ -55,12 +56,12 @@ static int release(struct wf *w, const struct wb_invoice *inv, const char *subje
 	json_t *after = json_pack("{s:s}", "status", "released");
 	if (!after)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
-	return wf_record(w, WF_N_RELEASED, inv->meta.source, "release_invoice", subject, json_object(),
-			 before, after, RELEASE_REASON);
+	return wf_record(w, WF_N_RELEASED, inv->meta.source, "release_invoice", subject,
+	                 json_object(), before, after, RELEASE_REASON);
 }
 
 static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
-		const struct core_invoice_verdict *vd)
+                const struct core_invoice_verdict *vd)
 {
 	int rc = wf_key(w, subject, 1); /* found with nothing pending */
 	if (rc)
@@ -72,8 +73,8 @@ static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 		if (len < sizeof(reasons)) {
 			char msg[CORE_REASON_MSG];
 			snprintf(msg, sizeof(msg), "%s", vd->why.r[i].msg);
-			int k = snprintf(reasons + len, sizeof(reasons) - len, "%s%s", i ? "; " : "",
-					 wf_utf8_trim(msg));
+			int k = snprintf(reasons + len, sizeof(reasons) - len, "%s%s",
+			                 i ? "; " : "", wf_utf8_trim(msg));
 			len += k > 0 ? (size_t)k : 0;
 		}
 		json_array_append_new(codes, json_string(core_reason_label(vd->why.r[i].code)));
@@ -87,8 +88,8 @@ static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
-	return wf_record(w, WF_N_HELD, inv->meta.source, "hold_invoice", subject, payload, before, after,
-			 reasons);
+	return wf_record(w, WF_N_HELD, inv->meta.source, "hold_invoice", subject, payload, before,
+	                 after, reasons);
 }
 
 static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_load *load)
@@ -101,16 +102,21 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 	void *pods = NULL, *charges = NULL;
 	char *ps = NULL, *cs = NULL;
 	size_t npods = 0, ncharges = 0;
-	if ((rc = cache_list(w->c, WB_ENT_POD, "load_id", load->meta.id, GATHER_MAX, &pods, &npods, &ps,
-			     w->err)) == 0)
+	if ((rc = cache_list(w->c, WB_ENT_POD, "load_id", load->meta.id, GATHER_MAX, &pods, &npods,
+	                     &ps, w->err)) == 0)
 		rc = cache_list(w->c, WB_ENT_CHARGE, "load_id", load->meta.id, GATHER_MAX, &charges,
-				&ncharges, &cs, w->err);
+		                &ncharges, &cs, w->err);
 	struct core_invoice_verdict *vd = rc == 0 ? malloc(sizeof(*vd)) : NULL;
 	if (rc == 0 && !vd)
 		rc = wb_fail(w->err, WB_ENOMEM, "out of memory");
 	if (rc == 0) {
-		struct core_invoice_input in = {.load = load, .invoice = inv, .pods = pods, .npods = npods,
-						.charges = charges, .ncharges = ncharges, .now = w->now};
+		struct core_invoice_input in = {.load = load,
+		                                .invoice = inv,
+		                                .pods = pods,
+		                                .npods = npods,
+		                                .charges = charges,
+		                                .ncharges = ncharges,
+		                                .now = w->now};
 		core_invoice_release(&in, w->pol, vd);
 		int draft = inv->status && !strcmp(inv->status, "draft");
 		int held = inv->status && !strcmp(inv->status, "held");
@@ -135,11 +141,13 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 		if (rc >= 0 && vd->state == CORE_INVOICE_HOLD) {
 			for (size_t i = 0; rc >= 0 && i < vd->nexc; i++) {
 				struct core_exception_out *o = &vd->exc[i];
-				if (strcmp(o->x.kind, core_kind_name(CORE_KIND_INVOICE_DISPUTE)) != 0)
+				if (strcmp(o->x.kind, core_kind_name(CORE_KIND_INVOICE_DISPUTE)) !=
+				    0)
 					continue;
 				/* Kept only when detect_emit would write it (the same test). */
 				core_exception_rebind(o);
-				if ((rc = detect_emit_needed(w->c, o, load->meta.id, w->err)) == 1 &&
+				if ((rc = detect_emit_needed(w->c, o, load->meta.id, w->err)) ==
+				            1 &&
 				    (rc = wf_key(w, subject, 1)) == 0)
 					rc = wf_finding(w, o, load->meta.id);
 			}
@@ -161,12 +169,13 @@ int wf_invoices(struct wf *w)
 	sqlite3_stmt *st = NULL;
 	/* Open invoices of delivered loads; the core re-checks delivery. */
 	int rc = sqlite3_prepare_v2(
-		w->db,
-		"SELECT i.id, l.id FROM invoice i JOIN load l ON l.id=i.load_id AND l.deleted=0"
-		" WHERE i.deleted=0 AND i.status IN ('draft','held','disputed')"
-		" AND (l.delivered_at IS NOT NULL OR l.status IN ('delivered','pod_received','invoiced'))"
-		" ORDER BY i.id",
-		-1, &st, NULL);
+	        w->db,
+	        "SELECT i.id, l.id FROM invoice i JOIN load l ON l.id=i.load_id AND l.deleted=0"
+	        " WHERE i.deleted=0 AND i.status IN ('draft','held','disputed')"
+	        " AND (l.delivered_at IS NOT NULL OR l.status IN "
+	        "('delivered','pod_received','invoiced'))"
+	        " ORDER BY i.id",
+	        -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return cache_fail(w->c, rc, w->err, "preparing the invoice read");
 	int s = SQLITE_DONE;
@@ -174,10 +183,10 @@ int wf_invoices(struct wf *w)
 		struct wb_invoice inv;
 		struct wb_load load;
 		char *is = NULL, *ls = NULL;
-		if ((rc = cache_get(w->c, WB_ENT_INVOICE, (const char *)sqlite3_column_text(st, 0), &inv, &is,
-				    w->err)) == 0 &&
-		    (rc = cache_get(w->c, WB_ENT_LOAD, (const char *)sqlite3_column_text(st, 1), &load, &ls,
-				    w->err)) == 0)
+		if ((rc = cache_get(w->c, WB_ENT_INVOICE, (const char *)sqlite3_column_text(st, 0),
+		                    &inv, &is, w->err)) == 0 &&
+		    (rc = cache_get(w->c, WB_ENT_LOAD, (const char *)sqlite3_column_text(st, 1),
+		                    &load, &ls, w->err)) == 0)
 			rc = decide(w, &inv, &load);
 		free(is);
 		free(ls);

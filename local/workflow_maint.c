@@ -25,7 +25,7 @@ static void rfc3339(int64_t t, char *buf, size_t n)
 
 /* Records the proposal p for fault f, and the hold when hold is 1. */
 static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *f,
-		   const struct core_wo_proposal *p, int hold)
+                   const struct core_wo_proposal *p, int hold)
 {
 	char fsubj[160], vsubj[160], due[32], msg[CORE_REASON_MSG];
 	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
@@ -39,48 +39,50 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 	rfc3339(p->wo.due_at, due, sizeof(due));
 	json_t *parts = json_array();
 	for (size_t i = 0; i < p->nparts; i++)
-		json_array_append_new(parts, json_pack("{s:s, s:I, s:s}", "item", p->parts[i].item, "qty",
-						       (json_int_t)p->parts[i].qty, "status",
-						       p->parts[i].status));
+		json_array_append_new(parts, json_pack("{s:s, s:I, s:s}", "item", p->parts[i].item,
+		                                       "qty", (json_int_t)p->parts[i].qty, "status",
+		                                       p->parts[i].status));
 	json_t *payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:o, s:s}", "vehicle_id",
-				    v->meta.id, "fault_id", f->meta.id, "category", p->wo.category,
-				    "proposal_id", p->wo_id, "family", p->family, "est_cost",
-				    p->wo.est_cost, "due_at", due, "parts", parts, "reason", msg);
+	                            v->meta.id, "fault_id", f->meta.id, "category", p->wo.category,
+	                            "proposal_id", p->wo_id, "family", p->family, "est_cost",
+	                            p->wo.est_cost, "due_at", due, "parts", parts, "reason", msg);
 	json_t *after = json_pack("{s:s, s:s, s:s, s:f}", "work_order", "proposed", "proposal_id",
-				  p->wo_id, "fault_id", f->meta.id, "est_cost", p->wo.est_cost);
+	                          p->wo_id, "fault_id", f->meta.id, "est_cost", p->wo.est_cost);
 	if (!payload || !after) {
 		json_decref(payload);
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
 	const char *src = w->wo_source ? w->wo_source : v->meta.source;
-	rc = wf_record(w, WF_N_WORK_ORDER, src, "open_work_order", fsubj, payload, NULL, after, msg);
+	rc = wf_record(w, WF_N_WORK_ORDER, src, "open_work_order", fsubj, payload, NULL, after,
+	               msg);
 	if (rc || !hold)
 		return rc;
 	payload = json_pack("{s:s}", "reason", msg);
 	after = json_pack("{s:b, s:s, s:s}", "on_hold", 1, "fault_id", f->meta.id, "work_order_id",
-			  p->wo_id);
+	                  p->wo_id);
 	if (!payload || !after) {
 		json_decref(payload);
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
 	return wf_record(w, WF_N_HOLD_PLACED, v->meta.source, "place_hold", vsubj, payload,
-			 "{\"on_hold\":false}", after, msg);
+	                 "{\"on_hold\":false}", after, msg);
 }
 
 /* The newest work order at the source for the hold's fault (or carrying the
  * proposal's id, for a source that keeps it): 1 found, 0 none, <0 error. */
-static int hold_work_order(struct wf *w, const char *vid, const char *fault_id, const char *proposal,
-			   struct wf_wo *o)
+static int hold_work_order(struct wf *w, const char *vid, const char *fault_id,
+                           const char *proposal, struct wf_wo *o)
 {
 	if (!w->hold_wo) {
-		int rc = sqlite3_prepare_v2(
-			w->db,
-			"SELECT id, status, closed_at, fault_id, category FROM work_order WHERE deleted=0"
-			" AND vehicle_id=?1 AND (fault_id=?2 OR id=?3)"
-			" ORDER BY coalesce(opened_at, 0) DESC, id DESC LIMIT 1",
-			-1, &w->hold_wo, NULL);
+		int rc =
+		        sqlite3_prepare_v2(w->db,
+		                           "SELECT id, status, closed_at, fault_id, category FROM "
+		                           "work_order WHERE deleted=0"
+		                           " AND vehicle_id=?1 AND (fault_id=?2 OR id=?3)"
+		                           " ORDER BY coalesce(opened_at, 0) DESC, id DESC LIMIT 1",
+		                           -1, &w->hold_wo, NULL);
 		if (rc != SQLITE_OK)
 			return cache_fail(w->c, rc, w->err, "preparing the hold's work order read");
 	}
@@ -111,7 +113,7 @@ static int hold_work_order(struct wf *w, const char *vid, const char *fault_id, 
  * order, or a serious fault not repaired (no work order for it closed since it
  * was last seen). Clearing the hold then would put a faulty unit back on the road. */
 static int still_grounded(const struct wb_fault *faults, size_t nfaults,
-			  const struct wb_work_order *wos, size_t nwos)
+                          const struct wb_work_order *wos, size_t nwos)
 {
 	for (size_t i = 0; i < nwos; i++)
 		if (wos[i].category && !strcmp(wos[i].category, "corrective") &&
@@ -121,9 +123,10 @@ static int still_grounded(const struct wb_fault *faults, size_t nfaults,
 		int repaired = 0;
 		for (size_t j = 0; j < nwos && !repaired; j++)
 			repaired = wos[j].fault_id && !strcmp(wos[j].fault_id, faults[i].meta.id) &&
-				   wos[j].status && !strcmp(wos[j].status, "closed") &&
-				   wos[j].closed_at != WB_NULL &&
-				   (faults[i].last_seen == WB_NULL || wos[j].closed_at >= faults[i].last_seen);
+			           wos[j].status && !strcmp(wos[j].status, "closed") &&
+			           wos[j].closed_at != WB_NULL &&
+			           (faults[i].last_seen == WB_NULL ||
+			            wos[j].closed_at >= faults[i].last_seen);
 		if (!repaired)
 			return 1;
 	}
@@ -133,7 +136,8 @@ static int still_grounded(const struct wb_fault *faults, size_t nfaults,
 /* The hold a vehicle the source says is on hold is under, and its clearing once
  * the pass's own hold has its work order closed. */
 static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
-		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+                   size_t nfaults, const struct wb_work_order *wos, size_t nwos,
+                   struct wf_hold *hold)
 {
 	char vsubj[160], after[1024];
 	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
@@ -158,7 +162,8 @@ static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 	hold->h.work_order_id = hold->wo[0] ? hold->wo : NULL;
 	struct wf_wo o;
 	if ((rc = hold_work_order(w, v->meta.id, hold->fault, hold->wo, &o)) <= 0)
-		return rc < 0 ? rc : 1; /* not opened at the source yet: held until it is, and closed */
+		return rc < 0 ? rc
+		              : 1; /* not opened at the source yet: held until it is, and closed */
 	snprintf(hold->wo, sizeof(hold->wo), "%s", o.id);
 	if (core_hold_state(&hold->h, &o.w) != CORE_HOLD_CLEARED_WORK_ORDER)
 		return 1;
@@ -176,19 +181,20 @@ static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 	if ((rc = wf_key(w, vsubj, 1)))
 		return rc;
 	char reason[2 * WF_ID + 64];
-	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", o.id, hold->fault);
+	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", o.id,
+	         hold->fault);
 	json_t *aft = json_pack("{s:b, s:s, s:s}", "on_hold", 0, "work_order_id", o.id, "fault_id",
-				hold->fault);
+	                        hold->fault);
 	if (!aft)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	rc = wf_record(w, WF_N_HOLD_CLEARED, v->meta.source, "clear_hold", vsubj, json_object(),
-		       "{\"on_hold\":true}", aft, reason);
+	               "{\"on_hold\":true}", aft, reason);
 	return rc ? rc : 1;
 }
 
 /* The proposals for the vehicle's serious faults not proposed before. */
 static int proposals(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
-		     size_t nfaults, const struct wb_work_order *wos, size_t nwos)
+                     size_t nfaults, const struct wb_work_order *wos, size_t nwos)
 {
 	char vsubj[160];
 	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
@@ -200,7 +206,8 @@ static int proposals(struct wf *w, const struct wb_vehicle *v, const struct wb_f
 			continue;
 		char fsubj[160];
 		snprintf(fsubj, sizeof(fsubj), "fault:%s", f->meta.id);
-		if ((rc = wf_last(w, fsubj, "open_work_order", WORKFLOW_USER, NULL, NULL, 0)) != 0) {
+		if ((rc = wf_last(w, fsubj, "open_work_order", WORKFLOW_USER, NULL, NULL, 0)) !=
+		    0) {
 			if (rc < 0)
 				return rc;
 			continue; /* proposed before: never twice */
@@ -223,7 +230,8 @@ static int proposals(struct wf *w, const struct wb_vehicle *v, const struct wb_f
  * proposals wait on it, the hold and its clearing are recorded on it), so
  * apply writes them all or none. */
 int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
-		   size_t nfaults, const struct wb_work_order *wos, size_t nwos, struct wf_hold *hold)
+                   size_t nfaults, const struct wb_work_order *wos, size_t nwos,
+                   struct wf_hold *hold)
 {
 	wf_decision_begin(w);
 	int rc = proposals(w, v, faults, nfaults, wos, nwos);

@@ -20,9 +20,9 @@
 #define NOSTR SIZE_MAX /* the offset of a NULL string */
 
 struct wf_ready {
-	size_t vid, state, reasons;  /* the verdict to write */
+	size_t vid, state, reasons;      /* the verdict to write */
 	size_t seen_state, seen_reasons; /* the stored row the plan compared with */
-	int seen;                    /* 0: there was no stored row */
+	int seen;                        /* 0: there was no stored row */
 };
 
 struct wf_rec {
@@ -32,8 +32,8 @@ struct wf_rec {
 
 struct wf_key {
 	size_t subject;
-	int64_t seq;     /* the subject's newest audit seq at plan time, 0: none */
-	int pending;     /* 1: the rule saw nothing pending on it; apply checks again */
+	int64_t seq; /* the subject's newest audit seq at plan time, 0: none */
+	int pending; /* 1: the rule saw nothing pending on it; apply checks again */
 };
 
 struct wf_find {
@@ -80,12 +80,12 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t size)
 }
 
 /* Room for one more element in pl->arr, or return WB_ENOMEM from the caller. */
-#define GROW(w, pl, arr, n, cap)                                                      \
-	do {                                                                          \
-		void *g_ = grow((pl)->arr, &(pl)->cap, (pl)->n + 1, sizeof(*(pl)->arr)); \
-		if (!g_)                                                              \
-			return wb_fail((w)->err, WB_ENOMEM, "out of memory");         \
-		(pl)->arr = g_;                                                       \
+#define GROW(w, pl, arr, n, cap)                                                                   \
+	do {                                                                                       \
+		void *g_ = grow((pl)->arr, &(pl)->cap, (pl)->n + 1, sizeof(*(pl)->arr));           \
+		if (!g_)                                                                           \
+			return wb_fail((w)->err, WB_ENOMEM, "out of memory");                      \
+		(pl)->arr = g_;                                                                    \
 	} while (0)
 
 /* Copies s into the arena: *off its offset (NOSTR for NULL). */
@@ -138,7 +138,7 @@ size_t workflow_plan_size(const struct workflow_plan *p)
 }
 
 int wf_plan_readiness(struct wf *w, const char *vehicle_id, const char *state, const char *reasons,
-		      int seen, const char *seen_state, const char *seen_reasons)
+                      int seen, const char *seen_state, const char *seen_reasons)
 {
 	struct workflow_plan *p = w->plan;
 	GROW(w, p, ready, nready, capready);
@@ -181,8 +181,8 @@ int wf_key(struct wf *w, const char *subject, int pending_checked)
 }
 
 int wf_record(struct wf *w, enum wf_count n, const char *source, const char *action,
-	      const char *subject, json_t *payload, const char *before, json_t *after,
-	      const char *reason)
+              const char *subject, json_t *payload, const char *before, json_t *after,
+              const char *reason)
 {
 	struct workflow_plan *p = w->plan;
 	char *body = json_dumps(payload ? payload : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
@@ -205,7 +205,8 @@ int wf_record(struct wf *w, enum wf_count n, const char *source, const char *act
 		    (rc = str_put(w, action, &r->action)) == 0 &&
 		    (rc = str_put(w, subject, &r->subject)) == 0 &&
 		    (rc = str_put(w, body, &r->payload)) == 0 &&
-		    (rc = str_put(w, before, &r->before)) == 0 && (rc = str_put(w, aft, &r->after)) == 0 &&
+		    (rc = str_put(w, before, &r->before)) == 0 &&
+		    (rc = str_put(w, aft, &r->after)) == 0 &&
 		    (rc = str_put(w, reason, &r->reason)) == 0)
 			p->nrec++;
 	}
@@ -255,7 +256,7 @@ static int same_text(const char *a, const char *b)
 /* Whether vehicle r's stored verdict is already the plan's (*done) or still the
  * one the plan compared with (*as_seen). rd: the bound readiness read. */
 static int readiness_now(struct cache *c, sqlite3_stmt *rd, const struct workflow_plan *p,
-			 const struct wf_ready *r, int *done, int *as_seen, struct wb_err *err)
+                         const struct wf_ready *r, int *done, int *as_seen, struct wb_err *err)
 {
 	sqlite3_reset(rd);
 	sqlite3_bind_text(rd, 1, str_at(p, r->vid), -1, SQLITE_STATIC);
@@ -264,9 +265,10 @@ static int readiness_now(struct cache *c, sqlite3_stmt *rd, const struct workflo
 	if (s == SQLITE_ROW) {
 		const char *state = (const char *)sqlite3_column_text(rd, 0);
 		const char *reasons = (const char *)sqlite3_column_text(rd, 1);
-		*done = same_text(state, str_at(p, r->state)) && same_text(reasons, str_at(p, r->reasons));
+		*done = same_text(state, str_at(p, r->state)) &&
+		        same_text(reasons, str_at(p, r->reasons));
 		*as_seen = r->seen && same_text(state, str_at(p, r->seen_state)) &&
-			   same_text(reasons, str_at(p, r->seen_reasons));
+		           same_text(reasons, str_at(p, r->seen_reasons));
 	} else if (s == SQLITE_DONE) {
 		*as_seen = !r->seen;
 	} else {
@@ -277,11 +279,12 @@ static int readiness_now(struct cache *c, sqlite3_stmt *rd, const struct workflo
 }
 
 static int apply_readiness(struct cache *c, const struct workflow_plan *p,
-			   struct workflow_run_stats *st, struct wb_err *err)
+                           struct workflow_run_stats *st, struct wb_err *err)
 {
 	sqlite3_stmt *rd = NULL;
-	int rc = sqlite3_prepare_v2(cache_db(c), "SELECT state, reasons FROM readiness WHERE vehicle_id=?1",
-				    -1, &rd, NULL);
+	int rc = sqlite3_prepare_v2(cache_db(c),
+	                            "SELECT state, reasons FROM readiness WHERE vehicle_id=?1", -1,
+	                            &rd, NULL);
 	if (rc != SQLITE_OK)
 		return cache_fail(c, rc, err, "preparing the readiness read");
 	rc = 0;
@@ -294,8 +297,8 @@ static int apply_readiness(struct cache *c, const struct workflow_plan *p,
 			st->pending++; /* another pass wrote a verdict since the plan's snapshot */
 			continue;
 		}
-		rc = cache_readiness_put(c, str_at(p, r->vid), str_at(p, r->state), str_at(p, r->reasons),
-					 p->now, &changed, err);
+		rc = cache_readiness_put(c, str_at(p, r->vid), str_at(p, r->state),
+		                         str_at(p, r->reasons), p->now, &changed, err);
 		st->readiness_written += changed == 1;
 	}
 	sqlite3_finalize(rd);
@@ -304,7 +307,7 @@ static int apply_readiness(struct cache *c, const struct workflow_plan *p,
 
 /* 1 while every key of d holds, 0 when its subject moved on, <0 on error. */
 static int still_valid(struct cache *c, const struct workflow_plan *p, const struct wf_decision *d,
-		       struct wb_err *err)
+                       struct wb_err *err)
 {
 	for (size_t i = d->key; i < d->key + d->nkey; i++) {
 		const struct wf_key *k = &p->key[i];
@@ -331,8 +334,9 @@ static int still_valid(struct cache *c, const struct workflow_plan *p, const str
 	return 1;
 }
 
-static int apply_decision(struct cache *c, const struct workflow_plan *p, const struct wf_decision *d,
-			  struct workflow_run_stats *st, struct wb_err *err)
+static int apply_decision(struct cache *c, const struct workflow_plan *p,
+                          const struct wf_decision *d, struct workflow_run_stats *st,
+                          struct wb_err *err)
 {
 	int rc = still_valid(c, p, d, err);
 	if (rc <= 0) {
@@ -342,11 +346,16 @@ static int apply_decision(struct cache *c, const struct workflow_plan *p, const 
 	rc = 0;
 	for (size_t i = d->rec; rc == 0 && i < d->rec + d->nrec; i++) {
 		const struct wf_rec *r = &p->rec[i];
-		struct cache_action a = {
-			.source = str_at(p, r->source), .action = str_at(p, r->action),
-			.subject = str_at(p, r->subject), .payload = str_at(p, r->payload),
-			.user = WORKFLOW_USER, .role = WORKFLOW_ROLE, .before = str_at(p, r->before),
-			.after = str_at(p, r->after), .reason = str_at(p, r->reason), .at = p->now};
+		struct cache_action a = {.source = str_at(p, r->source),
+		                         .action = str_at(p, r->action),
+		                         .subject = str_at(p, r->subject),
+		                         .payload = str_at(p, r->payload),
+		                         .user = WORKFLOW_USER,
+		                         .role = WORKFLOW_ROLE,
+		                         .before = str_at(p, r->before),
+		                         .after = str_at(p, r->after),
+		                         .reason = str_at(p, r->reason),
+		                         .at = p->now};
 		if ((rc = cache_action_record(c, &a, NULL, NULL, err)))
 			break;
 		st->work_orders += r->n == WF_N_WORK_ORDER;
@@ -358,21 +367,24 @@ static int apply_decision(struct cache *c, const struct workflow_plan *p, const 
 	for (size_t i = d->find; rc == 0 && i < d->find + d->nfind; i++) {
 		struct core_exception_out o = p->find[i].o; /* detect_emit fills it in */
 		core_exception_rebind(&o);
-		rc = detect_emit(c, &o, str_at(p, p->find[i].related), p->now, &st->exceptions, err);
+		rc = detect_emit(c, &o, str_at(p, p->find[i].related), p->now, &st->exceptions,
+		                 err);
 	}
 	return rc;
 }
 
 int workflow_apply(struct cache *c, const struct workflow_plan *p, struct workflow_run_stats *stats,
-		   struct wb_err *err)
+                   struct wb_err *err)
 {
 	struct wb_err local = {0};
 	if (!err)
 		err = &local;
 	if (!c || !p)
-		return wb_fail(err, WB_EINVALID, "workflow_apply: a cache and a plan must be given");
+		return wb_fail(err, WB_EINVALID,
+		               "workflow_apply: a cache and a plan must be given");
 	if (cache_in_txn(c))
-		return wb_fail(err, WB_EINVALID, "the workflow pass cannot be applied inside a transaction");
+		return wb_fail(err, WB_EINVALID,
+		               "the workflow pass cannot be applied inside a transaction");
 	struct workflow_run_stats st = {.now = p->now};
 	st.exceptions.now = p->now;
 	int rc = 0;

@@ -69,7 +69,7 @@ int wf_pending(struct wf *w, const char *subject)
 }
 
 int wf_last(struct wf *w, const char *subject, const char *action, const char *user, int64_t *seq,
-	    char *after, size_t len)
+            char *after, size_t len)
 {
 	struct wb_err e = {0};
 	int rc = cache_action_last(w->c, subject, action, user, seq, after, len, &e);
@@ -88,7 +88,8 @@ const char *workflow_run_work_order_source(const struct config *cfg)
 	for (int i = 0; i < CONFIG_NROLES; i++) {
 		const struct config_source *s = &cfg->sources[i];
 		size_t n = 0;
-		const struct connector_stream *cs = s->ops && s->name ? s->ops->streams(s->name, &n) : NULL;
+		const struct connector_stream *cs =
+		        s->ops && s->name ? s->ops->streams(s->name, &n) : NULL;
 		for (size_t j = 0; cs && j < n; j++)
 			if (cs[j].entity == WB_ENT_WORK_ORDER)
 				return s->name;
@@ -143,30 +144,32 @@ enum { S_VEH, S_FAULT, S_INSP, S_WO, S_RUN, S_READY, S__COUNT };
 
 /* Binary collation orders text as strcmp does, which stream_at relies on. */
 static const char *const stream_sql[S__COUNT] = {
-	[S_VEH] = "SELECT id, unit, status, odometer_m, pm_due_odometer_m, on_hold, hold_reason, source"
-		  " FROM vehicle WHERE deleted=0 ORDER BY id",
-	[S_FAULT] = "SELECT vehicle_id, id, code, severity, description, first_seen, last_seen, source"
-		    " FROM fault WHERE deleted=0 AND active=1 AND severity IN ('critical','major')"
-		    " AND vehicle_id IS NOT NULL ORDER BY vehicle_id, id",
-	/* The latest inspection: SQLite takes the bare columns from the max() row. */
-	[S_INSP] = "SELECT vehicle_id, id, kind, safe, defects, max(at) FROM inspection"
-		   " WHERE deleted=0 AND at IS NOT NULL AND vehicle_id IS NOT NULL"
-		   " GROUP BY vehicle_id ORDER BY vehicle_id",
-	/* Open work orders, and closed ones of faults still active (a repair the
-	 * telematics has not cleared yet): the only ones readiness looks at. */
-	[S_WO] = "SELECT vehicle_id, id, fault_id, status, category, opened_at, due_at, closed_at,"
-		 " est_cost FROM work_order WHERE deleted=0 AND vehicle_id IS NOT NULL"
-		 " AND (status IS NOT 'closed' OR fault_id IN"
-		 " (SELECT id FROM fault WHERE deleted=0 AND active=1)) ORDER BY vehicle_id, id",
-	/* The next planned run of each vehicle and its driver's clocks. */
-	[S_RUN] = "SELECT l.vehicle_id, l.planned_drive_s, d.id, d.drive_left_s, d.duty_left_s,"
-		  " d.cycle_left_s, min(coalesce(l.planned_departure, 9223372036854775807))"
-		  " FROM load l LEFT JOIN driver d ON d.id=l.driver_id AND d.deleted=0"
-		  " WHERE l.deleted=0 AND l.vehicle_id IS NOT NULL"
-		  " AND l.status IN ('planned','staged','released')"
-		  " GROUP BY l.vehicle_id ORDER BY l.vehicle_id",
-	/* The stored verdicts: only a different one goes into the plan. */
-	[S_READY] = "SELECT vehicle_id, state, reasons FROM readiness ORDER BY vehicle_id",
+        [S_VEH] = "SELECT id, unit, status, odometer_m, pm_due_odometer_m, on_hold, hold_reason, "
+                  "source"
+                  " FROM vehicle WHERE deleted=0 ORDER BY id",
+        [S_FAULT] =
+                "SELECT vehicle_id, id, code, severity, description, first_seen, last_seen, source"
+                " FROM fault WHERE deleted=0 AND active=1 AND severity IN ('critical','major')"
+                " AND vehicle_id IS NOT NULL ORDER BY vehicle_id, id",
+        /* The latest inspection: SQLite takes the bare columns from the max() row. */
+        [S_INSP] = "SELECT vehicle_id, id, kind, safe, defects, max(at) FROM inspection"
+                   " WHERE deleted=0 AND at IS NOT NULL AND vehicle_id IS NOT NULL"
+                   " GROUP BY vehicle_id ORDER BY vehicle_id",
+        /* Open work orders, and closed ones of faults still active (a repair the
+         * telematics has not cleared yet): the only ones readiness looks at. */
+        [S_WO] = "SELECT vehicle_id, id, fault_id, status, category, opened_at, due_at, closed_at,"
+                 " est_cost FROM work_order WHERE deleted=0 AND vehicle_id IS NOT NULL"
+                 " AND (status IS NOT 'closed' OR fault_id IN"
+                 " (SELECT id FROM fault WHERE deleted=0 AND active=1)) ORDER BY vehicle_id, id",
+        /* The next planned run of each vehicle and its driver's clocks. */
+        [S_RUN] = "SELECT l.vehicle_id, l.planned_drive_s, d.id, d.drive_left_s, d.duty_left_s,"
+                  " d.cycle_left_s, min(coalesce(l.planned_departure, 9223372036854775807))"
+                  " FROM load l LEFT JOIN driver d ON d.id=l.driver_id AND d.deleted=0"
+                  " WHERE l.deleted=0 AND l.vehicle_id IS NOT NULL"
+                  " AND l.status IN ('planned','staged','released')"
+                  " GROUP BY l.vehicle_id ORDER BY l.vehicle_id",
+        /* The stored verdicts: only a different one goes into the plan. */
+        [S_READY] = "SELECT vehicle_id, state, reasons FROM readiness ORDER BY vehicle_id",
 };
 
 /* What the merge collected for the vehicle at hand. */
@@ -258,7 +261,8 @@ static int collect(struct wf *w, struct stream *s, const char *vid, struct vehic
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 			struct wb_driver *d = &r->driver;
 			wb_entity_clear(WB_ENT_DRIVER, d);
-			d->meta.id = d->meta.ext_id = wf_text(st, 2, r->driver_id, sizeof(r->driver_id));
+			d->meta.id = d->meta.ext_id =
+			        wf_text(st, 2, r->driver_id, sizeof(r->driver_id));
 			d->drive_left_s = wf_int(st, 3);
 			d->duty_left_s = wf_int(st, 4);
 			d->cycle_left_s = wf_int(st, 5);
@@ -280,7 +284,7 @@ static const char *join_reasons(const struct core_reasons *why, size_t extra, ch
 	}
 	if (why->dropped + extra && len < n)
 		snprintf(buf + len, n - len, "%s(%zu more not shown)", len ? "; " : "",
-			 why->dropped + extra);
+		         why->dropped + extra);
 	return buf[0] ? buf : NULL;
 }
 
@@ -291,7 +295,7 @@ static int same_text(const char *a, const char *b)
 
 /* Keeps the verdict in the plan when it differs from the stored one. */
 static int keep_verdict(struct wf *w, struct stream *s, const char *vid, const char *state,
-			const char *reasons)
+                        const char *reasons)
 {
 	int rc = stream_at(w, &s[S_READY], vid);
 	if (rc < 0)
@@ -305,18 +309,24 @@ static int keep_verdict(struct wf *w, struct stream *s, const char *vid, const c
 }
 
 static int vehicle_pass(struct wf *w, struct stream *s, const struct wb_vehicle *v,
-			struct vehicle_rows *r)
+                        struct vehicle_rows *r)
 {
 	struct wf_hold hold;
 	int held = wf_maintenance(w, v, r->faults, r->nfaults, r->wos, r->nwos, &hold);
 	if (held < 0)
 		return held;
 	struct core_readiness_input in = {
-		.vehicle = v, .faults = r->faults, .nfaults = r->nfaults,
-		.inspections = r->has_insp ? &r->insp : NULL, .ninspections = (size_t)r->has_insp,
-		.work_orders = r->wos, .nwork_orders = r->nwos,
-		.holds = held ? &hold.h : NULL, .nholds = (size_t)held,
-		.driver = r->has_driver ? &r->driver : NULL, .planned_drive_s = r->planned_drive_s,
+	        .vehicle = v,
+	        .faults = r->faults,
+	        .nfaults = r->nfaults,
+	        .inspections = r->has_insp ? &r->insp : NULL,
+	        .ninspections = (size_t)r->has_insp,
+	        .work_orders = r->wos,
+	        .nwork_orders = r->nwos,
+	        .holds = held ? &hold.h : NULL,
+	        .nholds = (size_t)held,
+	        .driver = r->has_driver ? &r->driver : NULL,
+	        .planned_drive_s = r->planned_drive_s,
 	};
 	struct core_readiness out;
 	core_vehicle_readiness(&in, &out);
@@ -326,7 +336,7 @@ static int vehicle_pass(struct wf *w, struct stream *s, const struct wb_vehicle 
 	w->st.held += out.state == CORE_HELD;
 	char reasons[CORE_MAX_REASONS * (CORE_REASON_MSG + 2) + 48];
 	return keep_verdict(w, s, v->meta.id, core_ready_state_name(out.state),
-			    join_reasons(&out.why, r->extra, reasons, sizeof(reasons)));
+	                    join_reasons(&out.why, r->extra, reasons, sizeof(reasons)));
 }
 
 static int readiness_pass(struct wf *w)
@@ -372,21 +382,27 @@ void workflow_run_opts(const struct config *cfg, struct workflow_opts *out)
 }
 
 int workflow_plan(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
-		  int64_t now, struct workflow_plan **out, struct workflow_run_stats *stats,
-		  struct wb_err *err)
+                  int64_t now, struct workflow_plan **out, struct workflow_run_stats *stats,
+                  struct wb_err *err)
 {
 	struct wb_err local = {0};
 	struct workflow_opts all = {.maintenance = true, .invoices = true};
 	if (!opts)
 		opts = &all;
-	struct wf w = {.c = c, .db = c ? cache_db(c) : NULL, .pol = pol ? pol : core_policy_default(),
-		       .wo_source = opts->wo_source, .maintenance = opts->maintenance,
-		       .invoices = opts->invoices, .err = err ? err : &local};
+	struct wf w = {.c = c,
+	               .db = c ? cache_db(c) : NULL,
+	               .pol = pol ? pol : core_policy_default(),
+	               .wo_source = opts->wo_source,
+	               .maintenance = opts->maintenance,
+	               .invoices = opts->invoices,
+	               .err = err ? err : &local};
 	if (!c || !out)
-		return wb_fail(w.err, WB_EINVALID, "workflow_plan: a cache and a place for the plan must be given");
+		return wb_fail(w.err, WB_EINVALID,
+		               "workflow_plan: a cache and a place for the plan must be given");
 	*out = NULL;
 	if (cache_in_txn(c) || !sqlite3_get_autocommit(w.db))
-		return wb_fail(w.err, WB_EINVALID, "the workflow pass cannot run inside a transaction");
+		return wb_fail(w.err, WB_EINVALID,
+		               "the workflow pass cannot run inside a transaction");
 	/* A deferred BEGIN takes no lock: the snapshot starts at the first read and
 	 * holds till COMMIT, whatever other connections write meanwhile (WAL). */
 	int rc = sqlite3_exec(w.db, "BEGIN", NULL, NULL, NULL);
@@ -417,7 +433,7 @@ int workflow_plan(struct cache *c, const struct core_policy *pol, const struct w
 }
 
 int workflow_run(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
-		 int64_t now, struct workflow_run_stats *stats, struct wb_err *err)
+                 int64_t now, struct workflow_run_stats *stats, struct wb_err *err)
 {
 	struct workflow_plan *p = NULL;
 	struct workflow_run_stats judged, wrote;
@@ -430,8 +446,9 @@ int workflow_run(struct cache *c, const struct core_policy *pol, const struct wo
 	return rc;
 }
 
-void workflow_run_stats_merge(struct workflow_run_stats *out, const struct workflow_run_stats *judged,
-			      const struct workflow_run_stats *wrote)
+void workflow_run_stats_merge(struct workflow_run_stats *out,
+                              const struct workflow_run_stats *judged,
+                              const struct workflow_run_stats *wrote)
 {
 	*out = *wrote;
 	out->vehicles = judged->vehicles;
@@ -444,10 +461,10 @@ void workflow_run_stats_merge(struct workflow_run_stats *out, const struct workf
 void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t n)
 {
 	snprintf(buf, n,
-		 "readiness %zu (%zu ready, %zu limited, %zu held; %zu written), %zu work orders"
-		 " proposed, %zu holds placed, %zu cleared, %zu invoices released, %zu held,"
-		 " %zu exceptions raised, %zu put off while pending",
-		 st->vehicles, st->ready, st->limited, st->held, st->readiness_written, st->work_orders,
-		 st->holds_placed, st->holds_cleared, st->invoices_released, st->invoices_held,
-		 st->exceptions.raised, st->pending);
+	         "readiness %zu (%zu ready, %zu limited, %zu held; %zu written), %zu work orders"
+	         " proposed, %zu holds placed, %zu cleared, %zu invoices released, %zu held,"
+	         " %zu exceptions raised, %zu put off while pending",
+	         st->vehicles, st->ready, st->limited, st->held, st->readiness_written,
+	         st->work_orders, st->holds_placed, st->holds_cleared, st->invoices_released,
+	         st->invoices_held, st->exceptions.raised, st->pending);
 }

@@ -27,17 +27,17 @@ struct config;
 #define WORKFLOW_ROLE "system"
 
 struct workflow_run_stats {
-	int64_t now;               /* the time the pass ran against */
-	size_t vehicles;           /* readiness verdicts computed */
+	int64_t now;     /* the time the pass ran against */
+	size_t vehicles; /* readiness verdicts computed */
 	size_t ready, limited, held;
-	size_t readiness_written;  /* verdicts new or changed (unchanged ones are not rewritten) */
-	size_t work_orders;        /* open_work_order proposals recorded */
-	size_t holds_placed;       /* place_hold recorded with a proposal */
-	size_t holds_cleared;      /* clear_hold recorded: the hold's work order closed */
-	size_t invoices_released;  /* release_invoice recorded */
-	size_t invoices_held;      /* hold_invoice recorded */
-	size_t pending;            /* decisions put off: an action on the subject waits in the outbox,
-				    * or (apply) the subject moved on since the plan */
+	size_t readiness_written; /* verdicts new or changed (unchanged ones are not rewritten) */
+	size_t work_orders;       /* open_work_order proposals recorded */
+	size_t holds_placed;      /* place_hold recorded with a proposal */
+	size_t holds_cleared;     /* clear_hold recorded: the hold's work order closed */
+	size_t invoices_released; /* release_invoice recorded */
+	size_t invoices_held;     /* hold_invoice recorded */
+	size_t pending; /* decisions put off: an action on the subject waits in the outbox,
+	                 * or (apply) the subject moved on since the plan */
 	struct detect_run_stats exceptions; /* opened through detect_emit (invoice_dispute) */
 };
 
@@ -63,8 +63,7 @@ void workflow_run_opts(const struct config *cfg, struct workflow_opts *out);
  * source. st (may be NULL) gets both phases' counts, pending their sum. Must
  * not be called inside a transaction. local/workflow_run.c. */
 int workflow_run(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
-		 int64_t now,
-		 struct workflow_run_stats *st, struct wb_err *err);
+                 int64_t now, struct workflow_run_stats *st, struct wb_err *err);
 
 /* What one pass decided, from one consistent snapshot (local/workflow_plan.c). */
 struct workflow_plan;
@@ -79,8 +78,8 @@ struct workflow_plan;
  * held, pending; the rest 0. *out is malloc'ed (NULL on failure); free it with
  * workflow_plan_free. Must not be called inside a transaction on c. */
 int workflow_plan(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
-		  int64_t now, struct workflow_plan **out, struct workflow_run_stats *st,
-		  struct wb_err *err);
+                  int64_t now, struct workflow_plan **out, struct workflow_run_stats *st,
+                  struct wb_err *err);
 
 /* Writes a plan in one IMMEDIATE transaction on c (the connection that planned
  * or another, at once or later; a busy cache fails with WB_EBUSY and nothing
@@ -98,14 +97,15 @@ int workflow_plan(struct cache *c, const struct core_policy *pol, const struct w
  * exceptions, pending. An empty plan takes no lock. Must not be called inside a
  * transaction. */
 int workflow_apply(struct cache *c, const struct workflow_plan *p, struct workflow_run_stats *st,
-		   struct wb_err *err);
+                   struct wb_err *err);
 void workflow_plan_free(struct workflow_plan *p);
 /* Decisions kept, verdicts included (0: apply has nothing to write). */
 size_t workflow_plan_size(const struct workflow_plan *p);
 
 /* A whole pass's counts from what its plan judged and its apply wrote. */
-void workflow_run_stats_merge(struct workflow_run_stats *out, const struct workflow_run_stats *judged,
-			      const struct workflow_run_stats *wrote);
+void workflow_run_stats_merge(struct workflow_run_stats *out,
+                              const struct workflow_run_stats *judged,
+                              const struct workflow_run_stats *wrote);
 
 /* One line for the sync engine's NOTICE: what the pass did. */
 void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t n);

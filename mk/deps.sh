@@ -9,10 +9,10 @@ sqlite3:libsqlite3-dev libuv:libuv1-dev libmicrohttpd:libmicrohttpd-dev
 cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # command -> Debian package (tests drive the console in tmux; the sync
 # benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop;
-# the integration tests pgrep and unshare)
+# the integration tests pgrep and unshare; the format check clang-format)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
 sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux bc:bc
-script:bsdutils time:time openssl:openssl"
+script:bsdutils time:time openssl:openssl clang-format:clang-format"
 
 missing=""
 have_pc=1

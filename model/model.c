@@ -9,10 +9,11 @@
 WB_ENTITIES(COLS)
 
 static const struct wb_entity_info infos[WB_ENT__COUNT] = {
-#define INFO(E, e, table, FIELDS)                                           \
-	[WB_ENT_##E] = {WB_ENT_##E, #e, table, sizeof(struct wb_##e), e##_cols, \
-			sizeof(e##_cols) / sizeof(e##_cols[0])},
-	WB_ENTITIES(INFO)
+#define INFO(E, e, table, FIELDS)                                                                  \
+	[WB_ENT_##E] = {WB_ENT_##E, #e,                                                            \
+	                table,      sizeof(struct wb_##e),                                         \
+	                e##_cols,   sizeof(e##_cols) / sizeof(e##_cols[0])},
+        WB_ENTITIES(INFO)
 #undef INFO
 };
 

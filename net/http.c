@@ -18,7 +18,7 @@
 
 static const char *const errkind_names[] = {
 #define NET_ERR_NAME(name, text) text,
-	NET_ERRORS(NET_ERR_NAME)
+        NET_ERRORS(NET_ERR_NAME)
 #undef NET_ERR_NAME
 };
 
@@ -157,25 +157,18 @@ static void schedule_defer(struct net *n)
 static enum net_errkind kind_of(const struct net_xfer *x, CURLcode rc)
 {
 	switch (rc) {
-	case CURLE_OK:
-		return NET_EOK;
+	case CURLE_OK: return NET_EOK;
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return NET_ERESOLVE;
+	case CURLE_COULDNT_RESOLVE_PROXY: return NET_ERESOLVE;
 	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-		return NET_ECONNECT;
-	case CURLE_OPERATION_TIMEDOUT:
-		return NET_ETIMEOUT;
+	case CURLE_SEND_ERROR: return NET_ECONNECT;
+	case CURLE_OPERATION_TIMEDOUT: return NET_ETIMEOUT;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
-	case CURLE_HTTP2_STREAM:
-		return NET_EPARTIAL;
-	case CURLE_FILESIZE_EXCEEDED:
-		return NET_ETOOBIG;
-	case CURLE_OUT_OF_MEMORY:
-		return NET_ENOMEM;
+	case CURLE_HTTP2_STREAM: return NET_EPARTIAL;
+	case CURLE_FILESIZE_EXCEEDED: return NET_ETOOBIG;
+	case CURLE_OUT_OF_MEMORY: return NET_ENOMEM;
 	case CURLE_WRITE_ERROR:
 		return x->toobig ? NET_ETOOBIG : x->aborted ? NET_EABORTED : NET_ENOMEM;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -185,17 +178,14 @@ static enum net_errkind kind_of(const struct net_xfer *x, CURLcode rc)
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-		return NET_ETLS;
+	case CURLE_SSL_INVALIDCERTSTATUS: return NET_ETLS;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_HTTP2:
 	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_TOO_MANY_REDIRECTS:
-		return NET_EPROTOCOL;
-	default:
-		return NET_EOTHER;
+	case CURLE_TOO_MANY_REDIRECTS: return NET_EPROTOCOL;
+	default: return NET_EOTHER;
 	}
 }
 
@@ -259,7 +249,8 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 	r.content_type = x->ctype[0] ? x->ctype : NULL;
 	r.etag = x->etag[0] ? x->etag : NULL;
 	r.retry_after_s = -1;
-	if (x->retry_after[0] && net_parse_retry_after(x->retry_after, time(NULL), &r.retry_after_s))
+	if (x->retry_after[0] &&
+	    net_parse_retry_after(x->retry_after, time(NULL), &r.retry_after_s))
 		r.retry_after_s = -1;
 	/* A failed transfer never hands over a partial body as if it were whole. */
 	bool body_ok = r.error == NET_EOK || (x->chunk && r.status >= 300 && !x->toobig);
@@ -274,7 +265,7 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 		else if (r.error == NET_ETOOBIG && x->toobig)
 			why = "over the size limit";
 		snprintf(msg, sizeof(msg), "%s %s: %s%s%s%s", x->method, x->safe_url,
-			 net_errkind_name(r.error), *why ? " (" : "", why, *why ? ")" : "");
+		         net_errkind_name(r.error), *why ? " (" : "", why, *why ? ")" : "");
 		for (char *p = msg; *p; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
@@ -331,14 +322,14 @@ struct net *net_new(uv_loop_t *loop, const struct net_opts *o, struct wb_err *er
 	}
 	n->loop = loop;
 	n->next_id = 1;
-	n->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
-							   : NET_DEFAULT_CONNECT_TIMEOUT_MS;
-	n->low_speed_time_s = o->low_speed_time_s > 0 ? o->low_speed_time_s
-						      : NET_DEFAULT_LOW_SPEED_TIME_S;
+	n->connect_timeout_ms =
+	        o->connect_timeout_ms > 0 ? o->connect_timeout_ms : NET_DEFAULT_CONNECT_TIMEOUT_MS;
+	n->low_speed_time_s =
+	        o->low_speed_time_s > 0 ? o->low_speed_time_s : NET_DEFAULT_LOW_SPEED_TIME_S;
 	n->max_body = o->max_body ? o->max_body : NET_DEFAULT_MAX_BODY;
 	n->ca_file = o->ca_file && *o->ca_file ? strdup(o->ca_file) : NULL;
 	n->user_agent = strdup(o->user_agent && *o->user_agent ? o->user_agent
-							       : "waybill/" WAYBILL_VERSION);
+	                                                       : "waybill/" WAYBILL_VERSION);
 	n->multi = curl_multi_init();
 	if (!n->user_agent || (o->ca_file && *o->ca_file && !n->ca_file) || !n->multi) {
 		if (n->multi)
@@ -403,7 +394,6 @@ int net_cancel(struct net *n, int64_t id)
 	}
 	return WB_ENOTFOUND;
 }
-
 
 int net_xfer_start(struct net *n, struct net_xfer *x)
 {

@@ -87,7 +87,7 @@ size_t net_on_header(char *p, size_t size, size_t nmemb, void *ud)
 	while (vlen && (*v == ' ' || *v == '\t'))
 		v++, vlen--;
 	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' ' ||
-			v[vlen - 1] == '\t'))
+	                v[vlen - 1] == '\t'))
 		vlen--;
 	if (nlen == 12 && strncasecmp(p, "Content-Type", 12) == 0)
 		store_header(x->ctype, v, vlen);
@@ -124,7 +124,7 @@ static int check_url(struct net_xfer *x, const char *url, struct wb_err *err)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		rc = wb_fail(err, WB_EINVALID, "not a valid http(s) URL: %.*s", 80,
-			     strchr(url, '?') ? "(withheld: it has a query)" : url);
+		             strchr(url, '?') ? "(withheld: it has a query)" : url);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
@@ -136,14 +136,14 @@ static int check_url(struct net_xfer *x, const char *url, struct wb_err *err)
 	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		path = NULL;
 	size_t len = strlen(scheme) + strlen(host) + (port ? strlen(port) : 0) +
-		     (path ? strlen(path) : 0) + 8;
+	             (path ? strlen(path) : 0) + 8;
 	x->safe_url = malloc(len);
 	if (!x->safe_url) {
 		rc = wb_fail(err, WB_ENOMEM, "out of memory");
 		goto out;
 	}
 	snprintf(x->safe_url, len, "%s://%s%s%s%s", scheme, host, port ? ":" : "", port ? port : "",
-		 path ? path : "/");
+	         path ? path : "/");
 out:
 	curl_free(scheme);
 	curl_free(host);
@@ -163,16 +163,16 @@ static int add_header(struct net_xfer *x, const char *line, struct wb_err *err)
 }
 
 static int set_headers(struct net_xfer *x, const struct net_req *req, bool stream,
-		       struct wb_err *err)
+                       struct wb_err *err)
 {
 	for (const char *const *h = req->headers; h && *h; h++) {
 		if (!header_safe(*h) || !strchr(*h, ':'))
-			return wb_fail(err, WB_EINVALID, "%s %s: malformed request header", x->method,
-				       x->safe_url);
+			return wb_fail(err, WB_EINVALID, "%s %s: malformed request header",
+			               x->method, x->safe_url);
 		if (strncasecmp(*h, "Authorization:", 14) == 0)
 			return wb_fail(err, WB_EINVALID,
-				       "%s %s: pass the token as bearer, not as a header", x->method,
-				       x->safe_url);
+			               "%s %s: pass the token as bearer, not as a header",
+			               x->method, x->safe_url);
 		if (add_header(x, *h, err))
 			return err ? err->code : WB_ENOMEM;
 	}
@@ -188,7 +188,7 @@ static int set_headers(struct net_xfer *x, const struct net_req *req, bool strea
 			if (!header_safe(req->last_event_id) ||
 			    strlen(req->last_event_id) > sizeof(line) - 20)
 				return wb_fail(err, WB_EINVALID, "%s %s: unusable Last-Event-ID",
-					       x->method, x->safe_url);
+				               x->method, x->safe_url);
 			snprintf(line, sizeof(line), "Last-Event-ID: %s", req->last_event_id);
 			if (add_header(x, line, err))
 				return WB_ENOMEM;
@@ -197,8 +197,8 @@ static int set_headers(struct net_xfer *x, const struct net_req *req, bool strea
 	if (req->bearer && *req->bearer) {
 		if (!header_safe(req->bearer))
 			return wb_fail(err, WB_EINVALID,
-				       "%s %s: the token holds a control character or newline",
-				       x->method, x->safe_url);
+			               "%s %s: the token holds a control character or newline",
+			               x->method, x->safe_url);
 		x->bearer = strdup(req->bearer);
 		size_t len = strlen(req->bearer) + 32;
 		char *line = malloc(len);
@@ -227,14 +227,14 @@ static bool method_ok(const char *m)
 	return true;
 }
 
-#define SET(opt, val)                                                     \
-	do {                                                              \
-		if (curl_easy_setopt(e, opt, val) != CURLE_OK)            \
-			goto setopt_failed;                               \
+#define SET(opt, val)                                                                              \
+	do {                                                                                       \
+		if (curl_easy_setopt(e, opt, val) != CURLE_OK)                                     \
+			goto setopt_failed;                                                        \
 	} while (0)
 
 static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, bool stream,
-		 struct wb_err *err)
+                 struct wb_err *err)
 {
 	const char *method = req->method && *req->method ? req->method : "GET";
 	if (!method_ok(method))
@@ -284,15 +284,16 @@ static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, b
 	if (stream) {
 		/* An event stream may be quiet for long; only a silent one is dead.
 		 * No compression: it would hold events back in the decoder. */
-		SET(CURLOPT_LOW_SPEED_TIME,
-		    req->idle_timeout_s > 0 ? req->idle_timeout_s : (long)NET_DEFAULT_STREAM_IDLE_S);
+		SET(CURLOPT_LOW_SPEED_TIME, req->idle_timeout_s > 0
+		                                    ? req->idle_timeout_s
+		                                    : (long)NET_DEFAULT_STREAM_IDLE_S);
 		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
 	} else {
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 		SET(CURLOPT_LOW_SPEED_TIME, n->low_speed_time_s);
-		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0	? req->timeout_ms
-					: req->timeout_ms == 0 ? (long)NET_DEFAULT_TIMEOUT_MS
-							       : 0L);
+		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0    ? req->timeout_ms
+		                        : req->timeout_ms == 0 ? (long)NET_DEFAULT_TIMEOUT_MS
+		                                               : 0L);
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)n->max_body);
 	}
 	if (strcmp(method, "GET") == 0) {
@@ -310,11 +311,11 @@ static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, b
 	return 0;
 setopt_failed:
 	return wb_fail(err, WB_EINVALID, "%s %s: libcurl refused an option (too old?)", x->method,
-		       x->safe_url);
+	               x->safe_url);
 }
 
-static int64_t start(struct net *n, const struct net_req *req, net_chunk_fn chunk,
-		     net_done_fn done, void *arg, struct wb_err *err)
+static int64_t start(struct net *n, const struct net_req *req, net_chunk_fn chunk, net_done_fn done,
+                     void *arg, struct wb_err *err)
 {
 	if (!n || !req || !done)
 		return wb_fail(err, WB_EINVALID, "net: request without a callback");
@@ -329,7 +330,7 @@ static int64_t start(struct net *n, const struct net_req *req, net_chunk_fn chun
 	int rc = setup(n, x, req, chunk != NULL, err);
 	if (rc == 0 && net_xfer_start(n, x) != 0)
 		rc = wb_fail(err, WB_ENOMEM, "%s %s: libcurl refused the transfer", x->method,
-			     x->safe_url);
+		             x->safe_url);
 	if (rc != 0) {
 		if (err)
 			net_scrub_secret(err->msg, req->bearer);
@@ -340,13 +341,13 @@ static int64_t start(struct net *n, const struct net_req *req, net_chunk_fn chun
 }
 
 int64_t net_request(struct net *n, const struct net_req *req, net_done_fn done, void *arg,
-		    struct wb_err *err)
+                    struct wb_err *err)
 {
 	return start(n, req, NULL, done, arg, err);
 }
 
-int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk,
-		   net_done_fn done, void *arg, struct wb_err *err)
+int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk, net_done_fn done,
+                   void *arg, struct wb_err *err)
 {
 	if (!chunk)
 		return wb_fail(err, WB_EINVALID, "net: stream without a chunk callback");

@@ -17,18 +17,18 @@
 
 /* Why a transfer did not bring back a whole HTTP answer. An HTTP error status
  * (404, 429, 503) is NOT a transport error: it comes with NET_OK and status. */
-#define NET_ERRORS(X)                                                       \
-	X(OK, "ok")                                                         \
-	X(RESOLVE, "host name not resolved")                                \
-	X(CONNECT, "connection failed")                                     \
-	X(TLS, "TLS failure")                                               \
-	X(TIMEOUT, "timed out")                                             \
-	X(TOOBIG, "response too large")                                     \
-	X(PARTIAL, "connection dropped before the whole answer")            \
-	X(PROTOCOL, "protocol error")                                       \
-	X(CANCELLED, "cancelled")                                           \
-	X(ABORTED, "stopped by the receiver")                               \
-	X(NOMEM, "out of memory")                                           \
+#define NET_ERRORS(X)                                                                              \
+	X(OK, "ok")                                                                                \
+	X(RESOLVE, "host name not resolved")                                                       \
+	X(CONNECT, "connection failed")                                                            \
+	X(TLS, "TLS failure")                                                                      \
+	X(TIMEOUT, "timed out")                                                                    \
+	X(TOOBIG, "response too large")                                                            \
+	X(PARTIAL, "connection dropped before the whole answer")                                   \
+	X(PROTOCOL, "protocol error")                                                              \
+	X(CANCELLED, "cancelled")                                                                  \
+	X(ABORTED, "stopped by the receiver")                                                      \
+	X(NOMEM, "out of memory")                                                                  \
 	X(OTHER, "transfer failed")
 
 enum net_errkind {
@@ -42,51 +42,51 @@ const char *net_errkind_name(enum net_errkind k);
 
 /* Defaults used when a field of net_opts or net_req is 0. */
 #define NET_DEFAULT_CONNECT_TIMEOUT_MS 10000
-#define NET_DEFAULT_TIMEOUT_MS 30000       /* whole request, net_request only */
-#define NET_DEFAULT_LOW_SPEED_TIME_S 30    /* below 1 byte/s this long: abort */
-#define NET_DEFAULT_STREAM_IDLE_S 60       /* stream with no byte this long: abort */
-#define NET_DEFAULT_MAX_BODY (64u << 20)   /* 64 MiB */
+#define NET_DEFAULT_TIMEOUT_MS 30000     /* whole request, net_request only */
+#define NET_DEFAULT_LOW_SPEED_TIME_S 30  /* below 1 byte/s this long: abort */
+#define NET_DEFAULT_STREAM_IDLE_S 60     /* stream with no byte this long: abort */
+#define NET_DEFAULT_MAX_BODY (64u << 20) /* 64 MiB */
 
 /* Transport-wide settings. A zeroed struct (or NULL) gives the defaults. */
 struct net_opts {
-	const char *ca_file;       /* PEM bundle trusted instead of the system store; NULL: system */
-	long connect_timeout_ms;   /* TCP + TLS handshake; 0: NET_DEFAULT_CONNECT_TIMEOUT_MS */
-	long low_speed_time_s;     /* requests slower than 1 byte/s for this long fail; 0: default */
-	size_t max_body;           /* larger answers fail with NET_ETOOBIG; 0: NET_DEFAULT_MAX_BODY */
-	const char *user_agent;    /* NULL: "waybill/VERSION" */
+	const char *ca_file;     /* PEM bundle trusted instead of the system store; NULL: system */
+	long connect_timeout_ms; /* TCP + TLS handshake; 0: NET_DEFAULT_CONNECT_TIMEOUT_MS */
+	long low_speed_time_s;   /* requests slower than 1 byte/s for this long fail; 0: default */
+	size_t max_body;         /* larger answers fail with NET_ETOOBIG; 0: NET_DEFAULT_MAX_BODY */
+	const char *user_agent;  /* NULL: "waybill/VERSION" */
 };
 
 /* One request. Everything is copied by net_request/net_stream: the caller may
  * free it as soon as the call returns. */
 struct net_req {
-	const char *method;        /* "GET" when NULL; "POST", "PUT", "PATCH", "DELETE" */
-	const char *url;           /* http:// or https:// only */
+	const char *method;         /* "GET" when NULL; "POST", "PUT", "PATCH", "DELETE" */
+	const char *url;            /* http:// or https:// only */
 	const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL.
-				     * Never put Authorization here: use bearer. */
-	const char *bearer;        /* sent as "Authorization: Bearer ..."; kept out of every
-				    * error message and log line; NULL or "": none */
-	const void *body;          /* request body, or NULL */
+	                             * Never put Authorization here: use bearer. */
+	const char *bearer;         /* sent as "Authorization: Bearer ..."; kept out of every
+	                             * error message and log line; NULL or "": none */
+	const void *body;           /* request body, or NULL */
 	size_t body_len;
 	long timeout_ms;           /* whole transfer; 0: NET_DEFAULT_TIMEOUT_MS for
-				    * requests, no limit for streams; <0: no limit */
+	                            * requests, no limit for streams; <0: no limit */
 	long idle_timeout_s;       /* streams: fail after this long without a byte (approx.,
-				    * libcurl's low-speed check); 0: NET_DEFAULT_STREAM_IDLE_S */
+	                            * libcurl's low-speed check); 0: NET_DEFAULT_STREAM_IDLE_S */
 	const char *ca_file;       /* overrides net_opts.ca_file for this request */
 	const char *last_event_id; /* streams: sent as Last-Event-ID when not NULL/"" */
 };
 
 /* What came back. Valid only during the callback; copy what you keep. */
 struct net_resp {
-	enum net_errkind error;    /* NET_EOK when a whole HTTP answer arrived */
-	long status;               /* HTTP status, 0 when no answer header arrived */
-	const char *errmsg;        /* one line naming method and URL (userinfo and query
-				    * removed) and libcurl's reason; "" when ok; never a token */
-	const char *content_type;  /* Content-Type, or NULL */
-	const char *etag;          /* ETag, or NULL */
-	long retry_after_s;        /* Retry-After in seconds (from seconds or HTTP-date), -1 absent */
-	const char *body;          /* whole body, NUL-terminated; "" for streams and on error */
+	enum net_errkind error;   /* NET_EOK when a whole HTTP answer arrived */
+	long status;              /* HTTP status, 0 when no answer header arrived */
+	const char *errmsg;       /* one line naming method and URL (userinfo and query
+	                           * removed) and libcurl's reason; "" when ok; never a token */
+	const char *content_type; /* Content-Type, or NULL */
+	const char *etag;         /* ETag, or NULL */
+	long retry_after_s; /* Retry-After in seconds (from seconds or HTTP-date), -1 absent */
+	const char *body;   /* whole body, NUL-terminated; "" for streams and on error */
 	size_t body_len;
-	double total_s;            /* time the transfer took, seconds */
+	double total_s; /* time the transfer took, seconds */
 };
 
 /* Called exactly once for every transfer net_request/net_stream accepted:
@@ -114,11 +114,11 @@ void net_free(struct net *n);
  * id (> 0) for net_cancel, or a negative WB_E* (bad URL, no memory) with err
  * set, in which case done is never called. */
 int64_t net_request(struct net *n, const struct net_req *req, net_done_fn done, void *arg,
-		    struct wb_err *err);
+                    struct wb_err *err);
 /* Starts a Server-Sent Events stream (Accept: text/event-stream): chunk gets
  * the body as it arrives, done gets the end. Same return as net_request. */
-int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk,
-		   net_done_fn done, void *arg, struct wb_err *err);
+int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk, net_done_fn done,
+                   void *arg, struct wb_err *err);
 /* Stops a transfer; its done callback runs with NET_ECANCELLED before this
  * returns (or, when called from inside a chunk callback, on the next loop
  * turn). Returns 0, or WB_ENOTFOUND when id is not in flight. */
@@ -142,34 +142,34 @@ int net_parse_retry_after(const char *v, time_t now, long *secs);
 
 /* One dispatched event. Strings are NUL-terminated, valid during the callback. */
 struct sse_event {
-	const char *type;          /* "event:" field, "message" when none was given */
-	const char *data;          /* "data:" lines joined with "\n" (no trailing "\n") */
+	const char *type; /* "event:" field, "message" when none was given */
+	const char *data; /* "data:" lines joined with "\n" (no trailing "\n") */
 	size_t data_len;
-	const char *id;            /* last event ID so far ("" when none); also sse_last_id */
+	const char *id; /* last event ID so far ("" when none); also sse_last_id */
 };
 
 /* Return 0 to go on, non-zero to stop: sse_feed then returns that value. */
 typedef int (*sse_event_fn)(const struct sse_event *ev, void *arg);
 
-#define SSE_DEFAULT_MAX_EVENT (1u << 20)  /* bytes of one line or one event's data */
+#define SSE_DEFAULT_MAX_EVENT (1u << 20) /* bytes of one line or one event's data */
 
 /* Parser state. Fields are private; use the functions below. */
 struct sse_parser {
 	sse_event_fn fn;
 	void *arg;
-	size_t max;                /* limit on a line and on an event's data */
-	char *line;                /* the line being read */
+	size_t max; /* limit on a line and on an event's data */
+	char *line; /* the line being read */
 	size_t line_len, line_cap;
-	char *data;                /* data of the event being built */
+	char *data; /* data of the event being built */
 	size_t data_len, data_cap;
-	char type[64];             /* event type buffer ("" = none) */
-	char id_buf[256];          /* last event ID buffer: set by "id:" lines */
-	char id[256];              /* last event ID string: id_buf as of the last dispatch */
-	long retry_ms;             /* last "retry:" value, -1 when none */
-	bool cr;                   /* the last byte was CR: skip one LF */
-	bool started;              /* past the optional leading BOM */
-	bool skip_line;            /* the line being read passed max: drop it */
-	bool overflow;             /* this event passed max: dropped at its blank line */
+	char type[64];    /* event type buffer ("" = none) */
+	char id_buf[256]; /* last event ID buffer: set by "id:" lines */
+	char id[256];     /* last event ID string: id_buf as of the last dispatch */
+	long retry_ms;    /* last "retry:" value, -1 when none */
+	bool cr;          /* the last byte was CR: skip one LF */
+	bool started;     /* past the optional leading BOM */
+	bool skip_line;   /* the line being read passed max: drop it */
+	bool overflow;    /* this event passed max: dropped at its blank line */
 };
 
 /* max: bytes of one line or of one event's data; 0 gives SSE_DEFAULT_MAX_EVENT.

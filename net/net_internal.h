@@ -7,7 +7,7 @@
 
 #include "net/net.h"
 
-#define HDR_MAX 512           /* bytes kept of a response header of interest */
+#define HDR_MAX 512             /* bytes kept of a response header of interest */
 #define ERRBODY_MAX (64u << 10) /* bytes kept of a stream's non-2xx answer */
 
 struct net_sock {
@@ -23,17 +23,17 @@ struct net_xfer {
 	int64_t id;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	bool added;               /* in the multi handle */
-	bool cancel_pending;      /* net_cancel from inside a callback */
+	bool added;          /* in the multi handle */
+	bool cancel_pending; /* net_cancel from inside a callback */
 	bool toobig, aborted;
 	net_done_fn done;
-	net_chunk_fn chunk;       /* streams only */
+	net_chunk_fn chunk; /* streams only */
 	void *arg;
 	char *method;
-	char *safe_url;           /* scheme://host:port/path, for messages */
-	char *bearer;             /* to scrub from messages; wiped on free */
-	void *body;               /* request body copy */
-	char *buf;                /* response body */
+	char *safe_url; /* scheme://host:port/path, for messages */
+	char *bearer;   /* to scrub from messages; wiped on free */
+	void *body;     /* request body copy */
+	char *buf;      /* response body */
 	size_t len, cap, max;
 	char ctype[HDR_MAX], etag[HDR_MAX], retry_after[HDR_MAX];
 	char errbuf[CURL_ERROR_SIZE];
@@ -43,14 +43,14 @@ struct net_xfer {
 struct net {
 	uv_loop_t *loop;
 	CURLM *multi;
-	uv_timer_t timer;         /* curl's timeout */
-	uv_timer_t defer;         /* work that may not run inside a curl callback */
-	int open_handles;         /* timers not yet closed; n is freed at 0 */
+	uv_timer_t timer; /* curl's timeout */
+	uv_timer_t defer; /* work that may not run inside a curl callback */
+	int open_handles; /* timers not yet closed; n is freed at 0 */
 	struct net_sock *socks;
 	struct net_xfer *xfers;
 	size_t pending;
 	int64_t next_id;
-	int in_curl;              /* > 0 while a chunk callback runs */
+	int in_curl; /* > 0 while a chunk callback runs */
 	bool freeing;
 	long connect_timeout_ms, low_speed_time_s;
 	size_t max_body;

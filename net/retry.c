@@ -13,7 +13,8 @@
 uint32_t net_backoff_ms(unsigned attempt, uint32_t random)
 {
 	/* 1000 << 6 already passes the cap; shifting further would overflow. */
-	uint64_t ceiling = attempt >= 16 ? NET_BACKOFF_CAP_MS : (uint64_t)NET_BACKOFF_BASE_MS << attempt;
+	uint64_t ceiling =
+	        attempt >= 16 ? NET_BACKOFF_CAP_MS : (uint64_t)NET_BACKOFF_BASE_MS << attempt;
 	if (ceiling > NET_BACKOFF_CAP_MS)
 		ceiling = NET_BACKOFF_CAP_MS;
 	return (uint32_t)(random % (ceiling + 1));

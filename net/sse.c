@@ -70,10 +70,10 @@ static int dispatch(struct sse_parser *p)
 	}
 	p->data[--p->data_len] = '\0'; /* the last "\n" appended by a data line */
 	struct sse_event ev = {
-		.type = p->type[0] ? p->type : "message",
-		.data = p->data,
-		.data_len = p->data_len,
-		.id = p->id,
+	        .type = p->type[0] ? p->type : "message",
+	        .data = p->data,
+	        .data_len = p->data_len,
+	        .id = p->id,
 	};
 	int r = p->fn(&ev, p->arg);
 	p->data_len = 0;

@@ -25,23 +25,25 @@
 #define TOKEN_MAX_BYTES (64u << 10)
 
 const char config_example[] =
-	"{\"sources\":{\"erp\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:8081\",\"token\":\"...\"},"
-	"\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:8082\",\"token\":\"...\"},"
-	"\"telematics\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:8083\",\"token\":\"...\"}}}";
+        "{\"sources\":{\"erp\":{\"kind\":\"waybill\",\"url\":\"http://"
+        "127.0.0.1:8081\",\"token\":\"...\"},"
+        "\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:8082\",\"token\":\"...\"},"
+        "\"telematics\":{\"kind\":\"waybill\",\"url\":\"http://"
+        "127.0.0.1:8083\",\"token\":\"...\"}}}";
 
 static const char *const roles[CONFIG_NROLES + 1] = {
 #define ROLE_NAME(r) #r,
-	CONFIG_ROLES(ROLE_NAME)
+        CONFIG_ROLES(ROLE_NAME)
 #undef ROLE_NAME
-	NULL,
+                NULL,
 };
 
-static const char *const top_keys[] = {"sources", "depot", "units", "currency",
-				       "retention_days", "policy", "detectors", "automation", "user",
-				       NULL};
+static const char *const top_keys[] = {"sources",        "depot",  "units",     "currency",
+                                       "retention_days", "policy", "detectors", "automation",
+                                       "user",           NULL};
 static const char *const automation_keys[] = {"maintenance", "invoices", NULL};
-static const char *const source_keys[] = {"kind",  "url",     "token",     "token_file",
-					  "token_env", "depot", "intervals", "ca_file", NULL};
+static const char *const source_keys[] = {
+        "kind", "url", "token", "token_file", "token_env", "depot", "intervals", "ca_file", NULL};
 
 struct ctx {
 	const char *file;
@@ -52,7 +54,7 @@ struct ctx {
 
 /* "FILE: JPATH: what" with the tokens known so far scrubbed out. */
 static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
 {
 	char what[400];
@@ -61,14 +63,15 @@ static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	return wb_fail(x->err, code, "%s: %s%s%s", x->file, jpath ? jpath : "", jpath ? ": " : "",
-		       what);
+	               what);
 }
 
 static int check_keys(struct ctx *x, json_t *obj, const char *jpath, const char *const *known)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const char *const *k;
 		for (k = known; *k && strcmp(*k, key) != 0; k++)
 			;
@@ -88,8 +91,8 @@ static int check_keys(struct ctx *x, json_t *obj, const char *jpath, const char 
 }
 
 /* An optional string at obj.key copied to *dst; absent leaves *dst alone. */
-static int get_string(struct ctx *x, json_t *obj, const char *key, const char *jpath,
-		      bool nonempty, char **dst)
+static int get_string(struct ctx *x, json_t *obj, const char *key, const char *jpath, bool nonempty,
+                      char **dst)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -124,32 +127,34 @@ static int positive_int(struct ctx *x, json_t *v, const char *jpath, long max, i
  * access: a config or token file holds secrets. Checked on the open fd so
  * the file checked is the file read. */
 static int open_private(struct ctx *x, const char *path, const char *jpath, const char *what,
-			int *fd_out)
+                        int *fd_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 		if (jpath)
-			return bad(x, e == ENOENT ? WB_ENOTFOUND : WB_EIO, jpath, "cannot open %s %s: %s",
-				   what, path, strerror(e));
+			return bad(x, e == ENOENT ? WB_ENOTFOUND : WB_EIO, jpath,
+			           "cannot open %s %s: %s", what, path, strerror(e));
 		return wb_fail(x->err, e == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: cannot open: %s",
-			       path, strerror(e));
+		               path, strerror(e));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return jpath ? bad(x, WB_EIO, jpath, "%s %s is not a regular file", what, path)
-			     : wb_fail(x->err, WB_EIO, "%s: not a regular file", path);
+		             : wb_fail(x->err, WB_EIO, "%s: not a regular file", path);
 	}
 	if (st.st_mode & 077) {
 		close(fd);
 		if (jpath)
 			return bad(x, WB_EDENIED, jpath,
-				   "%s %s may be read by group or others (mode %04o); run chmod 600 %s",
-				   what, path, (unsigned)(st.st_mode & 07777), path);
+			           "%s %s may be read by group or others (mode %04o); run chmod "
+			           "600 %s",
+			           what, path, (unsigned)(st.st_mode & 07777), path);
 		return wb_fail(x->err, WB_EDENIED,
-			       "%s: may be read by group or others (mode %04o); it holds tokens: run chmod 600 %s",
-			       path, (unsigned)(st.st_mode & 07777), path);
+		               "%s: may be read by group or others (mode %04o); it holds tokens: "
+		               "run chmod 600 %s",
+		               path, (unsigned)(st.st_mode & 07777), path);
 	}
 	*fd_out = fd;
 	return 0;
@@ -216,7 +221,7 @@ static int check_token(struct ctx *x, const char *jpath, const char *t, size_t l
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)t[i] < 0x21 || t[i] == 0x7f)
 			return bad(x, WB_EINVALID, jpath,
-				   "the token holds a space, newline or control character");
+			           "the token holds a space, newline or control character");
 	return 0;
 }
 
@@ -239,11 +244,12 @@ static int load_token(struct ctx *x, json_t *src, const char *jp, struct config_
 	} else if (env) {
 		snprintf(p, sizeof(p), "%s.token_env", jp);
 		if (!json_is_string(env) || json_string_length(env) == 0)
-			return bad(x, WB_EINVALID, p, "expected the name of an environment variable");
+			return bad(x, WB_EINVALID, p,
+			           "expected the name of an environment variable");
 		const char *v = getenv(json_string_value(env));
 		if (!v || !*v)
 			return bad(x, WB_ENOTFOUND, p, "environment variable %.60s is not set",
-				   json_string_value(env));
+			           json_string_value(env));
 		if ((rc = check_token(x, p, v, strlen(v))) != 0)
 			return rc;
 		s->token = strdup(v);
@@ -285,7 +291,8 @@ static int load_intervals(struct ctx *x, json_t *obj, const char *jp, struct con
 		return bad(x, WB_ENOMEM, NULL, "out of memory");
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		char p[300];
 		snprintf(p, sizeof(p), "%s.%.40s", jp, key);
 		const struct connector_stream *st = connector_stream(s->ops, s->name, key);
@@ -300,7 +307,7 @@ static int load_intervals(struct ctx *x, json_t *obj, const char *jp, struct con
 				strncat(list, all[i].name, sizeof(list) - strlen(list) - 1);
 			}
 			return bad(x, WB_EINVALID, p, "no such stream for %s (known: %s)", s->name,
-				   list);
+			           list);
 		}
 		if (st->cadence == CADENCE_LIVE)
 			return bad(x, WB_EINVALID, p, "a live stream is not polled; remove it");
@@ -318,8 +325,8 @@ static int load_intervals(struct ctx *x, json_t *obj, const char *jp, struct con
 static bool url_ok(const char *u)
 {
 	const char *rest = strncmp(u, "http://", 7) == 0    ? u + 7
-			   : strncmp(u, "https://", 8) == 0 ? u + 8
-							    : NULL;
+	                   : strncmp(u, "https://", 8) == 0 ? u + 8
+	                                                    : NULL;
 	if (!rest || !*rest || *rest == '/')
 		return false;
 	for (; *u; u++)
@@ -335,7 +342,8 @@ static int load_source(struct ctx *x, json_t *src, const char *role, struct conf
 	if (!(s->name = strdup(role)))
 		return bad(x, WB_ENOMEM, NULL, "out of memory");
 	if (!src)
-		return bad(x, WB_EINVALID, jp, "missing; every config names erp, tms and telematics");
+		return bad(x, WB_EINVALID, jp,
+		           "missing; every config names erp, tms and telematics");
 	if (!json_is_object(src))
 		return bad(x, WB_EINVALID, jp, "expected an object");
 	int rc;
@@ -381,8 +389,8 @@ static int load_top(struct ctx *x, json_t *root)
 	struct config *c = x->c;
 	int rc;
 	if (!json_is_object(root))
-		return bad(x, WB_EINVALID, NULL, "expected a JSON object at the top; smallest valid: %s",
-			   config_example);
+		return bad(x, WB_EINVALID, NULL,
+		           "expected a JSON object at the top; smallest valid: %s", config_example);
 	if ((rc = check_keys(x, root, NULL, top_keys)) != 0)
 		return rc;
 	if ((rc = get_string(x, root, "depot", NULL, false, &c->depot)) != 0 ||
@@ -418,8 +426,9 @@ static int load_top(struct ctx *x, json_t *root)
 			const char *key, *path;
 			size_t off;
 		} sw[] = {
-			{"maintenance", "automation.maintenance", offsetof(struct config, auto_maintenance)},
-			{"invoices", "automation.invoices", offsetof(struct config, auto_invoices)},
+		        {"maintenance", "automation.maintenance",
+		         offsetof(struct config, auto_maintenance)},
+		        {"invoices", "automation.invoices", offsetof(struct config, auto_invoices)},
 		};
 		for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
 			json_t *b = json_object_get(v, sw[i].key);
@@ -442,9 +451,10 @@ static int load_top(struct ctx *x, json_t *root)
 	json_t *src = json_object_get(root, "sources");
 	if (!src)
 		return bad(x, WB_EINVALID, "sources", "missing; smallest valid config: %s",
-			   config_example);
+		           config_example);
 	if (!json_is_object(src))
-		return bad(x, WB_EINVALID, "sources", "expected an object with erp, tms, telematics");
+		return bad(x, WB_EINVALID, "sources",
+		           "expected an object with erp, tms, telematics");
 	if ((rc = check_keys(x, src, "sources", roles)) != 0)
 		return rc;
 	for (size_t i = 0; i < CONFIG_NROLES; i++)
@@ -487,7 +497,7 @@ static void scrub_all(struct ctx *x)
 	const char *key;
 	json_t *s;
 	json_object_foreach(src, key, s)
-		net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "token")));
+	        net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "token")));
 }
 
 int config_load(const char *path, struct config **out, struct wb_err *err)
@@ -497,8 +507,8 @@ int config_load(const char *path, struct config **out, struct wb_err *err)
 	int fd, rc = open_private(&x, path, NULL, NULL, &fd);
 	if (rc == WB_ENOTFOUND)
 		return wb_fail(err, rc,
-			       "%s: no config file there; create it (chmod 600) with at least: %s",
-			       path, config_example);
+		               "%s: no config file there; create it (chmod 600) with at least: %s",
+		               path, config_example);
 	if (rc)
 		return rc;
 	char *buf;
@@ -507,8 +517,8 @@ int config_load(const char *path, struct config **out, struct wb_err *err)
 	close(fd);
 	if (rc)
 		return wb_fail(err, rc, "%s: %s", path,
-			       rc == WB_EINVALID ? "larger than 1 MiB; not a config file?"
-						 : "cannot read the file");
+		               rc == WB_EINVALID ? "larger than 1 MiB; not a config file?"
+		                                 : "cannot read the file");
 	json_error_t je;
 	x.root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
 	explicit_bzero(buf, len);
@@ -516,7 +526,7 @@ int config_load(const char *path, struct config **out, struct wb_err *err)
 	if (!x.root) {
 		cut_excerpt(je.text);
 		return wb_fail(err, WB_EINVALID, "%s: line %d column %d: %s", path, je.line,
-			       je.column, je.text);
+		               je.column, je.text);
 	}
 	x.c = calloc(1, sizeof(*x.c));
 	if (!x.c || set_defaults(x.c, path) != 0)
@@ -573,7 +583,8 @@ const struct config_source *config_source(const struct config *c, const char *na
 
 int config_interval_s(const struct config_source *s, const char *stream)
 {
-	const struct connector_stream *st = s->ops ? connector_stream(s->ops, s->name, stream) : NULL;
+	const struct connector_stream *st =
+	        s->ops ? connector_stream(s->ops, s->name, stream) : NULL;
 	if (!st)
 		return -1;
 	if (st->cadence == CADENCE_LIVE)
@@ -589,18 +600,17 @@ int config_write_atomic(const char *path, const json_t *json, struct wb_err *err
 	char copy[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
 	snprintf(copy, sizeof(copy), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.waybill-config.XXXXXX", dir) >=
-	    sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.waybill-config.XXXXXX", dir) >= sizeof(tmp))
 		return wb_fail(err, WB_EINVALID, "%s: path too long", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return wb_fail(err, WB_EIO, "%s: cannot create a file in %s: %s", path, dir,
-			       strerror(errno));
+		               strerror(errno));
 	int rc = 0;
 	if (fchmod(fd, 0600) != 0 || json_dumpfd(json, fd, JSON_INDENT(2)) != 0 ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
 		rc = wb_fail(err, errno == ENOSPC ? WB_EFULL : WB_EIO, "%s: cannot write: %s", path,
-			     strerror(errno));
+		             strerror(errno));
 		close(fd);
 		unlink(tmp);
 		return rc;

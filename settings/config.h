@@ -24,19 +24,19 @@ struct connector_ops;
 
 /* One "intervals" entry: a stream of the source polled every seconds. */
 struct config_interval {
-	char *stream;              /* "loads" (a stream of the source's kind and role) */
-	int seconds;               /* > 0 */
+	char *stream; /* "loads" (a stream of the source's kind and role) */
+	int seconds;  /* > 0 */
 };
 
 struct config_source {
-	char *name;                /* the role, the key under "sources": "erp", "tms", "telematics" */
-	char *kind;                /* "waybill" */
+	char *name; /* the role, the key under "sources": "erp", "tms", "telematics" */
+	char *kind; /* "waybill" */
 	const struct connector_ops *ops; /* the connector of kind */
-	char *url;                 /* base URL, http:// or https://, no trailing "/" */
-	char *token;               /* bearer token from token, token_file or token_env. SECRET:
-				    * never print it; give it to net_req.bearer only */
-	char *depot;               /* depot scope sent to the source, or NULL */
-	char *ca_file;             /* PEM bundle to trust for this source, or NULL: system */
+	char *url;                       /* base URL, http:// or https://, no trailing "/" */
+	char *token;   /* bearer token from token, token_file or token_env. SECRET:
+	                * never print it; give it to net_req.bearer only */
+	char *depot;   /* depot scope sent to the source, or NULL */
+	char *ca_file; /* PEM bundle to trust for this source, or NULL: system */
 	struct config_interval *intervals; /* overrides, in file order */
 	size_t n_intervals;
 };
@@ -44,21 +44,21 @@ struct config_source {
 enum config_units { CONFIG_METRIC, CONFIG_IMPERIAL };
 
 struct config {
-	char *path;                /* the file it came from */
-	char *depot;               /* shown in the header; "" when not set */
-	char *user;                /* display name; default $USER, else "dispatcher" */
-	char *currency;            /* ISO 4217 code, default "EUR" */
-	enum config_units units;   /* default CONFIG_METRIC */
-	int retention_days;        /* positions kept, default 7 */
-	json_t *policy;            /* the "policy" object untouched (core/ validates it), a
-				    * reference owned by this struct; NULL when absent */
-	json_t *detectors;         /* the "detectors" object (thresholds of the local detectors,
-				    * checked at load by core_detect_cfg_from_json), a reference
-				    * owned by this struct; NULL when absent */
-	bool auto_maintenance;     /* "automation.maintenance": the sync's workflow pass proposes
-				    * work orders and holds for serious faults (default true) */
-	bool auto_invoices;        /* "automation.invoices": it releases and holds invoices
-				    * (default true); readiness is judged either way */
+	char *path;              /* the file it came from */
+	char *depot;             /* shown in the header; "" when not set */
+	char *user;              /* display name; default $USER, else "dispatcher" */
+	char *currency;          /* ISO 4217 code, default "EUR" */
+	enum config_units units; /* default CONFIG_METRIC */
+	int retention_days;      /* positions kept, default 7 */
+	json_t *policy;          /* the "policy" object untouched (core/ validates it), a
+	                          * reference owned by this struct; NULL when absent */
+	json_t *detectors;       /* the "detectors" object (thresholds of the local detectors,
+	                          * checked at load by core_detect_cfg_from_json), a reference
+	                          * owned by this struct; NULL when absent */
+	bool auto_maintenance;   /* "automation.maintenance": the sync's workflow pass proposes
+	                          * work orders and holds for serious faults (default true) */
+	bool auto_invoices;      /* "automation.invoices": it releases and holds invoices
+	                          * (default true); readiness is judged either way */
 	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
 };
 

@@ -22,7 +22,7 @@ static int mkdir_p(char *dir, mode_t mode)
 }
 
 static int resolve(const char *flag, const char *env, const char *xdg_env, const char *home_sub,
-		   const char *file, bool create, char *buf, size_t len, struct wb_err *err)
+                   const char *file, bool create, char *buf, size_t len, struct wb_err *err)
 {
 	const char *v = flag && *flag ? flag : getenv(env);
 	if (v && *v) {
@@ -39,8 +39,8 @@ static int resolve(const char *flag, const char *env, const char *xdg_env, const
 	else if (home && *home)
 		snprintf(dir, sizeof(dir), "%s/%s/waybill", home, home_sub);
 	else
-		return wb_fail(err, WB_EINVALID, "neither $%s nor $HOME is set; pass the path with a flag",
-			       xdg_env);
+		return wb_fail(err, WB_EINVALID,
+		               "neither $%s nor $HOME is set; pass the path with a flag", xdg_env);
 	if (create && mkdir_p(dir, 0700) != 0)
 		return wb_fail(err, WB_EIO, "cannot create %s: %s", dir, strerror(errno));
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, file) >= len)
@@ -51,11 +51,11 @@ static int resolve(const char *flag, const char *env, const char *xdg_env, const
 int settings_config_path(const char *flag, char *buf, size_t len, struct wb_err *err)
 {
 	return resolve(flag, "WAYBILL_CONFIG", "XDG_CONFIG_HOME", ".config", "config.json", false,
-		       buf, len, err);
+	               buf, len, err);
 }
 
 int settings_cache_path(const char *flag, bool create, char *buf, size_t len, struct wb_err *err)
 {
 	return resolve(flag, "WAYBILL_CACHE", "XDG_CACHE_HOME", ".cache", "cache.db", create, buf,
-		       len, err);
+	               len, err);
 }

@@ -11,13 +11,14 @@ json_t *sim_truth(struct sim_server *s)
 	struct sim_world *w = &s->w;
 	json_t *counts = json_object();
 	for (int e = 0; e < WB_ENT__COUNT; e++)
-		json_object_set_new(counts, w->t[e].path, json_integer((json_int_t)sim_live_count(w, (enum wb_entity)e)));
+		json_object_set_new(counts, w->t[e].path,
+		                    json_integer((json_int_t)sim_live_count(w, (enum wb_entity)e)));
 	char sum[24];
 	snprintf(sum, sizeof sum, "%016llx", (unsigned long long)sim_checksum(w));
-	return json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o,s:I}", "seed", (json_int_t)w->o.seed, "sim_time",
-	                 sim_time_json(w->now), "sequence", (json_int_t)w->seq, "counts", counts, "ai",
-	                 sim_ai_truth(w), "checksum", sum, "scenario", sim_scenario_truth(w), "positions",
-	                 (json_int_t)w->pos_seq);
+	return json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o,s:I}", "seed", (json_int_t)w->o.seed,
+	                 "sim_time", sim_time_json(w->now), "sequence", (json_int_t)w->seq,
+	                 "counts", counts, "ai", sim_ai_truth(w), "checksum", sum, "scenario",
+	                 sim_scenario_truth(w), "positions", (json_int_t)w->pos_seq);
 }
 
 /* Every live record as [id, version], per list: what a client's cache must hold
@@ -47,7 +48,8 @@ static json_t *faults_all(struct sim_server *s)
 	json_t *o = json_object();
 	for (int i = 0; i < SIM_SVC__COUNT; i++) {
 		json_t *f = sim_fault_json(&s->svc[i].f);
-		json_object_set_new(f, "running", json_boolean(s->svc[i].d != NULL && s->svc[i].want != 1));
+		json_object_set_new(f, "running",
+		                    json_boolean(s->svc[i].d != NULL && s->svc[i].want != 1));
 		json_object_set_new(o, sim_service_names[i], f);
 	}
 	return o;
@@ -56,7 +58,8 @@ static json_t *faults_all(struct sim_server *s)
 static int svc_by_name(const char *n, size_t len)
 {
 	for (int i = 0; i < SIM_SVC__COUNT; i++)
-		if (strlen(sim_service_names[i]) == len && strncmp(n, sim_service_names[i], len) == 0)
+		if (strlen(sim_service_names[i]) == len &&
+		    strncmp(n, sim_service_names[i], len) == 0)
 			return i;
 	return -1;
 }
@@ -64,7 +67,9 @@ static int svc_by_name(const char *n, size_t len)
 static int set_faults(struct sim_server *s, json_t *body, json_t **out)
 {
 	const char *name = json_string_value(json_object_get(body, "service"));
-	int si = !name ? -1 : strcmp(name, "all") == 0 ? SIM_SVC__COUNT : svc_by_name(name, strlen(name));
+	int si = !name                      ? -1
+	         : strcmp(name, "all") == 0 ? SIM_SVC__COUNT
+	                                    : svc_by_name(name, strlen(name));
 	if (si < 0) {
 		*out = sim_error("bad_body", "service must be erp, tms, telematics or all");
 		return 400;
@@ -72,12 +77,14 @@ static int set_faults(struct sim_server *s, json_t *body, json_t **out)
 	struct sim_fault_cfg f[SIM_SVC__COUNT];
 	for (int i = 0; i < SIM_SVC__COUNT; i++) {
 		f[i] = s->svc[i].f;
-		if ((si == i || si == SIM_SVC__COUNT) && json_is_true(json_object_get(body, "clear")))
+		if ((si == i || si == SIM_SVC__COUNT) &&
+		    json_is_true(json_object_get(body, "clear")))
 			memset(&f[i], 0, sizeof f[i]);
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(body, k, v) {
+	json_object_foreach(body, k, v)
+	{
 		if (strcmp(k, "service") == 0 || strcmp(k, "clear") == 0)
 			continue;
 		if (!json_is_number(v)) {
@@ -90,7 +97,8 @@ static int set_faults(struct sim_server *s, json_t *body, json_t **out)
 			int rc = sim_fault_set(&f[i], k, json_number_value(v));
 			if (rc) {
 				char msg[128];
-				snprintf(msg, sizeof msg, "%s %s", k, rc == -1 ? "is not a fault" : "is out of range");
+				snprintf(msg, sizeof msg, "%s %s", k,
+				         rc == -1 ? "is not a fault" : "is out of range");
 				*out = sim_error("bad_body", msg);
 				return 400;
 			}
@@ -134,11 +142,14 @@ int sim_api_admin(struct sim_req *r, const char *path, json_t **out)
 	} else if (post && strcmp(path, "admin/faults") == 0) {
 		st = set_faults(s, body, out);
 	} else if (post && strcmp(path, "admin/clock") == 0) {
-		json_t *adv = json_object_get(body, "advance_s"), *sp = json_object_get(body, "speed");
+		json_t *adv = json_object_get(body, "advance_s"),
+		       *sp = json_object_get(body, "speed");
 		if ((adv && (!json_is_integer(adv) || json_integer_value(adv) < 0 ||
 		             json_integer_value(adv) > 7 * 86400)) ||
-		    (sp && (!json_is_number(sp) || json_number_value(sp) < 0 || json_number_value(sp) > 100000))) {
-			*out = sim_error("bad_body", "advance_s is 0..604800 seconds, speed 0..100000");
+		    (sp && (!json_is_number(sp) || json_number_value(sp) < 0 ||
+		            json_number_value(sp) > 100000))) {
+			*out = sim_error("bad_body",
+			                 "advance_s is 0..604800 seconds, speed 0..100000");
 			st = 400;
 		} else {
 			if (adv)
@@ -146,7 +157,8 @@ int sim_api_admin(struct sim_req *r, const char *path, json_t **out)
 			if (sp)
 				s->speed = json_number_value(sp);
 			sim_clock_sync(s);
-			*out = json_pack("{s:o,s:f}", "sim_time", sim_time_json(s->w.now), "speed", s->speed);
+			*out = json_pack("{s:o,s:f}", "sim_time", sim_time_json(s->w.now), "speed",
+			                 s->speed);
 			st = 200;
 		}
 	} else if (post && strncmp(path, "admin/services/", 15) == 0) {
@@ -154,15 +166,20 @@ int sim_api_admin(struct sim_req *r, const char *path, json_t **out)
 		int si = sl ? svc_by_name(n, (size_t)(sl - n)) : -1;
 		json_t *fs = json_object_get(body, "for_s");
 		if (si < 0 || (strcmp(sl, "/stop") != 0 && strcmp(sl, "/start") != 0)) {
-			*out = sim_error("not_found", "POST /v1/admin/services/{erp|tms|telematics}/{stop|start}");
-		} else if (fs && (!json_is_integer(fs) || json_integer_value(fs) < 0 || json_integer_value(fs) > 3600)) {
+			*out = sim_error(
+			        "not_found",
+			        "POST /v1/admin/services/{erp|tms|telematics}/{stop|start}");
+		} else if (fs && (!json_is_integer(fs) || json_integer_value(fs) < 0 ||
+		                  json_integer_value(fs) > 3600)) {
 			*out = sim_error("bad_body", "for_s is 0..3600 seconds");
 			st = 400;
 		} else {
 			int stop = strcmp(sl, "/stop") == 0;
 			s->svc[si].want = stop ? 1 : 2;
-			s->svc[si].restart_at_ms = stop && fs ? sim_wall_ms() + json_integer_value(fs) * 1000 : 0;
-			*out = json_pack("{s:s,s:s}", "service", sim_service_names[si], "state", stop ? "stopping" : "starting");
+			s->svc[si].restart_at_ms =
+			        stop && fs ? sim_wall_ms() + json_integer_value(fs) * 1000 : 0;
+			*out = json_pack("{s:s,s:s}", "service", sim_service_names[si], "state",
+			                 stop ? "stopping" : "starting");
 			st = 202;
 		}
 	} else {

@@ -85,13 +85,13 @@ int sim_exc_kind_index(const char *s)
  * tolerance the load's (charges belong to the load and are corrected before the
  * invoice goes out), a dispute the invoice's. */
 static const uint8_t kind_subject[XK__COUNT] = {
-	[XK_LATE_ETA] = SK_LOAD,          [XK_MISSED_WINDOW] = SK_STOP,
-	[XK_FUEL_ANOMALY] = SK_VEHICLE,   [XK_IDLE_EXCESS] = SK_VEHICLE,
-	[XK_CRITICAL_FAULT] = SK_VEHICLE, [XK_UNSAFE_INSPECTION] = SK_VEHICLE,
-	[XK_DETENTION] = SK_STOP,         [XK_POD_MISMATCH] = SK_LOAD,
-	[XK_INVOICE_DISPUTE] = SK_INVOICE, [XK_CHARGE_OUT_OF_TOLERANCE] = SK_LOAD,
-	[XK_PARTIAL_SHIPMENT] = SK_LOAD,  [XK_FAILED_DELIVERY] = SK_LOAD,
-	[XK_ROUTE_CHANGE] = SK_LOAD,      [XK_SUBCONTRACTED_LEG] = SK_LOAD};
+        [XK_LATE_ETA] = SK_LOAD,           [XK_MISSED_WINDOW] = SK_STOP,
+        [XK_FUEL_ANOMALY] = SK_VEHICLE,    [XK_IDLE_EXCESS] = SK_VEHICLE,
+        [XK_CRITICAL_FAULT] = SK_VEHICLE,  [XK_UNSAFE_INSPECTION] = SK_VEHICLE,
+        [XK_DETENTION] = SK_STOP,          [XK_POD_MISMATCH] = SK_LOAD,
+        [XK_INVOICE_DISPUTE] = SK_INVOICE, [XK_CHARGE_OUT_OF_TOLERANCE] = SK_LOAD,
+        [XK_PARTIAL_SHIPMENT] = SK_LOAD,   [XK_FAILED_DELIVERY] = SK_LOAD,
+        [XK_ROUTE_CHANGE] = SK_LOAD,       [XK_SUBCONTRACTED_LEG] = SK_LOAD};
 
 static int drop_late(const struct sim_world *w, const struct sim_load *l, int arrived)
 {
@@ -148,7 +148,8 @@ static long recent(const struct sim_world *w, enum wb_entity e, uint32_t vi)
 }
 
 /* Is claim `kind` true of subject `s`? Fills the related record and money at stake. */
-static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, long *rel, double *impact)
+static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, long *rel,
+                 double *impact)
 {
 	*rel_ent = WB_ENT__COUNT;
 	*rel = -1;
@@ -172,8 +173,8 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 		*impact = sl->revenue * 0.1;
 		*rel_ent = WB_ENT_LOAD;
 		*rel = st->load;
-		return st->kind == 1 && sl->status >= LS_IN_TRANSIT && sl->status != LS_CANCELLED && st->arrived_at &&
-		       st->arrived_at > st->window_end;
+		return st->kind == 1 && sl->status >= LS_IN_TRANSIT && sl->status != LS_CANCELLED &&
+		       st->arrived_at && st->arrived_at > st->window_end;
 	}
 	case XK_ROUTE_CHANGE:
 		*impact = l->est_cost * 0.08;
@@ -181,12 +182,8 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 	case XK_SUBCONTRACTED_LEG:
 		*impact = l->est_cost * 0.15;
 		return l->carrier != 0 && l->status <= LS_IN_TRANSIT;
-	case XK_FAILED_DELIVERY:
-		*impact = l->revenue;
-		return (l->flags & LF_FAILED) != 0;
-	case XK_PARTIAL_SHIPMENT:
-		*impact = l->revenue * 0.3;
-		return (l->flags & LF_PARTIAL) != 0;
+	case XK_FAILED_DELIVERY: *impact = l->revenue; return (l->flags & LF_FAILED) != 0;
+	case XK_PARTIAL_SHIPMENT: *impact = l->revenue * 0.3; return (l->flags & LF_PARTIAL) != 0;
 	case XK_POD_MISMATCH:
 		*impact = l->revenue;
 		if (l->pod < 0)
@@ -201,7 +198,8 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 		const struct sim_load *sl = SIM_ROW(w, LOAD, sim_load, st->load);
 		/* The detention clock starts at the later of arrival and the window's
 		 * start: a truck that comes early waits on its own time. */
-		int64_t from = st->arrived_at > st->window_start ? st->arrived_at : st->window_start;
+		int64_t from =
+		        st->arrived_at > st->window_start ? st->arrived_at : st->window_start;
 		int64_t dwell = (st->departed_at ? st->departed_at : w->now) - from;
 		*impact = (double)(dwell - 7200) / 3600.0 * 55.0;
 		if (sl->detention_charge >= 0) {
@@ -228,11 +226,11 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 		/* Worth a flag until the invoice has gone out (or while it is disputed). */
 		if (l->invoice < 0)
 			return 1;
-		const struct sim_invoice *inv = SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice);
+		const struct sim_invoice *inv =
+		        SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice);
 		return inv->status <= IS_RELEASED || inv->status == IS_DISPUTED;
 	}
-	default:
-		break;
+	default: break;
 	}
 	if (s >= w->t[WB_ENT_VEHICLE].n)
 		return 0;
@@ -240,9 +238,7 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 	if (v->kind == VK_TRAILER)
 		return 0;
 	switch (kind) {
-	case XK_IDLE_EXCESS:
-		*impact = v->idle_s / 3600.0 * 2.5 * 1.79;
-		return v->idle_s > 5400;
+	case XK_IDLE_EXCESS: *impact = v->idle_s / 3600.0 * 2.5 * 1.79; return v->idle_s > 5400;
 	case XK_CRITICAL_FAULT:
 		*impact = 2900;
 		*rel_ent = WB_ENT_FAULT;
@@ -259,12 +255,12 @@ static int truth(const struct sim_world *w, int kind, uint32_t s, int *rel_ent, 
 		if (*rel >= 0)
 			*impact = SIM_ROW(w, FUEL_TXN, sim_fuel_txn, (size_t)*rel)->amount;
 		return *rel >= 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
-static char *evidence(const struct sim_world *w, int kind, uint32_t s, int rel_ent, long rel, int wrong)
+static char *evidence(const struct sim_world *w, int kind, uint32_t s, int rel_ent, long rel,
+                      int wrong)
 {
 	char id[32], rid[32] = "", buf[512];
 	static const enum wb_entity subj_ent[] = {WB_ENT_LOAD, WB_ENT_VEHICLE, WB_ENT_DRIVER,
@@ -276,22 +272,26 @@ static char *evidence(const struct sim_world *w, int kind, uint32_t s, int rel_e
 	sim_time_fmt(w->now, now, sizeof now);
 	if (kind_subject[kind] == SK_LOAD) {
 		const struct sim_load *l = SIM_ROW(w, LOAD, sim_load, s);
-		const struct sim_stop *d = SIM_ROW(w, STOP, sim_stop, l->first_stop + l->nstops - 1u);
+		const struct sim_stop *d =
+		        SIM_ROW(w, STOP, sim_stop, l->first_stop + l->nstops - 1u);
 		char eta[40], we[40];
 		sim_time_fmt(l->eta, eta, sizeof eta);
 		sim_time_fmt(d->window_end, we, sizeof we);
-		snprintf(buf, sizeof buf, "%s %s: status %s, ETA %s vs window end %s, carrier %s%s%s (as of %s)%s",
+		snprintf(buf, sizeof buf,
+		         "%s %s: status %s, ETA %s vs window end %s, carrier %s%s%s (as of %s)%s",
 		         sim_exc_kind_names[kind], id, sim_load_status_names[l->status], eta, we,
 		         sim_carriers[l->carrier % 5], rid[0] ? ", see " : "", rid, now,
 		         wrong ? "; pattern match on similar lanes" : "");
 	} else {
 		snprintf(buf, sizeof buf, "%s %s%s%s (as of %s)%s", sim_exc_kind_names[kind], id,
-		         rid[0] ? ", see " : "", rid, now, wrong ? "; pattern match on similar units" : "");
+		         rid[0] ? ", see " : "", rid, now,
+		         wrong ? "; pattern match on similar units" : "");
 	}
 	return strdup(buf);
 }
 
-static void flag(struct sim_world *w, int kind, uint32_t s, int wrong, int rel_ent, long rel, double impact)
+static void flag(struct sim_world *w, int kind, uint32_t s, int wrong, int rel_ent, long rel,
+                 double impact)
 {
 	int sk = kind_subject[kind];
 	uint64_t k = key_of(kind, sk, s);
@@ -314,20 +314,21 @@ static void flag(struct sim_world *w, int kind, uint32_t s, int wrong, int rel_e
 	x->wrong = (uint8_t)wrong;
 	x->detected_at = w->now;
 	x->status = ES_OPEN;
-	x->confidence = (float)(wrong ? 0.55 + sim_rng_unit(&w->rng) * 0.35 : 0.7 + sim_rng_unit(&w->rng) * 0.29);
+	x->confidence = (float)(wrong ? 0.55 + sim_rng_unit(&w->rng) * 0.35
+	                              : 0.7 + sim_rng_unit(&w->rng) * 0.29);
 	x->impact = (float)(impact < 0 ? 0 : round(impact));
 	x->related_ent = (uint8_t)rel_ent;
 	x->related = rel >= 0 ? (uint32_t)rel : 0;
 	if (rel < 0)
 		x->related_ent = WB_ENT__COUNT;
 	x->severity = kind == XK_CRITICAL_FAULT || kind == XK_FAILED_DELIVERY ? 0
-	              : x->impact >= 500                                     ? 1
-	              : x->impact >= 100                                     ? 2
-	                                                                     : 3;
+	              : x->impact >= 500                                      ? 1
+	              : x->impact >= 100                                      ? 2
+	                                                                      : 3;
 	x->required_role = (x->impact >= 1000 || x->confidence < 0.7 || kind == XK_CRITICAL_FAULT ||
 	                    kind == XK_FUEL_ANOMALY)
-	                       ? SIM_ROLE_SUPERVISOR
-	                       : SIM_ROLE_DISPATCHER;
+	                           ? SIM_ROLE_SUPERVISOR
+	                           : SIM_ROLE_DISPATCHER;
 	x->evidence = evidence(w, kind, s, rel_ent, rel, wrong);
 	w->ai_total++;
 	w->ai_wrong += (uint64_t)wrong;
@@ -348,7 +349,8 @@ static void maybe_wrong(struct sim_world *w, int kind, size_t lo, size_t hi)
 			continue;
 		if (ai_get(w, key_of(kind, kind_subject[kind], s)) >= 0)
 			continue;
-		if (kind_subject[kind] == SK_VEHICLE && SIM_ROW(w, VEHICLE, sim_vehicle, s)->kind == VK_TRAILER)
+		if (kind_subject[kind] == SK_VEHICLE &&
+		    SIM_ROW(w, VEHICLE, sim_vehicle, s)->kind == VK_TRAILER)
 			continue;
 		if (kind_subject[kind] == SK_STOP && SIM_ROW(w, STOP, sim_stop, s)->kind == 0)
 			continue;
@@ -384,20 +386,28 @@ void sim_ai_scan(struct sim_world *w)
 	 * subcontractor is worth knowing as soon as it is made. */
 	for (size_t i = lo; i < lt->n; i++) {
 		const struct sim_load *l = sim_row(lt, i);
-		static const int lk[] = {XK_LATE_ETA, XK_ROUTE_CHANGE, XK_SUBCONTRACTED_LEG, XK_FAILED_DELIVERY,
-		                         XK_PARTIAL_SHIPMENT, XK_POD_MISMATCH, XK_CHARGE_OUT_OF_TOLERANCE};
+		static const int lk[] = {XK_LATE_ETA,
+		                         XK_ROUTE_CHANGE,
+		                         XK_SUBCONTRACTED_LEG,
+		                         XK_FAILED_DELIVERY,
+		                         XK_PARTIAL_SHIPMENT,
+		                         XK_POD_MISMATCH,
+		                         XK_CHARGE_OUT_OF_TOLERANCE};
 		for (size_t k = 0; k < sizeof lk / sizeof lk[0]; k++)
 			check(w, lk[k], (uint32_t)i, lo, lt->n);
 		l = sim_row(lt, i);
 		for (uint32_t k = 1; k < l->nstops; k++) {
 			if (!SIM_ROW(w, STOP, sim_stop, l->first_stop + k)->arrived_at)
 				continue;
-			check(w, XK_DETENTION, l->first_stop + k, l->first_stop, l->first_stop + l->nstops);
-			check(w, XK_MISSED_WINDOW, l->first_stop + k, l->first_stop, l->first_stop + l->nstops);
+			check(w, XK_DETENTION, l->first_stop + k, l->first_stop,
+			      l->first_stop + l->nstops);
+			check(w, XK_MISSED_WINDOW, l->first_stop + k, l->first_stop,
+			      l->first_stop + l->nstops);
 			l = sim_row(lt, i);
 		}
 		if (l->invoice >= 0)
-			check(w, XK_INVOICE_DISPUTE, (uint32_t)l->invoice, 0, w->t[WB_ENT_INVOICE].n);
+			check(w, XK_INVOICE_DISPUTE, (uint32_t)l->invoice, 0,
+			      w->t[WB_ENT_INVOICE].n);
 	}
 	size_t nv = w->t[WB_ENT_VEHICLE].n;
 	for (size_t v = 0; v < nv; v++) {
@@ -430,7 +440,8 @@ void sim_ai_scan(struct sim_world *w)
 	struct sim_table *xt = &w->t[WB_ENT_EXCEPTION];
 	for (size_t i = 0; i < xt->n; i++) {
 		struct sim_exception *x = sim_row(xt, i);
-		if (!x->wrong && x->seen != w->ai_gen && (x->status == ES_OPEN || x->status == ES_ACKNOWLEDGED)) {
+		if (!x->wrong && x->seen != w->ai_gen &&
+		    (x->status == ES_OPEN || x->status == ES_ACKNOWLEDGED)) {
 			x->status = ES_RESOLVED;
 			x->resolved_at = w->now;
 			(void)sim_touch(w, WB_ENT_EXCEPTION, i);

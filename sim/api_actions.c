@@ -12,7 +12,10 @@
 
 #define ERR(st, code, msg) (*out = sim_error((code), (msg)), (st))
 
-static uint64_t idem_slot(const char *key) { return sim_fnv1a(0, key, strlen(key)) % 1024; }
+static uint64_t idem_slot(const char *key)
+{
+	return sim_fnv1a(0, key, strlen(key)) % 1024;
+}
 
 static struct sim_idem *idem_find(struct sim_svc *sv, const char *key)
 {
@@ -22,7 +25,8 @@ static struct sim_idem *idem_find(struct sim_svc *sv, const char *key)
 	return NULL;
 }
 
-static void idem_store(struct sim_svc *sv, const char *key, uint64_t h, int status, const char *body)
+static void idem_store(struct sim_svc *sv, const char *key, uint64_t h, int status,
+                       const char *body)
 {
 	struct sim_idem *e = calloc(1, sizeof *e);
 	if (!e)
@@ -63,12 +67,14 @@ static json_t *data_of(struct sim_world *w, enum wb_entity e, size_t i)
 }
 
 /* 409 when the client named a version and the record has moved on. */
-static int version_conflict(struct sim_req *r, json_t *body, enum wb_entity e, size_t i, json_t **out)
+static int version_conflict(struct sim_req *r, json_t *body, enum wb_entity e, size_t i,
+                            json_t **out)
 {
 	struct sim_world *w = &r->srv->w;
 	const struct sim_meta *m = sim_row(&w->t[e], i);
 	long long want = -1;
-	const char *im = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	const char *im =
+	        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
 	if (im) {
 		const char *p = im;
 		if (*p == 'W' && p[1] == '/')
@@ -86,12 +92,14 @@ static int version_conflict(struct sim_req *r, json_t *body, enum wb_entity e, s
 	else if (ev && !json_is_null(ev))
 		want = -2;
 	if (want == -2) {
-		*out = sim_error("bad_parameter", "expected_version / If-Match must be an integer version");
+		*out = sim_error("bad_parameter",
+		                 "expected_version / If-Match must be an integer version");
 		return 400;
 	}
 	if (want >= 0 && (uint64_t)want != m->version) {
-		*out = json_pack("{s:{s:s,s:s},s:o}", "error", "code", "version_conflict", "message",
-		                 "the record changed since that version", "current", sim_render(w, e, i));
+		*out = json_pack("{s:{s:s,s:s},s:o}", "error", "code", "version_conflict",
+		                 "message", "the record changed since that version", "current",
+		                 sim_render(w, e, i));
 		return 409;
 	}
 	return 0;
@@ -112,31 +120,38 @@ static int load_action(struct sim_req *r, size_t li, const char *action, json_t 
 	if (strcmp(action, "release") == 0) {
 		if (l->status != LS_PLANNED && l->status != LS_STAGED) {
 			char msg[96];
-			snprintf(msg, sizeof msg, "the load is %s; only planned or staged loads are released",
+			snprintf(msg, sizeof msg,
+			         "the load is %s; only planned or staged loads are released",
 			         sim_load_status_names[l->status]);
 			return ERR(422, "not_releasable", msg);
 		}
 		if (l->vehicle < 0 && l->carrier == 0)
 			return ERR(422, "no_vehicle", "assign a vehicle and driver first");
 		if (l->vehicle >= 0) {
-			const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
+			const struct sim_vehicle *v =
+			        SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
 			if (v->hold || v->status == VS_IN_SHOP || v->status == VS_OUT_OF_SERVICE)
-				return ERR(422, "vehicle_not_ready", "the assigned vehicle is on hold or out of service");
+				return ERR(422, "vehicle_not_ready",
+				           "the assigned vehicle is on hold or out of service");
 		}
 		const struct sim_staging *g = SIM_ROW(w, STAGING, sim_staging, l->staging);
 		if (g->pallets_staged < g->pallets_total || !g->labor_ready) {
 			const char *reason = str_field(body, "override_reason");
 			if (!reason || !*reason)
-				return ERR(422, "not_staged", "pallets are not all staged or labor is not ready");
+				return ERR(422, "not_staged",
+				           "pallets are not all staged or labor is not ready");
 			if (r->role < SIM_ROLE_SUPERVISOR)
-				return ERR(403, "forbidden", "releasing an unstaged load needs a supervisor");
+				return ERR(403, "forbidden",
+				           "releasing an unstaged load needs a supervisor");
 		}
 		l->status = LS_RELEASED;
 	} else if (strcmp(action, "assign") == 0) {
 		const char *vs = str_field(body, "vehicle_id"), *ds = str_field(body, "driver_id");
 		if (!vs || !ds)
-			return ERR(400, "bad_body", "vehicle_id and driver_id are required strings");
-		long vi = sim_parse_id(w, WB_ENT_VEHICLE, vs), di = sim_parse_id(w, WB_ENT_DRIVER, ds);
+			return ERR(400, "bad_body",
+			           "vehicle_id and driver_id are required strings");
+		long vi = sim_parse_id(w, WB_ENT_VEHICLE, vs),
+		     di = sim_parse_id(w, WB_ENT_DRIVER, ds);
 		if (vi < 0 || di < 0)
 			return ERR(422, "unknown_reference", "no such vehicle or driver");
 		if (l->status > LS_RELEASED)
@@ -144,9 +159,11 @@ static int load_action(struct sim_req *r, size_t li, const char *action, json_t 
 		const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)vi);
 		const struct sim_driver *d = SIM_ROW(w, DRIVER, sim_driver, (size_t)di);
 		if (v->kind == VK_TRAILER)
-			return ERR(422, "not_powered", "a trailer cannot be assigned as the vehicle");
+			return ERR(422, "not_powered",
+			           "a trailer cannot be assigned as the vehicle");
 		if (v->hold || v->status == VS_IN_SHOP || v->status == VS_OUT_OF_SERVICE)
-			return ERR(422, "vehicle_not_ready", "the vehicle is on hold or out of service");
+			return ERR(422, "vehicle_not_ready",
+			           "the vehicle is on hold or out of service");
 		if (v->status != VS_AVAILABLE && v->load != (int32_t)li)
 			return ERR(422, "vehicle_busy", "the vehicle is assigned to another load");
 		if (d->vehicle >= 0 && d->vehicle != l->vehicle)
@@ -160,7 +177,8 @@ static int load_action(struct sim_req *r, size_t li, const char *action, json_t 
 	return 200;
 }
 
-static int vehicle_action(struct sim_req *r, size_t vi, const char *action, json_t *body, json_t **out)
+static int vehicle_action(struct sim_req *r, size_t vi, const char *action, json_t *body,
+                          json_t **out)
 {
 	struct sim_world *w = &r->srv->w;
 	struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, vi);
@@ -179,9 +197,11 @@ static int vehicle_action(struct sim_req *r, size_t vi, const char *action, json
 			return ERR(400, "bad_body", "override must be a boolean");
 		if (v->wo_open) {
 			if (!json_is_true(ov))
-				return ERR(422, "work_order_open", "a work order is open; close it or override");
+				return ERR(422, "work_order_open",
+				           "a work order is open; close it or override");
 			if (r->role < SIM_ROLE_SUPERVISOR)
-				return ERR(403, "forbidden", "clearing a hold by override needs a supervisor");
+				return ERR(403, "forbidden",
+				           "clearing a hold by override needs a supervisor");
 			if (!reason || !*reason)
 				return ERR(400, "bad_body", "an override needs a reason");
 		}
@@ -197,7 +217,8 @@ static int exception_action(struct sim_req *r, size_t xi, const char *action, js
 {
 	struct sim_world *w = &r->srv->w;
 	struct sim_exception *x = SIM_ROW(w, EXCEPTION, sim_exception, xi);
-	int open = x->status == ES_OPEN || x->status == ES_ACKNOWLEDGED || x->status == ES_ESCALATED;
+	int open =
+	        x->status == ES_OPEN || x->status == ES_ACKNOWLEDGED || x->status == ES_ESCALATED;
 	int to;
 	if (strcmp(action, "acknowledge") == 0)
 		to = ES_ACKNOWLEDGED;
@@ -234,7 +255,8 @@ static int invoice_action(struct sim_req *r, size_t ii, const char *action, json
 	struct sim_invoice *inv = SIM_ROW(w, INVOICE, sim_invoice, ii);
 	if (strcmp(action, "release") == 0) {
 		if (inv->status != IS_DRAFT && inv->status != IS_HELD)
-			return ERR(422, "not_releasable", "only draft or held invoices are released");
+			return ERR(422, "not_releasable",
+			           "only draft or held invoices are released");
 		inv->status = IS_RELEASED;
 		inv->issued_at = w->now;
 	} else if (strcmp(action, "hold") == 0) {
@@ -255,10 +277,11 @@ static int open_work_order(struct sim_req *r, json_t *body, json_t **out, long *
 	const char *cat = str_field(body, "category");
 	if (!vs)
 		return ERR(400, "bad_body", "vehicle_id is required");
-	int c = !cat ? WC_CORRECTIVE : strcmp(cat, "preventive") == 0 ? WC_PREVENTIVE
-	        : strcmp(cat, "corrective") == 0                       ? WC_CORRECTIVE
-	        : strcmp(cat, "inspection") == 0                       ? WC_INSPECTION
-	                                                               : -1;
+	int c = !cat                             ? WC_CORRECTIVE
+	        : strcmp(cat, "preventive") == 0 ? WC_PREVENTIVE
+	        : strcmp(cat, "corrective") == 0 ? WC_CORRECTIVE
+	        : strcmp(cat, "inspection") == 0 ? WC_INSPECTION
+	                                         : -1;
 	if (c < 0)
 		return ERR(400, "bad_body", "category is preventive, corrective or inspection");
 	long vi = sim_parse_id(w, WB_ENT_VEHICLE, vs);
@@ -295,7 +318,8 @@ static int act(struct sim_req *r, const char *path, json_t *body, json_t **out)
 	snprintf(check, sizeof check, "%s/%s/%s", seg, id, action);
 	int e = sim_entity_by_path(seg);
 	if (strcmp(check, path) != 0 || e < 0 || w->t[e].svc != r->svc->id ||
-	    (e != WB_ENT_LOAD && e != WB_ENT_VEHICLE && e != WB_ENT_EXCEPTION && e != WB_ENT_INVOICE))
+	    (e != WB_ENT_LOAD && e != WB_ENT_VEHICLE && e != WB_ENT_EXCEPTION &&
+	     e != WB_ENT_INVOICE))
 		return ERR(404, "not_found", "no such action");
 	long i = sim_parse_id(w, (enum wb_entity)e, id);
 	if (i < 0)
@@ -322,10 +346,12 @@ int sim_api_post(struct sim_req *r, const char *path, json_t **out, char **raw)
 	const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
 	size_t kl = key ? strlen(key) : 0;
 	if (!key || kl == 0 || kl > 200)
-		return ERR(400, "idempotency_key_required", "send an Idempotency-Key header (1 to 200 characters)");
+		return ERR(400, "idempotency_key_required",
+		           "send an Idempotency-Key header (1 to 200 characters)");
 	for (size_t k = 0; k < kl; k++)
 		if ((unsigned char)key[k] < 0x21 || (unsigned char)key[k] > 0x7e)
-			return ERR(400, "bad_idempotency_key", "the Idempotency-Key must be printable ASCII");
+			return ERR(400, "bad_idempotency_key",
+			           "the Idempotency-Key must be printable ASCII");
 	uint64_t h = sim_fnv1a(0, r->url, strlen(r->url));
 	h = sim_fnv1a(h, r->body, r->body_len);
 	h = sim_fnv1a(h, &r->role, sizeof r->role);
@@ -346,7 +372,8 @@ int sim_api_post(struct sim_req *r, const char *path, json_t **out, char **raw)
 			r->replayed = 1;
 			st = *raw ? prev->status : 500;
 		} else {
-			st = ERR(422, "idempotency_key_reused", "this Idempotency-Key was used for another request");
+			st = ERR(422, "idempotency_key_reused",
+			         "this Idempotency-Key was used for another request");
 		}
 		pthread_mutex_unlock(&w->mu);
 		json_decref(body);

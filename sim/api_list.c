@@ -10,9 +10,10 @@
 json_t *sim_me(struct sim_req *r)
 {
 	static const char *const users[] = {"v.olsen", "m.okafor", "s.park", "admin"};
-	return json_pack("{s:s,s:s,s:o,s:s,s:s,s:f}", "user", users[r->role], "role", sim_role_names[r->role],
-	                 "server_time", sim_time_json(r->srv->w.now), "service", sim_service_names[r->svc->id],
-	                 "currency", "EUR", "speed", r->srv->speed);
+	return json_pack("{s:s,s:s,s:o,s:s,s:s,s:f}", "user", users[r->role], "role",
+	                 sim_role_names[r->role], "server_time", sim_time_json(r->srv->w.now),
+	                 "service", sim_service_names[r->svc->id], "currency", "EUR", "speed",
+	                 r->srv->speed);
 }
 
 /* Reads a query parameter as an integer in [lo,hi]; dflt when absent. -1 when bad. */
@@ -44,11 +45,15 @@ static int list(struct sim_req *r, int e, json_t **out)
 	const struct sim_table *t = &w->t[e];
 	if (after && *after) {
 		if (sim_cursor_parse(w, e, after, w->seq, &seq, &issued) != 0) {
-			*out = sim_error("bad_cursor", "the cursor is malformed or not from this list");
+			*out = sim_error("bad_cursor",
+			                 "the cursor is malformed or not from this list");
 			return 400;
 		}
-		if ((seq < t->horizon && issued < t->horizon) || sim_fault_hit(r->svc, r->svc->f.expire)) {
-			*out = sim_error("cursor_expired", "the cursor is older than the retained change log; start a full pass without 'after'");
+		if ((seq < t->horizon && issued < t->horizon) ||
+		    sim_fault_hit(r->svc, r->svc->f.expire)) {
+			*out = sim_error("cursor_expired",
+			                 "the cursor is older than the retained change log; start "
+			                 "a full pass without 'after'");
 			return 410;
 		}
 	}
@@ -72,7 +77,8 @@ static int list(struct sim_req *r, int e, json_t **out)
 	}
 	int more = j < t->nlog;
 	char cur[64];
-	sim_cursor_format(w, e, more ? last : w->seq, after && *after ? issued : t->horizon, cur, sizeof cur);
+	sim_cursor_format(w, e, more ? last : w->seq, after && *after ? issued : t->horizon, cur,
+	                  sizeof cur);
 	*out = json_pack("{s:o,s:s,s:b}", "data", data, "next", cur, "has_more", more);
 	return 200;
 }
@@ -104,12 +110,15 @@ int sim_api_get(struct sim_req *r, const char *path, json_t **out)
 		} else if (!slash || slash[1] == '\0') {
 			status = list(r, e, out);
 		} else {
-			long i = strchr(slash + 1, '/') ? -1 : sim_parse_id(w, (enum wb_entity)e, slash + 1);
+			long i = strchr(slash + 1, '/')
+			                 ? -1
+			                 : sim_parse_id(w, (enum wb_entity)e, slash + 1);
 			if (i < 0) {
 				*out = sim_error("not_found", "no such record");
 				status = 404;
 			} else {
-				*out = json_pack("{s:o}", "data", sim_render(w, (enum wb_entity)e, (size_t)i));
+				*out = json_pack("{s:o}", "data",
+				                 sim_render(w, (enum wb_entity)e, (size_t)i));
 				status = 200;
 			}
 		}

@@ -12,7 +12,8 @@ double sim_route_to_stop_m(const struct sim_world *w, const struct sim_load *l, 
 {
 	double d = 0;
 	for (int j = 1; j <= k && j < l->nstops; j++) {
-		const struct sim_stop *a = SIM_ROW(w, STOP, sim_stop, l->first_stop + (uint32_t)j - 1);
+		const struct sim_stop *a =
+		        SIM_ROW(w, STOP, sim_stop, l->first_stop + (uint32_t)j - 1);
 		const struct sim_stop *b = SIM_ROW(w, STOP, sim_stop, l->first_stop + (uint32_t)j);
 		d += sim_dist_m(a->lat, a->lon, b->lat, b->lon) * 1.25;
 	}
@@ -48,7 +49,8 @@ static void stop_depart(struct sim_world *w, struct sim_vehicle *v, uint32_t vi)
 		l->flags |= LF_FAILED;
 	} else if (r < 0.045) {
 		s->status = SS_PARTIAL;
-		s->pallets_done = (uint16_t)(s->pallets_planned * (0.5 + sim_rng_unit(&w->rng) * 0.4));
+		s->pallets_done =
+		        (uint16_t)(s->pallets_planned * (0.5 + sim_rng_unit(&w->rng) * 0.4));
 		l->flags |= LF_PARTIAL;
 	} else {
 		s->status = SS_DEPARTED;
@@ -133,7 +135,8 @@ void sim_vehicle_drive(struct sim_world *w, uint32_t vi)
 		double slow = sim_hash64(w->o.seed * 7 + (uint64_t)v->load) % 9 == 0 ? 0.5 : 0.8;
 		double mps = v->cruise_kmh / 3.6 * (slow + sim_rng_unit(&w->rng) * 0.3);
 		double d = mps * SIM_STEP_S;
-		double target = v->next_stop < l->nstops ? sim_route_to_stop_m(w, l, v->next_stop) : v->route_m;
+		double target = v->next_stop < l->nstops ? sim_route_to_stop_m(w, l, v->next_stop)
+		                                         : v->route_m;
 		if (v->route_done_m + d >= target) {
 			d = target - v->route_done_m;
 			if (d < 0)
@@ -147,9 +150,12 @@ void sim_vehicle_drive(struct sim_world *w, uint32_t vi)
 		v->fuel_pct -= (float)(d / 1000.0 * l_per_km[v->kind] / v->tank_l * 100.0);
 		if (l->driver >= 0) {
 			struct sim_driver *dr = SIM_ROW(w, DRIVER, sim_driver, (size_t)l->driver);
-			dr->drive_left_s = dr->drive_left_s > SIM_STEP_S ? dr->drive_left_s - SIM_STEP_S : 0;
-			dr->duty_left_s = dr->duty_left_s > SIM_STEP_S ? dr->duty_left_s - SIM_STEP_S : 0;
-			dr->cycle_left_s = dr->cycle_left_s > SIM_STEP_S ? dr->cycle_left_s - SIM_STEP_S : 0;
+			dr->drive_left_s =
+			        dr->drive_left_s > SIM_STEP_S ? dr->drive_left_s - SIM_STEP_S : 0;
+			dr->duty_left_s =
+			        dr->duty_left_s > SIM_STEP_S ? dr->duty_left_s - SIM_STEP_S : 0;
+			dr->cycle_left_s =
+			        dr->cycle_left_s > SIM_STEP_S ? dr->cycle_left_s - SIM_STEP_S : 0;
 			if ((w->steps + vi) % 10 == 0)
 				TOUCH(w, DRIVER, l->driver);
 		}
@@ -160,7 +166,9 @@ void sim_vehicle_drive(struct sim_world *w, uint32_t vi)
 			s->status = SS_ARRIVED;
 			TOUCH(w, STOP, si);
 			int detained = sim_rng_unit(&w->rng) < 0.05;
-			v->dwell_until = w->now + (detained ? sim_rng_range(&w->rng, 150, 210) : sim_rng_range(&w->rng, 20, 40)) * 60;
+			v->dwell_until = w->now + (detained ? sim_rng_range(&w->rng, 150, 210)
+			                                    : sim_rng_range(&w->rng, 20, 40)) *
+			                                  60;
 			v->next_stop++;
 			v->speed_mps = 0;
 			changed = 1;
@@ -174,9 +182,10 @@ void sim_vehicle_drive(struct sim_world *w, uint32_t vi)
 	v->last_seen_ms = w->now * 1000;
 	if (l->status == LS_IN_TRANSIT) {
 		double rem = sim_route_to_stop_m(w, l, l->nstops - 1) - v->route_done_m;
-		int64_t eta = w->now + (int64_t)(rem > 0 ? rem / (v->cruise_kmh / 3.6 * 0.85) : 0) +
-		              (v->dwell_until > w->now ? v->dwell_until - w->now : 0) +
-		              (int64_t)(l->nstops - 1 - (v->next_stop > 0 ? v->next_stop : 1)) * 1800;
+		int64_t eta =
+		        w->now + (int64_t)(rem > 0 ? rem / (v->cruise_kmh / 3.6 * 0.85) : 0) +
+		        (v->dwell_until > w->now ? v->dwell_until - w->now : 0) +
+		        (int64_t)(l->nstops - 1 - (v->next_stop > 0 ? v->next_stop : 1)) * 1800;
 		if (llabs(eta - l->eta) >= 300) {
 			l->eta = eta;
 			TOUCH(w, LOAD, (size_t)v->load);
@@ -227,4 +236,3 @@ void sim_vehicle_parked(struct sim_world *w, uint32_t vi)
 		TOUCH(w, VEHICLE, vi);
 	}
 }
-

@@ -17,11 +17,14 @@ int sim_fault_hit(struct sim_svc *sv, double rate)
 /* 0 ok, -1 unknown key, -2 value out of range. */
 int sim_fault_set(struct sim_fault_cfg *f, const char *key, double v)
 {
-	struct { const char *k; double *p; } rates[] = {
-		{"rate5xx", &f->rate5xx}, {"rate429", &f->rate429}, {"drop", &f->drop},
-		{"truncate", &f->truncate}, {"malformed", &f->malformed}, {"dup", &f->dup},
-		{"reorder", &f->reorder}, {"expire", &f->expire}, {"close", &f->close},
-		{"write_timeout", &f->write_timeout}};
+	struct {
+		const char *k;
+		double *p;
+	} rates[] = {{"rate5xx", &f->rate5xx},     {"rate429", &f->rate429},
+	             {"drop", &f->drop},           {"truncate", &f->truncate},
+	             {"malformed", &f->malformed}, {"dup", &f->dup},
+	             {"reorder", &f->reorder},     {"expire", &f->expire},
+	             {"close", &f->close},         {"write_timeout", &f->write_timeout}};
 	for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
 		if (strcmp(key, rates[i].k) == 0) {
 			if (!(v >= 0 && v <= 1))
@@ -47,17 +50,18 @@ int sim_fault_set(struct sim_fault_cfg *f, const char *key, double v)
 
 json_t *sim_fault_json(const struct sim_fault_cfg *f)
 {
-	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i}", "latency", f->latency_ms,
-	                 "rate5xx", f->rate5xx, "rate429", f->rate429, "drop", f->drop, "truncate",
-	                 f->truncate, "malformed", f->malformed, "dup", f->dup, "reorder", f->reorder,
-	                 "expire", f->expire, "close", f->close, "write_timeout", f->write_timeout,
-	                 "retry_after", f->retry_after_s);
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i}", "latency",
+	                 f->latency_ms, "rate5xx", f->rate5xx, "rate429", f->rate429, "drop",
+	                 f->drop, "truncate", f->truncate, "malformed", f->malformed, "dup", f->dup,
+	                 "reorder", f->reorder, "expire", f->expire, "close", f->close,
+	                 "write_timeout", f->write_timeout, "retry_after", f->retry_after_s);
 }
 
 static int svc_index(const char *name, size_t n)
 {
 	for (int i = 0; i < SIM_SVC__COUNT; i++)
-		if (strlen(sim_service_names[i]) == n && strncmp(sim_service_names[i], name, n) == 0)
+		if (strlen(sim_service_names[i]) == n &&
+		    strncmp(sim_service_names[i], name, n) == 0)
 			return i;
 	if (n == 3 && strncmp(name, "tel", 3) == 0)
 		return SIM_TEL;
@@ -72,7 +76,9 @@ int sim_fault_parse_arg(struct sim_server *s, const char *arg, char *err, size_t
 	const char *colon = strchr(arg, ':');
 	int si = colon ? svc_index(arg, (size_t)(colon - arg)) : -1;
 	if (si < 0) {
-		snprintf(err, errn, "--fault %s: expected SERVICE:key=value,... (erp, tms, telematics, all)", arg);
+		snprintf(err, errn,
+		         "--fault %s: expected SERVICE:key=value,... (erp, tms, telematics, all)",
+		         arg);
 		return -1;
 	}
 	char buf[512];
@@ -96,7 +102,8 @@ int sim_fault_parse_arg(struct sim_server *s, const char *arg, char *err, size_t
 				continue;
 			int rc = sim_fault_set(&s->svc[i].f, kv, v);
 			if (rc != 0) {
-				snprintf(err, errn, "--fault: %s %s", kv, rc == -1 ? "is not a fault" : "is out of range");
+				snprintf(err, errn, "--fault: %s %s", kv,
+				         rc == -1 ? "is not a fault" : "is out of range");
 				return -1;
 			}
 		}

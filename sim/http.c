@@ -34,7 +34,8 @@ json_t *sim_error(const char *code, const char *message)
 
 static int accepts_gzip(struct MHD_Connection *c)
 {
-	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *ae =
+	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (!ae)
 		return 0;
 	const char *p = strstr(ae, "gzip");
@@ -47,7 +48,9 @@ static int accepts_gzip(struct MHD_Connection *c)
 		q++;
 		while (*q == ' ')
 			q++;
-		if (strncmp(q, "q=0", 3) == 0 && (q[3] == '\0' || q[3] == ',' || (q[3] == '.' && strspn(q + 4, "0") == strcspn(q + 4, ", "))))
+		if (strncmp(q, "q=0", 3) == 0 &&
+		    (q[3] == '\0' || q[3] == ',' ||
+		     (q[3] == '.' && strspn(q + 4, "0") == strcspn(q + 4, ", "))))
 			return 0;
 	}
 	return 1;
@@ -80,7 +83,10 @@ static int gzip_buf(const char *in, size_t n, char **out, size_t *outn)
 	return 0;
 }
 
-struct drop_ctx { char *buf; size_t len; };
+struct drop_ctx {
+	char *buf;
+	size_t len;
+};
 
 /* Sends the first half of the body, then fails: MHD closes the connection. */
 static ssize_t drop_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -122,8 +128,8 @@ static void page_faults(struct sim_svc *sv, json_t *body)
 	}
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, int status, char *text, size_t len, int gz,
-                                 int drop, const struct sim_req *r, const char *ctype)
+static enum MHD_Result send_text(struct MHD_Connection *c, int status, char *text, size_t len,
+                                 int gz, int drop, const struct sim_req *r, const char *ctype)
 {
 	struct MHD_Response *resp;
 	if (gz) {
@@ -162,7 +168,8 @@ static enum MHD_Result send_text(struct MHD_Connection *c, int status, char *tex
 	if (gz)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	if (status == 401)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"waybill-sim\"");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		                        "Bearer realm=\"waybill-sim\"");
 	if (r && r->retry_after_s > 0) {
 		char ra[16];
 		snprintf(ra, sizeof ra, "%d", r->retry_after_s);
@@ -182,12 +189,14 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
 	json_decref(body);
 	if (!text)
 		return MHD_NO;
-	return send_text(c, status, text, strlen(text), gz, 0, r, "application/json; charset=utf-8");
+	return send_text(c, status, text, strlen(text), gz, 0, r,
+	                 "application/json; charset=utf-8");
 }
 
 static int auth(struct sim_req *r)
 {
-	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                            MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h || strncmp(h, "Bearer ", 7) != 0)
 		return -1;
 	for (int i = 0; i < SIM_ROLE__COUNT; i++)
@@ -216,8 +225,9 @@ static int route(struct sim_req *r, json_t **out, char **raw)
 	return 405;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
 	struct sim_svc *sv = cls;
 	struct sim_server *s = sv->srv;
@@ -250,13 +260,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	struct sim_req r = {.srv = s, .svc = sv, .conn = c, .method = method, .url = url,
-	                    .body = ctx->buf ? ctx->buf : "", .body_len = ctx->len};
+	struct sim_req r = {.srv = s,
+	                    .svc = sv,
+	                    .conn = c,
+	                    .method = method,
+	                    .url = url,
+	                    .body = ctx->buf ? ctx->buf : "",
+	                    .body_len = ctx->len};
 	int gz = accepts_gzip(c);
 	if (ctx->too_big)
-		return send_json(c, 413, sim_error("too_large", "request body over 256 KiB"), gz, NULL);
+		return send_json(c, 413, sim_error("too_large", "request body over 256 KiB"), gz,
+		                 NULL);
 	if (strlen(ctx->buf ? ctx->buf : "") != ctx->len)
-		return send_json(c, 400, sim_error("bad_body", "request body holds a NUL byte"), gz, NULL);
+		return send_json(c, 400, sim_error("bad_body", "request body holds a NUL byte"), gz,
+		                 NULL);
 
 	int admin = strncmp(url, "/v1/admin", 9) == 0;
 	struct sim_fault_cfg f;
@@ -276,22 +293,31 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		nanosleep(&ts, NULL);
 	}
 	if (hit5xx)
-		return send_json(c, 503, sim_error("unavailable", "injected fault: service unavailable"), gz, NULL);
+		return send_json(c, 503,
+		                 sim_error("unavailable", "injected fault: service unavailable"),
+		                 gz, NULL);
 	if (hit429) {
 		r.retry_after_s = f.retry_after_s > 0 ? f.retry_after_s : 1;
-		return send_json(c, 429, sim_error("rate_limited", "injected fault: too many requests"), gz, &r);
+		return send_json(c, 429,
+		                 sim_error("rate_limited", "injected fault: too many requests"), gz,
+		                 &r);
 	}
 
 	r.role = auth(&r);
 	if (r.role < 0)
-		return send_json(c, 401, sim_error("unauthorized", "missing or unknown bearer token"), gz, NULL);
+		return send_json(c, 401,
+		                 sim_error("unauthorized", "missing or unknown bearer token"), gz,
+		                 NULL);
 
-	if (strcmp(url, "/v1/positions/stream") == 0 && strcmp(method, "GET") == 0 && sv->id == SIM_TEL) {
+	if (strcmp(url, "/v1/positions/stream") == 0 && strcmp(method, "GET") == 0 &&
+	    sv->id == SIM_TEL) {
 		int status = 200;
 		json_t *err = NULL;
 		struct MHD_Response *resp = sim_stream_response(&r, &status, &err);
 		if (!resp)
-			return send_json(c, status, err ? err : sim_error("internal", "stream failed"), gz, NULL);
+			return send_json(c, status,
+			                 err ? err : sim_error("internal", "stream failed"), gz,
+			                 NULL);
 		enum MHD_Result rc = MHD_queue_response(c, 200, resp);
 		MHD_destroy_response(resp);
 		return rc;
@@ -334,7 +360,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	return send_text(c, status, text, len, gz, drop, &r, "application/json; charset=utf-8");
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode t)
 {
 	struct req_ctx *ctx = *con_cls;
 	if (ctx) {
@@ -351,7 +378,8 @@ int sim_service_start(struct sim_server *s, int i)
 		return 0;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	unsigned flags =
+	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 	if (inet_pton(AF_INET, s->bind, &a4->sin_addr) == 1) {

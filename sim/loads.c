@@ -15,7 +15,8 @@ static long find_trailer(struct sim_world *w, int depot)
 	for (size_t k = 0; k < t->n && k < 256; k++) {
 		size_t i = (w->veh_rr + k * 7 + 5) % t->n;
 		struct sim_vehicle *v = sim_row(t, i);
-		if (v->kind == VK_TRAILER && v->status == VS_AVAILABLE && !v->hold && v->depot == depot)
+		if (v->kind == VK_TRAILER && v->status == VS_AVAILABLE && !v->hold &&
+		    v->depot == depot)
 			return (long)i;
 	}
 	return -1;
@@ -72,8 +73,8 @@ static int plan_load(struct sim_world *w, size_t li)
 	for (size_t k = 0; k < vt->n && k < 64; k++) {
 		size_t i = (w->veh_rr + k) % vt->n;
 		struct sim_vehicle *v = sim_row(vt, i);
-		if (v->kind != VK_TRAILER && v->status == VS_AVAILABLE && !v->hold && v->depot == l->depot &&
-		    v->fuel_pct > 20) {
+		if (v->kind != VK_TRAILER && v->status == VS_AVAILABLE && !v->hold &&
+		    v->depot == l->depot && v->fuel_pct > 20) {
 			vi = (long)i;
 			break;
 		}
@@ -81,7 +82,8 @@ static int plan_load(struct sim_world *w, size_t li)
 	for (size_t k = 0; vi >= 0 && k < dt->n && k < 64; k++) {
 		size_t i = (w->drv_rr + k) % dt->n;
 		struct sim_driver *d = sim_row(dt, i);
-		if (d->vehicle < 0 && d->depot == l->depot && d->drive_left_s > l->planned_drive_s * 2 + 3600 &&
+		if (d->vehicle < 0 && d->depot == l->depot &&
+		    d->drive_left_s > l->planned_drive_s * 2 + 3600 &&
 		    d->duty_left_s > l->planned_drive_s * 2 + 7200) {
 			di = (long)i;
 			break;
@@ -140,16 +142,20 @@ static void depart(struct sim_world *w, size_t li)
 	l->distance_m = (float)loaded;
 	if (l->vehicle >= 0) {
 		struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
-		const struct sim_stop *last = SIM_ROW(w, STOP, sim_stop, l->first_stop + l->nstops - 1u);
+		const struct sim_stop *last =
+		        SIM_ROW(w, STOP, sim_stop, l->first_stop + l->nstops - 1u);
 		v->status = VS_IN_TRANSIT;
 		v->route_done_m = 0;
-		v->route_m = (float)(loaded + sim_dist_m(last->lat, last->lon, sim_depot_lat(l->depot),
-		                                         sim_depot_lon(l->depot)) * 1.25);
+		v->route_m =
+		        (float)(loaded + sim_dist_m(last->lat, last->lon, sim_depot_lat(l->depot),
+		                                    sim_depot_lon(l->depot)) *
+		                                 1.25);
 		v->next_stop = 1;
 		v->engine_on = 1;
 		v->dwell_until = 0;
 		v->trips_today++;
-		l->empty_m = (float)sim_dist_m(v->lat, v->lon, sim_depot_lat(l->depot), sim_depot_lon(l->depot));
+		l->empty_m = (float)sim_dist_m(v->lat, v->lon, sim_depot_lat(l->depot),
+		                               sim_depot_lon(l->depot));
 		if (v->trips_today == 1)
 			sim_new_inspection(w, (uint32_t)l->vehicle, l->driver, 0);
 		TOUCH(w, VEHICLE, l->vehicle);
@@ -184,7 +190,11 @@ static void new_pod(struct sim_world *w, size_t li)
 	p->signed_at = w->now - sim_rng_range(&w->rng, 5, 15) * 60;
 	p->signer = (uint8_t)sim_rng_range(&w->rng, 0, 15);
 	double r = sim_rng_unit(&w->rng);
-	p->exc = (l->flags & LF_FAILED) ? 3 : (l->flags & LF_PARTIAL) ? 1 : r < 0.04 ? 2 : r < 0.05 ? 4 : 0;
+	p->exc = (l->flags & LF_FAILED)    ? 3
+	         : (l->flags & LF_PARTIAL) ? 1
+	         : r < 0.04                ? 2
+	         : r < 0.05                ? 4
+	                                   : 0;
 	l->pod = (int32_t)pi;
 	l->status = LS_POD_RECEIVED;
 	l->next_at = w->now + sim_rng_range(&w->rng, 60, 180) * 60;
@@ -209,7 +219,9 @@ static void new_invoice(struct sim_world *w, size_t li)
 	inv->amount = (float)amount;
 	inv->status = IS_DRAFT;
 	inv->issued_at = w->now;
-	inv->due_at = w->now + (int64_t)SIM_ROW(w, CUSTOMER, sim_customer, inv->customer)->terms_days * 86400;
+	inv->due_at =
+	        w->now +
+	        (int64_t)SIM_ROW(w, CUSTOMER, sim_customer, inv->customer)->terms_days * 86400;
 	l->invoice = (int32_t)ii;
 	l->status = LS_INVOICED;
 	TOUCH(w, LOAD, li);
@@ -241,8 +253,8 @@ static void pre_departure(struct sim_world *w, size_t li)
 			TOUCH(w, STAGING, l->staging);
 	}
 	l = SIM_ROW(w, LOAD, sim_load, li);
-	if (l->vehicle < 0 && l->carrier == 0 && w->now >= dep - 2 * 3600 && plan_load(w, li) != 0 &&
-	    w->now >= dep - 1800) {
+	if (l->vehicle < 0 && l->carrier == 0 && w->now >= dep - 2 * 3600 &&
+	    plan_load(w, li) != 0 && w->now >= dep - 1800) {
 		l = SIM_ROW(w, LOAD, sim_load, li);
 		l->carrier = (uint8_t)sim_rng_range(&w->rng, 1, 4);
 		TOUCH(w, LOAD, li);
@@ -260,7 +272,8 @@ static void pre_departure(struct sim_world *w, size_t li)
 	}
 	if (l->status == LS_RELEASED && w->now >= dep) {
 		if (l->vehicle >= 0) {
-			const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
+			const struct sim_vehicle *v =
+			        SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
 			if (v->hold || v->status == VS_IN_SHOP || v->status == VS_OUT_OF_SERVICE)
 				return; /* waits for the unit */
 		}
@@ -274,9 +287,7 @@ void sim_load_step(struct sim_world *w, size_t li)
 	switch (l->status) {
 	case LS_PLANNED:
 	case LS_STAGED:
-	case LS_RELEASED:
-		pre_departure(w, li);
-		break;
+	case LS_RELEASED: pre_departure(w, li); break;
 	case LS_IN_TRANSIT:
 		if (l->vehicle < 0 && w->now >= l->eta) { /* a subcontractor's run */
 			for (uint32_t k = 1; k < l->nstops; k++) {
@@ -298,8 +309,7 @@ void sim_load_step(struct sim_world *w, size_t li)
 		if (w->now >= l->next_at)
 			new_invoice(w, li);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -322,4 +332,3 @@ void sim_invoices_step(struct sim_world *w)
 			w->inv_lo++;
 	}
 }
-

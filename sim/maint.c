@@ -46,7 +46,8 @@ long sim_open_work_order(struct sim_world *w, uint32_t vi, int32_t fault, int ca
 		long pi = sim_add(w, WB_ENT_PART_RESERVATION);
 		if (pi < 0)
 			break;
-		struct sim_part_reservation *p = SIM_ROW(w, PART_RESERVATION, sim_part_reservation, (size_t)pi);
+		struct sim_part_reservation *p =
+		        SIM_ROW(w, PART_RESERVATION, sim_part_reservation, (size_t)pi);
 		p->wo = (uint32_t)oi;
 		p->item = (uint8_t)sim_rng_range(&w->rng, 0, 9);
 		p->qty = (uint8_t)sim_rng_range(&w->rng, 1, 4);
@@ -70,8 +71,10 @@ void sim_maintenance(struct sim_world *w)
 			continue;
 		struct sim_vehicle *fv = SIM_ROW(w, VEHICLE, sim_vehicle, f->vehicle);
 		/* the shop notices a critical fault after two hours */
-		if (sim_fault_severity(f->code) == 0 && !fv->wo_open && w->now - f->first_seen > 7200) {
-			(void)sim_open_work_order(w, f->vehicle, (int32_t)i, WC_CORRECTIVE, WS_PROPOSED);
+		if (sim_fault_severity(f->code) == 0 && !fv->wo_open &&
+		    w->now - f->first_seen > 7200) {
+			(void)sim_open_work_order(w, f->vehicle, (int32_t)i, WC_CORRECTIVE,
+			                          WS_PROPOSED);
 			f = sim_row(ft, i);
 		}
 		/* minor and info faults clear themselves after a few hours */
@@ -102,7 +105,8 @@ void sim_maintenance(struct sim_world *w)
 			if (o->category == WC_PREVENTIVE)
 				v->pm_due_odometer_m = v->odometer_m + 40000000.0;
 			if (o->fault >= 0) {
-				struct sim_fault *f = SIM_ROW(w, FAULT, sim_fault, (size_t)o->fault);
+				struct sim_fault *f =
+				        SIM_ROW(w, FAULT, sim_fault, (size_t)o->fault);
 				f->active = 0;
 				f->last_seen = w->now;
 				TOUCH(w, FAULT, o->fault);
@@ -110,7 +114,8 @@ void sim_maintenance(struct sim_world *w)
 			TOUCH(w, WORK_ORDER, i);
 			TOUCH(w, VEHICLE, o->vehicle);
 			struct sim_table *pt = &w->t[WB_ENT_PART_RESERVATION];
-			for (size_t p = 0; p < pt->n; p++) { /* parts consumed: the reservations go */
+			for (size_t p = 0; p < pt->n;
+			     p++) { /* parts consumed: the reservations go */
 				struct sim_part_reservation *r = sim_row(pt, p);
 				if (r->wo == i && !r->m.deleted)
 					(void)sim_delete(w, WB_ENT_PART_RESERVATION, p);
@@ -118,4 +123,3 @@ void sim_maintenance(struct sim_world *w)
 		}
 	}
 }
-

@@ -8,84 +8,107 @@
 
 #include "sim.h"
 
-const char *const sim_load_status_names[] = {"planned", "staged", "released", "in_transit",
+const char *const sim_load_status_names[] = {"planned",   "staged",       "released", "in_transit",
                                              "delivered", "pod_received", "invoiced", "cancelled"};
 const char *const sim_vehicle_status_names[] = {"available", "assigned", "in_transit", "in_shop",
                                                 "out_of_service"};
-const char *const sim_invoice_status_names[] = {"draft", "held", "released", "sent", "paid", "disputed"};
-const char *const sim_exc_status_names[] = {"open", "acknowledged", "approved", "rejected",
-                                            "escalated", "resolved", "auto_applied"};
+const char *const sim_invoice_status_names[] = {"draft", "held", "released",
+                                                "sent",  "paid", "disputed"};
+const char *const sim_exc_status_names[] = {"open",      "acknowledged", "approved",    "rejected",
+                                            "escalated", "resolved",     "auto_applied"};
 const char *const sim_exc_kind_names[] = {
-	"late_eta", "missed_window", "fuel_anomaly", "idle_excess", "critical_fault",
-	"unsafe_inspection", "detention", "pod_mismatch", "invoice_dispute",
-	"charge_out_of_tolerance", "partial_shipment", "failed_delivery", "route_change",
-	"subcontracted_leg"};
+        "late_eta",        "missed_window",           "fuel_anomaly",     "idle_excess",
+        "critical_fault",  "unsafe_inspection",       "detention",        "pod_mismatch",
+        "invoice_dispute", "charge_out_of_tolerance", "partial_shipment", "failed_delivery",
+        "route_change",    "subcontracted_leg"};
 const char *const sim_role_names[] = {"viewer", "dispatcher", "supervisor", "admin"};
 const char *const sim_service_names[] = {"erp", "tms", "telematics"};
 const char *const sim_pod_exc_names[] = {"", "SHORT", "DAMAGED", "REFUSED", "OVER"};
-const char *const sim_carriers[] = {"own", "Kestrel Haulage", "Norland Freight", "Van Dijk Transport",
-                                    "Bluewater Logistics"};
+const char *const sim_carriers[] = {"own", "Kestrel Haulage", "Norland Freight",
+                                    "Van Dijk Transport", "Bluewater Logistics"};
 
-static const char *const load_order_status[] = {"open", "open", "open", "in_progress", "delivered",
-                                                "delivered", "invoiced", "cancelled"};
+static const char *const load_order_status[] = {"open",      "open",      "open",     "in_progress",
+                                                "delivered", "delivered", "invoiced", "cancelled"};
 static const char *const vehicle_kinds[] = {"tractor", "trailer", "van", "rigid"};
 static const char *const unit_prefix[] = {"TRK", "TRL", "VAN", "RIG"};
 static const char *const driver_status[] = {"off_duty", "on_duty", "driving", "sleeper"};
 static const char *const wo_status[] = {"proposed", "open", "in_progress", "closed"};
 static const char *const wo_category[] = {"preventive", "corrective", "inspection"};
 static const char *const staging_status[] = {"pending", "staging", "staged", "loaded"};
-static const char *const stop_status[] = {"pending", "arrived", "departed", "skipped", "failed", "partial"};
+static const char *const stop_status[] = {"pending", "arrived", "departed",
+                                          "skipped", "failed",  "partial"};
 static const char *const charge_codes[] = {"linehaul", "fuel", "detention", "lumper", "toll"};
 static const char *const charge_origin[] = {"rate", "carrier", "driver"};
 static const char *const severities[] = {"critical", "major", "minor", "info"};
 static const char *const subject_kinds[] = {"load", "vehicle", "driver", "invoice", "stop"};
-static const char *const defects[] = {"", "brake chamber air leak, axle 2", "tire tread below 2/32 in, steer left",
-                                      "headlamp inoperative", "fifth wheel locking jaw worn",
+static const char *const defects[] = {"",
+                                      "brake chamber air leak, axle 2",
+                                      "tire tread below 2/32 in, steer left",
+                                      "headlamp inoperative",
+                                      "fifth wheel locking jaw worn",
                                       "windshield crack in sweep area"};
-static const char *const parts[] = {"oil filter", "fuel filter", "DEF sensor", "NOx sensor", "brake chamber",
-                                    "air dryer cartridge", "coolant thermostat", "fuel rail pressure sensor",
-                                    "alternator", "wiper blades"};
+static const char *const parts[] = {
+        "oil filter",    "fuel filter",         "DEF sensor",         "NOx sensor",
+        "brake chamber", "air dryer cartridge", "coolant thermostat", "fuel rail pressure sensor",
+        "alternator",    "wiper blades"};
 static const char *const part_status[] = {"reserved", "picked", "consumed"};
-static const char *const stations[] = {"Shell A12", "BP Maasvlakte", "TotalEnergies A2", "Esso Waalhaven",
-                                       "Tango A15", "Gulf Botlek", "Q8 A16", "Texaco A4"};
-static const char *const first_names[] = {"M.", "J.", "R.", "K.", "A.", "S.", "L.", "T.", "E.", "N."};
-static const char *const last_names[] = {"Okafor", "Silva", "Haas", "Lund", "Mensah", "Park", "de Vries",
-                                         "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Kowalski",
-                                         "Novak", "Rossi", "Dubois", "Yilmaz", "Costa"};
-static const char *const cust_a[] = {"Harbor", "Kestrel", "Alder", "Pine &", "Northgate", "Delta",
-                                     "Riverside", "Oakline", "Polder", "Lindeboom", "Zuidkust", "Meridian"};
-static const char *const cust_b[] = {"Foods", "Retail", "Grocers", "Co", "Wholesale", "Pharma",
-                                     "Building Supply", "Beverages", "Electronics", "Garden"};
-static const char *const signers[] = {"J. de Boer", "A. Peeters", "M. Schmidt", "R. Janssens", "L. Maes",
-                                      "K. Willems", "P. Claes", "T. Mertens", "S. Jacobs", "H. Wouters",
-                                      "E. Smits", "D. Hendrickx", "F. Lambert", "G. Dupont", "I. Martens",
-                                      "N. Vermeulen"};
-static const char *const depots[] = {"Depot North", "Depot Amsterdam", "Depot Eindhoven", "Depot Utrecht",
-                                     "Depot Brussels", "Depot Antwerp", "Depot Groningen", "Depot Breda"};
+static const char *const stations[] = {"Shell A12",      "BP Maasvlakte", "TotalEnergies A2",
+                                       "Esso Waalhaven", "Tango A15",     "Gulf Botlek",
+                                       "Q8 A16",         "Texaco A4"};
+static const char *const first_names[] = {"M.", "J.", "R.", "K.", "A.",
+                                          "S.", "L.", "T.", "E.", "N."};
+static const char *const last_names[] = {
+        "Okafor", "Silva", "Haas",   "Lund",     "Mensah", "Park",  "de Vries", "Jansen", "Bakker",
+        "Visser", "Smit",  "Meijer", "Kowalski", "Novak",  "Rossi", "Dubois",   "Yilmaz", "Costa"};
+static const char *const cust_a[] = {"Harbor",    "Kestrel",   "Alder",     "Pine &",
+                                     "Northgate", "Delta",     "Riverside", "Oakline",
+                                     "Polder",    "Lindeboom", "Zuidkust",  "Meridian"};
+static const char *const cust_b[] = {"Foods",       "Retail", "Grocers",         "Co",
+                                     "Wholesale",   "Pharma", "Building Supply", "Beverages",
+                                     "Electronics", "Garden"};
+static const char *const signers[] = {"J. de Boer", "A. Peeters", "M. Schmidt", "R. Janssens",
+                                      "L. Maes",    "K. Willems", "P. Claes",   "T. Mertens",
+                                      "S. Jacobs",  "H. Wouters", "E. Smits",   "D. Hendrickx",
+                                      "F. Lambert", "G. Dupont",  "I. Martens", "N. Vermeulen"};
+static const char *const depots[] = {"Depot North",     "Depot Amsterdam", "Depot Eindhoven",
+                                     "Depot Utrecht",   "Depot Brussels",  "Depot Antwerp",
+                                     "Depot Groningen", "Depot Breda"};
 
-struct fault_def { const char *code, *desc; int sev; };
+struct fault_def {
+	const char *code, *desc;
+	int sev;
+};
 static const struct fault_def fault_defs[] = {
-	{"SPN100-FMI1", "Engine oil pressure low, most severe", 0},
-	{"SPN110-FMI0", "Engine coolant temperature high, most severe", 0},
-	{"SPN5246-FMI0", "SCR operator inducement severity high", 0},
-	{"SPN3031-FMI9", "Aftertreatment DEF tank temperature, abnormal update rate", 1},
-	{"SPN157-FMI18", "Injector metering rail pressure low, moderately severe", 1},
-	{"SPN1569-FMI31", "Engine protection torque derate active", 1},
-	{"SPN3226-FMI2", "Aftertreatment outlet NOx sensor data erratic", 2},
-	{"SPN639-FMI14", "J1939 network #1 special instructions", 3},
-	{"P0087", "Fuel rail/system pressure too low", 1},
-	{"P0217", "Engine coolant over-temperature condition", 0},
-	{"P0300", "Random/multiple cylinder misfire detected", 1},
-	{"P0420", "Catalyst system efficiency below threshold, bank 1", 2},
-	{"P0171", "System too lean, bank 1", 2},
-	{"P0562", "System voltage low", 2},
-	{"P0128", "Coolant thermostat below regulating temperature", 3},
+        {"SPN100-FMI1", "Engine oil pressure low, most severe", 0},
+        {"SPN110-FMI0", "Engine coolant temperature high, most severe", 0},
+        {"SPN5246-FMI0", "SCR operator inducement severity high", 0},
+        {"SPN3031-FMI9", "Aftertreatment DEF tank temperature, abnormal update rate", 1},
+        {"SPN157-FMI18", "Injector metering rail pressure low, moderately severe", 1},
+        {"SPN1569-FMI31", "Engine protection torque derate active", 1},
+        {"SPN3226-FMI2", "Aftertreatment outlet NOx sensor data erratic", 2},
+        {"SPN639-FMI14", "J1939 network #1 special instructions", 3},
+        {"P0087", "Fuel rail/system pressure too low", 1},
+        {"P0217", "Engine coolant over-temperature condition", 0},
+        {"P0300", "Random/multiple cylinder misfire detected", 1},
+        {"P0420", "Catalyst system efficiency below threshold, bank 1", 2},
+        {"P0171", "System too lean, bank 1", 2},
+        {"P0562", "System voltage low", 2},
+        {"P0128", "Coolant thermostat below regulating temperature", 3},
 };
 #define NFAULTS ((int)(sizeof fault_defs / sizeof fault_defs[0]))
 
-int sim_fault_count(void) { return NFAULTS; }
-const char *sim_fault_code(int c) { return c >= 0 && c < NFAULTS ? fault_defs[c].code : "?"; }
-int sim_fault_severity(int c) { return c >= 0 && c < NFAULTS ? fault_defs[c].sev : 3; }
+int sim_fault_count(void)
+{
+	return NFAULTS;
+}
+const char *sim_fault_code(int c)
+{
+	return c >= 0 && c < NFAULTS ? fault_defs[c].code : "?";
+}
+int sim_fault_severity(int c)
+{
+	return c >= 0 && c < NFAULTS ? fault_defs[c].sev : 3;
+}
 int sim_fault_code_index(const char *code)
 {
 	for (int i = 0; i < NFAULTS; i++)
@@ -142,8 +165,14 @@ static json_t *ref_json(const struct sim_world *w, enum wb_entity e, int64_t i)
 	return json_string(buf);
 }
 
-static json_t *num(double v) { return json_real((double)(int64_t)(v * 100.0 + (v < 0 ? -0.5 : 0.5)) / 100.0); }
-static json_t *coord(double v) { return json_real((double)(int64_t)(v * 1e6 + (v < 0 ? -0.5 : 0.5)) / 1e6); }
+static json_t *num(double v)
+{
+	return json_real((double)(int64_t)(v * 100.0 + (v < 0 ? -0.5 : 0.5)) / 100.0);
+}
+static json_t *coord(double v)
+{
+	return json_real((double)(int64_t)(v * 1e6 + (v < 0 ? -0.5 : 0.5)) / 1e6);
+}
 static json_t *depot_id(int d)
 {
 	char buf[16];
@@ -210,7 +239,8 @@ static void render_stop(const struct sim_world *w, json_t *o, const struct sim_s
 	SET("pallets_done", json_integer(s->pallets_done));
 }
 
-static void render_vehicle(const struct sim_world *w, json_t *o, const struct sim_vehicle *v, size_t i)
+static void render_vehicle(const struct sim_world *w, json_t *o, const struct sim_vehicle *v,
+                           size_t i)
 {
 	char buf[32];
 	snprintf(buf, sizeof buf, "%s-%03zu", unit_prefix[v->kind], i + 1);
@@ -231,19 +261,28 @@ static void render_vehicle(const struct sim_world *w, json_t *o, const struct si
 	SET("pm_due_odometer_m", json_integer((json_int_t)v->pm_due_odometer_m));
 	SET("idle_s", json_integer(v->idle_s));
 	SET("on_hold", json_boolean(v->hold));
-	SET("hold_reason", v->hold ? json_string(v->hold_reason ? "fault" : "dispatcher") : json_null());
+	SET("hold_reason",
+	    v->hold ? json_string(v->hold_reason ? "fault" : "dispatcher") : json_null());
 }
 
 static void render_exception(const struct sim_world *w, json_t *o, const struct sim_exception *x)
 {
-	static const enum wb_entity subj_ent[] = {WB_ENT_LOAD, WB_ENT_VEHICLE, WB_ENT_DRIVER, WB_ENT_INVOICE,
-	                                          WB_ENT_STOP};
-	static const char *const actions[] = {
-		"notify customer, re-slot dock", "notify customer, log missed window", "freeze card, review",
-		"coach driver on idling", "hold unit, open work order", "hold unit until defect repaired",
-		"bill detention to customer", "hold invoice, check POD", "hold invoice, review charges",
-		"hold invoice, query carrier charge", "re-plan remaining pallets", "re-book delivery",
-		"confirm new route with customer", "confirm carrier and rate"};
+	static const enum wb_entity subj_ent[] = {WB_ENT_LOAD, WB_ENT_VEHICLE, WB_ENT_DRIVER,
+	                                          WB_ENT_INVOICE, WB_ENT_STOP};
+	static const char *const actions[] = {"notify customer, re-slot dock",
+	                                      "notify customer, log missed window",
+	                                      "freeze card, review",
+	                                      "coach driver on idling",
+	                                      "hold unit, open work order",
+	                                      "hold unit until defect repaired",
+	                                      "bill detention to customer",
+	                                      "hold invoice, check POD",
+	                                      "hold invoice, review charges",
+	                                      "hold invoice, query carrier charge",
+	                                      "re-plan remaining pallets",
+	                                      "re-book delivery",
+	                                      "confirm new route with customer",
+	                                      "confirm carrier and rate"};
 	SET("kind", json_string(sim_exc_kind_names[x->kind]));
 	SET("subject_kind", json_string(subject_kinds[x->subject_kind]));
 	SET("subject_id", ref_json(w, subj_ent[x->subject_kind], x->subject));
@@ -254,11 +293,13 @@ static void render_exception(const struct sim_world *w, json_t *o, const struct 
 	SET("evidence", json_string(x->evidence ? x->evidence : ""));
 	SET("origin", json_string("ai"));
 	SET("status", json_string(sim_exc_status_names[x->status]));
-	SET("required_role", json_string(x->required_role == SIM_ROLE_SUPERVISOR ? "supervisor" : "dispatcher"));
+	SET("required_role",
+	    json_string(x->required_role == SIM_ROLE_SUPERVISOR ? "supervisor" : "dispatcher"));
 	SET("owner", x->owner ? json_string(sim_role_names[x->owner - 1]) : json_null());
 	SET("detected_at", sim_time_json(x->detected_at));
 	SET("resolved_at", sim_time_json(x->resolved_at));
-	SET("related_id", x->related_ent < WB_ENT__COUNT ? ref_json(w, x->related_ent, x->related) : json_null());
+	SET("related_id",
+	    x->related_ent < WB_ENT__COUNT ? ref_json(w, x->related_ent, x->related) : json_null());
 	SET("currency", json_string("EUR"));
 }
 

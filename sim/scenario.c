@@ -27,11 +27,13 @@ static double param(const struct sim_scenario *sc, const char *name, double dflt
 	return dflt;
 }
 
-static void fact(struct sim_world *w, const char *kind, enum wb_entity e, size_t i, enum wb_entity re, long ri)
+static void fact(struct sim_world *w, const char *kind, enum wb_entity e, size_t i,
+                 enum wb_entity re, long ri)
 {
 	char id[32], rid[32];
 	sim_format_id(w, e, i, id, sizeof id);
-	json_t *f = json_pack("{s:s,s:s,s:s}", "expect", kind, "subject_kind", wb_entity_info(e)->name, "subject_id", id);
+	json_t *f = json_pack("{s:s,s:s,s:s}", "expect", kind, "subject_kind",
+	                      wb_entity_info(e)->name, "subject_id", id);
 	if (ri >= 0) {
 		sim_format_id(w, re, (size_t)ri, rid, sizeof rid);
 		json_object_set_new(f, "related_id", json_string(rid));
@@ -40,7 +42,8 @@ static void fact(struct sim_world *w, const char *kind, enum wb_entity e, size_t
 }
 
 /* The first load from a seed-chosen start that satisfies pred. */
-static long pick_load(struct sim_world *w, int (*pred)(const struct sim_world *, const struct sim_load *))
+static long pick_load(struct sim_world *w,
+                      int (*pred)(const struct sim_world *, const struct sim_load *))
 {
 	size_t n = w->t[WB_ENT_LOAD].n;
 	if (!n)
@@ -63,7 +66,8 @@ static int own_in_transit(const struct sim_world *w, const struct sim_load *l)
 static int own_delivered(const struct sim_world *w, const struct sim_load *l)
 {
 	(void)w;
-	return l->status >= LS_DELIVERED && l->status <= LS_POD_RECEIVED && l->vehicle >= 0 && !(l->flags & (LF_FAILED | LF_PARTIAL));
+	return l->status >= LS_DELIVERED && l->status <= LS_POD_RECEIVED && l->vehicle >= 0 &&
+	       !(l->flags & (LF_FAILED | LF_PARTIAL));
 }
 static int planned(const struct sim_world *w, const struct sim_load *l)
 {
@@ -81,7 +85,8 @@ static long dwelling_drop(const struct sim_world *w, const struct sim_load *l)
 	if (l->status != LS_IN_TRANSIT || l->vehicle < 0)
 		return -1;
 	const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
-	if (!v->dwell_until || v->dwell_until <= w->now || v->next_stop < 2 || v->next_stop > l->nstops)
+	if (!v->dwell_until || v->dwell_until <= w->now || v->next_stop < 2 ||
+	    v->next_stop > l->nstops)
 		return -1;
 	uint32_t si = l->first_stop + v->next_stop - 1u;
 	const struct sim_stop *s = SIM_ROW(w, STOP, sim_stop, si);
@@ -96,7 +101,8 @@ static int at_drop_on_time(const struct sim_world *w, const struct sim_load *l)
 }
 static int invoiced_draft(const struct sim_world *w, const struct sim_load *l)
 {
-	return l->invoice >= 0 && SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice)->status == IS_DRAFT;
+	return l->invoice >= 0 &&
+	       SIM_ROW(w, INVOICE, sim_invoice, (size_t)l->invoice)->status == IS_DRAFT;
 }
 
 #define LAST_DROP(w, l) ((l)->first_stop + (l)->nstops - 1u)
@@ -134,7 +140,8 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		l->flags |= LF_ROUTE_CHANGED;
 		(void)sim_touch(w, WB_ENT_STOP, LAST_DROP(w, l));
 		(void)sim_touch(w, WB_ENT_LOAD, (size_t)li);
-		fact(w, "route_change", WB_ENT_LOAD, (size_t)li, WB_ENT_STOP, (long)LAST_DROP(w, l));
+		fact(w, "route_change", WB_ENT_LOAD, (size_t)li, WB_ENT_STOP,
+		     (long)LAST_DROP(w, l));
 	} else if (strcmp(s, "failed_delivery") == 0 || strcmp(s, "partial_shipment") == 0) {
 		int failed = s[0] == 'f';
 		if ((li = pick_load(w, own_delivered)) < 0)
@@ -146,8 +153,8 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		l->flags |= failed ? LF_FAILED : LF_PARTIAL;
 		(void)sim_touch(w, WB_ENT_STOP, LAST_DROP(w, l));
 		(void)sim_touch(w, WB_ENT_LOAD, (size_t)li);
-		fact(w, failed ? "failed_delivery" : "partial_shipment", WB_ENT_LOAD, (size_t)li, WB_ENT_STOP,
-		     (long)LAST_DROP(w, l));
+		fact(w, failed ? "failed_delivery" : "partial_shipment", WB_ENT_LOAD, (size_t)li,
+		     WB_ENT_STOP, (long)LAST_DROP(w, l));
 		if (l->pod >= 0) {
 			SIM_ROW(w, POD, sim_pod, (size_t)l->pod)->exc = failed ? 3 : 1;
 			(void)sim_touch(w, WB_ENT_POD, (size_t)l->pod);
@@ -158,7 +165,8 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 			goto none;
 		struct sim_load *l = SIM_ROW(w, LOAD, sim_load, (size_t)li);
 		if (l->vehicle >= 0) {
-			struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
+			struct sim_vehicle *v =
+			        SIM_ROW(w, VEHICLE, sim_vehicle, (size_t)l->vehicle);
 			v->status = VS_AVAILABLE;
 			v->load = -1;
 			(void)sim_touch(w, WB_ENT_VEHICLE, (size_t)l->vehicle);
@@ -178,7 +186,9 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		if (fi < 0)
 			goto none;
 		struct sim_fault *f = SIM_ROW(w, FAULT, sim_fault, (size_t)fi);
-		int code = sim_fault_code_index(SIM_ROW(w, VEHICLE, sim_vehicle, vi)->kind == VK_VAN ? "P0217" : "SPN100-FMI1");
+		int code = sim_fault_code_index(SIM_ROW(w, VEHICLE, sim_vehicle, vi)->kind == VK_VAN
+		                                        ? "P0217"
+		                                        : "SPN100-FMI1");
 		f->vehicle = vi;
 		f->code = (uint8_t)(code < 0 ? 0 : code);
 		f->first_seen = f->last_seen = w->now - 600;
@@ -186,7 +196,8 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		fact(w, "critical_fault", WB_ENT_VEHICLE, vi, WB_ENT_FAULT, fi);
 		fact(w, "hold_blocks_release", WB_ENT_LOAD, (size_t)li, WB_ENT_VEHICLE, (long)vi);
 	} else if (strcmp(s, "fuel_anomaly") == 0) {
-		size_t nv = w->t[WB_ENT_VEHICLE].n, start = (size_t)(sim_hash64(w->o.seed + 5) % nv);
+		size_t nv = w->t[WB_ENT_VEHICLE].n,
+		       start = (size_t)(sim_hash64(w->o.seed + 5) % nv);
 		for (size_t k = 0; k < nv; k++) {
 			size_t vi = (start + k) % nv;
 			const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, vi);
@@ -220,7 +231,8 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 		inv->status = IS_DISPUTED;
 		(void)sim_touch(w, WB_ENT_INVOICE, (size_t)l->invoice);
 		fact(w, "invoice_dispute", WB_ENT_INVOICE, (size_t)l->invoice, WB_ENT_LOAD, li);
-		fact(w, "charge_out_of_tolerance", WB_ENT_LOAD, (size_t)li, WB_ENT_CHARGE, (long)l->first_charge);
+		fact(w, "charge_out_of_tolerance", WB_ENT_LOAD, (size_t)li, WB_ENT_CHARGE,
+		     (long)l->first_charge);
 	} else if (strcmp(s, "detention") == 0) {
 		/* The truck arrived inside its window and is still waiting to be
 		 * unloaded, dwell_min after arrival: the load's run so far is moved
@@ -258,15 +270,21 @@ static int story(struct sim_world *w, struct sim_scenario *sc, char *err, size_t
 	}
 	return 0;
 none:
-	snprintf(err, errn, "scenario %s: the world has no record to play '%s' on (try another --seed)", sc->name, s);
+	snprintf(err, errn,
+	         "scenario %s: the world has no record to play '%s' on (try another --seed)",
+	         sc->name, s);
 	return -1;
 }
 
-int sim_scenario_load(struct sim_world *w, const char *dir, const char *name, char *err, size_t errn)
+int sim_scenario_load(struct sim_world *w, const char *dir, const char *name, char *err,
+                      size_t errn)
 {
-	if (!name || !*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(name) ||
+	if (!name || !*name ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(name) ||
 	    strlen(name) > 60) {
-		snprintf(err, errn, "--scenario: '%s' is not a scenario name (letters, digits, '-')", name ? name : "");
+		snprintf(err, errn,
+		         "--scenario: '%s' is not a scenario name (letters, digits, '-')",
+		         name ? name : "");
 		return -1;
 	}
 	char path[512];
@@ -302,12 +320,15 @@ int sim_scenario_load(struct sim_world *w, const char *dir, const char *name, ch
 			snprintf(sc->description, sizeof sc->description, "%s", p);
 			continue;
 		}
-		if (strcmp(key, "param") == 0 && sc->np < 8 && sscanf(line, "%*s %31s %lf", v1, &v2) == 2) {
+		if (strcmp(key, "param") == 0 && sc->np < 8 &&
+		    sscanf(line, "%*s %31s %lf", v1, &v2) == 2) {
 			snprintf(sc->pname[sc->np], sizeof sc->pname[0], "%s", v1);
 			sc->pval[sc->np++] = v2;
 			continue;
 		}
-		snprintf(err, errn, "%s:%d: expected 'story NAME', 'param NAME NUMBER' or 'description TEXT'", path, lineno);
+		snprintf(err, errn,
+		         "%s:%d: expected 'story NAME', 'param NAME NUMBER' or 'description TEXT'",
+		         path, lineno);
 		rc = -1;
 	}
 	fclose(f);
@@ -337,6 +358,6 @@ json_t *sim_scenario_truth(const struct sim_world *w)
 {
 	if (!w->scn)
 		return json_null();
-	return json_pack("{s:s,s:s,s:s,s:O}", "name", w->scn->name, "story", w->scn->story, "description",
-	                 w->scn->description, "facts", w->scn->facts);
+	return json_pack("{s:s,s:s,s:s,s:O}", "name", w->scn->name, "story", w->scn->story,
+	                 "description", w->scn->description, "facts", w->scn->facts);
 }

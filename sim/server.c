@@ -13,23 +13,24 @@
 #include "server.h"
 
 static const char usage[] =
-	"usage: waybill-sim [options]\n"
-	"  --seed N             world seed (default 1)\n"
-	"  --vehicles N         fleet size (default 60)\n"
-	"  --loads-per-day N    loads tendered a day (default 400)\n"
-	"  --depots N           depots (default 1)\n"
-	"  --speed X            simulated seconds per wall second (default 1)\n"
-	"  --port P             ERP on P, TMS on P+1, telematics on P+2; 0 = free ports (default)\n"
-	"  --bind ADDR          listen address (default 127.0.0.1)\n"
-	"  --fault SVC:k=v,...  inject faults (see docs/api.md); repeatable\n"
-	"  --scenario NAME      play sim/scenarios/NAME.scn on top of the world\n"
-	"  --scenario-dir DIR   where scenario files live\n"
-	"  --no-ai              switch the AI exception service off\n"
-	"  --ai-wrong-rate R    share of deliberately wrong AI flags (default 0.1)\n"
-	"  --retain N           changes a tombstone is kept for (default 1000000)\n"
-	"  --start now|EPOCH    simulated time at start (default 2025-03-07T10:00:00Z)\n";
+        "usage: waybill-sim [options]\n"
+        "  --seed N             world seed (default 1)\n"
+        "  --vehicles N         fleet size (default 60)\n"
+        "  --loads-per-day N    loads tendered a day (default 400)\n"
+        "  --depots N           depots (default 1)\n"
+        "  --speed X            simulated seconds per wall second (default 1)\n"
+        "  --port P             ERP on P, TMS on P+1, telematics on P+2; 0 = free ports (default)\n"
+        "  --bind ADDR          listen address (default 127.0.0.1)\n"
+        "  --fault SVC:k=v,...  inject faults (see docs/api.md); repeatable\n"
+        "  --scenario NAME      play sim/scenarios/NAME.scn on top of the world\n"
+        "  --scenario-dir DIR   where scenario files live\n"
+        "  --no-ai              switch the AI exception service off\n"
+        "  --ai-wrong-rate R    share of deliberately wrong AI flags (default 0.1)\n"
+        "  --retain N           changes a tombstone is kept for (default 1000000)\n"
+        "  --start now|EPOCH    simulated time at start (default 2025-03-07T10:00:00Z)\n";
 
-static int num_arg(const char *name, const char *v, double lo, double hi, double *out, char *err, size_t errn)
+static int num_arg(const char *name, const char *v, double lo, double hi, double *out, char *err,
+                   size_t errn)
 {
 	char *end = NULL;
 	errno = 0;
@@ -54,8 +55,13 @@ static const char *find_scenario_dir(void)
 int sim_server_init(struct sim_server *s, int argc, char **argv, char *err, size_t errn)
 {
 	memset(s, 0, sizeof *s);
-	struct sim_opts o = {.seed = 1, .vehicles = 60, .loads_per_day = 400, .depots = 1, .speed = 1,
-	                     .ai_wrong_rate = 0.1, .retain_changes = 1000000};
+	struct sim_opts o = {.seed = 1,
+	                     .vehicles = 60,
+	                     .loads_per_day = 400,
+	                     .depots = 1,
+	                     .speed = 1,
+	                     .ai_wrong_rate = 0.1,
+	                     .retain_changes = 1000000};
 	snprintf(s->bind, sizeof s->bind, "127.0.0.1");
 	const char *faults[32];
 	int nfaults = 0;
@@ -134,8 +140,9 @@ int sim_server_init(struct sim_server *s, int argc, char **argv, char *err, size
 	for (int i = 0; i < nfaults; i++)
 		if (sim_fault_parse_arg(s, faults[i], err, errn) != 0)
 			return -1;
-	if (o.scenario && sim_scenario_load(&s->w, o.scenario_dir ? o.scenario_dir : find_scenario_dir(),
-	                                    o.scenario, err, errn) != 0)
+	if (o.scenario &&
+	    sim_scenario_load(&s->w, o.scenario_dir ? o.scenario_dir : find_scenario_dir(),
+	                      o.scenario, err, errn) != 0)
 		return -1;
 	for (int i = 0; i < SIM_ROLE__COUNT; i++)
 		snprintf(s->tokens[i], sizeof s->tokens[i], "wbs_%s_%016llx", sim_role_names[i],
@@ -157,13 +164,15 @@ static void *clock_main(void *arg)
 		nanosleep(&ts, NULL);
 		int want[SIM_SVC__COUNT];
 		pthread_mutex_lock(&s->w.mu);
-		int64_t target = s->sim0 + (int64_t)((double)(sim_wall_ms() - s->wall0_ms) * s->speed / 1000.0);
+		int64_t target = s->sim0 + (int64_t)((double)(sim_wall_ms() - s->wall0_ms) *
+		                                     s->speed / 1000.0);
 		for (int k = 0; k < 50 && s->w.now + SIM_STEP_S <= target; k++)
 			sim_step(&s->w);
 		int64_t now_ms = sim_wall_ms();
 		for (int i = 0; i < SIM_SVC__COUNT; i++) {
 			want[i] = s->svc[i].want;
-			if (!want[i] && s->svc[i].restart_at_ms && now_ms >= s->svc[i].restart_at_ms) {
+			if (!want[i] && s->svc[i].restart_at_ms &&
+			    now_ms >= s->svc[i].restart_at_ms) {
 				want[i] = 2;
 				s->svc[i].restart_at_ms = 0;
 			}
@@ -177,8 +186,8 @@ static void *clock_main(void *arg)
 				sim_service_stop(s, i);
 				s->svc[i].closing = 0;
 			} else if (want[i] == 2 && !s->svc[i].d && sim_service_start(s, i) != 0) {
-				fprintf(stderr, "waybill-sim: could not restart %s on port %u\n", sim_service_names[i],
-				        (unsigned)s->svc[i].port);
+				fprintf(stderr, "waybill-sim: could not restart %s on port %u\n",
+				        sim_service_names[i], (unsigned)s->svc[i].port);
 			}
 		}
 	}
@@ -190,17 +199,19 @@ static void print_start_line(struct sim_server *s)
 	json_t *svcs = json_object(), *toks = json_object(), *counts = json_object();
 	for (int i = 0; i < SIM_SVC__COUNT; i++) {
 		char url[128];
-		snprintf(url, sizeof url, strchr(s->bind, ':') ? "http://[%s]:%u" : "http://%s:%u", s->bind,
-		         (unsigned)s->svc[i].port);
-		json_object_set_new(svcs, sim_service_names[i], json_pack("{s:i,s:s}", "port", s->svc[i].port, "url", url));
+		snprintf(url, sizeof url, strchr(s->bind, ':') ? "http://[%s]:%u" : "http://%s:%u",
+		         s->bind, (unsigned)s->svc[i].port);
+		json_object_set_new(svcs, sim_service_names[i],
+		                    json_pack("{s:i,s:s}", "port", s->svc[i].port, "url", url));
 	}
 	for (int i = 0; i < SIM_ROLE__COUNT; i++)
 		json_object_set_new(toks, sim_role_names[i], json_string(s->tokens[i]));
 	for (int e = 0; e < WB_ENT__COUNT; e++)
 		json_object_set_new(counts, s->w.t[e].path, json_integer((json_int_t)s->w.t[e].n));
-	json_t *line = json_pack("{s:o,s:o,s:I,s:o,s:f,s:o,s:b,s:i,s:o}", "services", svcs, "tokens", toks, "seed",
-	                         (json_int_t)s->w.o.seed, "sim_time", sim_time_json(s->w.now), "speed", s->speed,
-	                         "scenario", s->w.o.scenario ? json_string(s->w.o.scenario) : json_null(), "ai",
+	json_t *line = json_pack("{s:o,s:o,s:I,s:o,s:f,s:o,s:b,s:i,s:o}", "services", svcs,
+	                         "tokens", toks, "seed", (json_int_t)s->w.o.seed, "sim_time",
+	                         sim_time_json(s->w.now), "speed", s->speed, "scenario",
+	                         s->w.o.scenario ? json_string(s->w.o.scenario) : json_null(), "ai",
 	                         !s->w.o.no_ai, "pid", (int)getpid(), "counts", counts);
 	char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(line);
@@ -222,7 +233,9 @@ int sim_server_run(struct sim_server *s)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	if (sim_services_start(s) != 0) {
-		fprintf(stderr, "waybill-sim: cannot listen on %s (port %u): in use or not a local address\n",
+		fprintf(stderr,
+		        "waybill-sim: cannot listen on %s (port %u): in use or not a local "
+		        "address\n",
 		        s->bind, (unsigned)s->port);
 		sim_services_stop(s);
 		return -1;

@@ -12,7 +12,8 @@
 /* Faults one service injects; rates are probabilities per request. */
 struct sim_fault_cfg {
 	int latency_ms;
-	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close, write_timeout;
+	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close,
+	        write_timeout;
 	int retry_after_s;
 };
 
@@ -32,11 +33,11 @@ struct sim_svc {
 	struct MHD_Daemon *d;
 	uint16_t port;
 	struct sim_fault_cfg f;
-	uint64_t frng;          /* fault randomness, from the seed */
+	uint64_t frng; /* fault randomness, from the seed */
 	struct sim_idem *idem[1024];
-	int want;               /* 1 stop, 2 start: done by the clock thread */
-	volatile int closing;   /* being stopped: streams end */
-	int64_t restart_at_ms;  /* wall ms for a timed outage; 0 none */
+	int want;              /* 1 stop, 2 start: done by the clock thread */
+	volatile int closing;  /* being stopped: streams end */
+	int64_t restart_at_ms; /* wall ms for a timed outage; 0 none */
 };
 
 struct sim_server {

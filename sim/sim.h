@@ -13,7 +13,13 @@
 #include "model/model.h"
 
 enum sim_service { SIM_ERP, SIM_TMS, SIM_TEL, SIM_SVC__COUNT };
-enum sim_role { SIM_ROLE_VIEWER, SIM_ROLE_DISPATCHER, SIM_ROLE_SUPERVISOR, SIM_ROLE_ADMIN, SIM_ROLE__COUNT };
+enum sim_role {
+	SIM_ROLE_VIEWER,
+	SIM_ROLE_DISPATCHER,
+	SIM_ROLE_SUPERVISOR,
+	SIM_ROLE_ADMIN,
+	SIM_ROLE__COUNT
+};
 
 /* ---- rows ---------------------------------------------------------------- */
 
@@ -26,8 +32,17 @@ struct sim_meta {
 };
 
 /* Times are UTC epoch seconds; 0 means unknown. Indexes of -1 mean none. */
-enum { LS_PLANNED, LS_STAGED, LS_RELEASED, LS_IN_TRANSIT, LS_DELIVERED, LS_POD_RECEIVED,
-       LS_INVOICED, LS_CANCELLED, LS__COUNT };
+enum {
+	LS_PLANNED,
+	LS_STAGED,
+	LS_RELEASED,
+	LS_IN_TRANSIT,
+	LS_DELIVERED,
+	LS_POD_RECEIVED,
+	LS_INVOICED,
+	LS_CANCELLED,
+	LS__COUNT
+};
 enum { SS_PENDING, SS_ARRIVED, SS_DEPARTED, SS_SKIPPED, SS_FAILED, SS_PARTIAL };
 enum { VK_TRACTOR, VK_TRAILER, VK_VAN, VK_RIGID };
 enum { VS_AVAILABLE, VS_ASSIGNED, VS_IN_TRANSIT, VS_IN_SHOP, VS_OUT_OF_SERVICE };
@@ -37,12 +52,24 @@ enum { WC_PREVENTIVE, WC_CORRECTIVE, WC_INSPECTION };
 enum { STG_PENDING, STG_STAGING, STG_STAGED, STG_LOADED };
 enum { IS_DRAFT, IS_HELD, IS_RELEASED, IS_SENT, IS_PAID, IS_DISPUTED };
 enum { CC_LINEHAUL, CC_FUEL, CC_DETENTION, CC_LUMPER, CC_TOLL };
-enum { ES_OPEN, ES_ACKNOWLEDGED, ES_APPROVED, ES_REJECTED, ES_ESCALATED, ES_RESOLVED, ES_AUTO_APPLIED };
+enum {
+	ES_OPEN,
+	ES_ACKNOWLEDGED,
+	ES_APPROVED,
+	ES_REJECTED,
+	ES_ESCALATED,
+	ES_RESOLVED,
+	ES_AUTO_APPLIED
+};
 enum { SK_LOAD, SK_VEHICLE, SK_DRIVER, SK_INVOICE, SK_STOP };
 /* Load flags: what happened to it, for the AI service and the truth report. */
 enum { LF_ROUTE_CHANGED = 1, LF_SUBCONTRACTED_LATE = 2, LF_FAILED = 4, LF_PARTIAL = 8 };
 
-struct sim_customer { struct sim_meta m; float lat, lon, credit_limit; uint8_t terms_days; };
+struct sim_customer {
+	struct sim_meta m;
+	float lat, lon, credit_limit;
+	uint8_t terms_days;
+};
 struct sim_order {
 	struct sim_meta m;
 	int64_t ordered_at, requested_at;
@@ -80,7 +107,12 @@ struct sim_driver {
 	int32_t drive_left_s, duty_left_s, cycle_left_s, vehicle;
 	uint8_t depot, status;
 };
-struct sim_fault { struct sim_meta m; int64_t first_seen, last_seen; uint32_t vehicle; uint8_t code, active; };
+struct sim_fault {
+	struct sim_meta m;
+	int64_t first_seen, last_seen;
+	uint32_t vehicle;
+	uint8_t code, active;
+};
 struct sim_inspection {
 	struct sim_meta m;
 	int64_t at;
@@ -95,7 +127,11 @@ struct sim_work_order {
 	float est_cost;
 	uint8_t status, category;
 };
-struct sim_part_reservation { struct sim_meta m; uint32_t wo; uint8_t item, qty, status; };
+struct sim_part_reservation {
+	struct sim_meta m;
+	uint32_t wo;
+	uint8_t item, qty, status;
+};
 struct sim_staging {
 	struct sim_meta m;
 	int64_t appointment_at;
@@ -103,7 +139,12 @@ struct sim_staging {
 	uint16_t pallets_staged, pallets_total;
 	uint8_t dock_door, labor_ready, status;
 };
-struct sim_pod { struct sim_meta m; int64_t signed_at; uint32_t load, stop; uint8_t exc, signer; };
+struct sim_pod {
+	struct sim_meta m;
+	int64_t signed_at;
+	uint32_t load, stop;
+	uint8_t exc, signer;
+};
 struct sim_invoice {
 	struct sim_meta m;
 	int64_t issued_at, due_at, paid_at;
@@ -111,7 +152,12 @@ struct sim_invoice {
 	float amount;
 	uint8_t status, hold_reason;
 };
-struct sim_charge { struct sim_meta m; uint32_t load; float amount, rated_amount; uint8_t code, origin; };
+struct sim_charge {
+	struct sim_meta m;
+	uint32_t load;
+	float amount, rated_amount;
+	uint8_t code, origin;
+};
 struct sim_fuel_txn {
 	struct sim_meta m;
 	int64_t at;
@@ -143,7 +189,10 @@ struct sim_pos {
 
 /* ---- tables and the change log --------------------------------------------- */
 
-struct sim_change { uint64_t seq; uint32_t idx; };
+struct sim_change {
+	uint64_t seq;
+	uint32_t idx;
+};
 
 struct sim_table {
 	const char *path;   /* URL segment: "loads" */
@@ -197,12 +246,15 @@ struct sim_world {
 
 #define SIM_STEP_S 30 /* the world advances in fixed steps of simulated time */
 
-static inline void *sim_row(const struct sim_table *t, size_t i) { return t->rows + i * t->row_size; }
+static inline void *sim_row(const struct sim_table *t, size_t i)
+{
+	return t->rows + i * t->row_size;
+}
 #define SIM_ROW(w, E, type, i) ((struct type *)sim_row(&(w)->t[WB_ENT_##E], (i)))
 
 /* rng.c: deterministic randomness (splitmix64) */
 uint64_t sim_rng_next(uint64_t *s);
-double sim_rng_unit(uint64_t *s);             /* [0,1) */
+double sim_rng_unit(uint64_t *s);               /* [0,1) */
 int sim_rng_range(uint64_t *s, int lo, int hi); /* [lo,hi] */
 uint64_t sim_hash64(uint64_t x);
 uint64_t sim_fnv1a(uint64_t h, const void *p, size_t n);
@@ -219,7 +271,8 @@ void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *
 /* Parses "L-12" into its row index; -1 when malformed, unknown or purged. */
 long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s);
 int sim_entity_by_path(const char *path); /* -1 if none */
-void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf, size_t n);
+void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf,
+                       size_t n);
 /* 0 ok, -1 malformed; fills *seq. */
 int sim_cursor_parse(const struct sim_world *w, int e, const char *s, uint64_t max, uint64_t *seq,
                      uint64_t *horizon);
@@ -241,19 +294,21 @@ double sim_depot_lat(int depot);
 double sim_depot_lon(int depot);
 
 /* tick.c: the simulated clock */
-void sim_step(struct sim_world *w);              /* advances SIM_STEP_S, caller holds mu */
+void sim_step(struct sim_world *w);                  /* advances SIM_STEP_S, caller holds mu */
 void sim_advance_to(struct sim_world *w, int64_t t); /* steps until now >= t */
 
 /* loads.c: loads through their lifecycle */
 int sim_load_assign(struct sim_world *w, size_t l, int32_t v, int32_t d);
-void sim_load_step(struct sim_world *w, size_t l);     /* one step of a load's lifecycle */
-void sim_load_deliver(struct sim_world *w, size_t l);  /* the last drop is done */
-void sim_new_inspection(struct sim_world *w, uint32_t v, int32_t d, int kind); /* 0 pre-trip, 1 post-trip */
-void sim_invoices_step(struct sim_world *w);           /* invoices sent and paid */
+void sim_load_step(struct sim_world *w, size_t l);    /* one step of a load's lifecycle */
+void sim_load_deliver(struct sim_world *w, size_t l); /* the last drop is done */
+void sim_new_inspection(struct sim_world *w, uint32_t v, int32_t d,
+                        int kind);           /* 0 pre-trip, 1 post-trip */
+void sim_invoices_step(struct sim_world *w); /* invoices sent and paid */
 
 /* drive.c: vehicles on the road and parked */
 void sim_emit_position(struct sim_world *w, uint32_t v);
-double sim_route_to_stop_m(const struct sim_world *w, const struct sim_load *l, int k); /* road metres to stop k */
+double sim_route_to_stop_m(const struct sim_world *w, const struct sim_load *l,
+                           int k); /* road metres to stop k */
 void sim_vehicle_drive(struct sim_world *w, uint32_t v);
 void sim_vehicle_parked(struct sim_world *w, uint32_t v);
 
@@ -283,17 +338,31 @@ void sim_customer_name(size_t i, char *buf, size_t n);
 extern const char *const sim_carriers[];
 
 /* ai.c: the AI exception service */
-enum { XK_LATE_ETA, XK_MISSED_WINDOW, XK_FUEL_ANOMALY, XK_IDLE_EXCESS, XK_CRITICAL_FAULT,
-       XK_UNSAFE_INSPECTION, XK_DETENTION, XK_POD_MISMATCH, XK_INVOICE_DISPUTE,
-       XK_CHARGE_OUT_OF_TOLERANCE, XK_PARTIAL_SHIPMENT, XK_FAILED_DELIVERY, XK_ROUTE_CHANGE,
-       XK_SUBCONTRACTED_LEG, XK__COUNT };
+enum {
+	XK_LATE_ETA,
+	XK_MISSED_WINDOW,
+	XK_FUEL_ANOMALY,
+	XK_IDLE_EXCESS,
+	XK_CRITICAL_FAULT,
+	XK_UNSAFE_INSPECTION,
+	XK_DETENTION,
+	XK_POD_MISMATCH,
+	XK_INVOICE_DISPUTE,
+	XK_CHARGE_OUT_OF_TOLERANCE,
+	XK_PARTIAL_SHIPMENT,
+	XK_FAILED_DELIVERY,
+	XK_ROUTE_CHANGE,
+	XK_SUBCONTRACTED_LEG,
+	XK__COUNT
+};
 void sim_ai_scan(struct sim_world *w);
 void sim_ai_free(struct sim_world *w);
 int sim_exc_kind_index(const char *s);
 json_t *sim_ai_truth(const struct sim_world *w);
 
 /* scenario.c */
-int sim_scenario_load(struct sim_world *w, const char *dir, const char *name, char *err, size_t errn);
+int sim_scenario_load(struct sim_world *w, const char *dir, const char *name, char *err,
+                      size_t errn);
 void sim_scenario_free(struct sim_world *w);
 json_t *sim_scenario_truth(const struct sim_world *w);
 

@@ -27,18 +27,21 @@ int sim_api_positions(struct sim_req *r, json_t **out)
 		char *end = NULL;
 		limit = strtol(ls, &end, 10);
 		if (!*ls || *end || limit < 1 || limit > 5000) {
-			*out = sim_error("bad_parameter", "limit must be an integer from 1 to 5000");
+			*out = sim_error("bad_parameter",
+			                 "limit must be an integer from 1 to 5000");
 			return 400;
 		}
 	}
 	uint64_t seq = 0;
 	if (after && *after) {
 		if (sim_cursor_parse(w, POS_CURSOR, after, w->pos_seq, &seq, NULL) != 0) {
-			*out = sim_error("bad_cursor", "the cursor is malformed or not from this list");
+			*out = sim_error("bad_cursor",
+			                 "the cursor is malformed or not from this list");
 			return 400;
 		}
 		if (seq + 1 < oldest(w) || sim_fault_hit(r->svc, r->svc->f.expire)) {
-			*out = sim_error("cursor_expired", "positions after that cursor are no longer kept");
+			*out = sim_error("cursor_expired",
+			                 "positions after that cursor are no longer kept");
 			return 410;
 		}
 	}
@@ -115,8 +118,10 @@ static int fill(struct stream *st)
 		if (!d)
 			return -1;
 		char head[64];
-		int n = snprintf(head, sizeof head, "id: %llu\nevent: position\ndata: ", (unsigned long long)st->next);
-		int rc = append(st, head, (size_t)n) || append(st, d, strlen(d)) || append(st, "\n\n", 2);
+		int n = snprintf(head, sizeof head,
+		                 "id: %llu\nevent: position\ndata: ", (unsigned long long)st->next);
+		int rc = append(st, head, (size_t)n) || append(st, d, strlen(d)) ||
+		         append(st, "\n\n", 2);
 		free(d);
 		if (rc)
 			return -1;
@@ -152,7 +157,8 @@ struct MHD_Response *sim_stream_response(struct sim_req *r, int *status, json_t 
 		unsigned long long v = strtoull(last, &end, 10);
 		if (*end || last[0] == '-') {
 			*status = 400;
-			*err = sim_error("bad_parameter", "Last-Event-ID must be a position sequence");
+			*err = sim_error("bad_parameter",
+			                 "Last-Event-ID must be a position sequence");
 			return NULL;
 		}
 		next = (uint64_t)v + 1;
@@ -168,7 +174,8 @@ struct MHD_Response *sim_stream_response(struct sim_req *r, int *status, json_t 
 	/* without Last-Event-ID the stream starts with what happens from now on */
 	st->next = next ? next : w->pos_seq + 1;
 	pthread_mutex_unlock(&w->mu);
-	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, st, stream_free);
 	if (!resp) {
 		stream_free(st);
 		*status = 500;

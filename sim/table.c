@@ -19,23 +19,23 @@ struct table_def {
 };
 
 static const struct table_def defs[WB_ENT__COUNT] = {
-	[WB_ENT_CUSTOMER] = {"customers", "C", SIM_ERP, sizeof(struct sim_customer)},
-	[WB_ENT_ORDER] = {"orders", "O", SIM_ERP, sizeof(struct sim_order)},
-	[WB_ENT_LOAD] = {"loads", "L", SIM_TMS, sizeof(struct sim_load)},
-	[WB_ENT_STOP] = {"stops", "S", SIM_TMS, sizeof(struct sim_stop)},
-	[WB_ENT_VEHICLE] = {"vehicles", "V", SIM_TEL, sizeof(struct sim_vehicle)},
-	[WB_ENT_DRIVER] = {"drivers", "D", SIM_TEL, sizeof(struct sim_driver)},
-	[WB_ENT_FAULT] = {"faults", "F", SIM_TEL, sizeof(struct sim_fault)},
-	[WB_ENT_INSPECTION] = {"inspections", "I", SIM_TEL, sizeof(struct sim_inspection)},
-	[WB_ENT_WORK_ORDER] = {"work_orders", "WO", SIM_TEL, sizeof(struct sim_work_order)},
-	[WB_ENT_PART_RESERVATION] = {"part_reservations", "PR", SIM_TEL,
-	                             sizeof(struct sim_part_reservation)},
-	[WB_ENT_STAGING] = {"staging", "ST", SIM_TMS, sizeof(struct sim_staging)},
-	[WB_ENT_POD] = {"pods", "POD", SIM_TMS, sizeof(struct sim_pod)},
-	[WB_ENT_INVOICE] = {"invoices", "INV", SIM_ERP, sizeof(struct sim_invoice)},
-	[WB_ENT_CHARGE] = {"charges", "CH", SIM_ERP, sizeof(struct sim_charge)},
-	[WB_ENT_FUEL_TXN] = {"fuel_txns", "FT", SIM_ERP, sizeof(struct sim_fuel_txn)},
-	[WB_ENT_EXCEPTION] = {"exceptions", "X", SIM_TMS, sizeof(struct sim_exception)},
+        [WB_ENT_CUSTOMER] = {"customers", "C", SIM_ERP, sizeof(struct sim_customer)},
+        [WB_ENT_ORDER] = {"orders", "O", SIM_ERP, sizeof(struct sim_order)},
+        [WB_ENT_LOAD] = {"loads", "L", SIM_TMS, sizeof(struct sim_load)},
+        [WB_ENT_STOP] = {"stops", "S", SIM_TMS, sizeof(struct sim_stop)},
+        [WB_ENT_VEHICLE] = {"vehicles", "V", SIM_TEL, sizeof(struct sim_vehicle)},
+        [WB_ENT_DRIVER] = {"drivers", "D", SIM_TEL, sizeof(struct sim_driver)},
+        [WB_ENT_FAULT] = {"faults", "F", SIM_TEL, sizeof(struct sim_fault)},
+        [WB_ENT_INSPECTION] = {"inspections", "I", SIM_TEL, sizeof(struct sim_inspection)},
+        [WB_ENT_WORK_ORDER] = {"work_orders", "WO", SIM_TEL, sizeof(struct sim_work_order)},
+        [WB_ENT_PART_RESERVATION] = {"part_reservations", "PR", SIM_TEL,
+                                     sizeof(struct sim_part_reservation)},
+        [WB_ENT_STAGING] = {"staging", "ST", SIM_TMS, sizeof(struct sim_staging)},
+        [WB_ENT_POD] = {"pods", "POD", SIM_TMS, sizeof(struct sim_pod)},
+        [WB_ENT_INVOICE] = {"invoices", "INV", SIM_ERP, sizeof(struct sim_invoice)},
+        [WB_ENT_CHARGE] = {"charges", "CH", SIM_ERP, sizeof(struct sim_charge)},
+        [WB_ENT_FUEL_TXN] = {"fuel_txns", "FT", SIM_ERP, sizeof(struct sim_fuel_txn)},
+        [WB_ENT_EXCEPTION] = {"exceptions", "X", SIM_TMS, sizeof(struct sim_exception)},
 };
 
 int sim_tables_init(struct sim_world *w)
@@ -220,9 +220,11 @@ static uint32_t cursor_check(const struct sim_world *w, int e, uint64_t seq, uin
 /* "c2.<seq>.<horizon>.<check>": the horizon the list had when the cursor was
  * issued travels with it, so a cursor only expires when tombstones after it
  * were purged since (a full pass begun after a purge pages on undisturbed). */
-void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf, size_t n)
+void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf,
+                       size_t n)
 {
-	snprintf(buf, n, "c2.%" PRIx64 ".%" PRIx64 ".%08" PRIx32, seq, horizon, cursor_check(w, e, seq, horizon));
+	snprintf(buf, n, "c2.%" PRIx64 ".%" PRIx64 ".%08" PRIx32, seq, horizon,
+	         cursor_check(w, e, seq, horizon));
 }
 
 static int hex_field(const char *p, char sep, uint64_t *v, const char **next)

@@ -14,13 +14,19 @@
 #define ROAD_FACTOR 1.25
 
 static const double depot_ll[][2] = {
-	{51.9225, 4.4792}, {52.3676, 4.9041}, {51.4416, 5.4697}, {52.0907, 5.1214},
-	{50.8503, 4.3517}, {51.2194, 4.4025}, {53.2194, 6.5665}, {51.5719, 4.7683},
+        {51.9225, 4.4792}, {52.3676, 4.9041}, {51.4416, 5.4697}, {52.0907, 5.1214},
+        {50.8503, 4.3517}, {51.2194, 4.4025}, {53.2194, 6.5665}, {51.5719, 4.7683},
 };
 #define NDEPOT_LL (sizeof depot_ll / sizeof depot_ll[0])
 
-double sim_depot_lat(int depot) { return depot_ll[(size_t)depot % NDEPOT_LL][0] + 0.05 * (depot / (int)NDEPOT_LL); }
-double sim_depot_lon(int depot) { return depot_ll[(size_t)depot % NDEPOT_LL][1]; }
+double sim_depot_lat(int depot)
+{
+	return depot_ll[(size_t)depot % NDEPOT_LL][0] + 0.05 * (depot / (int)NDEPOT_LL);
+}
+double sim_depot_lon(int depot)
+{
+	return depot_ll[(size_t)depot % NDEPOT_LL][1];
+}
 
 double sim_dist_m(double lat1, double lon1, double lat2, double lon2)
 {
@@ -51,7 +57,8 @@ void sim_stop_pos(const struct sim_world *w, const struct sim_load *l, double al
 	for (int k = 1; k <= l->nstops; k++) {
 		double nlat, nlon;
 		if (k < l->nstops) {
-			const struct sim_stop *s = SIM_ROW(w, STOP, sim_stop, l->first_stop + (uint32_t)k);
+			const struct sim_stop *s =
+			        SIM_ROW(w, STOP, sim_stop, l->first_stop + (uint32_t)k);
 			nlat = s->lat;
 			nlon = s->lon;
 		} else {
@@ -83,7 +90,8 @@ static void new_customer(struct sim_world *w, int depot)
 	struct sim_customer *c = SIM_ROW(w, CUSTOMER, sim_customer, (size_t)i);
 	double r_km = 8 + sim_rng_unit(&w->rng) * 55, ang = sim_rng_unit(&w->rng) * 2 * M_PI;
 	c->lat = (float)(sim_depot_lat(depot) + r_km / 111.0 * cos(ang));
-	c->lon = (float)(sim_depot_lon(depot) + r_km / (111.0 * cos(sim_depot_lat(depot) * M_PI / 180)) * sin(ang));
+	c->lon = (float)(sim_depot_lon(depot) +
+	                 r_km / (111.0 * cos(sim_depot_lat(depot) * M_PI / 180)) * sin(ang));
 	static const uint8_t terms[] = {14, 30, 30, 45, 60};
 	c->terms_days = terms[sim_rng_range(&w->rng, 0, 4)];
 	c->credit_limit = (float)(sim_rng_range(&w->rng, 2, 40) * 5000);
@@ -103,7 +111,8 @@ static void new_vehicle(struct sim_world *w, int depot, int kind)
 	v->lon = sim_depot_lon(depot) + (sim_rng_unit(&w->rng) - 0.5) * 0.002;
 	v->odometer_m = (double)sim_rng_range(&w->rng, 20000, 900000) * 1000.0;
 	/* about one in eight is past its preventive-maintenance odometer */
-	v->pm_due_odometer_m = v->odometer_m + (double)sim_rng_range(&w->rng, -2500, 40000) * 1000.0;
+	v->pm_due_odometer_m =
+	        v->odometer_m + (double)sim_rng_range(&w->rng, -2500, 40000) * 1000.0;
 	v->engine_s = kind == VK_TRAILER ? 0 : (int64_t)(v->odometer_m / 16.0);
 	static const float tanks[] = {400, 0, 90, 200};
 	static const uint8_t cruise[] = {78, 0, 70, 72};
@@ -158,7 +167,9 @@ long sim_world_new_load(struct sim_world *w, int64_t dep, int64_t now)
 	l->order = (uint32_t)oi;
 	l->depot = (uint8_t)depot;
 	l->status = LS_PLANNED;
-	l->priority = (uint8_t)(sim_rng_unit(&w->rng) < 0.1 ? 1 : sim_rng_unit(&w->rng) < 0.3 ? 3 : 2);
+	l->priority = (uint8_t)(sim_rng_unit(&w->rng) < 0.1   ? 1
+	                        : sim_rng_unit(&w->rng) < 0.3 ? 3
+	                                                      : 2);
 	l->vehicle = l->trailer = l->driver = -1;
 	l->detention_charge = l->pod = l->invoice = -1;
 	l->planned_departure = dep;
@@ -229,7 +240,8 @@ long sim_world_new_load(struct sim_world *w, int64_t dep, int64_t now)
 	struct sim_staging *g = SIM_ROW(w, STAGING, sim_staging, (size_t)gi);
 	g->load = (uint32_t)li;
 	g->pallets_total = l->pallets;
-	g->dock_door = (uint8_t)(1 + (li % (8 + w->o.vehicles / 10 > 250 ? 250 : 8 + w->o.vehicles / 10)));
+	g->dock_door =
+	        (uint8_t)(1 + (li % (8 + w->o.vehicles / 10 > 250 ? 250 : 8 + w->o.vehicles / 10)));
 	g->appointment_at = dep - 2700;
 	g->status = STG_PENDING;
 	l = SIM_ROW(w, LOAD, sim_load, (size_t)li);
@@ -306,7 +318,10 @@ int sim_world_init(struct sim_world *w, const struct sim_opts *o)
 		new_customer(w, i % w->o.depots);
 	int npowered = 0;
 	for (int i = 0; i < w->o.vehicles; i++) {
-		int r = i % 20, kind = r < 9 ? VK_TRACTOR : r < 14 ? VK_TRAILER : r < 18 ? VK_VAN : VK_RIGID;
+		int r = i % 20, kind = r < 9    ? VK_TRACTOR
+		                       : r < 14 ? VK_TRAILER
+		                       : r < 18 ? VK_VAN
+		                                : VK_RIGID;
 		new_vehicle(w, i % w->o.depots, kind);
 		npowered += kind != VK_TRAILER;
 	}

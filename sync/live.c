@@ -36,7 +36,7 @@ void sync_live_flush(struct sync_stream *st)
 	char stream[64];
 	live_name(st, stream, sizeof(stream));
 	int rc = sync_apply_positions(sy->cache, st->src->ops, st->src->name, stream, st->batch,
-				      st->nbatch, last, &added, &err);
+	                              st->nbatch, last, &added, &err);
 	size_t n = st->nbatch;
 	for (size_t i = 0; i < st->nbatch; i++)
 		json_decref(st->batch[i]);
@@ -44,7 +44,7 @@ void sync_live_flush(struct sync_stream *st)
 	if (rc != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
 		cache_health_error(sy->cache, st->src->name, stream, (int64_t)time(NULL), err.msg,
-				   NULL);
+		                   NULL);
 		return;
 	}
 	int64_t now = (int64_t)time(NULL);
@@ -65,7 +65,8 @@ static int on_event(const struct sse_event *ev, void *arg)
 	struct sync_stream *st = arg;
 	if (!strcmp(ev->type, "reset")) {
 		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name,
-			  "the source dropped events we had not read; positions may have a gap", 0, 0);
+		          "the source dropped events we had not read; positions may have a gap", 0,
+		          0);
 		return 0;
 	}
 	if (strcmp(ev->type, "position") != 0 && strcmp(ev->type, "message") != 0)
@@ -75,7 +76,7 @@ static int on_event(const struct sse_event *ev, void *arg)
 	if (!rec) {
 		char why[300];
 		snprintf(why, sizeof(why), "malformed event %s at column %d: %s", ev->id, je.column,
-			 je.text);
+		         je.text);
 		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, why, 0, 0);
 		return 0;
 	}
@@ -119,7 +120,8 @@ static int on_chunk(const char *data, size_t len, long status, void *arg)
 		if (cache_health_ok(st->sy->cache, st->src->name, stream, now, 0, 0, &err) == 0)
 			st->live_ok_at = now;
 		else
-			sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
+			sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0,
+			          0);
 	}
 	return rc;
 }
@@ -172,8 +174,10 @@ void sync_live_open(struct sync_stream *st)
 		return;
 	}
 	snprintf(last, sizeof(last), "%" PRId64, st->last_seq);
-	struct net_req req = {.url = url, .bearer = st->src->token, .ca_file = st->src->ca_file,
-			      .last_event_id = st->last_seq > 0 ? last : NULL};
+	struct net_req req = {.url = url,
+	                      .bearer = st->src->token,
+	                      .ca_file = st->src->ca_file,
+	                      .last_event_id = st->last_seq > 0 ? last : NULL};
 	struct wb_err err = {0};
 	/* Opened right after the pages caught up (not a reconnect): the stream is
 	 * as fresh as that catch-up until its first event or keep-alive, which a

@@ -28,19 +28,23 @@ struct sync_local_job {
 	struct workflow_run_stats wst; /* what the plan judged */
 	int64_t fuel_since;            /* purchases synced before were judged by an applied pass */
 	struct wb_err err;
-	const char *failed;            /* "detectors" or "workflow" when rc != 0 */
+	const char *failed; /* "detectors" or "workflow" when rc != 0 */
 	int rc;
 	uint64_t read_ns;
 };
 
-static uint64_t ms(uint64_t ns) { return ns / 1000000u; }
+static uint64_t ms(uint64_t ns)
+{
+	return ns / 1000000u;
+}
 
 /* Reads and plans on c: the thread pool's half in --follow. */
 static void plan(struct sync_local_job *j, struct cache *c)
 {
 	uint64_t t0 = uv_hrtime();
 	j->failed = "detectors";
-	j->rc = detect_plan_since(c, &j->pol, &j->dcfg, 0, j->fuel_since, &j->dplan, &j->dst, &j->err);
+	j->rc = detect_plan_since(c, &j->pol, &j->dcfg, 0, j->fuel_since, &j->dplan, &j->dst,
+	                          &j->err);
 	if (j->rc == 0) {
 		j->failed = "workflow";
 		j->rc = workflow_plan(c, &j->pol, &j->wopt, 0, &j->wplan, &j->wst, &j->err);
@@ -79,10 +83,10 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 	workflow_run_stats_merge(&wst, &j->wst, &wrote);
 	if (sy->o.once || dst.raised || dst.refreshed || dst.resolved || dst.reopened) {
 		snprintf(line, sizeof(line),
-			 "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged"
-			 " (read %llu ms, written %llu ms)",
-			 dst.raised, dst.refreshed, dst.resolved, dst.reopened, dst.unchanged,
-			 (unsigned long long)ms(j->read_ns), (unsigned long long)ms(t1 - t0));
+		         "%zu raised, %zu refreshed, %zu resolved, %zu reopened, %zu unchanged"
+		         " (read %llu ms, written %llu ms)",
+		         dst.raised, dst.refreshed, dst.resolved, dst.reopened, dst.unchanged,
+		         (unsigned long long)ms(j->read_ns), (unsigned long long)ms(t1 - t0));
 		sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
 	}
 	/* KPIs over what the passes left: the state follows the rows changed
@@ -100,7 +104,8 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 		return;
 	workflow_run_summary(&wst, line, sizeof(line));
 	size_t len = strlen(line);
-	snprintf(line + len, sizeof(line) - len, " (written %llu ms)", (unsigned long long)ms(t2 - t1));
+	snprintf(line + len, sizeof(line) - len, " (written %llu ms)",
+	         (unsigned long long)ms(t2 - t1));
 	sync_emit(sy, SYNC_EV_NOTICE, "local", "workflow", line, 0, 0);
 }
 

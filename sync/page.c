@@ -8,22 +8,24 @@
 #include "sync/sync.h"
 
 static int page_fail(struct wb_err *err, const char *source, const struct connector_stream *s,
-		     const char *what)
+                     const char *what)
 {
 	return wb_fail(err, WB_EINVALID, "%s %s: page rejected: %s", source, s->name, what);
 }
 
 static int map_all(const struct connector_ops *k, const struct connector_stream *s,
-		   const char *source, json_t *data, void *rows, struct wb_position *pos,
-		   struct wb_err *err)
+                   const char *source, json_t *data, void *rows, struct wb_position *pos,
+                   struct wb_err *err)
 {
 	size_t size = s->entity >= 0 ? wb_entity_info((enum wb_entity)s->entity)->size : 0;
 	size_t i;
 	json_t *rec;
-	json_array_foreach(data, i, rec) {
+	json_array_foreach(data, i, rec)
+	{
 		struct wb_err rerr = {0};
-		int rc = s->entity >= 0 ? k->map_record(s, source, rec, (char *)rows + i * size, &rerr)
-					: k->map_position(rec, &pos[i], &rerr);
+		int rc = s->entity >= 0
+		                 ? k->map_record(s, source, rec, (char *)rows + i * size, &rerr)
+		                 : k->map_position(rec, &pos[i], &rerr);
 		if (rc != 0) {
 			char what[600];
 			snprintf(what, sizeof(what), "record %zu: %s", i, rerr.msg);
@@ -34,21 +36,22 @@ static int map_all(const struct connector_ops *k, const struct connector_stream 
 }
 
 static int mark_seen(struct cache *c, const char *source, const struct connector_stream *s,
-		     const void *rows, size_t n, struct wb_err *err)
+                     const void *rows, size_t n, struct wb_err *err)
 {
 	size_t size = wb_entity_info((enum wb_entity)s->entity)->size;
 	const char **ids = calloc(n, sizeof(*ids));
 	if (!ids)
 		return wb_fail(err, WB_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		ids[i] = ((const struct wb_meta *)(const void *)((const char *)rows + i * size))->id;
+		ids[i] =
+		        ((const struct wb_meta *)(const void *)((const char *)rows + i * size))->id;
 	int rc = cache_resync_mark(c, source, s->name, ids, n, err);
 	free(ids);
 	return rc;
 }
 
 int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
-		    size_t len, json_t **out, struct sync_page_result *r, struct wb_err *err)
+                    size_t len, json_t **out, struct sync_page_result *r, struct wb_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	*out = NULL;
@@ -57,7 +60,7 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 	if (!page) {
 		char what[300];
 		snprintf(what, sizeof(what), "malformed JSON at line %d column %d (byte %d): %s",
-			 je.line, je.column, je.position, je.text);
+		         je.line, je.column, je.position, je.text);
 		return page_fail(err, source, s, what);
 	}
 	json_t *data = json_object_get(page, "data");
@@ -79,7 +82,8 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 	snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));
 	size_t i;
 	json_t *rec;
-	json_array_foreach(data, i, rec) {
+	json_array_foreach(data, i, rec)
+	{
 		json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
 		if (seq > r->last_seq)
 			r->last_seq = seq;
@@ -89,8 +93,8 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 }
 
 int sync_page_write(struct cache *c, const struct connector_ops *k,
-		    const struct connector_stream *s, const char *source, json_t *page,
-		    struct sync_page_result *r, struct wb_err *err)
+                    const struct connector_stream *s, const char *source, json_t *page,
+                    struct sync_page_result *r, struct wb_err *err)
 {
 	json_t *data = json_object_get(page, "data");
 	size_t n = json_array_size(data);
@@ -101,7 +105,8 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
 	else
 		pos = calloc(n ? n : 1, sizeof(*pos));
 	if (!rows && !pos)
-		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source, s->name, n);
+		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source,
+		               s->name, n);
 	int rc = map_all(k, s, source, data, rows, pos, err);
 	if (rc == 0)
 		rc = cache_begin(c, err);
@@ -125,8 +130,8 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
 }
 
 int sync_apply_page(struct cache *c, const struct connector_ops *k,
-		    const struct connector_stream *s, const char *source, const char *body,
-		    size_t len, struct sync_page_result *r, struct wb_err *err)
+                    const struct connector_stream *s, const char *source, const char *body,
+                    size_t len, struct sync_page_result *r, struct wb_err *err)
 {
 	json_t *page;
 	int rc = sync_page_parse(s, source, body, len, &page, r, err);
@@ -141,8 +146,8 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 }
 
 int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
-			 const char *stream, json_t *const *events, size_t n, const char *last_id,
-			 size_t *added, struct wb_err *err)
+                         const char *stream, json_t *const *events, size_t n, const char *last_id,
+                         size_t *added, struct wb_err *err)
 {
 	if (added)
 		*added = 0;
@@ -153,7 +158,8 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct wb_err e = {0};
 		if (k->map_position(events[i], &pos[i], &e) != 0)
-			rc = wb_fail(err, WB_EINVALID, "%s %s: event rejected: %s", source, stream, e.msg);
+			rc = wb_fail(err, WB_EINVALID, "%s %s: event rejected: %s", source, stream,
+			             e.msg);
 	}
 	if (rc == 0)
 		rc = cache_begin(c, err);

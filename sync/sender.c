@@ -11,7 +11,7 @@
 #include "sync_internal.h"
 
 #define SENDER_MAX_INFLIGHT 4
-#define SENDER_IDLE_MS 1000      /* how often an idle sender looks for due actions */
+#define SENDER_IDLE_MS 1000 /* how often an idle sender looks for due actions */
 #define SENDER_ONCE_IDLE_MS 100
 
 struct sending {
@@ -23,14 +23,18 @@ struct sending {
 
 static void sender_tick(uv_timer_t *t);
 
-static int64_t now_s(void) { return (int64_t)time(NULL); }
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
 
 /* The message a source put in its error body, else the status line. */
 static void answer_text(const struct net_resp *r, char *buf, size_t len)
 {
 	json_error_t je;
 	json_t *j = r->body_len ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
-	const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+	const char *msg =
+	        json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 	if (msg)
 		snprintf(buf, len, "HTTP %ld: %s", r->status, msg);
 	else if (r->error != NET_EOK)
@@ -59,8 +63,8 @@ static void on_sent(const struct net_resp *r, void *arg)
 	char text[600], line[1400];
 	answer_text(r, text, sizeof(text));
 	struct wb_err err = {0};
-	bool transient = r->error != NET_EOK || r->status == 408 || r->status == 429 ||
-			 r->status >= 500;
+	bool transient =
+	        r->error != NET_EOK || r->status == 408 || r->status == 429 || r->status >= 500;
 	int rc;
 	if (!transient && r->status >= 200 && r->status < 300) {
 		rc = outbox_delivered(sy->cache, s->key, (int)r->status, text, now_s(), &err);
@@ -73,17 +77,18 @@ static void on_sent(const struct net_resp *r, void *arg)
 		sync_emit(sy, SYNC_EV_REJECTED, sd->src->name, "outbox", line, 1, 0);
 	} else {
 		sd->errors++;
-		uint64_t ms = r->status == 429 && r->retry_after_s >= 0 ? (uint64_t)r->retry_after_s * 1000
-									 : sync_backoff_ms(sy, sd->errors);
+		uint64_t ms = r->status == 429 && r->retry_after_s >= 0
+		                      ? (uint64_t)r->retry_after_s * 1000
+		                      : sync_backoff_ms(sy, sd->errors);
 		int64_t at = now_s() + (int64_t)((ms + 999) / 1000);
 		rc = outbox_retry(sy->cache, s->key, (int)r->status, text, at, &err);
 		snprintf(line, sizeof(line), "%s %s: %s; retry in %.1f s", s->action, s->key, text,
-			 (double)ms / 1000.0);
+		         (double)ms / 1000.0);
 		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", line, 0, 0);
 		if (sy->o.once && sd->errors >= SYNC_ONCE_MAX_ERRORS) {
 			sd->failed = true;
 			sync_emit(sy, SYNC_EV_GAVE_UP, sd->src->name, "outbox",
-				  "gave up; the actions stay queued for the next sync", 0, 0);
+			          "gave up; the actions stay queued for the next sync", 0, 0);
 			sync_check_finished(sy);
 		}
 	}
@@ -121,16 +126,21 @@ static bool send_one(struct sync_sender *sd, struct outbox_item *it)
 	if (!body || !s || sync_url(sd->src, call.path, NULL, url, sizeof(url)) != 0) {
 		free(body);
 		free(s);
-		outbox_retry(sy->cache, it->key, 0, "could not build the request", now_s() + 5, NULL);
+		outbox_retry(sy->cache, it->key, 0, "could not build the request", now_s() + 5,
+		             NULL);
 		return false;
 	}
 	s->sd = sd;
 	snprintf(s->key, sizeof(s->key), "%s", it->key);
 	snprintf(s->action, sizeof(s->action), "%s", it->action);
 	s->attempts = it->attempts;
-	struct net_req req = {.method = call.method, .url = url, .headers = headers,
-			      .bearer = sd->src->token, .body = body, .body_len = strlen(body),
-			      .ca_file = sd->src->ca_file};
+	struct net_req req = {.method = call.method,
+	                      .url = url,
+	                      .headers = headers,
+	                      .bearer = sd->src->token,
+	                      .body = body,
+	                      .body_len = strlen(body),
+	                      .ca_file = sd->src->ca_file};
 	int64_t id = net_request(sy->net, &req, on_sent, s, &err);
 	free(body);
 	if (id < 0) {
@@ -164,7 +174,8 @@ static void sender_tick(uv_timer_t *t)
 	if (sy->o.once && !sd->failed && sd->inflight == 0) {
 		int64_t depth = 0, oldest = 0;
 		struct wb_err err = {0};
-		if (outbox_depth(sy->cache, sd->src->name, &depth, &oldest, &err) == 0 && depth == 0) {
+		if (outbox_depth(sy->cache, sd->src->name, &depth, &oldest, &err) == 0 &&
+		    depth == 0) {
 			sd->done = true;
 			sync_check_finished(sy);
 			return;

@@ -13,7 +13,7 @@
 #include "sync_internal.h"
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
-	       const char *text, size_t records, size_t written)
+               const char *text, size_t records, size_t written)
 {
 	if (!sy->o.on_event)
 		return;
@@ -44,14 +44,17 @@ uint64_t sync_backoff_ms(const struct sync *sy, unsigned errors)
 }
 
 int sync_url(const struct config_source *src, const char *path, const char *query, char *buf,
-	     size_t len)
+             size_t len)
 {
 	int n = snprintf(buf, len, "%s%s%s%s", src->url, path, query && *query ? "?" : "",
-			 query ? query : "");
+	                 query ? query : "");
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static int64_t now_s(void) { return (int64_t)time(NULL); }
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
 
 static void schedule(struct sync_stream *st, uint64_t ms);
 static void request_page(struct sync_stream *st, const char *cur);
@@ -75,7 +78,7 @@ void sync_check_finished(struct sync *sy)
 	sy->finished = true;
 	sync_local_once(sy); /* --once: the local pass runs last, over everything synced */
 	sync_emit(sy, SYNC_EV_FINISHED, NULL, NULL,
-		  sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
+	          sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
 }
 
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s)
@@ -87,16 +90,18 @@ void sync_stream_failed(struct sync_stream *st, const char *why, long retry_afte
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
 	if (sy->o.once && st->errors >= SYNC_ONCE_MAX_ERRORS) {
 		char line[700];
-		snprintf(line, sizeof(line), "gave up after %u failures in a row: %s", st->errors, why);
+		snprintf(line, sizeof(line), "gave up after %u failures in a row: %s", st->errors,
+		         why);
 		st->failed = true;
 		sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name, line, 0, 0);
 		sync_check_finished(sy);
 		return;
 	}
-	uint64_t ms = retry_after_s >= 0 ? (uint64_t)retry_after_s * 1000 : sync_backoff_ms(sy, st->errors);
+	uint64_t ms = retry_after_s >= 0 ? (uint64_t)retry_after_s * 1000
+	                                 : sync_backoff_ms(sy, st->errors);
 	char line[700];
 	snprintf(line, sizeof(line), "%s; retry in %.1f s (%u in a row)", why, (double)ms / 1000.0,
-		 st->errors);
+	         st->errors);
 	sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, line, 0, 0);
 	schedule(st, ms);
 }
@@ -140,8 +145,8 @@ static void page_status(struct sync_stream *st, const struct net_resp *r)
 		 * what it deleted meanwhile (cache_resync_*). */
 		struct wb_err err = {0};
 		int rc = st->cs->entity >= 0
-				 ? cache_resync_begin(sy->cache, st->src->name, st->cs->name, &err)
-				 : cache_cursor_reset(sy->cache, st->src->name, st->cs->name, &err);
+		                 ? cache_resync_begin(sy->cache, st->src->name, st->cs->name, &err)
+		                 : cache_cursor_reset(sy->cache, st->src->name, st->cs->name, &err);
 		if (rc != 0) {
 			sync_stream_failed(st, err.msg, -1);
 			return;
@@ -151,18 +156,20 @@ static void page_status(struct sync_stream *st, const struct net_resp *r)
 		if (sy->o.once && ++st->errors >= SYNC_ONCE_MAX_ERRORS) {
 			st->failed = true;
 			sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name,
-				  "gave up: the source keeps expiring the cursor", 0, 0);
+			          "gave up: the source keeps expiring the cursor", 0, 0);
 			sync_check_finished(sy);
 			return;
 		}
 		sync_emit(sy, SYNC_EV_NOTICE, st->src->name, st->cs->name,
-			  "cursor expired at the source; reading the stream again from the start", 0, 0);
+		          "cursor expired at the source; reading the stream again from the start",
+		          0, 0);
 		schedule(st, 0);
 		return;
 	}
 	if (r->status == 401 || r->status == 403)
-		snprintf(why, sizeof(why), "HTTP %ld: the token for %s was refused; check the config",
-			 r->status, st->src->name);
+		snprintf(why, sizeof(why),
+		         "HTTP %ld: the token for %s was refused; check the config", r->status,
+		         st->src->name);
 	else if (r->status == 429)
 		snprintf(why, sizeof(why), "HTTP 429: rate limited");
 	else
@@ -178,7 +185,8 @@ static void on_page(const struct net_resp *r, void *arg)
 	if (sy->stopping || r->error == NET_ECANCELLED)
 		return;
 	if (r->error != NET_EOK) {
-		sync_stream_failed(st, r->errmsg && *r->errmsg ? r->errmsg : net_errkind_name(r->error), -1);
+		sync_stream_failed(
+		        st, r->errmsg && *r->errmsg ? r->errmsg : net_errkind_name(r->error), -1);
 		return;
 	}
 	if (r->status != 200) {
@@ -212,22 +220,22 @@ static void on_page(const struct net_resp *r, void *arg)
 		st->last_seq = pr.last_seq;
 	char line[160];
 	snprintf(line, sizeof(line), "%zu records, %zu changed%s", pr.records, pr.written,
-		 pr.has_more ? ", more to come" : "");
+	         pr.has_more ? ", more to come" : "");
 	sync_emit(sy, SYNC_EV_PAGE, st->src->name, st->cs->name, line, pr.records, pr.written);
 	if (!pr.has_more && st->cs->entity >= 0 &&
 	    cache_resync_active(sy->cache, st->src->name, st->cs->name)) {
 		int64_t swept = cache_resync_finish(sy->cache, st->src->name, st->cs->name,
-						    (enum wb_entity)st->cs->entity, &err);
+		                                    (enum wb_entity)st->cs->entity, &err);
 		if (swept < 0) {
 			sync_stream_failed(st, err.msg, -1);
 			return;
 		}
-		snprintf(line, sizeof(line), "resync complete: %" PRId64 " records gone at the source removed",
-			 swept);
+		snprintf(line, sizeof(line),
+		         "resync complete: %" PRId64 " records gone at the source removed", swept);
 		sync_emit(sy, SYNC_EV_NOTICE, st->src->name, st->cs->name, line, 0, (size_t)swept);
 	}
 	if (cache_health_ok(sy->cache, st->src->name, st->cs->name, now_s(), pr.has_more ? -1 : 0,
-			    (int64_t)pr.written, &err) != 0)
+	                    (int64_t)pr.written, &err) != 0)
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
 	if (!pr.has_more)
 		stream_caught_up(st);
@@ -250,8 +258,8 @@ static void request_page(struct sync_stream *st, const char *cur)
 		sync_stream_failed(st, "URL too long", -1);
 		return;
 	}
-	struct net_req req = {.method = "GET", .url = url, .bearer = st->src->token,
-			      .ca_file = st->src->ca_file};
+	struct net_req req = {
+	        .method = "GET", .url = url, .bearer = st->src->token, .ca_file = st->src->ca_file};
 	int64_t id = net_request(sy->net, &req, on_page, st, &err);
 	if (id < 0) {
 		sync_stream_failed(st, err.msg, -1);
@@ -264,7 +272,8 @@ static void poll_stream(struct sync_stream *st)
 {
 	char cur[512];
 	struct wb_err err = {0};
-	if (cache_cursor_get(st->sy->cache, st->src->name, st->cs->name, cur, sizeof(cur), &err) != 0) {
+	if (cache_cursor_get(st->sy->cache, st->src->name, st->cs->name, cur, sizeof(cur), &err) !=
+	    0) {
 		sync_stream_failed(st, err.msg, -1);
 		return;
 	}
@@ -299,14 +308,15 @@ static void on_prune(uv_timer_t *t)
 	struct sync *sy = t->data;
 	struct wb_err err = {0};
 	int64_t keep_ms = (int64_t)sy->cfg->retention_days * 86400 * 1000;
-	int64_t n = cache_prune_positions(sy->cache, (int64_t)time(NULL) * 1000, keep_ms, 5000, &err);
+	int64_t n =
+	        cache_prune_positions(sy->cache, (int64_t)time(NULL) * 1000, keep_ms, 5000, &err);
 	if (n < 0)
 		sync_emit(sy, SYNC_EV_ERROR, "cache", "positions", err.msg, 0, 0);
 	uv_timer_start(&sy->prune, on_prune, n > 0 ? 50 : 60000, 0);
 }
 
 struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
-		      const struct sync_opts *o, struct wb_err *err)
+                      const struct sync_opts *o, struct wb_err *err)
 {
 	struct sync *sy = calloc(1, sizeof(*sy));
 	if (!sy) {
@@ -368,7 +378,8 @@ void sync_start(struct sync *sy)
 	uv_timer_init(sy->loop, &sy->detect);
 	sy->detect.data = sy;
 	if (!sy->o.once) {
-		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms, (uint64_t)sy->o.batch_ms);
+		uv_timer_start(&sy->flush, on_flush, (uint64_t)sy->o.batch_ms,
+		               (uint64_t)sy->o.batch_ms);
 		uv_timer_start(&sy->prune, on_prune, 1000, 0);
 		uv_timer_start(&sy->detect, on_detect, SYNC_DETECT_MS, SYNC_DETECT_MS);
 	}
@@ -418,7 +429,10 @@ void sync_free(struct sync *sy)
 	free(sy);
 }
 
-bool sync_finished(const struct sync *sy) { return sy->finished; }
+bool sync_finished(const struct sync *sy)
+{
+	return sy->finished;
+}
 
 int sync_failures(const struct sync *sy)
 {

@@ -14,11 +14,11 @@
 
 /* What one page said about the stream. */
 struct sync_page_result {
-	size_t records;       /* records in the page (tombstones included) */
-	size_t written;       /* rows that changed the cache */
-	bool has_more;        /* the source has more after this page */
-	char next[512];       /* the cursor stored with the page */
-	int64_t last_seq;     /* positions: the highest "seq" in the page, 0 if none */
+	size_t records;   /* records in the page (tombstones included) */
+	size_t written;   /* rows that changed the cache */
+	bool has_more;    /* the source has more after this page */
+	char next[512];   /* the cursor stored with the page */
+	int64_t last_seq; /* positions: the highest "seq" in the page, 0 if none */
 };
 
 /* Parses a page body ({"data":[...],"next":"…","has_more":bool}), maps every
@@ -28,24 +28,24 @@ struct sync_page_result {
  * broke (line and column, or the record). While the stream resyncs (see
  * cache_resync_begin) the page's ids are remembered in the same transaction. */
 int sync_apply_page(struct cache *c, const struct connector_ops *k,
-		    const struct connector_stream *s, const char *source, const char *body,
-		    size_t len, struct sync_page_result *r, struct wb_err *err);
+                    const struct connector_stream *s, const char *source, const char *body,
+                    size_t len, struct sync_page_result *r, struct wb_err *err);
 
 /* The two halves of sync_apply_page, so the engine can ask for the next page
  * while it writes this one: parse (checks the envelope, fills r's cursor,
  * has_more and records; *page is the caller's to json_decref), then write
  * (maps every record and writes them with r->next in one transaction). */
 int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
-		    size_t len, json_t **page, struct sync_page_result *r, struct wb_err *err);
+                    size_t len, json_t **page, struct sync_page_result *r, struct wb_err *err);
 int sync_page_write(struct cache *c, const struct connector_ops *k,
-		    const struct connector_stream *s, const char *source, json_t *page,
-		    struct sync_page_result *r, struct wb_err *err);
+                    const struct connector_stream *s, const char *source, json_t *page,
+                    struct sync_page_result *r, struct wb_err *err);
 
 /* Writes a batch of live position events (each a JSON object) and the stream's
  * last event id in one transaction. */
 int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
-			 const char *stream, json_t *const *events, size_t n, const char *last_id,
-			 size_t *added, struct wb_err *err);
+                         const char *stream, json_t *const *events, size_t n, const char *last_id,
+                         size_t *added, struct wb_err *err);
 
 /* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
 
@@ -69,25 +69,25 @@ enum sync_event_kind {
 /* What the engine tells its user (the `sync` command, the console's status line). */
 struct sync_event {
 	enum sync_event_kind kind;
-	const char *source;  /* "tms" */
-	const char *stream;  /* "loads", or "outbox" */
-	const char *text;    /* one line, never a token */
-	size_t records;      /* PAGE/BATCH: records received */
-	size_t written;      /* PAGE/BATCH: rows that changed the cache */
+	const char *source; /* "tms" */
+	const char *stream; /* "loads", or "outbox" */
+	const char *text;   /* one line, never a token */
+	size_t records;     /* PAGE/BATCH: records received */
+	size_t written;     /* PAGE/BATCH: rows that changed the cache */
 };
 typedef void (*sync_event_fn)(void *arg, const struct sync_event *ev);
 
 struct sync_opts {
-	bool once;           /* read every stream to its end, deliver the outbox, then finish */
-	int page_limit;      /* records per page asked for; 0: 1000 */
-	int batch_ms;        /* live events are written at most this often; 0: 1000 */
+	bool once;      /* read every stream to its end, deliver the outbox, then finish */
+	int page_limit; /* records per page asked for; 0: 1000 */
+	int batch_ms;   /* live events are written at most this often; 0: 1000 */
 	sync_event_fn on_event;
 	void *arg;
 };
 
 /* An engine over one loop, transport, cache and config (all outlive it). */
 struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
-		      const struct sync_opts *o, struct wb_err *err);
+                      const struct sync_opts *o, struct wb_err *err);
 void sync_start(struct sync *s);
 /* Cancels transfers and timers; their handles close as the loop runs on. Then
  * sync_free (after the loop has run) releases the memory. */

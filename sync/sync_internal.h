@@ -20,20 +20,20 @@ struct sync_stream {
 	const struct config_source *src;
 	const struct connector_stream *cs;
 	uv_timer_t timer;
-	int64_t xfer;            /* transfer in flight, 0 when none */
-	unsigned errors;         /* failures in a row */
+	int64_t xfer;    /* transfer in flight, 0 when none */
+	unsigned errors; /* failures in a row */
 	int interval_s;
-	bool done, failed;       /* --once */
-	bool caught_up;          /* live: the pages are read, the event stream may open */
-	bool read_once;          /* --follow: read to its end at least once */
+	bool done, failed; /* --once */
+	bool caught_up;    /* live: the pages are read, the event stream may open */
+	bool read_once;    /* --follow: read to its end at least once */
 	int64_t records;
 	/* live (net/live.c) */
 	struct sse_parser sse;
 	json_t **batch;
 	size_t nbatch, capbatch;
-	int64_t last_seq;        /* the newest event seen, for Last-Event-ID */
+	int64_t last_seq; /* the newest event seen, for Last-Event-ID */
 	int64_t latest_ts_ms;
-	int64_t live_ok_at;      /* when the event stream's health last said it was heard */
+	int64_t live_ok_at; /* when the event stream's health last said it was heard */
 };
 
 struct sync_sender {
@@ -41,8 +41,8 @@ struct sync_sender {
 	const struct config_source *src;
 	uv_timer_t timer;
 	int inflight;
-	unsigned errors;         /* transient failures in a row */
-	bool done, failed;       /* --once */
+	unsigned errors;   /* transient failures in a row */
+	bool done, failed; /* --once */
 };
 
 /* --follow: the local pass (sync/local_pass.c) runs once every stream has been read
@@ -61,33 +61,33 @@ struct sync {
 	struct sync_stream *streams;
 	size_t nstreams;
 	struct sync_sender senders[CONFIG_NROLES];
-	uv_timer_t flush;        /* writes live batches */
-	uv_timer_t prune;        /* keeps positions within retention */
-	uv_timer_t detect;       /* --follow: starts the local pass (sync/local_pass.c) */
+	uv_timer_t flush;             /* writes live batches */
+	uv_timer_t prune;             /* keeps positions within retention */
+	uv_timer_t detect;            /* --follow: starts the local pass (sync/local_pass.c) */
 	struct sync_local_job *local; /* the pass reading on the thread pool, or NULL */
-	struct cache *rconn;     /* its read-only connection, opened on first use */
-	int64_t fuel_since;      /* fuel purchases synced before were judged (detect_plan_since) */
-	bool local_first;        /* the first pass after the streams caught up was started */
+	struct cache *rconn;          /* its read-only connection, opened on first use */
+	int64_t fuel_since; /* fuel purchases synced before were judged (detect_plan_since) */
+	bool local_first;   /* the first pass after the streams caught up was started */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;
 };
 
 void sync_emit(struct sync *sy, enum sync_event_kind kind, const char *source, const char *stream,
-	       const char *text, size_t records, size_t written);
+               const char *text, size_t records, size_t written);
 uint32_t sync_random(struct sync *sy);
 /* Delay before the next try after `errors` failures in a row. */
 uint64_t sync_backoff_ms(const struct sync *sy, unsigned errors);
 /* Builds base URL + path + query into buf. */
 int sync_url(const struct config_source *src, const char *path, const char *query, char *buf,
-	     size_t len);
+             size_t len);
 void sync_check_finished(struct sync *sy);
 /* A stream failed an attempt: health, event, and a retry (or, --once, giving up). */
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s);
 
 /* sync/local_pass.c: the local pass (detectors, workflow, KPIs). */
-void sync_local_once(struct sync *sy);   /* all of it now, on the engine's connection */
-void sync_local_start(struct sync *sy);  /* read on the thread pool, written on the loop */
+void sync_local_once(struct sync *sy);  /* all of it now, on the engine's connection */
+void sync_local_start(struct sync *sy); /* read on the thread pool, written on the loop */
 void sync_local_stop(struct sync *sy);
 void sync_local_free(struct sync *sy);
 

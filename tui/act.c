@@ -13,20 +13,19 @@
 #include "core/core.h"
 
 struct verb {
-	const char *word;         /* what the user types */
-	enum core_action act;     /* what core/ checks */
-	const char *action;       /* the outbox action the source knows */
-	const char *status;       /* the exception's status once it is done */
+	const char *word;     /* what the user types */
+	enum core_action act; /* what core/ checks */
+	const char *action;   /* the outbox action the source knows */
+	const char *status;   /* the exception's status once it is done */
 };
 
 static const struct verb verbs[] = {
-	{"ack", CORE_ACT_ACK_EXCEPTION, "acknowledge_exception", "acknowledged"},
-	{"acknowledge", CORE_ACT_ACK_EXCEPTION, "acknowledge_exception", "acknowledged"},
-	{"approve", CORE_ACT_APPROVE_EXCEPTION, "approve_exception", "approved"},
-	{"reject", CORE_ACT_REJECT_EXCEPTION, "reject_exception", "rejected"},
-	{"escalate", CORE_ACT_ESCALATE_EXCEPTION, "escalate_exception", "escalated"},
+        {"ack", CORE_ACT_ACK_EXCEPTION, "acknowledge_exception", "acknowledged"},
+        {"acknowledge", CORE_ACT_ACK_EXCEPTION, "acknowledge_exception", "acknowledged"},
+        {"approve", CORE_ACT_APPROVE_EXCEPTION, "approve_exception", "approved"},
+        {"reject", CORE_ACT_REJECT_EXCEPTION, "reject_exception", "rejected"},
+        {"escalate", CORE_ACT_ESCALATE_EXCEPTION, "escalate_exception", "escalated"},
 };
-
 
 static const struct verb *find_verb(const char *word)
 {
@@ -55,7 +54,7 @@ static void refuse(struct tally *t, const char *id, const char *why)
 /* A decision on one of Waybill's own exceptions: its new status and the audit
  * row, in one transaction. */
 static int decide_local(struct tui_console *s, struct wb_exception *x, const struct verb *v,
-			const char *role, struct wb_err *err)
+                        const char *role, struct wb_err *err)
 {
 	char before[96], after[96];
 	snprintf(before, sizeof(before), "{\"status\":\"%s\"}", x->status ? x->status : "open");
@@ -69,9 +68,13 @@ static int decide_local(struct tui_console *s, struct wb_exception *x, const str
 	x->meta.ext_version++;
 	if (strcmp(v->status, "acknowledged") && strcmp(v->status, "escalated"))
 		x->resolved_at = tui_now(s);
-	struct audit_entry e = {.user = s->user, .role = role, .action = v->action,
-				.subject = subject, .before = before, .after = after,
-				.at = tui_now(s)};
+	struct audit_entry e = {.user = s->user,
+	                        .role = role,
+	                        .action = v->action,
+	                        .subject = subject,
+	                        .before = before,
+	                        .after = after,
+	                        .at = tui_now(s)};
 	rc = cache_upsert(s->cache, WB_ENT_EXCEPTION, x, 1, NULL, err);
 	if (rc == 0)
 		rc = audit_append(s->cache, &e, NULL, err);
@@ -99,7 +102,7 @@ static void act_one(struct tui_console *s, const struct verb *v, const char *id,
 	} else if (!p.allowed) {
 		refuse(t, id, p.why);
 	} else if (x.status && strcmp(x.status, "open") && strcmp(x.status, "acknowledged") &&
-		   strcmp(x.status, "escalated")) {
+	           strcmp(x.status, "escalated")) {
 		char why[80];
 		snprintf(why, sizeof(why), "already %.40s", x.status);
 		refuse(t, id, why);
@@ -114,13 +117,19 @@ static void act_one(struct tui_console *s, const struct verb *v, const char *id,
 			t->done++;
 	} else {
 		char before[96], after[96];
-		snprintf(before, sizeof(before), "{\"status\":\"%s\"}", x.status ? x.status : "open");
+		snprintf(before, sizeof(before), "{\"status\":\"%s\"}",
+		         x.status ? x.status : "open");
 		snprintf(after, sizeof(after), "{\"status\":\"%s\"}", v->status);
 		snprintf(payload, sizeof(payload), "{}");
-		struct cache_action a = {.source = x.meta.source, .action = v->action,
-					 .subject = subject, .payload = payload, .user = s->user,
-					 .role = role, .before = before, .after = after,
-					 .at = tui_now(s)};
+		struct cache_action a = {.source = x.meta.source,
+		                         .action = v->action,
+		                         .subject = subject,
+		                         .payload = payload,
+		                         .user = s->user,
+		                         .role = role,
+		                         .before = before,
+		                         .after = after,
+		                         .at = tui_now(s)};
 		char key[40];
 		if (cache_action_record(s->cache, &a, key, NULL, &err) != 0)
 			refuse(t, id, err.msg);
@@ -137,8 +146,10 @@ void tui_act(struct tui_console *s, const char *word, const char *args)
 	if (!v)
 		return;
 	if (s->role < 0) {
-		tui_report(s, true, "%s: read-only until a source says who you are (no config, or /v1/me not answered)",
-			   word);
+		tui_report(s, true,
+		           "%s: read-only until a source says who you are (no config, or /v1/me "
+		           "not answered)",
+		           word);
 		return;
 	}
 	if (s->role == CORE_ROLE_VIEWER) {
@@ -150,7 +161,8 @@ void tui_act(struct tui_console *s, const char *word, const char *args)
 	if (*args) {
 		char buf[512];
 		snprintf(buf, sizeof(buf), "%s", args);
-		for (char *save = NULL, *id = strtok_r(buf, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
+		for (char *save = NULL, *id = strtok_r(buf, " ", &save); id;
+		     id = strtok_r(NULL, " ", &save)) {
 			act_one(s, v, id, &tally);
 			n++;
 		}
@@ -170,7 +182,8 @@ void tui_act(struct tui_console *s, const char *word, const char *args)
 		tui_report(s, true, "%s %s", word, tally.first_refusal);
 	else
 		tui_report(s, tally.refused > 0, "%s: %d of %d queued%s%s", word, tally.done, n,
-			   tally.refused ? "; refused " : "", tally.refused ? tally.first_refusal : "");
+		           tally.refused ? "; refused " : "",
+		           tally.refused ? tally.first_refusal : "");
 	s->data_stale = true;
 	tui_request_redraw(s);
 }

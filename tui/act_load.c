@@ -48,22 +48,23 @@ static int gather(struct cache *c, const char *load_id, struct gate_facts *g, st
 		return rc;
 	if (g->load.vehicle_id) {
 		const char *v = g->load.vehicle_id;
-		g->has_vehicle = cache_get(c, WB_ENT_VEHICLE, v, &g->vehicle, &g->strings[1], NULL) == 0;
-		if ((rc = cache_list(c, WB_ENT_FAULT, "vehicle_id", v, GATHER_MAX, &g->faults, &g->nfaults,
-				     &g->strings[2], err)) ||
-		    (rc = cache_list(c, WB_ENT_INSPECTION, "vehicle_id", v, GATHER_MAX, &g->inspections,
-				     &g->ninspections, &g->strings[3], err)) ||
-		    (rc = cache_list(c, WB_ENT_WORK_ORDER, "vehicle_id", v, GATHER_MAX, &g->work_orders,
-				     &g->nwork_orders, &g->strings[4], err)))
+		g->has_vehicle =
+		        cache_get(c, WB_ENT_VEHICLE, v, &g->vehicle, &g->strings[1], NULL) == 0;
+		if ((rc = cache_list(c, WB_ENT_FAULT, "vehicle_id", v, GATHER_MAX, &g->faults,
+		                     &g->nfaults, &g->strings[2], err)) ||
+		    (rc = cache_list(c, WB_ENT_INSPECTION, "vehicle_id", v, GATHER_MAX,
+		                     &g->inspections, &g->ninspections, &g->strings[3], err)) ||
+		    (rc = cache_list(c, WB_ENT_WORK_ORDER, "vehicle_id", v, GATHER_MAX,
+		                     &g->work_orders, &g->nwork_orders, &g->strings[4], err)))
 			return rc;
 	}
 	if (g->load.driver_id)
-		g->has_driver = cache_get(c, WB_ENT_DRIVER, g->load.driver_id, &g->driver, &g->strings[5],
-					  NULL) == 0;
+		g->has_driver = cache_get(c, WB_ENT_DRIVER, g->load.driver_id, &g->driver,
+		                          &g->strings[5], NULL) == 0;
 	if ((rc = cache_list(c, WB_ENT_STAGING, "load_id", load_id, GATHER_MAX, &g->staging,
-			     &g->nstaging, &g->strings[6], err)) ||
+	                     &g->nstaging, &g->strings[6], err)) ||
 	    (rc = cache_list(c, WB_ENT_EXCEPTION, "subject_id", load_id, GATHER_MAX, &g->exceptions,
-			     &g->nexceptions, &g->strings[7], err)))
+	                     &g->nexceptions, &g->strings[7], err)))
 		return rc;
 	return 0;
 }
@@ -75,13 +76,18 @@ static void decide(struct gate_facts *g)
 		/* A hold placed at the source shows on the vehicle row. */
 		if (g->vehicle.on_hold == 1)
 			g->hold = (struct core_hold){.vehicle_id = g->vehicle.meta.id};
-		struct core_readiness_input in = {
-			.vehicle = &g->vehicle, .faults = g->faults, .nfaults = g->nfaults,
-			.inspections = g->inspections, .ninspections = g->ninspections,
-			.work_orders = g->work_orders, .nwork_orders = g->nwork_orders,
-			.holds = g->vehicle.on_hold == 1 ? &g->hold : NULL,
-			.nholds = g->vehicle.on_hold == 1 ? 1 : 0, .driver = driver,
-			.planned_drive_s = g->load.planned_drive_s};
+		struct core_readiness_input in = {.vehicle = &g->vehicle,
+		                                  .faults = g->faults,
+		                                  .nfaults = g->nfaults,
+		                                  .inspections = g->inspections,
+		                                  .ninspections = g->ninspections,
+		                                  .work_orders = g->work_orders,
+		                                  .nwork_orders = g->nwork_orders,
+		                                  .holds =
+		                                          g->vehicle.on_hold == 1 ? &g->hold : NULL,
+		                                  .nholds = g->vehicle.on_hold == 1 ? 1 : 0,
+		                                  .driver = driver,
+		                                  .planned_drive_s = g->load.planned_drive_s};
 		core_vehicle_readiness(&in, &g->readiness);
 	}
 	/* The newest staging row is the one the dock works to. */
@@ -90,9 +96,12 @@ static void decide(struct gate_facts *g)
 		if (!st || rows[i].appointment_at > st->appointment_at)
 			st = &rows[i];
 	struct core_gate_input gi = {.load = &g->load,
-				     .vehicle = g->has_vehicle ? &g->readiness : NULL,
-				     .driver = driver, .staging = st, .exceptions = g->exceptions,
-				     .nexceptions = g->nexceptions, .stage_threshold = NAN};
+	                             .vehicle = g->has_vehicle ? &g->readiness : NULL,
+	                             .driver = driver,
+	                             .staging = st,
+	                             .exceptions = g->exceptions,
+	                             .nexceptions = g->nexceptions,
+	                             .stage_threshold = NAN};
 	core_release_gate(&gi, NULL, &g->gate);
 }
 
@@ -119,7 +128,9 @@ void tui_act_release(struct tui_console *s, const char *args)
 	if (!id && !strcmp(t->view->board->name, "loads") && t->sel_id[0])
 		id = t->sel_id;
 	if (!id) {
-		tui_report(s, true, "release: which load? (select one on the Loads board or type :release L-1042)");
+		tui_report(s, true,
+		           "release: which load? (select one on the Loads board or type :release "
+		           "L-1042)");
 		return;
 	}
 	struct wb_invoice inv;
@@ -132,12 +143,16 @@ void tui_act_release(struct tui_console *s, const char *args)
 	free(istr);
 	bool override = word && !strcmp(word, "override");
 	if (word && !override) {
-		tui_report(s, true, "release %s: to pass a failed gate type :release %s override REASON", id, id);
+		tui_report(s, true,
+		           "release %s: to pass a failed gate type :release %s override REASON", id,
+		           id);
 		return;
 	}
-	struct core_permission p = core_role_check((enum core_role)s->role, CORE_ACT_RELEASE_LOAD, NULL);
+	struct core_permission p =
+	        core_role_check((enum core_role)s->role, CORE_ACT_RELEASE_LOAD, NULL);
 	if (s->role < 0 || !p.allowed) {
-		tui_report(s, true, "release %s: %s", id, s->role < 0 ? "read-only until a source says who you are" : p.why);
+		tui_report(s, true, "release %s: %s", id,
+		           s->role < 0 ? "read-only until a source says who you are" : p.why);
 		return;
 	}
 	struct gate_facts g;
@@ -163,12 +178,14 @@ void tui_act_release(struct tui_console *s, const char *args)
 	char subject[160], before[96], queued[200];
 	bool overridden = g.gate.state == CORE_GATE_OVERRIDDEN;
 	snprintf(subject, sizeof(subject), "load:%s", id);
-	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", g.load.status ? g.load.status : "");
+	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}",
+	         g.load.status ? g.load.status : "");
 	snprintf(queued, sizeof(queued), "release %s: %s; pending until the TMS answers", id,
-		 overridden ? "gate overridden, audited" : "gate passed");
+	         overridden ? "gate overridden, audited" : "gate passed");
 	json_t *body = overridden ? json_pack("{s:s}", "override_reason", g.gate.override_reason)
-				  : json_object();
+	                          : json_object();
 	tui_act_record(s, g.load.meta.source, "release_load", subject, body, before,
-		       "{\"status\":\"released\"}", overridden ? g.gate.override_reason : NULL, queued);
+	               "{\"status\":\"released\"}", overridden ? g.gate.override_reason : NULL,
+	               queued);
 	facts_free(&g);
 }

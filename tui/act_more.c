@@ -15,24 +15,31 @@
 #define GATHER_MAX 200
 
 int tui_act_record(struct tui_console *s, const char *source, const char *action,
-		   const char *subject, json_t *payload, const char *before, const char *after,
-		   const char *reason, const char *queued)
+                   const char *subject, json_t *payload, const char *before, const char *after,
+                   const char *reason, const char *queued)
 {
 	char pending[48];
 	if (cache_action_pending(s->cache, subject, pending, sizeof(pending), NULL) == 0) {
-		tui_report(s, true, "%s %s: %s still waiting for the source", action, subject, pending);
+		tui_report(s, true, "%s %s: %s still waiting for the source", action, subject,
+		           pending);
 		json_decref(payload);
 		return -1;
 	}
 	char *body = json_dumps(payload, JSON_COMPACT);
 	json_decref(payload);
-	struct cache_action a = {.source = source, .action = action, .subject = subject,
-				 .payload = body, .user = s->user,
-				 .role = core_role_name((enum core_role)s->role), .before = before,
-				 .after = after, .reason = reason, .at = tui_now(s)};
+	struct cache_action a = {.source = source,
+	                         .action = action,
+	                         .subject = subject,
+	                         .payload = body,
+	                         .user = s->user,
+	                         .role = core_role_name((enum core_role)s->role),
+	                         .before = before,
+	                         .after = after,
+	                         .reason = reason,
+	                         .at = tui_now(s)};
 	struct wb_err err = {0};
 	int rc = body ? cache_action_record(s->cache, &a, NULL, NULL, &err)
-		      : wb_fail(&err, WB_ENOMEM, "out of memory");
+	              : wb_fail(&err, WB_ENOMEM, "out of memory");
 	free(body);
 	if (rc != 0) {
 		tui_report(s, true, "%s %s: %s", action, subject, err.msg);
@@ -41,7 +48,8 @@ int tui_act_record(struct tui_console *s, const char *source, const char *action
 	if (queued)
 		tui_report(s, false, "%s", queued);
 	else
-		tui_report(s, false, "%s %s: queued; pending until the source answers", action, subject);
+		tui_report(s, false, "%s %s: queued; pending until the source answers", action,
+		           subject);
 	s->data_stale = true;
 	tui_request_redraw(s);
 	return 0;
@@ -81,12 +89,13 @@ static void hold_vehicle(struct tui_console *s, const struct wb_vehicle *v, cons
 	}
 	if (v->on_hold == 1) {
 		tui_report(s, true, "hold %s: already on hold (%.80s)", v->meta.id,
-			   v->hold_reason ? v->hold_reason : "no reason given");
+		           v->hold_reason ? v->hold_reason : "no reason given");
 		return;
 	}
 	if (allowed(s, CORE_ACT_PLACE_HOLD, "hold"))
-		tui_act_record(s, v->meta.source, "place_hold", subject, json_pack("{s:s}", "reason", reason),
-		       "{\"on_hold\":false}", "{\"on_hold\":true}", reason, NULL);
+		tui_act_record(s, v->meta.source, "place_hold", subject,
+		               json_pack("{s:s}", "reason", reason), "{\"on_hold\":false}",
+		               "{\"on_hold\":true}", reason, NULL);
 }
 
 static void hold_invoice(struct tui_console *s, const struct wb_invoice *inv, const char *reason)
@@ -94,13 +103,15 @@ static void hold_invoice(struct tui_console *s, const struct wb_invoice *inv, co
 	char subject[160], before[96];
 	snprintf(subject, sizeof(subject), "invoice:%s", inv->meta.id);
 	if (!*reason) {
-		tui_report(s, true, "hold %s: say why (:hold %s REASON)", inv->meta.id, inv->meta.id);
+		tui_report(s, true, "hold %s: say why (:hold %s REASON)", inv->meta.id,
+		           inv->meta.id);
 		return;
 	}
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status ? inv->status : "");
 	if (allowed(s, CORE_ACT_HOLD_INVOICE, "hold"))
-		tui_act_record(s, inv->meta.source, "hold_invoice", subject, json_pack("{s:s}", "reason", reason),
-		       before, "{\"status\":\"held\"}", reason, NULL);
+		tui_act_record(s, inv->meta.source, "hold_invoice", subject,
+		               json_pack("{s:s}", "reason", reason), before,
+		               "{\"status\":\"held\"}", reason, NULL);
 }
 
 /* :hold ID REASON: a vehicle or an invoice, whichever the id is. */
@@ -149,7 +160,8 @@ void tui_act_unhold(struct tui_console *s, const char *args)
 	void *wos = NULL;
 	char *wstr = NULL;
 	size_t nwo = 0, open = 0;
-	cache_list(s->cache, WB_ENT_WORK_ORDER, "vehicle_id", id, GATHER_MAX, &wos, &nwo, &wstr, NULL);
+	cache_list(s->cache, WB_ENT_WORK_ORDER, "vehicle_id", id, GATHER_MAX, &wos, &nwo, &wstr,
+	           NULL);
 	for (size_t i = 0; i < nwo; i++) {
 		const struct wb_work_order *w = (const struct wb_work_order *)wos + i;
 		open += w->status && strcmp(w->status, "closed") != 0;
@@ -159,14 +171,18 @@ void tui_act_unhold(struct tui_console *s, const char *args)
 	if (v.on_hold != 1)
 		tui_report(s, true, "unhold %s: not on hold", id);
 	else if (open && !override)
-		tui_report(s, true, "unhold %s: %zu open work order(s); a supervisor may :unhold %s override REASON",
-			   id, open, id);
+		tui_report(s, true,
+		           "unhold %s: %zu open work order(s); a supervisor may :unhold %s "
+		           "override REASON",
+		           id, open, id);
 	else if (override && !*reason)
 		tui_report(s, true, "unhold %s: an override needs a reason", id);
 	else if (allowed(s, override ? CORE_ACT_OVERRIDE_HOLD : CORE_ACT_CLEAR_HOLD, "unhold"))
 		tui_act_record(s, v.meta.source, "clear_hold", subject,
-		       override ? json_pack("{s:b,s:s}", "override", 1, "reason", reason) : json_object(),
-		       "{\"on_hold\":true}", "{\"on_hold\":false}", override ? reason : NULL, NULL);
+		               override ? json_pack("{s:b,s:s}", "override", 1, "reason", reason)
+		                        : json_object(),
+		               "{\"on_hold\":true}", "{\"on_hold\":false}",
+		               override ? reason : NULL, NULL);
 	free(wos);
 	free(wstr);
 	free(strings);
@@ -178,7 +194,8 @@ void tui_act_assign(struct tui_console *s, const char *args)
 	char buf[512], load_id[128] = "", veh[128] = "", drv[128] = "";
 	snprintf(buf, sizeof(buf), "%s", args);
 	if (sscanf(buf, "%127s %127s %127s", load_id, veh, drv) != 3) {
-		tui_report(s, true, "assign: :assign LOAD VEHICLE DRIVER (e.g. :assign L-1043 T-22 D-4)");
+		tui_report(s, true,
+		           "assign: :assign LOAD VEHICLE DRIVER (e.g. :assign L-1043 T-22 D-4)");
 		return;
 	}
 	struct wb_load l;
@@ -186,19 +203,22 @@ void tui_act_assign(struct tui_console *s, const char *args)
 	struct wb_driver d;
 	char *s1 = NULL, *s2 = NULL, *s3 = NULL;
 	const char *missing = cache_get(s->cache, WB_ENT_LOAD, load_id, &l, &s1, NULL)  ? load_id
-			      : cache_get(s->cache, WB_ENT_VEHICLE, veh, &v, &s2, NULL) ? veh
-			      : cache_get(s->cache, WB_ENT_DRIVER, drv, &d, &s3, NULL)  ? drv
-											: NULL;
+	                      : cache_get(s->cache, WB_ENT_VEHICLE, veh, &v, &s2, NULL) ? veh
+	                      : cache_get(s->cache, WB_ENT_DRIVER, drv, &d, &s3, NULL)  ? drv
+	                                                                                : NULL;
 	char subject[160], before[300], after[300];
 	if (missing) {
 		tui_report(s, true, "assign: %.60s is not in the cache", missing);
 	} else if (allowed(s, CORE_ACT_ASSIGN, "assign")) {
 		snprintf(subject, sizeof(subject), "load:%s", load_id);
-		snprintf(before, sizeof(before), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
-			 l.vehicle_id ? l.vehicle_id : "", l.driver_id ? l.driver_id : "");
-		snprintf(after, sizeof(after), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}", veh, drv);
+		snprintf(before, sizeof(before),
+		         "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
+		         l.vehicle_id ? l.vehicle_id : "", l.driver_id ? l.driver_id : "");
+		snprintf(after, sizeof(after), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
+		         veh, drv);
 		tui_act_record(s, l.meta.source, "assign_load", subject,
-		       json_pack("{s:s,s:s}", "vehicle_id", veh, "driver_id", drv), before, after, NULL, NULL);
+		               json_pack("{s:s,s:s}", "vehicle_id", veh, "driver_id", drv), before,
+		               after, NULL, NULL);
 	}
 	free(s1);
 	free(s2);
@@ -225,7 +245,7 @@ void tui_act_work_order(struct tui_console *s, const char *args)
 		json_object_set_new(body, "fault_id", json_string(fault));
 	if (allowed(s, CORE_ACT_OPEN_WORK_ORDER, "wo"))
 		tui_act_record(s, v.meta.source, "open_work_order", subject, body, NULL,
-		       "{\"work_order\":\"proposed\"}", NULL, NULL);
+		               "{\"work_order\":\"proposed\"}", NULL, NULL);
 	else
 		json_decref(body);
 	free(strings);
@@ -242,28 +262,34 @@ void tui_act_release_invoice(struct tui_console *s, const struct wb_invoice *inv
 	size_t npods = 0, ncharges = 0;
 	struct wb_err err = {0};
 	if (!inv->load_id || cache_get(s->cache, WB_ENT_LOAD, inv->load_id, &l, &ls, &err) != 0 ||
-	    cache_list(s->cache, WB_ENT_POD, "load_id", inv->load_id, GATHER_MAX, &pods, &npods, &ps, &err) ||
-	    cache_list(s->cache, WB_ENT_CHARGE, "load_id", inv->load_id, GATHER_MAX, &charges, &ncharges,
-		       &cs, &err)) {
+	    cache_list(s->cache, WB_ENT_POD, "load_id", inv->load_id, GATHER_MAX, &pods, &npods,
+	               &ps, &err) ||
+	    cache_list(s->cache, WB_ENT_CHARGE, "load_id", inv->load_id, GATHER_MAX, &charges,
+	               &ncharges, &cs, &err)) {
 		tui_report(s, true, "release %s: %s", inv->meta.id,
-			   err.msg[0] ? err.msg : "its load is not in the cache");
+		           err.msg[0] ? err.msg : "its load is not in the cache");
 		goto out;
 	}
-	struct core_invoice_input in = {.load = &l, .invoice = inv, .pods = pods, .npods = npods,
-					.charges = charges, .ncharges = ncharges, .now = tui_now(s)};
+	struct core_invoice_input in = {.load = &l,
+	                                .invoice = inv,
+	                                .pods = pods,
+	                                .npods = npods,
+	                                .charges = charges,
+	                                .ncharges = ncharges,
+	                                .now = tui_now(s)};
 	struct core_invoice_verdict vd;
 	core_invoice_release(&in, NULL, &vd);
 	if (vd.state != CORE_INVOICE_RELEASE) {
 		tui_report(s, true, "release %s held: %s%s", inv->meta.id,
-			   vd.why.n ? vd.why.r[0].msg : "not releasable",
-			   vd.why.n > 1 ? " (and more: Enter shows the load)" : "");
+		           vd.why.n ? vd.why.r[0].msg : "not releasable",
+		           vd.why.n > 1 ? " (and more: Enter shows the load)" : "");
 		goto out;
 	}
 	char subject[160], before[96];
 	snprintf(subject, sizeof(subject), "invoice:%s", inv->meta.id);
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status ? inv->status : "");
 	tui_act_record(s, inv->meta.source, "release_invoice", subject, json_object(), before,
-	       "{\"status\":\"released\"}", NULL, NULL);
+	               "{\"status\":\"released\"}", NULL, NULL);
 out:
 	free(pods);
 	free(charges);

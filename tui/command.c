@@ -10,10 +10,11 @@
 #include "internal.h"
 
 /* Actions a dispatcher or supervisor takes (tui/act*.c). */
-static const char *const actions[] = {"release", "hold", "assign", "approve", "reject",
-				      "escalate", "ack", "acknowledge", "unhold", "wo", NULL};
-static const char *const commands[] = {"q", "quit", "theme", "sort", "filter", "goto", "board",
-				       "help", "pause", "resume", NULL};
+static const char *const actions[] = {"release", "hold",     "assign", "approve",
+                                      "reject",  "escalate", "ack",    "acknowledge",
+                                      "unhold",  "wo",       NULL};
+static const char *const commands[] = {"q",     "quit", "theme", "sort",   "filter", "goto",
+                                       "board", "help", "pause", "resume", NULL};
 static const char *const themes[] = {"default", "light", "high-contrast", "mono", NULL};
 
 static bool is_action(const char *w)
@@ -48,9 +49,11 @@ static void run_action(struct tui_console *s, const char *action, const char *ar
 	static const struct {
 		const char *word;
 		void (*fn)(struct tui_console *, const char *);
-	} more[] = {{"release", tui_act_release}, {"hold", tui_act_hold},
-		    {"unhold", tui_act_unhold},   {"assign", tui_act_assign},
-		    {"wo", tui_act_work_order}};
+	} more[] = {{"release", tui_act_release},
+	            {"hold", tui_act_hold},
+	            {"unhold", tui_act_unhold},
+	            {"assign", tui_act_assign},
+	            {"wo", tui_act_work_order}};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 		if (!strcmp(action, more[i].word)) {
 			more[i].fn(s, args);
@@ -75,8 +78,9 @@ void tui_command(struct tui_console *s, const char *input)
 		s->quit = true;
 	} else if (!strcmp(cmd, "theme")) {
 		if (!*args)
-			tui_report(s, false, "theme %s (try :theme default, light, high-contrast, mono)",
-				   s->theme.name);
+			tui_report(s, false,
+			           "theme %s (try :theme default, light, high-contrast, mono)",
+			           s->theme.name);
 		else if (tui_set_theme(s, args) == 0 && !s->message[0])
 			tui_report(s, false, "theme %s", s->theme.name);
 	} else if (!strcmp(cmd, "sort")) {
@@ -90,7 +94,7 @@ void tui_command(struct tui_console *s, const char *input)
 			tui_report(s, true, "%s", err.msg);
 		else
 			tui_report(s, false, "sorted by %s, %s", tui_table_sort_name(t),
-				   desc ? "descending" : "ascending");
+			           desc ? "descending" : "ascending");
 	} else if (!strcmp(cmd, "filter")) {
 		if (tui_table_set_filter(t, args, &err) != 0)
 			tui_report(s, true, "%s", err.msg);
@@ -106,7 +110,8 @@ void tui_command(struct tui_console *s, const char *input)
 			if (view_boards[b] == v)
 				n = b + 1;
 		if (n < 1 || n > view_nboards)
-			tui_report(s, true, "no board \"%.30s\" (1-%d or a name)", args, view_nboards);
+			tui_report(s, true, "no board \"%.30s\" (1-%d or a name)", args,
+			           view_nboards);
 		else
 			tui_switch_board(s, n - 1);
 	} else if (!strcmp(cmd, "help")) {
@@ -119,15 +124,15 @@ void tui_command(struct tui_console *s, const char *input)
 		run_action(s, cmd, args);
 	} else {
 		tui_report(s, true, "unknown command \"%.40s\" (:help lists the keys and commands)",
-			   cmd);
+		           cmd);
 	}
 	tui_request_redraw(s);
 }
 
 /* Completes word against candidates; returns the number of matches and
  * writes the longest common prefix into out. */
-static int complete_list(const char *word, const char *const *cands, int n, char *out,
-			 size_t len, char *list, size_t listlen)
+static int complete_list(const char *word, const char *const *cands, int n, char *out, size_t len,
+                         char *list, size_t listlen)
 {
 	int matches = 0;
 	size_t wl = strlen(word), lo = 0;
@@ -144,7 +149,7 @@ static int complete_list(const char *word, const char *const *cands, int n, char
 			out[k] = '\0';
 		}
 		lo += (size_t)snprintf(list + lo, lo < listlen ? listlen - lo : 0, "%s%s",
-				       matches > 1 ? " " : "", cands[i]);
+		                       matches > 1 ? " " : "", cands[i]);
 		if (lo >= listlen)
 			lo = listlen - 1;
 	}

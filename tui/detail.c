@@ -91,9 +91,9 @@ static void build(struct tui_console *s, const struct cache_detail *d, int width
 				continue;
 			char v[400];
 			view_fmt_named(rec->names[f], &rec->vals[f], tui_now(s), tui_term_utf8(), v,
-				       sizeof(v));
+			               sizeof(v));
 			snprintf(items[n++], LINE_LEN, "%s %s%s", rec->names[f], v,
-				 f + 1 < rec->nfields ? " " : "");
+			         f + 1 < rec->nfields ? " " : "");
 		}
 		add_items(l, label, items, n, width);
 	}
@@ -126,6 +126,6 @@ void tui_detail_draw(struct tui_console *s, int y, int h, int w)
 		int k = i + (s->pane == TUI_PANE_FULL ? s->pane_scroll : 0);
 		tui_put(y + i, 0, 1, VIEW_LEFT, VIEW_S_row, "");
 		tui_put(y + i, 1, w - 1, VIEW_LEFT, k < l.n ? l.slot[k] : VIEW_S_row,
-			k < l.n ? l.text[k] : "");
+		        k < l.n ? l.text[k] : "");
 	}
 }

@@ -85,8 +85,8 @@ int tui_text_width(const char *s)
 }
 
 /* Lays text into at most width cells; with exact, pads to width. */
-static int put(int y, int x, int width, enum view_align align, enum view_slot slot,
-	       const char *s, bool exact)
+static int put(int y, int x, int width, enum view_align align, enum view_slot slot, const char *s,
+               bool exact)
 {
 	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
 		return 0;

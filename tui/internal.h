@@ -16,7 +16,7 @@
 
 /* Keys: a Unicode code point, or an ncurses KEY_* code marked with TUI_FN. */
 #define TUI_FN(k) (0x200000 | (k))
-#define TUI_CTRL(c) ((c) & 0x1f)
+#define TUI_CTRL(c) ((c)&0x1f)
 #define TUI_ESC 27
 /* Typed input (filters, commands) is capped; longer pastes are cut there. */
 #define TUI_INPUT_MAX 200
@@ -38,7 +38,7 @@ struct tui_glyphs {
 extern const struct tui_glyphs *tui_glyph;
 
 struct tui_term_opts {
-	bool script;        /* newterm on /dev/null: no terminal needed */
+	bool script; /* newterm on /dev/null: no terminal needed */
 };
 /* Sets up ncurses (colours, keypad, no echo), captures stderr until close and
  * installs handlers that restore the terminal on a crash. */
@@ -46,16 +46,16 @@ int tui_term_open(const struct tui_term_opts *o, struct wb_err *err);
 /* Restores the terminal and prints what was written to stderr meanwhile. */
 void tui_term_close(void);
 bool tui_term_utf8(void);
-bool tui_term_colors(void);   /* false: NO_COLOR, or a terminal without colours */
+bool tui_term_colors(void); /* false: NO_COLOR, or a terminal without colours */
 /* Restores the terminal, prints the message and exits 1. */
 void tui_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* --- themes (theme.c) ------------------------------------------------------ */
 
 struct tui_theme_slot {
-	short fg, bg;       /* -1 default, 0..255 */
+	short fg, bg; /* -1 default, 0..255 */
 	attr_t attr;
-	char desc[48];      /* "white/blue bold", for attribute dumps */
+	char desc[48]; /* "white/blue bold", for attribute dumps */
 };
 struct tui_theme {
 	char name[64];
@@ -78,10 +78,9 @@ attr_t tui_attr(enum view_slot s);
 
 /* Every cell drawn through these helpers records its theme slot, so that a
  * test can dump which slot each cell shows. */
-void tui_draw_begin(void);     /* sizes the slot grid to the screen */
+void tui_draw_begin(void); /* sizes the slot grid to the screen */
 /* Writes utf8 at (y, x) in exactly width cells, cut or padded. */
-void tui_put(int y, int x, int width, enum view_align align, enum view_slot slot,
-	     const char *utf8);
+void tui_put(int y, int x, int width, enum view_align align, enum view_slot slot, const char *utf8);
 /* Writes utf8 at (y, x) in at most width cells; returns the cells used. */
 int tui_puts(int y, int x, int width, enum view_slot slot, const char *utf8);
 void tui_hline(int y, int x, int width, enum view_slot slot);
@@ -118,13 +117,13 @@ struct tui_confirmed {
 struct tui_table {
 	const struct view_ops *view;
 	struct cache *cache;
-	int sort;                /* index into view->board->sorts */
+	int sort; /* index into view->board->sorts */
 	bool desc;
 	char text[TUI_INPUT_MAX * 4 + 1]; /* free-text filter ("" none) */
-	char status[64];         /* status filter ("" none) */
-	bool has_anchor;         /* false: the window starts at the first row */
+	char status[64];                  /* status filter ("" none) */
+	bool has_anchor;                  /* false: the window starts at the first row */
 	struct cache_value anchor_sort;
-	char *anchor_text;       /* owns anchor_sort.s */
+	char *anchor_text; /* owns anchor_sort.s */
 	char *anchor_id;
 	struct cache_window win; /* up to height + 1 rows after the anchor */
 	int height;              /* rows on screen */
@@ -133,12 +132,12 @@ struct tui_table {
 	int64_t total;           /* rows matching the filters; -1 unknown */
 	char **marks;            /* ids marked with Space */
 	int nmarks, capmarks;
-	int queries;             /* board queries run (for tests and benchmarks) */
+	int queries; /* board queries run (for tests and benchmarks) */
 	/* Changed rows: each row drawn last time with its sync time, and the rows
 	 * whose sync time moved since, marked until TUI_CHANGED_S after. */
 	struct tui_seen *shown;
 	int nshown, capshown;
-	int64_t shown_at;        /* the clock at that draw; 0: never drawn */
+	int64_t shown_at; /* the clock at that draw; 0: never drawn */
 	struct tui_seen *changed;
 	int nchanged, capchanged;
 };
@@ -161,7 +160,7 @@ int tui_table_refresh_steady(struct tui_table *t, bool recount, struct wb_err *e
  * moves so it stays on the cursor's line), never swapped for whatever row took
  * its place. When it left the board altogether, lost gets its id (else ""). */
 int tui_table_refresh_follow(struct tui_table *t, bool recount, char *lost, size_t lost_len,
-			     struct wb_err *err);
+                             struct wb_err *err);
 /* Compares the rows on screen with those of the last call (the last draw):
  * a row whose sync time moved, or one not on screen then but synced since, is
  * marked changed at now. The board's first call marks nothing. */
@@ -184,7 +183,7 @@ int tui_table_complete(struct tui_table *t, const char *prefix, char out[][128],
  * whose sync time moved since the last draw are marked changed, and each
  * row's freshness is judged with its source's confirmation time in conf. */
 void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
-		    const struct tui_confirmed *conf, int nconf);
+                    const struct tui_confirmed *conf, int nconf);
 
 /* --- the prompt (prompt.c) ------------------------------------------------- */
 
@@ -196,11 +195,11 @@ struct tui_history {
 
 struct tui_prompt {
 	bool active;
-	int kind;                        /* ':' or '/' */
-	int32_t buf[TUI_INPUT_MAX + 1];  /* code points */
+	int kind;                       /* ':' or '/' */
+	int32_t buf[TUI_INPUT_MAX + 1]; /* code points */
 	int len, cur;
-	int hist_pos;                    /* -1: editing a new line */
-	bool capped;                     /* input was cut at TUI_INPUT_MAX */
+	int hist_pos; /* -1: editing a new line */
+	bool capped;  /* input was cut at TUI_INPUT_MAX */
 };
 
 enum tui_prompt_result { TUI_PROMPT_EDITING, TUI_PROMPT_DONE, TUI_PROMPT_CANCEL, TUI_PROMPT_TAB };
@@ -234,12 +233,12 @@ struct tui_console {
 	const struct tui_opts *opts;
 	bool quit, paused, low_bandwidth, scripted;
 	bool redraw_pending, full_repaint, data_stale;
-	bool count_stale;            /* rows changed since the board's row count was taken */
-	uint64_t counted_ms;         /* when it was taken (loop time) */
+	bool count_stale;    /* rows changed since the board's row count was taken */
+	uint64_t counted_ms; /* when it was taken (loop time) */
 	uint64_t last_draw_ms;
 	int min_redraw_ms;
-	int64_t fixed_now;           /* WAYBILL_NOW, 0 when the wall clock runs */
-	int board;                   /* index into view_boards */
+	int64_t fixed_now; /* WAYBILL_NOW, 0 when the wall clock runs */
+	int board;         /* index into view_boards */
 	struct tui_table tables[16];
 	struct tui_prompt prompt;
 	struct tui_history hist_cmd, hist_filter;
@@ -254,21 +253,21 @@ struct tui_console {
 	struct tui_source sources[3];
 	struct tui_confirmed confirmed[16]; /* per source seen in sync_state */
 	int nconfirmed;
-	uint64_t moved_ms;           /* loop time of the last key that moved the selection */
-	bool moved;                  /* a key has moved it (moved_ms may be 0) */
+	uint64_t moved_ms; /* loop time of the last key that moved the selection */
+	bool moved;        /* a key has moved it (moved_ms may be 0) */
 	int64_t outbox;
-	int64_t counts[16];          /* per board, its count_status rows; -1 none */
+	int64_t counts[16]; /* per board, its count_status rows; -1 none */
 	struct tui_script *script;
-	char user[64];               /* who is acting: from /v1/me, else the config */
-	int role;                    /* enum core_role from /v1/me; -1 until known */
-	struct net *net;             /* with opts->config: the transport and the */
-	struct sync *sync;           /* sync engine, on this loop */
+	char user[64];     /* who is acting: from /v1/me, else the config */
+	int role;          /* enum core_role from /v1/me; -1 until known */
+	struct net *net;   /* with opts->config: the transport and the */
+	struct sync *sync; /* sync engine, on this loop */
 };
 
 int64_t tui_now(const struct tui_console *s);
 void tui_request_redraw(struct tui_console *s);
 void tui_report(struct tui_console *s, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 struct tui_table *tui_current(struct tui_console *s);
 void tui_switch_board(struct tui_console *s, int board);
 /* Handles one key as if typed. */
@@ -287,8 +286,8 @@ void tui_act_release(struct tui_console *s, const char *args);
  * pending on the subject, and reports either way (queued: the success line,
  * NULL for the usual one). Takes payload. 0 when queued. */
 int tui_act_record(struct tui_console *s, const char *source, const char *action,
-		   const char *subject, json_t *payload, const char *before, const char *after,
-		   const char *reason, const char *queued);
+                   const char *subject, json_t *payload, const char *before, const char *after,
+                   const char *reason, const char *queued);
 /* The other actions (tui/act_more.c). */
 void tui_act_hold(struct tui_console *s, const char *args);
 void tui_act_unhold(struct tui_console *s, const char *args);

@@ -147,17 +147,19 @@ static void on_me(const struct net_resp *r, void *arg)
 	if (r->error == NET_ECANCELLED)
 		return;
 	json_error_t je;
-	json_t *me = r->error == NET_EOK && r->status == 200 ? json_loadb(r->body, r->body_len, 0, &je)
-							       : NULL;
+	json_t *me = r->error == NET_EOK && r->status == 200
+	                     ? json_loadb(r->body, r->body_len, 0, &je)
+	                     : NULL;
 	const char *user = json_string_value(json_object_get(me, "user"));
 	int role = core_role_from_name(json_string_value(json_object_get(me, "role")));
 	if (user && role >= 0) {
 		snprintf(s->user, sizeof(s->user), "%s", user);
 		s->role = role;
-		tui_report(s, false, "signed in to the TMS as %.60s (%s)", s->user, core_role_name(role));
+		tui_report(s, false, "signed in to the TMS as %.60s (%s)", s->user,
+		           core_role_name(role));
 	} else {
 		tui_report(s, true, "the TMS did not say who you are (%s); read-only",
-			   r->error != NET_EOK ? r->errmsg : "no user or role in /v1/me");
+		           r->error != NET_EOK ? r->errmsg : "no user or role in /v1/me");
 	}
 	json_decref(me);
 }
@@ -171,8 +173,10 @@ static void start_sync(struct tui_console *s)
 	if (tms) {
 		char url[1200];
 		snprintf(url, sizeof(url), "%s/v1/me", tms->url);
-		struct net_req req = {.url = url, .bearer = tms->token, .ca_file = tms->ca_file,
-				      .timeout_ms = 10000};
+		struct net_req req = {.url = url,
+		                      .bearer = tms->token,
+		                      .ca_file = tms->ca_file,
+		                      .timeout_ms = 10000};
 		net_request(s->net, &req, on_me, s, NULL);
 	}
 	struct sync_opts so = {.on_event = on_sync_event, .arg = s};
@@ -240,7 +244,8 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 	}
 	tui_theme_apply(&s->theme);
 	if (msg[0])
-		snprintf(s->message, sizeof(s->message), "%.170s; using theme %.60s", msg, s->theme.name);
+		snprintf(s->message, sizeof(s->message), "%.170s; using theme %.60s", msg,
+		         s->theme.name);
 	s->message_error = msg[0] != '\0';
 	for (int b = 0; b < view_nboards; b++)
 		tui_table_init(&s->tables[b], view_boards[b], c);

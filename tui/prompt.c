@@ -72,7 +72,8 @@ static void insert(struct tui_prompt *p, int32_t c)
 		p->capped = true;
 		return;
 	}
-	memmove(p->buf + p->cur + 1, p->buf + p->cur, (size_t)(p->len - p->cur) * sizeof(p->buf[0]));
+	memmove(p->buf + p->cur + 1, p->buf + p->cur,
+	        (size_t)(p->len - p->cur) * sizeof(p->buf[0]));
 	p->buf[p->cur++] = c;
 	p->len++;
 }
@@ -108,7 +109,7 @@ enum tui_prompt_result tui_prompt_key(struct tui_prompt *p, struct tui_history *
 	case TUI_FN(KEY_BACKSPACE):
 		if (p->cur > 0) {
 			memmove(p->buf + p->cur - 1, p->buf + p->cur,
-				(size_t)(p->len - p->cur) * sizeof(p->buf[0]));
+			        (size_t)(p->len - p->cur) * sizeof(p->buf[0]));
 			p->cur--;
 			p->len--;
 		} else if (p->len == 0) {
@@ -120,14 +121,24 @@ enum tui_prompt_result tui_prompt_key(struct tui_prompt *p, struct tui_history *
 	case TUI_CTRL('d'):
 		if (p->cur < p->len) {
 			memmove(p->buf + p->cur, p->buf + p->cur + 1,
-				(size_t)(p->len - p->cur - 1) * sizeof(p->buf[0]));
+			        (size_t)(p->len - p->cur - 1) * sizeof(p->buf[0]));
 			p->len--;
 		}
 		break;
-	case TUI_FN(KEY_LEFT): case TUI_CTRL('b'): if (p->cur > 0) p->cur--; break;
-	case TUI_FN(KEY_RIGHT): case TUI_CTRL('f'): if (p->cur < p->len) p->cur++; break;
-	case TUI_FN(KEY_HOME): case TUI_CTRL('a'): p->cur = 0; break;
-	case TUI_FN(KEY_END): case TUI_CTRL('e'): p->cur = p->len; break;
+	case TUI_FN(KEY_LEFT):
+	case TUI_CTRL('b'):
+		if (p->cur > 0)
+			p->cur--;
+		break;
+	case TUI_FN(KEY_RIGHT):
+	case TUI_CTRL('f'):
+		if (p->cur < p->len)
+			p->cur++;
+		break;
+	case TUI_FN(KEY_HOME):
+	case TUI_CTRL('a'): p->cur = 0; break;
+	case TUI_FN(KEY_END):
+	case TUI_CTRL('e'): p->cur = p->len; break;
 	case TUI_CTRL('u'): p->len = p->cur = 0; break;
 	case TUI_FN(KEY_UP): recall(p, h, -1); break;
 	case TUI_FN(KEY_DOWN): recall(p, h, +1); break;

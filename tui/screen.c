@@ -82,7 +82,7 @@ static void confirm(struct tui_console *s, const char *source, int64_t last_ok_a
 	int n = (int)(sizeof(s->confirmed) / sizeof(s->confirmed[0]));
 	if (s->nconfirmed < n) {
 		snprintf(s->confirmed[s->nconfirmed].source, sizeof(s->confirmed[0].source), "%s",
-			 source);
+		         source);
 		s->confirmed[s->nconfirmed++].at = last_ok_at;
 	}
 }
@@ -104,7 +104,7 @@ static void read_header(struct tui_console *s)
 	if (cache_window(s->cache, &view_health_board, &req, &w, NULL) == 0) {
 		for (int r = 0; r < w.nrows; r++) {
 			struct view_row row = {.board = &view_health_board,
-					       .cells = w.cells + (size_t)r * (size_t)w.ncols};
+			                       .cells = w.cells + (size_t)r * (size_t)w.ncols};
 			const struct cache_value *src = view_get(&row, "source");
 			bool events = view_int(view_get(&row, "events"), 0) == 1;
 			int64_t ok_at = view_int(view_get(&row, "last_ok_at"), 0);
@@ -116,8 +116,8 @@ static void read_header(struct tui_console *s)
 					continue;
 				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
 				enum view_source_state st = view_source_state(
-					names[i], events, ok_at,
-					view_int(view_get(&row, "errors_in_row"), 0), lag, now);
+				        names[i], events, ok_at,
+				        view_int(view_get(&row, "errors_in_row"), 0), lag, now);
 				/* A source is as healthy as its sickest stream. */
 				if (st > s->sources[i].state)
 					s->sources[i].state = st;
@@ -146,7 +146,8 @@ static void read_header(struct tui_console *s)
 		if (cache_window(s->cache, &cache_board_vehicles, &vr, &w, NULL) == 0) {
 			struct view_row row = {.board = &cache_board_vehicles, .cells = w.cells};
 			if (w.nrows && view_get(&row, "depot")->t == CV_TEXT)
-				snprintf(s->depot, sizeof(s->depot), "%s", view_get(&row, "depot")->s);
+				snprintf(s->depot, sizeof(s->depot), "%s",
+				         view_get(&row, "depot")->s);
 			cache_window_free(&w);
 		}
 	}
@@ -170,12 +171,12 @@ void tui_reload(struct tui_console *s, bool recount)
 	struct tui_table *t = tui_current(s);
 	char lost[sizeof(t->sel_id)] = "";
 	int rc = moving(s) ? tui_table_refresh_steady(t, recount, &err)
-			   : tui_table_refresh_follow(t, recount, lost, sizeof(lost), &err);
+	                   : tui_table_refresh_follow(t, recount, lost, sizeof(lost), &err);
 	if (rc != 0)
 		tui_report(s, true, "%s", err.msg);
 	else if (lost[0])
 		tui_report(s, false, "%.60s left the board; the selection is now on %.60s", lost,
-			   t->sel_id[0] ? t->sel_id : "nothing");
+		           t->sel_id[0] ? t->sel_id : "nothing");
 }
 
 static void draw_header(struct tui_console *s, int w)
@@ -186,25 +187,26 @@ static void draw_header(struct tui_console *s, int w)
 	struct tm tm;
 	localtime_r(&now, &tm);
 	snprintf(left, sizeof(left), " Waybill %s %.24s %s %02d:%02d%s", tui_glyph->dot, s->depot,
-		 tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
+	         tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
 	size_t n = 0;
 	for (int i = 0; i < 3; i++) {
 		const struct tui_source *src = &s->sources[i];
-		const char *dot = src->state == VIEW_SRC_LIVE  ? tui_glyph->live
-				  : src->state == VIEW_SRC_LAG ? tui_glyph->lag
-				  : src->state == VIEW_SRC_DOWN ? tui_glyph->down
-								: tui_glyph->nodata;
+		const char *dot = src->state == VIEW_SRC_LIVE   ? tui_glyph->live
+		                  : src->state == VIEW_SRC_LAG  ? tui_glyph->lag
+		                  : src->state == VIEW_SRC_DOWN ? tui_glyph->down
+		                                                : tui_glyph->nodata;
 		char lag[32] = "";
 		if (src->state == VIEW_SRC_LAG && src->lag_s > 0)
 			snprintf(lag, sizeof(lag), " %" PRId64 "s", src->lag_s);
 		n += (size_t)snprintf(right + n, sizeof(right) - n, "%s %s %s%s  ", label[i], dot,
-				      view_source_state_name[src->state], lag);
+		                      view_source_state_name[src->state], lag);
 		if (n >= sizeof(right))
 			n = sizeof(right) - 1;
 	}
 	if (s->sources[0].state == VIEW_SRC_NODATA && s->sources[1].state == VIEW_SRC_NODATA &&
 	    s->sources[2].state == VIEW_SRC_NODATA) /* the short form keeps the clock on screen */
-		n = (size_t)snprintf(right, sizeof(right), "ERP TMS TEL %s no data  ", tui_glyph->nodata);
+		n = (size_t)snprintf(right, sizeof(right), "ERP TMS TEL %s no data  ",
+		                     tui_glyph->nodata);
 	snprintf(right + n, sizeof(right) - n, "outbox %" PRId64 " ", s->outbox);
 	int rw = tui_text_width(right), lw = w - rw;
 	tui_put(0, 0, lw > 0 ? lw : 0, VIEW_LEFT, VIEW_S_header, left);
@@ -219,7 +221,7 @@ static void draw_tabs(struct tui_console *s, int w)
 		char tab[64];
 		if (s->counts[b] > 0)
 			snprintf(tab, sizeof(tab), "%d %s %" PRId64, b + 1, view_boards[b]->title,
-				 s->counts[b]);
+			         s->counts[b]);
 		else
 			snprintf(tab, sizeof(tab), "%d %s", b + 1, view_boards[b]->title);
 		x += tui_puts(1, x, w - x, b == s->board ? VIEW_S_tab_active : VIEW_S_tabs, tab);
@@ -237,7 +239,8 @@ static void draw_info(struct tui_console *s, int y, int w)
 	char info[400];
 	const struct view_ops *v = t->view;
 	if (s->prompt.active && s->message[0]) {
-		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? VIEW_S_error : VIEW_S_status, s->message);
+		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? VIEW_S_error : VIEW_S_status,
+		        s->message);
 		return;
 	}
 	if (!v->board) {
@@ -245,9 +248,11 @@ static void draw_info(struct tui_console *s, int y, int w)
 	} else {
 		char filter[120] = "";
 		if (t->text[0])
-			snprintf(filter, sizeof(filter), " %s filter \"%.80s\"", tui_glyph->dot, t->text);
+			snprintf(filter, sizeof(filter), " %s filter \"%.80s\"", tui_glyph->dot,
+			         t->text);
 		else if (t->status[0])
-			snprintf(filter, sizeof(filter), " %s status %.60s", tui_glyph->dot, t->status);
+			snprintf(filter, sizeof(filter), " %s status %.60s", tui_glyph->dot,
+			         t->status);
 		char marks[40] = "";
 		if (t->nmarks)
 			snprintf(marks, sizeof(marks), " %s %d marked", tui_glyph->dot, t->nmarks);
@@ -256,9 +261,9 @@ static void draw_info(struct tui_console *s, int y, int w)
 			snprintf(rows, sizeof(rows), "counting rows");
 		else
 			snprintf(rows, sizeof(rows), "%" PRId64 " rows", t->total);
-		snprintf(info, sizeof(info), " %s %s %s %s sort %s %s%s%s ", v->title, tui_glyph->dot,
-			 rows, tui_glyph->dot, tui_table_sort_name(t), t->desc ? "desc" : "asc", filter,
-			 marks);
+		snprintf(info, sizeof(info), " %s %s %s %s sort %s %s%s%s ", v->title,
+		         tui_glyph->dot, rows, tui_glyph->dot, tui_table_sort_name(t),
+		         t->desc ? "desc" : "asc", filter, marks);
 	}
 	if (s->low_bandwidth)
 		tui_put(y, 0, w, VIEW_LEFT, VIEW_S_column, info);
@@ -284,7 +289,8 @@ static void draw_status(struct tui_console *s, int y, int w)
 	/* A viewer is read-only: the action keys are not offered at all. */
 	if (s->role == CORE_ROLE_VIEWER)
 		snprintf(hints, sizeof(hints),
-			 " Enter detail  / filter  s sort  : command  ? help  q quit  (viewer: read-only)");
+		         " Enter detail  / filter  s sort  : command  ? help  q quit  (viewer: "
+		         "read-only)");
 	else
 		snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
 	tui_put(y, 0, w, VIEW_LEFT, VIEW_S_status, hints);
@@ -303,7 +309,7 @@ void tui_draw(struct tui_console *s)
 		erase();
 		char m[120];
 		snprintf(m, sizeof(m), "Enlarge the window to at least %dx%d (now %dx%d).",
-			 TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
+		         TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
 		tui_puts(LINES / 2, 0, w, VIEW_S_error, m);
 		tui_puts(LINES / 2 + 1, 0, w, VIEW_S_status, "q quits.");
 		wnoutrefresh(stdscr);
@@ -315,7 +321,7 @@ void tui_draw(struct tui_console *s)
 		 * never before the first screen is out (counted_ms 0: after it). */
 		uint64_t now = uv_now(&s->loop);
 		bool recount = s->count_stale && s->last_draw_ms &&
-			       (s->counted_ms == 0 || now - s->counted_ms >= 2000);
+		               (s->counted_ms == 0 || now - s->counted_ms >= 2000);
 		s->data_stale = false;
 		if (recount) {
 			s->count_stale = false;
@@ -416,7 +422,7 @@ static void key_in_prompt(struct tui_console *s, int key)
 	enum tui_prompt_result r = tui_prompt_key(&s->prompt, h, key);
 	if (!was_capped && s->prompt.capped)
 		tui_report(s, true, "input is limited to %d characters; the rest was cut",
-			   TUI_INPUT_MAX);
+		           TUI_INPUT_MAX);
 	if (r == TUI_PROMPT_TAB) {
 		tui_complete(s);
 	} else if (r == TUI_PROMPT_DONE) {
@@ -463,18 +469,36 @@ void tui_handle_key(struct tui_console *s, int key)
 	if (s->pane == TUI_PANE_FULL) {
 		int page = LINES - 5;
 		switch (key) {
-		case 'j': case TUI_FN(KEY_DOWN): s->pane_scroll++; return;
-		case 'k': case TUI_FN(KEY_UP): if (s->pane_scroll) s->pane_scroll--; return;
+		case 'j':
+		case TUI_FN(KEY_DOWN): s->pane_scroll++; return;
+		case 'k':
+		case TUI_FN(KEY_UP):
+			if (s->pane_scroll)
+				s->pane_scroll--;
+			return;
 		case TUI_FN(KEY_NPAGE): s->pane_scroll += page; return;
-		case TUI_FN(KEY_PPAGE): s->pane_scroll = s->pane_scroll > page ? s->pane_scroll - page : 0; return;
-		case 'g': case TUI_FN(KEY_HOME): s->pane_scroll = 0; return;
+		case TUI_FN(KEY_PPAGE):
+			s->pane_scroll = s->pane_scroll > page ? s->pane_scroll - page : 0;
+			return;
+		case 'g':
+		case TUI_FN(KEY_HOME): s->pane_scroll = 0; return;
 		default: break;
 		}
 	}
 	switch (key) { /* keys that move the selection hold its place (tui_reload) */
-	case 'j': case 'k': case TUI_FN(KEY_DOWN): case TUI_FN(KEY_UP): case TUI_FN(KEY_NPAGE):
-	case TUI_FN(KEY_PPAGE): case TUI_CTRL('f'): case TUI_CTRL('b'): case 'g': case 'G':
-	case TUI_FN(KEY_HOME): case TUI_FN(KEY_END): case ' ':
+	case 'j':
+	case 'k':
+	case TUI_FN(KEY_DOWN):
+	case TUI_FN(KEY_UP):
+	case TUI_FN(KEY_NPAGE):
+	case TUI_FN(KEY_PPAGE):
+	case TUI_CTRL('f'):
+	case TUI_CTRL('b'):
+	case 'g':
+	case 'G':
+	case TUI_FN(KEY_HOME):
+	case TUI_FN(KEY_END):
+	case ' ':
 		s->moved = true;
 		s->moved_ms = uv_now(&s->loop);
 		break;
@@ -482,20 +506,37 @@ void tui_handle_key(struct tui_console *s, int key)
 	}
 	switch (key) {
 	case 'q': s->quit = true; break;
-	case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
-		tui_switch_board(s, key - '1');
-		break;
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9': tui_switch_board(s, key - '1'); break;
 	case '\t': tui_switch_board(s, (s->board + 1) % view_nboards); break;
-	case TUI_FN(KEY_BTAB): tui_switch_board(s, (s->board + view_nboards - 1) % view_nboards); break;
-	case 'j': case TUI_FN(KEY_DOWN): rc = tui_table_move(t, 1, &err); break;
-	case 'k': case TUI_FN(KEY_UP): rc = tui_table_move(t, -1, &err); break;
-	case TUI_FN(KEY_NPAGE): case TUI_CTRL('f'): rc = tui_table_move(t, t->height, &err); break;
-	case TUI_FN(KEY_PPAGE): case TUI_CTRL('b'): rc = tui_table_move(t, -t->height, &err); break;
-	case 'g': case TUI_FN(KEY_HOME): rc = tui_table_home(t, &err); break;
-	case 'G': case TUI_FN(KEY_END): rc = tui_table_end(t, &err); break;
-	case '\r': case '\n': case TUI_FN(KEY_ENTER):
-		s->pane = s->pane == TUI_PANE_NONE ? TUI_PANE_DETAIL
-			  : s->pane == TUI_PANE_DETAIL ? TUI_PANE_FULL : TUI_PANE_NONE;
+	case TUI_FN(KEY_BTAB):
+		tui_switch_board(s, (s->board + view_nboards - 1) % view_nboards);
+		break;
+	case 'j':
+	case TUI_FN(KEY_DOWN): rc = tui_table_move(t, 1, &err); break;
+	case 'k':
+	case TUI_FN(KEY_UP): rc = tui_table_move(t, -1, &err); break;
+	case TUI_FN(KEY_NPAGE):
+	case TUI_CTRL('f'): rc = tui_table_move(t, t->height, &err); break;
+	case TUI_FN(KEY_PPAGE):
+	case TUI_CTRL('b'): rc = tui_table_move(t, -t->height, &err); break;
+	case 'g':
+	case TUI_FN(KEY_HOME): rc = tui_table_home(t, &err); break;
+	case 'G':
+	case TUI_FN(KEY_END): rc = tui_table_end(t, &err); break;
+	case '\r':
+	case '\n':
+	case TUI_FN(KEY_ENTER):
+		s->pane = s->pane == TUI_PANE_NONE     ? TUI_PANE_DETAIL
+		          : s->pane == TUI_PANE_DETAIL ? TUI_PANE_FULL
+		                                       : TUI_PANE_NONE;
 		s->pane_scroll = 0;
 		tui_relayout(s);
 		break;
@@ -525,7 +566,7 @@ void tui_handle_key(struct tui_console *s, int key)
 		rc = tui_table_set_sort(t, tui_table_sort_name(t), !t->desc, &err);
 		if (!rc)
 			tui_report(s, false, "sorted by %s, %s", tui_table_sort_name(t),
-				   t->desc ? "descending" : "ascending");
+			           t->desc ? "descending" : "ascending");
 		break;
 	case ' ':
 		if (t->sel_id[0]) {

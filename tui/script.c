@@ -33,22 +33,22 @@ static const struct {
 	const char *name;
 	int key;
 } names[] = {
-	{"Enter", '\r'},
-	{"Esc", TUI_ESC},
-	{"Tab", '\t'},
-	{"BTab", TUI_FN(KEY_BTAB)},
-	{"Space", ' '},
-	{"Up", TUI_FN(KEY_UP)},
-	{"Down", TUI_FN(KEY_DOWN)},
-	{"Left", TUI_FN(KEY_LEFT)},
-	{"Right", TUI_FN(KEY_RIGHT)},
-	{"PgUp", TUI_FN(KEY_PPAGE)},
-	{"PgDn", TUI_FN(KEY_NPAGE)},
-	{"Home", TUI_FN(KEY_HOME)},
-	{"End", TUI_FN(KEY_END)},
-	{"Backspace", 0x7f},
-	{"Del", TUI_FN(KEY_DC)},
-	{"lt", '<'},
+        {"Enter", '\r'},
+        {"Esc", TUI_ESC},
+        {"Tab", '\t'},
+        {"BTab", TUI_FN(KEY_BTAB)},
+        {"Space", ' '},
+        {"Up", TUI_FN(KEY_UP)},
+        {"Down", TUI_FN(KEY_DOWN)},
+        {"Left", TUI_FN(KEY_LEFT)},
+        {"Right", TUI_FN(KEY_RIGHT)},
+        {"PgUp", TUI_FN(KEY_PPAGE)},
+        {"PgDn", TUI_FN(KEY_NPAGE)},
+        {"Home", TUI_FN(KEY_HOME)},
+        {"End", TUI_FN(KEY_END)},
+        {"Backspace", 0x7f},
+        {"Del", TUI_FN(KEY_DC)},
+        {"lt", '<'},
 };
 
 int tui_key_parse(const char *name, size_t len)
@@ -110,8 +110,9 @@ static void queue_text(struct tui_script *sc, const char *line)
 	while (*p && sc->nkeys < SCRIPT_LINE) {
 		if (*p == '<') {
 			const char *end = strchr((const char *)p, '>');
-			int k = end ? tui_key_parse((const char *)p + 1, (size_t)(end - (const char *)p - 1))
-				    : -1;
+			int k = end ? tui_key_parse((const char *)p + 1,
+			                            (size_t)(end - (const char *)p - 1))
+			            : -1;
 			if (k >= 0) {
 				sc->keys[sc->nkeys++] = k;
 				p = (const unsigned char *)end + 1;
@@ -149,8 +150,8 @@ static bool directive(struct tui_script *sc, struct tui_console *s, const char *
 	}
 	if (!strncmp(line, ":resize ", 8)) {
 		int cols, rows;
-		if (sscanf(arg, "%dx%d", &cols, &rows) != 2 || cols < 1 || rows < 1 || cols > 1000 ||
-		    rows > 1000)
+		if (sscanf(arg, "%dx%d", &cols, &rows) != 2 || cols < 1 || rows < 1 ||
+		    cols > 1000 || rows > 1000)
 			tui_die("%s:%d: :resize wants COLSxROWS", sc->path, sc->lineno);
 		tui_resized(s, rows, cols);
 		return true;
@@ -170,7 +171,8 @@ bool tui_script_step(struct tui_script *sc, struct tui_console *s)
 		if (!line[0] || line[0] == '#')
 			continue;
 		if (line[0] == ':' && directive(sc, s, line))
-			return true; /* one directive a step, so the screen settles after a resize */
+			return true; /* one directive a step, so the screen settles after a resize
+			              */
 		queue_text(sc, line);
 		if (line[0] == ':' && sc->nkeys < SCRIPT_LINE)
 			sc->keys[sc->nkeys++] = '\r';

@@ -136,7 +136,7 @@ static int fetch(struct tui_table *t, struct wb_err *err)
 
 /* Up to limit rows before row `row` of the window (before the end when row < 0). */
 static int fetch_before(struct tui_table *t, int row, int limit, struct cache_window *out,
-			struct wb_err *err)
+                        struct wb_err *err)
 {
 	struct cache_window_req req;
 	base_req(t, &req, limit);
@@ -260,7 +260,7 @@ static int find_row(const struct cache_window *w, int rows, const char *id)
 /* Anchors the window so that `cursor` rows come before the row whose key is
  * (sortv, id): that row then shows on the cursor's line. */
 static int anchor_before(struct tui_table *t, const struct cache_value *sortv, const char *id,
-			 struct wb_err *err)
+                         struct wb_err *err)
 {
 	struct cache_window_req req;
 	base_req(t, &req, t->cursor + 1);
@@ -281,7 +281,7 @@ static int anchor_before(struct tui_table *t, const struct cache_value *sortv, c
 }
 
 int tui_table_refresh_follow(struct tui_table *t, bool count, char *lost, size_t lost_len,
-			     struct wb_err *err)
+                             struct wb_err *err)
 {
 	lost[0] = '\0';
 	if (!t->view->board)
@@ -436,7 +436,7 @@ int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err)
 	const struct cache_board *b = t->view ? t->view->board : NULL;
 	if (!b)
 		return wb_fail(err, WB_EINVALID, "the %s board has no rows to go to",
-			       t->view ? t->view->name : "?");
+		               t->view ? t->view->name : "?");
 	/* Find the row's sort key: by its exact id (one indexed row), else through
 	 * the free-text search, which also finds "l-1042" for L-1042. Then anchor
 	 * just before it. */
@@ -465,7 +465,7 @@ int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err)
 	if (found < 0) {
 		cache_window_free(&w);
 		return wb_fail(err, WB_ENOTFOUND, "no %.60s on the %s board%s", id, t->view->name,
-			       t->text[0] || t->status[0] ? " with this filter" : "");
+		               t->text[0] || t->status[0] ? " with this filter" : "");
 	}
 	/* The window of one row before it gives the anchor. */
 	struct cache_window before;
@@ -523,9 +523,10 @@ int tui_table_set_sort(struct tui_table *t, const char *col, bool desc, struct w
 	char list[200] = "";
 	size_t n = 0;
 	for (int i = 0; b->sorts[i] && n < sizeof(list); i++)
-		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", b->sorts[i]);
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+		                      b->sorts[i]);
 	return wb_fail(err, WB_EINVALID, "%s cannot be sorted by \"%.30s\" (try %s)", t->view->name,
-		       col, list);
+	               col, list);
 }
 
 int tui_table_cycle_sort(struct tui_table *t, struct wb_err *err)
@@ -550,15 +551,16 @@ int tui_table_set_filter(struct tui_table *t, const char *f, struct wb_err *err)
 	if (word && wl == 6 && !strncasecmp(f, "status", 6)) {
 		if (!t->view->board->status_col)
 			return wb_fail(err, WB_EINVALID, "the %s board has no status to filter on",
-				       t->view->name);
+			               t->view->name);
 		if (!colon[1] || strlen(colon + 1) >= sizeof(t->status))
-			return wb_fail(err, WB_EINVALID, "status: needs a value, as in status:planned");
+			return wb_fail(err, WB_EINVALID,
+			               "status: needs a value, as in status:planned");
 		snprintf(t->status, sizeof(t->status), "%s", colon + 1);
 		t->text[0] = '\0';
 	} else if (word) {
 		return wb_fail(err, WB_EINVALID,
-			       "unknown filter field \"%.*s\" (use status:VALUE or plain text)",
-			       (int)(wl > 30 ? 30 : wl), f);
+		               "unknown filter field \"%.*s\" (use status:VALUE or plain text)",
+		               (int)(wl > 30 ? 30 : wl), f);
 	} else {
 		snprintf(t->text, sizeof(t->text), "%s", f);
 		t->status[0] = '\0';
@@ -648,10 +650,10 @@ static int64_t row_synced_at(const struct tui_table *t, const struct view_row *r
 }
 
 static bool row_stale(const struct tui_table *t, const struct view_row *r, int64_t now,
-		      const struct tui_confirmed *conf, int nconf)
+                      const struct tui_confirmed *conf, int nconf)
 {
 	const struct cache_value *src =
-		t->view->source_col ? view_get(r, t->view->source_col) : NULL;
+	        t->view->source_col ? view_get(r, t->view->source_col) : NULL;
 	const char *source = src && src->t == CV_TEXT ? src->s : NULL;
 	int64_t confirmed = 0;
 	for (int i = 0; source && i < nconf; i++)
@@ -712,7 +714,7 @@ void tui_table_note_changes(struct tui_table *t, int64_t now)
 		tui_table_row_id(t, i, id, sizeof(id));
 		const struct tui_seen *was = seen_find(prev, nprev, id);
 		bool moved = synced > 0 && t->shown_at > 0 &&
-			     (was ? was->at != synced : synced >= t->shown_at);
+		             (was ? was->at != synced : synced >= t->shown_at);
 		if (moved && !seen_find(t->changed, t->nchanged, id)) {
 			struct tui_seen *c = seen_add(&t->changed, &t->nchanged, &t->capchanged);
 			if (c) {
@@ -735,7 +737,7 @@ void tui_table_note_changes(struct tui_table *t, int64_t now)
 }
 
 void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
-		    const struct tui_confirmed *conf, int nconf)
+                    const struct tui_confirmed *conf, int nconf)
 {
 	const struct view_ops *v = t->view;
 	int widths[32];
@@ -764,23 +766,29 @@ void tui_table_draw(struct tui_table *t, int y, int h, int w, int64_t now,
 		int yy = y + 1 + i;
 		if (i >= vis) {
 			tui_put(yy, 0, w, VIEW_LEFT, VIEW_S_row,
-				i == 0 ? (t->text[0] || t->status[0] ? "  No rows match the filter."
-								     : "  No rows yet.")
-				       : "");
+			        i == 0 ? (t->text[0] || t->status[0] ? "  No rows match the filter."
+			                                             : "  No rows yet.")
+			               : "");
 			continue;
 		}
-		struct view_row r = {.board = v->board, .cells = tui_table_row(t, i), .now = now,
-				     .utf8 = tui_term_utf8()};
+		struct view_row r = {.board = v->board,
+		                     .cells = tui_table_row(t, i),
+		                     .now = now,
+		                     .utf8 = tui_term_utf8()};
 		char id[128];
 		tui_table_row_id(t, i, id, sizeof(id));
 		bool sel = i == t->cursor, marked = tui_table_marked(t, id);
 		bool changed = tui_table_changed(t, id, now);
-		enum view_slot base = sel ? VIEW_S_selected : marked ? VIEW_S_marked
-				     : changed ? VIEW_S_fresh
-				     : row_stale(t, &r, now, conf, nconf) ? VIEW_S_stale : VIEW_S_row;
+		enum view_slot base = sel                                  ? VIEW_S_selected
+		                      : marked                             ? VIEW_S_marked
+		                      : changed                            ? VIEW_S_fresh
+		                      : row_stale(t, &r, now, conf, nconf) ? VIEW_S_stale
+		                                                           : VIEW_S_row;
 		tui_put(yy, 0, 1, VIEW_LEFT, base,
-			marked ? tui_glyph->mark : sel ? tui_glyph->cursor
-			: changed ? (r.utf8 ? "\u2022" : "+") : " ");
+		        marked    ? tui_glyph->mark
+		        : sel     ? tui_glyph->cursor
+		        : changed ? (r.utf8 ? "\u2022" : "+")
+		                  : " ");
 		x = 1;
 		for (int c = 0; c < v->ncols && x < w; c++) {
 			char buf[512] = "";

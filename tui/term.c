@@ -16,14 +16,28 @@
 #include "internal.h"
 
 static const struct tui_glyphs utf8_glyphs = {
-	.live = "\u25cf", .lag = "\u25d0", .down = "\u25cb", .nodata = "\u00b7",
-	.cursor = "\u25b8", .mark = "*", .dot = "\u00b7", .arrow = "\u2192",
-	.ellipsis = "\u2026", .line_drawing = true,
+        .live = "\u25cf",
+        .lag = "\u25d0",
+        .down = "\u25cb",
+        .nodata = "\u00b7",
+        .cursor = "\u25b8",
+        .mark = "*",
+        .dot = "\u00b7",
+        .arrow = "\u2192",
+        .ellipsis = "\u2026",
+        .line_drawing = true,
 };
 static const struct tui_glyphs ascii_glyphs = {
-	.live = "*", .lag = "~", .down = "x", .nodata = "-",
-	.cursor = ">", .mark = "*", .dot = "-", .arrow = "->",
-	.ellipsis = "~", .line_drawing = false,
+        .live = "*",
+        .lag = "~",
+        .down = "x",
+        .nodata = "-",
+        .cursor = ">",
+        .mark = "*",
+        .dot = "-",
+        .arrow = "->",
+        .ellipsis = "~",
+        .line_drawing = false,
 };
 const struct tui_glyphs *tui_glyph = &ascii_glyphs;
 
@@ -32,8 +46,8 @@ static struct {
 	bool utf8, colors;
 	SCREEN *scr;
 	FILE *in, *out;
-	int saved_stderr;   /* the real stderr while it is captured, else -1 */
-	int capture_fd;     /* the temporary file stderr goes to */
+	int saved_stderr; /* the real stderr while it is captured, else -1 */
+	int capture_fd;   /* the temporary file stderr goes to */
 } term = {.saved_stderr = -1, .capture_fd = -1};
 
 bool tui_term_utf8(void)
@@ -104,9 +118,13 @@ static void on_crash(int sig)
 
 static void install_crash_handlers(void)
 {
-	int sigs[] = {SIGABRT, SIGFPE, SIGILL,
+	int sigs[] = {
+		SIGABRT,
+		SIGFPE,
+		SIGILL,
 #if !defined(__SANITIZE_ADDRESS__)
-		      SIGSEGV, SIGBUS,
+		SIGSEGV,
+		SIGBUS,
 #endif
 	};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -135,19 +153,19 @@ int tui_term_open(const struct tui_term_opts *o, struct wb_err *err)
 			fclose(term.out);
 			fclose(term.in);
 			return wb_fail(err, WB_EINVALID, "no terminal description for TERM=%.40s",
-				       tn ? tn : "");
+			               tn ? tn : "");
 		}
 		set_term(term.scr);
 	} else {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 			return wb_fail(err, WB_EINVALID,
-				       "the console needs a terminal; try `waybill cache info`");
+			               "the console needs a terminal; try `waybill cache info`");
 		const char *tn = getenv("TERM");
 		term.scr = newterm(tn && *tn ? tn : "vt100", stdout, stdin);
 		if (!term.scr)
 			return wb_fail(err, WB_EINVALID,
-				       "cannot use this terminal (TERM=%.40s); try TERM=vt100",
-				       tn ? tn : "");
+			               "cannot use this terminal (TERM=%.40s); try TERM=vt100",
+			               tn ? tn : "");
 		set_term(term.scr);
 		capture_stderr();
 	}

@@ -17,33 +17,33 @@
 
 const char *const tui_slot_name[] = {
 #define SLOT_NAME(n) #n,
-	VIEW_SLOTS(SLOT_NAME)
+        VIEW_SLOTS(SLOT_NAME)
 #undef SLOT_NAME
 };
 
 /* Used when no theme file can be found at all (an installed binary without
  * its data directory); the same as themes/default.theme and mono.theme. */
 static const char builtin_default[] =
-	"header = white blue bold\n tabs = white default\n tab_active = black cyan bold\n"
-	"column = cyan default bold\n row = default default\n selected = black cyan\n"
-	"marked = yellow default bold\n stale = 244 default dim\n fresh = green default bold\n"
-	"late = red default bold\n hold = red default bold\n warn = yellow default\n"
-	"ok = green default\n status = white default\n error = white red bold\n"
-	"dialog = black white\n";
+        "header = white blue bold\n tabs = white default\n tab_active = black cyan bold\n"
+        "column = cyan default bold\n row = default default\n selected = black cyan\n"
+        "marked = yellow default bold\n stale = 244 default dim\n fresh = green default bold\n"
+        "late = red default bold\n hold = red default bold\n warn = yellow default\n"
+        "ok = green default\n status = white default\n error = white red bold\n"
+        "dialog = black white\n";
 static const char builtin_mono[] =
-	"header = default default reverse\n tabs = default default\n"
-	"tab_active = default default reverse bold\n column = default default bold underline\n"
-	"row = default default\n selected = default default reverse\n"
-	"marked = default default bold\n stale = default default dim\n"
-	"fresh = default default bold\n late = default default bold standout\n"
-	"hold = default default bold standout\n warn = default default bold\n"
-	"ok = default default\n status = default default\n error = default default reverse bold\n"
-	"dialog = default default reverse\n";
+        "header = default default reverse\n tabs = default default\n"
+        "tab_active = default default reverse bold\n column = default default bold underline\n"
+        "row = default default\n selected = default default reverse\n"
+        "marked = default default bold\n stale = default default dim\n"
+        "fresh = default default bold\n late = default default bold standout\n"
+        "hold = default default bold standout\n warn = default default bold\n"
+        "ok = default default\n status = default default\n error = default default reverse bold\n"
+        "dialog = default default reverse\n";
 
 static struct tui_theme current;
 
 static const char *const colour_names[] = {"black", "red",     "green", "yellow",
-					   "blue",  "magenta", "cyan",  "white"};
+                                           "blue",  "magenta", "cyan",  "white"};
 
 static int parse_colour(const char *w, short *out)
 {
@@ -71,8 +71,11 @@ static int parse_attr(const char *w, attr_t *a)
 	static const struct {
 		const char *name;
 		attr_t attr;
-	} attrs[] = {{"bold", A_BOLD},		 {"dim", A_DIM},	 {"reverse", A_REVERSE},
-		     {"underline", A_UNDERLINE}, {"standout", A_STANDOUT}};
+	} attrs[] = {{"bold", A_BOLD},
+	             {"dim", A_DIM},
+	             {"reverse", A_REVERSE},
+	             {"underline", A_UNDERLINE},
+	             {"standout", A_STANDOUT}};
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
 		if (!strcasecmp(w, attrs[i].name)) {
 			*a |= attrs[i].attr;
@@ -117,35 +120,37 @@ static int parse(const char *text, const char *file, struct tui_theme *t, char *
 		if (nw == 0)
 			continue;
 		if (!eq) {
-			snprintf(msg, ml, "%s line %d: expected \"slot = foreground background\"", file,
-				 lineno);
+			snprintf(msg, ml, "%s line %d: expected \"slot = foreground background\"",
+			         file, lineno);
 			return -1;
 		}
 		int slot = slot_by_name(words[0]);
 		if (slot < 0) {
-			snprintf(msg, ml, "%s line %d: unknown slot \"%.32s\"", file, lineno, words[0]);
+			snprintf(msg, ml, "%s line %d: unknown slot \"%.32s\"", file, lineno,
+			         words[0]);
 			return -1;
 		}
 		if (nw < 3) {
-			snprintf(msg, ml, "%s line %d: %s needs a foreground and a background", file,
-				 lineno, words[0]);
+			snprintf(msg, ml, "%s line %d: %s needs a foreground and a background",
+			         file, lineno, words[0]);
 			return -1;
 		}
 		struct tui_theme_slot s = {.attr = A_NORMAL};
 		if (parse_colour(words[1], &s.fg) || parse_colour(words[2], &s.bg)) {
-			snprintf(msg, ml, "%s line %d: unknown colour \"%.32s\" (a name or 0-255)", file,
-				 lineno, parse_colour(words[1], &s.fg) ? words[1] : words[2]);
+			snprintf(msg, ml, "%s line %d: unknown colour \"%.32s\" (a name or 0-255)",
+			         file, lineno, parse_colour(words[1], &s.fg) ? words[1] : words[2]);
 			return -1;
 		}
 		int dn = snprintf(s.desc, sizeof(s.desc), "%s/%s", words[1], words[2]);
 		for (int i = 3; i < nw; i++) {
 			if (parse_attr(words[i], &s.attr)) {
-				snprintf(msg, ml, "%s line %d: unknown attribute \"%.32s\"", file, lineno,
-					 words[i]);
+				snprintf(msg, ml, "%s line %d: unknown attribute \"%.32s\"", file,
+				         lineno, words[i]);
 				return -1;
 			}
 			if (dn > 0 && (size_t)dn < sizeof(s.desc))
-				dn += snprintf(s.desc + dn, sizeof(s.desc) - (size_t)dn, " %s", words[i]);
+				dn += snprintf(s.desc + dn, sizeof(s.desc) - (size_t)dn, " %s",
+				               words[i]);
 		}
 		t->slot[slot] = s;
 	}
@@ -192,7 +197,8 @@ int tui_theme_load(const char *name, struct tui_theme *t, char *msg, size_t ml)
 		text = read_small_file(path);
 	} else if (plain_name(name)) {
 		const char *env = getenv("WAYBILL_THEMES");
-		const char *dirs[] = {env && *env ? env : NULL, "themes", WAYBILL_DATADIR "/themes"};
+		const char *dirs[] = {env && *env ? env : NULL, "themes",
+		                      WAYBILL_DATADIR "/themes"};
 		for (size_t i = 0; i < 3 && !text; i++) {
 			if (!dirs[i])
 				continue;
@@ -200,7 +206,8 @@ int tui_theme_load(const char *name, struct tui_theme *t, char *msg, size_t ml)
 			text = read_small_file(path);
 		}
 	} else {
-		snprintf(msg, ml, "theme name \"%.40s\" may use only letters, digits, - and _", name);
+		snprintf(msg, ml, "theme name \"%.40s\" may use only letters, digits, - and _",
+		         name);
 		return -1;
 	}
 	if (!text) {
@@ -208,8 +215,9 @@ int tui_theme_load(const char *name, struct tui_theme *t, char *msg, size_t ml)
 			tui_theme_builtin(t, !strcmp(name, "mono"));
 			return 0;
 		}
-		snprintf(msg, ml, "theme \"%.40s\" not found (looked in $WAYBILL_THEMES, ./themes, %s)",
-			 name, WAYBILL_DATADIR "/themes");
+		snprintf(msg, ml,
+		         "theme \"%.40s\" not found (looked in $WAYBILL_THEMES, ./themes, %s)",
+		         name, WAYBILL_DATADIR "/themes");
 		return -1;
 	}
 	struct tui_theme nt;

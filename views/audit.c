@@ -25,22 +25,22 @@ static void cell_reason(const struct view_row *r, char *buf, size_t len, enum vi
 }
 
 static const struct view_col cols[] = {
-	{"SEQ", 5, VIEW_RIGHT, false, cell_seq},
-	{"AT", 5, VIEW_LEFT, false, cell_at},
-	{"WHO", 12, VIEW_LEFT, false, cell_user},
-	{"ROLE", 10, VIEW_LEFT, false, cell_role},
-	{"ACTION", 14, VIEW_LEFT, false, cell_action},
-	{"SUBJECT", 14, VIEW_LEFT, false, cell_subject},
-	{"REASON", 10, VIEW_LEFT, true, cell_reason},
+        {"SEQ", 5, VIEW_RIGHT, false, cell_seq},
+        {"AT", 5, VIEW_LEFT, false, cell_at},
+        {"WHO", 12, VIEW_LEFT, false, cell_user},
+        {"ROLE", 10, VIEW_LEFT, false, cell_role},
+        {"ACTION", 14, VIEW_LEFT, false, cell_action},
+        {"SUBJECT", 14, VIEW_LEFT, false, cell_subject},
+        {"REASON", 10, VIEW_LEFT, true, cell_reason},
 };
 
 const struct view_ops view_audit_ops = {
-	.name = "audit",
-	.title = "Audit",
-	.board = &cache_board_audit,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.desc = true,
-	.detail_kind = "audit",
-	.hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
+        .name = "audit",
+        .title = "Audit",
+        .board = &cache_board_audit,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .desc = true,
+        .detail_kind = "audit",
+        .hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

@@ -6,7 +6,7 @@
 
 const struct view_ops *const view_boards[] = {
 #define VIEW_PTR(n) &view_##n##_ops,
-	VIEW_INFO(VIEW_PTR)
+        VIEW_INFO(VIEW_PTR)
 #undef VIEW_PTR
 };
 const int view_nboards = (int)(sizeof(view_boards) / sizeof(view_boards[0]));
@@ -14,7 +14,8 @@ const int view_nboards = (int)(sizeof(view_boards) / sizeof(view_boards[0]));
 const struct view_ops *view_by_name(const char *name)
 {
 	for (int i = 0; i < view_nboards; i++)
-		if (!strcasecmp(view_boards[i]->name, name) || !strcasecmp(view_boards[i]->title, name))
+		if (!strcasecmp(view_boards[i]->name, name) ||
+		    !strcasecmp(view_boards[i]->title, name))
 			return view_boards[i];
 	return NULL;
 }

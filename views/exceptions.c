@@ -36,26 +36,26 @@ static void cell_age(const struct view_row *r, char *buf, size_t len, enum view_
 }
 
 static const struct view_col cols[] = {
-	{"KIND", 15, VIEW_LEFT, false, cell_kind},
-	{"SUBJECT", 8, VIEW_LEFT, false, cell_subject},
-	{"CONF", 4, VIEW_RIGHT, false, cell_conf},
-	{"AT STAKE", 8, VIEW_RIGHT, false, cell_stake},
-	{"AGE", 4, VIEW_RIGHT, false, cell_age},
-	{"NEEDS", 10, VIEW_LEFT, false, cell_needs},
-	{"STATUS", 8, VIEW_LEFT, false, cell_status},
-	{"SUGGESTED", 12, VIEW_LEFT, true, cell_suggested},
+        {"KIND", 15, VIEW_LEFT, false, cell_kind},
+        {"SUBJECT", 8, VIEW_LEFT, false, cell_subject},
+        {"CONF", 4, VIEW_RIGHT, false, cell_conf},
+        {"AT STAKE", 8, VIEW_RIGHT, false, cell_stake},
+        {"AGE", 4, VIEW_RIGHT, false, cell_age},
+        {"NEEDS", 10, VIEW_LEFT, false, cell_needs},
+        {"STATUS", 8, VIEW_LEFT, false, cell_status},
+        {"SUGGESTED", 12, VIEW_LEFT, true, cell_suggested},
 };
 
 const struct view_ops view_exceptions_ops = {
-	.name = "exceptions",
-	.title = "Exceptions",
-	.board = &cache_board_exceptions,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.desc = true, /* newest first */
-	.stale_after_s = 2 * 60, /* a row with no source: as the ERP */
-	.source_col = "source", /* the TMS's queue, the ERP's AI flags, local detectors */
-	.detail_kind = "exception",
-	.count_status = "open",
-	.hints = "A approve  R reject  E escalate  K ack  Space mark  Enter evidence  ? help",
+        .name = "exceptions",
+        .title = "Exceptions",
+        .board = &cache_board_exceptions,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .desc = true,            /* newest first */
+        .stale_after_s = 2 * 60, /* a row with no source: as the ERP */
+        .source_col = "source",  /* the TMS's queue, the ERP's AI flags, local detectors */
+        .detail_kind = "exception",
+        .count_status = "open",
+        .hints = "A approve  R reject  E escalate  K ack  Space mark  Enter evidence  ? help",
 };

@@ -151,7 +151,7 @@ void view_fmt_span(const struct cache_value *a, const struct cache_value *b, cha
 		snprintf(buf, len, "%02d-%02d", ms.tm_hour, me.tm_hour);
 	else
 		snprintf(buf, len, "%02d:%02d-%02d:%02d", ms.tm_hour, ms.tm_min, me.tm_hour,
-			 me.tm_min);
+		         me.tm_min);
 }
 
 static bool ends(const char *s, const char *suffix)
@@ -160,8 +160,8 @@ static bool ends(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
-void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, bool utf8,
-		    char *buf, size_t len)
+void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, bool utf8, char *buf,
+                    size_t len)
 {
 	if (v->t == CV_NULL) {
 		unknown(buf, len);
@@ -169,12 +169,12 @@ void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, b
 		struct cache_value s = {.t = CV_INT, .i = v->i / 1000};
 		view_fmt_time(&s, now, buf, len);
 	} else if (ends(col, "_at") || !strcmp(col, "at") || !strcmp(col, "eta") ||
-		   !strncmp(col, "window_", 7) ||
-		   !strcmp(col, "first_seen") || !strcmp(col, "last_seen") ||
-		   !strcmp(col, "planned_departure")) {
+	           !strncmp(col, "window_", 7) || !strcmp(col, "first_seen") ||
+	           !strcmp(col, "last_seen") || !strcmp(col, "planned_departure")) {
 		view_fmt_time(v, now, buf, len);
 	} else if (!strcmp(col, "amount") || !strcmp(col, "revenue") || !strcmp(col, "est_cost") ||
-		   !strcmp(col, "impact") || !strcmp(col, "rated_amount") || !strcmp(col, "total")) {
+	           !strcmp(col, "impact") || !strcmp(col, "rated_amount") ||
+	           !strcmp(col, "total")) {
 		view_fmt_money(v, utf8, buf, len);
 	} else if (ends(col, "_kg")) {
 		char n[48];
@@ -183,7 +183,8 @@ void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, b
 	} else if (ends(col, "_l")) {
 		snprintf(buf, len, "%.0f L", v->t == CV_REAL ? v->d : (double)view_int(v, 0));
 	} else if (!strcmp(col, "speed_mps")) {
-		snprintf(buf, len, "%.0f km/h", (v->t == CV_REAL ? v->d : (double)view_int(v, 0)) * 3.6);
+		snprintf(buf, len, "%.0f km/h",
+		         (v->t == CV_REAL ? v->d : (double)view_int(v, 0)) * 3.6);
 	} else if (ends(col, "_m")) {
 		view_fmt_km(v, buf, len);
 	} else if (ends(col, "_pct")) {

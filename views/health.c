@@ -10,24 +10,115 @@
  * lives on the events, and its pages are no longer polled. */
 #define HEALTH_PICK(col) " CASE WHEN events THEN e_" col " ELSE p_" col " END AS " col
 const struct cache_board view_health_board = {
-	.name = "health",
-	.from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") ","
-		HEALTH_PICK("lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
-		" rows_total, outbox FROM (SELECT s.source||'/'||s.stream AS id, s.source AS source,"
-		" s.stream AS stream, (e.last_attempt_at >= coalesce(s.last_attempt_at, 0)) IS 1"
-		" AS events, s.last_ok_at AS p_last_ok_at, e.last_ok_at AS e_last_ok_at,"
-		" s.lag_s AS p_lag_s, e.lag_s AS e_lag_s, s.errors_in_row AS p_errors_in_row,"
-		" e.errors_in_row AS e_errors_in_row, s.last_error AS p_last_error,"
-		" e.last_error AS e_last_error, s.rows_total + coalesce(e.rows_total, 0) AS rows_total,"
-		" (SELECT count(*) FROM outbox o WHERE o.source=s.source"
-		" AND o.status IN ('pending','inflight')) AS outbox FROM sync_state s"
-		" LEFT JOIN sync_state e ON e.source=s.source AND e.stream=s.stream||'_live'"
-		" WHERE s.stream NOT LIKE '%\\_live' ESCAPE '\\'))",
-	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
-				      "errors_in_row", "last_error", "rows_total", "outbox", "events",
-				      NULL},
-	.search = (const char *const[]){"id", "last_error", NULL},
-	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
+        .name = "health",
+        .from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") "," HEALTH_PICK(
+                "lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
+                                                                                        " rows_"
+                                                                                        "total, "
+                                                                                        "outbox "
+                                                                                        "FROM "
+                                                                                        "(SELECT "
+                                                                                        "s.source||"
+                                                                                        "'/"
+                                                                                        "'||s."
+                                                                                        "stream AS "
+                                                                                        "id, "
+                                                                                        "s.source "
+                                                                                        "AS "
+                                                                                        "source,"
+                                                                                        " s.stream "
+                                                                                        "AS "
+                                                                                        "stream, "
+                                                                                        "(e.last_"
+                                                                                        "attempt_"
+                                                                                        "at >= "
+                                                                                        "coalesce("
+                                                                                        "s.last_"
+                                                                                        "attempt_"
+                                                                                        "at, 0)) "
+                                                                                        "IS 1"
+                                                                                        " AS "
+                                                                                        "events, "
+                                                                                        "s.last_ok_"
+                                                                                        "at AS "
+                                                                                        "p_last_ok_"
+                                                                                        "at, "
+                                                                                        "e.last_ok_"
+                                                                                        "at AS "
+                                                                                        "e_last_ok_"
+                                                                                        "at,"
+                                                                                        " s.lag_s "
+                                                                                        "AS "
+                                                                                        "p_lag_s, "
+                                                                                        "e.lag_s "
+                                                                                        "AS "
+                                                                                        "e_lag_s, "
+                                                                                        "s.errors_"
+                                                                                        "in_row "
+                                                                                        "AS "
+                                                                                        "p_errors_"
+                                                                                        "in_row,"
+                                                                                        " e.errors_"
+                                                                                        "in_row "
+                                                                                        "AS "
+                                                                                        "e_errors_"
+                                                                                        "in_row, "
+                                                                                        "s.last_"
+                                                                                        "error AS "
+                                                                                        "p_last_"
+                                                                                        "error,"
+                                                                                        " e.last_"
+                                                                                        "error AS "
+                                                                                        "e_last_"
+                                                                                        "error, "
+                                                                                        "s.rows_"
+                                                                                        "total + "
+                                                                                        "coalesce("
+                                                                                        "e.rows_"
+                                                                                        "total, 0) "
+                                                                                        "AS "
+                                                                                        "rows_"
+                                                                                        "total,"
+                                                                                        " (SELECT "
+                                                                                        "count(*) "
+                                                                                        "FROM "
+                                                                                        "outbox o "
+                                                                                        "WHERE "
+                                                                                        "o.source="
+                                                                                        "s.source"
+                                                                                        " AND "
+                                                                                        "o.status "
+                                                                                        "IN "
+                                                                                        "('pending'"
+                                                                                        ",'"
+                                                                                        "inflight')"
+                                                                                        ") AS "
+                                                                                        "outbox "
+                                                                                        "FROM "
+                                                                                        "sync_"
+                                                                                        "state s"
+                                                                                        " LEFT "
+                                                                                        "JOIN "
+                                                                                        "sync_"
+                                                                                        "state e "
+                                                                                        "ON "
+                                                                                        "e.source="
+                                                                                        "s.source "
+                                                                                        "AND "
+                                                                                        "e.stream="
+                                                                                        "s.stream|"
+                                                                                        "|'_live'"
+                                                                                        " WHERE "
+                                                                                        "s.stream "
+                                                                                        "NOT LIKE "
+                                                                                        "'%\\_live'"
+                                                                                        " ESCAPE "
+                                                                                        "'\\'))",
+        .cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
+                                      "errors_in_row", "last_error", "rows_total", "outbox",
+                                      "events", NULL},
+        .search = (const char *const[]){"id", "last_error", NULL},
+        .sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
 };
 
 const char *const view_source_state_name[] = {"no data", "live", "lag", "down"};
@@ -38,7 +129,7 @@ int view_source_interval_s(const char *source)
 }
 
 enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
-					 int64_t errors_in_row, int64_t lag_s, int64_t now)
+                                         int64_t errors_in_row, int64_t lag_s, int64_t now)
 {
 	int64_t iv = events ? VIEW_KEEPALIVE_S : view_source_interval_s(source);
 	if (last_ok_at <= 0 && errors_in_row <= 0)
@@ -51,7 +142,7 @@ enum view_source_state view_source_state(const char *source, bool events, int64_
 }
 
 bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at, int fallback_s,
-		    int64_t now)
+                    int64_t now)
 {
 	if (synced_at <= 0)
 		return false;
@@ -73,12 +164,14 @@ static void cell_state(const struct view_row *r, char *buf, size_t len, enum vie
 {
 	const struct cache_value *src = view_get(r, "source");
 	enum view_source_state st = view_source_state(
-		src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "events"), 0) == 1,
-		view_int(view_get(r, "last_ok_at"), 0),
-		view_int(view_get(r, "errors_in_row"), 0), view_int(view_get(r, "lag_s"), 0), r->now);
+	        src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "events"), 0) == 1,
+	        view_int(view_get(r, "last_ok_at"), 0), view_int(view_get(r, "errors_in_row"), 0),
+	        view_int(view_get(r, "lag_s"), 0), r->now);
 	snprintf(buf, len, "%s", view_source_state_name[st]);
-	*slot = st == VIEW_SRC_LIVE ? VIEW_S_ok : st == VIEW_SRC_LAG ? VIEW_S_warn
-					: st == VIEW_SRC_DOWN ? VIEW_S_late : *slot;
+	*slot = st == VIEW_SRC_LIVE   ? VIEW_S_ok
+	        : st == VIEW_SRC_LAG  ? VIEW_S_warn
+	        : st == VIEW_SRC_DOWN ? VIEW_S_late
+	                              : *slot;
 }
 
 static void cell_last_ok(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
@@ -109,25 +202,25 @@ static void cell_error(const struct view_row *r, char *buf, size_t len, enum vie
 }
 
 static const struct view_col cols[] = {
-	{"SOURCE", 10, VIEW_LEFT, false, cell_source},
-	{"STREAM", 12, VIEW_LEFT, false, cell_stream},
-	{"STATE", 7, VIEW_LEFT, false, cell_state},
-	{"LAST OK", 8, VIEW_RIGHT, false, cell_last_ok},
-	{"LAG", 4, VIEW_RIGHT, false, cell_lag},
-	{"ERRS", 4, VIEW_RIGHT, false, cell_errors},
-	{"ROWS", 7, VIEW_RIGHT, false, cell_rows},
-	{"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
-	{"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
+        {"SOURCE", 10, VIEW_LEFT, false, cell_source},
+        {"STREAM", 12, VIEW_LEFT, false, cell_stream},
+        {"STATE", 7, VIEW_LEFT, false, cell_state},
+        {"LAST OK", 8, VIEW_RIGHT, false, cell_last_ok},
+        {"LAG", 4, VIEW_RIGHT, false, cell_lag},
+        {"ERRS", 4, VIEW_RIGHT, false, cell_errors},
+        {"ROWS", 7, VIEW_RIGHT, false, cell_rows},
+        {"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
+        {"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
 };
 
 const struct view_ops view_health_ops = {
-	.name = "health",
-	.title = "Health",
-	.board = &view_health_board,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 60, /* a stream's row: its STATE says more; dim when 2 min silent */
-	.stale_col = "last_ok_at",
-	.no_change_marks = true, /* every poll changes a row here */
-	.hints = "1-8 boards  / filter  s sort  : command  ? help  q quit",
+        .name = "health",
+        .title = "Health",
+        .board = &view_health_board,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .stale_after_s = 2 * 60, /* a stream's row: its STATE says more; dim when 2 min silent */
+        .stale_col = "last_ok_at",
+        .no_change_marks = true, /* every poll changes a row here */
+        .hints = "1-8 boards  / filter  s sort  : command  ? help  q quit",
 };

@@ -19,17 +19,22 @@
 #define KPI_SQL_LIST(n) #n ","
 #define KPI_LATEST "FROM kpi_sample s WHERE s.name=k.name ORDER BY s.at DESC LIMIT 1"
 static const struct cache_board kpis_board = {
-	.name = "kpis",
-	.from = "(SELECT k.name AS id, instr('," KPI_SAMPLES(KPI_SQL_LIST) "', ','||k.name||',') AS ord,"
-		" (SELECT s.at " KPI_LATEST ") AS at, (SELECT s.value " KPI_LATEST ") AS value,"
-		" (SELECT s.value " KPI_LATEST " OFFSET 1) AS previous,"
-		" (SELECT group_concat(h.at||':'||ifnull(h.value,''), ',') FROM (SELECT s.at AS at,"
-		" s.value AS value FROM kpi_sample s WHERE s.name=k.name ORDER BY s.at DESC"
-		" LIMIT 24) h) AS history"
-		" FROM (SELECT NULL AS name WHERE 0" KPI_SAMPLES(KPI_SQL_NAME) ") k)",
-	.cols = (const char *const[]){"id", "ord", "at", "value", "previous", "history", NULL},
-	.search = (const char *const[]){"id", NULL},
-	.sorts = (const char *const[]){"ord", "id", NULL},
+        .name = "kpis",
+        .from = "(SELECT k.name AS id, instr('," KPI_SAMPLES(
+                KPI_SQL_LIST) "', ','||k.name||',') AS ord,"
+                              " (SELECT s.at " KPI_LATEST ") AS at, (SELECT s.value " KPI_LATEST
+                              ") AS value,"
+                              " (SELECT s.value " KPI_LATEST " OFFSET 1) AS previous,"
+                              " (SELECT group_concat(h.at||':'||ifnull(h.value,''), ',') FROM "
+                              "(SELECT s.at "
+                              "AS at,"
+                              " s.value AS value FROM kpi_sample s WHERE s.name=k.name ORDER BY "
+                              "s.at DESC"
+                              " LIMIT 24) h) AS history"
+                              " FROM (SELECT NULL AS name WHERE 0" KPI_SAMPLES(KPI_SQL_NAME) ") k)",
+        .cols = (const char *const[]){"id", "ord", "at", "value", "previous", "history", NULL},
+        .search = (const char *const[]){"id", NULL},
+        .sorts = (const char *const[]){"ord", "id", NULL},
 };
 
 enum kpi_unit { U_PCT, U_DURATION, U_DAYS, U_MONEY };
@@ -40,20 +45,20 @@ static const struct {
 	enum kpi_unit unit;
 	int better;
 } kpi_rows[] = {
-	{"on_time_pct", "On-time delivery", U_PCT, +1},
-	{"dispatch_cycle_s", "Dispatch cycle", U_DURATION, -1},
-	{"asset_utilization_pct", "Asset utilization 24h", U_PCT, +1},
-	{"maintenance_downtime_pct", "Maint. downtime 24h", U_PCT, -1},
-	{"pod_completion_s", "POD completion", U_DURATION, -1},
-	{"invoice_cycle_s", "Invoice cycle", U_DURATION, -1},
-	{"dso_days", "DSO", U_DAYS, -1},
-	{"exception_resolution_median_s", "Exception res. median", U_DURATION, -1},
-	{"exception_resolution_p90_s", "Exception res. P90", U_DURATION, -1},
-	{"empty_miles_pct", "Empty miles", U_PCT, -1},
-	{"dwell_s", "Dwell per stop", U_DURATION, -1},
-	{"detention_s", "Detention per stop", U_DURATION, -1},
-	{"margin_per_load", "Margin per load", U_MONEY, +1},
-	{"ai_precision_pct", "AI flag precision", U_PCT, +1},
+        {"on_time_pct", "On-time delivery", U_PCT, +1},
+        {"dispatch_cycle_s", "Dispatch cycle", U_DURATION, -1},
+        {"asset_utilization_pct", "Asset utilization 24h", U_PCT, +1},
+        {"maintenance_downtime_pct", "Maint. downtime 24h", U_PCT, -1},
+        {"pod_completion_s", "POD completion", U_DURATION, -1},
+        {"invoice_cycle_s", "Invoice cycle", U_DURATION, -1},
+        {"dso_days", "DSO", U_DAYS, -1},
+        {"exception_resolution_median_s", "Exception res. median", U_DURATION, -1},
+        {"exception_resolution_p90_s", "Exception res. P90", U_DURATION, -1},
+        {"empty_miles_pct", "Empty miles", U_PCT, -1},
+        {"dwell_s", "Dwell per stop", U_DURATION, -1},
+        {"detention_s", "Detention per stop", U_DURATION, -1},
+        {"margin_per_load", "Margin per load", U_MONEY, +1},
+        {"ai_precision_pct", "AI flag precision", U_PCT, +1},
 };
 #define NKPI_ROWS (sizeof(kpi_rows) / sizeof(kpi_rows[0]))
 
@@ -117,7 +122,8 @@ static void cell_label(const struct view_row *r, char *buf, size_t len, enum vie
 static void cell_value(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int k = kpi_row_of(r);
-	fmt_value(k >= 0 ? kpi_rows[k].unit : U_DAYS, real_of(view_get(r, "value")), r->utf8, buf, len);
+	fmt_value(k >= 0 ? kpi_rows[k].unit : U_DAYS, real_of(view_get(r, "value")), r->utf8, buf,
+	          len);
 }
 
 /* The change since the sample before, with an arrow coloured by whether it
@@ -138,7 +144,8 @@ static void cell_trend(const struct view_row *r, char *buf, size_t len, enum vie
 	}
 	fmt_value(kpi_rows[k].unit, fabs(v - p), r->utf8, d, sizeof(d));
 	bool up = v > p;
-	snprintf(buf, len, "%s %s", up ? (r->utf8 ? "\u25b2" : "^") : (r->utf8 ? "\u25bc" : "v"), d);
+	snprintf(buf, len, "%s %s", up ? (r->utf8 ? "\u25b2" : "^") : (r->utf8 ? "\u25bc" : "v"),
+	         d);
 	if (kpi_rows[k].better)
 		*slot = (up ? 1 : -1) == kpi_rows[k].better ? VIEW_S_ok : VIEW_S_warn;
 }
@@ -229,18 +236,18 @@ int view_kpi_history(const char *history, int64_t last_at, int64_t step_s, doubl
 }
 
 static const struct view_col cols[] = {
-	{"KPI", 22, VIEW_LEFT, false, cell_label},
-	{"VALUE", 9, VIEW_RIGHT, false, cell_value},
-	{"TREND", 9, VIEW_LEFT, false, cell_trend},
-	{"LAST 2H (5 MIN)", 24, VIEW_LEFT, true, cell_spark},
-	{"AT", 5, VIEW_LEFT, false, cell_at},
+        {"KPI", 22, VIEW_LEFT, false, cell_label},
+        {"VALUE", 9, VIEW_RIGHT, false, cell_value},
+        {"TREND", 9, VIEW_LEFT, false, cell_trend},
+        {"LAST 2H (5 MIN)", 24, VIEW_LEFT, true, cell_spark},
+        {"AT", 5, VIEW_LEFT, false, cell_at},
 };
 
 const struct view_ops view_kpis_ops = {
-	.name = "kpis",
-	.title = "KPIs",
-	.board = &kpis_board,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.hints = "1-8 boards  / filter  s sort  `waybill kpi` breakdowns  ? help  q quit",
+        .name = "kpis",
+        .title = "KPIs",
+        .board = &kpis_board,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .hints = "1-8 boards  / filter  s sort  `waybill kpi` breakdowns  ? help  q quit",
 };

@@ -46,7 +46,7 @@ static bool load_late(const struct view_row *r)
 {
 	const struct cache_value *st = view_get(r, "status");
 	if (st->t != CV_TEXT || !(!strcmp(st->s, "planned") || !strcmp(st->s, "staged") ||
-				  !strcmp(st->s, "released") || !strcmp(st->s, "in_transit")))
+	                          !strcmp(st->s, "released") || !strcmp(st->s, "in_transit")))
 		return false;
 	int64_t eta = view_int(view_get(r, "eta"), 0), end = view_int(view_get(r, "window_end"), 0);
 	return eta && end && eta > end;
@@ -69,26 +69,26 @@ static void cell_flags(const struct view_row *r, char *buf, size_t len, enum vie
 }
 
 static const struct view_col cols[] = {
-	{"LOAD", 8, VIEW_LEFT, false, cell_id},
-	{"STATUS", 10, VIEW_LEFT, false, cell_status},
-	{"CUSTOMER", 12, VIEW_LEFT, true, cell_customer},
-	{"VEH", 7, VIEW_LEFT, false, cell_vehicle},
-	{"DRIVER", 9, VIEW_LEFT, false, cell_driver},
-	{"DOOR", 4, VIEW_LEFT, false, cell_door},
-	{"STAGE", 5, VIEW_RIGHT, false, cell_stage},
-	{"ETA", 5, VIEW_LEFT, false, cell_eta},
-	{"WINDOW", 7, VIEW_LEFT, false, cell_window},
-	{"FL", 4, VIEW_LEFT, false, cell_flags},
+        {"LOAD", 8, VIEW_LEFT, false, cell_id},
+        {"STATUS", 10, VIEW_LEFT, false, cell_status},
+        {"CUSTOMER", 12, VIEW_LEFT, true, cell_customer},
+        {"VEH", 7, VIEW_LEFT, false, cell_vehicle},
+        {"DRIVER", 9, VIEW_LEFT, false, cell_driver},
+        {"DOOR", 4, VIEW_LEFT, false, cell_door},
+        {"STAGE", 5, VIEW_RIGHT, false, cell_stage},
+        {"ETA", 5, VIEW_LEFT, false, cell_eta},
+        {"WINDOW", 7, VIEW_LEFT, false, cell_window},
+        {"FL", 4, VIEW_LEFT, false, cell_flags},
 };
 
 const struct view_ops view_loads_ops = {
-	.name = "loads",
-	.title = "Loads",
-	.board = &cache_board_loads,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* a row with no source: as the TMS */
-	.source_col = "source",
-	.detail_kind = "load",
-	.hints = "Enter detail  r release  h hold  / filter  : command  ? help  q quit",
+        .name = "loads",
+        .title = "Loads",
+        .board = &cache_board_loads,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .stale_after_s = 2 * 5, /* a row with no source: as the TMS */
+        .source_col = "source",
+        .detail_kind = "load",
+        .hints = "Enter detail  r release  h hold  / filter  : command  ? help  q quit",
 };

@@ -4,28 +4,38 @@
 
 #include "views/view.h"
 
-#define RANK(col) " CASE " col " WHEN 'critical' THEN 0 WHEN 'major' THEN 1" \
-		  " WHEN 'minor' THEN 2 WHEN 'info' THEN 3 ELSE 4 END"
+#define RANK(col)                                                                                  \
+	" CASE " col " WHEN 'critical' THEN 0 WHEN 'major' THEN 1"                                 \
+	" WHEN 'minor' THEN 2 WHEN 'info' THEN 3 ELSE 4 END"
 
 static const struct cache_board maint_board = {
-	.name = "maint",
-	.from = "(SELECT f.id AS id, 'fault' AS what, v.unit AS unit, f.code AS code,"
-		" f.severity AS severity," RANK("f.severity") " AS rank, 'active' AS status,"
-		" f.description AS description, f.first_seen AS since, NULL AS due_at,"
-		" f.source AS source, f.synced_at AS synced_at"
-		" FROM fault f LEFT JOIN vehicle v ON v.id=f.vehicle_id"
-		" WHERE f.active=1 AND f.deleted=0"
-		" UNION ALL SELECT w.id, 'work order', v.unit, w.category, f.severity,"
-		RANK("f.severity") ", w.status, coalesce(f.description, w.category), w.opened_at,"
-		" w.due_at, w.source, w.synced_at FROM work_order w"
-		" LEFT JOIN vehicle v ON v.id=w.vehicle_id LEFT JOIN fault f ON f.id=w.fault_id"
-		" WHERE w.deleted=0 AND w.status<>'closed')",
-	.cols = (const char *const[]){"id", "what", "unit", "code", "severity", "rank", "status",
-				      "description", "since", "due_at", "source", "synced_at",
-				      NULL},
-	.search = (const char *const[]){"id", "unit", "code", "description", NULL},
-	.sorts = (const char *const[]){"rank", "unit", "since", "due_at", "id", NULL},
-	.status_col = "status",
+        .name = "maint",
+        .from = "(SELECT f.id AS id, 'fault' AS what, v.unit AS unit, f.code AS code,"
+                " f.severity AS severity," RANK(
+                        "f.severity") " AS rank, 'active' AS status,"
+                                      " f.description AS description, f.first_seen AS since, NULL "
+                                      "AS due_at,"
+                                      " f.source AS source, f.synced_at AS synced_at"
+                                      " FROM fault f LEFT JOIN vehicle v ON v.id=f.vehicle_id"
+                                      " WHERE f.active=1 AND f.deleted=0"
+                                      " UNION ALL SELECT w.id, 'work order', v.unit, w.category, "
+                                      "f.severity," RANK(
+                                              "f.severity") ", w.status, coalesce(f.description, "
+                                                            "w.category), "
+                                                            "w.opened_at,"
+                                                            " w.due_at, w.source, w.synced_at FROM "
+                                                            "work_order w"
+                                                            " LEFT JOIN vehicle v ON "
+                                                            "v.id=w.vehicle_id LEFT JOIN "
+                                                            "fault f ON f.id=w.fault_id"
+                                                            " WHERE w.deleted=0 AND "
+                                                            "w.status<>'closed')",
+        .cols = (const char *const[]){"id", "what", "unit", "code", "severity", "rank", "status",
+                                      "description", "since", "due_at", "source", "synced_at",
+                                      NULL},
+        .search = (const char *const[]){"id", "unit", "code", "description", NULL},
+        .sorts = (const char *const[]){"rank", "unit", "since", "due_at", "id", NULL},
+        .status_col = "status",
 };
 
 VIEW_TEXT_CELL(cell_id, "id")
@@ -59,25 +69,25 @@ static void cell_due(const struct view_row *r, char *buf, size_t len, enum view_
 }
 
 static const struct view_col cols[] = {
-	{"SEVERITY", 8, VIEW_LEFT, false, cell_sev},
-	{"WHAT", 10, VIEW_LEFT, false, cell_what},
-	{"ID", 5, VIEW_LEFT, false, cell_id},
-	{"UNIT", 5, VIEW_LEFT, false, cell_unit},
-	{"CODE", 12, VIEW_LEFT, false, cell_code},
-	{"STATUS", 8, VIEW_LEFT, false, cell_status},
-	{"SINCE", 5, VIEW_LEFT, false, cell_since},
-	{"DUE", 5, VIEW_LEFT, false, cell_due},
-	{"DESCRIPTION", 8, VIEW_LEFT, true, cell_desc},
+        {"SEVERITY", 8, VIEW_LEFT, false, cell_sev},
+        {"WHAT", 10, VIEW_LEFT, false, cell_what},
+        {"ID", 5, VIEW_LEFT, false, cell_id},
+        {"UNIT", 5, VIEW_LEFT, false, cell_unit},
+        {"CODE", 12, VIEW_LEFT, false, cell_code},
+        {"STATUS", 8, VIEW_LEFT, false, cell_status},
+        {"SINCE", 5, VIEW_LEFT, false, cell_since},
+        {"DUE", 5, VIEW_LEFT, false, cell_due},
+        {"DESCRIPTION", 8, VIEW_LEFT, true, cell_desc},
 };
 
 const struct view_ops view_maint_ops = {
-	.name = "maint",
-	.title = "Maint",
-	.board = &maint_board,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* a row with no source: as the telematics */
-	.source_col = "source", /* faults from telematics, work orders from the ERP or local */
-	.detail_kind = "maint",
-	.hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
+        .name = "maint",
+        .title = "Maint",
+        .board = &maint_board,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .stale_after_s = 2 * 5, /* a row with no source: as the telematics */
+        .source_col = "source", /* faults from telematics, work orders from the ERP or local */
+        .detail_kind = "maint",
+        .hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

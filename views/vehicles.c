@@ -74,24 +74,24 @@ static void cell_faults(const struct view_row *r, char *buf, size_t len, enum vi
 /* The depot is in the header and the odometer in the detail pane: the room
  * goes to the reason. */
 static const struct view_col cols[] = {
-	{"UNIT", 7, VIEW_LEFT, false, cell_unit},
-	{"READY", 7, VIEW_LEFT, false, cell_ready},
-	{"REASON", 10, VIEW_LEFT, true, cell_reason},
-	{"KIND", 7, VIEW_LEFT, false, cell_kind},
-	{"STATUS", 10, VIEW_LEFT, false, cell_status},
-	{"FUEL", 4, VIEW_RIGHT, false, cell_fuel},
-	{"LAST SEEN", 9, VIEW_RIGHT, false, cell_seen},
-	{"FAULTS", 6, VIEW_RIGHT, false, cell_faults},
+        {"UNIT", 7, VIEW_LEFT, false, cell_unit},
+        {"READY", 7, VIEW_LEFT, false, cell_ready},
+        {"REASON", 10, VIEW_LEFT, true, cell_reason},
+        {"KIND", 7, VIEW_LEFT, false, cell_kind},
+        {"STATUS", 10, VIEW_LEFT, false, cell_status},
+        {"FUEL", 4, VIEW_RIGHT, false, cell_fuel},
+        {"LAST SEEN", 9, VIEW_RIGHT, false, cell_seen},
+        {"FAULTS", 6, VIEW_RIGHT, false, cell_faults},
 };
 
 const struct view_ops view_vehicles_ops = {
-	.name = "vehicles",
-	.title = "Vehicles",
-	.board = &cache_board_vehicles,
-	.cols = cols,
-	.ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-	.stale_after_s = 2 * 5, /* a row with no source: as telematics */
-	.source_col = "source",
-	.detail_kind = "vehicle",
-	.hints = "Enter detail  h hold  / filter  s sort  : command  ? help  q quit",
+        .name = "vehicles",
+        .title = "Vehicles",
+        .board = &cache_board_vehicles,
+        .cols = cols,
+        .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
+        .stale_after_s = 2 * 5, /* a row with no source: as telematics */
+        .source_col = "source",
+        .detail_kind = "vehicle",
+        .hints = "Enter detail  h hold  / filter  s sort  : command  ? help  q quit",
 };

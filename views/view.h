@@ -13,21 +13,45 @@
 
 /* Theme slots: what a cell means, never its colour. A theme file
  * (themes/default.theme, read by tui/theme.c) gives each slot a colour pair and attributes. */
-#define VIEW_SLOTS(X)                                                           \
-	X(header) X(tabs) X(tab_active) X(column) X(row) X(selected) X(marked)   \
-	X(stale) X(fresh) X(late) X(hold) X(warn) X(ok) X(status) X(error) X(dialog)
+/* clang-format off */
+#define VIEW_SLOTS(X)                                                                              \
+	X(header)                                                                                  \
+	X(tabs)                                                                                    \
+	X(tab_active)                                                                              \
+	X(column)                                                                                  \
+	X(row)                                                                                     \
+	X(selected)                                                                                \
+	X(marked)                                                                                  \
+	X(stale)                                                                                   \
+	X(fresh)                                                                                   \
+	X(late)                                                                                    \
+	X(hold)                                                                                    \
+	X(warn)                                                                                    \
+	X(ok)                                                                                      \
+	X(status)                                                                                  \
+	X(error)                                                                                   \
+	X(dialog)
+/* clang-format on */
 
 enum view_slot {
 #define VIEW_SLOT_ENUM(n) VIEW_S_##n,
 	VIEW_SLOTS(VIEW_SLOT_ENUM)
 #undef VIEW_SLOT_ENUM
-	VIEW_S__COUNT
+	        VIEW_S__COUNT
 };
 
-
 /* The table of boards, in tab order: the digit key of a board is its place. */
-#define VIEW_INFO(X)                                                           \
-	X(loads) X(vehicles) X(staging) X(maint) X(exceptions) X(kpis) X(health) X(audit)
+/* clang-format off */
+#define VIEW_INFO(X)                                                                               \
+	X(loads)                                                                                   \
+	X(vehicles)                                                                                \
+	X(staging)                                                                                 \
+	X(maint)                                                                                   \
+	X(exceptions)                                                                              \
+	X(kpis)                                                                                    \
+	X(health)                                                                                  \
+	X(audit)
+/* clang-format on */
 
 /* What a cell formatter sees: one row of the board's window. */
 struct view_row {
@@ -40,33 +64,33 @@ struct view_row {
 enum view_align { VIEW_LEFT, VIEW_RIGHT };
 
 struct view_col {
-	const char *header;       /* "ETA" */
-	int width;                /* cells at 80 columns */
+	const char *header; /* "ETA" */
+	int width;          /* cells at 80 columns */
 	enum view_align align;
-	bool flex;                /* takes the room left over on wider screens */
+	bool flex; /* takes the room left over on wider screens */
 	/* Writes the cell's text (UTF-8) into buf; may set *slot to colour the
 	 * cell (late, hold, warn, ok, ...); *slot starts as the row's slot. */
 	void (*cell)(const struct view_row *r, char *buf, size_t len, enum view_slot *slot);
 };
 
 struct view_ops {
-	const char *name;          /* "loads": for :board, :sort messages */
-	const char *title;         /* "Loads": in the tab bar */
+	const char *name;                /* "loads": for :board, :sort messages */
+	const char *title;               /* "Loads": in the tab bar */
 	const struct cache_board *board; /* NULL: a placeholder board */
-	const char *placeholder;   /* shown in place of rows when board is NULL */
+	const char *placeholder;         /* shown in place of rows when board is NULL */
 	const struct view_col *cols;
 	int ncols;
-	bool desc;                 /* default sort direction (audit: newest first) */
+	bool desc; /* default sort direction (audit: newest first) */
 	/* Freshness (view_row_stale): a row is judged by the interval of the source
 	 * named in source_col; a row without one, or a board without source_col,
 	 * by stale_after_s (0: never stale). */
 	int stale_after_s;
-	const char *stale_col;     /* column holding the row's sync time; NULL "synced_at" */
-	const char *source_col;    /* column naming the row's source ("source"), or NULL */
-	bool no_change_marks;      /* rows change all the time (health): never marked changed */
-	const char *detail_kind;   /* cache_detail() kind for Enter; NULL: the row itself */
-	const char *count_status;  /* counted for the tab label ("open"), or NULL */
-	const char *hints;         /* the status line's hints on this board */
+	const char *stale_col;    /* column holding the row's sync time; NULL "synced_at" */
+	const char *source_col;   /* column naming the row's source ("source"), or NULL */
+	bool no_change_marks;     /* rows change all the time (health): never marked changed */
+	const char *detail_kind;  /* cache_detail() kind for Enter; NULL: the row itself */
+	const char *count_status; /* counted for the tab label ("open"), or NULL */
+	const char *hints;        /* the status line's hints on this board */
 };
 
 #define VIEW_DECL(n) extern const struct view_ops view_##n##_ops;
@@ -84,17 +108,18 @@ const struct cache_value *view_get(const struct view_row *r, const char *col);
 /* Cell helpers shared by the boards. Each writes "--" for an unknown value. */
 void view_fmt_text(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_int(const struct cache_value *v, char *buf, size_t len);
-void view_fmt_time(const struct cache_value *v, int64_t now, char *buf, size_t len); /* HH:MM local */
-void view_fmt_money(const struct cache_value *v, bool utf8, char *buf, size_t len);  /* €1,234 */
-void view_fmt_km(const struct cache_value *v, char *buf, size_t len);    /* metres -> "12 km" */
-void view_fmt_pct(const struct cache_value *v, char *buf, size_t len);   /* "85%" */
-void view_fmt_age(int64_t secs, char *buf, size_t len);                  /* "18m", "3h", "2d" */
+void view_fmt_time(const struct cache_value *v, int64_t now, char *buf,
+                   size_t len); /* HH:MM local */
+void view_fmt_money(const struct cache_value *v, bool utf8, char *buf, size_t len); /* €1,234 */
+void view_fmt_km(const struct cache_value *v, char *buf, size_t len);  /* metres -> "12 km" */
+void view_fmt_pct(const struct cache_value *v, char *buf, size_t len); /* "85%" */
+void view_fmt_age(int64_t secs, char *buf, size_t len);                /* "18m", "3h", "2d" */
 void view_fmt_span(const struct cache_value *start, const struct cache_value *end, char *buf,
-		   size_t len);  /* a time window: "15-16" on the hour, else "15:30-16:00" */
+                   size_t len); /* a time window: "15-16" on the hour, else "15:30-16:00" */
 /* Formats a value by what its column name says (eta, *_at -> time; amount,
  * revenue -> money; *_m -> km; *_pct -> %; *_s -> h:mm); for detail panes. */
-void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, bool utf8,
-		    char *buf, size_t len);
+void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, bool utf8, char *buf,
+                    size_t len);
 int64_t view_int(const struct cache_value *v, int64_t dflt);
 /* A source's state at a glance (header and Health board). */
 enum view_source_state { VIEW_SRC_NODATA, VIEW_SRC_LIVE, VIEW_SRC_LAG, VIEW_SRC_DOWN };
@@ -110,7 +135,7 @@ int view_source_interval_s(const char *source);
  * for 10 intervals; lagging in between; no data: never answered and no error
  * yet. last_ok_at 0 means never. */
 enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
-					 int64_t errors_in_row, int64_t lag_s, int64_t now);
+                                         int64_t errors_in_row, int64_t lag_s, int64_t now);
 extern const char *const view_source_state_name[]; /* "no data", "live", "lag", "down" */
 /* The sync_state rows, one per source and stream, with their outbox depth. An
  * event stream's own health is kept under "<stream>_live" (beside its cursor);
@@ -126,14 +151,16 @@ extern const struct cache_board view_health_board;
  * stale when synced_at is more than fallback_s ago (0: never); a row with no
  * sync time (0) is not judged. */
 bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at, int fallback_s,
-		    int64_t now);
+                    int64_t now);
 
 /* Columns present in every board's cache_board and the defaults for a cell. */
-#define VIEW_TEXT_CELL(fn, col)                                                              \
-	static void fn(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)  \
-	{                                                                                    \
-		(void)slot;                                                                  \
-		view_fmt_text(view_get(r, col), buf, len);                                   \
+/* clang-format off */
+#define VIEW_TEXT_CELL(fn, col)                                                                    \
+	static void fn(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)      \
+	{                                                                                          \
+	(void)slot;                                                                                \
+	view_fmt_text(view_get(r, col), buf, len);                                                 \
 	}
+/* clang-format on */
 
 #endif

@@ -10,8 +10,13 @@
 
 static void build(struct sim_world *w, uint64_t seed)
 {
-	struct sim_opts o = {.seed = seed, .vehicles = 30, .loads_per_day = 150, .depots = 1, .speed = 1,
-	                     .ai_wrong_rate = 0.1, .retain_changes = 1000000};
+	struct sim_opts o = {.seed = seed,
+	                     .vehicles = 30,
+	                     .loads_per_day = 150,
+	                     .depots = 1,
+	                     .speed = 1,
+	                     .ai_wrong_rate = 0.1,
+	                     .retain_changes = 1000000};
 	assert_int_equal(sim_world_init(w, &o), 0);
 }
 
@@ -40,8 +45,10 @@ static void cursors_round_trip_and_refuse_forgeries(void **state)
 	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, c, w.seq, &seq, &hz), 0);
 	assert_int_equal(hz, 7);
 	assert_int_equal(seq, 42);
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_STOP, c, w.seq, &seq, NULL), -1); /* another list's */
-	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "c2.2a.0.00000000", w.seq, &seq, NULL), -1);
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_STOP, c, w.seq, &seq, NULL),
+	                 -1); /* another list's */
+	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "c2.2a.0.00000000", w.seq, &seq, NULL),
+	                 -1);
 	assert_int_equal(sim_cursor_parse(&w, WB_ENT_LOAD, "", w.seq, &seq, NULL), -1);
 	sim_world_free(&w);
 }
@@ -82,10 +89,10 @@ static void fault_settings_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(same_seed_same_world),
-		cmocka_unit_test(cursors_round_trip_and_refuse_forgeries),
-		cmocka_unit_test(change_log_is_ordered_and_touch_moves_a_row_to_the_end),
-		cmocka_unit_test(fault_settings_parse),
+	        cmocka_unit_test(same_seed_same_world),
+	        cmocka_unit_test(cursors_round_trip_and_refuse_forgeries),
+	        cmocka_unit_test(change_log_is_ordered_and_touch_moves_a_row_to_the_end),
+	        cmocka_unit_test(fault_settings_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

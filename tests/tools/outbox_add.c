@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	}
 	char key[40];
 	int rc = outbox_enqueue(c, argv[2], argv[3], argv[4], argv[5], argc > 6 ? argv[6] : "test",
-				(int64_t)time(NULL), key, &err);
+	                        (int64_t)time(NULL), key, &err);
 	cache_close(c);
 	if (rc != 0) {
 		fprintf(stderr, "outbox_add: %s\n", err.msg);

@@ -63,12 +63,12 @@ static char *strn(const char *prefix, int n, const char *suffix)
 }
 
 static const char *const customers[] = {"Harbor Foods", "Kestrel Retail", "Alder Grocers",
-					"Pine & Co"};
+                                        "Pine & Co"};
 static const char *const units[] = {"T-09", "T-17", "T-22", "T-31", "V-03", "T-40", "T-41", "T-42"};
 static const char *const drivers[] = {"Mary Okafor", "Joao Silva", "Rita Haas",
-				      "Karin Lund", "Ama Mensah", "Sam Park"};
-static const char *const statuses[] = {"staged", "planned", "in_transit", "delivered",
-				       "planned", "pod_received", "released", "in_transit"};
+                                      "Karin Lund",  "Ama Mensah", "Sam Park"};
+static const char *const statuses[] = {"staged",  "planned",      "in_transit", "delivered",
+                                       "planned", "pod_received", "released",   "in_transit"};
 
 static void seed_masters(void)
 {
@@ -179,9 +179,9 @@ static void seed_maintenance(void)
 	static const struct {
 		const char *id, *veh, *code, *sev, *desc;
 	} faults[] = {
-		{"F-1", "T-31", "P0087", "critical", "Fuel rail pressure too low"},
-		{"F-2", "T-09", "SPN3031-FMI9", "major", "DEF tank level sensor"},
-		{"F-3", "T-22", "P0420", "minor", "Catalyst efficiency below threshold"},
+	        {"F-1", "T-31", "P0087", "critical", "Fuel rail pressure too low"},
+	        {"F-2", "T-09", "SPN3031-FMI9", "major", "DEF tank level sensor"},
+	        {"F-3", "T-22", "P0420", "minor", "Catalyst efficiency below threshold"},
 	};
 	for (int i = 0; i < 3; i++) {
 		struct wb_fault f;
@@ -233,16 +233,18 @@ static void seed_exceptions(void)
 		double conf, impact;
 		int age_s;
 	} xs[] = {
-		{"X-1", "fuel_anomaly", "vehicle", "T-22", "open", "supervisor", "freeze card, review",
-		 "412 L bought 09:14 at Shell A12; tank holds 400 L; the truck was 61 km from that "
-		 "station at 09:14 (telematics). Card ****4431.", 0.87, 310, 18 * 60},
-		{"X-2", "late_eta", "load", "L-1044", "open", "dispatcher", "notify, re-slot dock",
-		 "ETA 16:55 against a drop window ending 16:00.", 0.91, 420, 6 * 60},
-		{"X-3", "critical_fault", "vehicle", "T-31", "open", "supervisor",
-		 "hold, open work order", "P0087 fuel rail pressure too low, active 1 h.", 1.0, 2900,
-		 3600},
-		{"X-4", "pod_mismatch", "load", "L-1045", "acknowledged", "dispatcher",
-		 "check pallets with customer", "POD signed for 9 of 10 pallets.", 0.75, 180, 7200},
+	        {"X-1", "fuel_anomaly", "vehicle", "T-22", "open", "supervisor",
+	         "freeze card, review",
+	         "412 L bought 09:14 at Shell A12; tank holds 400 L; the truck was 61 km from that "
+	         "station at 09:14 (telematics). Card ****4431.",
+	         0.87, 310, 18 * 60},
+	        {"X-2", "late_eta", "load", "L-1044", "open", "dispatcher", "notify, re-slot dock",
+	         "ETA 16:55 against a drop window ending 16:00.", 0.91, 420, 6 * 60},
+	        {"X-3", "critical_fault", "vehicle", "T-31", "open", "supervisor",
+	         "hold, open work order", "P0087 fuel rail pressure too low, active 1 h.", 1.0,
+	         2900, 3600},
+	        {"X-4", "pod_mismatch", "load", "L-1045", "acknowledged", "dispatcher",
+	         "check pallets with customer", "POD signed for 9 of 10 pallets.", 0.75, 180, 7200},
 	};
 	for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
 		struct wb_exception x;
@@ -290,22 +292,27 @@ static void seed_audit(void)
 	static const struct {
 		const char *user, *role, *action, *subject, *reason;
 	} a[] = {
-		{"s.park", "supervisor", "acknowledge", "exception:X-4", "customer called"},
-		{"m.lee", "dispatcher", "release_load", "load:L-1042", NULL},
-		{"s.park", "supervisor", "place_hold", "vehicle:T-31", "critical fault P0087"},
-		{"m.lee", "dispatcher", "assign_driver", "load:L-1043", NULL},
+	        {"s.park", "supervisor", "acknowledge", "exception:X-4", "customer called"},
+	        {"m.lee", "dispatcher", "release_load", "load:L-1042", NULL},
+	        {"s.park", "supervisor", "place_hold", "vehicle:T-31", "critical fault P0087"},
+	        {"m.lee", "dispatcher", "assign_driver", "load:L-1043", NULL},
 	};
 	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
-		struct audit_entry e = {.user = a[i].user, .role = a[i].role, .action = a[i].action,
-					.subject = a[i].subject, .reason = a[i].reason,
-					.at = now - 3000 + (int64_t)i * 600};
+		struct audit_entry e = {.user = a[i].user,
+		                        .role = a[i].role,
+		                        .action = a[i].action,
+		                        .subject = a[i].subject,
+		                        .reason = a[i].reason,
+		                        .at = now - 3000 + (int64_t)i * 600};
 		check(audit_append(c, &e, NULL, &err), "audit");
 	}
 	char key[40];
 	check(outbox_enqueue(c, "tms", "release_load", "load:L-1042", "{}", "m.lee", now - 20, key,
-			     &err), "outbox");
+	                     &err),
+	      "outbox");
 	check(outbox_enqueue(c, "erp", "place_hold", "vehicle:T-31", "{}", "s.park", now - 10, key,
-			     &err), "outbox");
+	                     &err),
+	      "outbox");
 }
 
 static void seed_sync_state(void)
@@ -315,13 +322,14 @@ static void seed_sync_state(void)
 	check(cache_cursor_set(c, "telematics", "positions", "c-3", &err), "cursor");
 	char q[600];
 	snprintf(q, sizeof(q),
-		 "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=0, errors_in_row=0,"
-		 " rows_total=120 WHERE source='erp';"
-		 "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=1, errors_in_row=0,"
-		 " rows_total=860 WHERE source='tms';"
-		 "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=42, errors_in_row=1,"
-		 " rows_total=5400, last_error='HTTP 503 from telematics' WHERE source='telematics';",
-		 now - 30, now - 3, now - 20);
+	         "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=0, errors_in_row=0,"
+	         " rows_total=120 WHERE source='erp';"
+	         "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=1, errors_in_row=0,"
+	         " rows_total=860 WHERE source='tms';"
+	         "UPDATE sync_state SET last_ok_at=%" PRId64 ", lag_s=42, errors_in_row=1,"
+	         " rows_total=5400, last_error='HTTP 503 from telematics' WHERE "
+	         "source='telematics';",
+	         now - 30, now - 3, now - 20);
 	sql(q);
 }
 
@@ -333,13 +341,15 @@ static void seed_positions(long n)
 		size_t k = 0;
 		for (; k < 500 && i < n; k++, i++)
 			b[k] = (struct wb_position){
-				.vehicle_id = units[i % 8],
-				.ts_ms = (now - 5 * ((n - 1 - i) / 8)) * 1000 - i % 8,
-				.lat = 52.0 + (double)(i % 1000) / 10000.0,
-				.lon = 4.0 + (double)(i % 777) / 10000.0,
-				.speed_mps = (double)(i % 30), .heading = (double)(i % 360),
-				.odometer_m = 1e8 + (double)i, .fuel_pct = 50 + (double)(i % 50),
-				.ignition = 1,
+			        .vehicle_id = units[i % 8],
+			        .ts_ms = (now - 5 * ((n - 1 - i) / 8)) * 1000 - i % 8,
+			        .lat = 52.0 + (double)(i % 1000) / 10000.0,
+			        .lon = 4.0 + (double)(i % 777) / 10000.0,
+			        .speed_mps = (double)(i % 30),
+			        .heading = (double)(i % 360),
+			        .odometer_m = 1e8 + (double)i,
+			        .fuel_pct = 50 + (double)(i % 50),
+			        .ignition = 1,
 			};
 		check(cache_add_positions(c, b, k, NULL, &err), "positions");
 	}
@@ -348,7 +358,8 @@ static void seed_positions(long n)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: seed_cache CACHE [--now EPOCH] [--loads N] [--positions N]\n");
+		fprintf(stderr,
+		        "usage: seed_cache CACHE [--now EPOCH] [--loads N] [--positions N]\n");
 		return 2;
 	}
 	int nloads = 30;
@@ -379,16 +390,21 @@ int main(int argc, char **argv)
 	/* Synced a moment ago, except a few rows that went stale. */
 	char q[1200];
 	snprintf(q, sizeof(q),
-		 "UPDATE customer SET synced_at=%1$" PRId64 "; UPDATE orders SET synced_at=%1$" PRId64 ";"
-		 "UPDATE load SET synced_at=%1$" PRId64 "; UPDATE stop SET synced_at=%1$" PRId64 ";"
-		 "UPDATE vehicle SET synced_at=%1$" PRId64 "; UPDATE driver SET synced_at=%1$" PRId64 ";"
-		 "UPDATE staging SET synced_at=%1$" PRId64 "; UPDATE fault SET synced_at=%1$" PRId64 ";"
-		 "UPDATE work_order SET synced_at=%1$" PRId64 "; UPDATE exception SET synced_at=%1$" PRId64 ";"
-		 "UPDATE pod SET synced_at=%1$" PRId64 "; UPDATE invoice SET synced_at=%1$" PRId64 ";"
-		 "UPDATE part_reservation SET synced_at=%1$" PRId64 ";"
-		 "UPDATE load SET synced_at=%2$" PRId64 " WHERE id IN ('L-1046','L-1047');"
-		 "UPDATE vehicle SET synced_at=%2$" PRId64 " WHERE id='T-42';",
-		 now - 2, now - 600);
+	         "UPDATE customer SET synced_at=%1$" PRId64
+	         "; UPDATE orders SET synced_at=%1$" PRId64 ";"
+	         "UPDATE load SET synced_at=%1$" PRId64 "; UPDATE stop SET synced_at=%1$" PRId64 ";"
+	         "UPDATE vehicle SET synced_at=%1$" PRId64
+	         "; UPDATE driver SET synced_at=%1$" PRId64 ";"
+	         "UPDATE staging SET synced_at=%1$" PRId64 "; UPDATE fault SET synced_at=%1$" PRId64
+	         ";"
+	         "UPDATE work_order SET synced_at=%1$" PRId64
+	         "; UPDATE exception SET synced_at=%1$" PRId64 ";"
+	         "UPDATE pod SET synced_at=%1$" PRId64 "; UPDATE invoice SET synced_at=%1$" PRId64
+	         ";"
+	         "UPDATE part_reservation SET synced_at=%1$" PRId64 ";"
+	         "UPDATE load SET synced_at=%2$" PRId64 " WHERE id IN ('L-1046','L-1047');"
+	         "UPDATE vehicle SET synced_at=%2$" PRId64 " WHERE id='T-42';",
+	         now - 2, now - 600);
 	sql(q);
 	cache_close(c);
 	for (size_t i = 0; i < nstrs; i++)

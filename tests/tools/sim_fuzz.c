@@ -60,17 +60,38 @@ int main(int argc, char **argv)
 	int port = atoi(argv[1]), count = atoi(argv[3]);
 	const char *tok = argv[2];
 	rng = strtoull(argv[4], NULL, 10) + 1;
-	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "G\x01T", ""};
-	static const char *const paths[] = {"/v1/loads", "/v1/loads/L-1/release", "/v1/loads/L-99999999999/assign",
-	                                    "/v1/vehicles/V-1/hold", "/v1/exceptions/X-1/approve", "/v1/me",
-	                                    "/v1/admin/faults", "/v1/admin/clock", "/v1/work_orders",
-	                                    "/v1/invoices/INV-1/release", "/v1/positions", "/v1/loads?after=c1.ff.00",
-	                                    "/v1/loads?limit=-5", "/v1/stops?limit=99999999999999999999",
-	                                    "/../../etc/passwd", "/v1/%00", "/v1/loads/L-0", "/", "*",
-	                                    "/v1/staging?after=&limit=", "/v1/orders/O-1/x/y/z"};
-	static const char *const bodies[] = {"{}", "{\"vehicle_id\":\"V-1\",\"driver_id\":\"D-1\"}", "[1,2,3]", "{",
-	                                     "{\"expected_version\":\"x\"}", "null", "\"str\"",
-	                                     "{\"service\":\"tms\",\"latency\":-1}", "{\"advance_s\":1e99}",
+	static const char *const methods[] = {"GET",     "POST",  "PUT",    "DELETE", "HEAD",
+	                                      "OPTIONS", "PATCH", "G\x01T", ""};
+	static const char *const paths[] = {"/v1/loads",
+	                                    "/v1/loads/L-1/release",
+	                                    "/v1/loads/L-99999999999/assign",
+	                                    "/v1/vehicles/V-1/hold",
+	                                    "/v1/exceptions/X-1/approve",
+	                                    "/v1/me",
+	                                    "/v1/admin/faults",
+	                                    "/v1/admin/clock",
+	                                    "/v1/work_orders",
+	                                    "/v1/invoices/INV-1/release",
+	                                    "/v1/positions",
+	                                    "/v1/loads?after=c1.ff.00",
+	                                    "/v1/loads?limit=-5",
+	                                    "/v1/stops?limit=99999999999999999999",
+	                                    "/../../etc/passwd",
+	                                    "/v1/%00",
+	                                    "/v1/loads/L-0",
+	                                    "/",
+	                                    "*",
+	                                    "/v1/staging?after=&limit=",
+	                                    "/v1/orders/O-1/x/y/z"};
+	static const char *const bodies[] = {"{}",
+	                                     "{\"vehicle_id\":\"V-1\",\"driver_id\":\"D-1\"}",
+	                                     "[1,2,3]",
+	                                     "{",
+	                                     "{\"expected_version\":\"x\"}",
+	                                     "null",
+	                                     "\"str\"",
+	                                     "{\"service\":\"tms\",\"latency\":-1}",
+	                                     "{\"advance_s\":1e99}",
 	                                     "{\"override\":1,\"reason\":null}"};
 	char *req = malloc(70000), *resp = malloc(1 << 20);
 	if (!req || !resp)
@@ -84,7 +105,8 @@ int main(int argc, char **argv)
 				req[k] = (char)rnd(256);
 		} else {
 			char path[512];
-			snprintf(path, sizeof path, "%s", paths[rnd(sizeof paths / sizeof paths[0])]);
+			snprintf(path, sizeof path, "%s",
+			         paths[rnd(sizeof paths / sizeof paths[0])]);
 			for (unsigned m = rnd(3); m > 0; m--) { /* mutate a byte of the path */
 				size_t pl = strlen(path);
 				if (pl > 1)
@@ -92,14 +114,17 @@ int main(int argc, char **argv)
 			}
 			const char *b = bodies[rnd(sizeof bodies / sizeof bodies[0])];
 			int clen = rnd(8) == 0 ? (int)rnd(100000) : (int)strlen(b);
-			len = (size_t)snprintf(req, 70000,
-			                       "%s %s HTTP/1.%u\r\nHost: 127.0.0.1\r\n%s%s%s%s%s%sContent-Length: %d\r\n\r\n%s",
-			                       methods[rnd(sizeof methods / sizeof methods[0])], path, rnd(2),
-			                       rnd(4) ? "Authorization: Bearer " : "Authorization: Basic ",
-			                       rnd(5) ? tok : "wrong", "\r\n",
-			                       rnd(3) == 0 ? "Idempotency-Key: fz\r\n" : "",
-			                       rnd(4) == 0 ? "Accept-Encoding: gzip;q=0.5, br\r\n" : "",
-			                       rnd(6) == 0 ? "If-Match: \"W/x\"\r\nLast-Event-ID: -1\r\n" : "", clen, b);
+			len = (size_t)snprintf(
+			        req, 70000,
+			        "%s %s HTTP/1.%u\r\nHost: 127.0.0.1\r\n%s%s%s%s%s%sContent-Length: "
+			        "%d\r\n\r\n%s",
+			        methods[rnd(sizeof methods / sizeof methods[0])], path, rnd(2),
+			        rnd(4) ? "Authorization: Bearer " : "Authorization: Basic ",
+			        rnd(5) ? tok : "wrong", "\r\n",
+			        rnd(3) == 0 ? "Idempotency-Key: fz\r\n" : "",
+			        rnd(4) == 0 ? "Accept-Encoding: gzip;q=0.5, br\r\n" : "",
+			        rnd(6) == 0 ? "If-Match: \"W/x\"\r\nLast-Event-ID: -1\r\n" : "",
+			        clen, b);
 		}
 		int n = talk(port, req, len, resp, 1 << 20);
 		if (n < 0)
@@ -110,11 +135,14 @@ int main(int argc, char **argv)
 			closed++;
 	}
 	char me[512];
-	int n = snprintf(me, sizeof me, "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", tok);
+	int n = snprintf(me, sizeof me,
+	                 "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+	                 "%s\r\nConnection: close\r\n\r\n",
+	                 tok);
 	int got = talk(port, me, (size_t)n, resp, 1 << 20);
 	int alive = got > 12 && strncmp(resp + 9, "200", 3) == 0;
-	printf("sim_fuzz: %d requests: %d answered, %d closed, %d refused; alive after: %s\n", count, answered,
-	       closed, refused, alive ? "yes" : "no");
+	printf("sim_fuzz: %d requests: %d answered, %d closed, %d refused; alive after: %s\n",
+	       count, answered, closed, refused, alive ? "yes" : "no");
 	free(req);
 	free(resp);
 	return alive && refused == 0 ? 0 : 1;

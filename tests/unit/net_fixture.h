@@ -22,24 +22,23 @@
 
 /* ---- the server (runs on MHD's threads) ---- */
 
-static const char sse_text[] =
-	": welcome\r\n"
-	"retry: 1500\n"
-	"id: 1\nevent: position\ndata: {\"v\":\"T-17\",\n"
-	"data: \"lat\":52.1}\n\n"
-	"data: plain\r\n\r\n"
-	"id: 2\rdata: cr\r\r"
-	": ping\n"
-	"event: fault\nid: 3\ndata: P0087\n\n";
+static const char sse_text[] = ": welcome\r\n"
+                               "retry: 1500\n"
+                               "id: 1\nevent: position\ndata: {\"v\":\"T-17\",\n"
+                               "data: \"lat\":52.1}\n\n"
+                               "data: plain\r\n\r\n"
+                               "id: 2\rdata: cr\r\r"
+                               ": ping\n"
+                               "event: fault\nid: 3\ndata: P0087\n\n";
 
 static struct server {
 	struct MHD_Daemon *d;
 	unsigned short port;
-	atomic_int stop;           /* readers and stalls give up */
-	atomic_int active, peak;   /* /many handlers running at once */
-	atomic_int connections;    /* TCP connections accepted */
+	atomic_int stop;         /* readers and stalls give up */
+	atomic_int active, peak; /* /many handlers running at once */
+	atomic_int connections;  /* TCP connections accepted */
 	pthread_mutex_t mu;
-	char auth[256];            /* last Authorization header */
+	char auth[256]; /* last Authorization header */
 	char accept_encoding[256];
 	char last_event_id[64];
 	char method[16];
@@ -48,7 +47,7 @@ static struct server {
 struct reqctx {
 	char body[4096];
 	size_t len;
-	size_t sent;               /* bytes a reader has produced */
+	size_t sent; /* bytes a reader has produced */
 };
 
 static void sleep_ms(long ms)
@@ -66,10 +65,10 @@ static void remember(char *dst, size_t len, struct MHD_Connection *c, const char
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body,
-			     size_t len, const char *const *hdrs)
+                             size_t len, const char *const *hdrs)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	for (; hdrs && *hdrs; hdrs += 2)
 		MHD_add_response_header(r, hdrs[0], hdrs[1]);
 	enum MHD_Result rc = MHD_queue_response(c, status, r);
@@ -135,7 +134,7 @@ static ssize_t big_reader(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 static enum MHD_Result stream(struct MHD_Connection *c, uint64_t size, MHD_ContentReaderCallback f,
-			      struct reqctx *q, const char *ctype)
+                              struct reqctx *q, const char *ctype)
 {
 	struct MHD_Response *r = MHD_create_response_from_callback(size, 64, f, q, NULL);
 	if (ctype)
@@ -170,8 +169,8 @@ static enum MHD_Result gzip_reply(struct MHD_Connection *c)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
 	struct reqctx *q = *con_cls;
 	if (!q) {
@@ -234,20 +233,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (strcmp(url, "/sse") == 0 || strcmp(url, "/sse-forever") == 0) {
 		remember(srv.last_event_id, sizeof(srv.last_event_id), c, "Last-Event-ID");
 		return stream(c, MHD_SIZE_UNKNOWN, url[4] ? forever_reader : sse_reader, q,
-			      "text/event-stream");
+		              "text/event-stream");
 	}
 	return reply(c, 404, "no such path", 12, NULL);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
+                      enum MHD_RequestTerminationCode toe)
 {
 	free(*con_cls);
 	*con_cls = NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
+                          enum MHD_ConnectionNotificationCode toe)
 {
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		srv.connections++;
@@ -261,11 +260,11 @@ static void server_start(void)
 	sa.sin_family = AF_INET;
 	sa.sin_port = 0;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-				 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-				 MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-				 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	srv.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+	                         NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+	                         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+	                         MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	assert_non_null(srv.d);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);
@@ -297,7 +296,7 @@ struct got {
 	int chunks;
 	int stop_after_chunks;
 	struct net *n;
-	int64_t cancel_id;         /* cancelled from the chunk callback when set */
+	int64_t cancel_id; /* cancelled from the chunk callback when set */
 };
 
 struct fx {

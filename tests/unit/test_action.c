@@ -41,10 +41,16 @@ static int64_t rows(struct cache *c, const char *table)
 }
 
 static const struct cache_action approve = {
-	.source = "tms", .action = "approve_exception", .subject = "exception:X-7",
-	.payload = "{\"note\":\"checked the card\"}", .user = "s.park", .role = "supervisor",
-	.before = "{\"status\":\"open\"}", .after = "{\"status\":\"approved\"}",
-	.reason = "checked the card", .at = 1764400000,
+        .source = "tms",
+        .action = "approve_exception",
+        .subject = "exception:X-7",
+        .payload = "{\"note\":\"checked the card\"}",
+        .user = "s.park",
+        .role = "supervisor",
+        .before = "{\"status\":\"open\"}",
+        .after = "{\"status\":\"approved\"}",
+        .reason = "checked the card",
+        .at = 1764400000,
 };
 
 static void test_recorded_together(void **state)
@@ -60,9 +66,10 @@ static void test_recorded_together(void **state)
 	assert_int_equal(rows(f->c, "audit"), 1);
 	/* The audit row leads to the outbox row. */
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT after, user, role, reason FROM audit",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
+	                                    "SELECT after, user, role, reason FROM audit", -1, &st,
+	                                    NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	json_error_t je;
 	json_t *after = json_loads((const char *)sqlite3_column_text(st, 0), 0, &je);
@@ -73,14 +80,17 @@ static void test_recorded_together(void **state)
 	json_decref(after);
 	sqlite3_finalize(st);
 	char pending[48];
-	assert_int_equal(cache_action_pending(f->c, "exception:X-7", pending, sizeof(pending), &err), 0);
+	assert_int_equal(
+	        cache_action_pending(f->c, "exception:X-7", pending, sizeof(pending), &err), 0);
 	assert_string_equal(pending, "approve_exception");
-	assert_int_equal(cache_action_pending(f->c, "exception:X-8", pending, sizeof(pending), &err),
-			 WB_ENOTFOUND);
+	assert_int_equal(
+	        cache_action_pending(f->c, "exception:X-8", pending, sizeof(pending), &err),
+	        WB_ENOTFOUND);
 	/* Delivered: no longer pending. */
 	assert_int_equal(outbox_delivered(f->c, key, 200, "ok", 1764400005, &err), 0);
-	assert_int_equal(cache_action_pending(f->c, "exception:X-7", pending, sizeof(pending), &err),
-			 WB_ENOTFOUND);
+	assert_int_equal(
+	        cache_action_pending(f->c, "exception:X-7", pending, sizeof(pending), &err),
+	        WB_ENOTFOUND);
 	struct audit_verify_result r;
 	assert_int_equal(audit_verify(f->c, &r, &err), 0);
 	assert_int_equal(r.first_bad_seq, 0);
@@ -116,8 +126,8 @@ static void test_all_or_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_recorded_together, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_recorded_together, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("action", tests, NULL, NULL);
 }

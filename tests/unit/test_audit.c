@@ -48,14 +48,14 @@ static void fill(struct fx *f)
 		snprintf(subject, sizeof(subject), "load:L-%d", 1000 + i);
 		snprintf(after, sizeof(after), "{\"status\":\"released\",\"n\":%d}", i);
 		struct audit_entry e = {
-			.user = i % 2 ? "alice" : "bob",
-			.role = i % 3 ? "dispatcher" : "supervisor",
-			.action = "release_load",
-			.subject = subject,
-			.before = i % 4 ? "{\"status\":\"planned\"}" : NULL,
-			.after = after,
-			.reason = i % 5 ? NULL : "customer called",
-			.at = 1700000000 + i * 60,
+		        .user = i % 2 ? "alice" : "bob",
+		        .role = i % 3 ? "dispatcher" : "supervisor",
+		        .action = "release_load",
+		        .subject = subject,
+		        .before = i % 4 ? "{\"status\":\"planned\"}" : NULL,
+		        .after = after,
+		        .reason = i % 5 ? NULL : "customer called",
+		        .at = 1700000000 + i * 60,
 		};
 		int64_t seq = 0;
 		if (audit_append(f->c, &e, &seq, &err) != 0)
@@ -89,7 +89,7 @@ static void expect_broken_at(struct fx *f, int64_t seq, const char *why_part)
 	struct audit_verify_result r = verify(f);
 	if (r.first_bad_seq != seq)
 		fail_msg("expected the chain broken at %lld, verify says %lld (%s)", (long long)seq,
-			 (long long)r.first_bad_seq, r.why);
+		         (long long)r.first_bad_seq, r.why);
 	if (why_part && !strstr(r.why, why_part))
 		fail_msg("expected why to mention \"%s\", got \"%s\"", why_part, r.why);
 }
@@ -109,9 +109,9 @@ static void test_chain_verifies(void **state)
 	/* The first row links to the zero hash; each later row to the one before. */
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
-					    "SELECT seq, prev_hash, hash FROM audit ORDER BY seq", -1,
-					    &st, NULL),
-			 SQLITE_OK);
+	                                    "SELECT seq, prev_hash, hash FROM audit ORDER BY seq",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	char prev[65];
 	memset(prev, '0', 64);
 	prev[64] = '\0';
@@ -157,7 +157,7 @@ static void put_text(EVP_MD_CTX *ctx, const char *s)
 
 /* SHA-256(prev || seq || at || the seven text fields) as lower-case hex. */
 static void row_hash_hex(const char *prev, int64_t seq, int64_t at, const char *const fields[7],
-			 char out[65])
+                         char out[65])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	assert_non_null(ctx);
@@ -180,22 +180,28 @@ static void test_hash_encoding_documented(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	struct audit_entry e = {.user = "alice", .role = "dispatcher", .action = "place_hold",
-				.subject = "vehicle:V-7", .before = NULL, .after = "{\"hold\":true}",
-				.reason = "", .at = 1700000000};
+	struct audit_entry e = {.user = "alice",
+	                        .role = "dispatcher",
+	                        .action = "place_hold",
+	                        .subject = "vehicle:V-7",
+	                        .before = NULL,
+	                        .after = "{\"hold\":true}",
+	                        .reason = "",
+	                        .at = 1700000000};
 	assert_int_equal(audit_append(f->c, &e, NULL, &err), 0);
 
 	char zeros[65], want[65];
 	memset(zeros, '0', 64);
 	zeros[64] = '\0';
-	row_hash_hex(zeros, 1, e.at,
-		     (const char *[]){e.user, e.role, e.action, e.subject, e.before, e.after, e.reason},
-		     want);
+	row_hash_hex(
+	        zeros, 1, e.at,
+	        (const char *[]){e.user, e.role, e.action, e.subject, e.before, e.after, e.reason},
+	        want);
 
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT hash FROM audit WHERE seq=1", -1,
-					    &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT hash FROM audit WHERE seq=1",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
 	sqlite3_finalize(st);
@@ -214,17 +220,18 @@ static void test_edit_each_field_detected(void **state)
 	struct fx *f = *state;
 	fill(f);
 	const char *edits[] = {
-		"UPDATE audit SET at=at+1 WHERE seq=7",
-		"UPDATE audit SET role='admin' WHERE seq=7",
-		"UPDATE audit SET action='cancel_load' WHERE seq=7",
-		"UPDATE audit SET subject='load:L-1' WHERE seq=7",
-		"UPDATE audit SET before='{}' WHERE seq=7",
-		"UPDATE audit SET after=NULL WHERE seq=7",
-		"UPDATE audit SET reason='made up' WHERE seq=7",
-		"UPDATE audit SET hash='" "0123456789abcdef0123456789abcdef"
-		"0123456789abcdef0123456789abcdef' WHERE seq=7",
-		/* Same bytes, different type: waybill never writes a blob here. */
-		"UPDATE audit SET subject=CAST(subject AS BLOB) WHERE seq=7",
+	        "UPDATE audit SET at=at+1 WHERE seq=7",
+	        "UPDATE audit SET role='admin' WHERE seq=7",
+	        "UPDATE audit SET action='cancel_load' WHERE seq=7",
+	        "UPDATE audit SET subject='load:L-1' WHERE seq=7",
+	        "UPDATE audit SET before='{}' WHERE seq=7",
+	        "UPDATE audit SET after=NULL WHERE seq=7",
+	        "UPDATE audit SET reason='made up' WHERE seq=7",
+	        "UPDATE audit SET hash='"
+	        "0123456789abcdef0123456789abcdef"
+	        "0123456789abcdef0123456789abcdef' WHERE seq=7",
+	        /* Same bytes, different type: waybill never writes a blob here. */
+	        "UPDATE audit SET subject=CAST(subject AS BLOB) WHERE seq=7",
 	};
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		sql(f, "SAVEPOINT edit");
@@ -233,7 +240,7 @@ static void test_edit_each_field_detected(void **state)
 		struct audit_verify_result r = verify(f);
 		if (r.first_bad_seq != 7)
 			fail_msg("\"%s\": expected broken at 7, got %lld (%s)", q,
-				 (long long)r.first_bad_seq, r.why);
+			         (long long)r.first_bad_seq, r.why);
 		sql(f, "ROLLBACK TO edit");
 		sql(f, "RELEASE edit");
 		assert_int_equal(verify(f).first_bad_seq, 0);
@@ -323,18 +330,20 @@ static void test_rehashed_edit_detected_by_next(void **state)
 	struct fx *f = *state;
 	fill(f);
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
-					    "SELECT at, role, action, subject, before, after, reason,"
-					    " prev_hash FROM audit WHERE seq=5",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_prepare_v2(cache_db(f->c),
+	                           "SELECT at, role, action, subject, before, after, reason,"
+	                           " prev_hash FROM audit WHERE seq=5",
+	                           -1, &st, NULL),
+	        SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	const char *col[8];
 	for (int i = 1; i < 8; i++)
 		col[i] = (const char *)sqlite3_column_text(st, i);
 	char forged[65];
 	row_hash_hex(col[7], 5, sqlite3_column_int64(st, 0),
-		     (const char *[]){"mallory", col[1], col[2], col[3], col[4], col[5], col[6]}, forged);
+	             (const char *[]){"mallory", col[1], col[2], col[3], col[4], col[5], col[6]},
+	             forged);
 	sqlite3_finalize(st);
 
 	char q[256];
@@ -350,17 +359,22 @@ static void test_null_differs_from_empty(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	struct audit_entry e = {.user = "alice", .role = "dispatcher", .action = "ack",
-				.subject = "exception:E-1", .reason = NULL, .at = 5};
+	struct audit_entry e = {.user = "alice",
+	                        .role = "dispatcher",
+	                        .action = "ack",
+	                        .subject = "exception:E-1",
+	                        .reason = NULL,
+	                        .at = 5};
 	assert_int_equal(audit_append(f->c, &e, NULL, &err), 0);
 	e.reason = "";
 	assert_int_equal(audit_append(f->c, &e, NULL, &err), 0);
 	assert_int_equal(verify(f).first_bad_seq, 0);
 
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT reason IS NULL, hash FROM audit ORDER BY seq",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
+	                                    "SELECT reason IS NULL, hash FROM audit ORDER BY seq",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -379,8 +393,11 @@ static void test_rollback_leaves_no_row(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	struct audit_entry e = {.user = "alice", .role = "dispatcher", .action = "release_load",
-				.subject = "load:L-1", .at = 10};
+	struct audit_entry e = {.user = "alice",
+	                        .role = "dispatcher",
+	                        .action = "release_load",
+	                        .subject = "load:L-1",
+	                        .at = 10};
 	assert_int_equal(cache_begin(f->c, &err), 0);
 	int64_t seq = 0;
 	assert_int_equal(audit_append(f->c, &e, &seq, &err), 0);
@@ -399,8 +416,11 @@ static void test_rejects_bad_entries(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	struct audit_entry e = {.user = "alice", .role = "dispatcher", .action = "release_load",
-				.subject = "load:L-1", .at = 10};
+	struct audit_entry e = {.user = "alice",
+	                        .role = "dispatcher",
+	                        .action = "release_load",
+	                        .subject = "load:L-1",
+	                        .at = 10};
 	struct audit_entry bad = e;
 	bad.user = NULL;
 	assert_int_equal(audit_append(f->c, &bad, NULL, &err), WB_EINVALID);
@@ -442,10 +462,10 @@ static int export_and_check(struct fx *f, int64_t since, int64_t first_seq)
 		const char *user, *role, *action, *subject, *hash, *ph;
 		json_t *before, *after, *reason;
 		if (json_unpack_ex(o, &jerr, JSON_STRICT,
-				   "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "seq", &seq,
-				   "at", &at, "user", &user, "role", &role, "action", &action, "subject",
-				   &subject, "before", &before, "after", &after, "reason", &reason,
-				   "prev_hash", &ph, "hash", &hash) != 0)
+		                   "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "seq",
+		                   &seq, "at", &at, "user", &user, "role", &role, "action", &action,
+		                   "subject", &subject, "before", &before, "after", &after,
+		                   "reason", &reason, "prev_hash", &ph, "hash", &hash) != 0)
 			fail_msg("line %d: %s", n + 1, jerr.text);
 		assert_int_equal(seq, first_seq + n);
 		assert_true(at >= since);
@@ -479,22 +499,23 @@ static void test_export(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_chain_verifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hash_encoding_documented, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edit_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_edit_each_field_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shifted_text_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_row_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_first_row_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_renumbered_rows_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swapped_rows_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordered_rows_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prev_hash_change_detected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rehashed_edit_detected_by_next, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_null_differs_from_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rejects_bad_entries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_chain_verifies, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hash_encoding_documented, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_edit_each_field_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_shifted_text_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deleted_row_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deleted_first_row_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_renumbered_rows_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_swapped_rows_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reordered_rows_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prev_hash_change_detected, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rehashed_edit_detected_by_next, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_null_differs_from_empty, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rollback_leaves_no_row, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rejects_bad_entries, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

@@ -69,17 +69,22 @@ static void test_schema_matches_model(void **state)
 		for (size_t i = 0; i < info->ncols; i++) {
 			char sql[256];
 			snprintf(sql, sizeof(sql),
-				 "SELECT count(*) FROM pragma_table_info('%s') WHERE name='%s'",
-				 info->table, info->cols[i].name);
+			         "SELECT count(*) FROM pragma_table_info('%s') WHERE name='%s'",
+			         info->table, info->cols[i].name);
 			if (test_count(f->c, sql) != 1)
-				fail_msg("column %s.%s declared in model.h is missing from the schema",
-					 info->table, info->cols[i].name);
+				fail_msg("column %s.%s declared in model.h is missing from the "
+				         "schema",
+				         info->table, info->cols[i].name);
 		}
 		char sql[256];
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')", info->table);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')",
+		         info->table);
 		assert_int_equal(test_count(f->c, sql), (int64_t)info->ncols + 6);
 	}
-	assert_int_equal(test_count(f->c, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+	assert_int_equal(
+	        test_count(f->c,
+	                   "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'"),
+	        1);
 }
 
 static void test_upsert_versions(void **state)
@@ -161,7 +166,7 @@ static void test_batch_atomic(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	struct wb_load rows[3] = {load("L-1", 1, "planned", 1), load("L-2", 1, "planned", 2),
-				  load("L-3", 1, "planned", 3)};
+	                          load("L-3", 1, "planned", 3)};
 	rows[2].meta.ext_id = NULL;
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, rows, 3, NULL, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "record 2"));
@@ -229,21 +234,22 @@ static void test_positions(void **state)
 	static struct wb_position p[N];
 	for (int i = 0; i < N; i++)
 		p[i] = (struct wb_position){.vehicle_id = i % 2 ? "V-1" : "V-2",
-					    .ts_ms = 1000 + i / 2 * 1000,
-					    .lat = 52.0,
-					    .lon = 4.0,
-					    .speed_mps = 10,
-					    .heading = NAN,
-					    .odometer_m = i,
-					    .fuel_pct = 50,
-					    .ignition = -1};
+		                            .ts_ms = 1000 + i / 2 * 1000,
+		                            .lat = 52.0,
+		                            .lon = 4.0,
+		                            .speed_mps = 10,
+		                            .heading = NAN,
+		                            .odometer_m = i,
+		                            .fuel_pct = 50,
+		                            .ignition = -1};
 	size_t added;
 	assert_int_equal(cache_add_positions(f->c, p, N, &added, &err), 0);
 	assert_int_equal(added, N);
 	/* A replayed batch adds nothing. */
 	assert_int_equal(cache_add_positions(f->c, p, 10, &added, &err), 0);
 	assert_int_equal(added, 0);
-	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position WHERE heading IS NULL"), N);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position WHERE heading IS NULL"),
+	                 N);
 
 	/* Prune everything older than ts 401000 (800 rows) in steps of 64. */
 	int64_t now = 401000 + 1000, retention = 1000, total = 0, d;
@@ -288,8 +294,10 @@ static void test_health(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	assert_int_equal(cache_health_ok(f->c, "tms", "loads", 100, 3, 50, &err), 0);
-	assert_int_equal(cache_health_error(f->c, "tms", "loads", 105, "tms: HTTP 503 (try 1)", &err), 0);
-	assert_int_equal(cache_health_error(f->c, "tms", "loads", 110, "tms: HTTP 503 (try 2)", &err), 0);
+	assert_int_equal(
+	        cache_health_error(f->c, "tms", "loads", 105, "tms: HTTP 503 (try 1)", &err), 0);
+	assert_int_equal(
+	        cache_health_error(f->c, "tms", "loads", 110, "tms: HTTP 503 (try 2)", &err), 0);
 	assert_int_equal(cache_health_error(f->c, "erp", "orders", 111, NULL, &err), 0);
 	struct cache_health *h;
 	size_t n;
@@ -336,7 +344,9 @@ static void test_list(void **state)
 	void *out;
 	size_t n;
 	char *strings;
-	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 10, &out, &n, &strings, &err), 0);
+	assert_int_equal(
+	        cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 10, &out, &n, &strings, &err),
+	        0);
 	assert_int_equal(n, 2); /* F-4 is a tombstone */
 	struct wb_fault *fl = out;
 	assert_string_equal(fl[0].meta.id, "F-1");
@@ -346,31 +356,35 @@ static void test_list(void **state)
 	assert_null(fl[1].description);
 	free(out);
 	free(strings);
-	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 1, &out, &n, &strings, &err), 0);
+	assert_int_equal(
+	        cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-1", 1, &out, &n, &strings, &err),
+	        0);
 	assert_int_equal(n, 1);
 	free(out);
 	free(strings);
-	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-9", 10, &out, &n, &strings, &err), 0);
+	assert_int_equal(
+	        cache_list(f->c, WB_ENT_FAULT, "vehicle_id", "V-9", 10, &out, &n, &strings, &err),
+	        0);
 	assert_int_equal(n, 0);
 	free(out);
 	free(strings);
 	assert_int_equal(cache_list(f->c, WB_ENT_FAULT, "vehicle_id=1 OR 1", "V-1", 10, &out, &n,
-				    &strings, &err),
-			 WB_EINVALID);
+	                            &strings, &err),
+	                 WB_EINVALID);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema_matches_model, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upsert_versions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_with_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_info, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_schema_matches_model, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_upsert_versions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cursor_with_rows, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_info, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_health, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
 }

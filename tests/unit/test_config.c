@@ -25,11 +25,13 @@
 static const char *const all_tokens[] = {TOK_ERP, TOK_TMS, TOK_TEL, TOK_FILE, TOK_ENV, NULL};
 
 static const char minimal[] =
-	"{\"sources\":{"
-	"\"erp\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9001\",\"token\":\"" TOK_ERP "\"},"
-	"\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9002/\",\"token\":\"" TOK_TMS "\"},"
-	"\"telematics\":{\"kind\":\"waybill\",\"url\":\"https://127.0.0.1:9003\",\"token\":\"" TOK_TEL
-	"\"}}}";
+        "{\"sources\":{"
+        "\"erp\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9001\",\"token\":\"" TOK_ERP
+        "\"},"
+        "\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9002/\",\"token\":\"" TOK_TMS
+        "\"},"
+        "\"telematics\":{\"kind\":\"waybill\",\"url\":\"https://"
+        "127.0.0.1:9003\",\"token\":\"" TOK_TEL "\"}}}";
 
 struct fx {
 	char dir[PATH_MAX];
@@ -214,7 +216,8 @@ static void test_full(void **state)
 	assert_int_equal(c->retention_days, 3);
 	assert_string_equal(c->user, "S. Park");
 	assert_non_null(c->policy);
-	assert_true(json_is_real(json_object_get(json_object_get(c->policy, "late_eta"), "auto_conf")));
+	assert_true(
+	        json_is_real(json_object_get(json_object_get(c->policy, "late_eta"), "auto_conf")));
 	const struct config_source *s = config_source(c, "tms");
 	assert_string_equal(s->depot, "north");
 	char ca[PATH_MAX + 16];
@@ -227,63 +230,72 @@ static void test_full(void **state)
 }
 
 struct bad_case {
-	const char *jpath;         /* where to change the minimal config */
-	const char *value;         /* JSON text, or NULL to remove the key */
-	const char *want;          /* substring after "PATH: " */
+	const char *jpath; /* where to change the minimal config */
+	const char *value; /* JSON text, or NULL to remove the key */
+	const char *want;  /* substring after "PATH: " */
 };
 
 static const struct bad_case bad_cases[] = {
-	{"colour", "\"red\"", "colour: unknown key"},
-	{"depot", "3", "depot: expected a string"},
-	{"user", "\"\"", "user: must not be empty"},
-	{"units", "\"metres\"", "units: expected \"metric\" or \"imperial\""},
-	{"units", "1", "units: expected \"metric\" or \"imperial\""},
-	{"currency", "\"eu\"", "currency: expected an ISO 4217 code"},
-	{"currency", "[]", "currency: expected a string"},
-	{"retention_days", "\"7\"", "retention_days: expected a positive integer"},
-	{"retention_days", "0", "retention_days: expected a positive integer"},
-	{"retention_days", "1.5", "retention_days: expected a positive integer"},
-	{"policy", "[]", "policy: expected an object"},
-	{"detectors", "[]", "detectors: expected an object"},
-	{"automation", "true", "automation: expected an object"},
-	{"automation.invoices", "\"no\"", "automation.invoices: expected true or false"},
-	{"automation.maintenance", "0", "automation.maintenance: expected true or false"},
-	{"automation.billing", "false", "automation.billing: unknown key"},
-	{"detectors.eta_grace_s", "-1", "detectors.eta_grace_s: must be a number >= 0"},
-	{"detectors.eta_grace_s", "\"600\"", "detectors.eta_grace_s: must be a number >= 0"},
-	{"detectors.eta_grace", "600", "detectors.eta_grace: unknown key"},
-	{"detectors.detention_free_s", "5400.5", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
-	{"detectors.late_penalty_share", "2", "detectors.late_penalty_share: must be a number between 0 and 1"},
-	{"detectors.fuel_far_m", "0", "detectors.fuel_far_m: must be a number > 0"},
-	{"sources", NULL, "sources: missing"},
-	{"sources", "[]", "sources: expected an object"},
-	{"sources.wms", "{}", "sources.wms: unknown key"},
-	{"sources.tms", NULL, "sources.tms: missing"},
-	{"sources.tms", "\"x\"", "sources.tms: expected an object"},
-	{"sources.tms.colour", "1", "sources.tms.colour: unknown key"},
-	{"sources.tms.kind", NULL, "sources.tms.kind: missing"},
-	{"sources.tms.kind", "\"sap\"", "sources.tms.kind: unknown kind sap"},
-	{"sources.tms.kind", "7", "sources.tms.kind: expected a string"},
-	{"sources.tms.url", NULL, "sources.tms.url: missing"},
-	{"sources.tms.url", "5", "sources.tms.url: expected a string"},
-	{"sources.tms.url", "\"ftp://127.0.0.1/\"", "sources.tms.url: expected an http:// or https:// URL"},
-	{"sources.tms.url", "\"http://\"", "sources.tms.url: expected an http:// or https:// URL"},
-	{"sources.tms.url", "\"http://a b\"", "sources.tms.url: expected an http:// or https:// URL"},
-	{"sources.tms.depot", "false", "sources.tms.depot: expected a string"},
-	{"sources.tms.ca_file", "{}", "sources.tms.ca_file: expected a string"},
-	{"sources.tms.intervals", "[]", "sources.tms.intervals: expected an object"},
-	{"sources.tms.intervals.loads", "\"5\"", "sources.tms.intervals.loads: expected a positive integer"},
-	{"sources.tms.intervals.loads", "0", "sources.tms.intervals.loads: expected a positive integer"},
-	{"sources.tms.intervals.loads", "-3", "sources.tms.intervals.loads: expected a positive integer"},
-	{"sources.tms.intervals.loads", "100000", "sources.tms.intervals.loads: at most 86400"},
-	{"sources.tms.intervals.lods", "5", "sources.tms.intervals.lods: no such stream for tms"},
-	{"sources.telematics.intervals.positions", "5", "sources.telematics.intervals.positions: a live stream"},
-	{"sources.erp.token", NULL, "sources.erp: give exactly one of token, token_file, token_env"},
-	{"sources.erp.token_env", "\"X\"", "sources.erp: give exactly one of token"},
-	{"sources.erp.token", "42", "sources.erp.token: expected a string"},
-	{"sources.erp.token", "\"\"", "sources.erp.token: the token is empty"},
-	{"sources.erp.token", "\"" TOK_ERP "\\n\"", "sources.erp.token: the token holds a space"},
-	{"sources.erp.token", "\"a " TOK_ERP "\"", "sources.erp.token: the token holds a space"},
+        {"colour", "\"red\"", "colour: unknown key"},
+        {"depot", "3", "depot: expected a string"},
+        {"user", "\"\"", "user: must not be empty"},
+        {"units", "\"metres\"", "units: expected \"metric\" or \"imperial\""},
+        {"units", "1", "units: expected \"metric\" or \"imperial\""},
+        {"currency", "\"eu\"", "currency: expected an ISO 4217 code"},
+        {"currency", "[]", "currency: expected a string"},
+        {"retention_days", "\"7\"", "retention_days: expected a positive integer"},
+        {"retention_days", "0", "retention_days: expected a positive integer"},
+        {"retention_days", "1.5", "retention_days: expected a positive integer"},
+        {"policy", "[]", "policy: expected an object"},
+        {"detectors", "[]", "detectors: expected an object"},
+        {"automation", "true", "automation: expected an object"},
+        {"automation.invoices", "\"no\"", "automation.invoices: expected true or false"},
+        {"automation.maintenance", "0", "automation.maintenance: expected true or false"},
+        {"automation.billing", "false", "automation.billing: unknown key"},
+        {"detectors.eta_grace_s", "-1", "detectors.eta_grace_s: must be a number >= 0"},
+        {"detectors.eta_grace_s", "\"600\"", "detectors.eta_grace_s: must be a number >= 0"},
+        {"detectors.eta_grace", "600", "detectors.eta_grace: unknown key"},
+        {"detectors.detention_free_s", "5400.5",
+         "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+        {"detectors.late_penalty_share", "2",
+         "detectors.late_penalty_share: must be a number between 0 and 1"},
+        {"detectors.fuel_far_m", "0", "detectors.fuel_far_m: must be a number > 0"},
+        {"sources", NULL, "sources: missing"},
+        {"sources", "[]", "sources: expected an object"},
+        {"sources.wms", "{}", "sources.wms: unknown key"},
+        {"sources.tms", NULL, "sources.tms: missing"},
+        {"sources.tms", "\"x\"", "sources.tms: expected an object"},
+        {"sources.tms.colour", "1", "sources.tms.colour: unknown key"},
+        {"sources.tms.kind", NULL, "sources.tms.kind: missing"},
+        {"sources.tms.kind", "\"sap\"", "sources.tms.kind: unknown kind sap"},
+        {"sources.tms.kind", "7", "sources.tms.kind: expected a string"},
+        {"sources.tms.url", NULL, "sources.tms.url: missing"},
+        {"sources.tms.url", "5", "sources.tms.url: expected a string"},
+        {"sources.tms.url", "\"ftp://127.0.0.1/\"",
+         "sources.tms.url: expected an http:// or https:// URL"},
+        {"sources.tms.url", "\"http://\"", "sources.tms.url: expected an http:// or https:// URL"},
+        {"sources.tms.url", "\"http://a b\"",
+         "sources.tms.url: expected an http:// or https:// URL"},
+        {"sources.tms.depot", "false", "sources.tms.depot: expected a string"},
+        {"sources.tms.ca_file", "{}", "sources.tms.ca_file: expected a string"},
+        {"sources.tms.intervals", "[]", "sources.tms.intervals: expected an object"},
+        {"sources.tms.intervals.loads", "\"5\"",
+         "sources.tms.intervals.loads: expected a positive integer"},
+        {"sources.tms.intervals.loads", "0",
+         "sources.tms.intervals.loads: expected a positive integer"},
+        {"sources.tms.intervals.loads", "-3",
+         "sources.tms.intervals.loads: expected a positive integer"},
+        {"sources.tms.intervals.loads", "100000", "sources.tms.intervals.loads: at most 86400"},
+        {"sources.tms.intervals.lods", "5", "sources.tms.intervals.lods: no such stream for tms"},
+        {"sources.telematics.intervals.positions", "5",
+         "sources.telematics.intervals.positions: a live stream"},
+        {"sources.erp.token", NULL,
+         "sources.erp: give exactly one of token, token_file, token_env"},
+        {"sources.erp.token_env", "\"X\"", "sources.erp: give exactly one of token"},
+        {"sources.erp.token", "42", "sources.erp.token: expected a string"},
+        {"sources.erp.token", "\"\"", "sources.erp.token: the token is empty"},
+        {"sources.erp.token", "\"" TOK_ERP "\\n\"", "sources.erp.token: the token holds a space"},
+        {"sources.erp.token", "\"a " TOK_ERP "\"", "sources.erp.token: the token holds a space"},
 };
 
 static void test_bad_values(void **state)
@@ -300,7 +312,7 @@ static void test_bad_values(void **state)
 		snprintf(want, sizeof(want), "%s: %s", f->path, bc->want);
 		if (rc == 0 || !strstr(err.msg, want))
 			fail_msg("%s = %s: want \"%s\", got rc %d \"%s\"", bc->jpath,
-				 bc->value ? bc->value : "(removed)", want, rc, err.msg);
+			         bc->value ? bc->value : "(removed)", want, rc, err.msg);
 		assert_null(strchr(err.msg, '\n'));
 		config_free(c);
 	}
@@ -370,7 +382,7 @@ static void test_token_env(void **state)
 	unsetenv("WB_TEST_TOKEN");
 	assert_int_equal(load_text(f, text, &c, &err), WB_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "sources.telematics.token_env: environment variable "
-					"WB_TEST_TOKEN is not set"));
+	                                "WB_TEST_TOKEN is not set"));
 	free(text);
 }
 
@@ -388,7 +400,7 @@ static void test_config_mode(void **state)
 		snprintf(want, sizeof(want), "chmod 600 %s", f->path);
 		if (strncmp(err.msg, f->path, strlen(f->path)) != 0 || !strstr(err.msg, want))
 			fail_msg("mode %o: want the file and \"%s\": %s", (unsigned)modes[i], want,
-				 err.msg);
+			         err.msg);
 		assert_no_token(&err);
 	}
 	/* 0400 is fine. */
@@ -412,18 +424,20 @@ static void test_malformed(void **state)
 
 	/* jansson quotes the text near an error: a token must not come out that way. */
 	assert_int_equal(load_text(f, "{\"sources\":{\"erp\":{\"token\":\"" TOK_ERP, &c, &err),
-			 WB_EINVALID);
+	                 WB_EINVALID);
 	assert_non_null(strstr(err.msg, "line 1"));
-	assert_int_equal(load_text(f, "{\"sources\":{\"erp\":{\"token\":\"" TOK_ERP "\" x", &c, &err),
-			 WB_EINVALID);
-	assert_int_equal(load_text(f, "{\"token\":\"" TOK_ERP "\",\"token\":\"" TOK_ERP "\"}", &c,
-				   &err),
-			 WB_EINVALID);
+	assert_int_equal(
+	        load_text(f, "{\"sources\":{\"erp\":{\"token\":\"" TOK_ERP "\" x", &c, &err),
+	        WB_EINVALID);
+	assert_int_equal(
+	        load_text(f, "{\"token\":\"" TOK_ERP "\",\"token\":\"" TOK_ERP "\"}", &c, &err),
+	        WB_EINVALID);
 	/* A token typed where a key goes is scrubbed too. */
-	assert_int_equal(load_text(f, "{\"" TOK_TMS "\":1,\"sources\":{\"tms\":{\"token\":\"" TOK_TMS
-				      "\"}}}",
-				   &c, &err),
-			 WB_EINVALID);
+	assert_int_equal(load_text(f,
+	                           "{\"" TOK_TMS "\":1,\"sources\":{\"tms\":{\"token\":\"" TOK_TMS
+	                           "\"}}}",
+	                           &c, &err),
+	                 WB_EINVALID);
 	assert_int_equal(load_text(f, "", &c, &err), WB_EINVALID);
 	assert_int_equal(load_text(f, "[1,2]", &c, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "expected a JSON object"));
@@ -480,17 +494,17 @@ static void test_write_atomic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_minimal_and_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_detectors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_automation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_env, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_minimal_and_defaults, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_detectors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_automation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_full, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_token_env, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_config_mode, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -16,32 +16,33 @@ static void test_times(void **state)
 		int ok;
 		int64_t ms;
 	} cases[] = {
-		{"1970-01-01T00:00:00Z", 1, 0},
-		{"2026-11-29T14:32:05Z", 1, 1795962725000LL},
-		{"2026-11-29T14:32:05.25Z", 1, 1795962725250LL},
-		{"2026-11-29T14:32:05.123456Z", 1, 1795962725123LL},
-		{"2026-11-29T15:32:05+01:00", 1, 1795962725000LL},
-		{"2026-11-29T09:02:05-05:30", 1, 1795962725000LL},
-		{"2024-02-29T00:00:00Z", 1, 1709164800000LL},
-		{"1969-12-31T23:59:59Z", 1, -1000},
-		{"2023-02-29T00:00:00Z", 0, 0},
-		{"2026-13-01T00:00:00Z", 0, 0},
-		{"2026-11-29T24:00:00Z", 0, 0},
-		{"2026-11-29T14:32:05", 0, 0},
-		{"2026-11-29T14:32:05.Z", 0, 0},
-		{"2026-11-29T14:32:05Zjunk", 0, 0},
-		{"2026-11-29", 0, 0},
-		{"", 0, 0},
-		{"yesterday at noon, roughly", 0, 0},
+	        {"1970-01-01T00:00:00Z", 1, 0},
+	        {"2026-11-29T14:32:05Z", 1, 1795962725000LL},
+	        {"2026-11-29T14:32:05.25Z", 1, 1795962725250LL},
+	        {"2026-11-29T14:32:05.123456Z", 1, 1795962725123LL},
+	        {"2026-11-29T15:32:05+01:00", 1, 1795962725000LL},
+	        {"2026-11-29T09:02:05-05:30", 1, 1795962725000LL},
+	        {"2024-02-29T00:00:00Z", 1, 1709164800000LL},
+	        {"1969-12-31T23:59:59Z", 1, -1000},
+	        {"2023-02-29T00:00:00Z", 0, 0},
+	        {"2026-13-01T00:00:00Z", 0, 0},
+	        {"2026-11-29T24:00:00Z", 0, 0},
+	        {"2026-11-29T14:32:05", 0, 0},
+	        {"2026-11-29T14:32:05.Z", 0, 0},
+	        {"2026-11-29T14:32:05Zjunk", 0, 0},
+	        {"2026-11-29", 0, 0},
+	        {"", 0, 0},
+	        {"yesterday at noon, roughly", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int64_t ms = 0;
 		int rc = connector_parse_time_ms(cases[i].in, &ms);
 		if ((rc == 0) != cases[i].ok)
-			fail_msg("\"%s\": expected %s", cases[i].in, cases[i].ok ? "a time" : "an error");
+			fail_msg("\"%s\": expected %s", cases[i].in,
+			         cases[i].ok ? "a time" : "an error");
 		if (cases[i].ok && ms != cases[i].ms)
 			fail_msg("\"%s\": expected %lld ms, got %lld", cases[i].in,
-				 (long long)cases[i].ms, (long long)ms);
+			         (long long)cases[i].ms, (long long)ms);
 	}
 	assert_int_equal(connector_parse_time_ms(NULL, &(int64_t){0}), -1);
 }
@@ -59,11 +60,11 @@ static void test_load_record(void **state)
 {
 	json_error_t je;
 	json_t *rec = json_loads(
-		"{\"id\":\"L-1042\",\"version\":7,\"deleted\":false,\"number\":\"L-1042\","
-		"\"status\":\"staged\",\"priority\":2,\"vehicle_id\":\"TRK-17\",\"driver_id\":null,"
-		"\"eta\":\"2026-11-29T15:10:00Z\",\"revenue\":1250.5,\"pallets\":22,"
-		"\"weight_kg\":11800,\"unknown_future_field\":[1,2]}",
-		0, &je);
+	        "{\"id\":\"L-1042\",\"version\":7,\"deleted\":false,\"number\":\"L-1042\","
+	        "\"status\":\"staged\",\"priority\":2,\"vehicle_id\":\"TRK-17\",\"driver_id\":null,"
+	        "\"eta\":\"2026-11-29T15:10:00Z\",\"revenue\":1250.5,\"pallets\":22,"
+	        "\"weight_kg\":11800,\"unknown_future_field\":[1,2]}",
+	        0, &je);
 	assert_non_null(rec);
 	const struct connector_ops *k = connector_find("waybill");
 	struct wb_load l;
@@ -91,17 +92,19 @@ static void test_bad_records(void **state)
 		const char *json;
 		const char *want; /* in the error message */
 	} cases[] = {
-		{"[1]", "not an object"},
-		{"{\"version\":1}", "no usable \"id\""},
-		{"{\"id\":\"\",\"version\":1}", "no usable \"id\""},
-		{"{\"id\":\"L-1\"}", "\"version\" must be"},
-		{"{\"id\":\"L-1\",\"version\":-3}", "\"version\" must be"},
-		{"{\"id\":\"L-1\",\"version\":\"7\"}", "\"version\" must be"},
-		{"{\"id\":\"L-1\",\"version\":1,\"deleted\":\"yes\"}", "\"deleted\" must be"},
-		{"{\"id\":\"L-1\",\"version\":1,\"status\":5}", "field status: expected a string"},
-		{"{\"id\":\"L-1\",\"version\":1,\"eta\":\"soon\"}", "field eta: \"soon\" is not an RFC 3339"},
-		{"{\"id\":\"L-1\",\"version\":1,\"eta\":1.5}", "field eta: expected an integer"},
-		{"{\"id\":\"L-1\",\"version\":1,\"revenue\":\"lots\"}", "field revenue: expected a number"},
+	        {"[1]", "not an object"},
+	        {"{\"version\":1}", "no usable \"id\""},
+	        {"{\"id\":\"\",\"version\":1}", "no usable \"id\""},
+	        {"{\"id\":\"L-1\"}", "\"version\" must be"},
+	        {"{\"id\":\"L-1\",\"version\":-3}", "\"version\" must be"},
+	        {"{\"id\":\"L-1\",\"version\":\"7\"}", "\"version\" must be"},
+	        {"{\"id\":\"L-1\",\"version\":1,\"deleted\":\"yes\"}", "\"deleted\" must be"},
+	        {"{\"id\":\"L-1\",\"version\":1,\"status\":5}", "field status: expected a string"},
+	        {"{\"id\":\"L-1\",\"version\":1,\"eta\":\"soon\"}",
+	         "field eta: \"soon\" is not an RFC 3339"},
+	        {"{\"id\":\"L-1\",\"version\":1,\"eta\":1.5}", "field eta: expected an integer"},
+	        {"{\"id\":\"L-1\",\"version\":1,\"revenue\":\"lots\"}",
+	         "field revenue: expected a number"},
 	};
 	const struct connector_ops *k = connector_find("waybill");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -113,7 +116,7 @@ static void test_bad_records(void **state)
 		int rc = k->map_record(stream("tms", "loads"), "tms", rec, &l, &err);
 		if (rc != WB_EINVALID || !strstr(err.msg, cases[i].want))
 			fail_msg("%s: expected an error with \"%s\", got %d \"%s\"", cases[i].json,
-				 cases[i].want, rc, err.msg);
+			         cases[i].want, rc, err.msg);
 		json_decref(rec);
 	}
 }
@@ -122,13 +125,13 @@ static void test_tombstone(void **state)
 {
 	json_error_t je;
 	/* A tombstone's other fields are not even looked at. */
-	json_t *rec = json_loads("{\"id\":\"V-3\",\"version\":12,\"deleted\":true,\"fuel_pct\":\"x\"}",
-				 0, &je);
+	json_t *rec = json_loads(
+	        "{\"id\":\"V-3\",\"version\":12,\"deleted\":true,\"fuel_pct\":\"x\"}", 0, &je);
 	struct wb_vehicle v;
 	struct wb_err err = {0};
-	assert_int_equal(connector_waybill.map_record(stream("telematics", "vehicles"), "telematics",
-						      rec, &v, &err),
-			 0);
+	assert_int_equal(connector_waybill.map_record(stream("telematics", "vehicles"),
+	                                              "telematics", rec, &v, &err),
+	                 0);
 	assert_int_equal(v.meta.deleted, 1);
 	assert_int_equal(v.meta.ext_version, 12);
 	assert_null(v.unit);
@@ -139,9 +142,9 @@ static void test_positions(void **state)
 {
 	json_error_t je;
 	json_t *rec = json_loads("{\"vehicle_id\":\"TRK-1\",\"ts_ms\":\"2026-11-29T14:32:05.250Z\","
-				 "\"lat\":51.9,\"lon\":4.4,\"speed_mps\":22.5,\"heading\":null,"
-				 "\"ignition\":true}",
-				 0, &je);
+	                         "\"lat\":51.9,\"lon\":4.4,\"speed_mps\":22.5,\"heading\":null,"
+	                         "\"ignition\":true}",
+	                         0, &je);
 	struct wb_position p;
 	struct wb_err err = {0};
 	assert_int_equal(connector_waybill.map_position(rec, &p, &err), 0);
@@ -182,7 +185,8 @@ static void test_kinds_and_streams(void **state)
 	}
 	for (int e = 0; e < WB_ENT__COUNT; e++)
 		if (served[e] != 1)
-			fail_msg("entity %s is served by %d streams", wb_entity_info(e)->name, served[e]);
+			fail_msg("entity %s is served by %d streams", wb_entity_info(e)->name,
+			         served[e]);
 }
 
 static void test_actions(void **state)
@@ -195,7 +199,8 @@ static void test_actions(void **state)
 	assert_string_equal(call.path, "/v1/vehicles/V-17/hold");
 	assert_string_equal(json_string_value(json_object_get(call.body, "reason")), "brake fault");
 	json_decref(call.body);
-	assert_int_equal(connector_waybill.action("open_work_order", NULL, payload, &call, &err), 0);
+	assert_int_equal(connector_waybill.action("open_work_order", NULL, payload, &call, &err),
+	                 0);
 	assert_string_equal(call.path, "/v1/work_orders");
 	json_decref(call.body);
 	assert_int_equal(connector_waybill.action("release_load", "L-1", NULL, &call, &err), 0);
@@ -208,21 +213,20 @@ static void test_actions(void **state)
 		if (rc != WB_EINVALID)
 			fail_msg("id \"%s\" should be refused, got %d", bad[i], rc);
 	}
-	assert_int_equal(connector_waybill.action("release_load", NULL, NULL, &call, &err), WB_EINVALID);
-	assert_int_equal(connector_waybill.action("launch_rocket", "L-1", NULL, &call, &err), WB_ENOTFOUND);
+	assert_int_equal(connector_waybill.action("release_load", NULL, NULL, &call, &err),
+	                 WB_EINVALID);
+	assert_int_equal(connector_waybill.action("launch_rocket", "L-1", NULL, &call, &err),
+	                 WB_ENOTFOUND);
 	json_decref(payload);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_times),
-		cmocka_unit_test(test_load_record),
-		cmocka_unit_test(test_bad_records),
-		cmocka_unit_test(test_tombstone),
-		cmocka_unit_test(test_positions),
-		cmocka_unit_test(test_kinds_and_streams),
-		cmocka_unit_test(test_actions),
+	        cmocka_unit_test(test_times),       cmocka_unit_test(test_load_record),
+	        cmocka_unit_test(test_bad_records), cmocka_unit_test(test_tombstone),
+	        cmocka_unit_test(test_positions),   cmocka_unit_test(test_kinds_and_streams),
+	        cmocka_unit_test(test_actions),
 	};
 	return cmocka_run_group_tests_name("connector", tests, NULL, NULL);
 }

@@ -56,34 +56,57 @@ static void run(struct world *w, struct core_invoice_verdict *v)
 }
 
 enum setup {
-	S_CLEAN, S_NOT_DELIVERED, S_DELIVERED_BY_STATUS, S_NO_POD, S_UNSIGNED, S_POD_CODES,
-	S_WITHIN_ABS, S_OVER_ABS, S_WITHIN_PCT, S_OVER_PCT, S_UNDERCHARGE, S_UNRATED, S_TOTAL_MISMATCH,
-	S_DISPUTED, S_ALREADY_SENT, S_HELD_RELEASABLE,
+	S_CLEAN,
+	S_NOT_DELIVERED,
+	S_DELIVERED_BY_STATUS,
+	S_NO_POD,
+	S_UNSIGNED,
+	S_POD_CODES,
+	S_WITHIN_ABS,
+	S_OVER_ABS,
+	S_WITHIN_PCT,
+	S_OVER_PCT,
+	S_UNDERCHARGE,
+	S_UNRATED,
+	S_TOTAL_MISMATCH,
+	S_DISPUTED,
+	S_ALREADY_SENT,
+	S_HELD_RELEASABLE,
 };
 
 static const struct bcase {
 	const char *name;
 	enum setup setup;
 	enum core_invoice_state state;
-	int reason;         /* -1 none */
-	const char *exc;    /* kind of the exception to open, NULL none */
+	int reason;      /* -1 none */
+	const char *exc; /* kind of the exception to open, NULL none */
 } cases[] = {
-	{"clean delivered invoice releases", S_CLEAN, CORE_INVOICE_RELEASE, -1, NULL},
-	{"not delivered holds", S_NOT_DELIVERED, CORE_INVOICE_HOLD, CORE_R_NOT_DELIVERED, NULL},
-	{"delivered by status alone releases", S_DELIVERED_BY_STATUS, CORE_INVOICE_RELEASE, -1, NULL},
-	{"no POD holds without exception", S_NO_POD, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
-	{"unsigned POD holds", S_UNSIGNED, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
-	{"POD exception codes open pod_mismatch", S_POD_CODES, CORE_INVOICE_HOLD, CORE_R_POD_EXCEPTIONS, "pod_mismatch"},
-	{"fuel +25.00 (abs tolerance) releases", S_WITHIN_ABS, CORE_INVOICE_RELEASE, -1, NULL},
-	{"fuel +25.01 holds", S_OVER_ABS, CORE_INVOICE_HOLD, CORE_R_CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance"},
-	{"linehaul +40 on 2000 (2%, above abs 25) releases", S_WITHIN_PCT, CORE_INVOICE_RELEASE, -1, NULL},
-	{"linehaul +40.10 on 2000 holds", S_OVER_PCT, CORE_INVOICE_HOLD, CORE_R_CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance"},
-	{"undercharge out of tolerance holds", S_UNDERCHARGE, CORE_INVOICE_HOLD, CORE_R_CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance"},
-	{"unrated charge holds", S_UNRATED, CORE_INVOICE_HOLD, CORE_R_CHARGE_UNRATED, "charge_out_of_tolerance"},
-	{"invoice total off the charges holds", S_TOTAL_MISMATCH, CORE_INVOICE_HOLD, CORE_R_INVOICE_TOTAL_MISMATCH, NULL},
-	{"disputed invoice opens invoice_dispute", S_DISPUTED, CORE_INVOICE_HOLD, CORE_R_INVOICE_DISPUTED, "invoice_dispute"},
-	{"already sent is not releasable", S_ALREADY_SENT, CORE_INVOICE_HOLD, CORE_R_INVOICE_STATUS, NULL},
-	{"held invoice now clean releases", S_HELD_RELEASABLE, CORE_INVOICE_RELEASE, -1, NULL},
+        {"clean delivered invoice releases", S_CLEAN, CORE_INVOICE_RELEASE, -1, NULL},
+        {"not delivered holds", S_NOT_DELIVERED, CORE_INVOICE_HOLD, CORE_R_NOT_DELIVERED, NULL},
+        {"delivered by status alone releases", S_DELIVERED_BY_STATUS, CORE_INVOICE_RELEASE, -1,
+         NULL},
+        {"no POD holds without exception", S_NO_POD, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
+        {"unsigned POD holds", S_UNSIGNED, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
+        {"POD exception codes open pod_mismatch", S_POD_CODES, CORE_INVOICE_HOLD,
+         CORE_R_POD_EXCEPTIONS, "pod_mismatch"},
+        {"fuel +25.00 (abs tolerance) releases", S_WITHIN_ABS, CORE_INVOICE_RELEASE, -1, NULL},
+        {"fuel +25.01 holds", S_OVER_ABS, CORE_INVOICE_HOLD, CORE_R_CHARGE_OUT_OF_TOLERANCE,
+         "charge_out_of_tolerance"},
+        {"linehaul +40 on 2000 (2%, above abs 25) releases", S_WITHIN_PCT, CORE_INVOICE_RELEASE, -1,
+         NULL},
+        {"linehaul +40.10 on 2000 holds", S_OVER_PCT, CORE_INVOICE_HOLD,
+         CORE_R_CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance"},
+        {"undercharge out of tolerance holds", S_UNDERCHARGE, CORE_INVOICE_HOLD,
+         CORE_R_CHARGE_OUT_OF_TOLERANCE, "charge_out_of_tolerance"},
+        {"unrated charge holds", S_UNRATED, CORE_INVOICE_HOLD, CORE_R_CHARGE_UNRATED,
+         "charge_out_of_tolerance"},
+        {"invoice total off the charges holds", S_TOTAL_MISMATCH, CORE_INVOICE_HOLD,
+         CORE_R_INVOICE_TOTAL_MISMATCH, NULL},
+        {"disputed invoice opens invoice_dispute", S_DISPUTED, CORE_INVOICE_HOLD,
+         CORE_R_INVOICE_DISPUTED, "invoice_dispute"},
+        {"already sent is not releasable", S_ALREADY_SENT, CORE_INVOICE_HOLD, CORE_R_INVOICE_STATUS,
+         NULL},
+        {"held invoice now clean releases", S_HELD_RELEASABLE, CORE_INVOICE_RELEASE, -1, NULL},
 };
 
 static void setup(struct world *w, enum setup s)
@@ -91,16 +114,39 @@ static void setup(struct world *w, enum setup s)
 	world_init(w);
 	switch (s) {
 	case S_CLEAN: break;
-	case S_NOT_DELIVERED: w->l.status = "in_transit"; w->l.delivered_at = WB_NULL; break;
-	case S_DELIVERED_BY_STATUS: w->l.delivered_at = WB_NULL; w->l.status = "pod_received"; break;
+	case S_NOT_DELIVERED:
+		w->l.status = "in_transit";
+		w->l.delivered_at = WB_NULL;
+		break;
+	case S_DELIVERED_BY_STATUS:
+		w->l.delivered_at = WB_NULL;
+		w->l.status = "pod_received";
+		break;
 	case S_NO_POD: w->npods = 0; break;
 	case S_UNSIGNED: w->pod.signed_at = WB_NULL; break;
 	case S_POD_CODES: w->pod.exception_codes = "DMG,SHORT"; break;
-	case S_WITHIN_ABS: w->ch[1].amount = 275; w->inv.amount = 1275; break;
-	case S_OVER_ABS: w->ch[1].amount = 275.01; w->inv.amount = 1275.01; break;
-	case S_WITHIN_PCT: w->ch[0].rated_amount = 2000; w->ch[0].amount = 2040; w->inv.amount = 2290; break;
-	case S_OVER_PCT: w->ch[0].rated_amount = 2000; w->ch[0].amount = 2040.1; w->inv.amount = 2290.1; break;
-	case S_UNDERCHARGE: w->ch[0].amount = 900; w->inv.amount = 1150; break;
+	case S_WITHIN_ABS:
+		w->ch[1].amount = 275;
+		w->inv.amount = 1275;
+		break;
+	case S_OVER_ABS:
+		w->ch[1].amount = 275.01;
+		w->inv.amount = 1275.01;
+		break;
+	case S_WITHIN_PCT:
+		w->ch[0].rated_amount = 2000;
+		w->ch[0].amount = 2040;
+		w->inv.amount = 2290;
+		break;
+	case S_OVER_PCT:
+		w->ch[0].rated_amount = 2000;
+		w->ch[0].amount = 2040.1;
+		w->inv.amount = 2290.1;
+		break;
+	case S_UNDERCHARGE:
+		w->ch[0].amount = 900;
+		w->inv.amount = 1150;
+		break;
 	case S_UNRATED: w->ch[1].rated_amount = NAN; break;
 	case S_TOTAL_MISMATCH: w->inv.amount = 1400; break;
 	case S_DISPUTED: w->inv.status = "disputed"; break;
@@ -117,19 +163,22 @@ static void test_case(void **state)
 	setup(&w, c->setup);
 	run(&w, &v);
 	int ok = v.state == c->state &&
-		 (c->reason < 0 ? v.why.n == 0 : core_reasons_has(&v.why, (enum core_reason_code)c->reason));
+	         (c->reason < 0 ? v.why.n == 0
+	                        : core_reasons_has(&v.why, (enum core_reason_code)c->reason));
 	int has_exc = 0;
 	for (size_t i = 0; i < v.nexc; i++)
 		if (c->exc && strcmp(v.exc[i].x.kind, c->exc) == 0)
 			has_exc = 1;
 	ok = ok && (c->exc ? has_exc : v.nexc == 0);
 	if (!ok)
-		fail_msg("case \"%s\": expected %s, reason %s, exception %s; got %s, %zu reason(s)%s%s, %zu exception(s)%s%s",
-			 c->name, core_invoice_state_name(c->state),
-			 c->reason < 0 ? "none" : core_reason_label((enum core_reason_code)c->reason),
-			 c->exc ? c->exc : "none", core_invoice_state_name(v.state), v.why.n,
-			 v.why.n ? ": " : "", v.why.n ? v.why.r[0].msg : "", v.nexc, v.nexc ? ": " : "",
-			 v.nexc ? v.exc[0].x.kind : "");
+		fail_msg("case \"%s\": expected %s, reason %s, exception %s; got %s, %zu "
+		         "reason(s)%s%s, %zu exception(s)%s%s",
+		         c->name, core_invoice_state_name(c->state),
+		         c->reason < 0 ? "none"
+		                       : core_reason_label((enum core_reason_code)c->reason),
+		         c->exc ? c->exc : "none", core_invoice_state_name(v.state), v.why.n,
+		         v.why.n ? ": " : "", v.why.n ? v.why.r[0].msg : "", v.nexc,
+		         v.nexc ? ": " : "", v.nexc ? v.exc[0].x.kind : "");
 }
 
 static void test_exception_data(void **state)
@@ -165,9 +214,9 @@ static void test_tolerance_fn(void **state)
 	(void)state;
 	assert_true(core_within_tolerance(100.10, 100.00, 0.10, 0));
 	assert_false(core_within_tolerance(100.11, 100.00, 0.10, 0));
-	assert_true(core_within_tolerance(2040, 2000, 0, 2));   /* pct alone */
+	assert_true(core_within_tolerance(2040, 2000, 0, 2)); /* pct alone */
 	assert_false(core_within_tolerance(2040.01, 2000, 0, 2));
-	assert_true(core_within_tolerance(10, 0, 25, 2));       /* abs covers tiny rates */
+	assert_true(core_within_tolerance(10, 0, 25, 2)); /* abs covers tiny rates */
 	assert_false(core_within_tolerance(NAN, 10, 25, 2));
 	assert_false(core_within_tolerance(10, NAN, 25, 2));
 }
@@ -195,11 +244,12 @@ int main(void)
 {
 	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NFIX = 3 };
 	struct CMUnitTest tests[NCASES + NFIX] = {
-		cmocka_unit_test(test_exception_data),
-		cmocka_unit_test(test_tolerance_fn),
-		cmocka_unit_test(test_policy_tolerance),
+	        cmocka_unit_test(test_exception_data),
+	        cmocka_unit_test(test_tolerance_fn),
+	        cmocka_unit_test(test_policy_tolerance),
 	};
 	for (size_t i = 0; i < NCASES; i++)
-		tests[NFIX + i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)&cases[i]};
+		tests[NFIX + i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL,
+		                                      (void *)&cases[i]};
 	return _cmocka_run_group_tests("core_billing", tests, NCASES + NFIX, NULL, NULL);
 }

@@ -51,8 +51,15 @@ static void drive(struct core_track *t)
 {
 	core_track_init(t, "T-09");
 	for (int i = 0; i <= 20; i++) {
-		struct wb_position p = {"T-09", (int64_t)(NOW - 600 + 30 * i) * 1000, 50.0 + 20.0 * 30 * i / 111195.0,
-					4.0, 20, 0, NAN, NAN, 1};
+		struct wb_position p = {"T-09",
+		                        (int64_t)(NOW - 600 + 30 * i) * 1000,
+		                        50.0 + 20.0 * 30 * i / 111195.0,
+		                        4.0,
+		                        20,
+		                        0,
+		                        NAN,
+		                        NAN,
+		                        1};
 		core_track_add(t, &p, NULL);
 	}
 }
@@ -160,7 +167,8 @@ static void test_fuel(void **state)
 	assert_non_null(strstr(o.evidence, "drove 100 km, about 35 L"));
 	/* far from the vehicle: 61 km away at the same minute */
 	f.litres = 80;
-	struct wb_position p = {"T-22", (int64_t)NOW * 1000, 51.0 + 61000 / 111195.0, 4.0, 0, 0, 0, NAN, 1};
+	struct wb_position p = {
+	        "T-22", (int64_t)NOW * 1000, 51.0 + 61000 / 111195.0, 4.0, 0, 0, 0, NAN, 1};
 	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "61.0 km from the station"));
 	assert_true(fabs(o.x.impact - 700) < 1e-9);
@@ -179,12 +187,14 @@ static void test_idle(void **state)
 	struct core_track t;
 	core_track_init(&t, "T-05");
 	for (int i = 0; i <= 20; i++) { /* 20 min idling, one report a minute */
-		struct wb_position p = {"T-05", ((int64_t)NOW + 60 * i) * 1000, 50, 4, 0, 0, NAN, NAN, 1};
+		struct wb_position p = {
+		        "T-05", ((int64_t)NOW + 60 * i) * 1000, 50, 4, 0, 0, NAN, NAN, 1};
 		core_track_add(&t, &p, NULL);
 	}
 	struct core_exception_out o;
 	assert_int_equal(t.idle_longest_ms, 1200000);
-	assert_int_equal(core_detect_idle(&t, NULL, NOW, NULL, NULL, &o), 0); /* exactly the limit */
+	assert_int_equal(core_detect_idle(&t, NULL, NOW, NULL, NULL, &o),
+	                 0); /* exactly the limit */
 	struct wb_position p = {"T-05", ((int64_t)NOW + 1201) * 1000, 50, 4, 0, 0, NAN, NAN, 1};
 	core_track_add(&t, &p, NULL);
 	assert_int_equal(core_detect_idle(&t, NULL, NOW, NULL, NULL, &o), 1);
@@ -244,7 +254,7 @@ static void test_fault_pod_charges_inspection(void **state)
 /* unsafe_inspection: the latest inspection by `at` decides, whatever the order
  * the rows come in; severity from the defects. */
 struct insp_row {
-	int64_t at;  /* seconds before NOW; -1: no time */
+	int64_t at; /* seconds before NOW; -1: no time */
 	int safe;
 	const char *defects;
 	int deleted;
@@ -254,27 +264,75 @@ static const struct insp_case {
 	struct insp_row rows[3];
 	size_t n;
 	int raises;
-	const char *severity;   /* when it raises */
-	const char *evidence;   /* a substring of the evidence */
+	const char *severity; /* when it raises */
+	const char *evidence; /* a substring of the evidence */
 } insp_cases[] = {
-	{"none", {{0}}, 0, 0, NULL, NULL},
-	{"one safe", {{600, 1, NULL, 0}}, 1, 0, NULL, NULL},
-	{"brakes: critical", {{600, 0, "brake chamber air leak, axle 2", 0}}, 1, 1, "critical", "brake chamber"},
-	{"steer tyre: critical", {{600, 0, "tire tread below 2/32 in, steer left", 0}}, 1, 1, "critical", "steer left"},
-	{"fifth wheel: critical", {{600, 0, "Fifth wheel locking jaw worn", 0}}, 1, 1, "critical", "jaw worn"},
-	{"headlamp: major", {{600, 0, "headlamp inoperative", 0}}, 1, 1, "major", "headlamp"},
-	{"windshield: major", {{600, 0, "windshield crack in sweep area", 0}}, 1, 1, "major", "sweep area"},
-	{"cab trim: minor", {{600, 0, "sleeper curtain torn", 0}}, 1, 1, "minor", "curtain"},
-	{"no defects listed: critical", {{600, 0, "", 0}}, 1, 1, "critical", "defects not listed"},
-	{"worst of several", {{600, 0, "headlamp inoperative; brake hose chafed", 0}}, 1, 1, "critical", "hose"},
-	{"unsafe then safe: cleared", {{7200, 0, "headlamp inoperative", 0}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
-	{"safe then unsafe, listed first", {{600, 0, "wiper blade missing", 0}, {7200, 1, NULL, 0}}, 2, 1, "major",
-	 "wiper"},
-	{"newest unsafe among three", {{7200, 1, NULL, 0}, {60, 0, "mirror broken", 0}, {3600, 1, NULL, 0}}, 3, 1,
-	 "major", "mirror"},
-	{"a tie: unsafe wins", {{600, 1, NULL, 0}, {600, 0, "brake light out", 0}}, 2, 1, "critical", "brake light"},
-	{"newest deleted: the one before", {{60, 0, "horn inoperative", 1}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
-	{"no time: skipped", {{-1, 0, "brake chamber", 0}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
+        {"none", {{0}}, 0, 0, NULL, NULL},
+        {"one safe", {{600, 1, NULL, 0}}, 1, 0, NULL, NULL},
+        {"brakes: critical",
+         {{600, 0, "brake chamber air leak, axle 2", 0}},
+         1,
+         1,
+         "critical",
+         "brake chamber"},
+        {"steer tyre: critical",
+         {{600, 0, "tire tread below 2/32 in, steer left", 0}},
+         1,
+         1,
+         "critical",
+         "steer left"},
+        {"fifth wheel: critical",
+         {{600, 0, "Fifth wheel locking jaw worn", 0}},
+         1,
+         1,
+         "critical",
+         "jaw worn"},
+        {"headlamp: major", {{600, 0, "headlamp inoperative", 0}}, 1, 1, "major", "headlamp"},
+        {"windshield: major",
+         {{600, 0, "windshield crack in sweep area", 0}},
+         1,
+         1,
+         "major",
+         "sweep area"},
+        {"cab trim: minor", {{600, 0, "sleeper curtain torn", 0}}, 1, 1, "minor", "curtain"},
+        {"no defects listed: critical", {{600, 0, "", 0}}, 1, 1, "critical", "defects not listed"},
+        {"worst of several",
+         {{600, 0, "headlamp inoperative; brake hose chafed", 0}},
+         1,
+         1,
+         "critical",
+         "hose"},
+        {"unsafe then safe: cleared",
+         {{7200, 0, "headlamp inoperative", 0}, {600, 1, NULL, 0}},
+         2,
+         0,
+         NULL,
+         NULL},
+        {"safe then unsafe, listed first",
+         {{600, 0, "wiper blade missing", 0}, {7200, 1, NULL, 0}},
+         2,
+         1,
+         "major",
+         "wiper"},
+        {"newest unsafe among three",
+         {{7200, 1, NULL, 0}, {60, 0, "mirror broken", 0}, {3600, 1, NULL, 0}},
+         3,
+         1,
+         "major",
+         "mirror"},
+        {"a tie: unsafe wins",
+         {{600, 1, NULL, 0}, {600, 0, "brake light out", 0}},
+         2,
+         1,
+         "critical",
+         "brake light"},
+        {"newest deleted: the one before",
+         {{60, 0, "horn inoperative", 1}, {600, 1, NULL, 0}},
+         2,
+         0,
+         NULL,
+         NULL},
+        {"no time: skipped", {{-1, 0, "brake chamber", 0}, {600, 1, NULL, 0}}, 2, 0, NULL, NULL},
 };
 
 static void test_unsafe_inspection(void **state)
@@ -303,7 +361,8 @@ static void test_unsafe_inspection(void **state)
 		if (strcmp(o.x.severity, tc->severity) != 0)
 			fail_msg("%s: severity %s, want %s", tc->name, o.x.severity, tc->severity);
 		if (!strstr(o.x.evidence, tc->evidence))
-			fail_msg("%s: evidence \"%s\" lacks \"%s\"", tc->name, o.x.evidence, tc->evidence);
+			fail_msg("%s: evidence \"%s\" lacks \"%s\"", tc->name, o.x.evidence,
+			         tc->evidence);
 		assert_string_equal(o.x.kind, "unsafe_inspection");
 		assert_string_equal(o.x.subject_kind, "vehicle");
 		assert_string_equal(o.x.subject_id, "T-31");
@@ -321,9 +380,9 @@ static void test_tracks_feed(void **state)
 	core_track_init(&t[1], "B");
 	core_track_init(&t[2], "C");
 	struct wb_position p[] = {
-		{"B", 1000, 1, 1, 0, 0, 0, 0, 0}, {"B", 2000, 1, 1, 0, 0, 0, 0, 0},
-		{"Z", 1000, 1, 1, 0, 0, 0, 0, 0}, {"A", 1000, 1, 1, 0, 0, 0, 0, 0},
-		{"B", 1500, 1, 1, 0, 0, 0, 0, 0}, /* older than B's last: ignored by the track */
+	        {"B", 1000, 1, 1, 0, 0, 0, 0, 0}, {"B", 2000, 1, 1, 0, 0, 0, 0, 0},
+	        {"Z", 1000, 1, 1, 0, 0, 0, 0, 0}, {"A", 1000, 1, 1, 0, 0, 0, 0, 0},
+	        {"B", 1500, 1, 1, 0, 0, 0, 0, 0}, /* older than B's last: ignored by the track */
 	};
 	assert_int_equal(core_tracks_feed(t, 3, p, 5, NULL), 4);
 	assert_int_equal(t[0].n, 1);
@@ -336,16 +395,16 @@ static void test_tracks_feed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_haversine),
-		cmocka_unit_test(test_exception_id),
-		cmocka_unit_test(test_late_eta),
-		cmocka_unit_test(test_missed_window),
-		cmocka_unit_test(test_unsafe_inspection),
-		cmocka_unit_test(test_detention),
-		cmocka_unit_test(test_fuel),
-		cmocka_unit_test(test_idle),
-		cmocka_unit_test(test_fault_pod_charges_inspection),
-		cmocka_unit_test(test_tracks_feed),
+	        cmocka_unit_test(test_haversine),
+	        cmocka_unit_test(test_exception_id),
+	        cmocka_unit_test(test_late_eta),
+	        cmocka_unit_test(test_missed_window),
+	        cmocka_unit_test(test_unsafe_inspection),
+	        cmocka_unit_test(test_detention),
+	        cmocka_unit_test(test_fuel),
+	        cmocka_unit_test(test_idle),
+	        cmocka_unit_test(test_fault_pod_charges_inspection),
+	        cmocka_unit_test(test_tracks_feed),
 	};
 	return cmocka_run_group_tests_name("core_detect", tests, NULL, NULL);
 }

@@ -45,11 +45,13 @@ static void test_on_time_and_dwell(void **state)
 	core_kpis_init(&k, 2 * H);
 	assert_true(isnan(core_kpi_on_time_pct(&k)));
 	struct wb_stop s[] = {
-		drop(T0, T0 + H, T0, T0 + H),                 /* at window start: on time, 1 h dwell */
-		drop(T0, T0 + H, T0 + H, T0 + 4 * H),         /* at window end: on time, 3 h: 1 h detention */
-		drop(T0, T0 + H, T0 + H + 1, WB_NULL),        /* a second late */
-		drop(T0, T0 + H, T0 - 1, T0 + 2 * H),         /* early: not inside the window; clock from T0 */
-		drop(WB_NULL, WB_NULL, T0, T0 + 60),          /* no window: not judged */
+	        drop(T0, T0 + H, T0, T0 + H), /* at window start: on time, 1 h dwell */
+	        drop(T0, T0 + H, T0 + H,
+	             T0 + 4 * H), /* at window end: on time, 3 h: 1 h detention */
+	        drop(T0, T0 + H, T0 + H + 1, WB_NULL), /* a second late */
+	        drop(T0, T0 + H, T0 - 1,
+	             T0 + 2 * H), /* early: not inside the window; clock from T0 */
+	        drop(WB_NULL, WB_NULL, T0, T0 + 60), /* no window: not judged */
 	};
 	for (size_t i = 0; i < 5; i++)
 		core_kpis_add_stop(&k, &s[i], +1);
@@ -70,7 +72,8 @@ static void test_loads_incremental(void **state)
 	struct core_kpis k, empty;
 	core_kpis_init(&k, 2 * H);
 	empty = k;
-	struct wb_load a = load("L-1", "North", "Store 1", 1000, 700), b = load("L-2", "North", "Store 2", 500, 600);
+	struct wb_load a = load("L-1", "North", "Store 1", 1000, 700),
+	               b = load("L-2", "North", "Store 2", 500, 600);
 	a.tendered_at = T0;
 	a.departed_at = T0 + 2 * H;
 	a.distance_m = 90000;
@@ -117,7 +120,8 @@ static void test_utilization_downtime(void **state)
 	l[0].delivered_at = T0 + 5 * H;
 	l[1].departed_at = T0 + 20 * H; /* still in transit at now = T0 + 24 h */
 	/* 5 h + 4 h over 2 vehicles x 24 h */
-	assert_true(fabs(core_kpi_utilization(l, 2, 2, T0, T0 + 24 * H, T0 + 24 * H) - 9.0 / 48) < 1e-12);
+	assert_true(fabs(core_kpi_utilization(l, 2, 2, T0, T0 + 24 * H, T0 + 24 * H) - 9.0 / 48) <
+	            1e-12);
 	struct wb_work_order w[2];
 	wb_entity_clear(WB_ENT_WORK_ORDER, &w[0]);
 	wb_entity_clear(WB_ENT_WORK_ORDER, &w[1]);
@@ -126,13 +130,15 @@ static void test_utilization_downtime(void **state)
 	w[0].closed_at = T0 + 12 * H;
 	w[1].status = "proposed";
 	w[1].opened_at = T0;
-	assert_true(fabs(core_kpi_downtime_pct(w, 2, 2, T0, T0 + 24 * H, T0 + 24 * H) - 25) < 1e-12);
+	assert_true(fabs(core_kpi_downtime_pct(w, 2, 2, T0, T0 + 24 * H, T0 + 24 * H) - 25) <
+	            1e-12);
 }
 
 static void test_durations(void **state)
 {
 	(void)state;
-	struct wb_load l[3] = {load("L-1", "a", "b", 1, 1), load("L-2", "a", "b", 1, 1), load("L-3", "a", "b", 1, 1)};
+	struct wb_load l[3] = {load("L-1", "a", "b", 1, 1), load("L-2", "a", "b", 1, 1),
+	                       load("L-3", "a", "b", 1, 1)};
 	l[0].delivered_at = T0;
 	l[1].delivered_at = T0;
 	struct wb_pod p[3];
@@ -187,8 +193,9 @@ static void test_dso(void **state)
 static void test_routes(void **state)
 {
 	(void)state;
-	struct wb_load l[4] = {load("L-1", "North", "S1", 1000, 700), load("L-2", "North", "S2", 500, 600),
-			       load("L-3", "North", "S1", 800, 900), load("L-4", "North", "S1", NAN, 100)};
+	struct wb_load l[4] = {
+	        load("L-1", "North", "S1", 1000, 700), load("L-2", "North", "S2", 500, 600),
+	        load("L-3", "North", "S1", 800, 900), load("L-4", "North", "S1", NAN, 100)};
 	struct core_route_profit *r;
 	size_t n;
 	assert_int_equal(core_kpi_routes(l, 4, &r, &n), 0);
@@ -203,13 +210,13 @@ static void test_routes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_on_time_and_dwell),
-		cmocka_unit_test(test_loads_incremental),
-		cmocka_unit_test(test_precision),
-		cmocka_unit_test(test_utilization_downtime),
-		cmocka_unit_test(test_durations),
-		cmocka_unit_test(test_dso),
-		cmocka_unit_test(test_routes),
+	        cmocka_unit_test(test_on_time_and_dwell),
+	        cmocka_unit_test(test_loads_incremental),
+	        cmocka_unit_test(test_precision),
+	        cmocka_unit_test(test_utilization_downtime),
+	        cmocka_unit_test(test_durations),
+	        cmocka_unit_test(test_dso),
+	        cmocka_unit_test(test_routes),
 	};
 	return cmocka_run_group_tests_name("core_kpi", tests, NULL, NULL);
 }

@@ -34,16 +34,23 @@ static const struct pcase {
 	const char *first_part; /* NULL: don't check */
 	const char *family;
 } cases[] = {
-	{"critical fault proposes, due in 24 h", "P0087", "critical", 1, 1, 24 * 3600, "fuel filter", "fuel system"},
-	{"major fault proposes, due in 72 h", "SPN3031-FMI9", "major", 1, 1, 72 * 3600, "DEF tank temperature sensor", "aftertreatment (DEF/SCR)"},
-	{"minor fault does not", "P0087", "minor", 1, 0, 0, NULL, NULL},
-	{"info fault does not", "P0087", "info", 1, 0, 0, NULL, NULL},
-	{"inactive fault does not", "P0087", "critical", 0, 0, 0, NULL, NULL},
-	{"SPN100 family exact number", "SPN100-FMI1", "critical", 1, 1, 24 * 3600, "oil pressure sender", "engine oil pressure"},
-	{"SPN1001 is not SPN100", "SPN1001-FMI1", "critical", 1, 1, 24 * 3600, "diagnostic labour (h)", "unclassified"},
-	{"P030x misfire family", "P0304", "major", 1, 1, 72 * 3600, "ignition coil", "ignition / misfire"},
-	{"lower-case code matches", "p0304", "major", 1, 1, 72 * 3600, "ignition coil", "ignition / misfire"},
-	{"unknown code gets diagnostics", "B1234", "critical", 1, 1, 24 * 3600, "diagnostic labour (h)", "unclassified"},
+        {"critical fault proposes, due in 24 h", "P0087", "critical", 1, 1, 24 * 3600,
+         "fuel filter", "fuel system"},
+        {"major fault proposes, due in 72 h", "SPN3031-FMI9", "major", 1, 1, 72 * 3600,
+         "DEF tank temperature sensor", "aftertreatment (DEF/SCR)"},
+        {"minor fault does not", "P0087", "minor", 1, 0, 0, NULL, NULL},
+        {"info fault does not", "P0087", "info", 1, 0, 0, NULL, NULL},
+        {"inactive fault does not", "P0087", "critical", 0, 0, 0, NULL, NULL},
+        {"SPN100 family exact number", "SPN100-FMI1", "critical", 1, 1, 24 * 3600,
+         "oil pressure sender", "engine oil pressure"},
+        {"SPN1001 is not SPN100", "SPN1001-FMI1", "critical", 1, 1, 24 * 3600,
+         "diagnostic labour (h)", "unclassified"},
+        {"P030x misfire family", "P0304", "major", 1, 1, 72 * 3600, "ignition coil",
+         "ignition / misfire"},
+        {"lower-case code matches", "p0304", "major", 1, 1, 72 * 3600, "ignition coil",
+         "ignition / misfire"},
+        {"unknown code gets diagnostics", "B1234", "critical", 1, 1, 24 * 3600,
+         "diagnostic labour (h)", "unclassified"},
 };
 
 static void test_case(void **state)
@@ -124,12 +131,17 @@ static void test_hold_lifecycle(void **state)
 	assert_int_equal(core_hold_clear(&h, &wo, CORE_ROLE_VIEWER, &err), WB_EDENIED);
 	assert_non_null(strstr(err.msg, "viewer is read-only"));
 	/* override: supervisor only, with a reason */
-	assert_int_equal(core_hold_override(&h, CORE_ROLE_DISPATCHER, "J", "r", NOW, &err), WB_EDENIED);
+	assert_int_equal(core_hold_override(&h, CORE_ROLE_DISPATCHER, "J", "r", NOW, &err),
+	                 WB_EDENIED);
 	assert_non_null(strstr(err.msg, "needs supervisor"));
-	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "S. Park", "", NOW, &err), WB_EINVALID);
-	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "", "limp home", NOW, &err), WB_EINVALID);
+	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "S. Park", "", NOW, &err),
+	                 WB_EINVALID);
+	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "", "limp home", NOW, &err),
+	                 WB_EINVALID);
 	assert_int_equal(core_hold_state(&h, &wo), CORE_HOLD_ACTIVE);
-	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "S. Park", "limp to the shop", NOW, &err), 0);
+	assert_int_equal(core_hold_override(&h, CORE_ROLE_SUPERVISOR, "S. Park", "limp to the shop",
+	                                    NOW, &err),
+	                 0);
 	assert_int_equal(core_hold_state(&h, &wo), CORE_HOLD_OVERRIDDEN);
 	assert_string_equal(h.override_reason, "limp to the shop");
 	/* closing the work order clears it whatever happened before */
@@ -147,11 +159,12 @@ int main(void)
 {
 	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NFIX = 3 };
 	struct CMUnitTest tests[NCASES + NFIX] = {
-		cmocka_unit_test(test_dedupe_against_existing),
-		cmocka_unit_test(test_rebind_after_copy),
-		cmocka_unit_test(test_hold_lifecycle),
+	        cmocka_unit_test(test_dedupe_against_existing),
+	        cmocka_unit_test(test_rebind_after_copy),
+	        cmocka_unit_test(test_hold_lifecycle),
 	};
 	for (size_t i = 0; i < NCASES; i++)
-		tests[NFIX + i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *)&cases[i]};
+		tests[NFIX + i] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL,
+		                                      (void *)&cases[i]};
 	return _cmocka_run_group_tests("core_maintenance", tests, NCASES + NFIX, NULL, NULL);
 }

@@ -13,19 +13,19 @@ static const struct {
 	enum core_action a;
 	enum core_role least;
 } table[] = {
-	{CORE_ACT_RELEASE_LOAD, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_OVERRIDE_GATE, CORE_ROLE_SUPERVISOR},
-	{CORE_ACT_ASSIGN, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_PLACE_HOLD, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_CLEAR_HOLD, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_OVERRIDE_HOLD, CORE_ROLE_SUPERVISOR},
-	{CORE_ACT_ACK_EXCEPTION, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_APPROVE_EXCEPTION, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_REJECT_EXCEPTION, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_ESCALATE_EXCEPTION, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_RELEASE_INVOICE, CORE_ROLE_SUPERVISOR},
-	{CORE_ACT_HOLD_INVOICE, CORE_ROLE_DISPATCHER},
-	{CORE_ACT_OPEN_WORK_ORDER, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_RELEASE_LOAD, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_OVERRIDE_GATE, CORE_ROLE_SUPERVISOR},
+        {CORE_ACT_ASSIGN, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_PLACE_HOLD, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_CLEAR_HOLD, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_OVERRIDE_HOLD, CORE_ROLE_SUPERVISOR},
+        {CORE_ACT_ACK_EXCEPTION, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_APPROVE_EXCEPTION, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_REJECT_EXCEPTION, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_ESCALATE_EXCEPTION, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_RELEASE_INVOICE, CORE_ROLE_SUPERVISOR},
+        {CORE_ACT_HOLD_INVOICE, CORE_ROLE_DISPATCHER},
+        {CORE_ACT_OPEN_WORK_ORDER, CORE_ROLE_DISPATCHER},
 };
 
 static void test_table(void **state)
@@ -34,16 +34,20 @@ static void test_table(void **state)
 	assert_int_equal(sizeof(table) / sizeof(table[0]), CORE_ACT__COUNT);
 	for (size_t i = 0; i < CORE_ACT__COUNT; i++) {
 		for (int r = 0; r < CORE_ROLE__COUNT; r++) {
-			struct core_permission p = core_role_check((enum core_role)r, table[i].a, NULL);
+			struct core_permission p =
+			        core_role_check((enum core_role)r, table[i].a, NULL);
 			int want = r != CORE_ROLE_VIEWER && (enum core_role)r >= table[i].least;
 			if (p.allowed != want)
-				fail_msg("%s as %s: expected %s, got %s (%s)", core_action_name(table[i].a),
-					 core_role_name((enum core_role)r), want ? "allowed" : "refused",
-					 p.allowed ? "allowed" : "refused", p.why);
+				fail_msg("%s as %s: expected %s, got %s (%s)",
+				         core_action_name(table[i].a),
+				         core_role_name((enum core_role)r),
+				         want ? "allowed" : "refused",
+				         p.allowed ? "allowed" : "refused", p.why);
 			assert_int_equal(p.needs, table[i].least);
 			if (!p.allowed)
-				assert_string_equal(p.why, r == CORE_ROLE_VIEWER ? "viewer is read-only"
-										 : "needs supervisor");
+				assert_string_equal(p.why, r == CORE_ROLE_VIEWER
+				                                   ? "viewer is read-only"
+				                                   : "needs supervisor");
 			else
 				assert_string_equal(p.why, "");
 		}
@@ -56,7 +60,8 @@ static void test_exception_required_role(void **state)
 	struct wb_exception x;
 	wb_entity_clear(WB_ENT_EXCEPTION, &x);
 	x.required_role = "supervisor";
-	struct core_permission p = core_role_check(CORE_ROLE_DISPATCHER, CORE_ACT_APPROVE_EXCEPTION, &x);
+	struct core_permission p =
+	        core_role_check(CORE_ROLE_DISPATCHER, CORE_ACT_APPROVE_EXCEPTION, &x);
 	assert_false(p.allowed);
 	assert_string_equal(p.why, "needs supervisor");
 	p = core_role_check(CORE_ROLE_DISPATCHER, CORE_ACT_REJECT_EXCEPTION, &x);
@@ -91,9 +96,9 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_exception_required_role),
-		cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_exception_required_role),
+	        cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("core_roles", tests, NULL, NULL);
 }

@@ -28,19 +28,25 @@ static void test_readiness_put(void **state)
 	struct wb_err err = {0};
 	cache_on_change(c, on_change, NULL);
 	int changed = -1;
-	assert_int_equal(cache_readiness_put(c, "V-1", "held", "active critical fault", 100, &changed, &err), 0);
+	assert_int_equal(
+	        cache_readiness_put(c, "V-1", "held", "active critical fault", 100, &changed, &err),
+	        0);
 	assert_int_equal(changed, 1);
 	assert_true(last_changed & CACHE_BIT(CACHE_T_READINESS));
 	last_changed = 0;
 	/* The same verdict again: nothing written, computed_at kept, no wake-up. */
-	assert_int_equal(cache_readiness_put(c, "V-1", "held", "active critical fault", 200, &changed, &err), 0);
+	assert_int_equal(
+	        cache_readiness_put(c, "V-1", "held", "active critical fault", 200, &changed, &err),
+	        0);
 	assert_int_equal(changed, 0);
 	assert_int_equal(last_changed, 0);
-	assert_int_equal(test_count(c, "SELECT computed_at FROM readiness WHERE vehicle_id='V-1'"), 100);
+	assert_int_equal(test_count(c, "SELECT computed_at FROM readiness WHERE vehicle_id='V-1'"),
+	                 100);
 	/* A new reason is a change. */
 	assert_int_equal(cache_readiness_put(c, "V-1", "held", NULL, 300, &changed, &err), 0);
 	assert_int_equal(changed, 1);
-	assert_int_equal(test_count(c, "SELECT computed_at FROM readiness WHERE vehicle_id='V-1'"), 300);
+	assert_int_equal(test_count(c, "SELECT computed_at FROM readiness WHERE vehicle_id='V-1'"),
+	                 300);
 	assert_int_equal(cache_readiness_put(c, "", "held", NULL, 1, NULL, &err), WB_EINVALID);
 	assert_int_equal(cache_readiness_put(c, "V-2", NULL, NULL, 1, NULL, &err), WB_EINVALID);
 	cache_close(c);
@@ -54,7 +60,9 @@ static void test_kpi_samples(void **state)
 	struct cache *c = test_cache_new(dir, sizeof(dir), path, sizeof(path));
 	struct wb_err err = {0};
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(cache_kpi_sample_put(c, "on_time_pct", 1000 + i * 60, 90.0 + i, 0, &err), 0);
+		assert_int_equal(
+		        cache_kpi_sample_put(c, "on_time_pct", 1000 + i * 60, 90.0 + i, 0, &err),
+		        0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), 10);
 	/* Same time replaces; keep_after prunes older samples of that name only. */
 	assert_int_equal(cache_kpi_sample_put(c, "on_time_pct", 1540, NAN, 1300, &err), 0);
@@ -72,13 +80,24 @@ static void test_vehicle_board_verdict(void **state)
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	struct cache *c = test_cache_new(dir, sizeof(dir), path, sizeof(path));
 	struct wb_err err = {0};
-	struct wb_vehicle v = {.meta = {.id = "V-7", .source = "tms", .ext_id = "V-7", .ext_version = 1},
-			       .unit = "TRK-7", .fuel_pct = NAN, .odometer_m = NAN, .lat = NAN,
-			       .lon = NAN, .speed_mps = NAN, .heading = NAN, .last_seen_ms = WB_NULL};
+	struct wb_vehicle v = {
+	        .meta = {.id = "V-7", .source = "tms", .ext_id = "V-7", .ext_version = 1},
+	        .unit = "TRK-7",
+	        .fuel_pct = NAN,
+	        .odometer_m = NAN,
+	        .lat = NAN,
+	        .lon = NAN,
+	        .speed_mps = NAN,
+	        .heading = NAN,
+	        .last_seen_ms = WB_NULL};
 	assert_int_equal(cache_upsert(c, WB_ENT_VEHICLE, &v, 1, NULL, &err), 0);
-	assert_int_equal(test_count(c, "SELECT readiness IS NULL FROM vehicle_board WHERE id='V-7'"), 1);
-	assert_int_equal(cache_readiness_put(c, "V-7", "limited", "preventive maintenance overdue", 5, NULL, &err), 0);
-	assert_int_equal(test_count(c, "SELECT readiness='limited' FROM vehicle_board WHERE id='V-7'"), 1);
+	assert_int_equal(
+	        test_count(c, "SELECT readiness IS NULL FROM vehicle_board WHERE id='V-7'"), 1);
+	assert_int_equal(cache_readiness_put(c, "V-7", "limited", "preventive maintenance overdue",
+	                                     5, NULL, &err),
+	                 0);
+	assert_int_equal(
+	        test_count(c, "SELECT readiness='limited' FROM vehicle_board WHERE id='V-7'"), 1);
 	cache_close(c);
 	test_rmdir(dir);
 }
@@ -92,13 +111,14 @@ static void test_migrates_from_1(void **state)
 	/* Take the file back to schema 1 as it shipped: no derived tables. */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP VIEW vehicle_board; DROP TABLE readiness; DROP TABLE kpi_sample;"
-				      "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
-				      "INSERT INTO customer(id, source, ext_id, ext_version, synced_at)"
-				      " VALUES('C-1','erp','C-1',1,1); PRAGMA user_version=1",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(db,
+	                     "DROP VIEW vehicle_board; DROP TABLE readiness; DROP TABLE kpi_sample;"
+	                     "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
+	                     "INSERT INTO customer(id, source, ext_id, ext_version, synced_at)"
+	                     " VALUES('C-1','erp','C-1',1,1); PRAGMA user_version=1",
+	                     NULL, NULL, NULL),
+	        SQLITE_OK);
 	sqlite3_close(db);
 	struct wb_err err = {0};
 	c = cache_open(path, NULL, &err);
@@ -114,10 +134,10 @@ static void test_migrates_from_1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_readiness_put),
-		cmocka_unit_test(test_kpi_samples),
-		cmocka_unit_test(test_vehicle_board_verdict),
-		cmocka_unit_test(test_migrates_from_1),
+	        cmocka_unit_test(test_readiness_put),
+	        cmocka_unit_test(test_kpi_samples),
+	        cmocka_unit_test(test_vehicle_board_verdict),
+	        cmocka_unit_test(test_migrates_from_1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,8 +149,9 @@ static void test_raises_each_kind_once(void **state)
 	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
 	assert_int_equal(st.now, NOW);
 	assert_int_equal(st.raised, 5);
-	static const char *const ids[] = {"X-fuel_anomaly-V-1", "X-critical_fault-V-1", "X-detention-S-1",
-					  "X-pod_mismatch-L-1", "X-charge_out_of_tolerance-L-1"};
+	static const char *const ids[] = {"X-fuel_anomaly-V-1", "X-critical_fault-V-1",
+	                                  "X-detention-S-1", "X-pod_mismatch-L-1",
+	                                  "X-charge_out_of_tolerance-L-1"};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		struct wb_exception x;
 		char *strings = NULL;
@@ -164,14 +165,19 @@ static void test_raises_each_kind_once(void **state)
 		assert_true(x.evidence && *x.evidence);
 		free(strings);
 	}
-	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE kind='charge_out_of_tolerance'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT count(*) FROM exception WHERE kind='charge_out_of_tolerance'"),
+	        1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-1'"
-				   " AND required_role='supervisor' AND related_id='FT-1'"), 1);
+	                           " AND required_role='supervisor' AND related_id='FT-1'"),
+	                 1);
 	/* the AI's row untouched */
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-9' AND ext_version=3"
-				   " AND origin='ai'"), 1);
+	                           " AND origin='ai'"),
+	                 1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='raise_exception'"
-				   " AND user='waybill' AND role='system'"), 5);
+	                           " AND user='waybill' AND role='system'"),
+	                 5);
 	struct audit_verify_result r;
 	assert_int_equal(audit_verify(f->c, &r, &err), 0);
 	assert_int_equal(r.first_bad_seq, 0);
@@ -193,7 +199,8 @@ static void test_rerun_refreshes_never_duplicates(void **state)
 	assert_int_equal(detect_run(f->c, NULL, NULL, 0, &st, &err), 0);
 	assert_int_equal(st.raised, 0);
 	assert_int_equal(st.refreshed, 1);
-	assert_int_equal(one(f->c, "SELECT ext_version FROM exception WHERE id='X-fuel_anomaly-V-1'"), 2);
+	assert_int_equal(
+	        one(f->c, "SELECT ext_version FROM exception WHERE id='X-fuel_anomaly-V-1'"), 2);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local'"), 5);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM audit"), 5);
 }
@@ -226,7 +233,8 @@ static void set_status(struct cache *c, const char *id, const char *status)
 	free(strings);
 }
 
-static void run_ok(struct cache *c, const struct core_detect_cfg *dcfg, int64_t now, struct detect_run_stats *st)
+static void run_ok(struct cache *c, const struct core_detect_cfg *dcfg, int64_t now,
+                   struct detect_run_stats *st)
 {
 	struct wb_err err = {0};
 	if (detect_run(c, NULL, dcfg, now, st, &err) != 0)
@@ -247,27 +255,37 @@ static void test_closes_when_condition_ends_and_reopens(void **state)
 	seed_fault(f->c, 0, 2);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
-				   " AND status='resolved' AND resolved_at=1741341600 AND ext_version=2"), 1);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"
-				   " AND user='waybill' AND role='system' AND reason='condition ended'"
-				   " AND subject='exception:X-critical_fault-V-1' AND at=1741341600"), 1);
+	assert_int_equal(one(f->c,
+	                     "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
+	                     " AND status='resolved' AND resolved_at=1741341600 AND ext_version=2"),
+	                 1);
+	assert_int_equal(one(f->c,
+	                     "SELECT count(*) FROM audit WHERE action='resolve_exception'"
+	                     " AND user='waybill' AND role='system' AND reason='condition ended'"
+	                     " AND subject='exception:X-critical_fault-V-1' AND at=1741341600"),
+	                 1);
 	/* the others still stand, still open */
-	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local' AND status='open'"), 4);
+	assert_int_equal(
+	        one(f->c, "SELECT count(*) FROM exception WHERE source='local' AND status='open'"),
+	        4);
 
 	/* Already resolved: not resolved (nor audited) again. */
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 0);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"), 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"),
+	                 1);
 
 	seed_fault(f->c, 1, 3);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.reopened, 1);
 	assert_int_equal(st.raised, 0);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
-				   " AND status='open' AND resolved_at IS NULL AND ext_version=3"), 1);
+	                           " AND status='open' AND resolved_at IS NULL AND ext_version=3"),
+	                 1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='reopen_exception'"
-				   " AND subject='exception:X-critical_fault-V-1' AND reason='condition returned'"), 1);
+	                           " AND subject='exception:X-critical_fault-V-1' AND "
+	                           "reason='condition returned'"),
+	                 1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE source='local'"), 5);
 	struct audit_verify_result r;
 	assert_int_equal(audit_verify(f->c, &r, &err), 0);
@@ -308,13 +326,24 @@ static void test_closing_spares_human_decisions_and_sources(void **state)
 
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 2);
-	assert_int_equal(one(f->c, "SELECT status='approved' FROM exception WHERE id='X-pod_mismatch-L-1'"), 1);
-	assert_int_equal(one(f->c, "SELECT status='rejected' FROM exception WHERE id='X-critical_fault-V-1'"), 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-charge_out_of_tolerance-L-1'"), 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-fuel_anomaly-V-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='approved' FROM exception WHERE id='X-pod_mismatch-L-1'"),
+	        1);
+	assert_int_equal(
+	        one(f->c,
+	            "SELECT status='rejected' FROM exception WHERE id='X-critical_fault-V-1'"),
+	        1);
+	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE "
+	                           "id='X-charge_out_of_tolerance-L-1'"),
+	                 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-fuel_anomaly-V-1'"),
+	        1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-9' AND status='open'"
-				   " AND ext_version=3 AND resolved_at IS NULL"), 1);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"), 2);
+	                           " AND ext_version=3 AND resolved_at IS NULL"),
+	                 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM audit WHERE action='resolve_exception'"),
+	                 2);
 }
 
 /* Three days on, the stop and the purchase lie outside the look-back: not
@@ -329,7 +358,8 @@ static void test_outside_lookback_untouched(void **state)
 	run_ok(f->c, NULL, later, &st);
 	assert_int_equal(st.resolved, 0);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id IN ('X-detention-S-1',"
-				   " 'X-fuel_anomaly-V-1') AND status='open'"), 2);
+	                           " 'X-fuel_anomaly-V-1') AND status='open'"),
+	                 2);
 
 	struct wb_stop s;
 	wb_entity_clear(WB_ENT_STOP, &s);
@@ -339,8 +369,10 @@ static void test_outside_lookback_untouched(void **state)
 	test_put(f->c, WB_ENT_STOP, &s);
 	run_ok(f->c, NULL, later, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
-	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-fuel_anomaly-V-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='open' FROM exception WHERE id='X-fuel_anomaly-V-1'"), 1);
 }
 
 /* A longer free time from the config: 3.5 h on site is no longer detention,
@@ -354,7 +386,8 @@ static void test_thresholds_from_config(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	struct core_detect_cfg d;
 	run_ok(f->c, NULL, 0, &st);
-	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
 
 	cfg.detectors = json_pack("{s:i, s:i}", "detention_free_s", 4 * 3600, "eta_grace_s", 300);
 	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
@@ -363,7 +396,8 @@ static void test_thresholds_from_config(void **state)
 	assert_true(d.road_factor == 1.25); /* not given: the default */
 	run_ok(f->c, &d, 0, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-detention-S-1'"), 1);
 	json_decref(cfg.detectors);
 
 	/* and a shorter one raises what the default would not: 3 h free, 3.5 h here */
@@ -371,7 +405,8 @@ static void test_thresholds_from_config(void **state)
 	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
 	run_ok(f->c, &d, 0, &st);
 	assert_int_equal(st.reopened, 1);
-	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
 	json_decref(cfg.detectors);
 }
 
@@ -405,7 +440,8 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	s.window_end = NOW + 1800;
 	test_put(f->c, WB_ENT_STOP, &s);
 	run_ok(f->c, NULL, 0, &st);
-	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"),
+	                 1);
 
 	struct wb_vehicle v;
 	char *strings = NULL;
@@ -418,12 +454,14 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	free(strings);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 0);
-	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+	assert_int_equal(one(f->c, "SELECT status='open' FROM exception WHERE id='X-late_eta-L-5'"),
+	                 1);
 
 	seed_late_load(f->c, "delivered", 2);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
 }
 
 /* The detectors' thresholds from a config: each bad value refused with its path. */
@@ -431,18 +469,24 @@ static const struct {
 	const char *json;
 	const char *want;
 } bad_detectors[] = {
-	{"[]", "detectors: expected an object"},
-	{"{\"eta_grace_s\": -1}", "detectors.eta_grace_s: must be a number >= 0"},
-	{"{\"eta_grace_s\": \"600\"}", "detectors.eta_grace_s: must be a number >= 0"},
-	{"{\"eta_grace_s\": null}", "detectors.eta_grace_s: must be a number >= 0"},
-	{"{\"eta_grace\": 600}", "detectors.eta_grace: unknown key (known: eta_grace_s, road_factor,"},
-	{"{\"detention_free_s\": 5400.5}", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
-	{"{\"detention_free_s\": 700000}", "detectors.detention_free_s: must be a whole number between 0 and 604800"},
-	{"{\"late_penalty_share\": 1.5}", "detectors.late_penalty_share: must be a number between 0 and 1"},
-	{"{\"fallback_speed_mps\": 0}", "detectors.fallback_speed_mps: must be a number > 0"},
-	{"{\"road_factor\": 0.9}", "detectors.road_factor: must be a number >= 1"},
-	{"{\"idle_streak_s\": true}", "detectors.idle_streak_s: must be a whole number between 0 and 86400"},
-	{"{\"eta_grace_s\": 300, \"fuel_far_m\": -5}", "detectors.fuel_far_m: must be a number > 0"},
+        {"[]", "detectors: expected an object"},
+        {"{\"eta_grace_s\": -1}", "detectors.eta_grace_s: must be a number >= 0"},
+        {"{\"eta_grace_s\": \"600\"}", "detectors.eta_grace_s: must be a number >= 0"},
+        {"{\"eta_grace_s\": null}", "detectors.eta_grace_s: must be a number >= 0"},
+        {"{\"eta_grace\": 600}",
+         "detectors.eta_grace: unknown key (known: eta_grace_s, road_factor,"},
+        {"{\"detention_free_s\": 5400.5}",
+         "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+        {"{\"detention_free_s\": 700000}",
+         "detectors.detention_free_s: must be a whole number between 0 and 604800"},
+        {"{\"late_penalty_share\": 1.5}",
+         "detectors.late_penalty_share: must be a number between 0 and 1"},
+        {"{\"fallback_speed_mps\": 0}", "detectors.fallback_speed_mps: must be a number > 0"},
+        {"{\"road_factor\": 0.9}", "detectors.road_factor: must be a number >= 1"},
+        {"{\"idle_streak_s\": true}",
+         "detectors.idle_streak_s: must be a whole number between 0 and 86400"},
+        {"{\"eta_grace_s\": 300, \"fuel_far_m\": -5}",
+         "detectors.fuel_far_m: must be a number > 0"},
 };
 
 static void test_detectors_config_parsing(void **state)
@@ -458,8 +502,10 @@ static void test_detectors_config_parsing(void **state)
 	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
 	assert_memory_equal(&d, &def, sizeof(d));
 
-	cfg.detectors = json_loads("{\"detention_free_s\": 5400, \"eta_grace_s\": 300, \"road_factor\": 1.4,"
-				   " \"late_penalty_share\": 0.2, \"fuel_match_ms\": 600000}", 0, NULL);
+	cfg.detectors = json_loads(
+	        "{\"detention_free_s\": 5400, \"eta_grace_s\": 300, \"road_factor\": 1.4,"
+	        " \"late_penalty_share\": 0.2, \"fuel_match_ms\": 600000}",
+	        0, NULL);
 	assert_non_null(cfg.detectors);
 	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
 	assert_int_equal(d.detention_free_s, 5400);
@@ -473,15 +519,17 @@ static void test_detectors_config_parsing(void **state)
 		assert_non_null(cfg.detectors);
 		memset(&err, 0, sizeof(err));
 		int rc = detect_run_cfg(&cfg, &d, &err);
-		if (rc != WB_EINVALID || strncmp(err.msg, bad_detectors[i].want, strlen(bad_detectors[i].want)) != 0)
-			fail_msg("%s: want \"%s\", got rc %d \"%s\"", bad_detectors[i].json, bad_detectors[i].want, rc,
-				 err.msg);
+		if (rc != WB_EINVALID ||
+		    strncmp(err.msg, bad_detectors[i].want, strlen(bad_detectors[i].want)) != 0)
+			fail_msg("%s: want \"%s\", got rc %d \"%s\"", bad_detectors[i].json,
+			         bad_detectors[i].want, rc, err.msg);
 		json_decref(cfg.detectors);
 	}
 }
 
 /* unsafe_inspection over the cache: the latest inspection of the vehicle. */
-static void seed_inspection(struct cache *c, const char *id, int64_t at, int safe, const char *defects)
+static void seed_inspection(struct cache *c, const char *id, int64_t at, int safe,
+                            const char *defects)
 {
 	struct wb_inspection in;
 	wb_entity_clear(WB_ENT_INSPECTION, &in);
@@ -502,16 +550,22 @@ static void test_unsafe_inspection_over_cache(void **state)
 	seed_inspection(f->c, "IN-1", NOW - 7200, 0, "headlamp inoperative");
 	seed_inspection(f->c, "IN-2", NOW - 3600, 1, NULL); /* repaired: the newer one is safe */
 	run_ok(f->c, NULL, 0, &st);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE kind='unsafe_inspection'"), 0);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE kind='unsafe_inspection'"),
+	                 0);
 	seed_inspection(f->c, "IN-3", NOW - 600, 0, "brake chamber air leak, axle 2");
 	run_ok(f->c, NULL, 0, &st);
-	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-unsafe_inspection-V-1'"
-				   " AND subject_kind='vehicle' AND subject_id='V-1' AND severity='critical'"
-				   " AND confidence=1.0 AND related_id='IN-3' AND status='open'"), 1);
+	assert_int_equal(
+	        one(f->c, "SELECT count(*) FROM exception WHERE id='X-unsafe_inspection-V-1'"
+	                  " AND subject_kind='vehicle' AND subject_id='V-1' AND severity='critical'"
+	                  " AND confidence=1.0 AND related_id='IN-3' AND status='open'"),
+	        1);
 	seed_inspection(f->c, "IN-4", NOW - 60, 1, NULL);
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.resolved, 1);
-	assert_int_equal(one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-unsafe_inspection-V-1'"), 1);
+	assert_int_equal(
+	        one(f->c,
+	            "SELECT status='resolved' FROM exception WHERE id='X-unsafe_inspection-V-1'"),
+	        1);
 }
 
 static void test_policy_from_config(void **state)
@@ -541,24 +595,26 @@ static void test_plan_on_another_connection(void **state)
 	struct detect_run_stats st;
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(st.raised, 5);
-	seed_fault(f->c, 0, 2);                          /* the fault ends ... */
+	seed_fault(f->c, 0, 2); /* the fault ends ... */
 	struct cache_opts ro = {.readonly = true};
 	struct cache *rd = cache_open(f->path, &ro, &err); /* as the sync engine opens it */
 	if (!rd)
 		fail_msg("second connection: %s", err.msg);
-	assert_int_equal(cache_begin(f->c, &err), 0); /* ... the first connection writes meanwhile */
+	assert_int_equal(cache_begin(f->c, &err),
+	                 0); /* ... the first connection writes meanwhile */
 	struct detect_plan *p = NULL;
 	int before = sqlite3_total_changes(cache_db(rd));
 	assert_int_equal(detect_plan(rd, NULL, NULL, 0, &p, &st, &err), 0);
 	assert_int_equal(sqlite3_total_changes(cache_db(rd)), before);
-	assert_int_equal(detect_plan_size(p), 1);      /* only the closing: the rest is unchanged */
+	assert_int_equal(detect_plan_size(p), 1); /* only the closing: the rest is unchanged */
 	assert_int_equal(st.unchanged, 4);
 	assert_int_equal(cache_commit(f->c, &err), 0);
 	/* applied on the first connection */
 	assert_int_equal(detect_apply(f->c, p, &st, &err), 0);
 	assert_int_equal(st.resolved, 1);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
-				   " AND status='resolved'"), 1);
+	                           " AND status='resolved'"),
+	                 1);
 	detect_plan_free(p);
 
 	/* Overtaken: planned to resolve, approved by a person before the apply. */
@@ -572,7 +628,8 @@ static void test_plan_on_another_connection(void **state)
 	assert_int_equal(detect_apply(f->c, p, &st, &err), 0);
 	assert_int_equal(st.resolved, 0);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-critical_fault-V-1'"
-				   " AND status='approved'"), 1);
+	                           " AND status='approved'"),
+	                 1);
 	detect_plan_free(p);
 	/* An empty plan writes nothing, not even an empty transaction's audit. */
 	int64_t audits = one(f->c, "SELECT count(*) FROM audit");
@@ -597,7 +654,8 @@ static void test_fuel_judged_once_unless_changed(void **state)
 	struct detect_run_stats st, all, since;
 	run_ok(f->c, NULL, 0, &st);
 	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-1'"
-				   " AND related_id='FT-1' AND status='open'"), 1);
+	                           " AND related_id='FT-1' AND status='open'"),
+	                 1);
 	struct detect_plan *p = NULL;
 	assert_int_equal(detect_plan(f->c, NULL, NULL, 0, &p, &all, &err), 0);
 	int64_t mark = detect_plan_fuel_mark(p);
@@ -618,7 +676,8 @@ static void test_fuel_judged_once_unless_changed(void **state)
 	/* The purchase changes (corrected litres, still over the tank): judged. */
 	seed_fuel(f->c, 480, 2);
 	char q[96];
-	snprintf(q, sizeof(q), "UPDATE fuel_txn SET synced_at=%lld WHERE id='FT-1'", (long long)mark + 5);
+	snprintf(q, sizeof(q), "UPDATE fuel_txn SET synced_at=%lld WHERE id='FT-1'",
+	         (long long)mark + 5);
 	assert_int_equal(sqlite3_exec(cache_db(f->c), q, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(detect_plan_since(f->c, NULL, NULL, 0, mark + 1, &p, &since, &err), 0);
 	assert_int_equal(detect_plan_size(p), 1);
@@ -628,19 +687,24 @@ static void test_fuel_judged_once_unless_changed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_now_from_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_raises_each_kind_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rerun_refreshes_never_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closes_when_condition_ends_and_reopens, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closing_spares_human_decisions_and_sources, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outside_lookback_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thresholds_from_config, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsafe_inspection_over_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_eta_closes_only_when_judged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup, teardown),
-		cmocka_unit_test(test_detectors_config_parsing),
-		cmocka_unit_test(test_policy_from_config),
+	        cmocka_unit_test_setup_teardown(test_now_from_data, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_raises_each_kind_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rerun_refreshes_never_duplicates, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_closes_when_condition_ends_and_reopens, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_closing_spares_human_decisions_and_sources,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_outside_lookback_untouched, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_thresholds_from_config, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unsafe_inspection_over_cache, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_late_eta_closes_only_when_judged, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup,
+	                                        teardown),
+	        cmocka_unit_test(test_detectors_config_parsing),
+	        cmocka_unit_test(test_policy_from_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,8 @@ static struct wb_pod pods[NPOD];
 static struct wb_invoice invs[NINV];
 static struct wb_exception excs[NEXC];
 static const char *const places[] = {"Depot North", "Store 12", "Store 40", "DC East"};
-static const char *const kinds[] = {"late_eta", "fuel_anomaly", "detention", "pod_mismatch", "bogus"};
+static const char *const kinds[] = {"late_eta", "fuel_anomaly", "detention", "pod_mismatch",
+                                    "bogus"};
 
 static int64_t maybe_time(int64_t base, uint32_t spread)
 {
@@ -77,7 +78,8 @@ static void gen_load(int i)
 	loads[i].tendered_at = maybe_time(NOW - 3 * 86400, 2 * 86400);
 	int64_t base = loads[i].tendered_at == WB_NULL ? NOW - 86400 : loads[i].tendered_at;
 	loads[i].departed_at = maybe_time(base - 600, 6 * 3600);
-	loads[i].delivered_at = loads[i].departed_at == WB_NULL ? WB_NULL : maybe_time(loads[i].departed_at, 40000);
+	loads[i].delivered_at =
+	        loads[i].departed_at == WB_NULL ? WB_NULL : maybe_time(loads[i].departed_at, 40000);
 	loads[i].revenue = rnd(8) ? 500 + rnd(2500) : NAN;
 	loads[i].est_cost = rnd(8) ? 400 + rnd(2000) : NAN;
 	loads[i].distance_m = rnd(5) ? 1000.0 * rnd(400) : NAN;
@@ -97,9 +99,12 @@ static void gen_stop(int i)
 	stops[i].load_id = ids[0][rnd(NLOAD)];
 	stops[i].kind = rnd(2) ? "drop" : "pickup";
 	stops[i].window_start = maybe_time(NOW - 86400, 86400);
-	stops[i].window_end = stops[i].window_start == WB_NULL ? WB_NULL : stops[i].window_start + 3600;
+	stops[i].window_end =
+	        stops[i].window_start == WB_NULL ? WB_NULL : stops[i].window_start + 3600;
 	stops[i].arrived_at = maybe_time(NOW - 86400 - 1800, 86400 + 3600);
-	stops[i].departed_at = stops[i].arrived_at == WB_NULL ? WB_NULL : maybe_time(stops[i].arrived_at - 600, 4 * 3600);
+	stops[i].departed_at = stops[i].arrived_at == WB_NULL
+	                               ? WB_NULL
+	                               : maybe_time(stops[i].arrived_at - 600, 4 * 3600);
 	stops[i].status = stops[i].arrived_at == WB_NULL ? "pending" : "arrived";
 }
 
@@ -116,7 +121,8 @@ static void gen_wo(int i)
 	wos[i].status = st[rnd(4)];
 	wos[i].vehicle_id = ids[2][rnd(NVEH)];
 	wos[i].opened_at = maybe_time(NOW - 2 * 86400, 2 * 86400);
-	wos[i].closed_at = wos[i].opened_at == WB_NULL ? WB_NULL : maybe_time(wos[i].opened_at, 86400);
+	wos[i].closed_at =
+	        wos[i].opened_at == WB_NULL ? WB_NULL : maybe_time(wos[i].opened_at, 86400);
 }
 
 static void gen_pod(int i)
@@ -132,7 +138,8 @@ static void gen_invoice(int i)
 	invs[i].load_id = ids[0][rnd(NLOAD)];
 	invs[i].amount = rnd(9) ? 100 + rnd(3000) : NAN;
 	invs[i].issued_at = maybe_time(NOW - 40 * 86400, 41 * 86400);
-	invs[i].paid_at = invs[i].issued_at == WB_NULL ? WB_NULL : maybe_time(invs[i].issued_at, 30 * 86400);
+	invs[i].paid_at =
+	        invs[i].issued_at == WB_NULL ? WB_NULL : maybe_time(invs[i].issued_at, 30 * 86400);
 }
 
 static void gen_exception(int i)
@@ -143,7 +150,9 @@ static void gen_exception(int i)
 	static const char *const st[] = {"open", "approved", "rejected", "resolved"};
 	excs[i].status = st[rnd(4)];
 	excs[i].detected_at = maybe_time(NOW - 86400, 86400);
-	excs[i].resolved_at = excs[i].detected_at == WB_NULL ? WB_NULL : maybe_time(excs[i].detected_at - 60, 7200);
+	excs[i].resolved_at = excs[i].detected_at == WB_NULL
+	                              ? WB_NULL
+	                              : maybe_time(excs[i].detected_at - 60, 7200);
 }
 
 static void setup_ids(void)
@@ -183,13 +192,48 @@ static size_t batch(struct cache *c, int n)
 	for (int k = 0; k < n; k++) {
 		int i;
 		switch (rnd(7)) {
-		case 0: if (nl < 64) { gen_load(i = (int)rnd(NLOAD)); bl[nl++] = loads[i]; } break;
-		case 1: if (ns < 64) { gen_stop(i = (int)rnd(NSTOP)); bs[ns++] = stops[i]; } break;
-		case 2: if (nv < 64) { gen_vehicle(i = (int)rnd(NVEH)); bv[nv++] = vehs[i]; } break;
-		case 3: if (nw < 64) { gen_wo(i = (int)rnd(NWO)); bw[nw++] = wos[i]; } break;
-		case 4: if (np < 64) { gen_pod(i = (int)rnd(NPOD)); bp[np++] = pods[i]; } break;
-		case 5: if (ni < 64) { gen_invoice(i = (int)rnd(NINV)); bi[ni++] = invs[i]; } break;
-		default: if (nx < 64) { gen_exception(i = (int)rnd(NEXC)); bx[nx++] = excs[i]; } break;
+		case 0:
+			if (nl < 64) {
+				gen_load(i = (int)rnd(NLOAD));
+				bl[nl++] = loads[i];
+			}
+			break;
+		case 1:
+			if (ns < 64) {
+				gen_stop(i = (int)rnd(NSTOP));
+				bs[ns++] = stops[i];
+			}
+			break;
+		case 2:
+			if (nv < 64) {
+				gen_vehicle(i = (int)rnd(NVEH));
+				bv[nv++] = vehs[i];
+			}
+			break;
+		case 3:
+			if (nw < 64) {
+				gen_wo(i = (int)rnd(NWO));
+				bw[nw++] = wos[i];
+			}
+			break;
+		case 4:
+			if (np < 64) {
+				gen_pod(i = (int)rnd(NPOD));
+				bp[np++] = pods[i];
+			}
+			break;
+		case 5:
+			if (ni < 64) {
+				gen_invoice(i = (int)rnd(NINV));
+				bi[ni++] = invs[i];
+			}
+			break;
+		default:
+			if (nx < 64) {
+				gen_exception(i = (int)rnd(NEXC));
+				bx[nx++] = excs[i];
+			}
+			break;
 		}
 	}
 	struct wb_err err = {0};
@@ -213,15 +257,18 @@ static void close_to(double inc, double full, const char *what, int round)
 		return;
 	double tol = 1e-9 * fmax(1.0, fmax(fabs(inc), fabs(full)));
 	if (isnan(inc) || isnan(full) || fabs(inc - full) > tol)
-		fail_msg("batch %d: %s: incremental %.17g, full recompute %.17g", round, what, inc, full);
+		fail_msg("batch %d: %s: incremental %.17g, full recompute %.17g", round, what, inc,
+		         full);
 }
 
 static void assert_same(const struct kpi_figures *a, const struct kpi_figures *b, int round)
 {
 	close_to(a->on_time_pct, b->on_time_pct, "on_time_pct", round);
 	close_to(a->dispatch_cycle_s, b->dispatch_cycle_s, "dispatch_cycle_s", round);
-	close_to(a->asset_utilization_pct, b->asset_utilization_pct, "asset_utilization_pct", round);
-	close_to(a->maintenance_downtime_pct, b->maintenance_downtime_pct, "maintenance_downtime_pct", round);
+	close_to(a->asset_utilization_pct, b->asset_utilization_pct, "asset_utilization_pct",
+	         round);
+	close_to(a->maintenance_downtime_pct, b->maintenance_downtime_pct,
+	         "maintenance_downtime_pct", round);
 	close_to(a->pod_completion_s, b->pod_completion_s, "pod_completion_s", round);
 	close_to(a->invoice_cycle_s, b->invoice_cycle_s, "invoice_cycle_s", round);
 	close_to(a->dso_days, b->dso_days, "dso_days", round);
@@ -235,7 +282,8 @@ static void assert_same(const struct kpi_figures *a, const struct kpi_figures *b
 	close_to(a->margin_per_load, b->margin_per_load, "margin_per_load", round);
 	close_to(a->ai_precision, b->ai_precision, "ai_precision", round);
 	for (int k = 0; k < CORE_KIND__COUNT; k++)
-		close_to(a->precision[k], b->precision[k], core_kind_name((enum core_kind)k), round);
+		close_to(a->precision[k], b->precision[k], core_kind_name((enum core_kind)k),
+		         round);
 	assert_int_equal(a->nroutes, b->nroutes);
 	for (size_t i = 0; i < a->nroutes; i++) {
 		assert_string_equal(a->routes[i].origin, b->routes[i].origin);
@@ -278,9 +326,10 @@ static void test_incremental_equals_full(void **state)
 	/* The figures must move, or the equality would prove little. */
 	struct kpi_figures first;
 	assert_int_equal(kpi_state_figures(s, NOW, &first, &err), 0);
-	assert_false(isnan(first.on_time_pct) || isnan(first.pod_completion_s) || isnan(first.invoice_cycle_s) ||
-		     isnan(first.dso_days) || isnan(first.asset_utilization_pct) || first.resolution.n == 0 ||
-		     first.nroutes == 0 || isnan(first.ai_precision));
+	assert_false(isnan(first.on_time_pct) || isnan(first.pod_completion_s) ||
+	             isnan(first.invoice_cycle_s) || isnan(first.dso_days) ||
+	             isnan(first.asset_utilization_pct) || first.resolution.n == 0 ||
+	             first.nroutes == 0 || isnan(first.ai_precision));
 	int moved = 0;
 	for (int round = 1; round <= 40; round++) {
 		size_t written = batch(c, 1 + (int)rnd(40));
@@ -290,11 +339,13 @@ static void test_incremental_equals_full(void **state)
 		/* Each changed row, plus the loads its POD or invoice moved from and to
 		 * and their PODs and invoices: a handful of rows each, never the cache. */
 		if (rs.rows > written * 12 + 8 || rs.rows >= all)
-			fail_msg("batch %d: %zu rows written, the refresh read %zu of %zu", round, written, rs.rows, all);
+			fail_msg("batch %d: %zu rows written, the refresh read %zu of %zu", round,
+			         written, rs.rows, all);
 		compare(c, round);
 		struct kpi_figures f;
 		assert_int_equal(kpi_state_figures(s, NOW, &f, &err), 0);
-		moved += f.on_time_pct != first.on_time_pct || f.margin_per_load != first.margin_per_load;
+		moved += f.on_time_pct != first.on_time_pct ||
+		         f.margin_per_load != first.margin_per_load;
 		kpi_figures_free(&f);
 	}
 	kpi_figures_free(&first);
@@ -341,9 +392,10 @@ static void test_other_connection(void **state)
 static double sample(struct cache *c, const char *name, int64_t at)
 {
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(c), "SELECT value FROM kpi_sample WHERE name=?1 AND at=?2", -1,
-					    &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(c),
+	                                    "SELECT value FROM kpi_sample WHERE name=?1 AND at=?2",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -370,8 +422,10 @@ static void test_samples(void **state)
 	struct kpi_figures f;
 	assert_int_equal(kpi_full(c, bucket + 17, &f, &err), 0);
 	close_to(sample(c, "on_time_pct", bucket), f.on_time_pct, "sampled on_time_pct", 0);
-	close_to(sample(c, "ai_precision_pct", bucket), f.ai_precision * 100, "sampled ai_precision_pct", 0);
-	close_to(sample(c, "exception_resolution_p90_s", bucket), f.resolution.p90_s, "sampled p90", 0);
+	close_to(sample(c, "ai_precision_pct", bucket), f.ai_precision * 100,
+	         "sampled ai_precision_pct", 0);
+	close_to(sample(c, "exception_resolution_p90_s", bucket), f.resolution.p90_s, "sampled p90",
+	         0);
 	kpi_figures_free(&f);
 	/* Later in the same bucket: replaced, not added; the refresh is incremental. */
 	batch(c, 30);
@@ -379,7 +433,8 @@ static void test_samples(void **state)
 	assert_int_equal(st.full, 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), KPI__COUNT);
 	assert_int_equal(kpi_full(c, bucket + 299, &f, &err), 0);
-	close_to(sample(c, "asset_utilization_pct", bucket), f.asset_utilization_pct, "replaced utilization", 0);
+	close_to(sample(c, "asset_utilization_pct", bucket), f.asset_utilization_pct,
+	         "replaced utilization", 0);
 	kpi_figures_free(&f);
 	/* The next bucket adds; a day later the first is pruned. */
 	assert_int_equal(kpi_run_sample(c, bucket + 300, &st, &err), 0);
@@ -408,13 +463,16 @@ static void test_empty(void **state)
 	json_t *j = kpi_figures_json(&f);
 	assert_true(json_is_null(json_object_get(j, "on_time_pct")));
 	assert_true(json_is_null(json_object_get(j, "asset_utilization_pct")));
-	assert_true(json_is_null(json_object_get(json_object_get(j, "exception_resolution_s"), "median")));
-	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "route_profit"), "routes")), 0);
+	assert_true(json_is_null(
+	        json_object_get(json_object_get(j, "exception_resolution_s"), "median")));
+	assert_int_equal(
+	        json_array_size(json_object_get(json_object_get(j, "route_profit"), "routes")), 0);
 	assert_true(json_is_null(json_object_get(json_object_get(j, "ai_precision"), "late_eta")));
 	json_decref(j);
 	kpi_figures_free(&f);
 	assert_int_equal(kpi_run_sample(c, NOW, NULL, &err), 0);
-	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample WHERE value IS NULL"), KPI__COUNT);
+	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample WHERE value IS NULL"),
+	                 KPI__COUNT);
 	cache_close(c);
 	test_rmdir(dir);
 }
@@ -474,7 +532,8 @@ static void test_routes_kept(void **state)
 	for (int i = 0; i < N; i++) {
 		snprintf(names[i], sizeof(names[i]), "P%03d", i);
 		/* margins 0..99, each three times: ties decided by origin */
-		r[i] = (struct core_route_profit){names[i], "Depot", 1, 0, 0, (double)((i * 37) % 100)};
+		r[i] = (struct core_route_profit){names[i], "Depot", 1,
+		                                  0,        0,       (double)((i * 37) % 100)};
 	}
 	struct kpi_figures f = {0};
 	assert_int_equal(kpi_figures_set_routes(&f, r, N), 0);
@@ -490,13 +549,13 @@ static void test_routes_kept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_incremental_equals_full),
-		cmocka_unit_test(test_other_connection),
-		cmocka_unit_test(test_samples),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_sparkline),
-		cmocka_unit_test(test_history),
-		cmocka_unit_test(test_routes_kept),
+	        cmocka_unit_test(test_incremental_equals_full),
+	        cmocka_unit_test(test_other_connection),
+	        cmocka_unit_test(test_samples),
+	        cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_sparkline),
+	        cmocka_unit_test(test_history),
+	        cmocka_unit_test(test_routes_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,8 @@ static void test_many_on_one_thread(void **state)
 	if (srv.peak < 2)
 		fail_msg("requests never overlapped at the server (peak %d)", srv.peak);
 	if (srv.connections > 16)
-		fail_msg("%d connections for %d requests: keep-alive not reused", srv.connections, N);
+		fail_msg("%d connections for %d requests: keep-alive not reused", srv.connections,
+		         N);
 }
 
 static void test_headers_body_and_token(void **state)
@@ -52,8 +53,11 @@ static void test_headers_body_and_token(void **state)
 	struct fx *f = *state;
 	struct got g = {0};
 	const char *hdrs[] = {"Content-Type: application/json", "X-Idempotency-Key: k-1", NULL};
-	struct net_req req = {.method = "POST", .headers = hdrs, .bearer = TOKEN,
-			      .body = "{\"a\":1}", .body_len = 7};
+	struct net_req req = {.method = "POST",
+	                      .headers = hdrs,
+	                      .bearer = TOKEN,
+	                      .body = "{\"a\":1}",
+	                      .body_len = 7};
 	get(f, "/echo", &req, &g);
 	run_until(f, &g.done, 1);
 	assert_int_equal(g.error, NET_EOK);
@@ -90,12 +94,12 @@ static void test_refused_up_front(void **state)
 	struct wb_err err = {0};
 	const char *auth[] = {"authorization: Bearer " TOKEN, NULL};
 	struct net_req bad[] = {
-		{.url = "ftp://127.0.0.1/x", .bearer = TOKEN},
-		{.url = "not a url", .bearer = TOKEN},
-		{.url = f->url, .headers = auth},
-		{.url = f->url, .method = "get me"},
-		{.url = f->url, .bearer = "tok\r\nX-Evil: 1"},
-		{.url = "http://127.0.0.1:1/?token=" TOKEN, .bearer = TOKEN, .headers = auth},
+	        {.url = "ftp://127.0.0.1/x", .bearer = TOKEN},
+	        {.url = "not a url", .bearer = TOKEN},
+	        {.url = f->url, .headers = auth},
+	        {.url = f->url, .method = "get me"},
+	        {.url = f->url, .bearer = "tok\r\nX-Evil: 1"},
+	        {.url = "http://127.0.0.1:1/?token=" TOKEN, .bearer = TOKEN, .headers = auth},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&err, 0, sizeof(err));
@@ -196,7 +200,7 @@ static void test_too_big(void **state)
 {
 	struct fx *f = *state;
 	struct got g = {0}, g2 = {0};
-	get(f, "/big", NULL, &g);        /* Content-Length says so up front */
+	get(f, "/big", NULL, &g);         /* Content-Length says so up front */
 	get(f, "/bigchunked", NULL, &g2); /* found out while reading */
 	run_until(f, &g.done, 1);
 	run_until(f, &g2.done, 1);
@@ -210,15 +214,15 @@ static void test_too_big(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_many_on_one_thread, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_headers_body_and_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_up_front, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gzip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropped_mid_body, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_many_on_one_thread, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_headers_body_and_token, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_refused_up_front, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_gzip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dropped_mid_body, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@ static int on_sse_event(const struct sse_event *ev, void *arg)
 {
 	struct got *g = arg;
 	size_t len = strlen(g->events);
-	snprintf(g->events + len, sizeof(g->events) - len, "%s|%s|%s\n", ev->type, ev->id, ev->data);
+	snprintf(g->events + len, sizeof(g->events) - len, "%s|%s|%s\n", ev->type, ev->id,
+	         ev->data);
 	return 0;
 }
 
@@ -161,11 +162,11 @@ static void test_free_in_flight(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sse_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_stop_and_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stream_error_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_beside_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sse_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_stop_and_cancel, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_error_status, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_request_beside_stream, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,12 +43,12 @@ static char *slurp(const char *path)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_len, void **con_cls)
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_len, void **con_cls)
 {
 	static const char body[] = "{\"ok\":true}";
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+	                                                         MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result rc = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return rc;
@@ -64,11 +64,12 @@ static int setup(void **state)
 	snprintf(f->key, sizeof(f->key), "%s/key.pem", f->dir);
 	char cmd[3 * PATH_MAX];
 	snprintf(cmd, sizeof(cmd),
-		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1"
-		 " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-		 f->key, f->cert);
+	         "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1"
+	         " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+	         f->key, f->cert);
 	if (system(cmd) != 0)
-		fail_msg("openssl could not make a test certificate (is the openssl package installed?)");
+		fail_msg("openssl could not make a test certificate (is the openssl package "
+		         "installed?)");
 	f->cert_pem = slurp(f->cert);
 	f->key_pem = slurp(f->key);
 	assert_non_null(f->cert_pem);
@@ -76,9 +77,9 @@ static int setup(void **state)
 	struct sockaddr_in sa = {0};
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL, handler,
-				NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, f->key_pem,
-				MHD_OPTION_HTTPS_MEM_CERT, f->cert_pem, MHD_OPTION_END);
+	f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL,
+	                        handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY,
+	                        f->key_pem, MHD_OPTION_HTTPS_MEM_CERT, f->cert_pem, MHD_OPTION_END);
 	assert_non_null(f->d);
 	f->port = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	assert_int_equal(uv_loop_init(&f->loop), 0);
@@ -127,8 +128,8 @@ static struct answer get(struct fx *f, const char *ca_file)
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/v1/me", f->port);
 	struct answer a = {0};
 	struct wb_err err = {0};
-	struct net_req req = {.url = url, .bearer = "tls-test-token", .ca_file = ca_file,
-			      .timeout_ms = 10000};
+	struct net_req req = {
+	        .url = url, .bearer = "tls-test-token", .ca_file = ca_file, .timeout_ms = 10000};
 	assert_true(net_request(f->net, &req, on_done, &a, &err) > 0);
 	while (!a.done)
 		uv_run(&f->loop, UV_RUN_ONCE);
@@ -143,7 +144,7 @@ static void test_self_signed_is_refused(void **state)
 	struct answer a = get(f, NULL);
 	if (a.error != NET_ETLS)
 		fail_msg("a self-signed server must fail TLS verification, got %s (HTTP %ld)",
-			 net_errkind_name(a.error), a.status);
+		         net_errkind_name(a.error), a.status);
 	assert_null(strstr(a.errmsg, "tls-test-token"));
 }
 
@@ -155,14 +156,14 @@ static void test_named_ca_is_trusted(void **state)
 	struct answer a = get(f, f->cert);
 	if (a.error != NET_EOK || a.status != 200)
 		fail_msg("with its certificate as the CA file: expected 200, got %s %ld (%s)",
-			 net_errkind_name(a.error), a.status, a.errmsg);
+		         net_errkind_name(a.error), a.status, a.errmsg);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_self_signed_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_named_ca_is_trusted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_self_signed_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_named_ca_is_trusted, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("net_tls", tests, NULL, NULL);
 }

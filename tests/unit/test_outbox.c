@@ -56,10 +56,11 @@ static int teardown(void **state)
 
 /* Enqueues one action and returns its key in key. */
 static void enq(struct fx *f, const char *source, const char *action, const char *subject,
-		int64_t now, char key[40])
+                int64_t now, char key[40])
 {
 	struct wb_err err = {0};
-	int rc = outbox_enqueue(f->c, source, action, subject, "{\"n\":1}", "alice", now, key, &err);
+	int rc =
+	        outbox_enqueue(f->c, source, action, subject, "{\"n\":1}", "alice", now, key, &err);
 	if (rc != 0)
 		fail_msg("outbox_enqueue %s %s: %s", action, subject, err.msg);
 }
@@ -73,12 +74,13 @@ static void expect_claim(struct fx *f, const char *source, int64_t now, const ch
 	if (!key) {
 		if (rc != WB_ENOTFOUND)
 			fail_msg("expected nothing due for %s at %lld, claimed %s (rc %d)", source,
-				 (long long)now, rc == 0 ? it.key : err.msg, rc);
+			         (long long)now, rc == 0 ? it.key : err.msg, rc);
 		outbox_item_free(&it);
 		return;
 	}
 	if (rc != 0)
-		fail_msg("expected to claim %s for %s at %lld: %s", key, source, (long long)now, err.msg);
+		fail_msg("expected to claim %s for %s at %lld: %s", key, source, (long long)now,
+		         err.msg);
 	if (strcmp(it.key, key) != 0)
 		fail_msg("expected to claim %s (%s), got %s (%s)", key, source, it.key, it.subject);
 	assert_int_equal(it.status, OUTBOX_INFLIGHT);
@@ -306,9 +308,9 @@ static void test_keys_are_unique_v4(void **state)
 				fail_msg("keys %d and %d are both %s", i, j, keys[i]);
 	/* Enqueue order survives in seq even with equal created_at. */
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT key FROM outbox ORDER BY seq", -1,
-					    &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT key FROM outbox ORDER BY seq",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
 	for (int i = 0; i < N; i++) {
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal((const char *)sqlite3_column_text(st, 0), keys[i]);
@@ -351,7 +353,8 @@ static void test_backoff_bounds(void **state)
 {
 	(void)state;
 	/* Attempt n waits 1..min(2^n, 300) s, whatever the random draw. */
-	const uint32_t draws[] = {0, 1, 2, 3, 299, 300, 12345, 0x7fffffffu, 0xfffffffeu, 0xffffffffu};
+	const uint32_t draws[] = {0,   1,     2,           3,           299,
+	                          300, 12345, 0x7fffffffu, 0xfffffffeu, 0xffffffffu};
 	for (int a = -1; a <= 200; a++) {
 		int64_t ceiling = a < 1 ? 2 : a >= 9 ? 300 : (int64_t)1 << a;
 		if (ceiling > 300)
@@ -361,7 +364,7 @@ static void test_backoff_bounds(void **state)
 			int64_t s = outbox_backoff_s(a, draws[i]);
 			if (s < 1 || s > ceiling)
 				fail_msg("attempt %d draw %u: %lld s outside 1..%lld", a, draws[i],
-					 (long long)s, (long long)ceiling);
+				         (long long)s, (long long)ceiling);
 			assert_int_equal(s, outbox_backoff_s(a, draws[i])); /* deterministic */
 			lo = s < lo ? s : lo;
 			hi = s > hi ? s : hi;
@@ -383,17 +386,19 @@ static void test_rejects_bad_input(void **state)
 	char long_subject[200];
 	memset(long_subject, 'x', sizeof(long_subject) - 1);
 	long_subject[sizeof(long_subject) - 1] = '\0';
-	assert_int_equal(outbox_enqueue(f->c, "tms", "release_load", "load:L-1", "{oops", "alice", 1,
-					key, &err),
-			 WB_EINVALID);
+	assert_int_equal(outbox_enqueue(f->c, "tms", "release_load", "load:L-1", "{oops", "alice",
+	                                1, key, &err),
+	                 WB_EINVALID);
 	assert_non_null(strstr(err.msg, "not JSON"));
-	assert_int_equal(outbox_enqueue(f->c, "tms", "release_load", long_subject, "{}", "alice", 1, key,
-					&err),
-			 WB_EINVALID);
-	assert_int_equal(outbox_enqueue(f->c, "", "release_load", "load:L-1", "{}", "alice", 1, key, &err),
-			 WB_EINVALID);
-	assert_int_equal(outbox_enqueue(f->c, "tms", "release_load", "load:L-1", "{}", NULL, 1, key, &err),
-			 WB_EINVALID);
+	assert_int_equal(outbox_enqueue(f->c, "tms", "release_load", long_subject, "{}", "alice", 1,
+	                                key, &err),
+	                 WB_EINVALID);
+	assert_int_equal(
+	        outbox_enqueue(f->c, "", "release_load", "load:L-1", "{}", "alice", 1, key, &err),
+	        WB_EINVALID);
+	assert_int_equal(
+	        outbox_enqueue(f->c, "tms", "release_load", "load:L-1", "{}", NULL, 1, key, &err),
+	        WB_EINVALID);
 	assert_string_equal(key, "untouched");
 	int64_t depth = -1;
 	assert_int_equal(outbox_depth(f->c, NULL, &depth, NULL, &err), 0);
@@ -422,8 +427,12 @@ static void test_commits_with_audit(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	struct audit_entry e = {.user = "alice", .role = "dispatcher", .action = "release_load",
-				.subject = "load:L-1", .after = "{\"status\":\"released\"}", .at = 100};
+	struct audit_entry e = {.user = "alice",
+	                        .role = "dispatcher",
+	                        .action = "release_load",
+	                        .subject = "load:L-1",
+	                        .after = "{\"status\":\"released\"}",
+	                        .at = 100};
 	char key[40];
 	assert_int_equal(cache_begin(f->c, &err), 0);
 	enq(f, "tms", "release_load", "load:L-1", 100, key);
@@ -453,18 +462,19 @@ static void test_commits_with_audit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_enqueue_claim_deliver_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subject_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subject_order_across_sources, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_schedule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permanent_failure_unblocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keys_are_unique_v4, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
-		cmocka_unit_test(test_backoff_bounds),
-		cmocka_unit_test_setup_teardown(test_rejects_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_claim_takes_no_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commits_with_audit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_enqueue_claim_deliver_in_order, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_subject_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_subject_order_across_sources, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_schedule, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_permanent_failure_unblocks, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_keys_are_unique_v4, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
+	        cmocka_unit_test(test_backoff_bounds),
+	        cmocka_unit_test_setup_teardown(test_rejects_bad_input, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_idle_claim_takes_no_lock, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_commits_with_audit, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 struct rec {
 	char out[8192];
 	int n;
-	int stop_after;            /* return 1 after this many events; 0 never */
+	int stop_after; /* return 1 after this many events; 0 never */
 };
 
 static int on_event(const struct sse_event *ev, void *arg)
@@ -25,7 +25,7 @@ static int on_event(const struct sse_event *ev, void *arg)
 	struct rec *r = arg;
 	size_t len = strlen(r->out);
 	snprintf(r->out + len, sizeof(r->out) - len, "%s|%s|%.*s\n", ev->type, ev->id,
-		 (int)ev->data_len, ev->data);
+	         (int)ev->data_len, ev->data);
 	assert_int_equal(strlen(ev->data), ev->data_len);
 	r->n++;
 	return r->stop_after && r->n >= r->stop_after;
@@ -46,26 +46,29 @@ struct sse_case {
 };
 
 static const struct sse_case cases[] = {
-	{"one event", "data: hello\n\n", "message||hello\n"},
-	{"no space after colon", "data:hello\n\n", "message||hello\n"},
-	{"only one space stripped", "data:  two\n\n", "message|| two\n"},
-	{"multi-line data", "data: a\ndata: b\ndata\n\n", "message||a\nb\n\n"},
-	{"event type and id", "event: pos\nid: 7\ndata: {}\n\n", "pos|7|{}\n"},
-	{"id persists", "id: 1\ndata: a\n\ndata: b\n\n", "message|1|a\nmessage|1|b\n"},
-	{"empty id clears", "id: 1\ndata: a\n\nid\ndata: b\n\n", "message|1|a\nmessage||b\n"},
-	{"type resets after dispatch", "event: x\ndata: a\n\ndata: b\n\n", "x||a\nmessage||b\n"},
-	{"comments ignored", ": hi\ndata: a\n: there\n\n", "message||a\n"},
-	{"CRLF", "data: a\r\ndata: b\r\n\r\n", "message||a\nb\n"},
-	{"CR", "data: a\rdata: b\r\r", "message||a\nb\n"},
-	{"mixed", "data: a\r\n\rdata: b\n\r\n", "message||a\nmessage||b\n"},
-	{"no data no event", "event: x\nid: 3\n\ndata: z\n\n", "message|3|z\n"},
-	{"unterminated event dropped", "data: a\n\ndata: half", "message||a\n"},
-	{"unknown field ignored", "foo: bar\ndata: a\n\n", "message||a\n"},
-	{"field without colon", "data\n\n", "message||\n"},
-	{"BOM stripped", "\xEF\xBB\xBF" "data: a\n\n", "message||a\n"},
-	{"colon in value", "data: a:b\n\n", "message||a:b\n"},
-	{"spec example", "data: YHOO\ndata: +2\ndata: 10\n\n", "message||YHOO\n+2\n10\n"},
-	{"blank lines only", "\n\n\r\n", ""},
+        {"one event", "data: hello\n\n", "message||hello\n"},
+        {"no space after colon", "data:hello\n\n", "message||hello\n"},
+        {"only one space stripped", "data:  two\n\n", "message|| two\n"},
+        {"multi-line data", "data: a\ndata: b\ndata\n\n", "message||a\nb\n\n"},
+        {"event type and id", "event: pos\nid: 7\ndata: {}\n\n", "pos|7|{}\n"},
+        {"id persists", "id: 1\ndata: a\n\ndata: b\n\n", "message|1|a\nmessage|1|b\n"},
+        {"empty id clears", "id: 1\ndata: a\n\nid\ndata: b\n\n", "message|1|a\nmessage||b\n"},
+        {"type resets after dispatch", "event: x\ndata: a\n\ndata: b\n\n", "x||a\nmessage||b\n"},
+        {"comments ignored", ": hi\ndata: a\n: there\n\n", "message||a\n"},
+        {"CRLF", "data: a\r\ndata: b\r\n\r\n", "message||a\nb\n"},
+        {"CR", "data: a\rdata: b\r\r", "message||a\nb\n"},
+        {"mixed", "data: a\r\n\rdata: b\n\r\n", "message||a\nmessage||b\n"},
+        {"no data no event", "event: x\nid: 3\n\ndata: z\n\n", "message|3|z\n"},
+        {"unterminated event dropped", "data: a\n\ndata: half", "message||a\n"},
+        {"unknown field ignored", "foo: bar\ndata: a\n\n", "message||a\n"},
+        {"field without colon", "data\n\n", "message||\n"},
+        {"BOM stripped",
+         "\xEF\xBB\xBF"
+         "data: a\n\n",
+         "message||a\n"},
+        {"colon in value", "data: a:b\n\n", "message||a:b\n"},
+        {"spec example", "data: YHOO\ndata: +2\ndata: 10\n\n", "message||YHOO\n+2\n10\n"},
+        {"blank lines only", "\n\n\r\n", ""},
 };
 
 static void test_table(void **state)
@@ -74,7 +77,8 @@ static void test_table(void **state)
 		struct rec r = {0};
 		parse_whole(cases[i].in, strlen(cases[i].in), &r, 0);
 		if (strcmp(r.out, cases[i].want) != 0)
-			fail_msg("case \"%s\": want [%s] got [%s]", cases[i].name, cases[i].want, r.out);
+			fail_msg("case \"%s\": want [%s] got [%s]", cases[i].name, cases[i].want,
+			         r.out);
 	}
 }
 
@@ -93,8 +97,8 @@ static void test_boundaries(void **state)
 			assert_int_equal(sse_feed(&p, in + cut, len - cut), 0);
 			sse_free(&p);
 			if (strcmp(r.out, cases[i].want) != 0)
-				fail_msg("case \"%s\" cut at %zu: want [%s] got [%s]", cases[i].name,
-					 cut, cases[i].want, r.out);
+				fail_msg("case \"%s\" cut at %zu: want [%s] got [%s]",
+				         cases[i].name, cut, cases[i].want, r.out);
 		}
 		struct rec r = {0};
 		struct sse_parser p;
@@ -166,7 +170,7 @@ static void test_backoff(void **state)
 		assert_true(net_backoff_ms(a, UINT32_MAX) <= ceiling);
 		assert_true(net_backoff_ms(a, 123456789u) <= NET_BACKOFF_CAP_MS);
 	}
-	assert_int_equal(net_backoff_ms(0, 1001), 0);   /* 1001 % 1001 */
+	assert_int_equal(net_backoff_ms(0, 1001), 0); /* 1001 % 1001 */
 	assert_int_equal(net_backoff_ms(1, 1500), 1500);
 	assert_int_equal(net_backoff_ms(UINT32_MAX, 60000), 60000);
 }
@@ -201,13 +205,13 @@ static void test_retry_after(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_boundaries),
-		cmocka_unit_test(test_retry_and_last_id),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_stop),
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_retry_after),
+	        cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_boundaries),
+	        cmocka_unit_test(test_retry_and_last_id),
+	        cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_stop),
+	        cmocka_unit_test(test_backoff),
+	        cmocka_unit_test(test_retry_after),
 	};
 	return cmocka_run_group_tests_name("sse", tests, NULL, NULL);
 }

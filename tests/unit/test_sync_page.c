@@ -57,11 +57,11 @@ static void test_page_with_cursor(void **state)
 	struct wb_err err = {0};
 	/* A duplicate and an out-of-order older copy inside one page. */
 	const char *page = "{\"data\":["
-			   "{\"id\":\"L-1\",\"version\":2,\"status\":\"staged\"},"
-			   "{\"id\":\"L-2\",\"version\":1,\"status\":\"planned\"},"
-			   "{\"id\":\"L-1\",\"version\":2,\"status\":\"staged\"},"
-			   "{\"id\":\"L-1\",\"version\":1,\"status\":\"planned\"}],"
-			   "\"next\":\"c-4\",\"has_more\":true}";
+	                   "{\"id\":\"L-1\",\"version\":2,\"status\":\"staged\"},"
+	                   "{\"id\":\"L-2\",\"version\":1,\"status\":\"planned\"},"
+	                   "{\"id\":\"L-1\",\"version\":2,\"status\":\"staged\"},"
+	                   "{\"id\":\"L-1\",\"version\":1,\"status\":\"planned\"}],"
+	                   "\"next\":\"c-4\",\"has_more\":true}";
 	assert_int_equal(apply(f, page, &r, &err), 0);
 	assert_int_equal(r.records, 4);
 	assert_int_equal(r.written, 2);
@@ -69,12 +69,15 @@ static void test_page_with_cursor(void **state)
 	assert_string_equal(r.next, "c-4");
 	cursor_is(f, "c-4");
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 2);
-	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE id='L-1' AND status='staged'"), 1);
+	assert_int_equal(
+	        test_count(f->c, "SELECT count(*) FROM load WHERE id='L-1' AND status='staged'"),
+	        1);
 	/* The same page again (a replay after a crash before the caller saw it). */
 	assert_int_equal(apply(f, page, &r, &err), 0);
 	assert_int_equal(r.written, 0);
 	/* An empty last page moves the cursor and ends the pass. */
-	assert_int_equal(apply(f, "{\"data\":[],\"next\":\"c-5\",\"has_more\":false}", &r, &err), 0);
+	assert_int_equal(apply(f, "{\"data\":[],\"next\":\"c-5\",\"has_more\":false}", &r, &err),
+	                 0);
 	assert_false(r.has_more);
 	cursor_is(f, "c-5");
 }
@@ -88,21 +91,26 @@ static void test_rejected_pages_write_nothing(void **state)
 	static const struct {
 		const char *body, *want;
 	} bad[] = {
-		{"{\"data\":[{\"id\":\"L-1\",\"version\":1}],\"next\":\"c-2\",\"has_m", "malformed JSON at line 1 column"},
-		{"{\"data\":[{\"id\":\"L-1\",\"version\":1},\n{\"id\":\"L-2\",\"version\":1,\"status\":7}],"
-		 "\"next\":\"c-2\"}", "record 1: loads L-2: field status"},
-		{"{\"data\":{},\"next\":\"c-2\"}", "no \"data\" array"},
-		{"{\"data\":[],\"next\":null}", "no usable \"next\""},
-		{"{\"data\":[],\"next\":\"c-2\",\"has_more\":\"yes\"}", "\"has_more\" is not a boolean"},
-		{"{\"data\":[],\"data\":[],\"next\":\"c-2\"}", "malformed JSON"},
-		{"", "malformed JSON"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1}],\"next\":\"c-2\",\"has_m",
+	         "malformed JSON at line 1 column"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1},\n{\"id\":\"L-2\",\"version\":1,"
+	         "\"status\":"
+	         "7}],"
+	         "\"next\":\"c-2\"}",
+	         "record 1: loads L-2: field status"},
+	        {"{\"data\":{},\"next\":\"c-2\"}", "no \"data\" array"},
+	        {"{\"data\":[],\"next\":null}", "no usable \"next\""},
+	        {"{\"data\":[],\"next\":\"c-2\",\"has_more\":\"yes\"}",
+	         "\"has_more\" is not a boolean"},
+	        {"{\"data\":[],\"data\":[],\"next\":\"c-2\"}", "malformed JSON"},
+	        {"", "malformed JSON"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err = (struct wb_err){0};
 		int rc = apply(f, bad[i].body, &r, &err);
 		if (rc == 0 || !strstr(err.msg, bad[i].want))
-			fail_msg("page %zu: expected an error with \"%s\", got %d \"%s\"", i, bad[i].want,
-				 rc, err.msg);
+			fail_msg("page %zu: expected an error with \"%s\", got %d \"%s\"", i,
+			         bad[i].want, rc, err.msg);
 		assert_non_null(strstr(err.msg, "tms loads: page rejected"));
 		assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 0);
 		cursor_is(f, "c-1");
@@ -114,32 +122,36 @@ static void test_positions_page_and_events(void **state)
 	struct fx *f = *state;
 	struct sync_page_result r;
 	struct wb_err err = {0};
-	const char *page = "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4},"
-			   "{\"vehicle_id\":\"V-2\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}],"
-			   "\"next\":\"p-2\",\"has_more\":false}";
+	const char *page =
+	        "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4},"
+	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}],"
+	        "\"next\":\"p-2\",\"has_more\":false}";
 	assert_int_equal(sync_apply_page(f->c, f->k, f->positions, "telematics", page, strlen(page),
-					 &r, &err),
-			 0);
+	                                 &r, &err),
+	                 0);
 	assert_int_equal(r.written, 2);
 	json_error_t je;
-	json_t *ev[2] = {json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":2000,\"lat\":52,\"lon\":4}", 0, &je),
-			 json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}", 0, &je)};
+	json_t *ev[2] = {
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":2000,\"lat\":52,\"lon\":4}", 0, &je),
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}", 0, &je)};
 	size_t added;
 	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", ev, 2, "ev-9",
-					      &added, &err),
-			 0);
+	                                      &added, &err),
+	                 0);
 	assert_int_equal(added, 1); /* the second was already there */
 	char cur[32];
-	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err), 0);
+	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err),
+	                 0);
 	assert_string_equal(cur, "ev-9");
 	json_decref(ev[0]);
 	json_decref(ev[1]);
 	/* A bad event rejects the batch and leaves the last id alone. */
 	json_t *badev = json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":3000}", 0, &je);
 	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", &badev, 1,
-					      "ev-10", &added, &err),
-			 WB_EINVALID);
-	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err), 0);
+	                                      "ev-10", &added, &err),
+	                 WB_EINVALID);
+	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err),
+	                 0);
 	assert_string_equal(cur, "ev-9");
 	json_decref(badev);
 }
@@ -151,45 +163,53 @@ static void test_resync_sweeps_ghosts(void **state)
 	struct fx *f = *state;
 	struct sync_page_result r;
 	struct wb_err err = {0};
-	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-1\",\"version\":1},{\"id\":\"L-2\",\"version\":1},"
-				  "{\"id\":\"L-3\",\"version\":1}],\"next\":\"c-3\",\"has_more\":false}",
-			       &r, &err),
-			 0);
+	assert_int_equal(
+	        apply(f,
+	              "{\"data\":[{\"id\":\"L-1\",\"version\":1},{\"id\":\"L-2\",\"version\":1},"
+	              "{\"id\":\"L-3\",\"version\":1}],\"next\":\"c-3\",\"has_more\":false}",
+	              &r, &err),
+	        0);
 	assert_int_equal(cache_resync_begin(f->c, "tms", "loads", &err), 0);
 	assert_true(cache_resync_active(f->c, "tms", "loads"));
 	cursor_is(f, "");
 	/* The full pass, in two pages: L-2 is gone, L-4 is new, L-1 changed. */
-	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-3\",\"version\":1}],\"next\":\"r-1\",\"has_more\":true}",
-			       &r, &err),
-			 0);
+	assert_int_equal(apply(f,
+	                       "{\"data\":[{\"id\":\"L-3\",\"version\":1}],\"next\":\"r-1\",\"has_"
+	                       "more\":true}",
+	                       &r, &err),
+	                 0);
 	/* A crash here leaves the resync flag and what it saw on disk. */
 	cache_close(f->c);
 	f->c = cache_open(f->path, NULL, &err);
 	assert_non_null(f->c);
 	assert_true(cache_resync_active(f->c, "tms", "loads"));
-	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-4\",\"version\":1},{\"id\":\"L-1\",\"version\":2}],"
-				  "\"next\":\"r-2\",\"has_more\":false}",
-			       &r, &err),
-			 0);
+	assert_int_equal(
+	        apply(f,
+	              "{\"data\":[{\"id\":\"L-4\",\"version\":1},{\"id\":\"L-1\",\"version\":2}],"
+	              "\"next\":\"r-2\",\"has_more\":false}",
+	              &r, &err),
+	        0);
 	assert_int_equal(cache_resync_finish(f->c, "tms", "loads", WB_ENT_LOAD, &err), 1);
 	assert_false(cache_resync_active(f->c, "tms", "loads"));
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 3);
 	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-2'"), 1);
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 	/* Later pages no longer remember ids. */
-	assert_int_equal(apply(f, "{\"data\":[{\"id\":\"L-5\",\"version\":1}],\"next\":\"r-3\",\"has_more\":false}",
-			       &r, &err),
-			 0);
+	assert_int_equal(apply(f,
+	                       "{\"data\":[{\"id\":\"L-5\",\"version\":1}],\"next\":\"r-3\",\"has_"
+	                       "more\":false}",
+	                       &r, &err),
+	                 0);
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_page_with_cursor, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rejected_pages_write_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_positions_page_and_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resync_sweeps_ghosts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_page_with_cursor, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rejected_pages_write_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_positions_page_and_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_resync_sweeps_ghosts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("sync_page", tests, NULL, NULL);
 }

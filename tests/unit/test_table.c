@@ -144,7 +144,7 @@ static void test_moving_keeps_selected_row_in_place(void **state)
 	assert_string_equal(f->t.sel_id, "L-02");
 	if (f->t.cursor != 2)
 		fail_msg("the selected row moved on screen from line 2 to %d (%s)", f->t.cursor,
-			 screen(&f->t));
+		         screen(&f->t));
 	assert_string_equal(screen(&f->t), "L-01 L-03 L-02 L-04 L-05");
 	assert_int_equal(f->t.total, NLOADS);
 	/* The next key moves on from where the user was. */
@@ -212,13 +212,13 @@ static void test_follow_out_of_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_changed_row_marked_then_not, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_health_rows_never_marked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_moving_keeps_selected_row_in_place, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_not_moving_follows_the_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_moving_row_gone_keeps_screen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_follow_out_of_window, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_changed_row_marked_then_not, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_health_rows_never_marked, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_moving_keeps_selected_row_in_place, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_not_moving_follows_the_row, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_moving_row_gone_keeps_screen, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_follow_out_of_window, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

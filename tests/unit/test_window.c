@@ -161,14 +161,15 @@ static void test_backward(void **state)
 	/* Find row 100's sort value through a forward window from the start. */
 	struct cache_window first;
 	assert_int_equal(cache_window(f->c, &cache_board_loads,
-				      &(struct cache_window_req){.limit = 101}, &first, &err), 0);
+	                              &(struct cache_window_req){.limit = 101}, &first, &err),
+	                 0);
 	key = first.cells[100 * first.ncols + first.sort_col];
 	if (key.t == CV_TEXT) {
 		snprintf(sortbuf, sizeof(sortbuf), "%s", key.s);
 		key.s = sortbuf;
 	}
-	struct cache_window_req req = {.limit = 10, .backward = true, .after_sort = &key,
-				       .after_id = want[100]};
+	struct cache_window_req req = {
+	        .limit = 10, .backward = true, .after_sort = &key, .after_id = want[100]};
 	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 10);
 	for (int r = 0; r < 10; r++)
@@ -258,13 +259,14 @@ static void test_bad_requests(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_forward_every_row_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_descending_with_nulls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backward, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_filter_is_bound_and_escaped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_id_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_forward_every_row_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_descending_with_nulls, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_status_filter, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_backward, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_text_filter_is_bound_and_escaped, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_id_filter, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
 }

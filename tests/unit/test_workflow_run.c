@@ -18,7 +18,7 @@
 #include "connectors/connector.h"
 #include "local/workflow_run.h"
 
-#define NOW 1741341600 /* 2025-03-07 10:00 UTC, the simulator's default start */
+#define NOW 1741341600    /* 2025-03-07 10:00 UTC, the simulator's default start */
 #define WO_SOURCE "maint" /* the source that owns work orders, unlike the vehicle's */
 
 struct fx {
@@ -28,7 +28,7 @@ struct fx {
 };
 
 static void vehicle(struct cache *c, const char *id, const char *unit, const char *status,
-		    int on_hold, int64_t version)
+                    int on_hold, int64_t version)
 {
 	struct wb_vehicle v;
 	wb_entity_clear(WB_ENT_VEHICLE, &v);
@@ -79,8 +79,8 @@ static void work_order(struct cache *c, const char *status, int64_t closed_at, i
 
 /* A delivered load with one POD and one linehaul charge, and its invoice. */
 static void billed_load(struct cache *c, const char *lid, const char *pod_id, const char *pod_codes,
-			const char *inv_id, const char *inv_status, double amount, double rated,
-			int64_t version)
+                        const char *inv_id, const char *inv_status, double amount, double rated,
+                        int64_t version)
 {
 	struct wb_load l;
 	wb_entity_clear(WB_ENT_LOAD, &l);
@@ -175,11 +175,16 @@ static int setup(void **state)
 	billed_load(c, "L-11", "POD-11", "DAMAGED", "INV-11", "draft", 1000, 1000, 1); /* POD */
 	billed_load(c, "L-12", "POD-12", "", "INV-12", "disputed", 1000, 1000, 1);     /* dispute */
 	billed_load(c, "L-13", "POD-13", "", "INV-13", "draft", 1000, 1000, 1);        /* pending */
-	billed_load(c, "L-14", "POD-14", "", "INV-14", "held", 1000, 1000, 1);         /* a person's hold */
+	billed_load(c, "L-14", "POD-14", "", "INV-14", "held", 1000, 1000, 1); /* a person's hold */
 	/* A dispatcher's action on INV-13 waits in the outbox. */
-	struct cache_action a = {.source = "erp", .action = "hold_invoice", .subject = "invoice:INV-13",
-				 .payload = "{\"reason\":\"customer called\"}", .user = "ann",
-				 .role = "dispatcher", .reason = "customer called", .at = NOW - 60};
+	struct cache_action a = {.source = "erp",
+	                         .action = "hold_invoice",
+	                         .subject = "invoice:INV-13",
+	                         .payload = "{\"reason\":\"customer called\"}",
+	                         .user = "ann",
+	                         .role = "dispatcher",
+	                         .reason = "customer called",
+	                         .at = NOW - 60};
 	struct wb_err err = {0};
 	assert_int_equal(cache_action_record(c, &a, NULL, NULL, &err), 0);
 	*state = f;
@@ -198,7 +203,8 @@ static int teardown(void **state)
 static void run_with(struct fx *f, bool maintenance, bool invoices, struct workflow_run_stats *st)
 {
 	struct wb_err err = {0};
-	struct workflow_opts o = {.wo_source = WO_SOURCE, .maintenance = maintenance, .invoices = invoices};
+	struct workflow_opts o = {
+	        .wo_source = WO_SOURCE, .maintenance = maintenance, .invoices = invoices};
 	if (workflow_run(f->c, NULL, &o, NOW, st, &err) != 0)
 		fail_msg("workflow_run: %s", err.msg);
 }
@@ -217,10 +223,11 @@ static int64_t count(struct fx *f, const char *sql)
 static void deliver_all(struct fx *f)
 {
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
-					    "SELECT key FROM outbox WHERE status IN ('pending','inflight')",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_prepare_v2(cache_db(f->c),
+	                           "SELECT key FROM outbox WHERE status IN ('pending','inflight')",
+	                           -1, &st, NULL),
+	        SQLITE_OK);
 	char keys[64][40];
 	int n = 0;
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
@@ -235,17 +242,19 @@ static void deliver_all(struct fx *f)
 static void assert_readiness(struct fx *f, const char *vid, const char *state, const char *needle)
 {
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
-					    "SELECT state, reasons FROM readiness WHERE vehicle_id=?", -1,
-					    &st, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_prepare_v2(cache_db(f->c),
+	                           "SELECT state, reasons FROM readiness WHERE vehicle_id=?", -1,
+	                           &st, NULL),
+	        SQLITE_OK);
 	sqlite3_bind_text(st, 1, vid, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		fail_msg("no readiness row for %s", vid);
 	const char *got = (const char *)sqlite3_column_text(st, 0);
 	const char *why = (const char *)sqlite3_column_text(st, 1);
 	if (strcmp(got, state) != 0)
-		fail_msg("%s: readiness %s, expected %s (%s)", vid, got, state, why ? why : "no reasons");
+		fail_msg("%s: readiness %s, expected %s (%s)", vid, got, state,
+		         why ? why : "no reasons");
 	if (needle && (!why || !strstr(why, needle)))
 		fail_msg("%s: reasons \"%s\" do not mention \"%s\"", vid, why ? why : "", needle);
 	if (!needle && why)
@@ -264,9 +273,12 @@ static void test_readiness_verdicts(void **state)
 	assert_int_equal(st.ready + st.limited + st.held, 4);
 	assert_readiness(f, "V-1", "held", "fault SPN100-FMI1 (critical)");
 	assert_readiness(f, "V-2", "limited", "drive time left 120 min < planned drive 240 min");
-	assert_readiness(f, "V-3", "held", "post_trip inspection at 09:00 unsafe: brake chamber leaking");
+	assert_readiness(f, "V-3", "held",
+	                 "post_trip inspection at 09:00 unsafe: brake chamber leaking");
 	assert_readiness(f, "V-4", "ready", NULL);
-	assert_int_equal(count(f, "SELECT count(*) FROM vehicle_board WHERE id='V-1' AND readiness='held'"), 1);
+	assert_int_equal(
+	        count(f, "SELECT count(*) FROM vehicle_board WHERE id='V-1' AND readiness='held'"),
+	        1);
 
 	/* Unchanged verdicts are not rewritten; a changed one is. */
 	run(f, &st);
@@ -292,27 +304,31 @@ static void test_proposal_recorded_once(void **state)
 	assert_int_equal(st.work_orders, 1);
 	assert_int_equal(st.holds_placed, 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='open_work_order'"
-				  " AND subject='fault:F-1' AND source='" WO_SOURCE "' AND user='waybill'"),
-			 1);
+	                          " AND subject='fault:F-1' AND source='" WO_SOURCE
+	                          "' AND user='waybill'"),
+	                 1);
 	/* The proposal carries the fault, vehicle, category, parts, cost and due time. */
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='open_work_order'"
-				  " AND json_extract(payload,'$.fault_id')='F-1'"
-				  " AND json_extract(payload,'$.vehicle_id')='V-1'"
-				  " AND json_extract(payload,'$.category')='corrective'"
-				  " AND json_extract(payload,'$.est_cost')=540"
-				  " AND json_extract(payload,'$.due_at')='2025-03-08T10:00:00Z'"
-				  " AND json_array_length(payload,'$.parts')=3"
-				  " AND json_extract(payload,'$.parts[0].item')='oil pressure sender'"),
-			 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='place_hold'"
-				  " AND subject='vehicle:V-1' AND source='telematics'"
-				  " AND json_extract(payload,'$.reason') LIKE '%fault SPN100-FMI1%'"),
-			 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE user='waybill' AND role='system'"
-				  " AND ((action='open_work_order' AND subject='fault:F-1') OR"
-				  " (action='place_hold' AND subject='vehicle:V-1'"
-				  "  AND reason LIKE '%SPN100-FMI1%'))"),
-			 2);
+	assert_int_equal(
+	        count(f, "SELECT count(*) FROM outbox WHERE action='open_work_order'"
+	                 " AND json_extract(payload,'$.fault_id')='F-1'"
+	                 " AND json_extract(payload,'$.vehicle_id')='V-1'"
+	                 " AND json_extract(payload,'$.category')='corrective'"
+	                 " AND json_extract(payload,'$.est_cost')=540"
+	                 " AND json_extract(payload,'$.due_at')='2025-03-08T10:00:00Z'"
+	                 " AND json_array_length(payload,'$.parts')=3"
+	                 " AND json_extract(payload,'$.parts[0].item')='oil pressure sender'"),
+	        1);
+	assert_int_equal(count(f,
+	                       "SELECT count(*) FROM outbox WHERE action='place_hold'"
+	                       " AND subject='vehicle:V-1' AND source='telematics'"
+	                       " AND json_extract(payload,'$.reason') LIKE '%fault SPN100-FMI1%'"),
+	                 1);
+	assert_int_equal(count(f,
+	                       "SELECT count(*) FROM audit WHERE user='waybill' AND role='system'"
+	                       " AND ((action='open_work_order' AND subject='fault:F-1') OR"
+	                       " (action='place_hold' AND subject='vehicle:V-1'"
+	                       "  AND reason LIKE '%SPN100-FMI1%'))"),
+	                 2);
 
 	/* Again while pending, again once delivered, and again after a restart. */
 	run(f, &st);
@@ -326,8 +342,12 @@ static void test_proposal_recorded_once(void **state)
 	assert_non_null(f->c);
 	run(f, &st);
 	assert_int_equal(st.work_orders + st.holds_placed, 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action IN ('open_work_order','place_hold')"), 2);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action IN ('open_work_order','place_hold')"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action IN "
+	                          "('open_work_order','place_hold')"),
+	                 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action IN "
+	                          "('open_work_order','place_hold')"),
+	                 2);
 
 	struct audit_verify_result r;
 	assert_int_equal(audit_verify(f->c, &r, &err), 0);
@@ -358,12 +378,14 @@ static void test_hold_clears_when_work_order_closes(void **state)
 	fault(f->c, 0, NOW + 600, 2);
 	run(f, &st);
 	assert_int_equal(st.holds_cleared, 1);
-	const char *q = "SELECT count(*) FROM outbox WHERE action='clear_hold' AND subject='vehicle:V-1'"
-			" AND user='waybill' AND source='telematics'";
+	const char *q =
+	        "SELECT count(*) FROM outbox WHERE action='clear_hold' AND subject='vehicle:V-1'"
+	        " AND user='waybill' AND source='telematics'";
 	assert_int_equal(count(f, q), 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action='clear_hold' AND user='waybill'"
-				  " AND role='system' AND reason LIKE '%work order WO-77%closed%'"),
-			 1);
+	assert_int_equal(
+	        count(f, "SELECT count(*) FROM audit WHERE action='clear_hold' AND user='waybill'"
+	                 " AND role='system' AND reason LIKE '%work order WO-77%closed%'"),
+	        1);
 	/* Until the source lifts it, the unit is still held. */
 	assert_readiness(f, "V-1", "held", "on maintenance hold");
 	run(f, &st); /* pending */
@@ -391,7 +413,9 @@ static void test_hand_hold_is_not_cleared(void **state)
 	fault(f->c, 0, NOW + 600, 2);
 	run(f, &st);
 	assert_int_equal(st.holds_cleared, 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action IN ('place_hold','clear_hold')"), 0);
+	assert_int_equal(
+	        count(f, "SELECT count(*) FROM outbox WHERE action IN ('place_hold','clear_hold')"),
+	        0);
 	assert_readiness(f, "V-1", "held", "on maintenance hold");
 }
 
@@ -403,22 +427,25 @@ static void test_invoices_released_or_held_once(void **state)
 	assert_int_equal(st.invoices_released, 1);
 	assert_int_equal(st.invoices_held, 1);
 	assert_true(st.pending >= 1); /* INV-13 */
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='release_invoice'"
-				  " AND subject='invoice:INV-10' AND source='erp' AND user='waybill'"),
-			 1);
+	assert_int_equal(count(f,
+	                       "SELECT count(*) FROM outbox WHERE action='release_invoice'"
+	                       " AND subject='invoice:INV-10' AND source='erp' AND user='waybill'"),
+	                 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action='release_invoice'"
-				  " AND subject='invoice:INV-10' AND role='system' AND reason="
-				  "'automatic: delivered, POD clean, charges within tolerance'"),
-			 1);
+	                          " AND subject='invoice:INV-10' AND role='system' AND reason="
+	                          "'automatic: delivered, POD clean, charges within tolerance'"),
+	                 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='hold_invoice'"
-				  " AND subject='invoice:INV-11' AND user='waybill'"
-				  " AND json_extract(payload,'$.reason') LIKE '%POD POD-11 has exception codes DAMAGED%'"),
-			 1);
+	                          " AND subject='invoice:INV-11' AND user='waybill'"
+	                          " AND json_extract(payload,'$.reason') LIKE '%POD POD-11 has "
+	                          "exception codes DAMAGED%'"),
+	                 1);
 	/* The dispute opens its exception on the invoice; the pass records nothing on it. */
-	assert_int_equal(count(f, "SELECT count(*) FROM exception WHERE id='X-invoice_dispute-INV-12'"
-				  " AND subject_id='INV-12' AND source='local' AND status='open'"
-				  " AND related_id='L-12'"),
-			 1);
+	assert_int_equal(count(f,
+	                       "SELECT count(*) FROM exception WHERE id='X-invoice_dispute-INV-12'"
+	                       " AND subject_id='INV-12' AND source='local' AND status='open'"
+	                       " AND related_id='L-12'"),
+	                 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject='invoice:INV-12'"), 0);
 	/* The POD finding is the detectors' (on the load): the pass does not write it. */
 	assert_int_equal(count(f, "SELECT count(*) FROM exception WHERE kind='pod_mismatch'"), 0);
@@ -435,7 +462,9 @@ static void test_invoices_released_or_held_once(void **state)
 	run(f, &st);
 	assert_int_equal(st.invoices_released + st.invoices_held, 0);
 	assert_int_equal(st.exceptions.raised, 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND subject LIKE 'invoice:%'"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND subject "
+	                          "LIKE 'invoice:%'"),
+	                 2);
 
 	/* INV-13's hold was delivered but has not come back by sync: it is still
 	 * a clean draft in the cache, and still the dispatcher's to lift. */
@@ -445,8 +474,8 @@ static void test_invoices_released_or_held_once(void **state)
 	run(f, &st);
 	assert_int_equal(st.invoices_released, 1);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='release_invoice'"
-				  " AND subject='invoice:INV-11' AND user='waybill'"),
-			 1);
+	                          " AND subject='invoice:INV-11' AND user='waybill'"),
+	                 1);
 	run(f, &st);
 	assert_int_equal(st.invoices_released, 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject='invoice:INV-13'"), 1);
@@ -466,13 +495,17 @@ static void test_automation_off(void **state)
 	run_with(f, false, false, &st);
 	assert_int_equal(st.vehicles, 4);
 	assert_readiness(f, "V-1", "held", "fault SPN100-FMI1 (critical)");
-	assert_int_equal(st.work_orders + st.holds_placed + st.invoices_released + st.invoices_held, 0);
+	assert_int_equal(st.work_orders + st.holds_placed + st.invoices_released + st.invoices_held,
+	                 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill'"), 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM exception WHERE kind='invoice_dispute'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM exception WHERE kind='invoice_dispute'"),
+	                 0);
 	run_with(f, true, false, &st);
 	assert_true(st.work_orders >= 1);
 	assert_int_equal(st.invoices_released + st.invoices_held, 0);
-	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND subject LIKE 'invoice:%'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND subject "
+	                          "LIKE 'invoice:%'"),
+	                 0);
 	run_with(f, true, true, &st);
 	assert_int_equal(st.invoices_released, 1);
 }
@@ -489,12 +522,15 @@ static void test_long_source_text_stays_utf8(void **state)
 	struct workflow_run_stats st;
 	run(f, &st);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action='hold_invoice'"
-				  " AND subject='invoice:INV-15' AND user='waybill'"),
-			 1);
+	                          " AND subject='invoice:INV-15' AND user='waybill'"),
+	                 1);
 	char *r = NULL;
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), "SELECT reason FROM audit WHERE subject="
-					    "'invoice:INV-15'", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c),
+	                                    "SELECT reason FROM audit WHERE subject="
+	                                    "'invoice:INV-15'",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	r = strdup((const char *)sqlite3_column_text(q, 0));
 	sqlite3_finalize(q);
@@ -530,7 +566,8 @@ static void test_work_order_source_from_config(void **state)
 
 /* ---- plan and apply --------------------------------------------------------- */
 
-static const struct workflow_opts all_on = {.wo_source = WO_SOURCE, .maintenance = true, .invoices = true};
+static const struct workflow_opts all_on = {
+        .wo_source = WO_SOURCE, .maintenance = true, .invoices = true};
 
 /* A second connection on the fixture's cache file. */
 static struct cache *second(struct fx *f, int busy_ms, bool readonly)
@@ -576,16 +613,20 @@ static char *text_of(struct cache *c, const char *sql)
 /* What a pass leaves behind, as text: the outbox, the audit trail (without
  * the random outbox keys and the hashes over them), readiness and exceptions. */
 static const char *const dump_sql[] = {
-	"SELECT group_concat(x, char(10)) FROM (SELECT source||'|'||action||'|'||subject||'|'||payload"
-	"||'|'||user||'|'||status AS x FROM outbox ORDER BY seq)",
-	"SELECT group_concat(x, char(10)) FROM (SELECT user||'|'||role||'|'||action||'|'||subject||'|'"
-	"||coalesce(before,'')||'|'||coalesce(json_remove(after,'$.outbox_key'),'')||'|'"
-	"||coalesce(reason,'')||'|'||at AS x FROM audit ORDER BY seq)",
-	"SELECT group_concat(x, char(10)) FROM (SELECT vehicle_id||'|'||state||'|'||coalesce(reasons,'')"
-	"||'|'||computed_at AS x FROM readiness ORDER BY vehicle_id)",
-	"SELECT group_concat(x, char(10)) FROM (SELECT id||'|'||kind||'|'||status||'|'"
-	"||coalesce(related_id,'')||'|'||ext_version||'|'||coalesce(evidence,'') AS x FROM exception"
-	" ORDER BY id)",
+        "SELECT group_concat(x, char(10)) FROM (SELECT "
+        "source||'|'||action||'|'||subject||'|'||payload"
+        "||'|'||user||'|'||status AS x FROM outbox ORDER BY seq)",
+        "SELECT group_concat(x, char(10)) FROM (SELECT "
+        "user||'|'||role||'|'||action||'|'||subject||'|'"
+        "||coalesce(before,'')||'|'||coalesce(json_remove(after,'$.outbox_key'),'')||'|'"
+        "||coalesce(reason,'')||'|'||at AS x FROM audit ORDER BY seq)",
+        "SELECT group_concat(x, char(10)) FROM (SELECT "
+        "vehicle_id||'|'||state||'|'||coalesce(reasons,'')"
+        "||'|'||computed_at AS x FROM readiness ORDER BY vehicle_id)",
+        "SELECT group_concat(x, char(10)) FROM (SELECT id||'|'||kind||'|'||status||'|'"
+        "||coalesce(related_id,'')||'|'||ext_version||'|'||coalesce(evidence,'') AS x FROM "
+        "exception"
+        " ORDER BY id)",
 };
 
 static void assert_same_cache(struct cache *a, struct cache *b)
@@ -593,7 +634,9 @@ static void assert_same_cache(struct cache *a, struct cache *b)
 	for (size_t i = 0; i < sizeof(dump_sql) / sizeof(dump_sql[0]); i++) {
 		char *x = text_of(a, dump_sql[i]), *y = text_of(b, dump_sql[i]);
 		if (strcmp(x, y) != 0)
-			fail_msg("workflow_run and plan+apply differ:\n--- run\n%s\n--- plan+apply\n%s", x, y);
+			fail_msg("workflow_run and plan+apply differ:\n--- run\n%s\n--- "
+			         "plan+apply\n%s",
+			         x, y);
 		free(x);
 		free(y);
 	}
@@ -626,7 +669,8 @@ static void test_plan_elsewhere_apply_here(void **state)
 		run(a, &ran);
 		int changes = sqlite3_total_changes(cache_db(b2));
 		struct workflow_plan *p = plan_on(b2, &judged);
-		assert_int_equal(sqlite3_total_changes(cache_db(b2)), changes); /* the plan wrote nothing */
+		assert_int_equal(sqlite3_total_changes(cache_db(b2)),
+		                 changes); /* the plan wrote nothing */
 		assert_true(workflow_plan_size(p) > 0);
 		apply_on(b->c, p, &wrote);
 		workflow_plan_free(p);
@@ -642,9 +686,10 @@ static void test_plan_elsewhere_apply_here(void **state)
 		assert_int_equal(wrote.exceptions.raised, ran.exceptions.raised);
 		assert_same_cache(a->c, b->c);
 		if (round == 0) {
-			assert_int_equal(ran.work_orders + ran.holds_placed + ran.invoices_released +
-						 ran.invoices_held + ran.exceptions.raised,
-					 5);
+			assert_int_equal(ran.work_orders + ran.holds_placed +
+			                         ran.invoices_released + ran.invoices_held +
+			                         ran.exceptions.raised,
+			                 5);
 			facts_move_on(a);
 			facts_move_on(b);
 		} else {
@@ -674,16 +719,21 @@ static void test_stale_decision_dropped(void **state)
 	struct workflow_run_stats judged, wrote;
 	struct workflow_plan *p = plan_on(c2, &judged);
 	struct wb_err err = {0};
-	struct cache_action a = {.source = "erp", .action = "hold_invoice", .subject = "invoice:INV-10",
-				 .payload = "{\"reason\":\"wrong PO\"}", .user = "ann", .role = "dispatcher",
-				 .reason = "wrong PO", .at = NOW};
+	struct cache_action a = {.source = "erp",
+	                         .action = "hold_invoice",
+	                         .subject = "invoice:INV-10",
+	                         .payload = "{\"reason\":\"wrong PO\"}",
+	                         .user = "ann",
+	                         .role = "dispatcher",
+	                         .reason = "wrong PO",
+	                         .at = NOW};
 	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err), 0);
 	deliver_all(f); /* INV-10 held and no longer pending: only its audit trail moved */
 	/* V-1 pending without an audit row of its own: only the outbox says so. */
 	char key[40];
-	assert_int_equal(outbox_enqueue(f->c, "telematics", "assign_vehicle", "vehicle:V-1", "{}", "bob",
-					NOW, key, &err),
-			 0);
+	assert_int_equal(outbox_enqueue(f->c, "telematics", "assign_vehicle", "vehicle:V-1", "{}",
+	                                "bob", NOW, key, &err),
+	                 0);
 	apply_on(f->c, p, &wrote);
 	assert_int_equal(wrote.pending, 2);
 	assert_int_equal(wrote.invoices_released, 0);
@@ -692,7 +742,7 @@ static void test_stale_decision_dropped(void **state)
 	assert_int_equal(wrote.readiness_written, 4);
 	assert_int_equal(wrote.exceptions.raised, 1);
 	const char *mine = "SELECT count(*) FROM outbox WHERE user='waybill' AND subject IN"
-			   " ('invoice:INV-10','vehicle:V-1','fault:F-1')";
+	                   " ('invoice:INV-10','vehicle:V-1','fault:F-1')";
 	assert_int_equal(count(f, mine), 0);
 
 	/* The same plan again: INV-11 is now recorded on, the rest as before. */
@@ -700,7 +750,10 @@ static void test_stale_decision_dropped(void **state)
 	assert_int_equal(wrote.invoices_held + wrote.invoices_released + wrote.work_orders, 0);
 	assert_int_equal(wrote.readiness_written + wrote.exceptions.raised, 0);
 	assert_int_equal(wrote.pending, 3);
-	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE user='waybill' AND action='hold_invoice'"), 1);
+	assert_int_equal(
+	        count(f,
+	              "SELECT count(*) FROM audit WHERE user='waybill' AND action='hold_invoice'"),
+	        1);
 	workflow_plan_free(p);
 
 	/* The next pass puts V-1 off while its action waits ... */
@@ -719,8 +772,9 @@ static void test_stale_decision_dropped(void **state)
 		assert_int_equal(wrote.invoices_released + wrote.invoices_held, 0);
 	}
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill' AND action IN"
-				  " ('open_work_order','place_hold') AND subject IN ('fault:F-1','vehicle:V-1')"),
-			 2);
+	                          " ('open_work_order','place_hold') AND subject IN "
+	                          "('fault:F-1','vehicle:V-1')"),
+	                 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject='invoice:INV-10'"), 1);
 	cache_close(c2);
 }
@@ -748,8 +802,9 @@ static void test_plan_overtaken_by_another_pass(void **state)
 	apply_on(f->c, p, &wrote);
 	workflow_plan_free(p);
 	assert_int_equal(wrote.work_orders + wrote.holds_placed + wrote.invoices_released +
-				 wrote.invoices_held + wrote.readiness_written + wrote.exceptions.raised,
-			 0);
+	                         wrote.invoices_held + wrote.readiness_written +
+	                         wrote.exceptions.raised,
+	                 0);
 	assert_int_equal(wrote.pending, 4); /* V-1, INV-10, INV-11 and V-3's verdict */
 	assert_readiness(f, "V-3", "ready", NULL);
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE user='waybill'"), 4);
@@ -773,9 +828,15 @@ static void test_plan_reads_under_a_writer(void **state)
 	int changes = sqlite3_total_changes(db2);
 	struct wb_err err = {0};
 	assert_int_equal(cache_begin(f->c, &err), 0); /* BEGIN IMMEDIATE */
-	struct cache_action a = {.source = "erp", .action = "hold_invoice", .subject = "invoice:INV-10",
-				 .user = "ann", .role = "dispatcher", .reason = "wrong PO", .at = NOW};
-	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err), 0); /* not committed yet */
+	struct cache_action a = {.source = "erp",
+	                         .action = "hold_invoice",
+	                         .subject = "invoice:INV-10",
+	                         .user = "ann",
+	                         .role = "dispatcher",
+	                         .reason = "wrong PO",
+	                         .at = NOW};
+	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err),
+	                 0); /* not committed yet */
 	struct cache *ro = second(f, 50, true);
 
 	struct workflow_run_stats judged, wrote;
@@ -785,7 +846,8 @@ static void test_plan_reads_under_a_writer(void **state)
 	assert_int_equal(judged.pending, 1); /* INV-13; the uncommitted hold is not seen */
 	struct workflow_plan *p_ro = plan_on(ro, NULL);
 	assert_int_equal(workflow_plan_size(p_ro), workflow_plan_size(p));
-	assert_int_equal(workflow_plan_size(p), 8); /* 4 verdicts, V-1, INV-10, -11, -12's dispute */
+	assert_int_equal(workflow_plan_size(p),
+	                 8); /* 4 verdicts, V-1, INV-10, -11, -12's dispute */
 
 	/* The writer still holds the lock: apply waits its busy time and gives up. */
 	assert_int_equal(workflow_apply(c2, p, &wrote, &err), WB_EBUSY);
@@ -818,19 +880,22 @@ static void test_plan_reads_under_a_writer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_readiness_verdicts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proposal_recorded_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hold_clears_when_work_order_closes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hand_hold_is_not_cleared, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invoices_released_or_held_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_source_text_stays_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_inside_a_transaction, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_automation_off, setup, teardown),
-		cmocka_unit_test(test_work_order_source_from_config),
-		cmocka_unit_test_setup_teardown(test_plan_elsewhere_apply_here, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_decision_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_overtaken_by_another_pass, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_reads_under_a_writer, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_readiness_verdicts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_proposal_recorded_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hold_clears_when_work_order_closes, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_hand_hold_is_not_cleared, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invoices_released_or_held_once, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_long_source_text_stays_utf8, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_refuses_inside_a_transaction, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_automation_off, setup, teardown),
+	        cmocka_unit_test(test_work_order_source_from_config),
+	        cmocka_unit_test_setup_teardown(test_plan_elsewhere_apply_here, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stale_decision_dropped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_plan_overtaken_by_another_pass, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_plan_reads_under_a_writer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
