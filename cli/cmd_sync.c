@@ -11,7 +11,7 @@
 
 #include "cache/cache.h"
 #include "cli/cmd.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "connectors/connector.h"
 #include "net/net.h"
 #include "sync/sync.h"
@@ -24,7 +24,7 @@ struct run {
 	struct net *net;
 	struct sync *sync;
 	struct cache *cache;
-	struct config *cfg;
+	struct settings *cfg;
 	bool once, tty, stopped;
 	int interrupted;
 	double last_bar;
@@ -121,21 +121,21 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* Loads the config and opens the cache that every networked command needs. */
-static int open_both(const struct cmd_opts *o, struct config **cfg, struct cache **c)
+static int open_both(const struct cmd_opts *o, struct settings **cfg, struct cache **c)
 {
 	char cpath[PATH_MAX], kpath[PATH_MAX];
 	struct wb_err err = {0};
 	*cfg = NULL;
 	*c = NULL;
 	if (settings_config_path(o->config_path, cpath, sizeof(cpath), &err) != 0 ||
-	    config_load(cpath, cfg, &err) != 0) {
+	    settings_load(cpath, cfg, &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
 	if (settings_cache_path(o->cache_path, true, kpath, sizeof(kpath), &err) != 0 ||
 	    !(*c = cache_open(kpath, NULL, &err))) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
-		config_free(*cfg);
+		settings_free(*cfg);
 		*cfg = NULL;
 		return 1;
 	}
@@ -192,7 +192,7 @@ int cmd_sync(const struct cmd_opts *o)
 		fprintf(stderr, "waybill: event loop did not close cleanly\n");
 out:
 	cache_close(r.cache);
-	config_free(r.cfg);
+	settings_free(r.cfg);
 	return rc;
 }
 
@@ -263,7 +263,7 @@ static void on_me(const struct net_resp *r, void *arg)
 
 int cmd_doctor(const struct cmd_opts *o)
 {
-	struct config *cfg;
+	struct settings *cfg;
 	struct cache *c;
 	if (open_both(o, &cfg, &c) != 0)
 		return 1;
@@ -298,6 +298,6 @@ int cmd_doctor(const struct cmd_opts *o)
 		bad += !probes[i].ok;
 	}
 	cache_close(c);
-	config_free(cfg);
+	settings_free(cfg);
 	return n && !bad ? 0 : 1;
 }

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "cache/cache.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "cli/cmd.h"
 #include "settings/paths.h"
 #include "tui/tui.h"
@@ -167,11 +167,11 @@ int cmd_demo(const struct tui_opts *o)
 	snprintf(cfgpath, sizeof(cfgpath), "%.*s/config.json", DIR_MAX, d.dir);
 	snprintf(cachepath, sizeof(cachepath), "%.*s/cache.db", DIR_MAX, d.dir);
 	struct wb_err err = {0};
-	struct config *cfg = NULL;
+	struct settings *cfg = NULL;
 	struct cache *c = NULL;
 	int rc = 1;
 	if (start_sim(&d, line, sizeof(line), &err) != 0 ||
-	    write_config(line, cfgpath, &err) != 0 || config_load(cfgpath, &cfg, &err) != 0 ||
+	    write_config(line, cfgpath, &err) != 0 || settings_load(cfgpath, &cfg, &err) != 0 ||
 	    !(c = cache_open(cachepath, NULL, &err))) {
 		fprintf(stderr, "waybill: --demo: %s\n", err.msg);
 		goto out;
@@ -181,7 +181,7 @@ int cmd_demo(const struct tui_opts *o)
 	rc = tui_run(c, &run);
 out:
 	cache_close(c);
-	config_free(cfg);
+	settings_free(cfg);
 	stop_sim(&d);
 	remove_files(d.dir);
 	return rc;

@@ -11,7 +11,7 @@
 
 #include "cache/cache.h"
 #include "cli/cmd.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "settings/paths.h"
 #include "tui/tui.h"
 
@@ -189,26 +189,26 @@ static int cmd_console(const struct cli *cli)
 {
 	char path[PATH_MAX], cpath[PATH_MAX];
 	struct wb_err err = {0};
-	struct config *cfg = NULL;
+	struct settings *cfg = NULL;
 	if (settings_config_path(cli->o.config_path, cpath, sizeof(cpath), &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
 	if ((cli->o.config_path || access(cpath, F_OK) == 0) &&
-	    config_load(cpath, &cfg, &err) != 0) {
+	    settings_load(cpath, &cfg, &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
 	struct cache *c = open_cache(cli, false, path, sizeof(path));
 	if (!c) {
-		config_free(cfg);
+		settings_free(cfg);
 		return 1;
 	}
 	struct tui_opts o = cli->o;
 	o.config = cfg;
 	int rc = tui_run(c, &o);
 	cache_close(c);
-	config_free(cfg);
+	settings_free(cfg);
 	return rc;
 }
 

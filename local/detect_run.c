@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "detect_internal.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 
 /* How far back stops and fuel purchases are looked at: older facts have been
  * judged by earlier runs, and their exceptions are left as they are (a run only
@@ -62,14 +62,6 @@ int64_t detect_run_now(struct cache *c)
 	return (int64_t)time(NULL);
 }
 
-int detect_run_policy(const struct config *cfg, struct core_policy *out, struct wb_err *err)
-{
-	core_policy_init_default(out);
-	if (!cfg || !cfg->policy)
-		return 0;
-	return core_policy_from_json(out, cfg->policy, err);
-}
-
 static int emit(struct detect_ctx *r, struct core_exception_out *o, const char *related_id)
 {
 	if (idset_add(&r->found, o->id, NULL) != 0)
@@ -89,14 +81,6 @@ static int examined(struct detect_ctx *r, enum core_kind k, const char *id)
 	if (id && idset_add(&r->examined, core_kind_name(k), id) != 0)
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
 	return 0;
-}
-
-int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct wb_err *err)
-{
-	core_detect_cfg_default(out);
-	if (!cfg || !cfg->detectors)
-		return 0;
-	return core_detect_cfg_from_json(out, cfg->detectors, err);
 }
 
 /* ---- vehicles and their tracks -------------------------------------------- */

@@ -15,8 +15,6 @@
 #include "core/core_policy.h"
 #include "base/err.h"
 
-struct config;
-
 struct detect_run_stats {
 	int64_t now;      /* the time the detectors ran against */
 	size_t raised;    /* new exceptions (each audited) */
@@ -32,17 +30,6 @@ struct detect_run_stats {
  * be far from the wall clock, and the detectors must judge windows and dwell
  * against the clock the data was written with. */
 int64_t detect_run_now(struct cache *c);
-
-/* The policy from the config's "policy" object over the defaults (cfg NULL or no
- * policy: the defaults). WB_EINVALID with the JSON path when it is malformed. */
-int detect_run_policy(const struct config *cfg, struct core_policy *out, struct wb_err *err);
-
-/* The detectors' thresholds from the config's "detectors" object over the
- * defaults (cfg NULL or no such object: core_detect_cfg_default). WB_EINVALID
- * with the JSON path when it is malformed ("detectors.eta_grace_s: must be a
- * number >= 0"). Whatever reads a threshold (the KPIs' detention free time too)
- * takes it from here, so the board and the detectors agree. */
-int detect_run_cfg(const struct config *cfg, struct core_detect_cfg *out, struct wb_err *err);
 
 /* A run in two steps, so the reading can happen off the event loop:
  * detect_plan reads (one read transaction, no writes: it may run on another

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "connectors/connector.h"
 #include "workflow_internal.h"
 
@@ -81,7 +81,7 @@ int wf_last(struct wf *w, const char *subject, const char *action, const char *u
 	return rc;
 }
 
-const char *workflow_run_work_order_source(const struct config *cfg)
+const char *workflow_run_work_order_source(const struct settings *cfg)
 {
 	if (!cfg)
 		return NULL;
@@ -374,7 +374,7 @@ static int readiness_pass(struct wf *w)
 
 /* ---- the pass --------------------------------------------------------------- */
 
-void workflow_run_opts(const struct config *cfg, struct workflow_opts *out)
+void workflow_run_opts(const struct settings *cfg, struct workflow_opts *out)
 {
 	out->wo_source = workflow_run_work_order_source(cfg);
 	out->maintenance = cfg ? cfg->auto_maintenance : true;

@@ -20,7 +20,7 @@
 #include "local/detect_run.h"
 #include "base/err.h"
 
-struct config;
+struct settings;
 
 /* Who the pass acts as, in the outbox and the audit trail. */
 #define WORKFLOW_USER "waybill"
@@ -44,7 +44,7 @@ struct workflow_run_stats {
 /* The configured source that owns work orders: the one whose connector offers
  * the work_order stream ("telematics" for the waybill kind). NULL when cfg is
  * NULL or none does; the pass then sends a proposal to the vehicle's source. */
-const char *workflow_run_work_order_source(const struct config *cfg);
+const char *workflow_run_work_order_source(const struct settings *cfg);
 
 /* What the pass may do beyond judging readiness (which it always does). */
 struct workflow_opts {
@@ -55,7 +55,7 @@ struct workflow_opts {
 
 /* The options a config asks for: its "automation" switches (both on by
  * default, and with no config). */
-void workflow_run_opts(const struct config *cfg, struct workflow_opts *out);
+void workflow_run_opts(const struct settings *cfg, struct workflow_opts *out);
 
 /* Runs the pass at `now` (0: detect_run_now): workflow_plan then workflow_apply
  * on c, so everything it decided commits together, or nothing does. pol NULL:

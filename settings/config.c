@@ -1,5 +1,5 @@
 /* Loading config.json: read it (only if private to its owner), parse it with
- * jansson, check every key and type against what we know, fill struct config
+ * jansson, check every key and type against what we know, fill struct settings
  * with defaults for the rest. Errors read "FILE: json.path: what is wrong".
  * A token's value is never formatted into a message: values are not echoed,
  * jansson's "near '...'" excerpt is cut, and every message is scrubbed of
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "net/net.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "connectors/connector.h"
 #include "core/core_detect.h"
 
@@ -48,7 +48,7 @@ static const char *const source_keys[] = {
 struct ctx {
 	const char *file;
 	struct wb_err *err;
-	struct config *c;
+	struct settings *c;
 	json_t *root;
 };
 
@@ -386,7 +386,7 @@ static int load_source(struct ctx *x, json_t *src, const char *role, struct conf
 
 static int load_top(struct ctx *x, json_t *root)
 {
-	struct config *c = x->c;
+	struct settings *c = x->c;
 	int rc;
 	if (!json_is_object(root))
 		return bad(x, WB_EINVALID, NULL,
@@ -415,6 +415,11 @@ static int load_top(struct ctx *x, json_t *root)
 	if ((v = json_object_get(root, "policy"))) {
 		if (!json_is_object(v))
 			return bad(x, WB_EINVALID, "policy", "expected an object");
+		/* Parsed now, so a bad policy stops the start and every consumer
+		 * (the pass, the console, the CLI) reads the same one. */
+		struct wb_err perr = {0};
+		if (core_policy_from_json(&c->policy_rules, v, &perr) != 0)
+			return bad(x, perr.code, NULL, "%s", perr.msg);
 		c->policy = json_incref(v);
 	}
 	if ((v = json_object_get(root, "automation"))) {
@@ -427,8 +432,9 @@ static int load_top(struct ctx *x, json_t *root)
 			size_t off;
 		} sw[] = {
 		        {"maintenance", "automation.maintenance",
-		         offsetof(struct config, auto_maintenance)},
-		        {"invoices", "automation.invoices", offsetof(struct config, auto_invoices)},
+		         offsetof(struct settings, auto_maintenance)},
+		        {"invoices", "automation.invoices",
+		         offsetof(struct settings, auto_invoices)},
 		};
 		for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
 			json_t *b = json_object_get(v, sw[i].key);
@@ -441,10 +447,8 @@ static int load_top(struct ctx *x, json_t *root)
 	}
 	if ((v = json_object_get(root, "detectors"))) {
 		/* Checked now, so a bad threshold stops the start, not a detector run. */
-		struct core_detect_cfg scratch;
 		struct wb_err derr = {0};
-		core_detect_cfg_default(&scratch);
-		if (core_detect_cfg_from_json(&scratch, v, &derr) != 0)
+		if (core_detect_cfg_from_json(&c->detect, v, &derr) != 0)
 			return bad(x, derr.code, NULL, "%s", derr.msg);
 		c->detectors = json_incref(v);
 	}
@@ -463,7 +467,7 @@ static int load_top(struct ctx *x, json_t *root)
 	return 0;
 }
 
-static int set_defaults(struct config *c, const char *path)
+static int set_defaults(struct settings *c, const char *path)
 {
 	const char *user = getenv("USER");
 	c->path = strdup(path);
@@ -474,6 +478,8 @@ static int set_defaults(struct config *c, const char *path)
 	c->retention_days = CONFIG_RETENTION_DEFAULT_DAYS;
 	c->auto_maintenance = true;
 	c->auto_invoices = true;
+	core_policy_init_default(&c->policy_rules);
+	core_detect_cfg_default(&c->detect);
 	return c->path && c->depot && c->user && c->currency ? 0 : WB_ENOMEM;
 }
 
@@ -500,7 +506,7 @@ static void scrub_all(struct ctx *x)
 	        net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "token")));
 }
 
-int config_load(const char *path, struct config **out, struct wb_err *err)
+int settings_load(const char *path, struct settings **out, struct wb_err *err)
 {
 	*out = NULL;
 	struct ctx x = {.file = path, .err = err};
@@ -536,7 +542,7 @@ int config_load(const char *path, struct config **out, struct wb_err *err)
 	if (rc != 0) {
 		if (x.c)
 			scrub_all(&x);
-		config_free(x.c);
+		settings_free(x.c);
 		json_decref(x.root);
 		return rc;
 	}
@@ -545,7 +551,17 @@ int config_load(const char *path, struct config **out, struct wb_err *err)
 	return 0;
 }
 
-void config_free(struct config *c)
+struct settings *settings_defaults(void)
+{
+	struct settings *c = calloc(1, sizeof(*c));
+	if (c && set_defaults(c, "") != 0) {
+		settings_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void settings_free(struct settings *c)
 {
 	if (!c)
 		return;
@@ -573,7 +589,7 @@ void config_free(struct config *c)
 	free(c);
 }
 
-const struct config_source *config_source(const struct config *c, const char *name)
+const struct config_source *settings_source(const struct settings *c, const char *name)
 {
 	for (size_t i = 0; i < CONFIG_NROLES; i++)
 		if (c->sources[i].name && strcmp(c->sources[i].name, name) == 0)

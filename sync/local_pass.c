@@ -116,7 +116,7 @@ static void job_free(struct sync_local_job *j)
 	free(j);
 }
 
-/* The policy, thresholds and switches from the config; NULL after an ERROR. */
+/* The policy, thresholds and switches from the settings; NULL after an ERROR. */
 static struct sync_local_job *job_new(struct sync *sy)
 {
 	struct sync_local_job *j = calloc(1, sizeof(*j));
@@ -126,12 +126,9 @@ static struct sync_local_job *job_new(struct sync *sy)
 	}
 	j->sy = sy;
 	j->req.data = j;
-	if (detect_run_policy(sy->cfg, &j->pol, &j->err) != 0 ||
-	    detect_run_cfg(sy->cfg, &j->dcfg, &j->err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", j->err.msg, 0, 0);
-		free(j);
-		return NULL;
-	}
+	/* Copies: the job reads them on the thread pool while the loop runs on. */
+	j->pol = sy->cfg->policy_rules;
+	j->dcfg = sy->cfg->detect;
 	workflow_run_opts(sy->cfg, &j->wopt);
 	j->fuel_since = sy->fuel_since;
 	return j;

@@ -315,7 +315,7 @@ static void on_prune(uv_timer_t *t)
 	uv_timer_start(&sy->prune, on_prune, n > 0 ? 50 : 60000, 0);
 }
 
-struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
+struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct settings *cfg,
                       const struct sync_opts *o, struct wb_err *err)
 {
 	struct sync *sy = calloc(1, sizeof(*sy));

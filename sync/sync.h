@@ -49,7 +49,7 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
 
 /* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
 
-struct config;
+struct settings;
 struct net;
 struct sync;
 typedef struct uv_loop_s uv_loop_t;
@@ -86,7 +86,7 @@ struct sync_opts {
 };
 
 /* An engine over one loop, transport, cache and config (all outlive it). */
-struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct config *cfg,
+struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const struct settings *cfg,
                       const struct sync_opts *o, struct wb_err *err);
 void sync_start(struct sync *s);
 /* Cancels transfers and timers; their handles close as the loop runs on. Then

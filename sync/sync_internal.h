@@ -5,7 +5,7 @@
 
 #include <uv.h>
 
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "net/net.h"
 #include "sync/sync.h"
 
@@ -56,7 +56,7 @@ struct sync {
 	uv_loop_t *loop;
 	struct net *net;
 	struct cache *cache;
-	const struct config *cfg;
+	const struct settings *cfg;
 	struct sync_opts o;
 	struct sync_stream *streams;
 	size_t nstreams;

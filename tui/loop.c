@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "core/core.h"
 #include "net/net.h"
 #include "sync/sync.h"
@@ -169,7 +169,7 @@ static void start_sync(struct tui_console *s)
 {
 	struct wb_err err = {0};
 	s->net = net_new(&s->loop, NULL, &err);
-	const struct config_source *tms = s->net ? config_source(s->opts->config, "tms") : NULL;
+	const struct config_source *tms = s->net ? settings_source(s->opts->config, "tms") : NULL;
 	if (tms) {
 		char url[1200];
 		snprintf(url, sizeof(url), "%s/v1/me", tms->url);

@@ -7,19 +7,19 @@
 #include <stddef.h>
 
 struct cache;
-struct config;
+struct settings;
 
 /* Options every command accepts. */
 struct tui_opts {
-	const char *config_path;     /* --config, else $WAYBILL_CONFIG, else XDG */
-	const char *cache_path;      /* --cache, else $WAYBILL_CACHE, else XDG */
-	const char *theme;           /* --theme NAME */
-	bool low_bandwidth;          /* --low-bandwidth */
-	const char *script;          /* --script PATH (hidden), else $WAYBILL_SCRIPT:
-	                              * keys from a file, screen on /dev/null (tests) */
-	const struct config *config; /* sources to keep in step while the console runs
-	                              * (sync --follow on the console's loop); NULL: the
-	                              * cache only */
+	const char *config_path;       /* --config, else $WAYBILL_CONFIG, else XDG */
+	const char *cache_path;        /* --cache, else $WAYBILL_CACHE, else XDG */
+	const char *theme;             /* --theme NAME */
+	bool low_bandwidth;            /* --low-bandwidth */
+	const char *script;            /* --script PATH (hidden), else $WAYBILL_SCRIPT:
+	                                * keys from a file, screen on /dev/null (tests) */
+	const struct settings *config; /* sources to keep in step while the console runs
+	                                * (sync --follow on the console's loop); NULL: the
+	                                * cache only */
 };
 
 /* Opens the console on an open cache until the user quits. Returns an exit code. */

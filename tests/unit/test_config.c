@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "local/detect_run.h"
 
 #define TOK_ERP "s3cr3t-erp-token-A1"
@@ -74,11 +74,11 @@ static void assert_no_token(const struct wb_err *err)
 }
 
 /* Loads text as the config and returns the result; the error is checked for tokens. */
-static int load_text(struct fx *f, const char *text, struct config **c, struct wb_err *err)
+static int load_text(struct fx *f, const char *text, struct settings **c, struct wb_err *err)
 {
 	write_file(f->path, text, 0600);
 	memset(err, 0, sizeof(*err));
-	int rc = config_load(f->path, c, err);
+	int rc = settings_load(f->path, c, err);
 	assert_no_token(err);
 	if (rc != 0)
 		assert_null(*c);
@@ -119,11 +119,11 @@ static char *mutate(const char *jpath, const char *v)
 
 static char *mutate(const char *jpath, const char *v);
 
-/* The detectors' thresholds: kept by the config, read through detect_run_cfg. */
+/* The detectors' thresholds: parsed at load into the settings' detect. */
 static void test_detectors(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	char *text = mutate("detectors", "{\"detention_free_s\": 5400, \"eta_grace_s\": 300}");
 	int rc = load_text(f, text, &c, &err);
@@ -131,18 +131,19 @@ static void test_detectors(void **state)
 	if (rc != 0)
 		fail_msg("detectors refused: %s", err.msg);
 	assert_non_null(c->detectors);
-	struct core_detect_cfg d;
-	assert_int_equal(detect_run_cfg(c, &d, &err), 0);
-	assert_int_equal(d.detention_free_s, 5400);
-	assert_true(d.eta_grace_s == 300);
-	config_free(c);
+	assert_int_equal(c->detect.detention_free_s, 5400);
+	assert_true(c->detect.eta_grace_s == 300);
+	struct core_detect_cfg def;
+	core_detect_cfg_default(&def);
+	assert_true(c->detect.road_factor == def.road_factor); /* not given: the default */
+	settings_free(c);
 }
 
 /* The workflow pass's switches: on by default, off when asked. */
 static void test_automation(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	char *text = mutate("automation", "{\"invoices\": false}");
 	int rc = load_text(f, text, &c, &err);
@@ -151,13 +152,13 @@ static void test_automation(void **state)
 		fail_msg("automation refused: %s", err.msg);
 	assert_true(c->auto_maintenance);
 	assert_false(c->auto_invoices);
-	config_free(c);
+	settings_free(c);
 }
 
 static void test_minimal_and_defaults(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	if (load_text(f, minimal, &c, &err) != 0)
 		fail_msg("minimal config refused: %s", err.msg);
@@ -171,7 +172,7 @@ static void test_minimal_and_defaults(void **state)
 	assert_null(c->detectors);
 	assert_true(c->auto_maintenance);
 	assert_true(c->auto_invoices);
-	const struct config_source *tms = config_source(c, "tms");
+	const struct config_source *tms = settings_source(c, "tms");
 	assert_non_null(tms);
 	assert_string_equal(tms->kind, "waybill");
 	assert_string_equal(tms->url, "http://127.0.0.1:9002"); /* trailing "/" dropped */
@@ -180,13 +181,13 @@ static void test_minimal_and_defaults(void **state)
 	assert_null(tms->ca_file);
 	assert_int_equal(config_interval_s(tms, "loads"), 5);
 	assert_int_equal(config_interval_s(tms, "nosuch"), -1);
-	const struct config_source *erp = config_source(c, "erp");
+	const struct config_source *erp = settings_source(c, "erp");
 	assert_int_equal(config_interval_s(erp, "invoices"), 60);
-	const struct config_source *tel = config_source(c, "telematics");
+	const struct config_source *tel = settings_source(c, "telematics");
 	assert_int_equal(config_interval_s(tel, "positions"), 0);
 	assert_string_equal(tel->url, "https://127.0.0.1:9003");
-	assert_null(config_source(c, "wms"));
-	config_free(c);
+	assert_null(settings_source(c, "wms"));
+	settings_free(c);
 }
 
 static void test_full(void **state)
@@ -202,10 +203,11 @@ static void test_full(void **state)
 	json_object_set_new(root, "currency", json_string("USD"));
 	json_object_set_new(root, "retention_days", json_integer(3));
 	json_object_set_new(root, "user", json_string("S. Park"));
-	json_object_set_new(root, "policy", json_pack("{s:{s:f}}", "late_eta", "auto_conf", 0.9));
+	json_object_set_new(root, "policy",
+	                    json_pack("{s:{s:f}}", "late_eta", "two_person_above", 900.0));
 	char *text = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	if (load_text(f, text, &c, &err) != 0)
 		fail_msg("full config refused: %s", err.msg);
@@ -216,9 +218,9 @@ static void test_full(void **state)
 	assert_int_equal(c->retention_days, 3);
 	assert_string_equal(c->user, "S. Park");
 	assert_non_null(c->policy);
-	assert_true(
-	        json_is_real(json_object_get(json_object_get(c->policy, "late_eta"), "auto_conf")));
-	const struct config_source *s = config_source(c, "tms");
+	/* The policy is parsed at load: consumers read policy_rules. */
+	assert_true(c->policy_rules.kind[CORE_KIND_LATE_ETA].two_person_above == 900.0);
+	const struct config_source *s = settings_source(c, "tms");
 	assert_string_equal(s->depot, "north");
 	char ca[PATH_MAX + 16];
 	snprintf(ca, sizeof(ca), "%s/ca.pem", f->dir);
@@ -226,7 +228,7 @@ static void test_full(void **state)
 	assert_int_equal(config_interval_s(s, "loads"), 2);
 	assert_int_equal(config_interval_s(s, "staging"), 9);
 	assert_int_equal(config_interval_s(s, "stops"), 5);
-	config_free(c);
+	settings_free(c);
 }
 
 struct bad_case {
@@ -304,7 +306,7 @@ static void test_bad_values(void **state)
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *bc = &bad_cases[i];
 		char *text = mutate(bc->jpath, bc->value);
-		struct config *c = NULL;
+		struct settings *c = NULL;
 		struct wb_err err = {0};
 		int rc = load_text(f, text, &c, &err);
 		free(text);
@@ -314,7 +316,7 @@ static void test_bad_values(void **state)
 			fail_msg("%s = %s: want \"%s\", got rc %d \"%s\"", bc->jpath,
 			         bc->value ? bc->value : "(removed)", want, rc, err.msg);
 		assert_null(strchr(err.msg, '\n'));
-		config_free(c);
+		settings_free(c);
 	}
 }
 
@@ -330,12 +332,12 @@ static void test_token_file(void **state)
 	json_object_del(tms, "token");
 	json_object_set_new(tms, "token_file", json_string("tms.token"));
 	char *text = json_dumps(root, 0);
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	if (load_text(f, text, &c, &err) != 0)
 		fail_msg("token_file refused: %s", err.msg);
-	assert_string_equal(config_source(c, "tms")->token, TOK_FILE);
-	config_free(c);
+	assert_string_equal(settings_source(c, "tms")->token, TOK_FILE);
+	settings_free(c);
 
 	/* Readable by others: refused, naming the file and the fix. */
 	chmod(tok, 0644);
@@ -372,12 +374,12 @@ static void test_token_env(void **state)
 	json_decref(root);
 
 	setenv("WB_TEST_TOKEN", TOK_ENV, 1);
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	if (load_text(f, text, &c, &err) != 0)
 		fail_msg("token_env refused: %s", err.msg);
-	assert_string_equal(config_source(c, "telematics")->token, TOK_ENV);
-	config_free(c);
+	assert_string_equal(settings_source(c, "telematics")->token, TOK_ENV);
+	settings_free(c);
 
 	unsetenv("WB_TEST_TOKEN");
 	assert_int_equal(load_text(f, text, &c, &err), WB_ENOTFOUND);
@@ -392,9 +394,9 @@ static void test_config_mode(void **state)
 	const mode_t modes[] = {0644, 0640, 0604, 0602, 0660};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		write_file(f->path, minimal, modes[i]);
-		struct config *c = NULL;
+		struct settings *c = NULL;
 		struct wb_err err = {0};
-		assert_int_equal(config_load(f->path, &c, &err), WB_EDENIED);
+		assert_int_equal(settings_load(f->path, &c, &err), WB_EDENIED);
 		assert_null(c);
 		char want[PATH_MAX + 64];
 		snprintf(want, sizeof(want), "chmod 600 %s", f->path);
@@ -405,16 +407,16 @@ static void test_config_mode(void **state)
 	}
 	/* 0400 is fine. */
 	write_file(f->path, minimal, 0400);
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
-	assert_int_equal(config_load(f->path, &c, &err), 0);
-	config_free(c);
+	assert_int_equal(settings_load(f->path, &c, &err), 0);
+	settings_free(c);
 }
 
 static void test_malformed(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
 	assert_int_equal(load_text(f, "{\n  \"sources\": {,\n}", &c, &err), WB_EINVALID);
 	char want[PATH_MAX + 64];
@@ -446,17 +448,17 @@ static void test_malformed(void **state)
 static void test_missing(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = NULL;
+	struct settings *c = NULL;
 	struct wb_err err = {0};
-	assert_int_equal(config_load(f->path, &c, &err), WB_ENOTFOUND);
+	assert_int_equal(settings_load(f->path, &c, &err), WB_ENOTFOUND);
 	assert_null(c);
 	if (strncmp(err.msg, f->path, strlen(f->path)) != 0 || !strstr(err.msg, "\"sources\""))
 		fail_msg("want the path and the smallest config: %s", err.msg);
 	/* The example in the message is itself a valid config. */
-	struct config *ex = NULL;
+	struct settings *ex = NULL;
 	if (load_text(f, config_example, &ex, &err) != 0)
 		fail_msg("config_example refused: %s", err.msg);
-	config_free(ex);
+	settings_free(ex);
 }
 
 static void test_write_atomic(void **state)
@@ -470,10 +472,10 @@ static void test_write_atomic(void **state)
 	struct stat st;
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	struct config *c = NULL;
-	if (config_load(f->path, &c, &err) != 0)
+	struct settings *c = NULL;
+	if (settings_load(f->path, &c, &err) != 0)
 		fail_msg("written config refused: %s", err.msg);
-	config_free(c);
+	settings_free(c);
 	/* Nothing else left in the directory. */
 	DIR *d = opendir(f->dir);
 	struct dirent *de;

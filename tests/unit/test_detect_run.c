@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 #include "cache/cache.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "local/detect_run.h"
 
 #define NOW 1741341600 /* 2025-03-07 10:00 UTC, the simulator's default start */
@@ -382,7 +382,7 @@ static void test_thresholds_from_config(void **state)
 	struct fx *f = *state;
 	struct detect_run_stats st;
 	struct wb_err err = {0};
-	struct config cfg;
+	struct settings cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	struct core_detect_cfg d;
 	run_ok(f->c, NULL, 0, &st);
@@ -390,7 +390,8 @@ static void test_thresholds_from_config(void **state)
 	        one(f->c, "SELECT status='open' FROM exception WHERE id='X-detention-S-1'"), 1);
 
 	cfg.detectors = json_pack("{s:i, s:i}", "detention_free_s", 4 * 3600, "eta_grace_s", 300);
-	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	core_detect_cfg_default(&d);
+	assert_int_equal(core_detect_cfg_from_json(&d, cfg.detectors, &err), 0);
 	assert_int_equal(d.detention_free_s, 4 * 3600);
 	assert_true(d.eta_grace_s == 300);
 	assert_true(d.road_factor == 1.25); /* not given: the default */
@@ -402,7 +403,8 @@ static void test_thresholds_from_config(void **state)
 
 	/* and a shorter one raises what the default would not: 3 h free, 3.5 h here */
 	cfg.detectors = json_pack("{s:i}", "detention_free_s", 3 * 3600);
-	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	core_detect_cfg_default(&d);
+	assert_int_equal(core_detect_cfg_from_json(&d, cfg.detectors, &err), 0);
 	run_ok(f->c, &d, 0, &st);
 	assert_int_equal(st.reopened, 1);
 	assert_int_equal(
@@ -492,22 +494,19 @@ static const struct {
 static void test_detectors_config_parsing(void **state)
 {
 	(void)state;
-	struct config cfg;
+	struct settings cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	struct core_detect_cfg d, def;
 	struct wb_err err = {0};
 	core_detect_cfg_default(&def);
-	assert_int_equal(detect_run_cfg(NULL, &d, &err), 0);
-	assert_memory_equal(&d, &def, sizeof(d));
-	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
-	assert_memory_equal(&d, &def, sizeof(d));
 
 	cfg.detectors = json_loads(
 	        "{\"detention_free_s\": 5400, \"eta_grace_s\": 300, \"road_factor\": 1.4,"
 	        " \"late_penalty_share\": 0.2, \"fuel_match_ms\": 600000}",
 	        0, NULL);
 	assert_non_null(cfg.detectors);
-	assert_int_equal(detect_run_cfg(&cfg, &d, &err), 0);
+	core_detect_cfg_default(&d);
+	assert_int_equal(core_detect_cfg_from_json(&d, cfg.detectors, &err), 0);
 	assert_int_equal(d.detention_free_s, 5400);
 	assert_true(d.eta_grace_s == 300 && d.road_factor == 1.4 && d.late_penalty_share == 0.2);
 	assert_int_equal(d.fuel_match_ms, 600000);
@@ -518,7 +517,8 @@ static void test_detectors_config_parsing(void **state)
 		cfg.detectors = json_loads(bad_detectors[i].json, JSON_DECODE_ANY, NULL);
 		assert_non_null(cfg.detectors);
 		memset(&err, 0, sizeof(err));
-		int rc = detect_run_cfg(&cfg, &d, &err);
+		core_detect_cfg_default(&d);
+		int rc = core_detect_cfg_from_json(&d, cfg.detectors, &err);
 		if (rc != WB_EINVALID ||
 		    strncmp(err.msg, bad_detectors[i].want, strlen(bad_detectors[i].want)) != 0)
 			fail_msg("%s: want \"%s\", got rc %d \"%s\"", bad_detectors[i].json,
@@ -573,12 +573,11 @@ static void test_policy_from_config(void **state)
 	(void)state;
 	struct core_policy pol;
 	struct wb_err err = {0};
-	struct config cfg;
+	struct settings cfg;
 	memset(&cfg, 0, sizeof(cfg));
-	assert_int_equal(detect_run_policy(NULL, &pol, &err), 0);
-	assert_int_equal(detect_run_policy(&cfg, &pol, &err), 0);
+	core_policy_init_default(&pol);
 	cfg.policy = json_pack("{s:s}", "no_such_kind", "x");
-	assert_int_equal(detect_run_policy(&cfg, &pol, &err), WB_EINVALID);
+	assert_int_equal(core_policy_from_json(&pol, cfg.policy, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "policy"));
 	json_decref(cfg.policy);
 }

@@ -14,7 +14,7 @@
 
 #include "testutil.h"
 #include "cache/cache.h"
-#include "settings/config.h"
+#include "settings/settings.h"
 #include "connectors/connector.h"
 #include "local/workflow_run.h"
 
@@ -553,7 +553,7 @@ static void test_refuses_inside_a_transaction(void **state)
 static void test_work_order_source_from_config(void **state)
 {
 	(void)state;
-	struct config cfg;
+	struct settings cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	static const char *const roles[] = {"erp", "tms", "telematics"};
 	for (int i = 0; i < CONFIG_NROLES; i++) {

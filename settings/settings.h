@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "core/core_detect.h"
+#include "core/core_policy.h"
 
 struct connector_ops;
 
@@ -43,33 +45,38 @@ struct config_source {
 
 enum config_units { CONFIG_METRIC, CONFIG_IMPERIAL };
 
-struct config {
+struct settings {
 	char *path;              /* the file it came from */
 	char *depot;             /* shown in the header; "" when not set */
 	char *user;              /* display name; default $USER, else "dispatcher" */
 	char *currency;          /* ISO 4217 code, default "EUR" */
 	enum config_units units; /* default CONFIG_METRIC */
 	int retention_days;      /* positions kept, default 7 */
-	json_t *policy;          /* the "policy" object untouched (core/ validates it), a
-	                          * reference owned by this struct; NULL when absent */
-	json_t *detectors;       /* the "detectors" object (thresholds of the local detectors,
-	                          * checked at load by core_detect_cfg_from_json), a reference
-	                          * owned by this struct; NULL when absent */
-	bool auto_maintenance;   /* "automation.maintenance": the sync's workflow pass proposes
-	                          * work orders and holds for serious faults (default true) */
-	bool auto_invoices;      /* "automation.invoices": it releases and holds invoices
-	                          * (default true); readiness is judged either way */
+	json_t *policy;          /* the "policy" object as written (a reference owned by this
+	                          * struct), NULL when absent; consumers read policy_rules */
+	json_t *detectors;       /* the "detectors" object likewise; consumers read detect */
+	struct core_policy policy_rules; /* the policy, parsed at load (the default when absent):
+	                                  * the pass, the console and the CLI decide by it */
+	struct core_detect_cfg detect;   /* the detectors' thresholds, parsed at load: the
+	                                  * detectors and the KPIs read the same ones */
+	bool auto_maintenance; /* "automation.maintenance": the sync's workflow pass proposes
+	                        * work orders and holds for serious faults (default true) */
+	bool auto_invoices;    /* "automation.invoices": it releases and holds invoices
+	                        * (default true); readiness is judged either way */
 	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
 };
 
 /* Loads and checks path. Refuses a file (or token_file) that group or others
  * may read ("chmod 600 PATH"). On failure returns a negative WB_E* with err
  * holding one line that names the file, and *out is NULL. */
-int config_load(const char *path, struct config **out, struct wb_err *err);
-void config_free(struct config *c);
+int settings_load(const char *path, struct settings **out, struct wb_err *err);
+/* The settings of a Waybill with no config file: every default, no source
+ * (sources[i].name NULL). NULL when out of memory. */
+struct settings *settings_defaults(void);
+void settings_free(struct settings *c);
 
 /* The source with role name ("tms"), or NULL. */
-const struct config_source *config_source(const struct config *c, const char *name);
+const struct config_source *settings_source(const struct settings *c, const char *name);
 /* Seconds between polls of stream: the config's override, else by the
  * stream's cadence (fast 5 s, slow 60 s), 0 for a live stream; -1 when the
  * source's kind has no such stream. */
