@@ -115,9 +115,11 @@ static void read_header(struct tui_console *s)
 				if (src->t != CV_TEXT || strcmp(src->s, names[i]))
 					continue;
 				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
+				const struct cache_value *stream = view_get(&row, "stream");
 				enum view_source_state st = view_source_state(
-				        names[i], events, ok_at,
-				        view_int(view_get(&row, "errors_in_row"), 0), lag, now);
+				        names[i], stream->t == CV_TEXT ? stream->s : NULL, events,
+				        ok_at, view_int(view_get(&row, "errors_in_row"), 0), lag,
+				        now);
 				/* A source is as healthy as its sickest stream. */
 				if (st > s->sources[i].state)
 					s->sources[i].state = st;
@@ -137,8 +139,12 @@ static void read_header(struct tui_console *s)
 			s->counts[b] = cache_window_count(s->cache, v->board, &cr, NULL);
 		}
 	}
+	/* The config's depot; without one, WAYBILL_DEPOT, else the vehicles'. */
 	const char *env = getenv("WAYBILL_DEPOT");
-	if (env && *env) {
+	const struct settings *cfg = s->opts ? s->opts->config : NULL;
+	if (cfg && cfg->depot && *cfg->depot) {
+		snprintf(s->depot, sizeof(s->depot), "%s", cfg->depot);
+	} else if (env && *env) {
 		snprintf(s->depot, sizeof(s->depot), "%s", env);
 	} else {
 		struct cache_window_req vr = {.limit = 1};
@@ -186,8 +192,14 @@ static void draw_header(struct tui_console *s, int w)
 	time_t now = (time_t)tui_now(s);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	snprintf(left, sizeof(left), " Waybill %s %.24s %s %02d:%02d%s", tui_glyph->dot, s->depot,
-	         tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
+	/* Who sits at the console, by the config's display name (a console on a
+	 * cache alone has no config to name anyone). */
+	const struct settings *cfg = s->opts ? s->opts->config : NULL;
+	char who[80] = "";
+	if (cfg && cfg->user && *cfg->user)
+		snprintf(who, sizeof(who), " %s %.20s", tui_glyph->dot, cfg->user);
+	snprintf(left, sizeof(left), " Waybill %s %.24s%s %s %02d:%02d%s", tui_glyph->dot, s->depot,
+	         who, tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
 	size_t n = 0;
 	for (int i = 0; i < 3; i++) {
 		const struct tui_source *src = &s->sources[i];
