@@ -299,7 +299,7 @@ int main(void)
 	for (int r = 0; r < RUNS; r++) {
 		page(c, WB_ENT_LOAD, BATCH, NLOAD, fill_load);
 		t0 = bench_now();
-		if (kpi_run_sample(c, NOW + r * 300, &st, &err) != 0)
+		if (kpi_run_sample(c, NOW + r * 300, NULL, &st, &err) != 0)
 			die("sample", &err);
 		t[r] = ms(t0);
 	}

@@ -50,6 +50,7 @@ int cache_action_record(struct cache *c, const struct cache_action *a, char key_
 		                        .before = a->before,
 		                        .after = after,
 		                        .reason = a->reason,
+		                        .display_name = a->display_name,
 		                        .at = a->at};
 		rc = audit_append(c, &e, audit_seq, err);
 	}

@@ -8,8 +8,13 @@
  *   seq, at                       8 bytes each, two's complement, big-endian
  *   user, role, action, subject,  each 0x00 for NULL, or 0x01, the length in
  *   before, after, reason         8 bytes big-endian, then the UTF-8 bytes
+ *   display_name                  as the fields above when it is not NULL;
+ *                                 when NULL, nothing at all
  * Every field is typed and length-prefixed, so moving text from one field to
- * the next, or turning "" into NULL, changes the hash.
+ * the next, or turning "" into NULL, changes the hash. display_name came with
+ * schema version 3: rows written before have none (NULL) and hash exactly as
+ * they did, so one chain verifies across the upgrade; a row written since
+ * carries one, and removing it, or giving an old row one, breaks the chain.
  *
  * A hash chain cannot see its own last rows being cut off: anchor the head
  * (seq and hash of the newest row) somewhere else if that matters. */
@@ -25,7 +30,7 @@ static const char zero_hash[HASH_HEX + 1] =
         "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* The text fields of a row in hash order (a view over one row, owned elsewhere). */
-enum { F_USER, F_ROLE, F_ACTION, F_SUBJECT, F_BEFORE, F_AFTER, F_REASON, F__COUNT };
+enum { F_USER, F_ROLE, F_ACTION, F_SUBJECT, F_BEFORE, F_AFTER, F_REASON, F_DISPLAY, F__COUNT };
 
 struct row {
 	int64_t seq;
@@ -35,7 +40,7 @@ struct row {
 };
 
 static const char *const field_names[F__COUNT] = {"user",   "role",  "action", "subject",
-                                                  "before", "after", "reason"};
+                                                  "before", "after", "reason", "display_name"};
 
 static void be64(unsigned char out[8], uint64_t v)
 {
@@ -57,6 +62,8 @@ static int row_hash(const char *prev_hash, size_t prev_len, const struct row *r,
 	be64(num, (uint64_t)r->at);
 	ok = ok && EVP_DigestUpdate(ctx, num, sizeof(num)) == 1;
 	for (int i = 0; ok && i < F__COUNT; i++) {
+		if (i == F_DISPLAY && !r->f[i])
+			break; /* a row from before display_name hashes as it did */
 		unsigned char tag = r->f[i] ? 1 : 0;
 		ok = EVP_DigestUpdate(ctx, &tag, 1) == 1;
 		if (ok && r->f[i]) {
@@ -87,9 +94,9 @@ static int check_entry(const struct audit_entry *e, struct wb_err *err)
 		if (!req[i] || !*req[i])
 			return wb_fail(err, WB_EINVALID, "audit: a row needs a %s", names[i]);
 	}
-	const char *text[] = {e->user, e->role, e->action, e->subject, e->reason};
-	const char *tnames[] = {"user", "role", "action", "subject", "reason"};
-	for (int i = 0; i < 5; i++) {
+	const char *text[] = {e->user, e->role, e->action, e->subject, e->reason, e->display_name};
+	const char *tnames[] = {"user", "role", "action", "subject", "reason", "display_name"};
+	for (int i = 0; i < 6; i++) {
 		if (!text[i])
 			continue;
 		json_t *j = json_string(text[i]); /* NULL when not valid UTF-8 */
@@ -110,6 +117,22 @@ static int check_entry(const struct audit_entry *e, struct wb_err *err)
 		json_decref(j);
 	}
 	return 0;
+}
+
+/* The entry's display name, else the connection's; a system action's is the
+ * system's own name (its user, "waybill"). NULL: none. */
+static const char *display_name(const struct cache *c, const struct audit_entry *e)
+{
+	if (e->display_name)
+		return e->display_name;
+	if (!strcmp(e->role, "system"))
+		return e->user;
+	return c->display_name[0] ? c->display_name : NULL;
+}
+
+void cache_set_display_name(struct cache *c, const char *name)
+{
+	snprintf(c->display_name, sizeof(c->display_name), "%s", name ? name : "");
 }
 
 static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
@@ -142,10 +165,10 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 	if (rc != 0)
 		return rc;
 
-	struct row r = {
-	        .seq = seq,
-	        .at = e->at,
-	        .f = {e->user, e->role, e->action, e->subject, e->before, e->after, e->reason}};
+	struct row r = {.seq = seq,
+	                .at = e->at,
+	                .f = {e->user, e->role, e->action, e->subject, e->before, e->after,
+	                      e->reason, display_name(c, e)}};
 	for (int i = 0; i < F__COUNT; i++)
 		r.len[i] = r.f[i] ? strlen(r.f[i]) : 0;
 	char hash[HASH_HEX + 1];
@@ -155,7 +178,7 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 	st = cache_stmt(
 	        c, ST_AUDIT_APPEND,
 	        "INSERT INTO audit(seq, at, user, role, action, subject, before, after, reason,"
-	        " prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	        " display_name, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
 	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
@@ -163,8 +186,8 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 	sqlite3_bind_int64(st, 2, e->at);
 	for (int i = 0; i < F__COUNT; i++)
 		cache_bind_text(st, 3 + i, r.f[i]);
-	sqlite3_bind_text(st, 10, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, hash, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st); /* prev and hash live on this stack frame */
@@ -193,9 +216,12 @@ int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
 	return cache_autoend(c, began, rc, err);
 }
 
-#define ROW_COLS "seq, at, user, role, action, subject, before, after, reason, prev_hash, hash"
+#define ROW_COLS                                                                                   \
+	"seq, at, user, role, action, subject, before, after, reason, prev_hash, hash, "           \
+	"display_name"
+#define COL_DISPLAY 11
 
-/* Reads columns 0..8 of a ROW_COLS statement into r. Returns the name of the
+/* Reads columns 0..8 and 11 of a ROW_COLS statement into r. Returns the name of the
  * first column with a type waybill never writes, or NULL. Values stay owned
  * by the statement until the next step. */
 static const char *read_row(sqlite3_stmt *st, struct row *r)
@@ -206,7 +232,8 @@ static const char *read_row(sqlite3_stmt *st, struct row *r)
 	r->seq = sqlite3_column_int64(st, 0);
 	r->at = sqlite3_column_int64(st, 1);
 	for (int i = 0; i < F__COUNT; i++) {
-		int t = sqlite3_column_type(st, 2 + i);
+		int col = i == F_DISPLAY ? COL_DISPLAY : 2 + i;
+		int t = sqlite3_column_type(st, col);
 		if (t == SQLITE_NULL) {
 			r->f[i] = NULL;
 			r->len[i] = 0;
@@ -214,8 +241,8 @@ static const char *read_row(sqlite3_stmt *st, struct row *r)
 		}
 		if (t != SQLITE_TEXT && !bad)
 			bad = field_names[i];
-		r->f[i] = (const char *)sqlite3_column_text(st, 2 + i);
-		r->len[i] = (size_t)sqlite3_column_bytes(st, 2 + i);
+		r->f[i] = (const char *)sqlite3_column_text(st, col);
+		r->len[i] = (size_t)sqlite3_column_bytes(st, col);
 		if (!r->f[i]) { /* out of memory: make it fail the hash, not crash */
 			r->f[i] = "";
 			r->len[i] = 0;
@@ -324,12 +351,13 @@ int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err)
 		const char *h = (const char *)sqlite3_column_text(st, 10);
 		/* before/after stay strings: the exact text that was hashed, so an
 		 * export can be checked against the chain. */
-		json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}",
-		                      "seq", (json_int_t)r.seq, "at", (json_int_t)r.at, "user",
-		                      r.f[F_USER], "role", r.f[F_ROLE], "action", r.f[F_ACTION],
-		                      "subject", r.f[F_SUBJECT], "before", r.f[F_BEFORE], "after",
-		                      r.f[F_AFTER], "reason", r.f[F_REASON], "prev_hash",
-		                      ph ? ph : "", "hash", h ? h : "");
+		json_t *o = json_pack(
+		        "{s:I, s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}", "seq",
+		        (json_int_t)r.seq, "at", (json_int_t)r.at, "user", r.f[F_USER],
+		        "display_name", r.f[F_DISPLAY], "role", r.f[F_ROLE], "action",
+		        r.f[F_ACTION], "subject", r.f[F_SUBJECT], "before", r.f[F_BEFORE], "after",
+		        r.f[F_AFTER], "reason", r.f[F_REASON], "prev_hash", ph ? ph : "", "hash",
+		        h ? h : "");
 		if (!o) {
 			rc = wb_fail(err, WB_ECORRUPT,
 			             "%s: audit row %lld cannot be written as JSON (text that is "

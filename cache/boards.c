@@ -53,10 +53,11 @@ const struct cache_board cache_board_exceptions = {
 
 const struct cache_board cache_board_audit = {
         .name = "audit",
-        .from = "(SELECT seq AS id, seq, at, user, role, action, subject, reason FROM audit)",
-        .cols = (const char *const[]){"id", "seq", "at", "user", "role", "action", "subject",
-                                      "reason", NULL},
-        .search = (const char *const[]){"user", "action", "subject", NULL},
+        .from = "(SELECT seq AS id, seq, at, user, display_name, role, action, subject, reason"
+                " FROM audit)",
+        .cols = (const char *const[]){"id", "seq", "at", "user", "display_name", "role", "action",
+                                      "subject", "reason", NULL},
+        .search = (const char *const[]){"user", "display_name", "action", "subject", NULL},
         .sorts = (const char *const[]){"seq", "at", NULL},
         .status_col = NULL,
 };

@@ -163,15 +163,18 @@ int64_t cache_window_count(struct cache *c, const struct cache_board *b,
  * record itself is not edited: the source's answer comes back through sync,
  * and until then the outbox shows the action pending. */
 struct cache_action {
-	const char *source;  /* the source that owns the subject: "tms" */
-	const char *action;  /* "release_load", "approve_exception", ... */
-	const char *subject; /* "load:L-1042" */
-	const char *payload; /* JSON object sent to the source; NULL: {} */
-	const char *user;    /* a user name, never a token */
-	const char *role;    /* "dispatcher", "supervisor", "system" */
-	const char *before;  /* JSON for the audit row, or NULL */
-	const char *after;   /* JSON for the audit row, or NULL; the outbox key is added */
-	const char *reason;  /* an override reason or a note, or NULL */
+	const char *source;       /* the source that owns the subject: "tms" */
+	const char *action;       /* "release_load", "approve_exception", ... */
+	const char *subject;      /* "load:L-1042" */
+	const char *payload;      /* JSON object sent to the source; NULL: {} */
+	const char *user;         /* a user name, never a token */
+	const char *role;         /* "dispatcher", "supervisor", "system" */
+	const char *before;       /* JSON for the audit row, or NULL */
+	const char *after;        /* JSON for the audit row, or NULL; the outbox key is added */
+	const char *reason;       /* an override reason or a note, or NULL */
+	const char *display_name; /* the person's name as the config gives it ("user"),
+	                           * recorded beside user; NULL: the connection's
+	                           * (cache_set_display_name) */
 	int64_t at;
 };
 
@@ -333,8 +336,17 @@ struct audit_entry {
 	const char *before; /* JSON or NULL */
 	const char *after;  /* JSON or NULL */
 	const char *reason; /* NULL when none ("" is a different, empty reason) */
+	/* Who the person says they are (the config's "user"), beside user, the
+	 * identity the source gave. NULL: the connection's (cache_set_display_name),
+	 * and for role "system" the system's own name, user. */
+	const char *display_name;
 	int64_t at;
 };
+
+/* The display name audit rows written on this connection carry when their
+ * entry names none: the console sets the config's "user" once at start. NULL
+ * or "": none. */
+void cache_set_display_name(struct cache *c, const char *name);
 
 /* Appends a row (seq = last seq + 1, from 1) whose hash is SHA-256 over the
  * previous row's hash and this row's content (encoding in cache/audit.c). Call

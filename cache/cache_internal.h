@@ -64,6 +64,7 @@ struct cache {
 	/* Board window queries and list reads are built from a few shapes each;
 	 * keep the last few of each prepared. */
 	struct cache_lru window_stmts, list_stmts;
+	char display_name[128]; /* cache_set_display_name; "" none */
 };
 
 /* Returns the prepared statement for sql from lru (reset, bindings cleared),

@@ -99,7 +99,8 @@ static const struct detail_query maint_q[] = {
 };
 
 static const struct detail_query audit_q[] = {
-        {"audit", "SELECT seq, at, user, role, action, subject, reason, before, after, hash"
+        {"audit", "SELECT seq, at, user, display_name, role, action, subject, reason, before,"
+                  " after, hash"
                   " FROM audit WHERE seq=?1"},
         {NULL, NULL},
 };

@@ -173,10 +173,17 @@ static const char migration_2[] =
 	" v.source AS source, v.synced_at AS synced_at"
 	" FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0;";
 
+/* The audit trail records the person's display name (the config's "user")
+ * beside the identity the source gave; rows written before have none, and
+ * their hashes stay as they were (cache/audit.c). */
+static const char migration_3[] =
+	"ALTER TABLE audit ADD COLUMN display_name TEXT;";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 /* clang-format on */
 

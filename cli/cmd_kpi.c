@@ -4,18 +4,23 @@
  * is null. Without --json, a readable table with the breakdowns the KPI board
  * only headlines: precision per kind of AI flag and the least profitable routes.
  * "now" is the newest server time the data implies (detect_run_now), so a cache
- * synced from a source whose clock differs from ours reads sensibly. */
+ * synced from a source whose clock differs from ours reads sensibly. The config,
+ * when there is one, gives the detectors' thresholds (the detention KPI counts
+ * from their free time) and, in the table, the currency; --json keeps its keys
+ * and SI values whatever the config says, for scripts. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "cli/cmd.h"
 #include "local/kpi_run.h"
 #include "settings/paths.h"
+#include "settings/settings.h"
 #include "tui/tui.h"
 
 #define ROUTES_SHOWN 5
@@ -28,7 +33,7 @@ static void row(const char *name, double v, const char *unit)
 		printf("  %-28s %14s\n", name, "-");
 }
 
-static void print_table(const struct kpi_figures *f)
+static void print_table(const struct kpi_figures *f, const char *currency)
 {
 	printf("KPIs (at %" PRId64 ")\n", f->now);
 	row("on-time delivery", f->on_time_pct, "%");
@@ -43,7 +48,7 @@ static void print_table(const struct kpi_figures *f)
 	row("empty miles", f->empty_miles_pct, "%");
 	row("dwell per stop", f->dwell_s, "s");
 	row("detention per detained stop", f->detention_s, "s");
-	row("margin per load", f->margin_per_load, "");
+	row("margin per load", f->margin_per_load, currency);
 	printf("  Least profitable routes (margin over their loads)\n");
 	if (!f->nroutes)
 		printf("  %-28s %14s\n", "(none)", "-");
@@ -51,7 +56,7 @@ static void print_table(const struct kpi_figures *f)
 		char name[64];
 		snprintf(name, sizeof(name), "%.13s -> %.13s", f->routes[i].origin,
 		         f->routes[i].destination);
-		printf("  %-28s %14.2f (%zu loads)\n", name, f->routes[i].margin,
+		printf("  %-28s %14.2f %s (%zu loads)\n", name, f->routes[i].margin, currency,
 		       f->routes[i].loads);
 	}
 	row("AI precision, all kinds", f->ai_precision, "");
@@ -60,32 +65,55 @@ static void print_table(const struct kpi_figures *f)
 		row(core_kind_name((enum core_kind)kind), f->precision[kind], "");
 }
 
+/* The config at --config (which must load), else at the default path when a
+ * file is there, else the defaults. NULL with err on failure. */
+static struct settings *load_settings(const char *flag, struct wb_err *err)
+{
+	char cpath[PATH_MAX];
+	struct settings *cfg = NULL;
+	if (settings_config_path(flag, cpath, sizeof(cpath), err) != 0)
+		return NULL;
+	if (!flag && access(cpath, F_OK) != 0)
+		return settings_defaults();
+	return settings_load(cpath, &cfg, err) == 0 ? cfg : NULL;
+}
+
 int cmd_kpi(const struct cmd_opts *o)
 {
 	char path[PATH_MAX];
 	struct wb_err err = {0};
+	struct settings *cfg = load_settings(o->config_path, &err);
+	if (!cfg) {
+		fprintf(stderr, "waybill: %s\n", err.msg[0] ? err.msg : "out of memory");
+		return 1;
+	}
 	if (settings_cache_path(o->cache_path, false, path, sizeof(path), &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
+		settings_free(cfg);
 		return 1;
 	}
 	struct cache_opts co = {.readonly = true};
 	struct cache *c = cache_open(path, &co, &err);
 	if (!c) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
+		settings_free(cfg);
 		return 1;
 	}
 	struct kpi_figures f;
-	int rc = kpi_run_figures(c, 0, &f, NULL, &err);
+	int rc = kpi_run_figures(c, 0, &cfg->detect, &f, NULL, &err);
 	cache_close(c);
 	if (rc != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
+		settings_free(cfg);
 		return 1;
 	}
 	if (!o->json) {
-		print_table(&f);
+		print_table(&f, cfg->currency);
 		kpi_figures_free(&f);
+		settings_free(cfg);
 		return 0;
 	}
+	settings_free(cfg);
 	json_t *k = kpi_figures_json(&f);
 	kpi_figures_free(&f);
 	char *s = k ? json_dumps(k, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;

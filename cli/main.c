@@ -269,8 +269,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&cli);
 	if (!strcmp(cmd, "kpi"))
-		return cmd_kpi(
-		        &(struct cmd_opts){.cache_path = cli.o.cache_path, .json = cli.json});
+		return cmd_kpi(&(struct cmd_opts){.config_path = cli.o.config_path,
+		                                  .cache_path = cli.o.cache_path,
+		                                  .json = cli.json});
 	if (!strcmp(cmd, "sync") || !strcmp(cmd, "doctor")) {
 		struct cmd_opts co = {.config_path = cli.o.config_path,
 		                      .cache_path = cli.o.cache_path,

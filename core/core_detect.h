@@ -5,6 +5,8 @@
 #ifndef WAYBILL_CORE_DETECT_H
 #define WAYBILL_CORE_DETECT_H
 
+#include <stdbool.h>
+
 #include "core/core.h"
 #include "core/core_policy.h"
 
@@ -31,6 +33,10 @@ struct core_detect_cfg {
 	double fuel_slack_l;         /* [40] */
 	double fuel_far_m;           /* [2000] purchase this far from the vehicle is suspect */
 	int64_t fuel_match_ms; /* [900000] a position this close in time locates the vehicle */
+	/* Not a threshold: how the evidence a person reads writes distances,
+	 * speeds and volumes; the settings' units (settings/config.c), never a
+	 * "detectors" key. [false] km, km/h, L, L/100 km; true: mi, mph, US gal, mpg. */
+	bool imperial;
 };
 
 void core_detect_cfg_default(struct core_detect_cfg *c);

@@ -255,11 +255,12 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
 	                    "notify the customer, re-slot the dock", now, pol);
 	char a[8], w0[8], w1[8];
 	snprintf(out->evidence, sizeof(out->evidence),
-	         "Load %s stop %lld (%s): %.1f km left at %.0f km/h %s gives arrival %s, %.0f min "
+	         "Load %s stop %lld (%s): %.1f %s left at %.0f %s %s gives arrival %s, %.0f min "
 	         "after "
 	         "the window %s-%s closes (grace %.0f min). Last position %lld s old.",
 	         cstr(load->meta.id), (long long)(stop->seq == WB_NULL ? 0 : stop->seq),
-	         cstr(stop->place), left_m / 1000, speed * 3.6,
+	         cstr(stop->place), ev_dist(cfg->imperial, left_m), ev_dist_unit(cfg->imperial),
+	         ev_speed(cfg->imperial, speed), ev_speed_unit(cfg->imperial),
 	         observed ? "observed" : "assumed (no movement seen)",
 	         hhmm((int64_t)eta, a, sizeof(a)), late_s / 60,
 	         hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),

@@ -52,7 +52,8 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 	    txn->litres > v->tank_l * cfg->fuel_tank_tol) {
 		conf = combine(conf, 0.95);
 		excess_l = fmax(excess_l, txn->litres - v->tank_l);
-		bufcat(ev, sizeof(ev), " The tank holds %.0f L.", v->tank_l);
+		bufcat(ev, sizeof(ev), " The tank holds %.0f %s.", ev_vol(cfg->imperial, v->tank_l),
+		       ev_vol_unit(cfg->imperial));
 	}
 	if (!isnan(distance_since_prev_m) && distance_since_prev_m >= 0) {
 		double used = distance_since_prev_m / 100000.0 * cfg->fuel_l_per_100km;
@@ -62,10 +63,19 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 			conf = combine(conf,
 			               0.6 + 0.3 * fmin(1.0, over / fmax(used, cfg->fuel_slack_l)));
 			excess_l = fmax(excess_l, over);
-			bufcat(ev, sizeof(ev),
-			       " Since the previous fill it drove %.0f km, about %.0f L at %.0f "
-			       "L/100 km.",
-			       distance_since_prev_m / 1000, used, cfg->fuel_l_per_100km);
+			if (cfg->imperial) /* 100 km / L per 100 km, in miles per US gallon */
+				bufcat(ev, sizeof(ev),
+				       " Since the previous fill it drove %.0f mi, about %.0f gal "
+				       "at "
+				       "%.1f mpg.",
+				       ev_dist(1, distance_since_prev_m), ev_vol(1, used),
+				       100.0 / CORE_M_PER_MI * 1000 * CORE_L_PER_GAL /
+				               cfg->fuel_l_per_100km);
+			else
+				bufcat(ev, sizeof(ev),
+				       " Since the previous fill it drove %.0f km, about %.0f L at "
+				       "%.0f L/100 km.",
+				       distance_since_prev_m / 1000, used, cfg->fuel_l_per_100km);
 		}
 	}
 	int far = 0;
@@ -85,9 +95,10 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 			c *= 1 - 0.3 * (double)gap_s * 1000 / (double)cfg->fuel_match_ms;
 			conf = combine(conf, c);
 			bufcat(ev, sizeof(ev),
-			       " The vehicle was %.1f km from the station at %s (telematics, %lld "
+			       " The vehicle was %.1f %s from the station at %s (telematics, %lld "
 			       "s from the purchase).",
-			       d / 1000, hhmm(p->ts_ms / 1000, t, sizeof(t)), (long long)gap_s);
+			       ev_dist(cfg->imperial, d), ev_dist_unit(cfg->imperial),
+			       hhmm(p->ts_ms / 1000, t, sizeof(t)), (long long)gap_s);
 		}
 	}
 	if (conf <= 0)
@@ -99,7 +110,8 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 	                    txn->at, pol);
 	/* evidence is empty after init; bufcat cuts a long list cleanly */
 	bufcat(out->evidence, sizeof(out->evidence),
-	       "%s: %.0f L bought %s at %s for %.2f (card %s).%s", cstr(vid), txn->litres,
+	       "%s: %.0f %s bought %s at %s for %.2f (card %s).%s", cstr(vid),
+	       ev_vol(cfg->imperial, txn->litres), ev_vol_unit(cfg->imperial),
 	       hhmm(txn->at, t, sizeof(t)), cstr(txn->station), txn->amount, cstr(txn->card), ev);
 	return 1;
 }
@@ -127,10 +139,11 @@ int core_detect_idle(const struct core_track *t, const struct wb_vehicle *v, int
 	snprintf(
 	        out->evidence, sizeof(out->evidence),
 	        "%s idled with the engine on: longest streak %lld min (limit %lld), %lld min today "
-	        "(limit %lld); about %.1f L, %.2f.",
+	        "(limit %lld); about %.1f %s, %.2f.",
 	        cstr(vid), (long long)(streak_s / 60), (long long)(cfg->idle_streak_s / 60),
 	        (long long)(day_s / 60), (long long)(cfg->idle_day_s / 60),
-	        idle_h * cfg->idle_l_per_h, cost);
+	        ev_vol(cfg->imperial, idle_h * cfg->idle_l_per_h), ev_vol_unit(cfg->imperial),
+	        cost);
 	return 1;
 }
 

@@ -31,6 +31,36 @@ static inline const char *cstr(const char *s)
 	return s ? s : "?";
 }
 
+/* Evidence figures held in SI, in the units a person reads them in
+ * (core_detect_cfg.imperial): metres as km or mi, m/s as km/h or mph,
+ * litres as L or US gallons; each with its unit word. */
+#define CORE_M_PER_MI 1609.344
+#define CORE_L_PER_GAL 3.785411784
+static inline double ev_dist(int imperial, double m)
+{
+	return m / (imperial ? CORE_M_PER_MI : 1000.0);
+}
+static inline double ev_speed(int imperial, double mps)
+{
+	return mps * (imperial ? 3600.0 / CORE_M_PER_MI : 3.6);
+}
+static inline double ev_vol(int imperial, double l)
+{
+	return imperial ? l / CORE_L_PER_GAL : l;
+}
+static inline const char *ev_dist_unit(int imperial)
+{
+	return imperial ? "mi" : "km";
+}
+static inline const char *ev_speed_unit(int imperial)
+{
+	return imperial ? "mph" : "km/h";
+}
+static inline const char *ev_vol_unit(int imperial)
+{
+	return imperial ? "gal" : "L";
+}
+
 __attribute__((format(printf, 4, 5))) static inline void
 reasons_add(struct core_reasons *rs, enum core_reason_code code, int hard, const char *fmt, ...)
 {

@@ -17,11 +17,22 @@ const char *const kpi_sample_name[KPI__COUNT] = {
 #undef KPI_SAMPLE_NAME
 };
 
-int64_t kpi_detention_free_s(void)
+/* The free time at a stop the detention KPI counts from, as the last
+ * kpi_run_figures was given it (-1: not yet, the default). A process loads its
+ * settings once, so every caller passes the same thresholds; the incremental
+ * state folds it into its sums, so a change makes the state start over. */
+static int64_t run_free_s = -1;
+
+static int64_t default_free_s(void)
 {
 	struct core_detect_cfg d;
 	core_detect_cfg_default(&d);
 	return d.detention_free_s;
+}
+
+int64_t kpi_detention_free_s(void)
+{
+	return run_free_s >= 0 ? run_free_s : default_free_s();
 }
 
 static double ratio(double num, double den, double scale)
@@ -204,8 +215,8 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
-                    struct kpi_refresh_stats *rs, struct wb_err *err)
+int kpi_run_figures(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,
+                    struct kpi_figures *f, struct kpi_refresh_stats *rs, struct wb_err *err)
 {
 	struct kpi_refresh_stats local = {0};
 	if (!rs)
@@ -215,6 +226,10 @@ int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
 		return wb_fail(err, WB_EINVALID, "KPIs cannot be computed inside a transaction");
 	if (now <= 0)
 		now = detect_run_now(c);
+	int64_t free_s = dcfg ? dcfg->detention_free_s : default_free_s();
+	if (free_s != kpi_detention_free_s())
+		kpi_state_drop(c); /* its sums counted detention from another free time */
+	run_free_s = free_s;
 	struct kpi_state *s = kpi_state_get(c, err);
 	int rc = s ? kpi_state_refresh(s, rs, err) : WB_ENOMEM;
 	if (rc == 0)
@@ -227,7 +242,8 @@ int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
 	return kpi_full(c, now, f, err);
 }
 
-int kpi_run_sample(struct cache *c, int64_t now, struct kpi_run_stats *st, struct wb_err *err)
+int kpi_run_sample(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,
+                   struct kpi_run_stats *st, struct wb_err *err)
 {
 	struct kpi_run_stats local;
 	if (!st)
@@ -239,7 +255,7 @@ int kpi_run_sample(struct cache *c, int64_t now, struct kpi_run_stats *st, struc
 		now = detect_run_now(c);
 	struct kpi_refresh_stats rs;
 	struct kpi_figures f;
-	int rc = kpi_run_figures(c, now, &f, &rs, err);
+	int rc = kpi_run_figures(c, now, dcfg, &f, &rs, err);
 	if (rc != 0)
 		return rc;
 	st->now = now;

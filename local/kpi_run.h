@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cache/cache.h"
+#include "core/core_detect.h"
 #include "core/core_kpi.h"
 #include "core/core_policy.h"
 #include "base/err.h"
@@ -120,9 +121,12 @@ size_t kpi_state_bytes(const struct kpi_state *s);
 
 /* The figures at now (0: detect_run_now) from the connection's state, refreshed
  * first (the first time, by a full scan); if the state cannot follow, by
- * kpi_full. rs (may be NULL) says how. Not inside a transaction. */
-int kpi_run_figures(struct cache *c, int64_t now, struct kpi_figures *f,
-                    struct kpi_refresh_stats *rs, struct wb_err *err);
+ * kpi_full. dcfg: the detectors' thresholds (the settings' detect; NULL: the
+ * defaults), so the detention KPI counts from the free time the detectors
+ * use; kpi_full and the state then use them too. rs (may be NULL) says how.
+ * Not inside a transaction. */
+int kpi_run_figures(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,
+                    struct kpi_figures *f, struct kpi_refresh_stats *rs, struct wb_err *err);
 
 struct kpi_run_stats {
 	int64_t now;       /* the data time sampled */
@@ -132,10 +136,11 @@ struct kpi_run_stats {
 	double refresh_ms; /* refresh + figures */
 };
 
-/* Refreshes the connection's state and writes one sample per KPI into the
- * bucket of now (0: detect_run_now), replacing the bucket's earlier sample and
- * pruning samples older than 24 h, in one transaction. Not inside a transaction. */
-int kpi_run_sample(struct cache *c, int64_t now, struct kpi_run_stats *st, struct wb_err *err);
+/* Refreshes the connection's state (with dcfg, as kpi_run_figures) and writes one sample per KPI
+ * into the bucket of now (0: detect_run_now), replacing the bucket's earlier sample and pruning
+ * samples older than 24 h, in one transaction. Not inside a transaction. */
+int kpi_run_sample(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,
+                   struct kpi_run_stats *st, struct wb_err *err);
 /* One line for the sync log: "14 sampled at 1718020800 (incremental, 12 rows read, 0.4 ms)". */
 void kpi_run_summary(const struct kpi_run_stats *st, char *buf, size_t len);
 

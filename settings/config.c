@@ -452,6 +452,8 @@ static int load_top(struct ctx *x, json_t *root)
 			return bad(x, derr.code, NULL, "%s", derr.msg);
 		c->detectors = json_incref(v);
 	}
+	/* The detectors' evidence is read by people: in the depot's units. */
+	c->detect.imperial = c->units == CONFIG_IMPERIAL;
 	json_t *src = json_object_get(root, "sources");
 	if (!src)
 		return bad(x, WB_EINVALID, "sources", "missing; smallest valid config: %s",

@@ -81,6 +81,11 @@ const struct config_source *settings_source(const struct settings *c, const char
  * stream's cadence (fast 5 s, slow 60 s), 0 for a live stream; -1 when the
  * source's kind has no such stream. */
 int config_interval_s(const struct config_source *s, const char *stream);
+/* Seconds between polls of role's stream as configured in c (settings/interval.c);
+ * with stream NULL, of the role's slowest polled stream. A role c does not
+ * configure (or c NULL) gets the default connector's cadences. -1 when the
+ * role or stream is unknown; 0 for a live stream. */
+int settings_interval_s(const struct settings *c, const char *role, const char *stream);
 
 /* Writes json to path atomically: a mkstemp file (mode 0600) in the same
  * directory, fsync, rename over path, fsync of the directory. */

@@ -89,10 +89,11 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 		         (unsigned long long)ms(j->read_ns), (unsigned long long)ms(t1 - t0));
 		sync_emit(sy, SYNC_EV_NOTICE, "local", "detectors", line, 0, 0);
 	}
-	/* KPIs over what the passes left: the state follows the rows changed
+	/* KPIs over what the passes left, by the detectors' thresholds (the
+	 * detention KPI counts from their free time): the state follows the rows changed
 	 * since the last sample; one sample per KPI per 5 minutes of data time. */
 	struct kpi_run_stats kst;
-	if (kpi_run_sample(sy->cache, 0, &kst, &err) != 0) {
+	if (kpi_run_sample(sy->cache, 0, &j->dcfg, &kst, &err) != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, "local", "kpis", err.msg, 0, 0);
 	} else if (sy->o.once) {
 		kpi_run_summary(&kst, line, sizeof(line));

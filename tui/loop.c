@@ -247,6 +247,13 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 		snprintf(s->message, sizeof(s->message), "%.170s; using theme %.60s", msg,
 		         s->theme.name);
 	s->message_error = msg[0] != '\0';
+	/* Figures in the configured units and currency and freshness by the
+	 * configured intervals (without a config, the defaults'); the config's
+	 * display name on every audit row this console writes (without one, no
+	 * name was given: the rows carry the identity alone). */
+	struct settings *dflt = o && o->config ? NULL : settings_defaults();
+	view_use_settings(o && o->config ? o->config : dflt);
+	cache_set_display_name(c, o && o->config ? o->config->user : NULL);
 	for (int b = 0; b < view_nboards; b++)
 		tui_table_init(&s->tables[b], view_boards[b], c);
 	if (start_loop(s) != 0)
@@ -279,5 +286,7 @@ int tui_run(struct cache *c, const struct tui_opts *o)
 	tui_history_free(&s->hist_cmd);
 	tui_history_free(&s->hist_filter);
 	tui_script_free(s->script);
+	view_use_settings(NULL);
+	settings_free(dflt);
 	return 0;
 }

@@ -115,9 +115,11 @@ static void read_header(struct tui_console *s)
 				if (src->t != CV_TEXT || strcmp(src->s, names[i]))
 					continue;
 				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
+				const struct cache_value *stream = view_get(&row, "stream");
 				enum view_source_state st = view_source_state(
-				        names[i], events, ok_at,
-				        view_int(view_get(&row, "errors_in_row"), 0), lag, now);
+				        names[i], stream->t == CV_TEXT ? stream->s : NULL, events,
+				        ok_at, view_int(view_get(&row, "errors_in_row"), 0), lag,
+				        now);
 				/* A source is as healthy as its sickest stream. */
 				if (st > s->sources[i].state)
 					s->sources[i].state = st;
@@ -137,8 +139,12 @@ static void read_header(struct tui_console *s)
 			s->counts[b] = cache_window_count(s->cache, v->board, &cr, NULL);
 		}
 	}
+	/* The config's depot; without one, WAYBILL_DEPOT, else the vehicles'. */
 	const char *env = getenv("WAYBILL_DEPOT");
-	if (env && *env) {
+	const struct settings *cfg = s->opts ? s->opts->config : NULL;
+	if (cfg && cfg->depot && *cfg->depot) {
+		snprintf(s->depot, sizeof(s->depot), "%s", cfg->depot);
+	} else if (env && *env) {
 		snprintf(s->depot, sizeof(s->depot), "%s", env);
 	} else {
 		struct cache_window_req vr = {.limit = 1};
@@ -179,15 +185,11 @@ void tui_reload(struct tui_console *s, bool recount)
 		           t->sel_id[0] ? t->sel_id : "nothing");
 }
 
-static void draw_header(struct tui_console *s, int w)
+/* Each source's state and the outbox depth; words false: the glyphs alone
+ * ("ERP ● TMS ● TEL ◐ 42s"), when the full line leaves no room. */
+static void header_sources(const struct tui_console *s, bool words, char *right, size_t len)
 {
 	static const char *const label[3] = {"ERP", "TMS", "TEL"};
-	char left[160], right[200];
-	time_t now = (time_t)tui_now(s);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	snprintf(left, sizeof(left), " Waybill %s %.24s %s %02d:%02d%s", tui_glyph->dot, s->depot,
-	         tui_glyph->dot, tm.tm_hour, tm.tm_min, s->paused ? "  PAUSED" : "");
 	size_t n = 0;
 	for (int i = 0; i < 3; i++) {
 		const struct tui_source *src = &s->sources[i];
@@ -198,16 +200,40 @@ static void draw_header(struct tui_console *s, int w)
 		char lag[32] = "";
 		if (src->state == VIEW_SRC_LAG && src->lag_s > 0)
 			snprintf(lag, sizeof(lag), " %" PRId64 "s", src->lag_s);
-		n += (size_t)snprintf(right + n, sizeof(right) - n, "%s %s %s%s  ", label[i], dot,
-		                      view_source_state_name[src->state], lag);
-		if (n >= sizeof(right))
-			n = sizeof(right) - 1;
+		n += (size_t)snprintf(right + n, len - n, "%s %s%s%s%s  ", label[i], dot,
+		                      words ? " " : "",
+		                      words ? view_source_state_name[src->state] : "", lag);
+		if (n >= len)
+			n = len - 1;
 	}
 	if (s->sources[0].state == VIEW_SRC_NODATA && s->sources[1].state == VIEW_SRC_NODATA &&
 	    s->sources[2].state == VIEW_SRC_NODATA) /* the short form keeps the clock on screen */
-		n = (size_t)snprintf(right, sizeof(right), "ERP TMS TEL %s no data  ",
-		                     tui_glyph->nodata);
-	snprintf(right + n, sizeof(right) - n, "outbox %" PRId64 " ", s->outbox);
+		n = (size_t)snprintf(right, len, "ERP TMS TEL %s no data  ", tui_glyph->nodata);
+	snprintf(right + n, len - n, "outbox %" PRId64 " ", s->outbox);
+}
+
+/* The depot, who sits at the console (the config's display name; a console
+ * on a cache alone has no config to name anyone) and the clock on the left,
+ * the sources on the right. When both do not fit, the sources lose their
+ * words, then the header its name: the clock always stays. */
+static void draw_header(struct tui_console *s, int w)
+{
+	char left[160], right[200];
+	time_t now = (time_t)tui_now(s);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	const struct settings *cfg = s->opts ? s->opts->config : NULL;
+	char who[80] = "";
+	if (cfg && cfg->user && *cfg->user)
+		snprintf(who, sizeof(who), " %s %.20s", tui_glyph->dot, cfg->user);
+	for (int fit = 0; fit < 3; fit++) {
+		snprintf(left, sizeof(left), " Waybill %s %.24s%s %s %02d:%02d%s", tui_glyph->dot,
+		         s->depot, fit < 2 ? who : "", tui_glyph->dot, tm.tm_hour, tm.tm_min,
+		         s->paused ? "  PAUSED" : "");
+		header_sources(s, fit == 0, right, sizeof(right));
+		if (tui_text_width(left) + tui_text_width(right) <= w || !who[0])
+			break;
+	}
 	int rw = tui_text_width(right), lw = w - rw;
 	tui_put(0, 0, lw > 0 ? lw : 0, VIEW_LEFT, VIEW_S_header, left);
 	tui_put(0, lw > 0 ? lw : 0, w - (lw > 0 ? lw : 0), VIEW_RIGHT, VIEW_S_header, right);

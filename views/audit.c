@@ -5,7 +5,6 @@
 #include "views/view.h"
 
 VIEW_TEXT_CELL(cell_seq, "id")
-VIEW_TEXT_CELL(cell_user, "user")
 VIEW_TEXT_CELL(cell_role, "role")
 VIEW_TEXT_CELL(cell_action, "action")
 VIEW_TEXT_CELL(cell_subject, "subject")
@@ -13,6 +12,14 @@ VIEW_TEXT_CELL(cell_subject, "subject")
 static void cell_at(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	view_fmt_time(view_get(r, "at"), r->now, buf, len);
+}
+
+/* The person by the name the config gives (display_name), else, for rows
+ * from before it was recorded, the source's identity; Enter shows both. */
+static void cell_user(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
+{
+	const struct cache_value *v = view_get(r, "display_name");
+	view_fmt_text(v->t == CV_TEXT ? v : view_get(r, "user"), buf, len);
 }
 
 static void cell_reason(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)

@@ -1,14 +1,39 @@
-/* Cell formatting shared by the boards: times in the depot's local time, money,
- * distances and ages in the depot's units (metric, euro by default). */
+/* Cell formatting shared by the boards: times in the depot's local time, money
+ * in the configured currency, distances, speeds and volumes in the configured
+ * units (metric and euro without a config), ages. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "settings/settings.h"
 #include "views/view.h"
 
 static const struct cache_value null_value = {.t = CV_NULL};
+
+/* Loaded once and never changed while the process runs: a pointer is enough. */
+static const struct settings *view_cfg;
+
+void view_use_settings(const struct settings *s)
+{
+	view_cfg = s;
+}
+
+const struct settings *view_settings(void)
+{
+	return view_cfg;
+}
+
+static enum config_units units(void)
+{
+	return view_cfg ? view_cfg->units : CONFIG_METRIC;
+}
+
+const char *view_currency(void)
+{
+	return view_cfg && view_cfg->currency && *view_cfg->currency ? view_cfg->currency : "EUR";
+}
 
 const struct cache_value *view_get(const struct view_row *r, const char *col)
 {
@@ -90,15 +115,81 @@ static void thousands(int64_t n, char *buf, size_t len)
 	snprintf(buf, len, "%s", out);
 }
 
+/* The well-known symbols, written before the amount; any other code is
+ * written after it ("1,250 CHF"). ascii: the symbol where it is ASCII. */
+static const struct {
+	const char *code, *utf8, *ascii;
+} currencies[] = {
+        {"EUR", "\u20ac", NULL}, {"USD", "$", "$"},       {"GBP", "\u00a3", NULL},
+        {"JPY", "\u00a5", NULL}, {"CNY", "\u00a5", NULL}, {"INR", "\u20b9", NULL},
+        {"KRW", "\u20a9", NULL}, {"AUD", "A$", "A$"},     {"CAD", "C$", "C$"},
+};
+
+const char *view_currency_symbol(const char *code, bool utf8)
+{
+	for (size_t i = 0; code && i < sizeof(currencies) / sizeof(currencies[0]); i++)
+		if (!strcmp(currencies[i].code, code))
+			return utf8 ? currencies[i].utf8 : currencies[i].ascii;
+	return NULL;
+}
+
+void view_fmt_amount(int64_t amount, const char *code, bool utf8, char *buf, size_t len)
+{
+	char n[48];
+	thousands(amount, n, sizeof(n));
+	const char *sym = view_currency_symbol(code, utf8);
+	if (sym) /* "-$1,250" */
+		snprintf(buf, len, "%s%s%s", amount < 0 ? "-" : "", sym, n + (amount < 0));
+	else if (view_currency_symbol(code, true)) /* a symbol this terminal cannot show */
+		snprintf(buf, len, "%s %s", code, n);
+	else
+		snprintf(buf, len, "%s %s", n, code);
+}
+
 void view_fmt_money(const struct cache_value *v, bool utf8, char *buf, size_t len)
 {
 	if (v->t != CV_INT && (v->t != CV_REAL || isnan(v->d))) {
 		unknown(buf, len);
 		return;
 	}
+	view_fmt_amount(view_int(v, 0), view_currency(), utf8, buf, len);
+}
+
+#define M_PER_MI 1609.344
+#define L_PER_GAL 3.785411784 /* US gallon */
+
+void view_fmt_distance(double m, enum config_units u, char *buf, size_t len)
+{
 	char n[48];
-	thousands(view_int(v, 0), n, sizeof(n));
-	snprintf(buf, len, "%s%s", utf8 ? "\u20ac" : "EUR ", n);
+	thousands((int64_t)llround(m / (u == CONFIG_IMPERIAL ? M_PER_MI : 1000.0)), n, sizeof(n));
+	snprintf(buf, len, "%s %s", n, view_unit_distance(u));
+}
+
+void view_fmt_speed(double mps, enum config_units u, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.0f %s", mps * (u == CONFIG_IMPERIAL ? 3600.0 / M_PER_MI : 3.6),
+	         view_unit_speed(u));
+}
+
+void view_fmt_volume(double l, enum config_units u, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.0f %s", u == CONFIG_IMPERIAL ? l / L_PER_GAL : l,
+	         view_unit_volume(u));
+}
+
+const char *view_unit_distance(enum config_units u)
+{
+	return u == CONFIG_IMPERIAL ? "mi" : "km";
+}
+
+const char *view_unit_speed(enum config_units u)
+{
+	return u == CONFIG_IMPERIAL ? "mph" : "km/h";
+}
+
+const char *view_unit_volume(enum config_units u)
+{
+	return u == CONFIG_IMPERIAL ? "gal" : "L";
 }
 
 void view_fmt_km(const struct cache_value *v, char *buf, size_t len)
@@ -108,9 +199,7 @@ void view_fmt_km(const struct cache_value *v, char *buf, size_t len)
 		unknown(buf, len);
 		return;
 	}
-	char n[48];
-	thousands((m + 500) / 1000, n, sizeof(n));
-	snprintf(buf, len, "%s km", n);
+	view_fmt_distance((double)m, units(), buf, len);
 }
 
 void view_fmt_pct(const struct cache_value *v, char *buf, size_t len)
@@ -181,10 +270,9 @@ void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, b
 		thousands(view_int(v, 0), n, sizeof(n));
 		snprintf(buf, len, "%s kg", n);
 	} else if (ends(col, "_l")) {
-		snprintf(buf, len, "%.0f L", v->t == CV_REAL ? v->d : (double)view_int(v, 0));
+		view_fmt_volume(v->t == CV_REAL ? v->d : (double)view_int(v, 0), units(), buf, len);
 	} else if (!strcmp(col, "speed_mps")) {
-		snprintf(buf, len, "%.0f km/h",
-		         (v->t == CV_REAL ? v->d : (double)view_int(v, 0)) * 3.6);
+		view_fmt_speed(v->t == CV_REAL ? v->d : (double)view_int(v, 0), units(), buf, len);
 	} else if (ends(col, "_m")) {
 		view_fmt_km(v, buf, len);
 	} else if (ends(col, "_pct")) {

@@ -123,15 +123,19 @@ const struct cache_board view_health_board = {
 
 const char *const view_source_state_name[] = {"no data", "live", "lag", "down"};
 
-int view_source_interval_s(const char *source)
+int view_source_interval_s(const char *source, const char *stream)
 {
-	return source && !strcmp(source, "erp") ? 60 : 5;
+	int iv = settings_interval_s(view_settings(), source, stream);
+	if (iv <= 0 && stream) /* a stream the source's kind does not name */
+		iv = settings_interval_s(view_settings(), source, NULL);
+	return iv > 0 ? iv : CONFIG_FAST_DEFAULT_S;
 }
 
-enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
-                                         int64_t errors_in_row, int64_t lag_s, int64_t now)
+enum view_source_state view_source_state(const char *source, const char *stream, bool events,
+                                         int64_t last_ok_at, int64_t errors_in_row, int64_t lag_s,
+                                         int64_t now)
 {
-	int64_t iv = events ? VIEW_KEEPALIVE_S : view_source_interval_s(source);
+	int64_t iv = events ? VIEW_KEEPALIVE_S : view_source_interval_s(source, stream);
 	if (last_ok_at <= 0 && errors_in_row <= 0)
 		return VIEW_SRC_NODATA;
 	if (errors_in_row >= 3 || last_ok_at <= 0 || now - last_ok_at > 10 * iv)
@@ -151,7 +155,7 @@ bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at,
 	if (!strcmp(source, "local"))
 		return false;
 	int64_t fresh = confirmed_at > synced_at ? confirmed_at : synced_at;
-	return now - fresh > 2 * (int64_t)view_source_interval_s(source);
+	return now - fresh > 2 * (int64_t)view_source_interval_s(source, NULL);
 }
 
 VIEW_TEXT_CELL(cell_source, "source")
@@ -162,11 +166,12 @@ VIEW_TEXT_CELL(cell_rows, "rows_total")
 
 static void cell_state(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
-	const struct cache_value *src = view_get(r, "source");
+	const struct cache_value *src = view_get(r, "source"), *stream = view_get(r, "stream");
 	enum view_source_state st = view_source_state(
-	        src->t == CV_TEXT ? src->s : NULL, view_int(view_get(r, "events"), 0) == 1,
-	        view_int(view_get(r, "last_ok_at"), 0), view_int(view_get(r, "errors_in_row"), 0),
-	        view_int(view_get(r, "lag_s"), 0), r->now);
+	        src->t == CV_TEXT ? src->s : NULL, stream->t == CV_TEXT ? stream->s : NULL,
+	        view_int(view_get(r, "events"), 0) == 1, view_int(view_get(r, "last_ok_at"), 0),
+	        view_int(view_get(r, "errors_in_row"), 0), view_int(view_get(r, "lag_s"), 0),
+	        r->now);
 	snprintf(buf, len, "%s", view_source_state_name[st]);
 	*slot = st == VIEW_SRC_LIVE   ? VIEW_S_ok
 	        : st == VIEW_SRC_LAG  ? VIEW_S_warn

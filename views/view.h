@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cache/cache.h"
+#include "settings/settings.h"
 
 /* Theme slots: what a cell means, never its colour. A theme file
  * (themes/default.theme, read by tui/theme.c) gives each slot a colour pair and attributes. */
@@ -103,6 +104,30 @@ extern const int view_nboards;
 /* Looks up a board by name ("loads") or title ("Loads"); NULL if none. */
 const struct view_ops *view_by_name(const char *name);
 
+/* The settings the views show figures by (units, currency) and judge freshness
+ * by (each source's intervals). The console sets them once at start; NULL (the
+ * default) reads as settings_defaults(): metric, EUR, default intervals. They
+ * are loaded once and never change while the process runs, so the views keep a
+ * pointer rather than every cell function receiving one. */
+void view_use_settings(const struct settings *s);
+const struct settings *view_settings(void); /* may be NULL */
+/* The configured ISO 4217 code ("EUR" without settings). */
+const char *view_currency(void);
+/* The well-known symbol of code ("$" for USD), the ASCII one when !utf8; NULL
+ * when there is none to show. */
+const char *view_currency_symbol(const char *code, bool utf8);
+/* A whole amount in code: "€1,250", "$1,250", "EUR 1,250" (ASCII screen), "1,250 CHF". */
+void view_fmt_amount(int64_t amount, const char *code, bool utf8, char *buf, size_t len);
+/* Figures held in SI (metres, m/s, litres) in units: "12 km" / "7 mi",
+ * "90 km/h" / "56 mph", "400 L" / "106 gal" (US gallons). */
+void view_fmt_distance(double m, enum config_units u, char *buf, size_t len);
+void view_fmt_speed(double mps, enum config_units u, char *buf, size_t len);
+void view_fmt_volume(double l, enum config_units u, char *buf, size_t len);
+/* The unit words, for column headers that carry a unit: "km"/"mi", "km/h"/"mph", "L"/"gal". */
+const char *view_unit_distance(enum config_units u);
+const char *view_unit_speed(enum config_units u);
+const char *view_unit_volume(enum config_units u);
+
 /* The value of column col in row r (a CV_NULL value when the board has no such column). */
 const struct cache_value *view_get(const struct view_row *r, const char *col);
 /* Cell helpers shared by the boards. Each writes "--" for an unknown value. */
@@ -110,32 +135,39 @@ void view_fmt_text(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_int(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_time(const struct cache_value *v, int64_t now, char *buf,
                    size_t len); /* HH:MM local */
-void view_fmt_money(const struct cache_value *v, bool utf8, char *buf, size_t len); /* €1,234 */
-void view_fmt_km(const struct cache_value *v, char *buf, size_t len);  /* metres -> "12 km" */
+/* In the configured currency: "€1,234". */
+void view_fmt_money(const struct cache_value *v, bool utf8, char *buf, size_t len);
+/* Metres in the configured units: "12 km" / "7 mi". */
+void view_fmt_km(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_pct(const struct cache_value *v, char *buf, size_t len); /* "85%" */
 void view_fmt_age(int64_t secs, char *buf, size_t len);                /* "18m", "3h", "2d" */
 void view_fmt_span(const struct cache_value *start, const struct cache_value *end, char *buf,
                    size_t len); /* a time window: "15-16" on the hour, else "15:30-16:00" */
 /* Formats a value by what its column name says (eta, *_at -> time; amount,
- * revenue -> money; *_m -> km; *_pct -> %; *_s -> h:mm); for detail panes. */
+ * revenue -> money; *_m, *_l, speed_mps -> the configured units; *_pct -> %;
+ * *_s -> h:mm); for detail panes. */
 void view_fmt_named(const char *col, const struct cache_value *v, int64_t now, bool utf8, char *buf,
                     size_t len);
 int64_t view_int(const struct cache_value *v, int64_t dflt);
 /* A source's state at a glance (header and Health board). */
 enum view_source_state { VIEW_SRC_NODATA, VIEW_SRC_LIVE, VIEW_SRC_LAG, VIEW_SRC_DOWN };
-/* How often a source is expected to answer: erp 60 s, tms and telematics 5 s. */
-int view_source_interval_s(const char *source);
+/* How often source's stream is polled as the settings (view_settings) say:
+ * its configured interval, else the default by cadence (erp 60 s, tms and
+ * telematics 5 s). stream NULL: the source's slowest polled stream, the pace
+ * at which the source confirms all its rows. */
+int view_source_interval_s(const char *source, const char *stream);
 /* A connected event stream (SSE) is quiet between events, but its server sends a
  * keep-alive comment at least this often (the simulator every 15 s); each one
  * is recorded in the stream's health like an event (net/live.c). */
 #define VIEW_KEEPALIVE_S 15
-/* The state of one stream: polled streams by their source's interval, event
+/* The state of one stream: polled streams by their configured interval, event
  * streams (events true) by VIEW_KEEPALIVE_S. live: heard within 2 intervals
  * with no errors and lag under 2 intervals; down: 3 errors in a row or silent
  * for 10 intervals; lagging in between; no data: never answered and no error
  * yet. last_ok_at 0 means never. */
-enum view_source_state view_source_state(const char *source, bool events, int64_t last_ok_at,
-                                         int64_t errors_in_row, int64_t lag_s, int64_t now);
+enum view_source_state view_source_state(const char *source, const char *stream, bool events,
+                                         int64_t last_ok_at, int64_t errors_in_row, int64_t lag_s,
+                                         int64_t now);
 extern const char *const view_source_state_name[]; /* "no data", "live", "lag", "down" */
 /* The sync_state rows, one per source and stream, with their outbox depth. An
  * event stream's own health is kept under "<stream>_live" (beside its cursor);
@@ -146,7 +178,8 @@ extern const struct cache_board view_health_board;
  * (synced_at) and the last time its source confirmed its polled streams
  * (confirmed_at, 0 unknown): an incremental poll that brings nothing new
  * confirms every row it did not change. Stale means that is more than two of
- * the source's intervals ago, the bound a live source keeps. Rows of source
+ * the source's intervals ago (view_source_interval_s(source, NULL): its
+ * slowest polled stream as configured), the bound a live source keeps. Rows of source
  * "local" are made here and never go stale; a row with no source (NULL) is
  * stale when synced_at is more than fallback_s ago (0: never); a row with no
  * sync time (0) is not judged. */

@@ -4,7 +4,9 @@
 # :save-display and :save-attrs dump the script makes, in script order, is
 # compared with tests/screen/NAME.expected. UPDATE=1 rewrites the expected files.
 # A script may start with "# env: VAR=value ...", "# args: --option ...",
-# "# seed: none" (an empty cache) and "# sql: STATEMENTS" lines; each sql line
+# "# seed: none" (an empty cache), "# config: JSON" (written to config.json,
+# mode 0600, in the test's directory and passed as --config; a scripted console
+# never reaches the sources it names) and "# sql: STATEMENTS" lines; each sql line
 # runs with sqlite3 on the seeded cache, in order, before the console starts
 # (for rows the seed tool does not write, such as readiness verdicts). Inside
 # a script, ":run COMMAND" runs a command in the test's directory (where
@@ -41,6 +43,11 @@ for keys in tests/screen/*.keys; do
 	cp tests/screen/*.theme "$d/" 2>/dev/null
 	envs=$(sed -n 's/^# env: //p' "$keys" | head -n 1)
 	args=$(sed -n 's/^# args: //p' "$keys" | head -n 1)
+	cfg=$(sed -n 's/^# config: //p' "$keys" | head -n 1)
+	if [ -n "$cfg" ]; then
+		(umask 077 && printf '%s\n' "$cfg" >"$d/config.json")
+		args="--config ./config.json $args"
+	fi
 	abs_keys="$(pwd)/$keys"
 	# shellcheck disable=SC2086
 	(cd "$d" && env TZ=UTC LC_ALL=C.UTF-8 TERM=xterm-256color LINES=24 COLUMNS=80 \

@@ -460,12 +460,13 @@ static int export_and_check(struct fx *f, int64_t since, int64_t first_seq)
 			fail_msg("line %d is not JSON: %s", n + 1, jerr.text);
 		json_int_t seq = 0, at = 0;
 		const char *user, *role, *action, *subject, *hash, *ph;
-		json_t *before, *after, *reason;
+		json_t *before, *after, *reason, *display;
 		if (json_unpack_ex(o, &jerr, JSON_STRICT,
-		                   "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "seq",
-		                   &seq, "at", &at, "user", &user, "role", &role, "action", &action,
-		                   "subject", &subject, "before", &before, "after", &after,
-		                   "reason", &reason, "prev_hash", &ph, "hash", &hash) != 0)
+		                   "{s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}",
+		                   "seq", &seq, "at", &at, "user", &user, "display_name", &display,
+		                   "role", &role, "action", &action, "subject", &subject, "before",
+		                   &before, "after", &after, "reason", &reason, "prev_hash", &ph,
+		                   "hash", &hash) != 0)
 			fail_msg("line %d: %s", n + 1, jerr.text);
 		assert_int_equal(seq, first_seq + n);
 		assert_true(at >= since);

@@ -114,6 +114,7 @@ static void test_migrates_from_1(void **state)
 	assert_int_equal(
 	        sqlite3_exec(db,
 	                     "DROP VIEW vehicle_board; DROP TABLE readiness; DROP TABLE kpi_sample;"
+	                     "ALTER TABLE audit DROP COLUMN display_name;"
 	                     "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
 	                     "INSERT INTO customer(id, source, ext_id, ext_version, synced_at)"
 	                     " VALUES('C-1','erp','C-1',1,1); PRAGMA user_version=1",

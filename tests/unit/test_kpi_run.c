@@ -415,7 +415,7 @@ static void test_samples(void **state)
 		batch(c, 60);
 	struct kpi_run_stats st;
 	int64_t bucket = NOW / 300 * 300;
-	assert_int_equal(kpi_run_sample(c, bucket + 17, &st, &err), 0);
+	assert_int_equal(kpi_run_sample(c, bucket + 17, NULL, &st, &err), 0);
 	assert_int_equal(st.at, bucket);
 	assert_int_equal(st.full, 1);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), KPI__COUNT);
@@ -429,7 +429,7 @@ static void test_samples(void **state)
 	kpi_figures_free(&f);
 	/* Later in the same bucket: replaced, not added; the refresh is incremental. */
 	batch(c, 30);
-	assert_int_equal(kpi_run_sample(c, bucket + 299, &st, &err), 0);
+	assert_int_equal(kpi_run_sample(c, bucket + 299, NULL, &st, &err), 0);
 	assert_int_equal(st.full, 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), KPI__COUNT);
 	assert_int_equal(kpi_full(c, bucket + 299, &f, &err), 0);
@@ -437,15 +437,15 @@ static void test_samples(void **state)
 	         "replaced utilization", 0);
 	kpi_figures_free(&f);
 	/* The next bucket adds; a day later the first is pruned. */
-	assert_int_equal(kpi_run_sample(c, bucket + 300, &st, &err), 0);
+	assert_int_equal(kpi_run_sample(c, bucket + 300, NULL, &st, &err), 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), 2 * KPI__COUNT);
-	assert_int_equal(kpi_run_sample(c, bucket + 86400 + 300, &st, &err), 0);
+	assert_int_equal(kpi_run_sample(c, bucket + 86400 + 300, NULL, &st, &err), 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), 2 * KPI__COUNT);
 	assert_int_equal(test_count(c, "SELECT min(at) FROM kpi_sample"), bucket + 300);
 	assert_int_equal(test_count(c, "SELECT count(DISTINCT name) FROM kpi_sample"), KPI__COUNT);
 	/* Not inside a transaction. */
 	assert_int_equal(cache_begin(c, &err), 0);
-	assert_int_equal(kpi_run_sample(c, bucket, &st, &err), WB_EINVALID);
+	assert_int_equal(kpi_run_sample(c, bucket, NULL, &st, &err), WB_EINVALID);
 	cache_rollback(c);
 	cache_close(c);
 	test_rmdir(dir);
@@ -459,7 +459,7 @@ static void test_empty(void **state)
 	struct cache *c = test_cache_new(dir, sizeof(dir), path, sizeof(path));
 	struct wb_err err = {0};
 	struct kpi_figures f;
-	assert_int_equal(kpi_run_figures(c, NOW, &f, NULL, &err), 0);
+	assert_int_equal(kpi_run_figures(c, NOW, NULL, &f, NULL, &err), 0);
 	json_t *j = kpi_figures_json(&f);
 	assert_true(json_is_null(json_object_get(j, "on_time_pct")));
 	assert_true(json_is_null(json_object_get(j, "asset_utilization_pct")));
@@ -470,7 +470,7 @@ static void test_empty(void **state)
 	assert_true(json_is_null(json_object_get(json_object_get(j, "ai_precision"), "late_eta")));
 	json_decref(j);
 	kpi_figures_free(&f);
-	assert_int_equal(kpi_run_sample(c, NOW, NULL, &err), 0);
+	assert_int_equal(kpi_run_sample(c, NOW, NULL, NULL, &err), 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample WHERE value IS NULL"),
 	                 KPI__COUNT);
 	cache_close(c);

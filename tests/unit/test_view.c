@@ -82,8 +82,9 @@ static void test_source_state(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int64_t ok = cases[i].ok_ago < 0 ? 0 : NOW - cases[i].ok_ago;
-		enum view_source_state got = view_source_state(cases[i].source, cases[i].events, ok,
-		                                               cases[i].errors, cases[i].lag, NOW);
+		enum view_source_state got =
+		        view_source_state(cases[i].source, NULL, cases[i].events, ok,
+		                          cases[i].errors, cases[i].lag, NOW);
 		if (got != cases[i].want)
 			fail_msg("case %zu (%s): expected %s, got %s", i, cases[i].why,
 			         view_source_state_name[cases[i].want],
