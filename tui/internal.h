@@ -142,6 +142,7 @@ struct tui_table {
 	int nchanged, capchanged;
 };
 
+/* The model (table.c): the window, the anchor, the selection, following it. */
 void tui_table_init(struct tui_table *t, const struct view_ops *v, struct cache *c);
 void tui_table_free(struct tui_table *t);
 int tui_table_visible(const struct tui_table *t);
@@ -171,6 +172,12 @@ int tui_table_move(struct tui_table *t, int delta, struct wb_err *err);
 int tui_table_home(struct tui_table *t, struct wb_err *err);
 int tui_table_end(struct tui_table *t, struct wb_err *err);
 int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err);
+/* Starts the window over after a new sort or filter, on the same row if it is
+ * still there. */
+int tui_table_restart(struct tui_table *t, struct wb_err *err);
+/* A value as text (an id, a key): integers exactly, reals to 17 digits. */
+void tui_value_text(const struct cache_value *v, char *buf, size_t len);
+/* What the user sets and sees (table_view.c): sort, filter, marks, completion, drawing. */
 int tui_table_set_sort(struct tui_table *t, const char *col, bool desc, struct wb_err *err);
 int tui_table_cycle_sort(struct tui_table *t, struct wb_err *err);
 int tui_table_set_filter(struct tui_table *t, const char *filter, struct wb_err *err);
@@ -239,7 +246,7 @@ struct tui_console {
 	int min_redraw_ms;
 	int64_t fixed_now; /* WAYBILL_NOW, 0 when the wall clock runs */
 	int board;         /* index into view_boards */
-	struct tui_table tables[16];
+	struct tui_table tables[VIEW_NBOARDS];
 	struct tui_prompt prompt;
 	struct tui_history hist_cmd, hist_filter;
 	enum tui_pane pane;
@@ -256,7 +263,7 @@ struct tui_console {
 	uint64_t moved_ms; /* loop time of the last key that moved the selection */
 	bool moved;        /* a key has moved it (moved_ms may be 0) */
 	int64_t outbox;
-	int64_t counts[16]; /* per board, its count_status rows; -1 none */
+	int64_t counts[VIEW_NBOARDS]; /* per board, its count_status rows; -1 none */
 	struct tui_script *script;
 	char user[64];     /* who is acting: from /v1/me, else the config */
 	int role;          /* enum core_role from /v1/me; -1 until known */

@@ -100,6 +100,11 @@ struct view_ops {
 	const char *const *actions;
 };
 
+/* The number of boards, at compile time (for arrays kept per board). */
+#define VIEW_COUNT_ONE(n) +1
+enum { VIEW_NBOARDS = 0 VIEW_INFO(VIEW_COUNT_ONE) };
+#undef VIEW_COUNT_ONE
+
 #define VIEW_DECL(n) extern const struct view_ops view_##n##_ops;
 VIEW_INFO(VIEW_DECL)
 #undef VIEW_DECL
