@@ -56,8 +56,8 @@ int tui_help_lines(const struct tui_console *s, char lines[][TUI_HELP_W], int ma
 		i = j - 1;
 		if (k->action)
 			action_where(k->action, where, sizeof(where));
-		snprintf(entry[nentries++], TUI_HELP_W, "%-*s %s%s", LABEL_W, label, k->help,
-		         where);
+		snprintf(entry[nentries++], TUI_HELP_W, "%-*.40s %.60s%.40s", LABEL_W, label,
+		         k->help, where);
 	}
 	int n = 0; /* the box's title says what this is: no heading */
 	/* Two entries a line where both fit in half the width; else one. */
