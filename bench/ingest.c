@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "cache/cache.h"
+#include "views/view.h"
 
 enum { BATCH = 500, VEHICLES = 2000 };
 
@@ -263,7 +264,7 @@ static double window_median_ms(struct cache *c, const char *status, const char *
 		                               .after_id = after,
 		                               .after_sort = after ? &key : NULL};
 		double t0 = bench_now();
-		if (cache_window(c, &cache_board_loads, &req, &w, &err) != 0)
+		if (cache_window(c, view_loads_ops.board, &req, &w, &err) != 0)
 			die("window", &err);
 		t[p] = (bench_now() - t0) * 1000.0;
 		if (w.nrows == 50) {

@@ -105,10 +105,12 @@ struct cache_value {
 	const char *s; /* owned by the window */
 };
 
-/* A board's query: which rows, which columns, what may filter and sort. */
+/* A board's query: which rows, which columns, what may filter and sort. The
+ * boards themselves are defined in views/ (one file each, with their query):
+ * this engine runs any of them. */
 struct cache_board {
 	const char *name;          /* "loads" */
-	const char *from;          /* a table or view with an `id` column */
+	const char *from;          /* a table, or a parenthesised SELECT, with an `id` column */
 	const char *const *cols;   /* selected columns, NULL-terminated; cols[0] is id */
 	const char *const *search; /* columns the free-text filter looks in */
 	const char *const *sorts;  /* columns a user may sort by; sorts[0] default */
@@ -146,11 +148,6 @@ int cache_window(struct cache *c, const struct cache_board *b, const struct cach
                  struct cache_window *out, struct wb_err *err);
 void cache_window_free(struct cache_window *w);
 
-/* The boards the console shows (cache/boards.c). */
-extern const struct cache_board cache_board_loads;
-extern const struct cache_board cache_board_vehicles;
-extern const struct cache_board cache_board_exceptions;
-extern const struct cache_board cache_board_audit;
 /* Counts the rows matching the filters (for "n of N" in a board header). */
 int64_t cache_window_count(struct cache *c, const struct cache_board *b,
                            const struct cache_window_req *req, struct wb_err *err);

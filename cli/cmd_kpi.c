@@ -1,8 +1,9 @@
 /* `waybill kpi [--json]`: the KPIs of DESIGN.md §5 over the cache, computed by
  * local/kpi_*.c (on a cold process that is one full scan). --json prints one
  * object whose snake_case keys carry their unit; a KPI with nothing to measure
- * is null. Without --json, a readable table with the breakdowns the KPI board
- * only headlines: precision per kind of AI flag and the least profitable routes.
+ * is null. Without --json, a readable table (each KPI under its label from
+ * local/kpi_run.h's list) with the breakdowns the KPI board only headlines:
+ * precision per kind of AI flag and the least profitable routes.
  * "now" is the newest server time the data implies (detect_run_now), so a cache
  * synced from a source whose clock differs from ours reads sensibly. The config,
  * when there is one, gives the detectors' thresholds (the detention KPI counts
@@ -35,20 +36,16 @@ static void row(const char *name, double v, const char *unit)
 
 static void print_table(const struct kpi_figures *f, const char *currency)
 {
+	static const char *const unit[] = {
+	        [KPI_UNIT_PCT] = "%",
+	        [KPI_UNIT_DURATION_S] = "s",
+	        [KPI_UNIT_DAYS] = "days",
+	        [KPI_UNIT_MONEY] = "",
+	};
 	printf("KPIs (at %" PRId64 ")\n", f->now);
-	row("on-time delivery", f->on_time_pct, "%");
-	row("dispatch cycle", f->dispatch_cycle_s, "s");
-	row("asset utilization (24 h)", f->asset_utilization_pct, "%");
-	row("maintenance downtime (24 h)", f->maintenance_downtime_pct, "%");
-	row("POD completion", f->pod_completion_s, "s");
-	row("invoice cycle", f->invoice_cycle_s, "s");
-	row("DSO", f->dso_days, "days");
-	row("exception resolution median", f->resolution.n ? f->resolution.median_s : NAN, "s");
-	row("exception resolution p90", f->resolution.n ? f->resolution.p90_s : NAN, "s");
-	row("empty miles", f->empty_miles_pct, "%");
-	row("dwell per stop", f->dwell_s, "s");
-	row("detention per detained stop", f->detention_s, "s");
-	row("margin per load", f->margin_per_load, currency);
+	for (int i = 0; i < KPI__COUNT; i++)
+		row(kpi_info[i].label, kpi_figures_sample(f, (enum kpi_sample_id)i),
+		    kpi_info[i].unit == KPI_UNIT_MONEY ? currency : unit[kpi_info[i].unit]);
 	printf("  Least profitable routes (margin over their loads)\n");
 	if (!f->nroutes)
 		printf("  %-28s %14s\n", "(none)", "-");
@@ -59,8 +56,7 @@ static void print_table(const struct kpi_figures *f, const char *currency)
 		printf("  %-28s %14.2f %s (%zu loads)\n", name, f->routes[i].margin, currency,
 		       f->routes[i].loads);
 	}
-	row("AI precision, all kinds", f->ai_precision, "");
-	printf("  AI precision (approved / decided)\n");
+	printf("  AI flag precision per kind (approved / decided)\n");
 	for (int kind = 0; kind < CORE_KIND__COUNT; kind++)
 		row(core_kind_name((enum core_kind)kind), f->precision[kind], "");
 }

@@ -12,9 +12,14 @@
 #include "local/detect_run.h"
 
 const char *const kpi_sample_name[KPI__COUNT] = {
-#define KPI_SAMPLE_NAME(n) #n,
+#define KPI_SAMPLE_NAME(n, ...) #n,
         KPI_SAMPLES(KPI_SAMPLE_NAME)
 #undef KPI_SAMPLE_NAME
+};
+const struct kpi_info kpi_info[KPI__COUNT] = {
+#define KPI_INFO_ROW(n, l, u, b) {#n, l, u, b},
+        KPI_SAMPLES(KPI_INFO_ROW)
+#undef KPI_INFO_ROW
 };
 
 /* The free time at a stop the detention KPI counts from, as the last

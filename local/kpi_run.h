@@ -24,32 +24,46 @@
 #define KPI_SAMPLE_STEP_S 300 /* one sample per KPI per 5 minutes of data time */
 #define KPI_SAMPLE_KEEP_S 86400
 
-/* The sampled KPIs, in board order: the sample name (snake_case, unit last). */
+/* How a KPI's value reads: its unit. */
+enum kpi_unit { KPI_UNIT_PCT, KPI_UNIT_DURATION_S, KPI_UNIT_DAYS, KPI_UNIT_MONEY };
+
+/* The sampled KPIs, in board order: the one list every reader takes them from
+ * (the KPI board's rows and labels, `waybill kpi`'s table, docs/kpi.md, which
+ * test_kpi_list checks). X(name, label, unit, better): the sample name
+ * (snake_case, unit last), the label a person reads, its enum kpi_unit, and
+ * which way is better (+1 up, -1 down). */
 /* clang-format off */
 #define KPI_SAMPLES(X)                                                                             \
-	X(on_time_pct)                                                                             \
-	X(dispatch_cycle_s)                                                                        \
-	X(asset_utilization_pct)                                                                   \
-	X(maintenance_downtime_pct)                                                                \
-	X(pod_completion_s)                                                                        \
-	X(invoice_cycle_s)                                                                         \
-	X(dso_days)                                                                                \
-	X(exception_resolution_median_s)                                                           \
-	X(exception_resolution_p90_s)                                                              \
-	X(empty_miles_pct)                                                                         \
-	X(dwell_s)                                                                                 \
-	X(detention_s)                                                                             \
-	X(margin_per_load)                                                                         \
-	X(ai_precision_pct)
+	X(on_time_pct, "On-time delivery", KPI_UNIT_PCT, +1)                                       \
+	X(dispatch_cycle_s, "Dispatch cycle", KPI_UNIT_DURATION_S, -1)                             \
+	X(asset_utilization_pct, "Asset utilization 24h", KPI_UNIT_PCT, +1)                        \
+	X(maintenance_downtime_pct, "Maint. downtime 24h", KPI_UNIT_PCT, -1)                       \
+	X(pod_completion_s, "POD completion", KPI_UNIT_DURATION_S, -1)                             \
+	X(invoice_cycle_s, "Invoice cycle", KPI_UNIT_DURATION_S, -1)                               \
+	X(dso_days, "DSO", KPI_UNIT_DAYS, -1)                                                      \
+	X(exception_resolution_median_s, "Exception res. median", KPI_UNIT_DURATION_S, -1)         \
+	X(exception_resolution_p90_s, "Exception res. P90", KPI_UNIT_DURATION_S, -1)               \
+	X(empty_miles_pct, "Empty miles", KPI_UNIT_PCT, -1)                                        \
+	X(dwell_s, "Dwell per stop", KPI_UNIT_DURATION_S, -1)                                      \
+	X(detention_s, "Detention per stop", KPI_UNIT_DURATION_S, -1)                              \
+	X(margin_per_load, "Margin per load", KPI_UNIT_MONEY, +1)                                  \
+	X(ai_precision_pct, "AI flag precision", KPI_UNIT_PCT, +1)
 /* clang-format on */
 
 enum kpi_sample_id {
-#define KPI_SAMPLE_ENUM(n) KPI_##n,
+#define KPI_SAMPLE_ENUM(n, ...) KPI_##n,
 	KPI_SAMPLES(KPI_SAMPLE_ENUM)
 #undef KPI_SAMPLE_ENUM
 	        KPI__COUNT
 };
 extern const char *const kpi_sample_name[KPI__COUNT];
+/* The list as data, indexed by enum kpi_sample_id. */
+struct kpi_info {
+	const char *name, *label;
+	enum kpi_unit unit;
+	int better; /* +1: higher is better; -1: lower is */
+};
+extern const struct kpi_info kpi_info[KPI__COUNT];
 
 struct kpi_route {
 	char *origin, *destination; /* owned */

@@ -142,6 +142,7 @@ struct tui_table {
 	int nchanged, capchanged;
 };
 
+/* The model (table.c): the window, the anchor, the selection, following it. */
 void tui_table_init(struct tui_table *t, const struct view_ops *v, struct cache *c);
 void tui_table_free(struct tui_table *t);
 int tui_table_visible(const struct tui_table *t);
@@ -171,6 +172,12 @@ int tui_table_move(struct tui_table *t, int delta, struct wb_err *err);
 int tui_table_home(struct tui_table *t, struct wb_err *err);
 int tui_table_end(struct tui_table *t, struct wb_err *err);
 int tui_table_goto(struct tui_table *t, const char *id, struct wb_err *err);
+/* Starts the window over after a new sort or filter, on the same row if it is
+ * still there. */
+int tui_table_restart(struct tui_table *t, struct wb_err *err);
+/* A value as text (an id, a key): integers exactly, reals to 17 digits. */
+void tui_value_text(const struct cache_value *v, char *buf, size_t len);
+/* What the user sets and sees (table_view.c): sort, filter, marks, completion, drawing. */
 int tui_table_set_sort(struct tui_table *t, const char *col, bool desc, struct wb_err *err);
 int tui_table_cycle_sort(struct tui_table *t, struct wb_err *err);
 int tui_table_set_filter(struct tui_table *t, const char *filter, struct wb_err *err);
@@ -239,7 +246,7 @@ struct tui_console {
 	int min_redraw_ms;
 	int64_t fixed_now; /* WAYBILL_NOW, 0 when the wall clock runs */
 	int board;         /* index into view_boards */
-	struct tui_table tables[16];
+	struct tui_table tables[VIEW_NBOARDS];
 	struct tui_prompt prompt;
 	struct tui_history hist_cmd, hist_filter;
 	enum tui_pane pane;
@@ -256,7 +263,7 @@ struct tui_console {
 	uint64_t moved_ms; /* loop time of the last key that moved the selection */
 	bool moved;        /* a key has moved it (moved_ms may be 0) */
 	int64_t outbox;
-	int64_t counts[16]; /* per board, its count_status rows; -1 none */
+	int64_t counts[VIEW_NBOARDS]; /* per board, its count_status rows; -1 none */
 	struct tui_script *script;
 	char user[64];     /* who is acting: from /v1/me, else the config */
 	int role;          /* enum core_role from /v1/me; -1 until known */
@@ -270,8 +277,10 @@ void tui_report(struct tui_console *s, bool error, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 struct tui_table *tui_current(struct tui_console *s);
 void tui_switch_board(struct tui_console *s, int board);
-/* Handles one key as if typed. */
+/* Handles one key as if typed (keys.c, through the key table). */
 void tui_handle_key(struct tui_console *s, int key);
+/* A key while the prompt is open (screen.c). */
+void tui_key_in_prompt(struct tui_console *s, int key);
 /* Runs a command line (without the ':'). */
 void tui_command(struct tui_console *s, const char *line);
 /* Completes the prompt's last word (Tab). */
@@ -296,13 +305,57 @@ void tui_act_work_order(struct tui_console *s, const char *args);
 void tui_act_release_invoice(struct tui_console *s, const struct wb_invoice *inv);
 void tui_detail_draw(struct tui_console *s, int y, int h, int w);
 void tui_help_draw(struct tui_console *s);
-extern const char *const tui_help_lines[];
+/* The help's lines, generated from the key table for this console (its role,
+ * the number of boards): writes up to max lines of up to TUI_HELP_W bytes;
+ * returns the number of lines. */
+#define TUI_HELP_W 160
+int tui_help_lines(const struct tui_console *s, char lines[][TUI_HELP_W], int max);
 void tui_draw(struct tui_console *s);
 /* Sizes the tables for the layout (pane, screen) and re-reads the current one. */
 void tui_relayout(struct tui_console *s);
 /* Re-reads the header and (unless paused) the rows on screen. */
 void tui_reload(struct tui_console *s, bool recount);
 void tui_resized(struct tui_console *s, int rows, int cols);
+
+/* --- the key table (keys.c) ------------------------------------------------ */
+
+#define TUI_KEY_CODES 4
+#define TUI_KEY_DIGITS (-1) /* keys[0]: the digit keys of the boards, 1 to view_nboards */
+enum tui_key_where {
+	TUI_KEYS_BOARD,     /* on a board (and under the detail pane) */
+	TUI_KEYS_FULL_PANE, /* while the full detail pane is open: before the board's */
+};
+
+/* One row of the key table: the keys, where and on which boards they apply,
+ * what they do, and how help and the status line name them. */
+struct tui_key {
+	int keys[TUI_KEY_CODES]; /* the key codes (0 ends them early) */
+	const char *label;       /* as help shows them: "j Down" */
+	enum tui_key_where where;
+	/* An action: its command word (tui_command). It applies on the boards
+	 * whose view_ops.actions list it, needs a role, and a viewer is offered
+	 * none. NULL: applies on every board. */
+	const char *action;
+	int (*fn)(struct tui_console *s, int key, int arg, struct wb_err *err);
+	int arg;
+	bool moves;       /* moves the selection: it then holds its place (tui_reload) */
+	const char *help; /* the help text; neighbours with the same text share an entry */
+	const char *hint; /* on the status line ("s sort"), or NULL */
+	int hint_rank;    /* when the status line is short, lower ranks stay */
+};
+extern const struct tui_key tui_keys[];
+extern const int tui_nkeys;
+/* The row that key means on this console now, or NULL. */
+const struct tui_key *tui_key_find(const struct tui_console *s, int key);
+/* Whether k applies on board v (actions: the board lists it). */
+bool tui_key_applies(const struct tui_key *k, const struct view_ops *v);
+/* Whether k is offered to this console's user on board v (NULL: any board). */
+bool tui_key_offered(const struct tui_console *s, const struct tui_key *k,
+                     const struct view_ops *v);
+/* Its label ("1-8" for the digit keys). */
+void tui_key_label(const struct tui_key *k, char *buf, size_t len);
+/* The status line's hints for the current board, fitted to width cells. */
+void tui_key_hints(const struct tui_console *s, char *buf, size_t len, int width);
 
 /* --- scripted mode (script.c) ---------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* The console's screen: header (depot, clock, each source's state, outbox),
  * board tabs, the current board's table, the detail pane, the status line,
- * and what each key does. Only the redraw timer (loop.c) calls tui_draw. */
+ * and the prompt's keys (the board's keys are keys.c's table). Only the redraw timer (loop.c) calls
+ * tui_draw. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,8 +150,8 @@ static void read_header(struct tui_console *s)
 	} else {
 		struct cache_window_req vr = {.limit = 1};
 		snprintf(s->depot, sizeof(s->depot), "no depot");
-		if (cache_window(s->cache, &cache_board_vehicles, &vr, &w, NULL) == 0) {
-			struct view_row row = {.board = &cache_board_vehicles, .cells = w.cells};
+		if (cache_window(s->cache, view_vehicles_ops.board, &vr, &w, NULL) == 0) {
+			struct view_row row = {.board = view_vehicles_ops.board, .cells = w.cells};
 			if (w.nrows && view_get(&row, "depot")->t == CV_TEXT)
 				snprintf(s->depot, sizeof(s->depot), "%s",
 				         view_get(&row, "depot")->s);
@@ -311,14 +312,8 @@ static void draw_status(struct tui_console *s, int y, int w)
 		tui_put(y, 0, w, VIEW_LEFT, s->message_error ? VIEW_S_error : VIEW_S_status, m);
 		return;
 	}
-	char hints[200];
-	/* A viewer is read-only: the action keys are not offered at all. */
-	if (s->role == CORE_ROLE_VIEWER)
-		snprintf(hints, sizeof(hints),
-		         " Enter detail  / filter  s sort  : command  ? help  q quit  (viewer: "
-		         "read-only)");
-	else
-		snprintf(hints, sizeof(hints), " %s", tui_current(s)->view->hints);
+	char hints[300];
+	tui_key_hints(s, hints, sizeof(hints), w); /* from the key table (keys.c) */
 	tui_put(y, 0, w, VIEW_LEFT, VIEW_S_status, hints);
 }
 
@@ -434,14 +429,9 @@ int tui_set_theme(struct tui_console *s, const char *name)
 	return 0;
 }
 
-static void act(struct tui_console *s, const char *action)
-{
-	char line[80];
-	snprintf(line, sizeof(line), "%s", action);
-	tui_command(s, line);
-}
-
-static void key_in_prompt(struct tui_console *s, int key)
+/* A key while the prompt is open: edits it, and on Enter runs the command or
+ * sets the filter. */
+void tui_key_in_prompt(struct tui_console *s, int key)
 {
 	struct tui_history *h = s->prompt.kind == ':' ? &s->hist_cmd : &s->hist_filter;
 	bool was_capped = s->prompt.capped;
@@ -468,158 +458,4 @@ static void key_in_prompt(struct tui_console *s, int key)
 		s->message[0] = '\0';
 	}
 	tui_request_redraw(s);
-}
-
-void tui_handle_key(struct tui_console *s, int key)
-{
-	struct wb_err err = {0};
-	struct tui_table *t = tui_current(s);
-	int rc = 0;
-	if (key == TUI_FN(KEY_RESIZE))
-		return;
-	if (s->prompt.active) {
-		key_in_prompt(s, key);
-		return;
-	}
-	tui_request_redraw(s);
-	if (s->help) {
-		s->help = false; /* any key, q included, only closes the help */
-		return;
-	}
-	s->message[0] = '\0';
-	if (too_small()) {
-		if (key == 'q')
-			s->quit = true;
-		return;
-	}
-	if (s->pane == TUI_PANE_FULL) {
-		int page = LINES - 5;
-		switch (key) {
-		case 'j':
-		case TUI_FN(KEY_DOWN): s->pane_scroll++; return;
-		case 'k':
-		case TUI_FN(KEY_UP):
-			if (s->pane_scroll)
-				s->pane_scroll--;
-			return;
-		case TUI_FN(KEY_NPAGE): s->pane_scroll += page; return;
-		case TUI_FN(KEY_PPAGE):
-			s->pane_scroll = s->pane_scroll > page ? s->pane_scroll - page : 0;
-			return;
-		case 'g':
-		case TUI_FN(KEY_HOME): s->pane_scroll = 0; return;
-		default: break;
-		}
-	}
-	switch (key) { /* keys that move the selection hold its place (tui_reload) */
-	case 'j':
-	case 'k':
-	case TUI_FN(KEY_DOWN):
-	case TUI_FN(KEY_UP):
-	case TUI_FN(KEY_NPAGE):
-	case TUI_FN(KEY_PPAGE):
-	case TUI_CTRL('f'):
-	case TUI_CTRL('b'):
-	case 'g':
-	case 'G':
-	case TUI_FN(KEY_HOME):
-	case TUI_FN(KEY_END):
-	case ' ':
-		s->moved = true;
-		s->moved_ms = uv_now(&s->loop);
-		break;
-	default: break;
-	}
-	switch (key) {
-	case 'q': s->quit = true; break;
-	case '1':
-	case '2':
-	case '3':
-	case '4':
-	case '5':
-	case '6':
-	case '7':
-	case '8':
-	case '9': tui_switch_board(s, key - '1'); break;
-	case '\t': tui_switch_board(s, (s->board + 1) % view_nboards); break;
-	case TUI_FN(KEY_BTAB):
-		tui_switch_board(s, (s->board + view_nboards - 1) % view_nboards);
-		break;
-	case 'j':
-	case TUI_FN(KEY_DOWN): rc = tui_table_move(t, 1, &err); break;
-	case 'k':
-	case TUI_FN(KEY_UP): rc = tui_table_move(t, -1, &err); break;
-	case TUI_FN(KEY_NPAGE):
-	case TUI_CTRL('f'): rc = tui_table_move(t, t->height, &err); break;
-	case TUI_FN(KEY_PPAGE):
-	case TUI_CTRL('b'): rc = tui_table_move(t, -t->height, &err); break;
-	case 'g':
-	case TUI_FN(KEY_HOME): rc = tui_table_home(t, &err); break;
-	case 'G':
-	case TUI_FN(KEY_END): rc = tui_table_end(t, &err); break;
-	case '\r':
-	case '\n':
-	case TUI_FN(KEY_ENTER):
-		s->pane = s->pane == TUI_PANE_NONE     ? TUI_PANE_DETAIL
-		          : s->pane == TUI_PANE_DETAIL ? TUI_PANE_FULL
-		                                       : TUI_PANE_NONE;
-		s->pane_scroll = 0;
-		tui_relayout(s);
-		break;
-	case TUI_ESC:
-		if (s->pane != TUI_PANE_NONE) {
-			s->pane = TUI_PANE_NONE;
-			tui_relayout(s);
-		}
-		break;
-	case '/':
-		tui_prompt_start(&s->prompt, '/');
-		if (t->status[0]) {
-			char f[80];
-			snprintf(f, sizeof(f), "status:%s", t->status);
-			tui_prompt_set(&s->prompt, f);
-		} else {
-			tui_prompt_set(&s->prompt, t->text);
-		}
-		break;
-	case ':': tui_prompt_start(&s->prompt, ':'); break;
-	case 's':
-		rc = tui_table_cycle_sort(t, &err);
-		if (!rc)
-			tui_report(s, false, "sorted by %s", tui_table_sort_name(t));
-		break;
-	case 'S':
-		rc = tui_table_set_sort(t, tui_table_sort_name(t), !t->desc, &err);
-		if (!rc)
-			tui_report(s, false, "sorted by %s, %s", tui_table_sort_name(t),
-			           t->desc ? "descending" : "ascending");
-		break;
-	case ' ':
-		if (t->sel_id[0]) {
-			tui_table_toggle_mark(t, t->sel_id);
-			rc = tui_table_move(t, 1, &err);
-		}
-		break;
-	case TUI_CTRL('l'):
-		s->full_repaint = true;
-		s->data_stale = true;
-		break;
-	case 'p':
-		s->paused = !s->paused;
-		if (!s->paused)
-			s->data_stale = true;
-		tui_report(s, false, s->paused ? "updates paused; p resumes" : "updates resumed");
-		break;
-	case '?': s->help = true; break;
-	case 'r': act(s, "release"); break;
-	case 'h': act(s, "hold"); break;
-	case 'a': act(s, "assign"); break;
-	case 'A': act(s, "approve"); break;
-	case 'R': act(s, "reject"); break;
-	case 'E': act(s, "escalate"); break;
-	case 'K': act(s, "ack"); break;
-	default: break; /* stray keys and pasted bytes do nothing */
-	}
-	if (rc)
-		tui_report(s, true, "%s", err.msg);
 }

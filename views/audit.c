@@ -4,6 +4,20 @@
 
 #include "views/view.h"
 
+/* The board's query: the audit trail, its sequence number as the row id. */
+/* clang-format off */
+static const struct cache_board board = {
+	.name = "audit",
+	.from = "(SELECT seq AS id, seq, at, user, display_name, role, action, subject, reason"
+	        " FROM audit)",
+	.cols = (const char *const[]){"id", "seq", "at", "user", "display_name", "role", "action", "subject",
+		"reason", NULL},
+	.search = (const char *const[]){"user", "display_name", "action", "subject", NULL},
+	.sorts = (const char *const[]){"seq", "at", NULL},
+	.status_col = NULL,
+};
+/* clang-format on */
+
 VIEW_TEXT_CELL(cell_seq, "id")
 VIEW_TEXT_CELL(cell_role, "role")
 VIEW_TEXT_CELL(cell_action, "action")
@@ -44,10 +58,9 @@ static const struct view_col cols[] = {
 const struct view_ops view_audit_ops = {
         .name = "audit",
         .title = "Audit",
-        .board = &cache_board_audit,
+        .board = &board,
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
         .desc = true,
         .detail_kind = "audit",
-        .hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

@@ -1,4 +1,6 @@
-/* The table of boards, generated from VIEW_INFO: tab order, digit keys, names. */
+/* The table of boards, generated from VIEW_INFO: tab order, digit keys, names.
+ * Everything that counts or names the boards (tabs, digit keys, help, :board)
+ * reads view_boards and view_nboards. */
 #include <string.h>
 #include <strings.h>
 
@@ -18,4 +20,12 @@ const struct view_ops *view_by_name(const char *name)
 		    !strcasecmp(view_boards[i]->title, name))
 			return view_boards[i];
 	return NULL;
+}
+
+bool view_has_action(const struct view_ops *v, const char *action)
+{
+	for (int i = 0; v->actions && v->actions[i]; i++)
+		if (!strcmp(v->actions[i], action))
+			return true;
+	return false;
 }

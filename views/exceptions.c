@@ -6,6 +6,24 @@
 
 #include "views/view.h"
 
+/* The board's query: one row per live exception. */
+/* clang-format off */
+static const struct cache_board board = {
+	.name = "exceptions",
+	.from = "(SELECT x.id AS id, x.kind AS kind, x.subject_id AS subject,"
+		" x.confidence AS confidence, x.impact AS impact, x.detected_at AS detected_at,"
+		" x.required_role AS required_role, x.suggested_action AS suggested_action,"
+		" x.status AS status, x.origin AS origin, x.source AS source,"
+		" x.synced_at AS synced_at FROM exception x WHERE x.deleted=0)",
+	.cols = (const char *const[]){"id", "kind", "subject", "confidence", "impact",
+		"detected_at", "required_role", "suggested_action", "status", "origin", "source",
+		"synced_at", NULL},
+	.search = (const char *const[]){"id", "kind", "subject", NULL},
+	.sorts = (const char *const[]){"detected_at", "id", "kind", "impact", "confidence", NULL},
+	.status_col = "status",
+};
+/* clang-format on */
+
 VIEW_TEXT_CELL(cell_kind, "kind")
 VIEW_TEXT_CELL(cell_subject, "subject")
 VIEW_TEXT_CELL(cell_needs, "required_role")
@@ -49,7 +67,8 @@ static const struct view_col cols[] = {
 const struct view_ops view_exceptions_ops = {
         .name = "exceptions",
         .title = "Exceptions",
-        .board = &cache_board_exceptions,
+        .board = &board,
+        .actions = (const char *const[]){"approve", "reject", "escalate", "ack", NULL},
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
         .desc = true,            /* newest first */
@@ -57,5 +76,4 @@ const struct view_ops view_exceptions_ops = {
         .source_col = "source",  /* the TMS's queue, the ERP's AI flags, local detectors */
         .detail_kind = "exception",
         .count_status = "open",
-        .hints = "A approve  R reject  E escalate  K ack  Space mark  Enter evidence  ? help",
 };

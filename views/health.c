@@ -5,121 +5,35 @@
 
 #include "views/view.h"
 
-/* An event stream's row ("positions_live") stands in for its stream's row
+/* The board's query: one row per polled stream (source/stream). An event
+ * stream's row ("positions_live") stands in for its stream's row
  * ("positions") once it was heard after the catch-up pages: the stream then
  * lives on the events, and its pages are no longer polled. */
+/* clang-format off */
 #define HEALTH_PICK(col) " CASE WHEN events THEN e_" col " ELSE p_" col " END AS " col
 const struct cache_board view_health_board = {
-        .name = "health",
-        .from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") "," HEALTH_PICK(
-                "lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
-                                                                                        " rows_"
-                                                                                        "total, "
-                                                                                        "outbox "
-                                                                                        "FROM "
-                                                                                        "(SELECT "
-                                                                                        "s.source||"
-                                                                                        "'/"
-                                                                                        "'||s."
-                                                                                        "stream AS "
-                                                                                        "id, "
-                                                                                        "s.source "
-                                                                                        "AS "
-                                                                                        "source,"
-                                                                                        " s.stream "
-                                                                                        "AS "
-                                                                                        "stream, "
-                                                                                        "(e.last_"
-                                                                                        "attempt_"
-                                                                                        "at >= "
-                                                                                        "coalesce("
-                                                                                        "s.last_"
-                                                                                        "attempt_"
-                                                                                        "at, 0)) "
-                                                                                        "IS 1"
-                                                                                        " AS "
-                                                                                        "events, "
-                                                                                        "s.last_ok_"
-                                                                                        "at AS "
-                                                                                        "p_last_ok_"
-                                                                                        "at, "
-                                                                                        "e.last_ok_"
-                                                                                        "at AS "
-                                                                                        "e_last_ok_"
-                                                                                        "at,"
-                                                                                        " s.lag_s "
-                                                                                        "AS "
-                                                                                        "p_lag_s, "
-                                                                                        "e.lag_s "
-                                                                                        "AS "
-                                                                                        "e_lag_s, "
-                                                                                        "s.errors_"
-                                                                                        "in_row "
-                                                                                        "AS "
-                                                                                        "p_errors_"
-                                                                                        "in_row,"
-                                                                                        " e.errors_"
-                                                                                        "in_row "
-                                                                                        "AS "
-                                                                                        "e_errors_"
-                                                                                        "in_row, "
-                                                                                        "s.last_"
-                                                                                        "error AS "
-                                                                                        "p_last_"
-                                                                                        "error,"
-                                                                                        " e.last_"
-                                                                                        "error AS "
-                                                                                        "e_last_"
-                                                                                        "error, "
-                                                                                        "s.rows_"
-                                                                                        "total + "
-                                                                                        "coalesce("
-                                                                                        "e.rows_"
-                                                                                        "total, 0) "
-                                                                                        "AS "
-                                                                                        "rows_"
-                                                                                        "total,"
-                                                                                        " (SELECT "
-                                                                                        "count(*) "
-                                                                                        "FROM "
-                                                                                        "outbox o "
-                                                                                        "WHERE "
-                                                                                        "o.source="
-                                                                                        "s.source"
-                                                                                        " AND "
-                                                                                        "o.status "
-                                                                                        "IN "
-                                                                                        "('pending'"
-                                                                                        ",'"
-                                                                                        "inflight')"
-                                                                                        ") AS "
-                                                                                        "outbox "
-                                                                                        "FROM "
-                                                                                        "sync_"
-                                                                                        "state s"
-                                                                                        " LEFT "
-                                                                                        "JOIN "
-                                                                                        "sync_"
-                                                                                        "state e "
-                                                                                        "ON "
-                                                                                        "e.source="
-                                                                                        "s.source "
-                                                                                        "AND "
-                                                                                        "e.stream="
-                                                                                        "s.stream|"
-                                                                                        "|'_live'"
-                                                                                        " WHERE "
-                                                                                        "s.stream "
-                                                                                        "NOT LIKE "
-                                                                                        "'%\\_live'"
-                                                                                        " ESCAPE "
-                                                                                        "'\\'))",
-        .cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
-                                      "errors_in_row", "last_error", "rows_total", "outbox",
-                                      "events", NULL},
-        .search = (const char *const[]){"id", "last_error", NULL},
-        .sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
+	.name = "health",
+	.from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") ","
+		HEALTH_PICK("lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
+		" rows_total, outbox FROM"
+		" (SELECT s.source||'/'||s.stream AS id, s.source AS source, s.stream AS stream,"
+		" (e.last_attempt_at >= coalesce(s.last_attempt_at, 0)) IS 1 AS events,"
+		" s.last_ok_at AS p_last_ok_at, e.last_ok_at AS e_last_ok_at,"
+		" s.lag_s AS p_lag_s, e.lag_s AS e_lag_s,"
+		" s.errors_in_row AS p_errors_in_row, e.errors_in_row AS e_errors_in_row,"
+		" s.last_error AS p_last_error, e.last_error AS e_last_error,"
+		" s.rows_total + coalesce(e.rows_total, 0) AS rows_total,"
+		" (SELECT count(*) FROM outbox o WHERE o.source=s.source"
+		" AND o.status IN ('pending','inflight')) AS outbox"
+		" FROM sync_state s"
+		" LEFT JOIN sync_state e ON e.source=s.source AND e.stream=s.stream||'_live'"
+		" WHERE s.stream NOT LIKE '%\\_live' ESCAPE '\\'))",
+	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
+		"errors_in_row", "last_error", "rows_total", "outbox", "events", NULL},
+	.search = (const char *const[]){"id", "last_error", NULL},
+	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
 };
+/* clang-format on */
 
 const char *const view_source_state_name[] = {"no data", "live", "lag", "down"};
 
@@ -227,5 +141,4 @@ const struct view_ops view_health_ops = {
         .stale_after_s = 2 * 60, /* a stream's row: its STATE says more; dim when 2 min silent */
         .stale_col = "last_ok_at",
         .no_change_marks = true, /* every poll changes a row here */
-        .hints = "1-8 boards  / filter  s sort  : command  ? help  q quit",
 };

@@ -15,59 +15,32 @@
 /* Every KPI name is a row even before its first sample; ord keeps the order
  * of KPI_SAMPLES. Each subquery reads the kpi_sample primary key (name, at)
  * backwards from the newest sample, at most 24 rows. */
-#define KPI_SQL_NAME(n) " UNION ALL SELECT '" #n "'"
-#define KPI_SQL_LIST(n) #n ","
+/* clang-format off */
+#define KPI_SQL_NAME(n, ...) " UNION ALL SELECT '" #n "'"
+#define KPI_SQL_LIST(n, ...) #n ","
 #define KPI_LATEST "FROM kpi_sample s WHERE s.name=k.name ORDER BY s.at DESC LIMIT 1"
-static const struct cache_board kpis_board = {
-        .name = "kpis",
-        .from = "(SELECT k.name AS id, instr('," KPI_SAMPLES(
-                KPI_SQL_LIST) "', ','||k.name||',') AS ord,"
-                              " (SELECT s.at " KPI_LATEST ") AS at, (SELECT s.value " KPI_LATEST
-                              ") AS value,"
-                              " (SELECT s.value " KPI_LATEST " OFFSET 1) AS previous,"
-                              " (SELECT group_concat(h.at||':'||ifnull(h.value,''), ',') FROM "
-                              "(SELECT s.at "
-                              "AS at,"
-                              " s.value AS value FROM kpi_sample s WHERE s.name=k.name ORDER BY "
-                              "s.at DESC"
-                              " LIMIT 24) h) AS history"
-                              " FROM (SELECT NULL AS name WHERE 0" KPI_SAMPLES(KPI_SQL_NAME) ") k)",
-        .cols = (const char *const[]){"id", "ord", "at", "value", "previous", "history", NULL},
-        .search = (const char *const[]){"id", NULL},
-        .sorts = (const char *const[]){"ord", "id", NULL},
+static const struct cache_board board = {
+	.name = "kpis",
+	.from = "(SELECT k.name AS id, instr('," KPI_SAMPLES(KPI_SQL_LIST) "', ','||k.name||',') AS ord,"
+		" (SELECT s.at " KPI_LATEST ") AS at, (SELECT s.value " KPI_LATEST ") AS value,"
+		" (SELECT s.value " KPI_LATEST " OFFSET 1) AS previous,"
+		" (SELECT group_concat(h.at||':'||ifnull(h.value,''), ',') FROM"
+		" (SELECT s.at AS at, s.value AS value FROM kpi_sample s WHERE s.name=k.name"
+		" ORDER BY s.at DESC LIMIT 24) h) AS history"
+		" FROM (SELECT NULL AS name WHERE 0" KPI_SAMPLES(KPI_SQL_NAME) ") k)",
+	.cols = (const char *const[]){"id", "ord", "at", "value", "previous", "history", NULL},
+	.search = (const char *const[]){"id", NULL},
+	.sorts = (const char *const[]){"ord", "id", NULL},
 };
+/* clang-format on */
 
-enum kpi_unit { U_PCT, U_DURATION, U_DAYS, U_MONEY };
-
-/* How each sample reads: label, unit, and which way is better (+1 up, -1 down). */
-static const struct {
-	const char *name, *label;
-	enum kpi_unit unit;
-	int better;
-} kpi_rows[] = {
-        {"on_time_pct", "On-time delivery", U_PCT, +1},
-        {"dispatch_cycle_s", "Dispatch cycle", U_DURATION, -1},
-        {"asset_utilization_pct", "Asset utilization 24h", U_PCT, +1},
-        {"maintenance_downtime_pct", "Maint. downtime 24h", U_PCT, -1},
-        {"pod_completion_s", "POD completion", U_DURATION, -1},
-        {"invoice_cycle_s", "Invoice cycle", U_DURATION, -1},
-        {"dso_days", "DSO", U_DAYS, -1},
-        {"exception_resolution_median_s", "Exception res. median", U_DURATION, -1},
-        {"exception_resolution_p90_s", "Exception res. P90", U_DURATION, -1},
-        {"empty_miles_pct", "Empty miles", U_PCT, -1},
-        {"dwell_s", "Dwell per stop", U_DURATION, -1},
-        {"detention_s", "Detention per stop", U_DURATION, -1},
-        {"margin_per_load", "Margin per load", U_MONEY, +1},
-        {"ai_precision_pct", "AI flag precision", U_PCT, +1},
-};
-#define NKPI_ROWS (sizeof(kpi_rows) / sizeof(kpi_rows[0]))
-
+/* The row's KPI (local/kpi_run.h's list), or -1 for a name not in it. */
 static int kpi_row_of(const struct view_row *r)
 {
 	const struct cache_value *id = view_get(r, "id");
-	for (size_t i = 0; id->t == CV_TEXT && i < NKPI_ROWS; i++)
-		if (!strcmp(kpi_rows[i].name, id->s))
-			return (int)i;
+	for (int i = 0; id->t == CV_TEXT && i < KPI__COUNT; i++)
+		if (!strcmp(kpi_info[i].name, id->s))
+			return i;
 	return -1;
 }
 
@@ -99,10 +72,10 @@ static void fmt_value(enum kpi_unit u, double v, bool utf8, char *buf, size_t le
 		return;
 	}
 	switch (u) {
-	case U_PCT: snprintf(buf, len, "%.1f%%", v); break;
-	case U_DURATION: fmt_duration(v, buf, len); break;
-	case U_DAYS: snprintf(buf, len, "%.1f d", v); break;
-	case U_MONEY: {
+	case KPI_UNIT_PCT: snprintf(buf, len, "%.1f%%", v); break;
+	case KPI_UNIT_DURATION_S: fmt_duration(v, buf, len); break;
+	case KPI_UNIT_DAYS: snprintf(buf, len, "%.1f d", v); break;
+	case KPI_UNIT_MONEY: {
 		struct cache_value m = {.t = CV_REAL, .d = v};
 		view_fmt_money(&m, utf8, buf, len);
 		break;
@@ -114,7 +87,7 @@ static void cell_label(const struct view_row *r, char *buf, size_t len, enum vie
 {
 	int k = kpi_row_of(r);
 	if (k >= 0)
-		snprintf(buf, len, "%s", kpi_rows[k].label);
+		snprintf(buf, len, "%s", kpi_info[k].label);
 	else
 		view_fmt_text(view_get(r, "id"), buf, len);
 }
@@ -122,8 +95,8 @@ static void cell_label(const struct view_row *r, char *buf, size_t len, enum vie
 static void cell_value(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	int k = kpi_row_of(r);
-	fmt_value(k >= 0 ? kpi_rows[k].unit : U_DAYS, real_of(view_get(r, "value")), r->utf8, buf,
-	          len);
+	fmt_value(k >= 0 ? kpi_info[k].unit : KPI_UNIT_DAYS, real_of(view_get(r, "value")), r->utf8,
+	          buf, len);
 }
 
 /* The change since the sample before, with an arrow coloured by whether it
@@ -136,18 +109,18 @@ static void cell_trend(const struct view_row *r, char *buf, size_t len, enum vie
 	if (k < 0 || isnan(v) || isnan(p))
 		return;
 	char now_s[32], prev_s[32], d[32];
-	fmt_value(kpi_rows[k].unit, v, r->utf8, now_s, sizeof(now_s));
-	fmt_value(kpi_rows[k].unit, p, r->utf8, prev_s, sizeof(prev_s));
+	fmt_value(kpi_info[k].unit, v, r->utf8, now_s, sizeof(now_s));
+	fmt_value(kpi_info[k].unit, p, r->utf8, prev_s, sizeof(prev_s));
 	if (!strcmp(now_s, prev_s)) {
 		snprintf(buf, len, "=");
 		return;
 	}
-	fmt_value(kpi_rows[k].unit, fabs(v - p), r->utf8, d, sizeof(d));
+	fmt_value(kpi_info[k].unit, fabs(v - p), r->utf8, d, sizeof(d));
 	bool up = v > p;
 	snprintf(buf, len, "%s %s", up ? (r->utf8 ? "\u25b2" : "^") : (r->utf8 ? "\u25bc" : "v"),
 	         d);
-	if (kpi_rows[k].better)
-		*slot = (up ? 1 : -1) == kpi_rows[k].better ? VIEW_S_ok : VIEW_S_warn;
+	if (kpi_info[k].better)
+		*slot = (up ? 1 : -1) == kpi_info[k].better ? VIEW_S_ok : VIEW_S_warn;
 }
 
 static void cell_spark(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
@@ -246,8 +219,7 @@ static const struct view_col cols[] = {
 const struct view_ops view_kpis_ops = {
         .name = "kpis",
         .title = "KPIs",
-        .board = &kpis_board,
+        .board = &board,
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
-        .hints = "1-8 boards  / filter  s sort  `waybill kpi` breakdowns  ? help  q quit",
 };

@@ -5,6 +5,42 @@
 
 #include "views/view.h"
 
+/* The board's query: one row per live load with what the board shows joined
+ * in. SQLite flattens the subquery into the window's query, so the load
+ * indexes (status, eta, departure) still serve the keyset window. */
+/* clang-format off */
+static const struct cache_board board = {
+	.name = "loads",
+	.from = "(SELECT l.id AS id, l.number AS number, l.status AS status,"
+		" l.priority AS priority, c.name AS customer, v.unit AS vehicle, d.name AS driver,"
+		" (SELECT s.dock_door FROM staging s WHERE s.load_id=l.id AND s.deleted=0"
+		"   ORDER BY s.appointment_at DESC LIMIT 1) AS door,"
+		" (SELECT CASE WHEN s.pallets_total>0 THEN s.pallets_staged*100/s.pallets_total END"
+		"   FROM staging s WHERE s.load_id=l.id AND s.deleted=0"
+		"   ORDER BY s.appointment_at DESC LIMIT 1) AS stage_pct,"
+		" l.eta AS eta, (SELECT st.window_start FROM stop st WHERE st.load_id=l.id"
+		"   AND st.kind='drop' AND st.deleted=0 ORDER BY st.seq LIMIT 1) AS window_start,"
+		" (SELECT st.window_end FROM stop st WHERE st.load_id=l.id"
+		"   AND st.kind='drop' AND st.deleted=0 ORDER BY st.seq LIMIT 1) AS window_end,"
+		" l.planned_departure AS planned_departure, l.source AS source,"
+		" l.synced_at AS synced_at"
+		" FROM load l LEFT JOIN orders o ON o.id=l.order_id"
+		" LEFT JOIN customer c ON c.id=o.customer_id"
+		" LEFT JOIN vehicle v ON v.id=l.vehicle_id LEFT JOIN driver d ON d.id=l.driver_id"
+		" WHERE l.deleted=0)",
+	.cols = (const char *const[]){"id", "number", "status", "customer", "vehicle", "driver",
+		"door", "stage_pct", "eta", "window_start", "window_end", "priority",
+		"planned_departure", "source", "synced_at", NULL},
+	.search = (const char *const[]){"id", "number", "customer", "vehicle", "driver", "door",
+		NULL},
+	.sorts = (const char *const[]){"eta", "id", "status", "planned_departure", "priority",
+		"customer", NULL},
+	.status_col = "status",
+	/* Counting the joined rows scans 100,000 loads in ~150 ms; the table, 20 ms. */
+	.count_from = "(SELECT id, status FROM load WHERE deleted=0)",
+};
+/* clang-format on */
+
 VIEW_TEXT_CELL(cell_id, "id")
 VIEW_TEXT_CELL(cell_status, "status")
 VIEW_TEXT_CELL(cell_customer, "customer")
@@ -84,11 +120,11 @@ static const struct view_col cols[] = {
 const struct view_ops view_loads_ops = {
         .name = "loads",
         .title = "Loads",
-        .board = &cache_board_loads,
+        .board = &board,
+        .actions = (const char *const[]){"release", "assign", NULL},
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
         .stale_after_s = 2 * 5, /* a row with no source: as the TMS */
         .source_col = "source",
         .detail_kind = "load",
-        .hints = "Enter detail  r release  h hold  / filter  : command  ? help  q quit",
 };

@@ -3,24 +3,27 @@
 
 #include "views/view.h"
 
-static const struct cache_board staging_board = {
-        .name = "staging",
-        .from = "(SELECT s.id AS id, s.dock_door AS door, s.load_id AS load_id,"
-                " l.status AS load_status, c.name AS customer, s.pallets_staged AS pallets_staged,"
-                " s.pallets_total AS pallets_total, CASE WHEN s.pallets_total>0"
-                " THEN s.pallets_staged*100/s.pallets_total END AS stage_pct,"
-                " s.labor_ready AS labor_ready, s.status AS status,"
-                " s.appointment_at AS appointment_at, s.source AS source, s.synced_at AS synced_at"
-                " FROM staging s LEFT JOIN load l ON l.id=s.load_id"
-                " LEFT JOIN orders o ON o.id=l.order_id LEFT JOIN customer c ON c.id=o.customer_id"
-                " WHERE s.deleted=0)",
-        .cols = (const char *const[]){"id", "door", "load_id", "load_status", "customer",
-                                      "pallets_staged", "pallets_total", "stage_pct", "labor_ready",
-                                      "status", "appointment_at", "source", "synced_at", NULL},
-        .search = (const char *const[]){"id", "door", "load_id", "customer", NULL},
-        .sorts = (const char *const[]){"appointment_at", "door", "stage_pct", "id", NULL},
-        .status_col = "status",
+/* The board's query: one row per live staging record with its load. */
+/* clang-format off */
+static const struct cache_board board = {
+	.name = "staging",
+	.from = "(SELECT s.id AS id, s.dock_door AS door, s.load_id AS load_id,"
+		" l.status AS load_status, c.name AS customer, s.pallets_staged AS pallets_staged,"
+		" s.pallets_total AS pallets_total, CASE WHEN s.pallets_total>0"
+		" THEN s.pallets_staged*100/s.pallets_total END AS stage_pct,"
+		" s.labor_ready AS labor_ready, s.status AS status,"
+		" s.appointment_at AS appointment_at, s.source AS source, s.synced_at AS synced_at"
+		" FROM staging s LEFT JOIN load l ON l.id=s.load_id"
+		" LEFT JOIN orders o ON o.id=l.order_id LEFT JOIN customer c ON c.id=o.customer_id"
+		" WHERE s.deleted=0)",
+	.cols = (const char *const[]){"id", "door", "load_id", "load_status", "customer",
+		"pallets_staged", "pallets_total", "stage_pct", "labor_ready", "status",
+		"appointment_at", "source", "synced_at", NULL},
+	.search = (const char *const[]){"id", "door", "load_id", "customer", NULL},
+	.sorts = (const char *const[]){"appointment_at", "door", "stage_pct", "id", NULL},
+	.status_col = "status",
 };
+/* clang-format on */
 
 VIEW_TEXT_CELL(cell_door, "door")
 VIEW_TEXT_CELL(cell_load, "load_id")
@@ -74,11 +77,10 @@ static const struct view_col cols[] = {
 const struct view_ops view_staging_ops = {
         .name = "staging",
         .title = "Staging",
-        .board = &staging_board,
+        .board = &board,
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
         .stale_after_s = 2 * 5, /* a row with no source: as the TMS */
         .source_col = "source",
         .detail_kind = "staging",
-        .hints = "Enter detail  / filter  s sort  : command  ? help  q quit",
 };

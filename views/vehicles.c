@@ -8,6 +8,34 @@
 
 #include "views/view.h"
 
+/* The board's query: one row per live vehicle with its serious active faults
+ * and the workflow pass's readiness verdict. readiness is the verdict's rank,
+ * so that sorting by it puts held vehicles first, then limited, ready, and
+ * last those not yet judged; ready_state is the verdict itself ("held",
+ * "limited", "ready"; NULL until the workflow pass has judged the vehicle) and
+ * readiness_reasons its reasons joined by "; ". */
+/* clang-format off */
+static const struct cache_board board = {
+	.name = "vehicles",
+	.from = "(SELECT v.id AS id, v.unit AS unit, v.kind AS kind, v.status AS status,"
+		" v.depot AS depot, v.fuel_pct AS fuel_pct, v.odometer_m AS odometer_m,"
+		" v.last_seen_ms AS last_seen_ms,"
+		" (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1"
+		"   AND f.deleted=0 AND f.severity IN ('critical','major')) AS serious_faults,"
+		" r.state AS ready_state, r.reasons AS readiness_reasons,"
+		" CASE r.state WHEN 'held' THEN 0 WHEN 'limited' THEN 1 WHEN 'ready' THEN 2"
+		" ELSE 3 END AS readiness, v.source AS source, v.synced_at AS synced_at"
+		" FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0)",
+	.cols = (const char *const[]){"id", "unit", "kind", "status", "depot", "fuel_pct",
+		"odometer_m", "last_seen_ms", "serious_faults", "ready_state", "readiness_reasons",
+		"readiness", "source", "synced_at", NULL},
+	.search = (const char *const[]){"id", "unit", "depot", "readiness_reasons", NULL},
+	.sorts = (const char *const[]){"unit", "readiness", "id", "status", "last_seen_ms",
+		"fuel_pct", NULL},
+	.status_col = "status",
+};
+/* clang-format on */
+
 VIEW_TEXT_CELL(cell_unit, "unit")
 VIEW_TEXT_CELL(cell_kind, "kind")
 VIEW_TEXT_CELL(cell_status, "status")
@@ -87,11 +115,11 @@ static const struct view_col cols[] = {
 const struct view_ops view_vehicles_ops = {
         .name = "vehicles",
         .title = "Vehicles",
-        .board = &cache_board_vehicles,
+        .board = &board,
+        .actions = (const char *const[]){"hold", NULL},
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),
         .stale_after_s = 2 * 5, /* a row with no source: as telematics */
         .source_col = "source",
         .detail_kind = "vehicle",
-        .hints = "Enter detail  h hold  / filter  s sort  : command  ? help  q quit",
 };

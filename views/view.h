@@ -1,7 +1,11 @@
 /* Boards: one full-screen view each (DESIGN.md §7), one file each in views/,
- * one line each in VIEW_INFO. A board is data: which cache_board it reads,
- * which columns it shows and how each cell is written. The table widget in
- * tui/ drives every board the same way and never knows which one it shows. */
+ * one line each in VIEW_INFO. A board is data, all of it in its own file: its
+ * query (a struct cache_board: the SELECT that cache/window.c pages through,
+ * with the columns it selects, sorts and searches), the columns it shows and
+ * how each cell is written, and the actions that apply to its rows. The table
+ * widget in tui/ drives every board the same way and never knows which one it
+ * shows. Adding a board: its file (views/NAME.c defining view_NAME_ops) and
+ * one X(NAME) line in VIEW_INFO; tabs, digit keys, help and :board follow. */
 #ifndef WAYBILL_VIEW_H
 #define WAYBILL_VIEW_H
 
@@ -91,8 +95,16 @@ struct view_ops {
 	bool no_change_marks;     /* rows change all the time (health): never marked changed */
 	const char *detail_kind;  /* cache_detail() kind for Enter; NULL: the row itself */
 	const char *count_status; /* counted for the tab label ("open"), or NULL */
-	const char *hints;        /* the status line's hints on this board */
+	/* The actions (command words of tui/, "release", "approve", ...) that act
+	 * on this board's selected or marked rows; NULL-terminated, NULL none. The
+	 * console offers an action's key only on the boards that list it. */
+	const char *const *actions;
 };
+
+/* The number of boards, at compile time (for arrays kept per board). */
+#define VIEW_COUNT_ONE(n) +1
+enum { VIEW_NBOARDS = 0 VIEW_INFO(VIEW_COUNT_ONE) };
+#undef VIEW_COUNT_ONE
 
 #define VIEW_DECL(n) extern const struct view_ops view_##n##_ops;
 VIEW_INFO(VIEW_DECL)
@@ -101,6 +113,8 @@ VIEW_INFO(VIEW_DECL)
 extern const struct view_ops *const view_boards[];
 extern const int view_nboards;
 
+/* Whether board v lists action (see view_ops.actions). */
+bool view_has_action(const struct view_ops *v, const char *action);
 /* Looks up a board by name ("loads") or title ("Loads"); NULL if none. */
 const struct view_ops *view_by_name(const char *name);
 

@@ -100,7 +100,7 @@ if [ -s "$d/c.db" ]; then
 	  and has("empty_miles_pct") and has("detention_s") and has("route_profit") and
 	  (.ai_precision | type == "object" and has("late_eta"))' "$d/kpi.json"
 	check "kpi --json: on-time % within 0..100" jq -e '.on_time_pct >= 0 and .on_time_pct <= 100' "$d/kpi.json"
-	check "kpi without --json prints a table" sh -c "'$W' kpi --cache '$d/c.db' | grep -q 'on-time delivery'"
+	check "kpi without --json prints a table" sh -c "'$W' kpi --cache '$d/c.db' | grep -q 'On-time delivery'"
 fi
 
 finish

@@ -30,18 +30,18 @@ config "$d/xdg/waybill/config.json" '"detectors": {"detention_free_s": 5400}, "c
 
 # kpi ARGS...: waybill kpi on the cache with no config in the environment.
 kpi() { env -u WAYBILL_CONFIG XDG_CONFIG_HOME="$d/empty" "$W" kpi --cache "$d/c.db" "$@"; }
-detention() { sed -n 's/^  detention per detained stop *\([0-9.]*\) s$/\1/p' "$1"; }
+detention() { sed -n 's/^  Detention per stop *\([0-9.]*\) s$/\1/p' "$1"; }
 
 kpi >"$d/none.txt" 2>"$d/none.err"
 check "no config: detention past the default 2 h free time" [ "$(detention "$d/none.txt")" = 7200.00 ]
-check "no config: amounts in EUR" grep -q "^  margin per load .* EUR$" "$d/none.txt"
+check "no config: amounts in EUR" grep -q "^  Margin per load .* EUR$" "$d/none.txt"
 kpi --config "$d/free.json" >"$d/free.txt" 2>"$d/free.err"
 check "detention_free_s 3600: an hour more of detention" [ "$(detention "$d/free.txt")" = 10800.00 ]
-check "currency USD: amounts in USD" grep -q "^  margin per load .* USD$" "$d/free.txt"
+check "currency USD: amounts in USD" grep -q "^  Margin per load .* USD$" "$d/free.txt"
 check "currency USD: route margins in USD" grep -q "^  Depot North -> Store 200 .* USD (1 loads)$" "$d/free.txt"
 env -u WAYBILL_CONFIG XDG_CONFIG_HOME="$d/xdg" "$W" kpi --cache "$d/c.db" >"$d/xdg.txt" 2>&1
 check "the config at the default path is read" [ "$(detention "$d/xdg.txt")" = 9000.00 ]
-check "an unknown symbol: the code" grep -q "^  margin per load .* CHF$" "$d/xdg.txt"
+check "an unknown symbol: the code" grep -q "^  Margin per load .* CHF$" "$d/xdg.txt"
 
 kpi --json >"$d/none.json"
 kpi --json --config "$d/plain.json" >"$d/plain.json.out"

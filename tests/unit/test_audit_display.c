@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 #include "cache/cache.h"
+#include "views/view.h"
 
 struct fx {
 	char dir[PATH_MAX];
@@ -161,10 +162,10 @@ static void test_display_name_recorded(void **state)
 	/* The Audit board's query carries it. */
 	struct cache_window_req req = {.limit = 10, .sort = "seq"};
 	struct cache_window w;
-	assert_int_equal(cache_window(f->c, &cache_board_audit, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, view_audit_ops.board, &req, &w, &err), 0);
 	int col = -1;
-	for (int i = 0; cache_board_audit.cols[i]; i++)
-		if (!strcmp(cache_board_audit.cols[i], "display_name"))
+	for (int i = 0; view_audit_ops.board->cols[i]; i++)
+		if (!strcmp(view_audit_ops.board->cols[i], "display_name"))
 			col = i;
 	assert_true(col >= 0);
 	assert_int_equal(w.nrows, 4);
@@ -209,7 +210,7 @@ static void test_chain_across_migration(void **state)
 {
 	struct fx *f = *state;
 	struct wb_err err = {0};
-	assert_int_equal(cache_schema_version(f->c), 3);
+	assert_int_equal(cache_schema_version(f->c), cache_schema_latest());
 	sql(f, "ALTER TABLE audit DROP COLUMN display_name; PRAGMA user_version=2");
 	char prev[65], hash[65];
 	memset(prev, '0', 64);
@@ -233,7 +234,7 @@ static void test_chain_across_migration(void **state)
 	f->c = cache_open(f->path, NULL, &err);
 	if (!f->c)
 		fail_msg("reopening (migrating) %s: %s", f->path, err.msg);
-	assert_int_equal(cache_schema_version(f->c), 3);
+	assert_int_equal(cache_schema_version(f->c), cache_schema_latest());
 	struct audit_verify_result r = verify(f);
 	assert_int_equal(r.rows, 3);
 	assert_int_equal(r.first_bad_seq, 0);

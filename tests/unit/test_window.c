@@ -9,6 +9,13 @@
 
 #include "testutil.h"
 #include "cache/cache.h"
+#include "views/view.h"
+
+/* The boards under test: their queries live in views/ (one file each). */
+#define LOADS (view_loads_ops.board)
+#define VEHICLES (view_vehicles_ops.board)
+#define EXCEPTIONS (view_exceptions_ops.board)
+#define AUDIT (view_audit_ops.board)
 
 enum { NLOADS = 500 };
 
@@ -60,8 +67,8 @@ static int teardown(void **state)
 /* The expected order, straight from SQLite. */
 static int expected(struct fx *f, const char *order, const char *where, char out[][16])
 {
-	char sql[256];
-	snprintf(sql, sizeof(sql), "SELECT id FROM load_board %s ORDER BY %s", where, order);
+	char sql[4096];
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s %s ORDER BY %s", LOADS->from, where, order);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), sql, -1, &st, NULL), SQLITE_OK);
 	int n = 0;
@@ -83,7 +90,7 @@ static int page_all(struct fx *f, struct cache_window_req req, char out[][16])
 		struct wb_err err = {0};
 		req.after_id = after;
 		req.after_sort = after ? &key : NULL;
-		assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+		assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 		for (int r = 0; r < w.nrows; r++) {
 			assert_true(n < NLOADS);
 			snprintf(out[n++], 16, "%s", w.cells[r * w.ncols].s);
@@ -145,7 +152,7 @@ static void test_status_filter(void **state)
 	int ng = page_all(f, req, got);
 	check_same(want, nw, got, ng, "status staged");
 	struct wb_err err = {0};
-	assert_int_equal(cache_window_count(f->c, &cache_board_loads, &req, &err), NLOADS / 4);
+	assert_int_equal(cache_window_count(f->c, LOADS, &req, &err), NLOADS / 4);
 }
 
 static void test_backward(void **state)
@@ -160,9 +167,9 @@ static void test_backward(void **state)
 	struct cache_value key = {0};
 	/* Find row 100's sort value through a forward window from the start. */
 	struct cache_window first;
-	assert_int_equal(cache_window(f->c, &cache_board_loads,
-	                              &(struct cache_window_req){.limit = 101}, &first, &err),
-	                 0);
+	assert_int_equal(
+	        cache_window(f->c, LOADS, &(struct cache_window_req){.limit = 101}, &first, &err),
+	        0);
 	key = first.cells[100 * first.ncols + first.sort_col];
 	if (key.t == CV_TEXT) {
 		snprintf(sortbuf, sizeof(sortbuf), "%s", key.s);
@@ -170,7 +177,7 @@ static void test_backward(void **state)
 	}
 	struct cache_window_req req = {
 	        .limit = 10, .backward = true, .after_sort = &key, .after_id = want[100]};
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 10);
 	for (int r = 0; r < 10; r++)
 		assert_string_equal(w.cells[r * w.ncols].s, want[90 + r]);
@@ -186,24 +193,24 @@ static void test_text_filter_is_bound_and_escaped(void **state)
 	struct cache_window w;
 	/* "%_" must match literally: only the driver with those characters. */
 	struct cache_window_req req = {.limit = 50, .text = "100%_s"};
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 1);
 	assert_string_equal(w.cells[0].s, "L-0042");
 	cache_window_free(&w);
 	/* SQL in the filter is just text. */
 	req.text = "x' OR '1'='1";
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 0);
 	cache_window_free(&w);
 	req.text = "l-004";
-	assert_int_equal(cache_window_count(f->c, &cache_board_loads, &req, &err), 10);
+	assert_int_equal(cache_window_count(f->c, LOADS, &req, &err), 10);
 	/* Control characters and long input are harmless. */
 	char junk[3000];
 	for (size_t i = 0; i < sizeof(junk) - 1; i++)
 		junk[i] = (char)(1 + i % 31);
 	junk[sizeof(junk) - 1] = '\0';
 	req.text = junk;
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 0);
 	cache_window_free(&w);
 }
@@ -215,21 +222,21 @@ static void test_id_filter(void **state)
 	struct wb_err err = {0};
 	struct cache_window w;
 	struct cache_window_req req = {.limit = 5, .id = "L-0042"};
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 1);
 	assert_string_equal(w.cells[0].s, "L-0042");
 	cache_window_free(&w);
 	req.id = "l-0042"; /* exact: not the text search */
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 0);
 	cache_window_free(&w);
 	req.id = "L-0042' OR '1'='1";
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 0);
 	cache_window_free(&w);
 	req.id = "L-0042";
 	req.status = "no-such-status";
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), 0);
 	assert_int_equal(w.nrows, 0);
 	cache_window_free(&w);
 }
@@ -240,20 +247,59 @@ static void test_bad_requests(void **state)
 	struct wb_err err = {0};
 	struct cache_window w;
 	struct cache_window_req req = {.limit = 10, .sort = "eta; DROP TABLE load"};
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), WB_EINVALID);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "cannot be sorted"));
 	req = (struct cache_window_req){.limit = 0};
-	assert_int_equal(cache_window(f->c, &cache_board_loads, &req, &w, &err), WB_EINVALID);
+	assert_int_equal(cache_window(f->c, LOADS, &req, &w, &err), WB_EINVALID);
 	req = (struct cache_window_req){.limit = 10, .status = "x"};
-	assert_int_equal(cache_window(f->c, &cache_board_audit, &req, &w, &err), WB_EINVALID);
+	assert_int_equal(cache_window(f->c, AUDIT, &req, &w, &err), WB_EINVALID);
 	/* Other boards answer too. */
 	req = (struct cache_window_req){.limit = 10};
-	assert_int_equal(cache_window(f->c, &cache_board_vehicles, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, VEHICLES, &req, &w, &err), 0);
 	cache_window_free(&w);
-	assert_int_equal(cache_window(f->c, &cache_board_exceptions, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, EXCEPTIONS, &req, &w, &err), 0);
 	cache_window_free(&w);
-	assert_int_equal(cache_window(f->c, &cache_board_audit, &req, &w, &err), 0);
+	assert_int_equal(cache_window(f->c, AUDIT, &req, &w, &err), 0);
 	cache_window_free(&w);
+}
+
+/* A cache made before the boards owned their queries (schema 2, with the
+ * board views) upgrades at open: the views go, and every board reads. */
+static void test_upgrade_from_board_views(void **state)
+{
+	struct fx *f = *state;
+	cache_close(f->c);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "CREATE VIEW load_board AS SELECT id, status FROM load;"
+	                              "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
+	                              "CREATE VIEW exception_board AS SELECT id FROM exception;"
+	                              "ALTER TABLE audit DROP COLUMN display_name;"
+	                              "PRAGMA user_version=2",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	struct wb_err err = {0};
+	f->c = cache_open(f->path, NULL, &err);
+	assert_non_null(f->c);
+	assert_int_equal(cache_schema_version(f->c), cache_schema_latest());
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM sqlite_master WHERE type='view'"),
+	                 0);
+	for (int b = 0; b < view_nboards; b++) {
+		if (!view_boards[b]->board)
+			continue;
+		struct cache_window w;
+		struct cache_window_req req = {.limit = 10};
+		if (cache_window(f->c, view_boards[b]->board, &req, &w, &err) != 0)
+			fail_msg("board %s after the upgrade: %s", view_boards[b]->name, err.msg);
+		if (view_boards[b]->board == LOADS)
+			assert_int_equal(w.nrows, 10);
+		cache_window_free(&w);
+	}
+	assert_int_equal(
+	        cache_window_count(f->c, LOADS, &(struct cache_window_req){.limit = 1}, &err),
+	        NLOADS);
 }
 
 int main(void)
@@ -267,6 +313,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_id_filter, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_upgrade_from_board_views, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("window", tests, NULL, NULL);
 }
