@@ -108,6 +108,14 @@ check "... saying why" grep -q "viewer is read-only" "$d/viewer.txt"
 "$W" hold "$veh2" --reason x --config "$d/down.json" --cache "$db" >"$d/down.txt"
 check "no answer from the TMS: refused as read-only, exit 3" [ $? -eq 3 ]
 check "... saying why" grep -q "read-only until a source says who you are (the TMS did not say" "$d/down.txt"
+(umask 077 && jq '.sources.tms.token = "wbs_not_a_token"' "$cfg" >"$d/badtok.json")
+"$W" hold "$veh2" --reason x --config "$d/badtok.json" --cache "$db" >"$d/badtok.txt"
+check "a token the TMS refuses: refused as read-only, exit 3" [ $? -eq 3 ]
+check "... saying why" grep -q "the token was refused (HTTP 401)" "$d/badtok.txt"
+"$W" doctor --config "$d/badtok.json" --cache "$db" >"$d/doctor-badtok.txt" 2>&1
+check "doctor asks the same way: AUTH for that source" grep -q "^tms  *AUTH  reachable, but the token was refused (HTTP 401)" "$d/doctor-badtok.txt"
+"$W" doctor --config "$d/down.json" --cache "$db" >"$d/doctor-down.txt" 2>&1
+check "... DOWN for one that does not answer" grep -q "^tms  *DOWN  " "$d/doctor-down.txt"
 WAYBILL_CONFIG="$d/none.json" "$W" hold "$veh2" --reason x --cache "$db" >"$d/nocfg.txt"
 check "no config: refused as read-only, exit 3" [ $? -eq 3 ]
 check "... saying why" grep -q "no config file at" "$d/nocfg.txt"

@@ -16,7 +16,6 @@
 #include "testutil.h"
 #include "app/app.h"
 #include "cache/cache.h"
-#include "connectors/connector.h"
 #include "core/core_policy.h"
 #include "local/workflow_run.h"
 #include "settings/settings.h"
@@ -580,26 +579,6 @@ static void test_outbox_retry(void **state)
 	assert_int_equal(rr.refusal, APP_R_NOTFOUND);
 }
 
-/* The who-am-I operation of the waybill connector: a pure parse. */
-static void test_whoami_parse(void **state)
-{
-	(void)state;
-	const struct connector_ops *k = connector_find("waybill");
-	assert_non_null(k);
-	assert_string_equal(k->whoami_path, "/v1/me");
-	struct connector_whoami me;
-	struct wb_err err = {0};
-	const char *ok = "{\"user\":\"m.okafor\",\"role\":\"dispatcher\","
-	                 "\"server_time\":\"2025-03-07T10:00:00Z\"}";
-	assert_int_equal(k->whoami(ok, strlen(ok), &me, &err), 0);
-	assert_string_equal(me.user, "m.okafor");
-	assert_string_equal(me.role, "dispatcher");
-	assert_string_equal(me.server_time, "2025-03-07T10:00:00Z");
-	const char *bad[] = {"{\"user\":\"x\"}", "not json", "{\"user\":1,\"role\":\"viewer\"}"};
-	for (size_t i = 0; i < 3; i++)
-		assert_int_not_equal(k->whoami(bad[i], strlen(bad[i]), &me, &err), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,7 +591,6 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_hold_unhold_assign_wo, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_retry, setup, teardown),
-	        cmocka_unit_test(test_whoami_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
