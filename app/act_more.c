@@ -244,10 +244,9 @@ void app_decide(const struct app_ctx *x, enum app_decision d, const char *id, co
 	char subject[APP_ID + 16];
 	snprintf(subject, sizeof(subject), "exception:%s", id);
 	snprintf(r->subject, sizeof(r->subject), "%s", subject);
-	if (x->actor.role < 0 || x->actor.role == CORE_ROLE_VIEWER) {
-		app_check_role(x, decisions[d].act, NULL, r);
+	/* The role first, then again with the exception's required role. */
+	if (!app_check_role(x, decisions[d].act, NULL, r))
 		return;
-	}
 	if (cache_get(x->cache, WB_ENT_EXCEPTION, id, &e, &strings, &err) != 0) {
 		if (err.code == WB_ENOTFOUND)
 			app_refuse(r, APP_R_NOTFOUND, "not an exception in the cache");

@@ -70,9 +70,8 @@ void tui_act(struct tui_console *s, const char *word, const char *args)
 	if (d < 0)
 		return;
 	char why[160];
-	/* Refused as a whole before any row when the role may take none. */
-	if (s->role < 0 || s->role == CORE_ROLE_VIEWER) {
-		app_allowed(s->role, CORE_ACT_ACK_EXCEPTION, NULL, why, sizeof(why));
+	/* Refused as a whole, before any row, when the role may decide none. */
+	if (!app_allowed(s->role, CORE_ACT_ACK_EXCEPTION, NULL, why, sizeof(why))) {
 		tui_report(s, true, "%s: %s%s", word, why,
 		           s->role < 0 ? " (no config, or /v1/me not answered)" : "");
 		return;
