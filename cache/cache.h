@@ -319,6 +319,15 @@ void outbox_item_free(struct outbox_item *it);
 int outbox_depth(struct cache *c, const char *source, int64_t *depth, int64_t *oldest,
                  struct wb_err *err);
 
+/* Every action in the outbox (only the failed ones with failed_only), oldest
+ * first; free with outbox_list_free (cache/outbox_admin.c). */
+int outbox_list(struct cache *c, bool failed_only, struct outbox_item **out, size_t *n,
+                struct wb_err *err);
+void outbox_list_free(struct outbox_item *items, size_t n);
+/* A failed action back to pending, due at now (call inside the transaction that
+ * audits it). WB_ECONFLICT when key is not a failed action. */
+int outbox_requeue(struct cache *c, const char *key, int64_t now, struct wb_err *err);
+
 /* --- audit (cache/audit.c) ------------------------------------------------- */
 
 /* Who did what to which record, and why. Text must be UTF-8; before and after

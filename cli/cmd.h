@@ -10,7 +10,12 @@ struct cmd_opts {
 	const char *cache_path;  /* --cache or NULL */
 	bool once;               /* sync --once */
 	bool follow;             /* sync --follow */
-	bool json;               /* kpi --json */
+	bool json;               /* kpi --json, the actions' --json */
+	const char *override;    /* release/unhold --override REASON */
+	const char *reason;      /* hold --reason TEXT, the decisions' --reason */
+	bool failed;             /* outbox --failed */
+	int argc;                /* the command words, the command's name first */
+	char **argv;
 };
 
 /* `waybill sync --once`: every stream to its end and the outbox delivered;
@@ -24,6 +29,14 @@ int cmd_doctor(const struct cmd_opts *o);
 /* `waybill kpi [--json]`: the KPIs over the cache (cli/cmd_kpi.c); --json prints
  * one object with snake_case keys that carry their unit, null when unknown. */
 int cmd_kpi(const struct cmd_opts *o);
+
+/* The actions (cli/cmd_act.c): release, hold, unhold, assign, wo, approve,
+ * reject, escalate, ack; and `outbox [--failed]`, `outbox retry KEY`. Exit 0
+ * queued, 3 refused (every reason printed), 1 error, 2 usage. The role is the
+ * one the `tms` source gives the token (who am I). */
+int cmd_act(const struct cmd_opts *o);
+/* 1 when word names one of cmd_act's commands. */
+int cmd_act_handles(const char *word);
 
 struct tui_opts;
 /* --demo: a fresh temporary cache, the console on it, and nothing left behind. */

@@ -205,32 +205,27 @@ struct probe {
 	char line[700];
 };
 
-static void on_me(const struct net_resp *r, void *arg)
+static void on_me(void *arg, const struct sync_whoami *w)
 {
 	struct probe *p = arg;
 	const char *name = p->src->name;
-	if (r->error != NET_EOK) {
-		snprintf(p->line, sizeof(p->line), "%-10s DOWN  %s", name, r->errmsg);
+	if (w->state == SYNC_WHOAMI_DOWN) {
+		snprintf(p->line, sizeof(p->line), "%-10s DOWN  %s", name, w->why);
 		return;
 	}
-	if (r->status == 401 || r->status == 403) {
+	if (w->state == SYNC_WHOAMI_AUTH) {
 		snprintf(p->line, sizeof(p->line),
 		         "%-10s AUTH  reachable, but the token was refused (HTTP %ld)", name,
-		         r->status);
+		         w->http_status);
 		return;
 	}
-	json_error_t je;
-	json_t *me = r->status == 200 ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
-	const char *user = json_string_value(json_object_get(me, "user"));
-	const char *role = json_string_value(json_object_get(me, "role"));
-	const char *st = json_string_value(json_object_get(me, "server_time"));
-	if (!user || !role) {
+	if (w->state != SYNC_WHOAMI_OK && !w->me.user[0]) {
 		snprintf(p->line, sizeof(p->line),
 		         "%-10s BAD   reachable, but /v1/me answered HTTP %ld without a user", name,
-		         r->status);
-		json_decref(me);
+		         w->http_status);
 		return;
 	}
+	const char *user = w->me.user, *role = w->me.role, *st = w->me.server_time;
 	char skew[48] = "clock skew unknown";
 	int64_t ms;
 	if (st && connector_parse_time_ms(st, &ms) == 0)
@@ -258,7 +253,6 @@ static void on_me(const struct net_resp *r, void *arg)
 	snprintf(p->line, sizeof(p->line), "%-10s ok    %s (%s), %s, %s", name, user, role, skew,
 	         lag);
 	p->ok = 1;
-	json_decref(me);
 }
 
 int cmd_doctor(const struct cmd_opts *o)
@@ -276,13 +270,7 @@ int cmd_doctor(const struct cmd_opts *o)
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
 		probes[i].src = &cfg->sources[i];
 		probes[i].cache = c;
-		char url[1200];
-		snprintf(url, sizeof(url), "%s/v1/me", cfg->sources[i].url);
-		struct net_req req = {.url = url,
-		                      .bearer = cfg->sources[i].token,
-		                      .timeout_ms = 5000,
-		                      .ca_file = cfg->sources[i].ca_file};
-		if (net_request(n, &req, on_me, &probes[i], &err) < 0)
+		if (sync_whoami_start(n, &cfg->sources[i], 5000, on_me, &probes[i], &err) != 0)
 			snprintf(probes[i].line, sizeof(probes[i].line), "%-10s DOWN  %s",
 			         cfg->sources[i].name, err.msg);
 	}

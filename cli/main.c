@@ -34,6 +34,18 @@ static const char usage[] =
         "  doctor              for each source: reachable, authenticated, clock skew, lag\n"
         "  kpi [--json]        the KPIs over the cache (--json: one JSON object)\n"
         "\n"
+        "Actions (queued for the source that owns the record; the role is the one\n"
+        "the tms source gives your token; exit 0 queued, 3 refused, 1 error, 2 usage;\n"
+        "--json: one JSON object per action):\n"
+        "  release ID [--override REASON]  a load through the release gate, or an invoice\n"
+        "  hold ID --reason TEXT           hold a vehicle or an invoice\n"
+        "  unhold ID [--override REASON]   clear a vehicle's hold\n"
+        "  assign LOAD VEHICLE DRIVER      assign a load's vehicle and driver\n"
+        "  wo VEHICLE [FAULT]              open a corrective work order\n"
+        "  approve|reject|escalate|ack ID... [--reason TEXT]  decide exceptions\n"
+        "  outbox [--failed]               the actions with state, key, subject, age, error\n"
+        "  outbox retry KEY                put a failed action back to pending (audited)\n"
+        "\n"
         "Options:\n"
         "  --config PATH       config file (default $XDG_CONFIG_HOME/waybill/config.json;\n"
         "                      or $WAYBILL_CONFIG)\n"
@@ -43,6 +55,9 @@ static const char usage[] =
         "  --theme NAME        colour theme: default, light, high-contrast, mono\n"
         "  --low-bandwidth     redraw at most once a second, no decoration\n"
         "  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
+        "  --override REASON   with release/unhold: a supervisor passes a failed check\n"
+        "  --reason TEXT       with hold (required) and the exception decisions\n"
+        "  --failed            with outbox: only the failed actions\n"
         "  --version           print the version and exit\n"
         "  -h, --help          print this help and exit\n";
 
@@ -57,16 +72,21 @@ enum {
 	OPT_FOLLOW,
 	OPT_VERSION,
 	OPT_SCRIPT,
-	OPT_JSON
+	OPT_JSON,
+	OPT_OVERRIDE,
+	OPT_REASON,
+	OPT_FAILED
 };
 
 struct cli {
 	struct tui_opts o;
 	bool demo;
 	bool once, follow; /* sync */
-	bool json;         /* kpi */
+	bool json;         /* kpi, actions */
+	bool failed;       /* outbox */
 	const char *since;
-	int argc; /* the command words */
+	const char *override, *reason; /* actions */
+	int argc;                      /* the command words */
 	char **argv;
 };
 
@@ -225,6 +245,9 @@ int main(int argc, char **argv)
 	        {"follow", no_argument, NULL, OPT_FOLLOW},
 	        {"version", no_argument, NULL, OPT_VERSION},
 	        {"json", no_argument, NULL, OPT_JSON},
+	        {"override", required_argument, NULL, OPT_OVERRIDE},
+	        {"reason", required_argument, NULL, OPT_REASON},
+	        {"failed", no_argument, NULL, OPT_FAILED},
 	        /* Hidden: keys from a file, the screen on /dev/null (screen tests). */
 	        {"script", required_argument, NULL, OPT_SCRIPT},
 	        {"help", no_argument, NULL, 'h'},
@@ -244,6 +267,9 @@ int main(int argc, char **argv)
 		case OPT_ONCE: cli.once = true; break;
 		case OPT_FOLLOW: cli.follow = true; break;
 		case OPT_JSON: cli.json = true; break;
+		case OPT_OVERRIDE: cli.override = optarg; break;
+		case OPT_REASON: cli.reason = optarg; break;
+		case OPT_FAILED: cli.failed = true; break;
 		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: printf("waybill %s\n", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
@@ -281,5 +307,14 @@ int main(int argc, char **argv)
 			return die_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
 		return !strcmp(cmd, "sync") ? cmd_sync(&co) : cmd_doctor(&co);
 	}
+	if (cmd_act_handles(cmd))
+		return cmd_act(&(struct cmd_opts){.config_path = cli.o.config_path,
+		                                  .cache_path = cli.o.cache_path,
+		                                  .json = cli.json,
+		                                  .override = cli.override,
+		                                  .reason = cli.reason,
+		                                  .failed = cli.failed,
+		                                  .argc = cli.argc,
+		                                  .argv = cli.argv});
 	return die_usage("unknown command \"%s\"", cmd);
 }

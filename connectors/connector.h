@@ -37,6 +37,13 @@ struct connector_call {
 	json_t *body;   /* owned by the caller after the call; never NULL on success */
 };
 
+/* Who the source says the token belongs to. */
+struct connector_whoami {
+	char user[64];        /* a user name, never a token */
+	char role[24];        /* "viewer", "dispatcher", "supervisor" */
+	char server_time[40]; /* the source's clock as sent (RFC 3339), "" if not given */
+};
+
 struct connector_ops {
 	const char *kind; /* "waybill" */
 	/* The streams this kind offers for a source role ("erp", "tms",
@@ -54,6 +61,12 @@ struct connector_ops {
 	 * kind cannot perform the action. */
 	int (*action)(const char *action, const char *subject_id, json_t *payload,
 	              struct connector_call *call, struct wb_err *err);
+	/* Who am I: the path to GET ("/v1/me"), and the parse of its answer
+	 * (body of an HTTP 200) into user and role. WB_EINVALID naming what is
+	 * missing when the answer does not say. */
+	const char *whoami_path;
+	int (*whoami)(const char *body, size_t len, struct connector_whoami *out,
+	              struct wb_err *err);
 };
 
 /* The table of kinds. */

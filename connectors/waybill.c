@@ -199,8 +199,35 @@ static int action(const char *name, const char *subject_id, json_t *payload,
 	return wb_fail(err, WB_ENOTFOUND, "the waybill kind has no action \"%.40s\"", name);
 }
 
+/* GET /v1/me: {"user": "...", "role": "...", "server_time": "..."}. */
+static int whoami(const char *body, size_t len, struct connector_whoami *out, struct wb_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	json_error_t je;
+	json_t *me = json_loadb(body ? body : "", len, 0, &je);
+	if (!me)
+		return wb_fail(err, WB_EINVALID, "/v1/me answered something that is not JSON (%s)",
+		               je.text);
+	const char *user = json_string_value(json_object_get(me, "user"));
+	const char *role = json_string_value(json_object_get(me, "role"));
+	const char *st = json_string_value(json_object_get(me, "server_time"));
+	int rc = 0;
+	if (!user || !*user || !role || !*role || strlen(user) >= sizeof(out->user) ||
+	    strlen(role) >= sizeof(out->role))
+		rc = wb_fail(err, WB_EINVALID, "no user or role in /v1/me");
+	else {
+		snprintf(out->user, sizeof(out->user), "%s", user);
+		snprintf(out->role, sizeof(out->role), "%s", role);
+		snprintf(out->server_time, sizeof(out->server_time), "%s", st ? st : "");
+	}
+	json_decref(me);
+	return rc;
+}
+
 const struct connector_ops connector_waybill = {
         .action = action,
+        .whoami_path = "/v1/me",
+        .whoami = whoami,
         .kind = "waybill",
         .streams = streams,
         .map_record = map_record,

@@ -261,6 +261,9 @@ struct core_exception_out {
 };
 
 void core_exception_rebind(struct core_exception_out *o);
+/* 1 while an exception is undecided: open, acknowledged or escalated (a status
+ * the source has not given counts as open). The one spelling of "open". */
+int core_exception_open(const struct wb_exception *x);
 /* "X-<kind>-<subject_id>": one open exception per subject and kind. Returns the
  * length written, or -1 if it did not fit (buf then holds a truncated id). */
 int core_exception_id(char *buf, size_t n, const char *kind, const char *subject_id);

@@ -7,9 +7,9 @@
 #include "internal.h"
 #include "core/core_policy.h"
 
-static int exception_open(const struct wb_exception *x)
+int core_exception_open(const struct wb_exception *x)
 {
-	return cstreq(x->status, "open") || cstreq(x->status, "acknowledged") ||
+	return !x->status || cstreq(x->status, "open") || cstreq(x->status, "acknowledged") ||
 	       cstreq(x->status, "escalated");
 }
 
@@ -93,7 +93,7 @@ static void check_exceptions(const struct core_gate_input *in, const struct core
 	for (size_t i = 0; i < in->nexceptions; i++) {
 		const struct wb_exception *x = &in->exceptions[i];
 		if (!cstreq(x->subject_kind, "load") || !cstreq(x->subject_id, lid) ||
-		    !exception_open(x))
+		    !core_exception_open(x))
 			continue;
 		int k = core_kind_from_name(x->kind);
 		int blocks =

@@ -48,12 +48,6 @@ struct wf_wo {
 	char id[WF_ID], vid[WF_ID], fid[WF_ID], status[24], category[24];
 };
 
-/* A hold as readiness sees it, with the text it points at. */
-struct wf_hold {
-	struct core_hold h;
-	char wo[WF_ID], fault[WF_ID];
-};
-
 /* Cuts a multi-byte character that a bounded copy split at the end of s, so
  * the text stays UTF-8 (the audit refuses anything else). Returns s. */
 char *wf_utf8_trim(char *s);
@@ -102,10 +96,11 @@ int wf_last(struct wf *w, const char *subject, const char *action, const char *u
 /* The maintenance rule for one vehicle (workflow_maint.c): proposes a work
  * order and a hold for each serious fault not proposed before, clears a hold of
  * the pass's own whose work order closed, and fills *hold (returning 1) with the
- * hold the vehicle is under for readiness, 0 when none, negative on error. */
+ * hold the vehicle is under for readiness (app_vehicle_hold decides which), 0
+ * when none, negative on error. */
 int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
                    size_t nfaults, const struct wb_work_order *wos, size_t nwos,
-                   struct wf_hold *hold);
+                   struct app_hold *hold);
 /* The invoice release rule over every open invoice of a delivered load
  * (workflow_invoice.c). */
 int wf_invoices(struct wf *w);

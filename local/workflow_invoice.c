@@ -110,14 +110,15 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 	if (rc == 0 && !vd)
 		rc = wb_fail(w->err, WB_ENOMEM, "out of memory");
 	if (rc == 0) {
-		struct core_invoice_input in = {.load = load,
-		                                .invoice = inv,
-		                                .pods = pods,
-		                                .npods = npods,
-		                                .charges = charges,
-		                                .ncharges = ncharges,
-		                                .now = w->now};
-		core_invoice_release(&in, w->pol, vd);
+		/* The judging is app/'s, the same the console and the CLI run. */
+		struct app_invoice_facts f = {.load = load,
+		                              .invoice = inv,
+		                              .pods = pods,
+		                              .npods = npods,
+		                              .charges = charges,
+		                              .ncharges = ncharges,
+		                              .now = w->now};
+		app_invoice_gate(&f, w->pol, vd);
 		int draft = inv->status && !strcmp(inv->status, "draft");
 		int held = inv->status && !strcmp(inv->status, "held");
 		int64_t ours = 0, any = 0, released = 0;

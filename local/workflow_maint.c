@@ -71,10 +71,13 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 }
 
 /* The newest work order at the source for the hold's fault (or carrying the
- * proposal's id, for a source that keeps it): 1 found, 0 none, <0 error. */
-static int hold_work_order(struct wf *w, const char *vid, const char *fault_id,
-                           const char *proposal, struct wf_wo *o)
+ * proposal's id, for a source that keeps it): 1 found, 0 none, <0 error. The
+ * pass's way for app_vehicle_hold to find it: one prepared statement. */
+static int hold_work_order(void *arg, const char *vid, const char *fault_id, const char *proposal,
+                           struct app_wo *o, struct wb_err *err)
 {
+	struct wf *w = arg;
+	(void)err; /* failures go to w->err, as every read of the pass */
 	if (!w->hold_wo) {
 		int rc =
 		        sqlite3_prepare_v2(w->db,
@@ -133,58 +136,38 @@ static int still_grounded(const struct wb_fault *faults, size_t nfaults,
 	return 0;
 }
 
-/* The hold a vehicle the source says is on hold is under, and its clearing once
- * the pass's own hold has its work order closed. */
+/* The hold a vehicle the source says is on hold is under (app_vehicle_hold,
+ * the console's too), and its clearing once the pass's own hold has its work
+ * order closed. */
 static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
                    size_t nfaults, const struct wb_work_order *wos, size_t nwos,
-                   struct wf_hold *hold)
+                   struct app_hold *hold)
 {
-	char vsubj[160], after[1024];
-	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
-	int64_t ours = 0, any = 0, cleared = 0;
-	int rc = wf_last(w, vsubj, "place_hold", WORKFLOW_USER, &ours, after, sizeof(after));
-	if (rc <= 0)
-		return rc < 0 ? rc : 1; /* a hand hold: it stands until someone clears it */
-	if ((rc = wf_last(w, vsubj, "place_hold", NULL, &any, NULL, 0)) < 0)
+	struct wb_err e = {0};
+	int rc = app_vehicle_hold(w->c, v, hold_work_order, w, hold, &e);
+	if (rc < 0) {
+		if (e.code)
+			*w->err = e;
 		return rc;
-	if (any != ours)
-		return 1; /* held again by hand since */
-	json_error_t je;
-	json_t *a = json_loads(after, 0, &je);
-	const char *fid = json_string_value(json_object_get(a, "fault_id"));
-	const char *prop = json_string_value(json_object_get(a, "work_order_id"));
-	snprintf(hold->fault, sizeof(hold->fault), "%s", fid ? fid : "");
-	snprintf(hold->wo, sizeof(hold->wo), "%s", prop ? prop : "");
-	json_decref(a);
-	if (!hold->fault[0])
-		return 1;
-	hold->h.fault_id = hold->fault;
-	hold->h.work_order_id = hold->wo[0] ? hold->wo : NULL;
-	struct wf_wo o;
-	if ((rc = hold_work_order(w, v->meta.id, hold->fault, hold->wo, &o)) <= 0)
-		return rc < 0 ? rc
-		              : 1; /* not opened at the source yet: held until it is, and closed */
-	snprintf(hold->wo, sizeof(hold->wo), "%s", o.id);
-	if (core_hold_state(&hold->h, &o.w) != CORE_HOLD_CLEARED_WORK_ORDER)
-		return 1;
-	/* The work order is closed, but the source holds the vehicle until the
-	 * clear_hold lands: readiness keeps a plain hold till then. */
-	hold->h.work_order_id = NULL;
-	if (!w->maintenance)
-		return 1;
+	}
+	if (rc == 0 || !hold->wo_closed || !w->maintenance)
+		return rc;
+	char vsubj[160];
+	snprintf(vsubj, sizeof(vsubj), "vehicle:%s", v->meta.id);
+	int64_t cleared = 0;
 	if ((rc = wf_last(w, vsubj, "clear_hold", NULL, &cleared, NULL, 0)) < 0)
 		return rc;
-	if (cleared > ours || still_grounded(faults, nfaults, wos, nwos))
+	if (cleared > hold->ours || still_grounded(faults, nfaults, wos, nwos))
 		return 1;
 	if ((rc = wf_pending(w, vsubj)) != 0)
 		return rc < 0 ? rc : 1;
 	if ((rc = wf_key(w, vsubj, 1)))
 		return rc;
 	char reason[2 * WF_ID + 64];
-	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", o.id,
+	snprintf(reason, sizeof(reason), "automatic: work order %s for fault %s closed", hold->wo,
 	         hold->fault);
-	json_t *aft = json_pack("{s:b, s:s, s:s}", "on_hold", 0, "work_order_id", o.id, "fault_id",
-	                        hold->fault);
+	json_t *aft = json_pack("{s:b, s:s, s:s}", "on_hold", 0, "work_order_id", hold->wo,
+	                        "fault_id", hold->fault);
 	if (!aft)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	rc = wf_record(w, WF_N_HOLD_CLEARED, v->meta.source, "clear_hold", vsubj, json_object(),
@@ -231,16 +214,12 @@ static int proposals(struct wf *w, const struct wb_vehicle *v, const struct wb_f
  * apply writes them all or none. */
 int wf_maintenance(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *faults,
                    size_t nfaults, const struct wb_work_order *wos, size_t nwos,
-                   struct wf_hold *hold)
+                   struct app_hold *hold)
 {
 	wf_decision_begin(w);
 	int rc = proposals(w, v, faults, nfaults, wos, nwos);
-	memset(hold, 0, sizeof(*hold));
-	hold->h.vehicle_id = v->meta.id;
-	hold->h.placed_at = WB_NULL;
-	hold->h.overridden_at = WB_NULL;
 	/* The source's flag decides; a hold just proposed is not yet in force. */
-	if (rc == 0 && v->on_hold == 1)
+	if (rc == 0)
 		rc = hold_of(w, v, faults, nfaults, wos, nwos, hold);
 	int end = rc < 0 ? 0 : wf_decision_end(w);
 	return end < 0 ? end : rc;

@@ -274,7 +274,7 @@ static int collect(struct wf *w, struct stream *s, const char *vid, struct vehic
 }
 
 /* The reasons' messages joined by "; ", NULL when there are none. */
-static const char *join_reasons(const struct core_reasons *why, size_t extra, char *buf, size_t n)
+static const char *join_reasons(const struct core_reasons *why, char *buf, size_t n)
 {
 	size_t len = 0;
 	buf[0] = '\0';
@@ -282,9 +282,9 @@ static const char *join_reasons(const struct core_reasons *why, size_t extra, ch
 		int k = snprintf(buf + len, n - len, "%s%s", i ? "; " : "", why->r[i].msg);
 		len += k > 0 ? (size_t)k : 0;
 	}
-	if (why->dropped + extra && len < n)
+	if (why->dropped && len < n)
 		snprintf(buf + len, n - len, "%s(%zu more not shown)", len ? "; " : "",
-		         why->dropped + extra);
+		         why->dropped);
 	return buf[0] ? buf : NULL;
 }
 
@@ -311,11 +311,12 @@ static int keep_verdict(struct wf *w, struct stream *s, const char *vid, const c
 static int vehicle_pass(struct wf *w, struct stream *s, const struct wb_vehicle *v,
                         struct vehicle_rows *r)
 {
-	struct wf_hold hold;
+	struct app_hold hold;
 	int held = wf_maintenance(w, v, r->faults, r->nfaults, r->wos, r->nwos, &hold);
 	if (held < 0)
 		return held;
-	struct core_readiness_input in = {
+	/* The judging is app/'s, the same the console's release gate runs. */
+	struct app_vehicle_facts f = {
 	        .vehicle = v,
 	        .faults = r->faults,
 	        .nfaults = r->nfaults,
@@ -323,20 +324,20 @@ static int vehicle_pass(struct wf *w, struct stream *s, const struct wb_vehicle 
 	        .ninspections = (size_t)r->has_insp,
 	        .work_orders = r->wos,
 	        .nwork_orders = r->nwos,
-	        .holds = held ? &hold.h : NULL,
-	        .nholds = (size_t)held,
+	        .hold = held ? &hold.h : NULL,
 	        .driver = r->has_driver ? &r->driver : NULL,
 	        .planned_drive_s = r->planned_drive_s,
+	        .extra = r->extra,
 	};
 	struct core_readiness out;
-	core_vehicle_readiness(&in, &out);
+	app_vehicle_readiness(&f, NULL, &out);
 	w->st.vehicles++;
 	w->st.ready += out.state == CORE_READY;
 	w->st.limited += out.state == CORE_LIMITED;
 	w->st.held += out.state == CORE_HELD;
 	char reasons[CORE_MAX_REASONS * (CORE_REASON_MSG + 2) + 48];
 	return keep_verdict(w, s, v->meta.id, core_ready_state_name(out.state),
-	                    join_reasons(&out.why, r->extra, reasons, sizeof(reasons)));
+	                    join_reasons(&out.why, reasons, sizeof(reasons)));
 }
 
 static int readiness_pass(struct wf *w)

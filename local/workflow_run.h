@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/app.h"
 #include "cache/cache.h"
 #include "core/core_policy.h"
 #include "local/detect_run.h"
@@ -23,7 +24,7 @@
 struct settings;
 
 /* Who the pass acts as, in the outbox and the audit trail. */
-#define WORKFLOW_USER "waybill"
+#define WORKFLOW_USER APP_SYSTEM_USER
 #define WORKFLOW_ROLE "system"
 
 struct workflow_run_stats {

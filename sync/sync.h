@@ -100,4 +100,31 @@ int sync_failures(const struct sync *s);
 /* For a progress bar: streams done of all, and records received so far. */
 void sync_progress(const struct sync *s, size_t *done, size_t *total, int64_t *records);
 
+/* --- who am I (sync/whoami.c) ------------------------------------------------ */
+
+struct config_source;
+
+enum sync_whoami_state {
+	SYNC_WHOAMI_OK,   /* the source said who the token belongs to */
+	SYNC_WHOAMI_DOWN, /* no answer (why: the transport's reason) */
+	SYNC_WHOAMI_AUTH, /* the token was refused (HTTP 401/403) */
+	SYNC_WHOAMI_BAD,  /* an answer without a user and a known role */
+};
+
+struct sync_whoami {
+	enum sync_whoami_state state;
+	struct connector_whoami me; /* SYNC_WHOAMI_OK (and BAD, as far as it parsed) */
+	int role;                   /* enum core_role; -1 unless OK */
+	long http_status;
+	char why[520]; /* one line when not OK; never a token */
+};
+typedef void (*sync_whoami_fn)(void *arg, const struct sync_whoami *w);
+
+/* Asks src who its token belongs to, through the connector's who-am-I
+ * operation over n; done runs once, on n's loop. */
+int sync_whoami_start(struct net *n, const struct config_source *src, long timeout_ms,
+                      sync_whoami_fn done, void *arg, struct wb_err *err);
+/* The same on a loop of its own, waiting for the answer (the CLI). */
+void sync_whoami(const struct config_source *src, long timeout_ms, struct sync_whoami *out);
+
 #endif

@@ -286,23 +286,26 @@ void tui_command(struct tui_console *s, const char *line);
 /* Completes the prompt's last word (Tab). */
 void tui_complete(struct tui_console *s);
 int tui_set_theme(struct tui_console *s, const char *name);
-/* Actions (tui/act.c): whether word is one, and doing it. */
+/* Actions (tui/act.c): whether word is one, and doing it. The decisions are
+ * app/'s; these parse what was typed or selected and word the result. */
 bool tui_act_handles(const char *word);
 void tui_act(struct tui_console *s, const char *word, const char *args);
-/* :release [ID [override REASON]] through the dispatch release gate (tui/act_load.c). */
+struct app_ctx;
+struct app_result;
+/* The context app/ acts in: this console's cache, settings, user and role. */
+void tui_act_ctx(struct tui_console *s, struct app_ctx *x);
+/* Words a refusal or error of `word` on id in the status line; the queued line
+ * otherwise (queued: the success line, NULL for the usual one). */
+void tui_act_report(struct tui_console *s, const char *word, const struct app_result *r,
+                    const char *queued);
+/* :release [ID [override REASON]]: a load through the release gate, or an
+ * invoice through the invoice gate (tui/act_load.c). */
 void tui_act_release(struct tui_console *s, const char *args);
-/* Records an action with its outbox and audit rows unless one is still
- * pending on the subject, and reports either way (queued: the success line,
- * NULL for the usual one). Takes payload. 0 when queued. */
-int tui_act_record(struct tui_console *s, const char *source, const char *action,
-                   const char *subject, json_t *payload, const char *before, const char *after,
-                   const char *reason, const char *queued);
 /* The other actions (tui/act_more.c). */
 void tui_act_hold(struct tui_console *s, const char *args);
 void tui_act_unhold(struct tui_console *s, const char *args);
 void tui_act_assign(struct tui_console *s, const char *args);
 void tui_act_work_order(struct tui_console *s, const char *args);
-void tui_act_release_invoice(struct tui_console *s, const struct wb_invoice *inv);
 void tui_detail_draw(struct tui_console *s, int y, int h, int w);
 void tui_help_draw(struct tui_console *s);
 /* The help's lines, generated from the key table for this console (its role,

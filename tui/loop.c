@@ -141,27 +141,17 @@ static void on_sync_event(void *arg, const struct sync_event *ev)
 /* Who we are, as the TMS (which owns exceptions and loads) sees our token:
  * local checks mirror what the source will enforce. Until it answers, the
  * console is read-only. */
-static void on_me(const struct net_resp *r, void *arg)
+static void on_me(void *arg, const struct sync_whoami *w)
 {
 	struct tui_console *s = arg;
-	if (r->error == NET_ECANCELLED)
-		return;
-	json_error_t je;
-	json_t *me = r->error == NET_EOK && r->status == 200
-	                     ? json_loadb(r->body, r->body_len, 0, &je)
-	                     : NULL;
-	const char *user = json_string_value(json_object_get(me, "user"));
-	int role = core_role_from_name(json_string_value(json_object_get(me, "role")));
-	if (user && role >= 0) {
-		snprintf(s->user, sizeof(s->user), "%s", user);
-		s->role = role;
+	if (w->state == SYNC_WHOAMI_OK) {
+		snprintf(s->user, sizeof(s->user), "%s", w->me.user);
+		s->role = w->role;
 		tui_report(s, false, "signed in to the TMS as %.60s (%s)", s->user,
-		           core_role_name(role));
+		           core_role_name((enum core_role)w->role));
 	} else {
-		tui_report(s, true, "the TMS did not say who you are (%s); read-only",
-		           r->error != NET_EOK ? r->errmsg : "no user or role in /v1/me");
+		tui_report(s, true, "the TMS did not say who you are (%s); read-only", w->why);
 	}
-	json_decref(me);
 }
 
 /* Keeps the cache in step with the configured sources on this loop. */
@@ -170,15 +160,8 @@ static void start_sync(struct tui_console *s)
 	struct wb_err err = {0};
 	s->net = net_new(&s->loop, NULL, &err);
 	const struct config_source *tms = s->net ? settings_source(s->opts->config, "tms") : NULL;
-	if (tms) {
-		char url[1200];
-		snprintf(url, sizeof(url), "%s/v1/me", tms->url);
-		struct net_req req = {.url = url,
-		                      .bearer = tms->token,
-		                      .ca_file = tms->ca_file,
-		                      .timeout_ms = 10000};
-		net_request(s->net, &req, on_me, s, NULL);
-	}
+	if (tms && sync_whoami_start(s->net, tms, 10000, on_me, s, &err) != 0)
+		tui_report(s, true, "the TMS did not say who you are (%s); read-only", err.msg);
 	struct sync_opts so = {.on_event = on_sync_event, .arg = s};
 	if (s->net)
 		s->sync = sync_new(&s->loop, s->net, s->cache, s->opts->config, &so, &err);

@@ -1,0 +1,29 @@
+/* Shared by app/act.c and app/act_more.c: building an action's result and
+ * recording it; not a public header. */
+#ifndef WAYBILL_APP_ACT_INTERNAL_H
+#define WAYBILL_APP_ACT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "app/app.h"
+
+void app_result_begin(struct app_result *r, const char *id, const char *action);
+/* Adds a reason (counted in r->more beyond APP_MAX_WHY). */
+void app_why(struct app_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Refused, for this reason (the first kind given is kept). */
+void app_refuse(struct app_result *r, enum app_refusal kind, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void app_error(struct app_result *r, const struct wb_err *err);
+void app_reasons(struct app_result *r, const struct core_reasons *rs);
+/* The one role check of every action: false (r refused) when the actor may not. */
+bool app_check_role(const struct app_ctx *x, enum core_action act, const struct wb_exception *e,
+                    struct app_result *r);
+/* true (r refused) while an action on subject waits for its source. */
+bool app_pending(const struct app_ctx *x, const char *subject, struct app_result *r);
+/* Records r->action on subject (outbox + audit, one transaction) unless one is
+ * pending; payload is stolen. */
+void app_record(const struct app_ctx *x, struct app_result *r, const char *source,
+                const char *subject, json_t *payload, const char *before, const char *after,
+                const char *reason);
+
+#endif
