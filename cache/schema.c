@@ -5,7 +5,7 @@
 
 #include "cache_internal.h"
 
-/* Columns every synced row carries (DESIGN.md §4). ext_version decides which
+/* Columns every synced row carries (docs/design.md §5). ext_version decides which
  * of two copies of a record is newer; (source, ext_id) is the upsert key. */
 /* The migrations are SQL text laid out by hand, as SQL reads best. */
 /* clang-format off */
@@ -93,7 +93,7 @@ static const char migration_1[] =
 	"CREATE INDEX exception_detected ON exception(detected_at, id);"
 	"CREATE INDEX exception_subject ON exception(subject_id, kind);"
 	/* Positions arrive in time order: keyed (ts_ms, vehicle_id) they append at the
-	 * right edge of one b-tree (DESIGN.md §4), and a repeated report is ignored. */
+	 * right edge of one b-tree (docs/design.md §5), and a repeated report is ignored. */
 	"CREATE TABLE position(ts_ms INTEGER NOT NULL, vehicle_id TEXT NOT NULL,"
 	" lat REAL, lon REAL, speed_mps REAL, heading REAL, odometer_m REAL,"
 	" fuel_pct REAL, ignition INTEGER, PRIMARY KEY(ts_ms, vehicle_id)) WITHOUT ROWID;"

@@ -1,4 +1,4 @@
-/* `waybill kpi [--json]`: the KPIs of DESIGN.md §5 over the cache, computed by
+/* `waybill kpi [--json]`: the KPIs of docs/design.md §6 over the cache, computed by
  * local/kpi_*.c (on a cold process that is one full scan). --json prints one
  * object whose snake_case keys carry their unit; a KPI with nothing to measure
  * is null. Without --json, a readable table (each KPI under its label from

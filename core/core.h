@@ -1,4 +1,4 @@
-/* core/: the domain rules of DESIGN.md §5 as plain C over the canonical structs
+/* core/: the domain rules of docs/design.md §6 as plain C over the canonical structs
  * of model.h. No I/O, no ncurses, curl or SQL: every rule takes structs and returns
  * a verdict whose reasons are data (a code and a one-line human message each). */
 #ifndef WAYBILL_CORE_H

@@ -1,4 +1,4 @@
-/* KPIs with their industry definitions (DESIGN.md §5), as pure functions over
+/* KPIs with their industry definitions (docs/design.md §6), as pure functions over
  * arrays of canonical rows. Sums that a sync batch can update row by row live in
  * struct core_kpis: add a row with sign +1, retract its old version with -1. */
 #ifndef WAYBILL_CORE_KPI_H

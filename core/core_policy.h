@@ -1,4 +1,4 @@
-/* The exception policy (DESIGN.md §2, §5): per exception kind, bands on confidence
+/* The exception policy (docs/design.md §2, §6): per exception kind, bands on confidence
  * and money at stake decide whether a flag is auto-applied, needs a dispatcher, a
  * supervisor (two distinct ones above a set amount), or is dismissed. Safe defaults,
  * or loaded from the config's "policy" object (jansson), refused with a JSON path. */
@@ -9,7 +9,7 @@
 
 #include "core/core.h"
 
-/* The exception kinds of DESIGN.md §2. */
+/* The exception kinds of docs/design.md §2. */
 #define CORE_KINDS(X)                                                                              \
 	X(LATE_ETA, "late_eta")                                                                    \
 	X(MISSED_WINDOW, "missed_window")                                                          \

@@ -1,4 +1,4 @@
-/* The KPIs of DESIGN.md §5 over the cache, for `waybill kpi` and the sync
+/* The KPIs of docs/design.md §6 over the cache, for `waybill kpi` and the sync
  * engine's local pass. Two ways to the same figures: kpi_full reads every live
  * row once (local/kpi_full.c); a struct kpi_state (local/kpi_state.c) keeps the
  * additive sums and what each row counted in memory, and after a sync batch

@@ -1,4 +1,4 @@
-/* The invoice release rule of the workflow pass (DESIGN.md §5): every invoice
+/* The invoice release rule of the workflow pass (docs/design.md §6): every invoice
  * not yet released of a delivered load goes through core_invoice_release with
  * its load, PODs and charges and the policy's tolerance.
  *

@@ -1,4 +1,4 @@
-/* The maintenance rule of the workflow pass (DESIGN.md §5): an active critical
+/* The maintenance rule of the workflow pass (docs/design.md §6): an active critical
  * or major fault proposes a corrective work order, with its part reservations,
  * to the source that owns work orders, and puts the vehicle on hold; once that
  * work order is closed the pass clears the hold it placed.

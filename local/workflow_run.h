@@ -1,4 +1,4 @@
-/* The automatic workflow pass (DESIGN.md §5), run by the sync engine right after
+/* The automatic workflow pass (docs/design.md §6), run by the sync engine right after
  * the local detectors: every vehicle's readiness verdict, the maintenance rule (a
  * critical or major fault proposes a work order and holds the vehicle; the hold
  * clears once that work order is closed) and the invoice release rule. Each

@@ -1,4 +1,4 @@
-/* The canonical model (DESIGN.md §4): Waybill's own entities, the same whatever
+/* The canonical model (docs/design.md §5): Waybill's own entities, the same whatever
  * the sources. Each entity is declared once, as an X-macro field list, which
  * generates its plain struct here and its column table in model/model.c.
  * Units are SI; times are UTC epoch seconds, or milliseconds where the name says _ms. */
@@ -228,11 +228,11 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
 	X(S, TEXT, card)
 /* clang-format on */
 
-/* kind: see DESIGN.md §2. subject_kind: load, vehicle, driver, invoice, stop.
- * origin: "ai" (the source's service) or "local" (a Waybill detector).
- * status: open, acknowledged, approved, rejected, escalated, resolved, auto_applied.
- * required_role: dispatcher, supervisor. evidence: one human-readable paragraph.
- * related_id: the record that is the evidence (a fault, fuel_txn, charge, pod, stop). */
+/* kind: see docs/design.md §2 (kinds and their subjects). subject_kind: load, vehicle, driver,
+ * invoice, stop. origin: "ai" (the source's service) or "local" (a Waybill detector). status: open,
+ * acknowledged, approved, rejected, escalated, resolved, auto_applied. required_role: dispatcher,
+ * supervisor. evidence: one human-readable paragraph. related_id: the record that is the evidence
+ * (a fault, fuel_txn, charge, pod, stop). */
 /* clang-format off */
 #define WB_EXCEPTION_FIELDS(X, S)                                                                  \
 	X(S, TEXT, kind)                                                                           \

@@ -1,4 +1,4 @@
-/* The local pass the sync engine runs over what the cache holds (DESIGN.md §5):
+/* The local pass the sync engine runs over what the cache holds (docs/design.md §7):
  * the detectors (local/detect_run.c), the workflow pass (local/workflow_run.c) and
  * the KPI samples (local/kpi_run.c). Each of the first two reads a snapshot and
  * plans, then applies only what changes. At the end of `sync --once` all of it

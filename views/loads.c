@@ -1,4 +1,4 @@
-/* Loads board (DESIGN.md §7): one row per load with its customer, truck,
+/* Loads board (docs/design.md §9, §10): one row per load with its customer, truck,
  * driver, dock door, staging progress, ETA against the drop window, and flags. */
 #include <stdio.h>
 #include <string.h>

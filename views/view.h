@@ -1,4 +1,4 @@
-/* Boards: one full-screen view each (DESIGN.md §7), one file each in views/,
+/* Boards: one full-screen view each (docs/design.md §9, §10), one file each in views/,
  * one line each in VIEW_INFO. A board is data, all of it in its own file: its
  * query (a struct cache_board: the SELECT that cache/window.c pages through,
  * with the columns it selects, sorts and searches), the columns it shows and
