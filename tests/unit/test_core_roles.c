@@ -8,7 +8,8 @@
 
 #include "core/core.h"
 
-/* Expected least role per action: the table a reviewer checks against docs/design.md §6 and core/roles.c. */
+/* Expected least role per action: the table a reviewer checks against docs/design.md §6 and
+ * core/roles.c. */
 static const struct {
 	enum core_action a;
 	enum core_role least;
