@@ -13,12 +13,13 @@
  *   changed POD or invoice, or a load's new delivery time, is settled without
  *   SQL; only a load seen for the first time asks pod_load / invoice_load for
  *   the PODs and invoices that arrived before it.
- * The reads, the update hook and the connection-long life of the state are
- * cache/'s (cache/kpi_read.h, cache/kpi_hook.h); this file keeps the sums.
  * - windowed, from the per-row records in memory at each refresh (no SQL; a pass
  *   over a few compact arrays): utilization and downtime over the last 24 h, DSO
  *   (it moves with `now`), and the exception resolution median and P90 (a
- *   selection over the resolved exceptions' durations). */
+ *   selection over the resolved exceptions' durations).
+ *
+ * The reads, the update hook and the state's life as long as its connection's
+ * are cache/'s (cache/kpi_read.h, cache/kpi_hook.h); this file keeps the sums. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,6 @@ static struct kpi_state *states;
 static const row_fn fn_of[KT__N] = {kpi_row_load,       kpi_row_stop, kpi_row_vehicle,
                                     kpi_row_work_order, kpi_row_pod,  kpi_row_invoice,
                                     kpi_row_exception};
-/* Loads last: PODs and invoices mark (or, scanning, fold into) their loads. */
 /* The row functions, as the cache's readers call them back. */
 struct each {
 	struct kpi_state *s;
@@ -54,6 +54,7 @@ static int each_row(struct kpi_state *s, enum kt t, const struct rowids *ids)
 	                             s->err);
 }
 
+/* Loads last: PODs and invoices mark (or, scanning, fold into) their loads. */
 static const enum kt order[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP,   KT_EXCEPTION,
                                      KT_LOAD,    KT_POD,        KT_INVOICE};
 
