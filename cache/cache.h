@@ -44,6 +44,9 @@ const char *cache_path(const struct cache *c);
 int cache_schema_version(const struct cache *c);
 int cache_schema_latest(void);             /* the version this binary migrates to */
 struct sqlite3 *cache_db(struct cache *c); /* for cache/ modules and tests only */
+/* The local pass (local/) reads through typed readers instead: a snapshot
+ * (cache/snapshot.h), the detectors' reads (cache/detect_read.h), the KPIs'
+ * reads and write hook (cache/kpi_read.h, cache/kpi_hook.h). */
 
 void cache_on_change(struct cache *c, cache_change_fn fn, void *arg);
 

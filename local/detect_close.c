@@ -2,7 +2,6 @@
  * detector ran, the open local exceptions of the kinds they own that the run
  * judged again and did not find go into the plan as ended. Also the id sets a
  * run keeps of what it found and examined. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,19 +60,6 @@ void idset_free(struct idset *s)
 	free(s->v);
 }
 
-/* Appends to a fixed SQL buffer; the pieces are the code's own constants. */
-__attribute__((format(printf, 3, 4))) static void bufcat_sql(char *buf, size_t n, const char *fmt,
-                                                             ...)
-{
-	size_t len = strlen(buf);
-	if (len + 1 >= n)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + len, n - len, fmt, ap);
-	va_end(ap);
-}
-
 /* The kinds the detectors own, and how a run knows it judged an exception of
  * that kind again. WHOLE: the detector reads every candidate (no look-back), so
  * not finding the subject means the condition ended. STOP: bound by the
@@ -101,18 +87,10 @@ static int gone(struct detect_ctx *r, enum wb_entity e, const char *id, int *rc)
 {
 	if (!id)
 		return 0;
-	sqlite3_stmt *st = NULL;
-	char sql[96];
-	snprintf(sql, sizeof(sql), "SELECT deleted FROM %s WHERE id=?", wb_entity_info(e)->table);
-	if ((*rc = detect_prep(r, &st, sql)))
-		return 0;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	int g = s == SQLITE_DONE || (s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0);
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		*rc = detect_q_fail(r, s, "reading a record an exception rests on");
-	sqlite3_finalize(st);
-	return g;
+	int g = cache_record_gone(r->c, e, id, r->err);
+	if (g < 0)
+		*rc = g;
+	return g > 0;
 }
 
 /* After every detector ran: each open, acknowledged or escalated local
@@ -121,23 +99,18 @@ static int gone(struct detect_ctx *r, enum wb_entity e, const char *id, int *rc)
  * approved or rejected, are never touched; what the run did not look at stays. */
 int detect_close_ended(struct detect_ctx *r)
 {
-	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception WHERE "
-	                "deleted=0"
-	                " AND source='local' AND origin='local'"
-	                " AND status IN ('open','acknowledged','escalated') AND kind IN (";
+	const char *kinds[sizeof(owned) / sizeof(owned[0])];
 	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		bufcat_sql(sql, sizeof(sql), i ? ",'%s'" : "'%s'", core_kind_name(owned[i].kind));
-	bufcat_sql(sql, sizeof(sql), "%s", ") ORDER BY id");
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st, sql);
+		kinds[i] = core_kind_name(owned[i].kind);
+	struct cache_rows rows = {0};
+	int rc = cache_snap_open_local_exceptions(r->c, &rows, kinds,
+	                                          sizeof(kinds) / sizeof(kinds[0]), r->err);
 	if (rc)
 		return rc;
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		const char *subj = (const char *)sqlite3_column_text(st, 2);
-		const char *rel = (const char *)sqlite3_column_text(st, 3);
+	struct cache_exc_ref x;
+	int s = 0;
+	while (rc == 0 && (s = cache_exc_ref_next(&rows, &x, r->err)) == 1) {
+		const char *id = x.id, *kind = x.kind, *subj = x.subject_id, *rel = x.related_id;
 		if (!id || !kind || idset_has(&r->found, id, NULL))
 			continue;
 		int k = core_kind_from_name(kind), end = 0;
@@ -159,12 +132,9 @@ int detect_close_ended(struct detect_ctx *r)
 				break;
 			}
 		}
-		if (rc == 0 && end &&
-		    detect_plan_add_ended(r->plan, id, sqlite3_column_int64(st, 4)))
+		if (rc == 0 && end && detect_plan_add_ended(r->plan, id, x.ext_version))
 			rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
 	}
-	sqlite3_finalize(st);
-	if (rc == 0 && s != SQLITE_DONE)
-		rc = detect_q_fail(r, s, "reading open exceptions");
-	return rc;
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }

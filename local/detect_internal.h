@@ -3,8 +3,7 @@
 #ifndef WAYBILL_DETECT_INTERNAL_H
 #define WAYBILL_DETECT_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "cache/detect_read.h"
 #include "core/core_detect.h"
 #include "local/detect_run.h"
 
@@ -22,7 +21,6 @@ void idset_free(struct idset *s);
 /* One detector run (local/detect_run.c). */
 struct detect_ctx {
 	struct cache *c;
-	sqlite3 *db;
 	const struct core_policy *pol;
 	struct core_detect_cfg cfg;
 	int64_t now;
@@ -41,8 +39,6 @@ struct detect_ctx {
 	int64_t fuel_since;       /* purchases synced before this were judged already */
 };
 
-int detect_q_fail(struct detect_ctx *r, int rc, const char *what);
-int detect_prep(struct detect_ctx *r, sqlite3_stmt **st, const char *sql);
 /* Puts each open local exception whose condition ended into r->plan
  * (local/detect_close.c). */
 int detect_close_ended(struct detect_ctx *r);

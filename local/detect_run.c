@@ -1,11 +1,10 @@
-/* The local detectors over the cache (local/detect_run.h). Every read
- * is bound SQL that streams through an index or a bounded look-back; full rows
- * come from cache_get (a persistent statement). A run reads in one read
- * transaction (a snapshot) and writes nothing: findings that would change the
- * cache, and exceptions whose condition ended, go into a plan
- * (local/detect_plan.c) that detect_apply writes. */
+/* The local detectors over the cache (local/detect_run.h). Every read is a
+ * typed reader of cache/detect_read.h that streams through an index or a
+ * bounded look-back; full rows come from cache_get (a persistent statement). A
+ * run reads in one read transaction (a snapshot) and writes nothing: findings
+ * that would change the cache, and exceptions whose condition ended, go into a
+ * plan (local/detect_plan.c) that detect_apply writes. */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,22 +20,6 @@
 #define TRACK_WINDOW_MS (3600 * 1000LL)
 #define FUEL_MAX_POS 128
 
-int detect_q_fail(struct detect_ctx *r, int rc, const char *what)
-{
-	return cache_fail(r->c, rc, r->err, what);
-}
-
-int detect_prep(struct detect_ctx *r, sqlite3_stmt **st, const char *sql)
-{
-	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : detect_q_fail(r, rc, "preparing a detector read");
-}
-
-static int64_t col_i64(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
-}
-
 static const char *cstr_or(const char *s)
 {
 	return s ? s : "";
@@ -44,22 +27,8 @@ static const char *cstr_or(const char *s)
 
 int64_t detect_run_now(struct cache *c)
 {
-	sqlite3 *db = cache_db(c);
-	static const char *const q[] = {
-	        "SELECT max(last_seen_ms) FROM vehicle WHERE deleted=0",
-	        "SELECT max(ts_ms) FROM position",
-	};
-	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		sqlite3_stmt *st = NULL;
-		int64_t v = WB_NULL;
-		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW)
-			v = col_i64(st, 0);
-		sqlite3_finalize(st);
-		if (v != WB_NULL && v > 0)
-			return v / 1000;
-	}
-	return (int64_t)time(NULL);
+	int64_t ms = cache_telemetry_latest_ms(c);
+	return ms != WB_NULL ? ms / 1000 : (int64_t)time(NULL);
 }
 
 static int emit(struct detect_ctx *r, struct core_exception_out *o, const char *related_id)
@@ -87,73 +56,30 @@ static int examined(struct detect_ctx *r, enum core_kind k, const char *id)
 
 static int load_tracks(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st, "SELECT count(*) FROM vehicle WHERE deleted=0");
+	int rc = cache_vehicles_live(r->c, &r->veh, &r->vstr, &r->nveh, r->err);
 	if (rc)
 		return rc;
-	size_t cap = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	r->tracks = calloc(cap ? cap : 1, sizeof(*r->tracks));
-	r->veh = calloc(cap ? cap : 1, sizeof(*r->veh));
-	r->vstr = calloc(cap ? cap : 1, sizeof(*r->vstr));
-	if (!r->tracks || !r->veh || !r->vstr)
+	if (!(r->tracks = calloc(r->nveh ? r->nveh : 1, sizeof(*r->tracks))))
 		return wb_fail(r->err, WB_ENOMEM, "out of memory");
-	/* ORDER BY id (binary collation) is the strcmp order core_track_find needs. */
-	if ((rc = detect_prep(r, &st, "SELECT id FROM vehicle WHERE deleted=0 ORDER BY id")))
-		return rc;
-	int s;
-	while (r->nveh < cap && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		size_t i = r->nveh;
-		if (cache_get(r->c, WB_ENT_VEHICLE, id, &r->veh[i], &r->vstr[i], r->err) != 0) {
-			sqlite3_finalize(st);
-			return r->err->code;
-		}
+	for (size_t i = 0; i < r->nveh; i++)
 		core_track_init(&r->tracks[i], r->veh[i].meta.id);
-		r->nveh++;
-	}
-	sqlite3_finalize(st);
 	/* The last hour of positions, in time order through the (ts_ms, vehicle_id) key. */
-	if ((rc = detect_prep(r, &st,
-	                      "SELECT ts_ms, vehicle_id, lat, lon, speed_mps, heading, odometer_m,"
-	                      " fuel_pct, ignition FROM position WHERE ts_ms >= ? ORDER BY ts_ms")))
+	struct cache_rows rows = {0};
+	if ((rc = cache_snap_open_positions_since(r->c, &rows, r->now * 1000 - TRACK_WINDOW_MS,
+	                                          r->err)))
 		return rc;
-	sqlite3_bind_int64(st, 1, r->now * 1000 - TRACK_WINDOW_MS);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		struct wb_position p = {
-		        .ts_ms = sqlite3_column_int64(st, 0),
-		        .vehicle_id = (const char *)sqlite3_column_text(st, 1),
-		        .lat = sqlite3_column_type(st, 2) == SQLITE_NULL
-		                       ? NAN
-		                       : sqlite3_column_double(st, 2),
-		        .lon = sqlite3_column_type(st, 3) == SQLITE_NULL
-		                       ? NAN
-		                       : sqlite3_column_double(st, 3),
-		        .speed_mps = sqlite3_column_type(st, 4) == SQLITE_NULL
-		                             ? NAN
-		                             : sqlite3_column_double(st, 4),
-		        .heading = sqlite3_column_type(st, 5) == SQLITE_NULL
-		                           ? NAN
-		                           : sqlite3_column_double(st, 5),
-		        .odometer_m = sqlite3_column_type(st, 6) == SQLITE_NULL
-		                              ? NAN
-		                              : sqlite3_column_double(st, 6),
-		        .fuel_pct = sqlite3_column_type(st, 7) == SQLITE_NULL
-		                            ? NAN
-		                            : sqlite3_column_double(st, 7),
-		        .ignition = sqlite3_column_type(st, 8) == SQLITE_NULL
-		                            ? -1
-		                            : sqlite3_column_int(st, 8),
-		};
-		struct core_track *t = core_track_find(r->tracks, r->nveh, p.vehicle_id);
+	struct wb_position pos;
+	int s;
+	while ((s = cache_position_next(&rows, &pos, r->err)) == 1) {
+		struct core_track *t = core_track_find(r->tracks, r->nveh, pos.vehicle_id);
 		if (t) {
-			core_track_add(t, &p, &r->cfg);
-			t->last.vehicle_id = t->vehicle_id; /* not the statement's text */
+			core_track_add(t, &pos, &r->cfg);
+			t->last.vehicle_id = t->vehicle_id; /* not the reader's text */
 		}
 	}
-	sqlite3_finalize(st);
-	if (s != SQLITE_DONE)
-		return detect_q_fail(r, s, "reading positions");
+	cache_rows_close(&rows);
+	if (s < 0)
+		return s;
 	/* The vehicle row carries the latest state even when its positions were
 	 * pruned or not streamed yet. */
 	for (size_t i = 0; i < r->nveh; i++) {
@@ -196,24 +122,20 @@ static int late_eta_judgeable(const struct wb_stop *stop, const struct core_trac
  * detention on stops that arrived within it. */
 static int run_stops(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(
-	        r, &st,
-	        "SELECT s.id, l.id FROM load l JOIN stop s ON s.load_id=l.id AND s.deleted=0"
-	        " AND s.kind='drop' AND s.arrived_at IS NULL"
-	        " WHERE l.status='in_transit' AND l.deleted=0 ORDER BY l.id, s.seq");
+	struct cache_rows rows = {0};
+	int rc = cache_snap_open_pending_drops(r->c, &rows, r->err);
 	if (rc)
 		return rc;
 	char last_load[96] = "";
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sid = (const char *)sqlite3_column_text(st, 0);
-		const char *lid = (const char *)sqlite3_column_text(st, 1);
+	struct cache_ref ref;
+	int s = 0;
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+		const char *lid = ref.parent;
 		struct wb_stop stop;
 		struct wb_load load;
 		char *s1 = NULL, *s2 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_STOP, sid, &stop, &s1, r->err)) == 0 &&
+		if ((rc = cache_get(r->c, WB_ENT_STOP, ref.id, &stop, &s1, r->err)) == 0 &&
 		    (rc = cache_get(r->c, WB_ENT_LOAD, lid, &load, &s2, r->err)) == 0) {
 			/* One late_eta per load: on its first pending drop. */
 			if (strcmp(last_load, lid) != 0) {
@@ -235,33 +157,20 @@ static int run_stops(struct detect_ctx *r)
 		free(s1);
 		free(s2);
 	}
-	sqlite3_finalize(st);
-	if (rc)
+	cache_rows_close(&rows);
+	if (rc || s < 0)
+		return rc ? rc : s;
+	/* Arrived stops that could be late or detained, and those with such an
+	 * exception open, which must be judged again to be closed: the rest
+	 * cannot change a finding. */
+	if ((rc = cache_snap_open_stops_to_judge(r->c, &rows, r->now - LOOKBACK_S, r->now,
+	                                         r->cfg.detention_free_s, r->err)))
 		return rc;
-	/* Arrived stops that could be late or detained (the SQL is a superset of
-	 * the core's rules), and those with such an exception open, which must be
-	 * judged again to be closed: the rest cannot change a finding. */
-	if ((rc = detect_prep(
-	             r, &st,
-	             "SELECT id FROM stop WHERE deleted=0 AND arrived_at >= ?1 AND ("
-	             " (kind='drop' AND window_end IS NOT NULL AND arrived_at > window_end)"
-	             " OR coalesce(departed_at, ?2) - max(arrived_at, coalesce(window_start, "
-	             "arrived_at)) > ?3"
-	             " OR id IN (SELECT subject_id FROM exception WHERE deleted=0 AND "
-	             "source='local'"
-	             "  AND kind IN ('detention','missed_window')"
-	             "  AND status IN ('open','acknowledged','escalated')))"
-	             " ORDER BY id")))
-		return rc;
-	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
-	sqlite3_bind_int64(st, 2, r->now);
-	sqlite3_bind_int64(st, 3, r->cfg.detention_free_s);
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
 		struct wb_stop stop;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_STOP, (const char *)sqlite3_column_text(st, 0),
-		                    &stop, &s1, r->err)) != 0) {
+		if ((rc = cache_get(r->c, WB_ENT_STOP, ref.id, &stop, &s1, r->err)) != 0) {
 			free(s1);
 			break;
 		}
@@ -275,8 +184,8 @@ static int run_stops(struct detect_ctx *r)
 			rc = emit(r, &o, stop.load_id);
 		free(s1);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }
 
 /* fuel_anomaly: purchases within the look-back, against the tank and the
@@ -287,81 +196,47 @@ static int run_stops(struct detect_ctx *r)
  * a local exception rests on it: a purchase does not change unless it does. */
 static int run_fuel(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL, *ps = NULL;
-	int rc = detect_prep(r, &st, "SELECT max(synced_at) FROM fuel_txn");
+	int64_t mark = 0;
+	int rc = cache_fuel_synced_latest(r->c, &mark, r->err);
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		detect_plan_set_fuel_mark(r->plan, col_i64(st, 0) == WB_NULL ? 0 : col_i64(st, 0));
-	sqlite3_finalize(st);
-	if ((rc = detect_prep(
-	             r, &st,
-	             "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND "
-	             "(synced_at "
-	             ">= ?2"
-	             " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND "
-	             "source='local'"
-	             "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
-	             " ORDER BY vehicle_id, at DESC, id")))
+	detect_plan_set_fuel_mark(r->plan, mark);
+	struct cache_rows rows = {0}, near = {0};
+	if ((rc = cache_snap_open_fuel_to_judge(r->c, &rows, r->now - LOOKBACK_S, r->fuel_since,
+	                                        r->err)))
 		return rc;
-	sqlite3_bind_int64(st, 2, r->fuel_since);
-	if ((rc = detect_prep(r, &ps,
-	                      "SELECT ts_ms, lat, lon FROM position WHERE ts_ms BETWEEN ? AND ?"
-	                      " AND vehicle_id=? ORDER BY ts_ms LIMIT 128"))) {
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_bind_int64(st, 1, r->now - LOOKBACK_S);
 	char done_vid[96] = "\x01";
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *vid = (const char *)sqlite3_column_text(st, 1);
+	struct cache_ref ref;
+	int s = 0;
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+		const char *vid = ref.parent;
 		if (vid && !strcmp(done_vid, vid))
 			continue;
 		struct wb_fuel_txn f;
 		char *s1 = NULL;
-		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, (const char *)sqlite3_column_text(st, 0),
-		                    &f, &s1, r->err)) != 0 ||
+		if ((rc = cache_get(r->c, WB_ENT_FUEL_TXN, ref.id, &f, &s1, r->err)) != 0 ||
 		    (rc = examined(r, CORE_KIND_FUEL_ANOMALY, f.meta.id)) != 0) {
 			free(s1);
 			break;
 		}
 		struct wb_position pos[FUEL_MAX_POS];
 		size_t npos = 0;
-		if (f.at != WB_NULL && f.vehicle_id) {
-			sqlite3_reset(ps);
-			sqlite3_bind_int64(ps, 1, f.at * 1000 - r->cfg.fuel_match_ms);
-			sqlite3_bind_int64(ps, 2, f.at * 1000 + r->cfg.fuel_match_ms);
-			sqlite3_bind_text(ps, 3, f.vehicle_id, -1, SQLITE_STATIC);
-			while (npos < FUEL_MAX_POS && sqlite3_step(ps) == SQLITE_ROW) {
-				pos[npos] = (struct wb_position){
-				        .vehicle_id = f.vehicle_id,
-				        .ts_ms = sqlite3_column_int64(ps, 0),
-				        .lat = sqlite3_column_type(ps, 1) == SQLITE_NULL
-				                       ? NAN
-				                       : sqlite3_column_double(ps, 1),
-				        .lon = sqlite3_column_type(ps, 2) == SQLITE_NULL
-				                       ? NAN
-				                       : sqlite3_column_double(ps, 2),
-				        .speed_mps = NAN,
-				        .heading = NAN,
-				        .odometer_m = NAN,
-				        .fuel_pct = NAN,
-				        .ignition = -1};
-				npos++;
-			}
-		}
+		if (f.at != WB_NULL && f.vehicle_id)
+			rc = cache_positions_near(r->c, &near, f.vehicle_id,
+			                          f.at * 1000 - r->cfg.fuel_match_ms,
+			                          f.at * 1000 + r->cfg.fuel_match_ms, pos,
+			                          FUEL_MAX_POS, &npos, r->err);
 		struct core_exception_out o;
-		if (core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos, &r->cfg,
-		                     r->pol, &o)) {
+		if (rc == 0 && core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos,
+		                                &r->cfg, r->pol, &o)) {
 			rc = emit(r, &o, f.meta.id);
 			snprintf(done_vid, sizeof(done_vid), "%s", vid ? vid : "");
 		}
 		free(s1);
 	}
-	sqlite3_finalize(ps);
-	sqlite3_finalize(st);
-	return rc;
+	cache_rows_close(&near);
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }
 
 /* idle_excess on every vehicle, from its track and its idle time today. */
@@ -380,31 +255,28 @@ static int run_idle(struct detect_ctx *r)
  * then the oldest). */
 static int run_faults(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(r, &st,
-	                     "SELECT id, vehicle_id FROM fault WHERE deleted=0 AND active=1"
-	                     " AND severity IN ('critical','major')"
-	                     " ORDER BY vehicle_id, severity='critical' DESC, first_seen, id");
+	struct cache_rows rows = {0};
+	int rc = cache_snap_open_active_faults(r->c, &rows, r->err);
 	if (rc)
 		return rc;
 	char last[96] = "\x01";
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *vid = (const char *)sqlite3_column_text(st, 1);
+	struct cache_ref ref;
+	int s = 0;
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+		const char *vid = ref.parent;
 		if (!vid || !strcmp(last, vid))
 			continue;
 		snprintf(last, sizeof(last), "%s", vid);
 		struct wb_fault f;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_FAULT, (const char *)sqlite3_column_text(st, 0),
-		                    &f, &s1, r->err)) == 0 &&
+		if ((rc = cache_get(r->c, WB_ENT_FAULT, ref.id, &f, &s1, r->err)) == 0 &&
 		    core_detect_fault(&f, r->now, r->pol, &o))
 			rc = emit(r, &o, f.meta.id);
 		free(s1);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }
 
 /* unsafe_inspection: each vehicle's latest inspection, through the
@@ -413,25 +285,23 @@ static int run_faults(struct detect_ctx *r)
 #define INSPECTIONS_MAX 4
 static int run_inspections(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(
-	        r, &st,
-	        "SELECT id FROM inspection WHERE vehicle_id=? AND deleted=0 AND at IS NOT NULL"
-	        " ORDER BY at DESC, id LIMIT ?");
+	struct cache_rows rows = {0};
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < r->nveh; i++) {
 		struct wb_inspection ins[INSPECTIONS_MAX];
 		char *strs[INSPECTIONS_MAX] = {0};
 		size_t n = 0;
-		int s;
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, r->veh[i].meta.id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, INSPECTIONS_MAX);
-		while (rc == 0 && n < INSPECTIONS_MAX && (s = sqlite3_step(st)) == SQLITE_ROW) {
-			rc = cache_get(r->c, WB_ENT_INSPECTION,
-			               (const char *)sqlite3_column_text(st, 0), &ins[n], &strs[n],
-			               r->err);
+		struct cache_ref ref;
+		int s = 0;
+		rc = cache_open_latest_inspections(r->c, &rows, r->veh[i].meta.id, INSPECTIONS_MAX,
+		                                   r->err);
+		while (rc == 0 && n < INSPECTIONS_MAX &&
+		       (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+			rc = cache_get(r->c, WB_ENT_INSPECTION, ref.id, &ins[n], &strs[n], r->err);
 			n += rc == 0;
 		}
+		if (rc == 0 && s < 0)
+			rc = s;
 		struct core_exception_out o;
 		if (rc == 0 && core_detect_inspection(ins, n, r->now, r->pol, &o)) {
 			const char *rel = NULL;
@@ -444,7 +314,7 @@ static int run_inspections(struct detect_ctx *r)
 		for (size_t k = 0; k < INSPECTIONS_MAX; k++)
 			free(strs[k]);
 	}
-	sqlite3_finalize(st);
+	cache_rows_close(&rows);
 	return rc;
 }
 
@@ -452,73 +322,60 @@ static int run_inspections(struct detect_ctx *r)
  * amount is what is at stake. */
 static int run_pods(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(
-	        r, &st,
-	        "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
-	        " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
-	        " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
-	        " AND p.exception_codes != '' ORDER BY p.load_id, p.signed_at DESC, p.id");
+	struct cache_rows rows = {0};
+	int rc = cache_snap_open_pods_with_codes(r->c, &rows, r->err);
 	if (rc)
 		return rc;
 	char last[96] = "\x01";
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *lid = (const char *)sqlite3_column_text(st, 1);
+	struct cache_ref ref;
+	int s = 0;
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+		const char *lid = ref.parent;
 		if (!lid || !strcmp(last, lid))
 			continue;
 		snprintf(last, sizeof(last), "%s", lid);
-		double stake = sqlite3_column_type(st, 2) == SQLITE_NULL
-		                       ? NAN
-		                       : sqlite3_column_double(st, 2);
 		struct wb_pod p;
 		char *s1 = NULL;
 		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_POD, (const char *)sqlite3_column_text(st, 0), &p,
-		                    &s1, r->err)) == 0 &&
-		    core_detect_pod(&p, stake, r->now, r->pol, &o))
+		if ((rc = cache_get(r->c, WB_ENT_POD, ref.id, &p, &s1, r->err)) == 0 &&
+		    core_detect_pod(&p, ref.amount, r->now, r->pol, &o))
 			rc = emit(r, &o, p.meta.id);
 		free(s1);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }
 
 /* charge_out_of_tolerance: loads with a charge off its rate beyond the policy's
- * tolerance (the SQL mirrors core_within_tolerance to find them; the core
+ * tolerance (the reader mirrors core_within_tolerance to find them; the core
  * decides), or without a rated amount. */
 static int run_charges(struct detect_ctx *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = detect_prep(
-	        r, &st,
-	        "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
-	        " AND amount IS NOT NULL AND (rated_amount IS NULL"
-	        " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
-	        " ORDER BY load_id");
+	struct cache_rows rows = {0};
+	int rc = cache_snap_open_loads_off_rate(
+	        r->c, &rows, isnan(r->pol->charge_tol_amount) ? 0 : r->pol->charge_tol_amount,
+	        isnan(r->pol->charge_tol_pct) ? 0 : r->pol->charge_tol_pct, r->err);
 	if (rc)
 		return rc;
-	sqlite3_bind_double(st, 1,
-	                    isnan(r->pol->charge_tol_amount) ? 0 : r->pol->charge_tol_amount);
-	sqlite3_bind_double(st, 2, isnan(r->pol->charge_tol_pct) ? 0 : r->pol->charge_tol_pct);
-	int s;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *lid = (const char *)sqlite3_column_text(st, 0);
-		void *rows = NULL;
+	struct cache_ref ref;
+	int s = 0;
+	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
+		const char *lid = ref.id;
+		void *list = NULL;
 		char *s1 = NULL;
 		size_t n = 0;
 		struct core_exception_out o;
-		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &rows, &n, &s1,
+		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &list, &n, &s1,
 		                     r->err)) == 0 &&
-		    core_detect_charges(lid, rows, n, r->now, r->pol, &o)) {
-			const struct wb_charge *ch = rows;
+		    core_detect_charges(lid, list, n, r->now, r->pol, &o)) {
+			const struct wb_charge *ch = list;
 			rc = emit(r, &o, n ? ch[0].meta.id : NULL);
 		}
-		free(rows);
+		free(list);
 		free(s1);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	cache_rows_close(&rows);
+	return rc ? rc : s < 0 ? s : 0;
 }
 
 int detect_plan(struct cache *c, const struct core_policy *pol, const struct core_detect_cfg *dcfg,
@@ -534,7 +391,6 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol,
 {
 	struct wb_err local = {0};
 	struct detect_ctx r = {.c = c,
-	                       .db = cache_db(c),
 	                       .pol = pol ? pol : core_policy_default(),
 	                       .err = err ? err : &local,
 	                       .fuel_since = fuel_since};
@@ -547,9 +403,9 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol,
 		return wb_fail(r.err, WB_EINVALID, "detectors cannot run inside a transaction");
 	/* One read transaction: every detector sees the same snapshot, and a
 	 * writer on another connection is never blocked by it. */
-	int rc = sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return detect_q_fail(&r, rc, "starting a detector read");
+	int rc = cache_snap_begin(c, r.err);
+	if (rc)
+		return rc;
 	r.now = now > 0 ? now : detect_run_now(c);
 	r.st.now = r.now;
 	r.plan = detect_plan_new(r.now);
@@ -559,7 +415,7 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol,
 	    (rc = run_inspections(&r)) == 0 && (rc = run_pods(&r)) == 0 &&
 	    (rc = run_charges(&r)) == 0)
 		rc = detect_close_ended(&r);
-	sqlite3_exec(r.db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	cache_snap_end(c, rc == 0);
 	for (size_t i = 0; i < r.nveh; i++)
 		free(r.vstr[i]);
 	free(r.vstr);

@@ -1,8 +1,9 @@
-/* The local detectors run over the cache (local/detect_run.c): reads what the core
- * detectors need with bound SQL, calls them, and keeps one local exception per
- * subject and kind in the cache (source and origin "local", id X-<kind>-<subject>),
- * with an audit row for each one newly raised. Run by the sync engine at the end
- * of `sync --once` and every 30 s in --follow. */
+/* The local detectors run over the cache (local/detect_run.c): reads what the
+ * core detectors need through cache/'s typed readers (cache/detect_read.h),
+ * calls them, and keeps one local exception per subject and kind in the cache
+ * (source and origin "local", id X-<kind>-<subject>), with an audit row for
+ * each one newly raised. Run by the sync engine at the end of `sync --once`
+ * and every 30 s in --follow. */
 #ifndef WAYBILL_DETECT_RUN_H
 #define WAYBILL_DETECT_RUN_H
 

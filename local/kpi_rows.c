@@ -192,77 +192,61 @@ static void exc_count(struct kpi_state *s, const struct exc_rec *p, int sign)
 
 /* --- reading rows ----------------------------------------------------------- */
 
-static int64_t col_i64(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
-}
-
-static double col_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static int fail_rowid(struct kpi_state *s, int64_t rowid)
 {
 	return wb_fail(s->err, WB_ENOMEM, "KPI state: no room for row %lld", (long long)rowid);
 }
 
-int kpi_row_vehicle(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_vehicle(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
 	uint8_t *p = kpi_dense_at(&s->veh, rowid);
 	if (!p)
 		return fail_rowid(s, rowid);
 	s->nveh -= !!(*p & P_LIVE);
-	*p = st ? P_SEEN | (sqlite3_column_int(st, 1) ? 0 : P_LIVE) : 0;
+	*p = w ? P_SEEN | (w->deleted ? 0 : P_LIVE) : 0;
 	s->nveh += !!(*p & P_LIVE);
 	return 0;
 }
 
-int kpi_row_work_order(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_work_order(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
 	struct wo_rec *p = kpi_dense_at(&s->wo, rowid);
 	if (!p)
 		return fail_rowid(s, rowid);
 	*p = (struct wo_rec){WB_NULL, WB_NULL, 0};
-	if (!st)
+	if (!w)
 		return 0;
 	p->flags = P_SEEN;
-	const char *status = col_text(st, 2);
-	p->opened_at = col_i64(st, 3);
-	p->closed_at = col_i64(st, 4);
-	if (!sqlite3_column_int(st, 1) && p->opened_at != WB_NULL &&
-	    !(status && !strcmp(status, "proposed")))
+	const char *status = w->work_order.status;
+	p->opened_at = w->work_order.opened_at;
+	p->closed_at = w->work_order.closed_at;
+	if (!w->deleted && p->opened_at != WB_NULL && !(status && !strcmp(status, "proposed")))
 		p->flags |= P_COUNTED;
 	return 0;
 }
 
-int kpi_row_stop(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_stop(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
 	struct stop_rec *p = kpi_dense_at(&s->stop, rowid);
 	if (!p)
 		return fail_rowid(s, rowid);
 	stop_count(s, p, -1);
 	*p = (struct stop_rec){0, 0, 0};
-	if (!st)
+	if (!w)
 		return 0;
 	/* What core_kpis_add_stop makes of the row, taken apart so it can be
 	 * retracted without keeping the row. */
-	struct wb_stop w;
-	wb_entity_clear(WB_ENT_STOP, &w);
-	w.meta.deleted = sqlite3_column_int(st, 1);
-	w.kind = col_text(st, 2);
-	w.window_start = col_i64(st, 3);
-	w.window_end = col_i64(st, 4);
-	w.arrived_at = col_i64(st, 5);
-	w.departed_at = col_i64(st, 6);
+	struct wb_stop stop;
+	wb_entity_clear(WB_ENT_STOP, &stop);
+	stop.meta.deleted = w->deleted;
+	stop.kind = w->stop.kind;
+	stop.window_start = w->stop.window_start;
+	stop.window_end = w->stop.window_end;
+	stop.arrived_at = w->stop.arrived_at;
+	stop.departed_at = w->stop.departed_at;
 	struct core_kpis one;
 	core_kpis_init(&one, s->k.free_s);
-	core_kpis_add_stop(&one, &w, +1);
+	core_kpis_add_stop(&one, &stop, +1);
 	p->flags = (uint8_t)(P_SEEN | (one.drops_judged ? P_JUDGED : 0) |
 	                     (one.drops_on_time ? P_ON_TIME : 0) | (one.dwell_n ? P_DWELL : 0) |
 	                     (one.detention_n ? P_DETAINED : 0));
@@ -272,18 +256,19 @@ int kpi_row_stop(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	return 0;
 }
 
-int kpi_row_exception(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_exception(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
 	struct exc_rec *p = kpi_dense_at(&s->exc, rowid);
 	if (!p)
 		return fail_rowid(s, rowid);
 	exc_count(s, p, -1);
 	*p = (struct exc_rec){WB_NULL, WB_NULL, -1, 0};
-	if (!st)
+	if (!w)
 		return 0;
-	const char *kind = col_text(st, 2), *origin = col_text(st, 3), *status = col_text(st, 4);
+	const char *kind = w->exception.kind, *origin = w->exception.origin,
+	           *status = w->exception.status;
 	p->flags = P_SEEN;
-	if (!sqlite3_column_int(st, 1))
+	if (!w->deleted)
 		p->flags |= P_LIVE;
 	if (origin && !strcmp(origin, "ai"))
 		p->flags |= P_AI;
@@ -292,8 +277,8 @@ int kpi_row_exception(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	else if (status && !strcmp(status, "rejected"))
 		p->flags |= P_REJECTED;
 	p->kind = (int8_t)(kind ? core_kind_from_name(kind) : -1);
-	p->detected_at = col_i64(st, 5);
-	p->resolved_at = col_i64(st, 6);
+	p->detected_at = w->exception.detected_at;
+	p->resolved_at = w->exception.resolved_at;
 	exc_count(s, p, +1);
 	return 0;
 }
@@ -391,24 +376,27 @@ static void load_recount(struct kpi_state *s, int64_t load)
 
 /* POD (col 2: its load's rowid, by the load's id) and invoice rows: onto their
  * load's list; a refresh counts the old and the new load again. */
-static int row_child(struct kpi_state *s, int kind, int64_t rowid, sqlite3_stmt *st)
+static int row_child(struct kpi_state *s, int kind, int64_t rowid, const struct cache_kpi_row *w)
 {
 	int64_t *load = child_load(s, kind, rowid);
 	if (!load)
 		return fail_rowid(s, rowid);
-	int64_t old = *load, now = st ? col_i64(st, 2) : WB_NULL;
+	int64_t old = *load, now = !w          ? WB_NULL
+	                           : kind == 0 ? w->pod.load_rowid
+	                                       : w->invoice.load_rowid;
 	if (now == WB_NULL)
 		now = 0;
+	uint8_t flags = w ? (uint8_t)(P_SEEN | (w->deleted ? 0 : P_LIVE)) : 0;
 	if (kind == 0) {
 		struct pod_rec *p = kpi_dense_at(&s->pod, rowid);
-		p->flags = st ? (uint8_t)(P_SEEN | (sqlite3_column_int(st, 1) ? 0 : P_LIVE)) : 0;
-		p->signed_at = st ? col_i64(st, 3) : WB_NULL;
+		p->flags = flags;
+		p->signed_at = w ? w->pod.signed_at : WB_NULL;
 	} else {
 		struct inv_rec *v = kpi_dense_at(&s->inv, rowid);
-		v->flags = st ? (uint8_t)(P_SEEN | (sqlite3_column_int(st, 1) ? 0 : P_LIVE)) : 0;
-		v->issued_at = st ? col_i64(st, 3) : WB_NULL;
-		v->paid_at = st ? col_i64(st, 4) : WB_NULL;
-		v->amount = st ? col_real(st, 5) : NAN;
+		v->flags = flags;
+		v->issued_at = w ? w->invoice.issued_at : WB_NULL;
+		v->paid_at = w ? w->invoice.paid_at : WB_NULL;
+		v->amount = w ? w->invoice.amount : NAN;
 	}
 	int rc = child_link(s, kind, rowid, now);
 	if (rc || s->scanning)
@@ -419,43 +407,45 @@ static int row_child(struct kpi_state *s, int kind, int64_t rowid, sqlite3_stmt 
 	return 0;
 }
 
-int kpi_row_pod(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_pod(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
-	return row_child(s, 0, rowid, st);
+	return row_child(s, 0, rowid, w);
 }
 
-int kpi_row_invoice(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_invoice(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
-	return row_child(s, 1, rowid, st);
+	return row_child(s, 1, rowid, w);
 }
 
 /* A load seen for the first time takes the PODs and invoices that name it and
  * arrived before it (their join found no load then), by pod_load and
  * invoice_load. */
+struct adopt {
+	struct kpi_state *s;
+	int kind;
+	int64_t load;
+};
+
+static int adopt_one(void *arg, int64_t child)
+{
+	struct adopt *a = arg;
+	return child_link(a->s, a->kind, child, a->load);
+}
+
 static int load_adopt(struct kpi_state *s, int64_t rowid, const char *id)
 {
-	static const char *const sql[2] = {"SELECT rowid FROM pod WHERE load_id=?1",
-	                                   "SELECT rowid FROM invoice WHERE load_id=?1"};
+	static const enum cache_kt kids[2] = {CACHE_KT_POD, CACHE_KT_INVOICE};
 	for (int k = 0; k < 2; k++) {
-		int rc;
-		if (!s->kids[k] &&
-		    (rc = sqlite3_prepare_v2(s->db, sql[k], -1, &s->kids[k], NULL)) != SQLITE_OK)
-			return cache_fail(s->c, rc, s->err, "preparing a KPI read");
-		sqlite3_reset(s->kids[k]);
-		sqlite3_bind_text(s->kids[k], 1, id, -1, SQLITE_TRANSIENT);
-		while ((rc = sqlite3_step(s->kids[k])) == SQLITE_ROW) {
-			s->read++;
-			int r = child_link(s, k, sqlite3_column_int64(s->kids[k], 0), rowid);
-			if (r)
-				return r;
-		}
-		if (rc != SQLITE_DONE)
-			return cache_fail(s->c, rc, s->err, "reading for the KPIs");
+		struct adopt a = {s, k, rowid};
+		int rc = cache_kpi_child_rowids(s->c, &s->kids[k], kids[k], id, adopt_one, &a,
+		                                &s->read, s->err);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
 
-int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
+int kpi_row_load(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w)
 {
 	struct load_rec *p = kpi_dense_at(&s->load, rowid);
 	struct load_span *sp = kpi_dense_at(&s->span, rowid);
@@ -468,7 +458,7 @@ int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 	*p = (struct load_rec){WB_NULL,   NAN,     NAN, NAN, NAN, first_pod,
 	                       first_inv, WB_NULL, 0,   0,   -1,  0};
 	*sp = (struct load_span){WB_NULL, WB_NULL};
-	if (!st) {
+	if (!w) {
 		/* Gone for good (not a tombstone): its children belong to no load. */
 		int rc = 0;
 		while (rc == 0 && p->first_pod)
@@ -477,25 +467,25 @@ int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st)
 			rc = child_link(s, 1, p->first_inv, 0);
 		return rc;
 	}
-	bool live = !sqlite3_column_int(st, 1);
-	const char *status = col_text(st, 2), *origin = col_text(st, 10), *dest = col_text(st, 11);
+	bool live = !w->deleted;
+	const char *status = w->load.status, *origin = w->load.origin, *dest = w->load.destination;
 	p->flags = (uint8_t)(P_SEEN | (live ? P_LIVE : 0) |
 	                     (status && !strcmp(status, "cancelled") ? P_CANCELLED : 0));
-	p->tendered_at = col_i64(st, 3);
+	p->tendered_at = w->load.tendered_at;
 	if (live) {
-		sp->departed_at = col_i64(st, 4);
-		sp->delivered_at = col_i64(st, 5);
+		sp->departed_at = w->load.departed_at;
+		sp->delivered_at = w->load.delivered_at;
 	}
-	p->distance_m = col_real(st, 6);
-	p->empty_m = col_real(st, 7);
-	p->revenue = col_real(st, 8);
-	p->est_cost = col_real(st, 9);
+	p->distance_m = w->load.distance_m;
+	p->empty_m = w->load.empty_m;
+	p->revenue = w->load.revenue;
+	p->est_cost = w->load.est_cost;
 	if (origin && dest && (p->route = route_find(s, origin, dest)) < 0)
 		return wb_fail(s->err, WB_ENOMEM, "out of memory");
 	if (s->scanning)
 		return 0; /* the lists fill next; the sums come last */
 	if (!seen) {
-		int rc = load_adopt(s, rowid, col_text(st, 12));
+		int rc = load_adopt(s, rowid, w->load.id);
 		if (rc)
 			return rc;
 	}

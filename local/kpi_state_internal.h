@@ -4,16 +4,26 @@
 #ifndef WAYBILL_KPI_STATE_INTERNAL_H
 #define WAYBILL_KPI_STATE_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 
+#include "cache/kpi_hook.h"
 #include "kpi_internal.h"
 
 /* A rowid past this is not a dense table any more: refuse it (the local pass
  * then falls back to a full recompute) rather than allocate for it. */
 #define KPI_ROWID_MAX (INT64_C(1) << 25)
 
-enum kt { KT_LOAD, KT_STOP, KT_VEHICLE, KT_WORK_ORDER, KT_POD, KT_INVOICE, KT_EXCEPTION, KT__N };
+/* The tables the state counts (cache/kpi_read.h reads them). */
+enum kt {
+	KT_LOAD = CACHE_KT_LOAD,
+	KT_STOP = CACHE_KT_STOP,
+	KT_VEHICLE = CACHE_KT_VEHICLE,
+	KT_WORK_ORDER = CACHE_KT_WORK_ORDER,
+	KT_POD = CACHE_KT_POD,
+	KT_INVOICE = CACHE_KT_INVOICE,
+	KT_EXCEPTION = CACHE_KT_EXCEPTION,
+	KT__N = CACHE_KT__N
+};
 
 enum {
 	P_SEEN = 1,      /* the record holds what the row counted */
@@ -88,7 +98,7 @@ struct route {
 struct kpi_state {
 	struct kpi_state *next; /* the registry of connections' states */
 	struct cache *c;
-	sqlite3 *db;
+	struct cache_row_watch watch; /* the connection's update hook hears writes here */
 	struct core_kpis k;
 	int64_t pod_n, inv_n, nveh;
 	double pod_sum_s, inv_sum_s;
@@ -103,22 +113,22 @@ struct kpi_state {
 	bool scanning; /* the full scan: records only, sums after */
 	bool overflow; /* the next refresh is a full scan */
 	int64_t data_version;
-	size_t read;           /* rows read by this refresh */
-	sqlite3_stmt *kids[2]; /* a new load's PODs, invoices: prepared for one refresh */
+	size_t read;               /* rows read by this refresh */
+	struct cache_rows kids[2]; /* a new load's PODs, invoices: prepared for one refresh */
 	struct wb_err *err;
 };
 
-/* Each row function gets the row (st) or, for a rowid that no longer exists,
- * st NULL; it retracts what the row counted and counts it again (during the
+/* Each row function gets the row (w) or, for a rowid that no longer exists,
+ * w NULL; it retracts what the row counted and counts it again (during the
  * full scan, s->scanning: records only). local/kpi_rows.c. */
-typedef int (*row_fn)(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_load(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_stop(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_vehicle(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_work_order(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_pod(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_invoice(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
-int kpi_row_exception(struct kpi_state *s, int64_t rowid, sqlite3_stmt *st);
+typedef int (*row_fn)(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_load(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_stop(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_vehicle(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_work_order(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_pod(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_invoice(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
+int kpi_row_exception(struct kpi_state *s, int64_t rowid, const struct cache_kpi_row *w);
 
 /* The record of rowid in d, grown (zeroed) as needed; NULL past KPI_ROWID_MAX
  * or on no memory. */
