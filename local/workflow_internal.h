@@ -1,7 +1,8 @@
 /* Shared by the workflow pass's files (local/workflow_run.c, workflow_plan.c,
  * workflow_maint.c, workflow_invoice.c); not a public header.
  *
- * The rules run in the plan phase, over one read transaction: where they would
+ * The rules run in the plan phase, over one read transaction (w->rd, the
+ * readers of cache/workflow_read.h; local/ holds no SQL): where they would
  * write, they add to w->plan instead. A decision is what must be written
  * together (all of a vehicle's maintenance records, or an invoice's), with a
  * key per subject it touches: the subject's newest audit seq at plan time, and
@@ -11,15 +12,15 @@
 #define WAYBILL_WORKFLOW_INTERNAL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 
+#include "cache/workflow_read.h"
 #include "core/core.h"
 #include "local/workflow_run.h"
 
 /* One run of the pass. */
 struct wf {
 	struct cache *c;
-	sqlite3 *db;
+	struct cache_wf_read *rd; /* the plan's read transaction and its readers */
 	const struct core_policy *pol;
 	const char *wo_source; /* the source owning work orders, or NULL: the vehicle's */
 	bool maintenance;      /* may propose work orders and place/clear holds */
@@ -27,34 +28,14 @@ struct wf {
 	int64_t now;
 	struct workflow_run_stats st; /* what was judged, and put off while pending */
 	struct wb_err *err;
-	sqlite3_stmt *hold_wo;      /* the work order of a hold, prepared on first use */
 	struct workflow_plan *plan; /* the decisions kept */
 };
 
-/* A vehicle's rows as the readiness merge collected them: the text is copied
- * out of the statement, which moves on. At most WF_MAX_ROWS of each kind per
- * vehicle are kept (a real unit has a handful); beyond that they are counted
- * as readiness reasons dropped. */
-#define WF_MAX_ROWS 32
 #define WF_ID 136 /* ids are at most 128 bytes (connectors refuse longer ones) */
-
-struct wf_fault {
-	struct wb_fault f;
-	char id[WF_ID], vid[WF_ID], code[64], severity[16], desc[CORE_REASON_MSG];
-};
-
-struct wf_wo {
-	struct wb_work_order w;
-	char id[WF_ID], vid[WF_ID], fid[WF_ID], status[24], category[24];
-};
 
 /* Cuts a multi-byte character that a bounded copy split at the end of s, so
  * the text stays UTF-8 (the audit refuses anything else). Returns s. */
 char *wf_utf8_trim(char *s);
-/* Text of column i copied into buf (NULL stays NULL): returns buf or NULL. */
-const char *wf_text(sqlite3_stmt *st, int i, char *buf, size_t n);
-int64_t wf_int(sqlite3_stmt *st, int i);
-double wf_real(sqlite3_stmt *st, int i);
 
 /* ---- building the plan (workflow_plan.c) ---- */
 

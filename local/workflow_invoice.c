@@ -167,33 +167,19 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 
 int wf_invoices(struct wf *w)
 {
-	sqlite3_stmt *st = NULL;
-	/* Open invoices of delivered loads; the core re-checks delivery. */
-	int rc = sqlite3_prepare_v2(
-	        w->db,
-	        "SELECT i.id, l.id FROM invoice i JOIN load l ON l.id=i.load_id AND l.deleted=0"
-	        " WHERE i.deleted=0 AND i.status IN ('draft','held','disputed')"
-	        " AND (l.delivered_at IS NOT NULL OR l.status IN "
-	        "('delivered','pod_received','invoiced'))"
-	        " ORDER BY i.id",
-	        -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return cache_fail(w->c, rc, w->err, "preparing the invoice read");
-	int s = SQLITE_DONE;
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+	const char *iid, *lid;
+	int rc;
+	while ((rc = cache_wf_invoice_next(w->rd, &iid, &lid, w->err)) == 1) {
 		struct wb_invoice inv;
 		struct wb_load load;
 		char *is = NULL, *ls = NULL;
-		if ((rc = cache_get(w->c, WB_ENT_INVOICE, (const char *)sqlite3_column_text(st, 0),
-		                    &inv, &is, w->err)) == 0 &&
-		    (rc = cache_get(w->c, WB_ENT_LOAD, (const char *)sqlite3_column_text(st, 1),
-		                    &load, &ls, w->err)) == 0)
+		if ((rc = cache_get(w->c, WB_ENT_INVOICE, iid, &inv, &is, w->err)) == 0 &&
+		    (rc = cache_get(w->c, WB_ENT_LOAD, lid, &load, &ls, w->err)) == 0)
 			rc = decide(w, &inv, &load);
 		free(is);
 		free(ls);
+		if (rc)
+			return rc;
 	}
-	if (rc == 0 && s != SQLITE_DONE)
-		rc = cache_fail(w->c, s, w->err, "reading invoices");
-	sqlite3_finalize(st);
 	return rc;
 }

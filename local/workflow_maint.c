@@ -23,6 +23,15 @@ static void rfc3339(int64_t t, char *buf, size_t n)
 		snprintf(buf, n, "%s", "");
 }
 
+/* s copied into buf (NULL stays NULL), cut at a whole UTF-8 character. */
+static const char *copy(char *buf, size_t n, const char *s)
+{
+	if (!s)
+		return NULL;
+	snprintf(buf, n, "%s", s);
+	return wf_utf8_trim(buf);
+}
+
 /* Records the proposal p for fault f, and the hold when hold is 1. */
 static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fault *f,
                    const struct core_wo_proposal *p, int hold)
@@ -72,44 +81,25 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 
 /* The newest work order at the source for the hold's fault (or carrying the
  * proposal's id, for a source that keeps it): 1 found, 0 none, <0 error. The
- * pass's way for app_vehicle_hold to find it: one prepared statement. */
+ * pass's way for app_vehicle_hold to find it: one statement for the read. */
 static int hold_work_order(void *arg, const char *vid, const char *fault_id, const char *proposal,
                            struct app_wo *o, struct wb_err *err)
 {
 	struct wf *w = arg;
 	(void)err; /* failures go to w->err, as every read of the pass */
-	if (!w->hold_wo) {
-		int rc =
-		        sqlite3_prepare_v2(w->db,
-		                           "SELECT id, status, closed_at, fault_id, category FROM "
-		                           "work_order WHERE deleted=0"
-		                           " AND vehicle_id=?1 AND (fault_id=?2 OR id=?3)"
-		                           " ORDER BY coalesce(opened_at, 0) DESC, id DESC LIMIT 1",
-		                           -1, &w->hold_wo, NULL);
-		if (rc != SQLITE_OK)
-			return cache_fail(w->c, rc, w->err, "preparing the hold's work order read");
-	}
-	sqlite3_stmt *st = w->hold_wo;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, vid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, fault_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, proposal ? proposal : "", -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	int rc = 0;
-	if (s == SQLITE_ROW) {
-		wb_entity_clear(WB_ENT_WORK_ORDER, &o->w);
-		o->w.meta.id = wf_text(st, 0, o->id, sizeof(o->id));
-		o->w.status = wf_text(st, 1, o->status, sizeof(o->status));
-		o->w.closed_at = wf_int(st, 2);
-		o->w.fault_id = wf_text(st, 3, o->fid, sizeof(o->fid));
-		o->w.category = wf_text(st, 4, o->category, sizeof(o->category));
-		o->w.vehicle_id = vid;
-		rc = o->w.meta.id ? 1 : 0;
-	} else if (s != SQLITE_DONE) {
-		rc = cache_fail(w->c, s, w->err, "reading the hold's work order");
-	}
-	sqlite3_reset(st);
-	return rc;
+	struct wb_work_order found;
+	int rc = cache_wf_hold_work_order(w->rd, vid, fault_id, proposal, &found, w->err);
+	if (rc <= 0)
+		return rc;
+	/* The reader's text lives till its next call: app keeps its own copy. */
+	wb_entity_clear(WB_ENT_WORK_ORDER, &o->w);
+	o->w.meta.id = copy(o->id, sizeof(o->id), found.meta.id);
+	o->w.status = copy(o->status, sizeof(o->status), found.status);
+	o->w.closed_at = found.closed_at;
+	o->w.fault_id = copy(o->fid, sizeof(o->fid), found.fault_id);
+	o->w.category = copy(o->category, sizeof(o->category), found.category);
+	o->w.vehicle_id = vid;
+	return 1;
 }
 
 /* 1 while something else still grounds the vehicle: an unclosed corrective work

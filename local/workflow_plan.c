@@ -248,52 +248,26 @@ int wf_decision_end(struct wf *w)
 
 /* ---- apply ------------------------------------------------------------------ */
 
-static int same_text(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-/* Whether vehicle r's stored verdict is already the plan's (*done) or still the
- * one the plan compared with (*as_seen). rd: the bound readiness read. */
-static int readiness_now(struct cache *c, sqlite3_stmt *rd, const struct workflow_plan *p,
-                         const struct wf_ready *r, int *done, int *as_seen, struct wb_err *err)
-{
-	sqlite3_reset(rd);
-	sqlite3_bind_text(rd, 1, str_at(p, r->vid), -1, SQLITE_STATIC);
-	int s = sqlite3_step(rd), rc = 0;
-	*done = *as_seen = 0;
-	if (s == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(rd, 0);
-		const char *reasons = (const char *)sqlite3_column_text(rd, 1);
-		*done = same_text(state, str_at(p, r->state)) &&
-		        same_text(reasons, str_at(p, r->reasons));
-		*as_seen = r->seen && same_text(state, str_at(p, r->seen_state)) &&
-		           same_text(reasons, str_at(p, r->seen_reasons));
-	} else if (s == SQLITE_DONE) {
-		*as_seen = !r->seen;
-	} else {
-		rc = cache_fail(c, s, err, "reading readiness");
-	}
-	sqlite3_reset(rd);
-	return rc;
-}
-
 static int apply_readiness(struct cache *c, const struct workflow_plan *p,
                            struct workflow_run_stats *st, struct wb_err *err)
 {
-	sqlite3_stmt *rd = NULL;
-	int rc = sqlite3_prepare_v2(cache_db(c),
-	                            "SELECT state, reasons FROM readiness WHERE vehicle_id=?1", -1,
-	                            &rd, NULL);
-	if (rc != SQLITE_OK)
-		return cache_fail(c, rc, err, "preparing the readiness read");
-	rc = 0;
+	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < p->nready; i++) {
 		const struct wf_ready *r = &p->ready[i];
-		int done, as_seen, changed = 0;
-		if ((rc = readiness_now(c, rd, p, r, &done, &as_seen, err)) || done)
+		/* The stored verdict is the plan's already (0), still the one the
+		 * plan compared with (1; state NULL: there was none, and the table's state is never
+		 * NULL), or neither. */
+		const struct cache_verdict cand[2] = {
+		        {str_at(p, r->state), str_at(p, r->reasons)},
+		        {r->seen ? str_at(p, r->seen_state) : NULL,
+		         r->seen ? str_at(p, r->seen_reasons) : NULL},
+		};
+		size_t match;
+		int changed = 0;
+		if ((rc = cache_readiness_match(c, str_at(p, r->vid), cand, 2, &match, err)) ||
+		    match == 0)
 			continue;
-		if (!as_seen) {
+		if (match != 1) {
 			st->pending++; /* another pass wrote a verdict since the plan's snapshot */
 			continue;
 		}
@@ -301,7 +275,6 @@ static int apply_readiness(struct cache *c, const struct workflow_plan *p,
 		                         str_at(p, r->reasons), p->now, &changed, err);
 		st->readiness_written += changed == 1;
 	}
-	sqlite3_finalize(rd);
 	return rc;
 }
 
