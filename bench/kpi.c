@@ -176,7 +176,7 @@ static double refresh_ms(struct cache *c, size_t *rows, int *full)
 	struct kpi_refresh_stats rs;
 	struct kpi_figures f;
 	double t0 = bench_now();
-	struct kpi_state *s = kpi_state_get(c, &err);
+	struct kpi_state *s = kpi_state_get(c, -1, &err);
 	if (!s || kpi_state_refresh(s, &rs, &err) != 0 || kpi_state_figures(s, NOW, &f, &err) != 0)
 		die("refresh", &err);
 	double t = ms(t0);
@@ -235,7 +235,7 @@ int main(void)
 	struct kpi_figures f;
 	for (int r = 0; r < 3; r++) {
 		t0 = bench_now();
-		if (kpi_full(c, NOW, &f, &err) != 0)
+		if (kpi_full(c, NOW, -1, &f, &err) != 0)
 			die("kpi_full", &err);
 		full[r] = ms(t0);
 		kpi_figures_free(&f);
@@ -250,7 +250,7 @@ int main(void)
 	       scan_ms / full_ms);
 	printf("state memory: %.1f MB (records per row, routes); peak RSS of this process %.0f "
 	       "MB\n",
-	       (double)kpi_state_bytes(kpi_state_get(c, &err)) / 1e6, bench_peak_rss_mb());
+	       (double)kpi_state_bytes(kpi_state_get(c, -1, &err)) / 1e6, bench_peak_rss_mb());
 
 	{
 		double t[RUNS];

@@ -4,16 +4,26 @@
 
 int cache_snap_begin(struct cache *c, struct wb_err *err)
 {
-	if (cache_in_txn(c))
+	if (cache_in_txn(c) || !sqlite3_get_autocommit(c->db))
 		return wb_fail(err, WB_EINVALID, "%s: a snapshot cannot open inside a transaction",
 		               cache_path(c));
+	/* A deferred BEGIN takes no lock: the snapshot starts at the first read and
+	 * holds till COMMIT, whatever other connections write meanwhile (WAL). */
 	int rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : cache_fail(c, rc, err, "starting a read");
 }
 
-void cache_snap_end(struct cache *c, bool ok)
+int cache_snap_end(struct cache *c, bool ok, struct wb_err *err)
 {
-	sqlite3_exec(c->db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	int rc = 0;
+	if (ok) {
+		int s = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+		if (s != SQLITE_OK)
+			rc = cache_fail(c, s, err, "ending a read");
+	}
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 int cache_rows_prepare(struct cache_rows *r, struct cache *c, const char *sql, struct wb_err *err)

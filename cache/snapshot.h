@@ -13,8 +13,9 @@
 /* Opens a read transaction (BEGIN, deferred: no lock until the first read,
  * never the write lock). Not inside cache_begin's transaction. */
 int cache_snap_begin(struct cache *c, struct wb_err *err);
-/* Ends it: commit (nothing was written) or roll back after a failed read. */
-void cache_snap_end(struct cache *c, bool ok);
+/* Ends it: commit (nothing was written) or roll back after a failed read.
+ * Returns a commit's failure (err filled), else 0; never leaves it open. */
+int cache_snap_end(struct cache *c, bool ok, struct wb_err *err);
 
 /* A cursor over the rows one typed reader selects. Zero it before first use
  * ({0}); a reader that is called again with the same cursor reuses its

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "cache_internal.h"
+#include "cache/snapshot.h"
 #include "cache/workflow_read.h"
 
 #define WF_ID 136   /* ids are at most 128 bytes (connectors refuse longer ones) */
@@ -86,19 +88,14 @@ struct cache_wf_read {
 int cache_wf_read_open(struct cache *c, struct cache_wf_read **out, struct wb_err *err)
 {
 	*out = NULL;
-	if (cache_in_txn(c) || !sqlite3_get_autocommit(c->db))
-		return wb_fail(err, WB_EINVALID,
-		               "the workflow pass cannot run inside a transaction");
 	struct cache_wf_read *r = calloc(1, sizeof(*r));
 	if (!r)
 		return wb_fail(err, WB_ENOMEM, "out of memory");
 	r->c = c;
-	/* A deferred BEGIN takes no lock: the snapshot starts at the first read and
-	 * holds till COMMIT, whatever other connections write meanwhile (WAL). */
-	int rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
+	int rc = cache_snap_begin(c, err);
+	if (rc != 0) {
 		free(r);
-		return cache_fail(c, rc, err, "starting the workflow read");
+		return rc;
 	}
 	*out = r;
 	return 0;
@@ -114,34 +111,10 @@ int cache_wf_read_close(struct cache_wf_read *r, int ok, struct wb_err *err)
 	sqlite3_finalize(r->hold_wo);
 	sqlite3_finalize(r->invoices);
 	free(r);
-	int rc = 0;
-	if (ok) {
-		int s = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-		if (s != SQLITE_OK)
-			rc = cache_fail(c, s, err, "ending the workflow read");
-	}
-	if (!sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return cache_snap_end(c, ok, err);
 }
 
 /* ---- columns ---------------------------------------------------------------- */
-
-/* Cuts a multi-byte character that a bounded copy split at the end of s, so
- * the text stays UTF-8 (the audit refuses anything else). */
-static char *utf8_trim(char *s)
-{
-	size_t n = strlen(s), i = n;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
-		i--;
-	if (i == 0 || ((unsigned char)s[i - 1] & 0x80) == 0)
-		return s; /* ends in ASCII (or only continuation bytes: not ours to judge) */
-	unsigned char lead = (unsigned char)s[i - 1];
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
-	return s;
-}
 
 /* Text of column i copied into buf (NULL stays NULL): returns buf or NULL. */
 static const char *text(sqlite3_stmt *st, int i, char *buf, size_t n)
@@ -150,7 +123,7 @@ static const char *text(sqlite3_stmt *st, int i, char *buf, size_t n)
 	if (!t)
 		return NULL;
 	snprintf(buf, n, "%s", (const char *)t);
-	return utf8_trim(buf);
+	return wb_utf8_trim(buf);
 }
 
 static int64_t int_col(sqlite3_stmt *st, int i)

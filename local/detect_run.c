@@ -415,7 +415,7 @@ int detect_plan_since(struct cache *c, const struct core_policy *pol,
 	    (rc = run_inspections(&r)) == 0 && (rc = run_pods(&r)) == 0 &&
 	    (rc = run_charges(&r)) == 0)
 		rc = detect_close_ended(&r);
-	cache_snap_end(c, rc == 0);
+	cache_snap_end(c, rc == 0, NULL);
 	for (size_t i = 0; i < r.nveh; i++)
 		free(r.vstr[i]);
 	free(r.vstr);

@@ -12,7 +12,8 @@
 
 enum { R_LOAD, R_STOP, R_VEH, R_WO, R_POD, R_INV, R_EXC, R__N };
 
-int kpi_full(struct cache *c, int64_t now, struct kpi_figures *f, struct wb_err *err)
+int kpi_full(struct cache *c, int64_t now, int64_t free_s, struct kpi_figures *f,
+             struct wb_err *err)
 {
 	static const enum wb_entity ents[R__N] = {WB_ENT_LOAD,       WB_ENT_STOP, WB_ENT_VEHICLE,
 	                                          WB_ENT_WORK_ORDER, WB_ENT_POD,  WB_ENT_INVOICE,
@@ -29,7 +30,7 @@ int kpi_full(struct cache *c, int64_t now, struct kpi_figures *f, struct wb_err 
 	if (now <= 0)
 		now = detect_run_now(c);
 	struct core_kpis k;
-	core_kpis_init(&k, kpi_detention_free_s());
+	core_kpis_init(&k, kpi_free_s(free_s));
 	const struct wb_load *loads = r[R_LOAD].rows;
 	const struct wb_stop *stops = r[R_STOP].rows;
 	const struct wb_exception *exc = r[R_EXC].rows;

@@ -13,6 +13,6 @@ void kpi_figures_from_sums(const struct core_kpis *k, int64_t now, struct kpi_fi
  * KPI_ROUTES_MAX in f, copying their names. WB_ENOMEM or 0. */
 int kpi_figures_set_routes(struct kpi_figures *f, const struct core_route_profit *r, size_t n);
 /* The detention free time the KPIs use (the detectors' default). */
-int64_t kpi_detention_free_s(void);
+int64_t kpi_free_s(int64_t free_s);
 
 #endif

@@ -22,22 +22,15 @@ const struct kpi_info kpi_info[KPI__COUNT] = {
 #undef KPI_INFO_ROW
 };
 
-/* The free time at a stop the detention KPI counts from, as the last
- * kpi_run_figures was given it (-1: not yet, the default). A process loads its
- * settings once, so every caller passes the same thresholds; the incremental
- * state folds it into its sums, so a change makes the state start over. */
-static int64_t run_free_s = -1;
-
-static int64_t default_free_s(void)
+/* The free time at a stop the detention KPI counts from: the detectors'
+ * threshold (free_s < 0: the default), the same one the detectors judge by. */
+int64_t kpi_free_s(int64_t free_s)
 {
+	if (free_s >= 0)
+		return free_s;
 	struct core_detect_cfg d;
 	core_detect_cfg_default(&d);
 	return d.detention_free_s;
-}
-
-int64_t kpi_detention_free_s(void)
-{
-	return run_free_s >= 0 ? run_free_s : default_free_s();
 }
 
 static double ratio(double num, double den, double scale)
@@ -231,11 +224,8 @@ int kpi_run_figures(struct cache *c, int64_t now, const struct core_detect_cfg *
 		return wb_fail(err, WB_EINVALID, "KPIs cannot be computed inside a transaction");
 	if (now <= 0)
 		now = detect_run_now(c);
-	int64_t free_s = dcfg ? dcfg->detention_free_s : default_free_s();
-	if (free_s != kpi_detention_free_s())
-		kpi_state_drop(c); /* its sums counted detention from another free time */
-	run_free_s = free_s;
-	struct kpi_state *s = kpi_state_get(c, err);
+	int64_t free_s = kpi_free_s(dcfg ? dcfg->detention_free_s : -1);
+	struct kpi_state *s = kpi_state_get(c, free_s, err);
 	int rc = s ? kpi_state_refresh(s, rs, err) : WB_ENOMEM;
 	if (rc == 0)
 		rc = kpi_state_figures(s, now, f, err);
@@ -244,7 +234,7 @@ int kpi_run_figures(struct cache *c, int64_t now, const struct core_detect_cfg *
 	/* The state could not follow (no memory, a sparse table): the figures by
 	 * full recompute this time; the state starts over at its next refresh. */
 	rs->full = 1;
-	return kpi_full(c, now, f, err);
+	return kpi_full(c, now, free_s, f, err);
 }
 
 int kpi_run_sample(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,

@@ -98,8 +98,10 @@ double kpi_figures_sample(const struct kpi_figures *f, enum kpi_sample_id id);
 /* The object `waybill kpi --json` prints (keys as in tui/cmd_kpi.c's comment). */
 json_t *kpi_figures_json(const struct kpi_figures *f);
 
-/* Reads every live row and computes the figures at now (0: detect_run_now). */
-int kpi_full(struct cache *c, int64_t now, struct kpi_figures *out, struct wb_err *err);
+/* Reads every live row and computes the figures at now (0: detect_run_now),
+ * detention counted past free_s seconds at a stop (< 0: the detectors' default). */
+int kpi_full(struct cache *c, int64_t now, int64_t free_s, struct kpi_figures *out,
+             struct wb_err *err);
 
 /* --- the incremental state (local/kpi_state.c) -------------------------------- */
 
@@ -117,9 +119,12 @@ struct kpi_refresh_stats {
 	size_t rows; /* rows read */
 };
 
-/* The connection's state, made on first use (its first refresh is a full
- * scan). NULL on failure. A VACUUM renumbers rowids: drop the state first. */
-struct kpi_state *kpi_state_get(struct cache *c, struct wb_err *err);
+/* The connection's state for a detention free time of free_s seconds (< 0: the
+ * detectors' default), made on first use (its first refresh is a full scan);
+ * a state kept for another free time is dropped and made anew, since its sums
+ * counted detention from that one. NULL on failure. A VACUUM renumbers
+ * rowids: drop the state first. */
+struct kpi_state *kpi_state_get(struct cache *c, int64_t free_s, struct wb_err *err);
 /* Frees the connection's state (if any) and stops watching its writes. */
 void kpi_state_drop(struct cache *c);
 /* Brings the state up to date with the cache. Not inside a transaction. */
@@ -137,7 +142,7 @@ size_t kpi_state_bytes(const struct kpi_state *s);
  * first (the first time, by a full scan); if the state cannot follow, by
  * kpi_full. dcfg: the detectors' thresholds (the settings' detect; NULL: the
  * defaults), so the detention KPI counts from the free time the detectors
- * use; kpi_full and the state then use them too. rs (may be NULL) says how.
+ * use; kpi_full and the state take them as arguments. rs (may be NULL) says how.
  * Not inside a transaction. */
 int kpi_run_figures(struct cache *c, int64_t now, const struct core_detect_cfg *dcfg,
                     struct kpi_figures *f, struct kpi_refresh_stats *rs, struct wb_err *err);

@@ -60,7 +60,7 @@ static const enum kt order[KT__N] = {KT_VEHICLE, KT_WORK_ORDER, KT_STOP,   KT_EX
 
 static void reset(struct kpi_state *s)
 {
-	core_kpis_init(&s->k, kpi_detention_free_s());
+	core_kpis_init(&s->k, s->k.free_s);
 	s->pod_n = s->inv_n = s->nveh = 0;
 	s->pod_sum_s = s->inv_sum_s = 0;
 	struct dense *d[] = {&s->load, &s->span, &s->stop, &s->veh,
@@ -153,11 +153,16 @@ static void state_destroy(void *arg)
 	free(s);
 }
 
-struct kpi_state *kpi_state_get(struct cache *c, struct wb_err *err)
+struct kpi_state *kpi_state_get(struct cache *c, int64_t free_s, struct wb_err *err)
 {
+	free_s = kpi_free_s(free_s);
 	for (struct kpi_state *s = states; s; s = s->next)
-		if (s->c == c)
-			return s;
+		if (s->c == c) {
+			if (s->k.free_s == free_s)
+				return s;
+			kpi_state_drop(c); /* its sums counted detention from another free time */
+			break;
+		}
 	struct kpi_state *s = calloc(1, sizeof(*s));
 	if (!s) {
 		wb_fail(err, WB_ENOMEM, "out of memory");
@@ -174,7 +179,7 @@ struct kpi_state *kpi_state_get(struct cache *c, struct wb_err *err)
 	s->inv.size = sizeof(struct inv_rec);
 	s->exc.size = sizeof(struct exc_rec);
 	s->overflow = true; /* the first refresh is the full scan */
-	core_kpis_init(&s->k, kpi_detention_free_s());
+	core_kpis_init(&s->k, free_s);
 	/* On failure the cache has already called state_destroy(s). */
 	if (cache_attach(c, KPI_FN_NAME, s, state_destroy, err) != 0)
 		return NULL;

@@ -15,6 +15,7 @@
 
 #include "cache/workflow_read.h"
 #include "core/core.h"
+#include "base/text.h"
 #include "local/workflow_run.h"
 
 /* One run of the pass. */
@@ -32,10 +33,6 @@ struct wf {
 };
 
 #define WF_ID 136 /* ids are at most 128 bytes (connectors refuse longer ones) */
-
-/* Cuts a multi-byte character that a bounded copy split at the end of s, so
- * the text stays UTF-8 (the audit refuses anything else). Returns s. */
-char *wf_utf8_trim(char *s);
 
 /* ---- building the plan (workflow_plan.c) ---- */
 

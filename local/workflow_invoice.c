@@ -74,12 +74,12 @@ static int hold(struct wf *w, const struct wb_invoice *inv, const char *subject,
 			char msg[CORE_REASON_MSG];
 			snprintf(msg, sizeof(msg), "%s", vd->why.r[i].msg);
 			int k = snprintf(reasons + len, sizeof(reasons) - len, "%s%s",
-			                 i ? "; " : "", wf_utf8_trim(msg));
+			                 i ? "; " : "", wb_utf8_trim(msg));
 			len += k > 0 ? (size_t)k : 0;
 		}
 		json_array_append_new(codes, json_string(core_reason_label(vd->why.r[i].code)));
 	}
-	wf_utf8_trim(reasons);
+	wb_utf8_trim(reasons);
 	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status);
 	json_t *payload = json_pack("{s:s}", "reason", reasons);
 	json_t *after = json_pack("{s:s, s:o}", "status", "held", "reasons", codes);

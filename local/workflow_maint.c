@@ -29,7 +29,7 @@ static const char *copy(char *buf, size_t n, const char *s)
 	if (!s)
 		return NULL;
 	snprintf(buf, n, "%s", s);
-	return wf_utf8_trim(buf);
+	return wb_utf8_trim(buf);
 }
 
 /* Records the proposal p for fault f, and the hold when hold is 1. */
@@ -43,7 +43,7 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 	if (rc)
 		return rc;
 	snprintf(msg, sizeof(msg), "%s", p->msg);
-	wf_utf8_trim(msg); /* the core cut it to its buffer */
+	wb_utf8_trim(msg); /* the core cut it to its buffer */
 	snprintf(fsubj, sizeof(fsubj), "fault:%s", f->meta.id);
 	rfc3339(p->wo.due_at, due, sizeof(due));
 	json_t *parts = json_array();

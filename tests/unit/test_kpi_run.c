@@ -297,10 +297,10 @@ static void compare(struct cache *c, int round)
 {
 	struct wb_err err = {0};
 	struct kpi_figures inc, full;
-	struct kpi_state *s = kpi_state_get(c, &err);
+	struct kpi_state *s = kpi_state_get(c, -1, &err);
 	assert_non_null(s);
 	assert_int_equal(kpi_state_figures(s, NOW, &inc, &err), 0);
-	assert_int_equal(kpi_full(c, NOW, &full, &err), 0);
+	assert_int_equal(kpi_full(c, NOW, -1, &full, &err), 0);
 	assert_same(&inc, &full, round);
 	kpi_figures_free(&inc);
 	kpi_figures_free(&full);
@@ -316,7 +316,7 @@ static void test_incremental_equals_full(void **state)
 	/* A first population, then the state's full scan. */
 	for (int i = 0; i < 12; i++)
 		batch(c, 60);
-	struct kpi_state *s = kpi_state_get(c, &err);
+	struct kpi_state *s = kpi_state_get(c, -1, &err);
 	assert_non_null(s);
 	struct kpi_refresh_stats rs;
 	assert_int_equal(kpi_state_refresh(s, &rs, &err), 0);
@@ -365,7 +365,7 @@ static void test_other_connection(void **state)
 	setup_ids();
 	for (int i = 0; i < 4; i++)
 		batch(c, 40);
-	struct kpi_state *s = kpi_state_get(c, &err);
+	struct kpi_state *s = kpi_state_get(c, -1, &err);
 	struct kpi_refresh_stats rs;
 	assert_int_equal(kpi_state_refresh(s, &rs, &err), 0);
 	struct cache *other = cache_open(path, NULL, &err);
@@ -377,7 +377,7 @@ static void test_other_connection(void **state)
 	compare(c, 1);
 	/* Dropping the state and getting it again starts from a scan too. */
 	kpi_state_drop(c);
-	s = kpi_state_get(c, &err);
+	s = kpi_state_get(c, -1, &err);
 	assert_int_equal(kpi_state_refresh(s, &rs, &err), 0);
 	assert_int_equal(rs.full, 1);
 	compare(c, 2);
@@ -420,7 +420,7 @@ static void test_samples(void **state)
 	assert_int_equal(st.full, 1);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), KPI__COUNT);
 	struct kpi_figures f;
-	assert_int_equal(kpi_full(c, bucket + 17, &f, &err), 0);
+	assert_int_equal(kpi_full(c, bucket + 17, -1, &f, &err), 0);
 	close_to(sample(c, "on_time_pct", bucket), f.on_time_pct, "sampled on_time_pct", 0);
 	close_to(sample(c, "ai_precision_pct", bucket), f.ai_precision * 100,
 	         "sampled ai_precision_pct", 0);
@@ -432,7 +432,7 @@ static void test_samples(void **state)
 	assert_int_equal(kpi_run_sample(c, bucket + 299, NULL, &st, &err), 0);
 	assert_int_equal(st.full, 0);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM kpi_sample"), KPI__COUNT);
-	assert_int_equal(kpi_full(c, bucket + 299, &f, &err), 0);
+	assert_int_equal(kpi_full(c, bucket + 299, -1, &f, &err), 0);
 	close_to(sample(c, "asset_utilization_pct", bucket), f.asset_utilization_pct,
 	         "replaced utilization", 0);
 	kpi_figures_free(&f);
