@@ -105,9 +105,9 @@ static void print_result(const struct cmd_opts *o, const struct app_ctx *x,
 		for (size_t i = 0; i < r->nwhy; i++)
 			json_array_append_new(why, json_string(r->why[i]));
 		json_t *j = json_pack(
-		        "{s:s, s:s, s:s, s:s, s:s?, s:b, s:o, s:I, s:s?, s:s?}", "id", r->id,
-		        "action", r->action, "subject", r->subject, "outcome",
-		        app_outcome_name(r->outcome), "key", r->key[0] ? r->key : NULL,
+		        "{s:s, s:s, s:s?, s:s, s:s?, s:b, s:o, s:I, s:s?, s:s?}", "id", r->id,
+		        "action", r->action, "subject", r->subject[0] ? r->subject : NULL,
+		        "outcome", app_outcome_name(r->outcome), "key", r->key[0] ? r->key : NULL,
 		        "overridden", r->overridden, "reasons", why, "more", (json_int_t)r->more,
 		        "user", x->actor.user, "role",
 		        x->actor.role >= 0 ? core_role_name((enum core_role)x->actor.role) : NULL);
