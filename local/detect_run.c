@@ -251,32 +251,43 @@ static int run_idle(struct detect_ctx *r)
 	return rc;
 }
 
+/* Judges the first row of each parent in rows (the reader orders them by
+ * parent, the one that matters first), then closes rows. */
+static int first_per_parent(struct detect_ctx *r, struct cache_rows *rows,
+                            int (*judge)(struct detect_ctx *r, const struct cache_ref *ref))
+{
+	char last[96] = "\x01";
+	struct cache_ref ref;
+	int rc = 0, s = 0;
+	while (rc == 0 && (s = cache_ref_next(rows, &ref, r->err)) == 1) {
+		if (!ref.parent || !strcmp(last, ref.parent))
+			continue;
+		snprintf(last, sizeof(last), "%s", ref.parent);
+		rc = judge(r, &ref);
+	}
+	cache_rows_close(rows);
+	return rc ? rc : s < 0 ? s : 0;
+}
+
+static int judge_fault(struct detect_ctx *r, const struct cache_ref *ref)
+{
+	struct wb_fault f;
+	char *s1 = NULL;
+	struct core_exception_out o;
+	int rc = cache_get(r->c, WB_ENT_FAULT, ref->id, &f, &s1, r->err);
+	if (rc == 0 && core_detect_fault(&f, r->now, r->pol, &o))
+		rc = emit(r, &o, f.meta.id);
+	free(s1);
+	return rc;
+}
+
 /* critical_fault: the worst active fault of each vehicle (critical before major,
  * then the oldest). */
 static int run_faults(struct detect_ctx *r)
 {
 	struct cache_rows rows = {0};
 	int rc = cache_snap_open_active_faults(r->c, &rows, r->err);
-	if (rc)
-		return rc;
-	char last[96] = "\x01";
-	struct cache_ref ref;
-	int s = 0;
-	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
-		const char *vid = ref.parent;
-		if (!vid || !strcmp(last, vid))
-			continue;
-		snprintf(last, sizeof(last), "%s", vid);
-		struct wb_fault f;
-		char *s1 = NULL;
-		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_FAULT, ref.id, &f, &s1, r->err)) == 0 &&
-		    core_detect_fault(&f, r->now, r->pol, &o))
-			rc = emit(r, &o, f.meta.id);
-		free(s1);
-	}
-	cache_rows_close(&rows);
-	return rc ? rc : s < 0 ? s : 0;
+	return rc ? rc : first_per_parent(r, &rows, judge_fault);
 }
 
 /* unsafe_inspection: each vehicle's latest inspection, through the
@@ -318,32 +329,25 @@ static int run_inspections(struct detect_ctx *r)
 	return rc;
 }
 
+static int judge_pod(struct detect_ctx *r, const struct cache_ref *ref)
+{
+	struct wb_pod p;
+	char *s1 = NULL;
+	struct core_exception_out o;
+	int rc = cache_get(r->c, WB_ENT_POD, ref->id, &p, &s1, r->err);
+	if (rc == 0 && core_detect_pod(&p, ref->amount, r->now, r->pol, &o))
+		rc = emit(r, &o, p.meta.id);
+	free(s1);
+	return rc;
+}
+
 /* pod_mismatch: the newest POD with exception codes of each load; the invoice
  * amount is what is at stake. */
 static int run_pods(struct detect_ctx *r)
 {
 	struct cache_rows rows = {0};
 	int rc = cache_snap_open_pods_with_codes(r->c, &rows, r->err);
-	if (rc)
-		return rc;
-	char last[96] = "\x01";
-	struct cache_ref ref;
-	int s = 0;
-	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
-		const char *lid = ref.parent;
-		if (!lid || !strcmp(last, lid))
-			continue;
-		snprintf(last, sizeof(last), "%s", lid);
-		struct wb_pod p;
-		char *s1 = NULL;
-		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_POD, ref.id, &p, &s1, r->err)) == 0 &&
-		    core_detect_pod(&p, ref.amount, r->now, r->pol, &o))
-			rc = emit(r, &o, p.meta.id);
-		free(s1);
-	}
-	cache_rows_close(&rows);
-	return rc ? rc : s < 0 ? s : 0;
+	return rc ? rc : first_per_parent(r, &rows, judge_pod);
 }
 
 /* charge_out_of_tolerance: loads with a charge off its rate beyond the policy's
