@@ -39,6 +39,10 @@ enum cache_stmt {
 	ST__COUNT
 };
 
+/* "This exception is still open", in SQL: the same rule as core_exception_open
+ * (open, acknowledged or escalated; no status yet counts as open). */
+#define CACHE_EXC_OPEN_SQL "coalesce(status, 'open') IN ('open','acknowledged','escalated')"
+
 #define CACHE_LRU_SIZE 8
 
 struct cache_lru {

@@ -167,7 +167,7 @@ int cache_snap_open_stops_to_judge(struct cache *c, struct cache_rows *r, int64_
 	        "arrived_at)) > ?3"
 	        " OR id IN (SELECT subject_id FROM exception WHERE deleted=0 AND source='local'"
 	        "  AND kind IN ('detention','missed_window')"
-	        "  AND status IN ('open','acknowledged','escalated')))"
+	        "  AND " CACHE_EXC_OPEN_SQL "))"
 	        " ORDER BY id",
 	        v, 3, err);
 }
@@ -194,7 +194,7 @@ int cache_snap_open_fuel_to_judge(struct cache *c, struct cache_rows *r, int64_t
 	        "SELECT id, vehicle_id FROM fuel_txn WHERE deleted=0 AND at >= ?1 AND"
 	        " (synced_at >= ?2"
 	        " OR id IN (SELECT related_id FROM exception WHERE deleted=0 AND source='local'"
-	        "  AND kind='fuel_anomaly' AND status IN ('open','acknowledged','escalated')))"
+	        "  AND kind='fuel_anomaly' AND " CACHE_EXC_OPEN_SQL "))"
 	        " ORDER BY vehicle_id, at DESC, id",
 	        v, 2, err);
 }
@@ -256,7 +256,7 @@ int cache_snap_open_local_exceptions(struct cache *c, struct cache_rows *r,
 {
 	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception"
 	                " WHERE deleted=0 AND source='local' AND origin='local'"
-	                " AND status IN ('open','acknowledged','escalated') AND kind IN (";
+	                " AND " CACHE_EXC_OPEN_SQL " AND kind IN (";
 	size_t len = strlen(sql);
 	if (nkinds == 0 || nkinds > 32)
 		return wb_fail(err, WB_EINVALID, "reading local exceptions: %zu kinds", nkinds);

@@ -166,8 +166,7 @@ static int resolve(struct cache *c, const struct ended *e, int64_t now, struct d
 	}
 	const char *s = x.status ? x.status : "";
 	if (x.meta.deleted || x.meta.ext_version != e->version || !x.meta.source ||
-	    strcmp(x.meta.source, "local") != 0 ||
-	    (strcmp(s, "open") && strcmp(s, "acknowledged") && strcmp(s, "escalated"))) {
+	    strcmp(x.meta.source, "local") != 0 || !core_exception_open(&x)) {
 		st->unchanged++;
 		free(strs);
 		return 0;
