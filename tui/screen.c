@@ -232,7 +232,8 @@ static void draw_header(struct tui_console *s, int w)
 		         s->depot, fit < 2 ? who : "", tui_glyph->dot, tm.tm_hour, tm.tm_min,
 		         s->paused ? "  PAUSED" : "");
 		header_sources(s, fit == 0, right, sizeof(right));
-		if (tui_text_width(left) + tui_text_width(right) <= w || !who[0])
+		/* a column between the two, or the clock runs into "ERP" */
+		if (tui_text_width(left) + 1 + tui_text_width(right) <= w)
 			break;
 	}
 	int rw = tui_text_width(right), lw = w - rw;
