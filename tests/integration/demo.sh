@@ -12,7 +12,6 @@ SOCK="waybill-demo-$$"
 tm() { tmux -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup' EXIT INT TERM
 mkdir -p "$T/tmp"
-sims_before=$(pgrep -c -x waybill-sim || true)
 
 tm -f /dev/null new-session -d -x 100 -y 30 -s demo \
 	"env TMPDIR=$T/tmp TERM=screen-256color LC_ALL=C.UTF-8 WAYBILL_THEMES=$(pwd)/themes \
@@ -33,12 +32,17 @@ wait_for() {
 if wait_for "TEL ● live" 20; then ok "demo: every source goes live"; else not_ok "demo: every source goes live" "$(cat "$T/pane")"; fi
 if wait_for "^.L-[0-9]" 10; then ok "demo: the Loads board fills from the simulator"; else not_ok "demo: the Loads board fills from the simulator" "$(cat "$T/pane")"; fi
 check "demo: a temporary config and cache exist while it runs" [ -n "$(ls "$T"/tmp/waybill-demo.*/cache.db 2>/dev/null)" ]
+# The demo's own simulator: the waybill-sim child of this test's waybill (a
+# global count would see other consoles and test runs on the machine).
+demo_pid=$(pgrep -f -x "$AW --demo" | head -n 1)
+sim_pid=$([ -n "$demo_pid" ] && pgrep -P "$demo_pid" -x waybill-sim | head -n 1)
+check "demo: it runs its own waybill-sim" [ -n "$sim_pid" ]
 check "demo: the temporary config is private" [ "$(stat -c %a "$T"/tmp/waybill-demo.*/config.json 2>/dev/null)" = 600 ]
 tm send-keys -t demo q
 i=0
 while [ ! -s "$T/demo.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "demo: q quits with exit 0" grep -q "exited 0" "$T/demo.rc"
 check "demo: nothing on stderr" [ ! -s "$T/demo.err" ]
-check "demo: the simulator is stopped" [ "$(pgrep -c -x waybill-sim || true)" = "$sims_before" ]
+check "demo: the simulator is stopped" sh -c "[ -n '$sim_pid' ] && ! kill -0 '$sim_pid' 2>/dev/null"
 check "demo: no temporary file is left" [ -z "$(ls -A "$T/tmp")" ]
 finish
