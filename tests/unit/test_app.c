@@ -210,24 +210,6 @@ static void pass(struct fx *f, const struct core_policy *pol)
 		fail_msg("workflow_run: %s", err.msg);
 }
 
-static void deliver_all(struct fx *f)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(
-	        sqlite3_prepare_v2(cache_db(f->c),
-	                           "SELECT key FROM outbox WHERE status IN ('pending','inflight')",
-	                           -1, &st, NULL),
-	        SQLITE_OK);
-	char keys[64][40];
-	int n = 0;
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(keys[n++], 40, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	struct wb_err err = {0};
-	for (int i = 0; i < n; i++)
-		assert_int_equal(outbox_delivered(f->c, keys[i], 200, "ok", NOW, &err), 0);
-}
-
 /* The pass's stored verdict of vid: state and reasons ("" when none). */
 static void board(struct fx *f, const char *vid, char *state, size_t sl, char *why, size_t wl)
 {
@@ -289,7 +271,7 @@ static void test_board_and_gate_agree(void **state)
 	load(f->c, "L-2", "V-2", "D-2", NOW + 3600, 4 * 3600);
 	load(f->c, "L-3", "V-2", "D-1", NOW + 86400, 3600);
 	pass(f, &f->cfg->policy_rules); /* proposes a work order and holds V-1 */
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	vehicle(f->c, "V-1", "available", 1, 2); /* the source holds it, opens WO-77 */
 	struct wb_work_order w;
 	wb_entity_clear(WB_ENT_WORK_ORDER, &w);
@@ -481,7 +463,7 @@ static void test_hold_unhold_assign_wo(void **state)
 	app_hold(&x, "V-1", "brake chamber leaking", &r);
 	assert_int_equal(r.outcome, APP_QUEUED);
 	assert_string_equal(r.subject, "vehicle:V-1");
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	vehicle(f->c, "V-1", "available", 1, 2);
 	app_hold(&x, "V-1", "again", &r);
 	assert_int_equal(r.refusal, APP_R_STATE);

@@ -220,26 +220,6 @@ static int64_t count(struct fx *f, const char *sql)
 	return test_count(f->c, sql);
 }
 
-/* Marks every open outbox item delivered, as the sender would after a 2xx. */
-static void deliver_all(struct fx *f)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(
-	        sqlite3_prepare_v2(cache_db(f->c),
-	                           "SELECT key FROM outbox WHERE status IN ('pending','inflight')",
-	                           -1, &st, NULL),
-	        SQLITE_OK);
-	char keys[64][40];
-	int n = 0;
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(keys[n++], 40, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	struct wb_err err = {0};
-	for (int i = 0; i < n; i++)
-		if (outbox_delivered(f->c, keys[i], 200, "ok", NOW, &err) != 0)
-			fail_msg("outbox_delivered: %s", err.msg);
-}
-
 static void assert_readiness(struct fx *f, const char *vid, const char *state, const char *needle)
 {
 	sqlite3_stmt *st;
@@ -335,7 +315,7 @@ static void test_proposal_recorded_once(void **state)
 	/* Again while pending, again once delivered, and again after a restart. */
 	run(f, &st);
 	assert_int_equal(st.work_orders + st.holds_placed, 0);
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	run(f, &st);
 	assert_int_equal(st.work_orders + st.holds_placed, 0);
 	cache_close(f->c);
@@ -361,7 +341,7 @@ static void test_hold_clears_when_work_order_closes(void **state)
 	struct fx *f = *state;
 	struct workflow_run_stats st;
 	run(f, &st);
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	/* The source opened its work order and holds the unit. */
 	vehicle(f->c, "V-1", "T-1", "available", 1, 2);
 	work_order(f->c, "open", WB_NULL, 1);
@@ -391,7 +371,7 @@ static void test_hold_clears_when_work_order_closes(void **state)
 	/* Until the source lifts it, the unit is still held. */
 	assert_readiness(f, "V-1", "held", "on maintenance hold");
 	run(f, &st); /* pending */
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	run(f, &st); /* delivered, the source not synced yet */
 	assert_int_equal(count(f, q), 1);
 	vehicle(f->c, "V-1", "T-1", "available", 0, 3);
@@ -410,7 +390,7 @@ static void test_hand_hold_is_not_cleared(void **state)
 	run(f, &st);
 	assert_int_equal(st.work_orders, 1);
 	assert_int_equal(st.holds_placed, 0);
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	work_order(f->c, "closed", NOW + 600, 1);
 	fault(f->c, 0, NOW + 600, 2);
 	run(f, &st);
@@ -460,7 +440,7 @@ static void test_invoices_released_or_held_once(void **state)
 	run(f, &st);
 	assert_int_equal(st.invoices_released + st.invoices_held, 0);
 	assert_true(st.pending >= 3);
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	run(f, &st);
 	assert_int_equal(st.invoices_released + st.invoices_held, 0);
 	assert_int_equal(st.exceptions.raised, 0);
@@ -649,7 +629,7 @@ static void assert_same_cache(struct cache *a, struct cache *b)
  * fault, and holds INV-11 with its POD corrected. */
 static void facts_move_on(struct fx *f)
 {
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	vehicle(f->c, "V-1", "T-1", "available", 1, 2);
 	work_order(f->c, "closed", NOW + 600, 1);
 	fault(f->c, 0, NOW + 600, 2);
@@ -700,7 +680,7 @@ static void test_plan_elsewhere_apply_here(void **state)
 	}
 	/* Nothing left to do: the plan is empty and apply takes no lock. */
 	struct workflow_plan *p = plan_on(b2, NULL);
-	deliver_all(b);
+	test_deliver_all(b->c, NOW);
 	workflow_plan_free(p);
 	p = plan_on(b2, NULL);
 	assert_int_equal(workflow_plan_size(p), 0);
@@ -730,7 +710,8 @@ static void test_stale_decision_dropped(void **state)
 	                         .reason = "wrong PO",
 	                         .at = NOW};
 	assert_int_equal(cache_action_record(f->c, &a, NULL, NULL, &err), 0);
-	deliver_all(f); /* INV-10 held and no longer pending: only its audit trail moved */
+	test_deliver_all(f->c,
+	                 NOW); /* INV-10 held and no longer pending: only its audit trail moved */
 	/* V-1 pending without an audit row of its own: only the outbox says so. */
 	char key[40];
 	assert_int_equal(outbox_enqueue(f->c, "telematics", "assign_vehicle", "vehicle:V-1", "{}",
@@ -765,7 +746,7 @@ static void test_stale_decision_dropped(void **state)
 	assert_int_equal(count(f, mine), 0);
 	/* ... and once delivered, proposes V-1's work order and hold, once; INV-10
 	 * stays the person's who held it. */
-	deliver_all(f);
+	test_deliver_all(f->c, NOW);
 	for (int i = 0; i < 2; i++) {
 		p = plan_on(c2, &judged);
 		apply_on(f->c, p, &wrote);
@@ -800,7 +781,8 @@ static void test_plan_overtaken_by_another_pass(void **state)
 	test_put(f->c, WB_ENT_INSPECTION, &in);
 	run(f, &ran);
 	assert_int_equal(ran.work_orders + ran.invoices_released + ran.invoices_held, 3);
-	deliver_all(f); /* nothing pending: only the audit trail shows the other pass */
+	test_deliver_all(f->c,
+	                 NOW); /* nothing pending: only the audit trail shows the other pass */
 	apply_on(f->c, p, &wrote);
 	workflow_plan_free(p);
 	assert_int_equal(wrote.work_orders + wrote.holds_placed + wrote.invoices_released +
