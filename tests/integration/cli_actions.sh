@@ -177,12 +177,16 @@ check "... and releases them with the configured one" \
 	[ "$(sqlite3 "$e/b.db" "SELECT count(*) FROM outbox WHERE action='release_invoice' AND user='waybill' AND subject IN ('invoice:$i1','invoice:$i2')")" -eq 2 ]
 db="$e/c.db"
 "$W" release "$i1" --config "$e/off.json" --cache "$db" >"$e/r1.txt"
-check "the CLI refuses it with the default tolerance: exit 3" [ $? -eq 3 ] && grep -q "tolerance" "$e/r1.txt"
+rc=$?
+check "the CLI refuses it with the default tolerance: exit 3" [ $rc -eq 3 ]
+check "... naming the tolerance" grep -q "tolerance" "$e/r1.txt"
 printf ':release %s\n:save-display %s\n' "$i2" "$e/c1.txt" >"$e/keys"
 console "$e/off.json" supervisor "$e/keys"
 check "... and so does the console" grep -q "release $i2 held: charge .*tolerance" "$e/c1.txt"
 "$W" release "$i1" --config "$e/wide_off.json" --cache "$db" >"$e/r2.txt"
-check "the CLI releases it with the configured tolerance: exit 0" [ $? -eq 0 ] && grep -q "^queued release_invoice invoice:$i1 key" "$e/r2.txt"
+rc=$?
+check "the CLI releases it with the configured tolerance: exit 0" [ $rc -eq 0 ]
+check "... queued with its key" grep -q "^queued release_invoice invoice:$i1 key" "$e/r2.txt"
 console "$e/wide_off.json" supervisor "$e/keys"
 check "... and so does the console" grep -q "release_invoice invoice:$i2: queued" "$e/c1.txt"
 stop_sim

@@ -5,9 +5,19 @@
 run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 one_line_err() { [ "$(wc -l <"$T/err")" -eq 1 ]; }
 err_has() { grep -q -- "$1" "$T/err"; }
+# check_err NAME RC TEXT: the command exited RC and its stderr says TEXT (both
+# halves are reported: `check NAME [..] && err_has ..` would drop the second).
+check_err() {
+	if [ "$rc" -eq "$2" ] && err_has "$3"; then ok "$1"; else not_ok "$1" "exit $rc (want $2)" "stderr: $(head -c 300 "$T/err")"; fi
+}
+# check_err1: the same, and stderr is one line.
+check_err1() {
+	if one_line_err && err_has "$2"; then ok "$1"; else not_ok "$1" "stderr: $(head -c 300 "$T/err")"; fi
+}
 
 run "$W" --version
-check "--version prints the version" [ $rc -eq 0 ] && grep -qx "waybill $(cat VERSION)" "$T/out" && ok "--version text" || not_ok "--version text" "$(cat "$T/out")"
+check "--version prints the version" [ $rc -eq 0 ]
+check "--version text" grep -qx "waybill $(cat VERSION)" "$T/out"
 run "$W" --help
 check "--help exits 0 and lists the commands" [ $rc -eq 0 -a -n "$(grep 'cache info' "$T/out")" ]
 run "$W" frobnicate
@@ -44,7 +54,7 @@ check "... and leaves the file untouched" cmp -s "$T/junk.db" "$T/junk.orig"
 # Somebody else's SQLite database.
 sqlite3 "$T/other.db" "CREATE TABLE notes(x); INSERT INTO notes VALUES('keep me');"
 run "$W" cache info --cache "$T/other.db"
-check "another application's database is refused" [ $rc -eq 1 ] && err_has "not a Waybill cache"
+check_err "another application's database is refused" 1 "not a Waybill cache"
 check "... and keeps its data" [ "$(sqlite3 "$T/other.db" 'SELECT x FROM notes')" = "keep me" ]
 
 # A schema newer than this binary.
@@ -59,7 +69,7 @@ check "... and leaves the file as it was" [ "$(md5sum <"$T/newer.db")" = "$sum_b
 
 # A directory that is not a directory, and one that does not exist.
 run "$W" cache info --cache "$T/nowhere/c.db"
-check "a missing directory is named" [ $rc -eq 1 ] && err_has "directory $T/nowhere does not exist"
+check_err "a missing directory is named" 1 "directory $T/nowhere does not exist"
 
 # A read-only directory. Root ignores permission bits, so as root use a
 # read-only mount in a private mount namespace.
@@ -73,7 +83,7 @@ else
 	chmod 755 "$T/ro"
 fi
 check "a read-only directory exits 1" [ $rc -eq 1 ]
-check "... with one line saying it is not writable" one_line_err && err_has "$T/ro is not writable"
+check_err1 "... with one line saying it is not writable" "$T/ro is not writable"
 
 # A full disk while the schema is created: the cache must not be half-made.
 mkdir -p "$T/full"
@@ -104,5 +114,5 @@ while sqlite3 "$T/locked.db" "SELECT count(*) FROM load" >/dev/null 2>&1 && [ $i
 done
 run "$W" cache info --cache "$T/locked.db"
 check "a cache locked by another process exits 1" [ $rc -eq 1 ]
-check "... with one line saying so" one_line_err && err_has "locked by another process"
+check_err1 "... with one line saying so" "locked by another process"
 finish
