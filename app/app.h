@@ -78,9 +78,8 @@ struct app_vehicle_facts {
 };
 
 /* The readiness verdict: the Vehicles board (the pass) and the release gate
- * both come here. s may be NULL. */
-void app_vehicle_readiness(const struct app_vehicle_facts *f, const struct settings *s,
-                           struct core_readiness *out);
+ * both come here. */
+void app_vehicle_readiness(const struct app_vehicle_facts *f, struct core_readiness *out);
 
 /* What a load's release gate is judged on. */
 struct app_load_facts {

@@ -132,7 +132,7 @@ int app_load_gather(struct cache *c, const char *id, struct app_load_data *d, st
 		rc = app_vehicle_gather(c, d->load.vehicle_id, &d->veh, &verr);
 		if (rc == 0) {
 			d->has_vehicle = true;
-			app_vehicle_readiness(&d->veh.f, NULL, &d->readiness);
+			app_vehicle_readiness(&d->veh.f, &d->readiness);
 			d->f.vehicle = &d->readiness;
 		} else if (rc != WB_ENOTFOUND) {
 			*err = verr;

@@ -77,10 +77,8 @@ int app_vehicle_hold(struct cache *c, const struct wb_vehicle *v, app_find_wo_fn
 	return 1;
 }
 
-void app_vehicle_readiness(const struct app_vehicle_facts *f, const struct settings *s,
-                           struct core_readiness *out)
+void app_vehicle_readiness(const struct app_vehicle_facts *f, struct core_readiness *out)
 {
-	(void)s; /* readiness has no configured part yet; the signature keeps room */
 	struct core_readiness_input in = {
 	        .vehicle = f->vehicle,
 	        .faults = f->faults,

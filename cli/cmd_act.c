@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "app/app.h"
 #include "cache/cache.h"
@@ -47,18 +46,12 @@ static int open_ctx(const struct cmd_opts *o, struct settings **cfg, struct cach
 	struct wb_err err = {0};
 	*cfg = NULL;
 	*c = NULL;
-	if (settings_config_path(o->config_path, cpath, sizeof(cpath), &err) != 0) {
+	if (settings_load_found(o->config_path, cfg, cpath, sizeof(cpath), &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return EXIT_ERROR;
 	}
-	if (o->config_path || access(cpath, F_OK) == 0) {
-		if (settings_load(cpath, cfg, &err) != 0) {
-			fprintf(stderr, "waybill: %s\n", err.msg);
-			return EXIT_ERROR;
-		}
-	} else {
+	if (!*cfg)
 		snprintf(why, len, "no config file at %.300s", cpath);
-	}
 	if (settings_cache_path(o->cache_path, true, kpath, sizeof(kpath), &err) != 0 ||
 	    !(*c = cache_open(kpath, NULL, &err))) {
 		fprintf(stderr, "waybill: %s\n", err.msg);

@@ -15,7 +15,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cache/cache.h"
 #include "cli/cmd.h"
@@ -67,11 +66,9 @@ static struct settings *load_settings(const char *flag, struct wb_err *err)
 {
 	char cpath[PATH_MAX];
 	struct settings *cfg = NULL;
-	if (settings_config_path(flag, cpath, sizeof(cpath), err) != 0)
+	if (settings_load_found(flag, &cfg, cpath, sizeof(cpath), err) != 0)
 		return NULL;
-	if (!flag && access(cpath, F_OK) != 0)
-		return settings_defaults();
-	return settings_load(cpath, &cfg, err) == 0 ? cfg : NULL;
+	return cfg ? cfg : settings_defaults();
 }
 
 int cmd_kpi(const struct cmd_opts *o)

@@ -210,12 +210,7 @@ static int cmd_console(const struct cli *cli)
 	char path[PATH_MAX], cpath[PATH_MAX];
 	struct wb_err err = {0};
 	struct settings *cfg = NULL;
-	if (settings_config_path(cli->o.config_path, cpath, sizeof(cpath), &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
-		return 1;
-	}
-	if ((cli->o.config_path || access(cpath, F_OK) == 0) &&
-	    settings_load(cpath, &cfg, &err) != 0) {
+	if (settings_load_found(cli->o.config_path, &cfg, cpath, sizeof(cpath), &err) != 0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}

@@ -118,7 +118,7 @@ static int vehicle_pass(struct wf *w, const struct cache_wf_vehicle *r)
 	        .extra = r->extra,
 	};
 	struct core_readiness out;
-	app_vehicle_readiness(&f, NULL, &out);
+	app_vehicle_readiness(&f, &out);
 	w->st.vehicles++;
 	w->st.ready += out.state == CORE_READY;
 	w->st.limited += out.state == CORE_LIMITED;

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "settings/paths.h"
+#include "settings/settings.h"
 
 static int mkdir_p(char *dir, mode_t mode)
 {
@@ -58,4 +60,16 @@ int settings_cache_path(const char *flag, bool create, char *buf, size_t len, st
 {
 	return resolve(flag, "WAYBILL_CACHE", "XDG_CACHE_HOME", ".cache", "cache.db", create, buf,
 	               len, err);
+}
+
+int settings_load_found(const char *flag, struct settings **out, char *path, size_t len,
+                        struct wb_err *err)
+{
+	*out = NULL;
+	int rc = settings_config_path(flag, path, len, err);
+	if (rc != 0)
+		return rc;
+	if (!flag && access(path, F_OK) != 0)
+		return 0;
+	return settings_load(path, out, err);
 }

@@ -15,4 +15,12 @@ int settings_config_path(const char *flag, char *buf, size_t len, struct wb_err 
  * ~/.cache/waybill/cache.db). With create, makes the default directory (0700). */
 int settings_cache_path(const char *flag, bool create, char *buf, size_t len, struct wb_err *err);
 
+struct settings;
+/* The config the user means: the one flag (or $WAYBILL_CONFIG) names, which must
+ * load, else the one at the default path when a file is there. Returns 0 with
+ * *out NULL when there is none (path then says where it was looked for), 0 with
+ * *out loaded, or a negative WB_E* with err naming the file. */
+int settings_load_found(const char *flag, struct settings **out, char *path, size_t len,
+                        struct wb_err *err);
+
 #endif

@@ -13,11 +13,6 @@
 #include "settings/settings.h"
 #include "sync/sync.h"
 
-struct ask {
-	sync_whoami_fn done;
-	void *arg;
-};
-
 static void judge(const struct config_source *src, const struct net_resp *r, struct sync_whoami *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -46,18 +41,20 @@ static void judge(const struct config_source *src, const struct net_resp *r, str
 	}
 }
 
-struct ask_src {
-	struct ask a;
+/* One question in flight: whom to tell, and the source asked. */
+struct ask {
+	sync_whoami_fn done;
+	void *arg;
 	const struct config_source *src;
 };
 
 static void on_answer(const struct net_resp *r, void *arg)
 {
-	struct ask_src *q = arg;
+	struct ask *q = arg;
 	struct sync_whoami w;
 	judge(q->src, r, &w);
 	if (r->error != NET_ECANCELLED)
-		q->a.done(q->a.arg, &w);
+		q->done(q->arg, &w);
 	free(q);
 }
 
@@ -69,10 +66,10 @@ int sync_whoami_start(struct net *n, const struct config_source *src, long timeo
 		               src && src->name ? src->name : "?");
 	char url[1200];
 	snprintf(url, sizeof(url), "%s%s", src->url, src->ops->whoami_path);
-	struct ask_src *q = malloc(sizeof(*q));
+	struct ask *q = malloc(sizeof(*q));
 	if (!q)
 		return wb_fail(err, WB_ENOMEM, "out of memory");
-	*q = (struct ask_src){.a = {.done = done, .arg = arg}, .src = src};
+	*q = (struct ask){.done = done, .arg = arg, .src = src};
 	struct net_req req = {.url = url,
 	                      .bearer = src->token,
 	                      .ca_file = src->ca_file,

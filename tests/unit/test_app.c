@@ -235,7 +235,7 @@ static void judged(struct fx *f, const char *vid, char *state, size_t sl, char *
 	if (app_vehicle_gather(f->c, vid, &d, &err) != 0)
 		fail_msg("app_vehicle_gather: %s", err.msg);
 	struct core_readiness r;
-	app_vehicle_readiness(&d.f, f->cfg, &r);
+	app_vehicle_readiness(&d.f, &r);
 	snprintf(state, sl, "%s", core_ready_state_name(r.state));
 	size_t n = 0;
 	why[0] = '\0';
