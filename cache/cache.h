@@ -323,7 +323,7 @@ int outbox_depth(struct cache *c, const char *source, int64_t *depth, int64_t *o
                  struct wb_err *err);
 
 /* Every action in the outbox (only the failed ones with failed_only), oldest
- * first; free with outbox_list_free (cache/outbox_admin.c). */
+ * first; free with outbox_list_free (cache/outbox.c). */
 int outbox_list(struct cache *c, bool failed_only, struct outbox_item **out, size_t *n,
                 struct wb_err *err);
 void outbox_list_free(struct outbox_item *items, size_t n);

@@ -139,7 +139,12 @@ static int dup_col(sqlite3_stmt *st, int i, char **dst)
 	return *dst ? 0 : -1;
 }
 
-/* Fills it from the current row of an ST_OUTBOX_GET statement. */
+/* The columns read_item reads, in its order. */
+#define OUTBOX_COLS                                                                                \
+	"key, source, action, subject, payload, user, created_at, attempts, next_attempt_at, "     \
+	"status, answer, http_status"
+
+/* Fills it from the current row of a statement selecting OUTBOX_COLS. */
 static int read_item(struct cache *c, sqlite3_stmt *st, struct outbox_item *it, struct wb_err *err)
 {
 	const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -169,11 +174,8 @@ int outbox_get(struct cache *c, const char *key, struct outbox_item *it, struct 
 	memset(it, 0, sizeof(*it));
 	if (!key)
 		return wb_fail(err, WB_EINVALID, "outbox: no key given");
-	sqlite3_stmt *st = cache_stmt(
-	        c, ST_OUTBOX_GET,
-	        "SELECT key, source, action, subject, payload, user, created_at, attempts,"
-	        " next_attempt_at, status, answer, http_status FROM outbox WHERE key=?",
-	        err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_OUTBOX_GET, "SELECT " OUTBOX_COLS " FROM outbox WHERE key=?", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -187,6 +189,53 @@ int outbox_get(struct cache *c, const char *key, struct outbox_item *it, struct 
 		rc = cache_fail(c, s, err, "reading the outbox");
 	sqlite3_reset(st);
 	return rc;
+}
+
+int outbox_list(struct cache *c, bool failed_only, struct outbox_item **out, size_t *n,
+                struct wb_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(c->db,
+	                            "SELECT " OUTBOX_COLS
+	                            " FROM outbox WHERE ?1=0 OR status='failed' ORDER BY seq",
+	                            -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return cache_fail(c, rc, err, "reading the outbox");
+	sqlite3_bind_int(st, 1, failed_only ? 1 : 0);
+	size_t cap = 0;
+	int s;
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct outbox_item *p = realloc(*out, cap * sizeof(*p));
+			if (!p) {
+				rc = wb_fail(err, WB_ENOMEM, "out of memory");
+				break;
+			}
+			*out = p;
+		}
+		memset(&(*out)[*n], 0, sizeof(**out));
+		if ((rc = read_item(c, st, &(*out)[*n], err)) == 0)
+			(*n)++;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = cache_fail(c, s, err, "reading the outbox");
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		outbox_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void outbox_list_free(struct outbox_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		outbox_item_free(&items[i]);
+	free(items);
 }
 
 void outbox_item_free(struct outbox_item *it)

@@ -1,83 +1,11 @@
-/* The outbox as a person sees it (`waybill outbox`): every action with its
- * state, and a failed one put back to pending when its cause is fixed. Kept
- * apart from cache/outbox.c, which is the sender's side. */
+/* The outbox as a person acts on it (`waybill outbox retry`): a failed action
+ * put back to pending when its cause is fixed. Listing (outbox_list) reads
+ * rows as outbox_get does and lives beside it in cache/outbox.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache_internal.h"
-
-static void copy(char *dst, size_t n, const unsigned char *s)
-{
-	snprintf(dst, n, "%s", s ? (const char *)s : "");
-}
-
-int outbox_list(struct cache *c, bool failed_only, struct outbox_item **out, size_t *n,
-                struct wb_err *err)
-{
-	*out = NULL;
-	*n = 0;
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(
-	        c->db,
-	        "SELECT key, source, action, subject, user, created_at, attempts,"
-	        " next_attempt_at, status, answer, http_status FROM outbox"
-	        " WHERE ?1=0 OR status='failed' ORDER BY seq",
-	        -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return cache_fail(c, rc, err, "reading the outbox");
-	sqlite3_bind_int(st, 1, failed_only ? 1 : 0);
-	size_t cap = 0;
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct outbox_item *p = realloc(*out, cap * sizeof(*p));
-			if (!p) {
-				sqlite3_finalize(st);
-				outbox_list_free(*out, *n);
-				*out = NULL;
-				*n = 0;
-				return wb_fail(err, WB_ENOMEM, "out of memory");
-			}
-			*out = p;
-		}
-		struct outbox_item *it = &(*out)[(*n)++];
-		memset(it, 0, sizeof(*it));
-		copy(it->key, sizeof(it->key), sqlite3_column_text(st, 0));
-		copy(it->source, sizeof(it->source), sqlite3_column_text(st, 1));
-		copy(it->action, sizeof(it->action), sqlite3_column_text(st, 2));
-		copy(it->subject, sizeof(it->subject), sqlite3_column_text(st, 3));
-		copy(it->user, sizeof(it->user), sqlite3_column_text(st, 4));
-		it->created_at = sqlite3_column_int64(st, 5);
-		it->attempts = sqlite3_column_int(st, 6);
-		it->next_attempt_at = sqlite3_column_int64(st, 7);
-		const char *status = (const char *)sqlite3_column_text(st, 8);
-		it->status = !status                        ? OUTBOX_PENDING
-		             : !strcmp(status, "inflight")  ? OUTBOX_INFLIGHT
-		             : !strcmp(status, "delivered") ? OUTBOX_DELIVERED
-		             : !strcmp(status, "failed")    ? OUTBOX_FAILED
-		                                            : OUTBOX_PENDING;
-		const unsigned char *a = sqlite3_column_text(st, 9);
-		it->answer = a ? strdup((const char *)a) : NULL;
-		it->http_status = sqlite3_column_int(st, 10);
-	}
-	sqlite3_finalize(st);
-	if (s != SQLITE_DONE) {
-		outbox_list_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return cache_fail(c, s, err, "reading the outbox");
-	}
-	return 0;
-}
-
-void outbox_list_free(struct outbox_item *items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(items[i].answer);
-	free(items);
-}
 
 int outbox_requeue(struct cache *c, const char *key, int64_t now, struct wb_err *err)
 {
