@@ -1,4 +1,4 @@
-/* Private to cache/'s typed readers (cache/snapshot.c, cache/detect_read.c,
+/* Private to cache/'s typed readers (cache/snapshot.c, cache/detect_read.c, workflow_read.c,
  * cache/kpi_read.c): preparing and stepping a struct cache_rows, and reading
  * its columns with NULL mapped to the model's unknowns. */
 #ifndef WAYBILL_CACHE_ROWS_INTERNAL_H

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "base/text.h"
-#include "cache_internal.h"
+#include "rows_internal.h"
 #include "cache/snapshot.h"
 #include "cache/workflow_read.h"
 
@@ -126,16 +126,6 @@ static const char *text(sqlite3_stmt *st, int i, char *buf, size_t n)
 	return wb_utf8_trim(buf);
 }
 
-static int64_t int_col(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? WB_NULL : sqlite3_column_int64(st, i);
-}
-
-static double real_col(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 /* ---- the readiness merge ---------------------------------------------------- */
 
 static int stream_step(struct cache_wf_read *r, struct stream *s, struct wb_err *err)
@@ -192,8 +182,8 @@ static int collect_faults(struct cache_wf_read *r, const char *vid, struct cache
 			f->code = text(s->st, 2, t->code, sizeof(t->code));
 			f->severity = text(s->st, 3, t->severity, sizeof(t->severity));
 			f->description = text(s->st, 4, t->desc, sizeof(t->desc));
-			f->first_seen = int_col(s->st, 5);
-			f->last_seen = int_col(s->st, 6);
+			f->first_seen = cache_col_i64(s->st, 5);
+			f->last_seen = cache_col_i64(s->st, 6);
 			f->active = 1;
 		} else {
 			v->extra++;
@@ -219,10 +209,10 @@ static int collect_work_orders(struct cache_wf_read *r, const char *vid, struct 
 			o->fault_id = text(s->st, 2, t->fid, sizeof(t->fid));
 			o->status = text(s->st, 3, t->status, sizeof(t->status));
 			o->category = text(s->st, 4, t->category, sizeof(t->category));
-			o->opened_at = int_col(s->st, 5);
-			o->due_at = int_col(s->st, 6);
-			o->closed_at = int_col(s->st, 7);
-			o->est_cost = real_col(s->st, 8);
+			o->opened_at = cache_col_i64(s->st, 5);
+			o->due_at = cache_col_i64(s->st, 6);
+			o->closed_at = cache_col_i64(s->st, 7);
+			o->est_cost = cache_col_real(s->st, 8);
 		} else {
 			v->extra++;
 		}
@@ -244,9 +234,9 @@ static int collect_inspection(struct cache_wf_read *r, const char *vid, struct c
 	i->vehicle_id = text(s->st, 0, r->insp_vid, sizeof(r->insp_vid));
 	i->meta.id = i->meta.ext_id = text(s->st, 1, r->insp_id, sizeof(r->insp_id));
 	i->kind = text(s->st, 2, r->insp_kind, sizeof(r->insp_kind));
-	i->safe = int_col(s->st, 3);
+	i->safe = cache_col_i64(s->st, 3);
 	i->defects = text(s->st, 4, r->insp_defects, sizeof(r->insp_defects));
-	i->at = int_col(s->st, 5);
+	i->at = cache_col_i64(s->st, 5);
 	v->inspection = i;
 	return stream_step(r, s, err);
 }
@@ -258,14 +248,14 @@ static int collect_run(struct cache_wf_read *r, const char *vid, struct cache_wf
 	int rc = stream_at(r, s, vid, err);
 	if (rc <= 0)
 		return rc;
-	v->planned_drive_s = int_col(s->st, 1);
+	v->planned_drive_s = cache_col_i64(s->st, 1);
 	if (sqlite3_column_type(s->st, 2) != SQLITE_NULL) {
 		struct wb_driver *d = &r->driver;
 		wb_entity_clear(WB_ENT_DRIVER, d);
 		d->meta.id = d->meta.ext_id = text(s->st, 2, r->driver_id, sizeof(r->driver_id));
-		d->drive_left_s = int_col(s->st, 3);
-		d->duty_left_s = int_col(s->st, 4);
-		d->cycle_left_s = int_col(s->st, 5);
+		d->drive_left_s = cache_col_i64(s->st, 3);
+		d->duty_left_s = cache_col_i64(s->st, 4);
+		d->cycle_left_s = cache_col_i64(s->st, 5);
 		v->driver = d;
 	}
 	return stream_step(r, s, err);
@@ -302,9 +292,9 @@ int cache_wf_vehicle_next(struct cache_wf_read *r, struct cache_wf_vehicle *v, s
 	x->meta.id = x->meta.ext_id = (const char *)sqlite3_column_text(s->st, 0);
 	x->unit = (const char *)sqlite3_column_text(s->st, 1);
 	x->status = (const char *)sqlite3_column_text(s->st, 2);
-	x->odometer_m = real_col(s->st, 3);
-	x->pm_due_odometer_m = real_col(s->st, 4);
-	x->on_hold = int_col(s->st, 5);
+	x->odometer_m = cache_col_real(s->st, 3);
+	x->pm_due_odometer_m = cache_col_real(s->st, 4);
+	x->on_hold = cache_col_i64(s->st, 5);
 	x->hold_reason = (const char *)sqlite3_column_text(s->st, 6);
 	x->meta.source = (const char *)sqlite3_column_text(s->st, 7);
 	v->faults = r->faults;
@@ -355,7 +345,7 @@ int cache_wf_hold_work_order(struct cache_wf_read *r, const char *vid, const cha
 	wb_entity_clear(WB_ENT_WORK_ORDER, out);
 	out->meta.id = out->meta.ext_id = (const char *)sqlite3_column_text(st, 0);
 	out->status = (const char *)sqlite3_column_text(st, 1);
-	out->closed_at = int_col(st, 2);
+	out->closed_at = cache_col_i64(st, 2);
 	out->fault_id = (const char *)sqlite3_column_text(st, 3);
 	out->category = (const char *)sqlite3_column_text(st, 4);
 	out->vehicle_id = vid;
