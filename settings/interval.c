@@ -36,3 +36,17 @@ int settings_interval_s(const struct settings *c, const char *role, const char *
 	}
 	return longest;
 }
+
+int config_interval_s(const struct config_source *s, const char *stream)
+{
+	const struct connector_stream *st =
+	        s->ops ? connector_stream(s->ops, s->name, stream) : NULL;
+	if (!st)
+		return -1;
+	if (st->cadence == CADENCE_LIVE)
+		return 0;
+	for (size_t i = 0; i < s->n_intervals; i++)
+		if (strcmp(s->intervals[i].stream, stream) == 0)
+			return s->intervals[i].seconds;
+	return st->cadence == CADENCE_FAST ? CONFIG_FAST_DEFAULT_S : CONFIG_SLOW_DEFAULT_S;
+}
