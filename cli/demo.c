@@ -19,6 +19,7 @@
 #include "cache/cache.h"
 #include "settings/settings.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "settings/paths.h"
 #include "tui/tui.h"
 
@@ -160,7 +161,8 @@ int cmd_demo(const struct tui_opts *o)
 	const char *tmp = getenv("TMPDIR");
 	snprintf(d.dir, sizeof(d.dir), "%.3000s/waybill-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(d.dir)) {
-		perror("waybill: cannot make a temporary directory");
+		out_error("cannot make a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
+		          strerror(errno));
 		return 1;
 	}
 	char line[4096], cfgpath[PATH_MAX], cachepath[PATH_MAX];
@@ -173,7 +175,7 @@ int cmd_demo(const struct tui_opts *o)
 	if (start_sim(&d, line, sizeof(line), &err) != 0 ||
 	    write_config(line, cfgpath, &err) != 0 || settings_load(cfgpath, &cfg, &err) != 0 ||
 	    !(c = cache_open(cachepath, NULL, &err))) {
-		fprintf(stderr, "waybill: --demo: %s\n", err.msg);
+		out_error("--demo: %s", err.msg);
 		goto out;
 	}
 	struct tui_opts run = o ? *o : (struct tui_opts){0};
