@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "cache_internal.h"
 
 #define HASH_HEX 64
@@ -365,9 +366,15 @@ int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err)
 			             c->path, (long long)r.seq);
 			break;
 		}
-		if (json_dumpf(o, out, JSON_COMPACT) != 0 || fputc('\n', out) == EOF)
+		/* Escaped as every command's JSON is (base/text.h): the export is read on
+		 * terminals too. */
+		char *raw = json_dumps(o, JSON_COMPACT),
+		     *line = raw ? wb_json_escape_unsafe(raw) : NULL;
+		if (!line || fputs(line, out) == EOF || fputc('\n', out) == EOF)
 			rc = wb_fail(err, WB_EIO, "audit export: write failed at row %lld",
 			             (long long)r.seq);
+		free(line);
+		free(raw);
 		json_decref(o);
 	}
 	if (rc == 0 && s != SQLITE_DONE)

@@ -139,6 +139,19 @@ static int recover_outbox(struct cache *c, struct wb_err *err)
 	            "recovering the outbox");
 }
 
+/* A new cache is made 0600 wherever it is: it holds the depot's data and the
+ * actions waiting for a source. SQLite would create it 0644 less the umask,
+ * and gives its -wal and -shm files the mode of the database file. A file
+ * already there is SQLite's to open (or to say why not). */
+static void create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	fchmod(fd, 0600); /* whatever the umask took; if this fails SQLite reports it */
+	close(fd);
+}
+
 struct cache *cache_open(const char *path, const struct cache_opts *opts, struct wb_err *err)
 {
 	struct cache_opts o = opts ? *opts : (struct cache_opts){0};
@@ -164,6 +177,8 @@ struct cache *cache_open(const char *path, const struct cache_opts *opts, struct
 	int flags = o.readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	/* Never let SQLite follow a link to somewhere unexpected or share the handle. */
 	flags |= SQLITE_OPEN_NOMUTEX;
+	if (!o.readonly)
+		create_private(path);
 	errno = 0;
 	int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {

@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "cache/cache.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "settings/paths.h"
 #include "settings/settings.h"
 #include "sync/sync.h"
@@ -34,7 +35,8 @@ int cmd_act_handles(const char *word)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "waybill: %s\nTry 'waybill --help'.\n", msg);
+	out_error("%s", msg);
+	fputs("Try 'waybill --help'.\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -47,14 +49,14 @@ static int open_ctx(const struct cmd_opts *o, struct settings **cfg, struct cach
 	*cfg = NULL;
 	*c = NULL;
 	if (settings_load_found(o->config_path, cfg, cpath, sizeof(cpath), &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
 	if (!*cfg)
 		snprintf(why, len, "no config file at %.300s", cpath);
 	if (settings_cache_path(o->cache_path, true, kpath, sizeof(kpath), &err) != 0 ||
 	    !(*c = cache_open(kpath, NULL, &err))) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		settings_free(*cfg);
 		*cfg = NULL;
 		return EXIT_ERROR;
@@ -104,31 +106,27 @@ static void print_result(const struct cmd_opts *o, const struct app_ctx *x,
 		        "overridden", r->overridden, "reasons", why, "more", (json_int_t)r->more,
 		        "user", x->actor.user, "role",
 		        x->actor.role >= 0 ? core_role_name((enum core_role)x->actor.role) : NULL);
-		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		if (s)
-			puts(s);
-		free(s);
+		out_json(stdout, j, JSON_COMPACT);
 		json_decref(j);
 		return;
 	}
 	switch (r->outcome) {
 	case APP_QUEUED:
-		printf("queued %s %s key %s\n", r->action, r->subject[0] ? r->subject : r->id,
-		       r->key);
+		out_line(stdout, "queued %s %s key %s", r->action,
+		         r->subject[0] ? r->subject : r->id, r->key);
 		break;
 	case APP_DONE:
-		printf("done %s %s (a Waybill exception: decided here)\n", r->action, r->subject);
+		out_line(stdout, "done %s %s (a Waybill exception: decided here)", r->action,
+		         r->subject);
 		break;
 	case APP_REFUSED:
-		printf("refused %s %s:\n", r->action, r->id);
+		out_line(stdout, "refused %s %s:", r->action, r->id);
 		for (size_t i = 0; i < r->nwhy; i++)
-			printf("  %s\n", r->why[i]);
+			out_line(stdout, "  %s", r->why[i]);
 		if (r->more)
-			printf("  (%zu more not kept)\n", r->more);
+			out_line(stdout, "  (%zu more not kept)", r->more);
 		break;
-	case APP_ERROR:
-		fprintf(stderr, "waybill: %s %s: %s\n", r->action, r->id, r->err.msg);
-		break;
+	case APP_ERROR: out_error("%s %s: %s", r->action, r->id, r->err.msg); break;
 	}
 }
 
@@ -160,12 +158,12 @@ static int list_outbox(const struct cmd_opts *o, struct cache *c, int64_t now)
 	size_t n;
 	struct wb_err err = {0};
 	if (outbox_list(c, o->failed, &items, &n, &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
 	if (!o->json)
-		printf("%-9s %-36s %-22s %-28s %5s  %s\n", "STATE", "KEY", "ACTION", "SUBJECT",
-		       "AGE", "LAST ERROR");
+		out_line(stdout, "%-9s %-36s %-22s %-28s %5s  %s", "STATE", "KEY", "ACTION",
+		         "SUBJECT", "AGE", "LAST ERROR");
 	for (size_t i = 0; i < n; i++) {
 		const struct outbox_item *it = &items[i];
 		const char *last = it->status == OUTBOX_DELIVERED ? NULL : it->answer;
@@ -178,15 +176,14 @@ static int list_outbox(const struct cmd_opts *o, struct cache *c, int64_t now)
 			                      (json_int_t)it->created_at, "age_s",
 			                      (json_int_t)(now - it->created_at), "attempts",
 			                      it->attempts, "last_error", last);
-			char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-			if (s)
-				puts(s);
-			free(s);
+			out_json(stdout, j, JSON_COMPACT);
 			json_decref(j);
 		} else {
-			printf("%-9s %-36s %-22s %-28s %5s  %.120s\n", status_name(it->status),
-			       it->key, it->action, it->subject,
-			       age(now, it->created_at, a, sizeof(a)), last ? last : "");
+			char error[500];
+			out_line(stdout, "%-9s %-36s %-22s %-28s %5s  %s", status_name(it->status),
+			         it->key, it->action, it->subject,
+			         age(now, it->created_at, a, sizeof(a)),
+			         out_cut(error, sizeof(error), last, 120));
 		}
 	}
 	outbox_list_free(items, n);
@@ -199,7 +196,7 @@ static int one(const struct cmd_opts *o, const struct app_ctx *x, int argc, char
 	const char *cmd = argv[0];
 	struct app_result *r = calloc(1, sizeof(*r));
 	if (!r) {
-		fprintf(stderr, "waybill: out of memory\n");
+		out_error("out of memory");
 		return EXIT_ERROR;
 	}
 	int rc = EXIT_QUEUED, d;

@@ -18,6 +18,7 @@
 
 #include "cache/cache.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "local/kpi_run.h"
 #include "settings/paths.h"
 #include "settings/settings.h"
@@ -28,9 +29,9 @@
 static void row(const char *name, double v, const char *unit)
 {
 	if (!isnan(v) && !isinf(v))
-		printf("  %-28s %14.2f %s\n", name, v, unit);
+		out_line(stdout, "  %-28s %14.2f %s", name, v, unit);
 	else
-		printf("  %-28s %14s\n", name, "-");
+		out_line(stdout, "  %-28s %14s", name, "-");
 }
 
 static void print_table(const struct kpi_figures *f, const char *currency)
@@ -41,21 +42,24 @@ static void print_table(const struct kpi_figures *f, const char *currency)
 	        [KPI_UNIT_DAYS] = "days",
 	        [KPI_UNIT_MONEY] = "",
 	};
-	printf("KPIs (at %" PRId64 ")\n", f->now);
+	out_line(stdout, "KPIs (at %" PRId64 ")", f->now);
 	for (int i = 0; i < KPI__COUNT; i++)
 		row(kpi_info[i].label, kpi_figures_sample(f, (enum kpi_sample_id)i),
 		    kpi_info[i].unit == KPI_UNIT_MONEY ? currency : unit[kpi_info[i].unit]);
-	printf("  Least profitable routes (margin over their loads)\n");
+	out_line(stdout, "  Least profitable routes (margin over their loads)");
 	if (!f->nroutes)
-		printf("  %-28s %14s\n", "(none)", "-");
+		out_line(stdout, "  %-28s %14s", "(none)", "-");
 	for (size_t i = 0; i < f->nroutes && i < ROUTES_SHOWN; i++) {
-		char name[64];
-		snprintf(name, sizeof(name), "%.13s -> %.13s", f->routes[i].origin,
-		         f->routes[i].destination);
-		printf("  %-28s %14.2f %s (%zu loads)\n", name, f->routes[i].margin, currency,
-		       f->routes[i].loads);
+		/* Each end in 12 cells, whole characters only: 28 cells in all. */
+		char from[64], to[64], name[160], cell[200];
+		snprintf(name, sizeof(name), "%s -> %s",
+		         out_cut(from, sizeof(from), f->routes[i].origin, 12),
+		         out_cut(to, sizeof(to), f->routes[i].destination, 12));
+		out_line(stdout, "  %s %14.2f %s (%zu loads)",
+		         out_cell(cell, sizeof(cell), name, 28), f->routes[i].margin, currency,
+		         f->routes[i].loads);
 	}
-	printf("  AI flag precision per kind (approved / decided)\n");
+	out_line(stdout, "  AI flag precision per kind (approved / decided)");
 	for (int kind = 0; kind < CORE_KIND__COUNT; kind++)
 		row(core_kind_name((enum core_kind)kind), f->precision[kind], "");
 }
@@ -77,18 +81,18 @@ int cmd_kpi(const struct cmd_opts *o)
 	struct wb_err err = {0};
 	struct settings *cfg = load_settings(o->config_path, &err);
 	if (!cfg) {
-		fprintf(stderr, "waybill: %s\n", err.msg[0] ? err.msg : "out of memory");
+		out_error("%s", err.msg[0] ? err.msg : "out of memory");
 		return 1;
 	}
 	if (settings_cache_path(o->cache_path, false, path, sizeof(path), &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		settings_free(cfg);
 		return 1;
 	}
 	struct cache_opts co = {.readonly = true};
 	struct cache *c = cache_open(path, &co, &err);
 	if (!c) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		settings_free(cfg);
 		return 1;
 	}
@@ -96,7 +100,7 @@ int cmd_kpi(const struct cmd_opts *o)
 	int rc = kpi_run_figures(c, 0, &cfg->detect, &f, NULL, &err);
 	cache_close(c);
 	if (rc != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		settings_free(cfg);
 		return 1;
 	}
@@ -109,10 +113,7 @@ int cmd_kpi(const struct cmd_opts *o)
 	settings_free(cfg);
 	json_t *k = kpi_figures_json(&f);
 	kpi_figures_free(&f);
-	char *s = k ? json_dumps(k, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	if (s)
-		puts(s);
-	free(s);
+	int rc_out = out_json(stdout, k, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(k);
-	return s ? 0 : 1;
+	return rc_out == 0 ? 0 : 1;
 }

@@ -10,7 +10,9 @@
 #include <uv.h>
 
 #include "cache/cache.h"
+#include "base/text.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "settings/settings.h"
 #include "connectors/connector.h"
 #include "net/net.h"
@@ -93,22 +95,22 @@ static void on_event(void *arg, const struct sync_event *ev)
 			return;
 		}
 		utc_stamp(when, sizeof(when));
-		printf("%s %s %s: %s\n", when, ev->source, ev->stream, ev->text);
+		out_line(stdout, "%s %s %s: %s", when, ev->source, ev->stream, ev->text);
 		fflush(stdout);
 		return;
 	case SYNC_EV_STREAM_DONE:
 		if (r->tty)
 			draw_bar(r, true);
 		else
-			printf("%s %s: done, %s\n", ev->source, ev->stream, ev->text);
+			out_line(stdout, "%s %s: done, %s", ev->source, ev->stream, ev->text);
 		return;
 	default:
 		/* Errors, deliveries, refusals: always a line of their own. */
 		if (r->tty && r->once)
 			fputc('\n', stderr);
 		utc_stamp(when, sizeof(when));
-		fprintf(r->once ? stderr : stdout, "%s %s %s: %s\n", when,
-		        ev->source ? ev->source : "", ev->stream ? ev->stream : "", ev->text);
+		out_line(r->once ? stderr : stdout, "%s %s %s: %s", when,
+		         ev->source ? ev->source : "", ev->stream ? ev->stream : "", ev->text);
 		fflush(stdout);
 	}
 }
@@ -129,12 +131,12 @@ static int open_both(const struct cmd_opts *o, struct settings **cfg, struct cac
 	*c = NULL;
 	if (settings_config_path(o->config_path, cpath, sizeof(cpath), &err) != 0 ||
 	    settings_load(cpath, cfg, &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return 1;
 	}
 	if (settings_cache_path(o->cache_path, true, kpath, sizeof(kpath), &err) != 0 ||
 	    !(*c = cache_open(kpath, NULL, &err))) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		settings_free(*cfg);
 		*cfg = NULL;
 		return 1;
@@ -145,7 +147,8 @@ static int open_both(const struct cmd_opts *o, struct settings **cfg, struct cac
 int cmd_sync(const struct cmd_opts *o)
 {
 	if (o->once == o->follow) {
-		fprintf(stderr, "waybill: sync needs --once or --follow\nTry 'waybill --help'.\n");
+		out_error("sync needs --once or --follow");
+		fputs("Try 'waybill --help'.\n", stderr);
 		return 2;
 	}
 	struct run r = {.once = o->once, .tty = o->once && isatty(STDERR_FILENO)};
@@ -154,14 +157,14 @@ int cmd_sync(const struct cmd_opts *o)
 	struct wb_err err = {0};
 	int rc = 1;
 	if (uv_loop_init(&r.loop) != 0) {
-		fprintf(stderr, "waybill: cannot start the event loop\n");
+		out_error("cannot start the event loop");
 		goto out;
 	}
 	r.net = net_new(&r.loop, NULL, &err);
 	struct sync_opts so = {.once = o->once, .on_event = on_event, .arg = &r};
 	r.sync = r.net ? sync_new(&r.loop, r.net, r.cache, r.cfg, &so, &err) : NULL;
 	if (!r.sync) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		net_free(r.net);
 		uv_run(&r.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&r.loop);
@@ -179,17 +182,17 @@ int cmd_sync(const struct cmd_opts *o)
 	if (o->once) {
 		rc = sync_finished(r.sync) && sync_failures(r.sync) == 0 && !r.interrupted ? 0 : 1;
 		if (rc != 0 && !r.interrupted)
-			fprintf(stderr,
-			        "waybill: sync incomplete: %d stream(s) or outbox(es) failed\n",
-			        sync_failures(r.sync));
+			out_error("sync incomplete: %d stream(s), outbox(es) or local pass(es) "
+			          "failed",
+			          sync_failures(r.sync));
 	} else {
 		rc = 0;
 	}
 	if (r.interrupted && o->once)
-		fprintf(stderr, "waybill: sync interrupted; it resumes where it stopped\n");
+		out_error("sync interrupted; it resumes where it stopped");
 	sync_free(r.sync);
 	if (uv_loop_close(&r.loop) != 0)
-		fprintf(stderr, "waybill: event loop did not close cleanly\n");
+		out_error("event loop did not close cleanly");
 out:
 	cache_close(r.cache);
 	settings_free(r.cfg);
@@ -225,7 +228,11 @@ static void on_me(void *arg, const struct sync_whoami *w)
 		         w->http_status);
 		return;
 	}
-	const char *user = w->me.user, *role = w->me.role, *st = w->me.server_time;
+	/* What the source calls us, whole characters only (the line is sanitised). */
+	char user[200], role[80];
+	out_cut(user, sizeof(user), w->me.user, 60);
+	out_cut(role, sizeof(role), w->me.role, 20);
+	const char *st = w->me.server_time;
 	char skew[48] = "clock skew unknown";
 	int64_t ms;
 	if (st && connector_parse_time_ms(st, &ms) == 0)
@@ -275,14 +282,14 @@ int cmd_doctor(const struct cmd_opts *o)
 			         cfg->sources[i].name, err.msg);
 	}
 	if (!n)
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	net_free(n);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	int bad = 0;
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
-		printf("%s\n", probes[i].line);
+		out_line(stdout, "%s", wb_utf8_trim(probes[i].line));
 		bad += !probes[i].ok;
 	}
 	cache_close(c);

@@ -1,7 +1,10 @@
 /* waybill --demo: starts the bundled depot simulator on free loopback ports,
  * writes a temporary config (0600) and cache for it, opens the console with
  * the sync engine live, and on quit stops the simulator and removes every
- * file it made. */
+ * file it made. A demo killed before it could (SIGKILL, a crash) leaves its
+ * directory, token included: the next --demo removes every such directory
+ * whose owner (the pid and start time in its "owner" file) is gone. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +23,7 @@
 #include "cache/cache.h"
 #include "settings/settings.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "settings/paths.h"
 #include "tui/tui.h"
 
@@ -36,14 +41,86 @@ struct demo {
 
 static void remove_files(const char *dir)
 {
-	static const char *const names[] = {"cache.db", "cache.db-wal", "cache.db-shm",
-	                                    "cache.db-journal", "config.json"};
+	static const char *const names[] = {"cache.db",         "cache.db-wal", "cache.db-shm",
+	                                    "cache.db-journal", "config.json",  "owner"};
 	char p[PATH_MAX];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(p, sizeof(p), "%.*s/%s", DIR_MAX, dir, names[i]);
 		unlink(p);
 	}
 	rmdir(dir);
+}
+
+/* When process pid started, in clock ticks since boot (/proc/PID/stat's
+ * 22nd field), 0 when unknown: with the pid it names one process, never a
+ * later one that was given the same pid. */
+static unsigned long long proc_start(pid_t pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')'); /* the command name before it may hold spaces */
+	for (int field = 2; s && field < 22; field++) {
+		s = strchr(s + 1, ' ');
+	}
+	return s ? strtoull(s + 1, NULL, 10) : 0;
+}
+
+/* Says which process owns dir, before anything secret is written there. */
+static int write_owner(const char *dir, struct wb_err *err)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.*s/owner", DIR_MAX, dir);
+	FILE *f = fopen(p, "w");
+	if (!f || fprintf(f, "%d %llu\n", (int)getpid(), proc_start(getpid())) < 0 ||
+	    fclose(f) != 0)
+		return wb_fail(err, WB_EIO, "cannot write %s: %s", p, strerror(errno));
+	return 0;
+}
+
+/* True when dir's owner file names a process that is no longer running. */
+static bool owner_gone(const char *dir)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%.*s/owner", DIR_MAX, dir);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false; /* no owner yet: a demo starting now, or not ours */
+	int pid = 0;
+	unsigned long long start = 0;
+	int got = fscanf(f, "%d %llu", &pid, &start);
+	fclose(f);
+	if (got < 1 || pid <= 0)
+		return false;
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return true;
+	unsigned long long now = start ? proc_start((pid_t)pid) : 0;
+	return now && now != start; /* the pid was given to another process */
+}
+
+/* Removes the demo directories under tmp that this user's dead demos left. */
+static void clean_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "waybill-demo.", 13) != 0)
+			continue;
+		char dir[DIR_MAX];
+		struct stat st;
+		snprintf(dir, sizeof(dir), "%.3000s/%.200s", tmp, e->d_name);
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+		    owner_gone(dir))
+			remove_files(dir);
+	}
+	closedir(d);
 }
 
 /* The simulator beside this binary (build/ or $PREFIX/bin), else on $PATH. */
@@ -158,9 +235,12 @@ int cmd_demo(const struct tui_opts *o)
 {
 	struct demo d = {.sim_out = -1};
 	const char *tmp = getenv("TMPDIR");
-	snprintf(d.dir, sizeof(d.dir), "%.3000s/waybill-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	clean_stale(tmp);
+	snprintf(d.dir, sizeof(d.dir), "%.3000s/waybill-demo.XXXXXX", tmp);
 	if (!mkdtemp(d.dir)) {
-		perror("waybill: cannot make a temporary directory");
+		out_error("cannot make a temporary directory in %s: %s", tmp, strerror(errno));
 		return 1;
 	}
 	char line[4096], cfgpath[PATH_MAX], cachepath[PATH_MAX];
@@ -170,10 +250,10 @@ int cmd_demo(const struct tui_opts *o)
 	struct settings *cfg = NULL;
 	struct cache *c = NULL;
 	int rc = 1;
-	if (start_sim(&d, line, sizeof(line), &err) != 0 ||
+	if (write_owner(d.dir, &err) != 0 || start_sim(&d, line, sizeof(line), &err) != 0 ||
 	    write_config(line, cfgpath, &err) != 0 || settings_load(cfgpath, &cfg, &err) != 0 ||
 	    !(c = cache_open(cachepath, NULL, &err))) {
-		fprintf(stderr, "waybill: --demo: %s\n", err.msg);
+		out_error("--demo: %s", err.msg);
 		goto out;
 	}
 	struct tui_opts run = o ? *o : (struct tui_opts){0};

@@ -1,16 +1,20 @@
 /* waybill: the console and its headless commands. main() parses the command
  * line and dispatches; every command accepts --config and --cache. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "cache/cache.h"
 #include "cli/cmd.h"
+#include "cli/out.h"
 #include "settings/settings.h"
 #include "settings/paths.h"
 #include "tui/tui.h"
@@ -90,15 +94,19 @@ struct cli {
 	char **argv;
 };
 
+/* 9999-12-31T23:59:59Z: the last second an ISO 8601 time of four digits can say. */
+#define SINCE_MAX 253402300799LL
+
 static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int die_usage(const char *fmt, ...)
 {
+	char msg[600];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "waybill: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'waybill --help'.\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	out_error("%s", wb_utf8_trim(msg));
+	fputs("Try 'waybill --help'.\n", stderr);
 	return 2;
 }
 
@@ -106,13 +114,13 @@ static struct cache *open_cache(const struct cli *cli, bool readonly, char *path
 {
 	struct wb_err err = {0};
 	if (settings_cache_path(cli->o.cache_path, !readonly, path, len, &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return NULL;
 	}
 	struct cache_opts co = {.readonly = readonly};
 	struct cache *c = cache_open(path, &co, &err);
 	if (!c)
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 	return c;
 }
 
@@ -139,17 +147,18 @@ static int cmd_cache_info(const struct cli *cli)
 	int rc = cache_info(c, &info, &err);
 	cache_close(c);
 	if (rc != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return 1;
 	}
 	char size[32];
 	human_size(info.size_bytes, size, sizeof(size));
-	printf("cache   %s\n", path);
-	printf("schema  %d (this waybill: %d)\n", info.schema_version, cache_schema_latest());
-	printf("size    %s\n", size);
-	printf("rows\n");
+	out_line(stdout, "cache   %s", path);
+	out_line(stdout, "schema  %d (this waybill: %d)", info.schema_version,
+	         cache_schema_latest());
+	out_line(stdout, "size    %s", size);
+	out_line(stdout, "rows");
 	for (int i = 0; i < info.ntables; i++)
-		printf("  %-18s %12" PRId64 "\n", info.tables[i].table, info.tables[i].rows);
+		out_line(stdout, "  %-18s %12" PRId64, info.tables[i].table, info.tables[i].rows);
 	return 0;
 }
 
@@ -168,25 +177,33 @@ static int cmd_audit(const struct cli *cli)
 		int rc = audit_verify(c, &r, &err);
 		cache_close(c);
 		if (rc != 0) {
-			fprintf(stderr, "waybill: %s\n", err.msg);
+			out_error("%s", err.msg);
 			return 1;
 		}
 		if (r.first_bad_seq) {
-			printf("audit: BROKEN at row %" PRId64 ": %s (%" PRId64 " rows checked)\n",
-			       r.first_bad_seq, r.why, r.rows);
+			out_line(stdout,
+			         "audit: BROKEN at row %" PRId64 ": %s (%" PRId64 " rows checked)",
+			         r.first_bad_seq, r.why, r.rows);
 			return 1;
 		}
-		printf("audit: ok, %" PRId64 " rows, chain intact\n", r.rows);
+		out_line(stdout, "audit: ok, %" PRId64 " rows, chain intact", r.rows);
 		return 0;
 	}
 	if (!strcmp(sub, "export")) {
 		int64_t since = 0;
 		if (cli->since) {
 			char *end;
+			errno = 0;
 			long long v = strtoll(cli->since, &end, 10);
 			if (*cli->since == '\0' || *end != '\0' || v < 0)
-				return die_usage("--since wants UTC epoch seconds, not \"%s\"",
+				return die_usage("--since wants UTC epoch seconds, not \"%.40s\"",
 				                 cli->since);
+			if (errno == ERANGE || v > SINCE_MAX)
+				return die_usage(
+				        "--since %.40s%s is out of range: UTC epoch seconds "
+				        "from 0 to %lld (the end of year 9999)",
+				        cli->since, strlen(cli->since) > 40 ? "..." : "",
+				        (long long)SINCE_MAX);
 			since = v;
 		}
 		struct cache *c = open_cache(cli, true, path, sizeof(path));
@@ -195,7 +212,7 @@ static int cmd_audit(const struct cli *cli)
 		int rc = audit_export(c, since, stdout, &err);
 		cache_close(c);
 		if (rc != 0) {
-			fprintf(stderr, "waybill: %s\n", err.msg);
+			out_error("%s", err.msg);
 			return 1;
 		}
 		return 0;
@@ -211,7 +228,7 @@ static int cmd_console(const struct cli *cli)
 	struct wb_err err = {0};
 	struct settings *cfg = NULL;
 	if (settings_load_found(cli->o.config_path, &cfg, cpath, sizeof(cpath), &err) != 0) {
-		fprintf(stderr, "waybill: %s\n", err.msg);
+		out_error("%s", err.msg);
 		return 1;
 	}
 	struct cache *c = open_cache(cli, false, path, sizeof(path));
@@ -248,6 +265,8 @@ int main(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
+	/* Only the character classes: wcwidth measures what out_cell cuts. */
+	setlocale(LC_CTYPE, "");
 	struct cli cli = {0};
 	int ch;
 	opterr = 0;
@@ -266,7 +285,7 @@ int main(int argc, char **argv)
 		case OPT_REASON: cli.reason = optarg; break;
 		case OPT_FAILED: cli.failed = true; break;
 		case OPT_SCRIPT: cli.o.script = optarg; break;
-		case OPT_VERSION: printf("waybill %s\n", WAYBILL_VERSION); return 0;
+		case OPT_VERSION: out_line(stdout, "waybill %s", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
 		case ':': return die_usage("%s needs a value", argv[optind - 1]);
 		default: return die_usage("unknown option %s", argv[optind - 1]);

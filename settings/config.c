@@ -125,11 +125,13 @@ static int positive_int(struct ctx *x, json_t *v, const char *jpath, long max, i
 
 /* Opens path for reading and refuses it when group or others have any
  * access: a config or token file holds secrets. Checked on the open fd so
- * the file checked is the file read. */
+ * the file checked is the file read. O_NONBLOCK: opening a FIFO with no
+ * writer would otherwise wait for ever; anything but a regular file is
+ * refused before a byte is read. */
 static int open_private(struct ctx *x, const char *path, const char *jpath, const char *what,
                         int *fd_out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		if (jpath)
@@ -138,12 +140,20 @@ static int open_private(struct ctx *x, const char *path, const char *jpath, cons
 		return wb_fail(x->err, e == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: cannot open: %s",
 		               path, strerror(e));
 	}
-	struct stat st;
+	struct stat st = {0};
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		const char *type = S_ISFIFO(st.st_mode)  ? "a FIFO"
+		                   : S_ISDIR(st.st_mode) ? "a directory"
+		                                         : "a device or socket";
 		close(fd);
-		return jpath ? bad(x, WB_EIO, jpath, "%s %s is not a regular file", what, path)
-		             : wb_fail(x->err, WB_EIO, "%s: not a regular file", path);
+		return jpath ? bad(x, WB_EIO, jpath, "%s %s is %s, not a regular file", what, path,
+		                   type)
+		             : wb_fail(x->err, WB_EIO, "%s: is %s, not a regular file", path, type);
 	}
+	/* A regular file never blocks; reads go back to the usual mode. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	if (st.st_mode & 077) {
 		close(fd);
 		if (jpath)

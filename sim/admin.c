@@ -161,6 +161,18 @@ int sim_api_admin(struct sim_req *r, const char *path, json_t **out)
 			                 s->speed);
 			st = 200;
 		}
+	} else if (post && strcmp(path, "admin/me") == 0) {
+		/* A source that names its users as it likes (tests of how their text
+		 * reaches a terminal): any string; "" gives each role its own back. */
+		json_t *u = json_object_get(body, "user");
+		if (!json_is_string(u) || json_string_length(u) >= sizeof(s->me_user)) {
+			*out = sim_error("bad_body", "user is a string of at most 255 bytes");
+			st = 400;
+		} else {
+			snprintf(s->me_user, sizeof(s->me_user), "%s", json_string_value(u));
+			*out = json_pack("{s:s}", "user", s->me_user);
+			st = 200;
+		}
 	} else if (post && strncmp(path, "admin/services/", 15) == 0) {
 		const char *n = path + 15, *sl = strchr(n, '/');
 		int si = sl ? svc_by_name(n, (size_t)(sl - n)) : -1;

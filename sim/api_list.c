@@ -10,10 +10,10 @@
 json_t *sim_me(struct sim_req *r)
 {
 	static const char *const users[] = {"v.olsen", "m.okafor", "s.park", "admin"};
-	return json_pack("{s:s,s:s,s:o,s:s,s:s,s:f}", "user", users[r->role], "role",
-	                 sim_role_names[r->role], "server_time", sim_time_json(r->srv->w.now),
-	                 "service", sim_service_names[r->svc->id], "currency", "EUR", "speed",
-	                 r->srv->speed);
+	const char *user = r->srv->me_user[0] ? r->srv->me_user : users[r->role];
+	return json_pack("{s:s,s:s,s:o,s:s,s:s,s:f}", "user", user, "role", sim_role_names[r->role],
+	                 "server_time", sim_time_json(r->srv->w.now), "service",
+	                 sim_service_names[r->svc->id], "currency", "EUR", "speed", r->srv->speed);
 }
 
 /* Reads a query parameter as an integer in [lo,hi]; dflt when absent. -1 when bad. */

@@ -47,6 +47,7 @@ struct sim_server {
 	char bind[64];
 	uint16_t port; /* 0: free ports */
 	double speed;
+	char me_user[256];      /* POST /v1/admin/me: the user every token is ("" the role's own) */
 	int64_t wall0_ms, sim0; /* the clock: sim = sim0 + (wall - wall0) * speed */
 	pthread_t clock;
 	int clock_started;

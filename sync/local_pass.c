@@ -52,6 +52,13 @@ static void plan(struct sync_local_job *j, struct cache *c)
 	j->read_ns = uv_hrtime() - t0;
 }
 
+/* An ERROR line for a part of the pass that failed; --once then exits 1. */
+static void local_fail(struct sync *sy, const char *part, const char *why)
+{
+	sy->local_failed++;
+	sync_emit(sy, SYNC_EV_ERROR, "local", part, why, 0, 0);
+}
+
 /* Writes the plans and samples the KPIs on the engine's connection; one
  * NOTICE line each (--follow: only for a pass that changed something). */
 static void apply(struct sync *sy, struct sync_local_job *j)
@@ -59,13 +66,13 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 	struct wb_err err = {0};
 	char line[400];
 	if (j->rc != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", j->failed, j->err.msg, 0, 0);
+		local_fail(sy, j->failed, j->err.msg);
 		return;
 	}
 	uint64_t t0 = uv_hrtime();
 	struct detect_run_stats dst;
 	if (detect_apply(sy->cache, j->dplan, &dst, &err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", err.msg, 0, 0);
+		local_fail(sy, "detectors", err.msg);
 		return;
 	}
 	dst.unchanged += j->dst.unchanged;
@@ -76,7 +83,7 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 	uint64_t t1 = uv_hrtime();
 	struct workflow_run_stats wrote, wst;
 	if (workflow_apply(sy->cache, j->wplan, &wrote, &err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "workflow", err.msg, 0, 0);
+		local_fail(sy, "workflow", err.msg);
 		return;
 	}
 	uint64_t t2 = uv_hrtime();
@@ -94,7 +101,7 @@ static void apply(struct sync *sy, struct sync_local_job *j)
 	 * since the last sample; one sample per KPI per 5 minutes of data time. */
 	struct kpi_run_stats kst;
 	if (kpi_run_sample(sy->cache, 0, &j->dcfg, &kst, &err) != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "kpis", err.msg, 0, 0);
+		local_fail(sy, "kpis", err.msg);
 	} else if (sy->o.once) {
 		kpi_run_summary(&kst, line, sizeof(line));
 		sync_emit(sy, SYNC_EV_NOTICE, "local", "kpis", line, 0, 0);
@@ -122,7 +129,7 @@ static struct sync_local_job *job_new(struct sync *sy)
 {
 	struct sync_local_job *j = calloc(1, sizeof(*j));
 	if (!j) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", "out of memory", 0, 0);
+		local_fail(sy, "detectors", "out of memory");
 		return NULL;
 	}
 	j->sy = sy;
@@ -180,7 +187,7 @@ void sync_local_start(struct sync *sy)
 		return;
 	int rc = uv_queue_work(sy->loop, &j->req, on_work, on_work_done);
 	if (rc != 0) {
-		sync_emit(sy, SYNC_EV_ERROR, "local", "detectors", uv_strerror(rc), 0, 0);
+		local_fail(sy, "detectors", uv_strerror(rc));
 		job_free(j);
 		return;
 	}

@@ -441,7 +441,7 @@ int sync_failures(const struct sync *sy)
 		n += sy->streams[i].failed;
 	for (int i = 0; i < CONFIG_NROLES; i++)
 		n += sy->senders[i].failed;
-	return n;
+	return n + sy->local_failed;
 }
 
 void sync_progress(const struct sync *sy, size_t *done, size_t *total, int64_t *records)

@@ -95,7 +95,7 @@ void sync_stop(struct sync *s);
 void sync_free(struct sync *s);
 /* --once: every stream and outbox finished (done or given up). */
 bool sync_finished(const struct sync *s);
-/* --once: streams and outboxes that gave up. */
+/* --once: streams and outboxes that gave up, and local passes that failed. */
 int sync_failures(const struct sync *s);
 /* For a progress bar: streams done of all, and records received so far. */
 void sync_progress(const struct sync *s, size_t *done, size_t *total, int64_t *records);

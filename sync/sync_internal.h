@@ -68,6 +68,7 @@ struct sync {
 	struct cache *rconn;          /* its read-only connection, opened on first use */
 	int64_t fuel_since; /* fuel purchases synced before were judged (detect_plan_since) */
 	bool local_first;   /* the first pass after the streams caught up was started */
+	int local_failed;   /* local passes that ended in an error (sync_failures counts them) */
 	uint32_t rng;
 	bool started, stopping, finished;
 	int64_t records;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/text.h"
 #include "internal.h"
 
 /* Actions a dispatcher or supervisor takes (tui/act*.c). */
@@ -62,8 +63,17 @@ static void run_action(struct tui_console *s, const char *action, const char *ar
 	tui_report(s, true, "%s: not an action", action);
 }
 
+/* What the user typed, quoted back in at most cells cells, whole characters
+ * only, the ellipsis when cut: the status line is one line. */
+static const char *quote_typed(char *buf, size_t len, const char *typed, int cells)
+{
+	wb_text_safe(buf, len, typed, cells, tui_glyph->ellipsis, NULL);
+	return buf;
+}
+
 void tui_command(struct tui_console *s, const char *input)
 {
+	char quoted[4 * 40 + 8];
 	char line[TUI_INPUT_MAX * 4 + 1];
 	snprintf(line, sizeof(line), "%s", input);
 	char *cmd, *args = first_word(line, &cmd);
@@ -89,7 +99,8 @@ void tui_command(struct tui_console *s, const char *input)
 		if (!*col)
 			tui_report(s, true, "sort needs a column, as in :sort eta");
 		else if (*dir && strcasecmp(dir, "desc") && strcasecmp(dir, "asc"))
-			tui_report(s, true, "sort direction is asc or desc, not \"%.20s\"", dir);
+			tui_report(s, true, "sort direction is asc or desc, not \"%s\"",
+			           quote_typed(quoted, sizeof(quoted), dir, 20));
 		else if (tui_table_set_sort(t, col, desc, &err) != 0)
 			tui_report(s, true, "%s", err.msg);
 		else
@@ -110,8 +121,8 @@ void tui_command(struct tui_console *s, const char *input)
 			if (view_boards[b] == v)
 				n = b + 1;
 		if (n < 1 || n > view_nboards)
-			tui_report(s, true, "no board \"%.30s\" (1-%d or a name)", args,
-			           view_nboards);
+			tui_report(s, true, "no board \"%s\" (1-%d or a name)",
+			           quote_typed(quoted, sizeof(quoted), args, 30), view_nboards);
 		else
 			tui_switch_board(s, n - 1);
 	} else if (!strcmp(cmd, "help")) {
@@ -123,8 +134,8 @@ void tui_command(struct tui_console *s, const char *input)
 	} else if (is_action(cmd)) {
 		run_action(s, cmd, args);
 	} else {
-		tui_report(s, true, "unknown command \"%.40s\" (:help lists the keys and commands)",
-		           cmd);
+		tui_report(s, true, "unknown command \"%s\" (:help lists the keys and commands)",
+		           quote_typed(quoted, sizeof(quoted), cmd, 40));
 	}
 	tui_request_redraw(s);
 }

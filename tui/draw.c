@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/text.h"
 #include "internal.h"
 
 static struct {
@@ -38,24 +39,19 @@ static void mark(int y, int x, int w, enum view_slot slot)
 }
 
 /* Decodes utf8 into at most max wide characters that each take one or two
- * cells; control and undecodable bytes become '?'. Returns the count and sets
- * widths[] (if given). */
+ * cells; what base/text.h's sanitiser replaces (controls, bidi controls,
+ * undecodable bytes) is '?', and so is a character curses cannot measure.
+ * Returns the count and sets widths[] (if given). */
 static int decode(const char *s, wchar_t *out, int *widths, int max)
 {
-	mbstate_t st;
-	memset(&st, 0, sizeof(st));
 	int n = 0;
 	size_t len = strlen(s);
 	while (len && n < max) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s, len, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof(st));
-			wc = L'?';
-			k = 1;
-		}
+		uint32_t cp;
+		size_t k = wb_text_next(s, len, &cp);
+		wchar_t wc = (wchar_t)cp;
 		int w = wcwidth(wc);
-		if (w < 0 || wc < 0x20 || wc == 0x7f) {
+		if (w < 0) {
 			wc = L'?';
 			w = 1;
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "internal.h"
 
 static const struct tui_glyphs utf8_glyphs = {
@@ -81,6 +82,39 @@ static void capture_stderr(void)
 	term.capture_fd = fd;
 }
 
+/* Copies what fd holds to stderr through base/'s sanitiser, newlines kept: a
+ * library's warning may quote a source. A character a read cut in two waits
+ * for the next read. Async-signal-safe: no allocation, no stdio. */
+static void replay(int fd)
+{
+	char in[4096], out[4096];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, in + have, sizeof(in) - have);
+		bool end = n <= 0;
+		size_t len = have + (end ? 0 : (size_t)n), i = 0, o = 0;
+		while (i < len) {
+			unsigned char b = (unsigned char)in[i];
+			size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+			if (!end && len - i < need)
+				break;
+			uint32_t cp;
+			size_t k = b == '\n' ? 1 : wb_text_next(in + i, len - i, &cp);
+			if (b != '\n' && cp == WB_TEXT_REPLACEMENT)
+				out[o++] = WB_TEXT_REPLACEMENT;
+			else
+				memcpy(out + o, in + i, k), o += k;
+			i += k;
+		}
+		if (o && write(STDERR_FILENO, out, o) < 0)
+			return;
+		memmove(in, in + i, len - i);
+		have = len - i;
+		if (end)
+			return;
+	}
+}
+
 /* Puts stderr back and copies what was captured to it. Async-signal-safe. */
 static void release_stderr(void)
 {
@@ -89,13 +123,8 @@ static void release_stderr(void)
 	dup2(term.saved_stderr, STDERR_FILENO);
 	close(term.saved_stderr);
 	term.saved_stderr = -1;
-	if (lseek(term.capture_fd, 0, SEEK_SET) == 0) {
-		char buf[4096];
-		ssize_t n;
-		while ((n = read(term.capture_fd, buf, sizeof(buf))) > 0)
-			if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-				break;
-	}
+	if (lseek(term.capture_fd, 0, SEEK_SET) == 0)
+		replay(term.capture_fd);
 	close(term.capture_fd);
 	term.capture_fd = -1;
 }
