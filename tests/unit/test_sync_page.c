@@ -123,8 +123,8 @@ static void test_positions_page_and_events(void **state)
 	struct sync_page_result r;
 	struct wb_err err = {0};
 	const char *page =
-	        "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4},"
-	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}],"
+	        "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4},"
+	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4}],"
 	        "\"next\":\"p-2\",\"has_more\":false}";
 	assert_int_equal(sync_apply_page(f->c, f->k, f->positions, "telematics", page, strlen(page),
 	                                 &r, &err),
@@ -132,8 +132,10 @@ static void test_positions_page_and_events(void **state)
 	assert_int_equal(r.written, 2);
 	json_error_t je;
 	json_t *ev[2] = {
-	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":2000,\"lat\":52,\"lon\":4}", 0, &je),
-	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}", 0, &je)};
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341601000,\"lat\":52,\"lon\":4}",
+	                   0, &je),
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4}",
+	                   0, &je)};
 	size_t added;
 	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", ev, 2, "ev-9",
 	                                      &added, &err),
@@ -146,7 +148,7 @@ static void test_positions_page_and_events(void **state)
 	json_decref(ev[0]);
 	json_decref(ev[1]);
 	/* A bad event rejects the batch and leaves the last id alone. */
-	json_t *badev = json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":3000}", 0, &je);
+	json_t *badev = json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341602000}", 0, &je);
 	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", &badev, 1,
 	                                      "ev-10", &added, &err),
 	                 WB_EINVALID);
