@@ -125,7 +125,7 @@ static int out_of_range(struct wb_err *err, const char *field, enum wb_range ran
 	else if (json_is_integer(v))
 		snprintf(val, sizeof(val), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(val, sizeof(val), "%.17g", json_real_value(v));
+		snprintf(val, sizeof(val), "%.15g", json_real_value(v));
 	else
 		snprintf(val, sizeof(val), "%s", json_is_true(v) ? "true" : "false");
 	const struct wb_range_info *ri = wb_range_info(range);
@@ -221,7 +221,7 @@ int connector_check_position(const struct wb_position *p, struct wb_err *err)
 			               position_fields[i].name);
 		if (!wb_in_range(position_fields[i].range, x))
 			return wb_fail(err, WB_EINVALID,
-			               "position %.64s: field %s: %.17g is out of range (%s)", vid,
+			               "position %.64s: field %s: %.15g is out of range (%s)", vid,
 			               position_fields[i].name, x,
 			               wb_range_info(position_fields[i].range)->says);
 	}

@@ -98,6 +98,14 @@ static void test_rejected_pages_write_nothing(void **state)
 	         "7}],"
 	         "\"next\":\"c-2\"}",
 	         "record 1: loads L-2: field status"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1},{\"id\":\"L-2\",\"version\":1,"
+	         "\"departed_at\":9223372036854775807}],\"next\":\"c-2\"}",
+	         "record 1: loads L-2: field departed_at: 9223372036854775807 is out of range (a "
+	         "time from 2000-01-01 to 2100-01-01)"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1,\"revenue\":1e300}],\"next\":\"c-2\"}",
+	         "record 0: loads L-1: field revenue: 1e+300 is out of range"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1,\"pallets\":-4}],\"next\":\"c-2\"}",
+	         "record 0: loads L-1: field pallets: -4 is out of range"},
 	        {"{\"data\":{},\"next\":\"c-2\"}", "no \"data\" array"},
 	        {"{\"data\":[],\"next\":null}", "no usable \"next\""},
 	        {"{\"data\":[],\"next\":\"c-2\",\"has_more\":\"yes\"}",
