@@ -227,6 +227,7 @@ struct cache_health {
 	int64_t lag_s;        /* how far behind the source the stream is; -1 unknown */
 	int64_t rows_total;   /* records written by this stream since the cache was made */
 	char last_error[256]; /* "" after a success */
+	int64_t rejected;     /* live events the connector refused, left out of their batch */
 };
 
 /* A successful poll or batch: errors cleared, lag and counts recorded. */
@@ -236,6 +237,11 @@ int cache_health_ok(struct cache *c, const char *source, const char *stream, int
  * secret) is kept for the user. */
 int cache_health_error(struct cache *c, const char *source, const char *stream, int64_t now,
                        const char *message, struct wb_err *err);
+/* n live events refused by the connector and left out of their batch: added to
+ * the stream's count (the Health board's REJ); the stream stays healthy. Joins
+ * the caller's transaction, so the count moves with the batch and its cursor. */
+int cache_health_rejected(struct cache *c, const char *source, const char *stream, int64_t n,
+                          struct wb_err *err);
 /* Every stream's health, sorted by source and stream; *out is malloc'd. */
 int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, struct wb_err *err);
 

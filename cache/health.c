@@ -1,4 +1,5 @@
-/* Per source and stream: last success, lag, errors in a row, last error.
+/* Per source and stream: last success, lag, errors in a row, last error, events
+ * rejected.
  * Written by the sync engine next to the cursor; read by the Health board,
  * the header and `waybill doctor`. */
 #include <stdio.h>
@@ -64,6 +65,17 @@ int cache_health_error(struct cache *c, const char *source, const char *stream, 
 	                    source, stream, now, 0, 0, msg, "recording a sync error", err);
 }
 
+int cache_health_rejected(struct cache *c, const char *source, const char *stream, int64_t n,
+                          struct wb_err *err)
+{
+	if (n <= 0)
+		return 0;
+	return health_write(c, ST_HEALTH_REJECTED,
+	                    "INSERT INTO sync_state(source, stream, rejected) VALUES(?1,?2,?5)"
+	                    " ON CONFLICT(source, stream) DO UPDATE SET rejected=rejected+?5",
+	                    source, stream, 0, 0, n, NULL, "counting rejected events", err);
+}
+
 int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, struct wb_err *err)
 {
 	*out = NULL;
@@ -72,7 +84,7 @@ int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, str
 	int s = sqlite3_prepare_v2(
 	        c->db,
 	        "SELECT source, stream, IFNULL(last_ok_at,0), IFNULL(last_attempt_at,0),"
-	        " errors_in_row, IFNULL(lag_s,-1), rows_total, IFNULL(last_error,'')"
+	        " errors_in_row, IFNULL(lag_s,-1), rows_total, IFNULL(last_error,''), rejected"
 	        " FROM sync_state ORDER BY source, stream",
 	        -1, &st, NULL);
 	if (s != SQLITE_OK)
@@ -99,6 +111,7 @@ int cache_health_list(struct cache *c, struct cache_health **out, size_t *n, str
 		h->lag_s = sqlite3_column_int64(st, 5);
 		h->rows_total = sqlite3_column_int64(st, 6);
 		snprintf(h->last_error, sizeof(h->last_error), "%s", sqlite3_column_text(st, 7));
+		h->rejected = sqlite3_column_int64(st, 8);
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE) {

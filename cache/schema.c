@@ -187,12 +187,19 @@ static const char migration_4[] =
 	"DROP VIEW IF EXISTS vehicle_board;"
 	"DROP VIEW IF EXISTS exception_board;";
 
+/* Live events a connector refused (a position off the globe, not JSON), counted
+ * per source and stream for the Health board: one bad event is left out, the
+ * rest of its batch is kept (sync/page.c sync_apply_positions). */
+static const char migration_5[] =
+	"ALTER TABLE sync_state ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 /* clang-format on */
 

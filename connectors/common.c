@@ -1,6 +1,8 @@
 /* What every connector needs: the table of kinds, time parsing, and a
  * field-by-name mapper driven by the model's column tables. */
 #include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -112,6 +114,25 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
+/* "field departed_at: 9223372036854775807 is out of range (a time from
+ * 2000-01-01 to 2100-01-01)": the field, the value as the source sent it
+ * (cut), and what would have been accepted. */
+static int out_of_range(struct wb_err *err, const char *field, enum wb_range range, json_t *v)
+{
+	char val[48];
+	if (json_is_string(v))
+		snprintf(val, sizeof(val), "\"%.40s\"", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(val, sizeof(val), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(val, sizeof(val), "%.15g", json_real_value(v));
+	else
+		snprintf(val, sizeof(val), "%s", json_is_true(v) ? "true" : "false");
+	const struct wb_range_info *ri = wb_range_info(range);
+	return wb_fail(err, WB_EINVALID, "field %s: %s is out of range (%s)", field, val,
+	               ri ? ri->says : "no range");
+}
+
 int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
 {
 	const struct wb_entity_info *info = wb_entity_info((enum wb_entity)entity);
@@ -149,9 +170,8 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
 				               "field %s: expected an integer or a time",
 				               col->name);
 			}
-			if (x == WB_NULL)
-				return wb_fail(err, WB_EINVALID, "field %s: out of range",
-				               col->name);
+			if (x == WB_NULL || !wb_in_range(col->range, (double)x))
+				return out_of_range(err, col->name, col->range, v);
 			*(int64_t *)(void *)p = x;
 			break;
 		}
@@ -159,9 +179,51 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
 			if (!json_is_number(v))
 				return wb_fail(err, WB_EINVALID, "field %s: expected a number",
 				               col->name);
+			if (!wb_in_range(col->range, json_number_value(v)))
+				return out_of_range(err, col->name, col->range, v);
 			*(double *)(void *)p = json_number_value(v);
 			break;
 		}
+	}
+	return 0;
+}
+
+/* The fields of a position and their ranges; NaN (absent) passes, except
+ * latitude and longitude, which a position cannot do without. */
+static const struct {
+	const char *name;
+	size_t off;
+	enum wb_range range;
+	int required;
+} position_fields[] = {
+        {"lat", offsetof(struct wb_position, lat), WB_R_LAT, 1},
+        {"lon", offsetof(struct wb_position, lon), WB_R_LON, 1},
+        {"speed_mps", offsetof(struct wb_position, speed_mps), WB_R_SPEED, 0},
+        {"heading", offsetof(struct wb_position, heading), WB_R_HEADING, 0},
+        {"odometer_m", offsetof(struct wb_position, odometer_m), WB_R_DIST, 0},
+        {"fuel_pct", offsetof(struct wb_position, fuel_pct), WB_R_PCT, 0},
+};
+
+int connector_check_position(const struct wb_position *p, struct wb_err *err)
+{
+	const char *vid = p->vehicle_id ? p->vehicle_id : "?";
+	if (!wb_in_range(WB_R_TIME_MS, (double)p->ts_ms))
+		return wb_fail(err, WB_EINVALID,
+		               "position %.64s: field ts_ms: %" PRId64 " is out of range (%s)", vid,
+		               p->ts_ms, wb_range_info(WB_R_TIME_MS)->says);
+	for (size_t i = 0; i < sizeof(position_fields) / sizeof(position_fields[0]); i++) {
+		double x =
+		        *(const double *)(const void *)((const char *)p + position_fields[i].off);
+		if (isnan(x) && !position_fields[i].required)
+			continue;
+		if (isnan(x))
+			return wb_fail(err, WB_EINVALID, "position %.64s: no %s", vid,
+			               position_fields[i].name);
+		if (!wb_in_range(position_fields[i].range, x))
+			return wb_fail(err, WB_EINVALID,
+			               "position %.64s: field %s: %.15g is out of range (%s)", vid,
+			               position_fields[i].name, x,
+			               wb_range_info(position_fields[i].range)->says);
 	}
 	return 0;
 }

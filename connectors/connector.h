@@ -90,7 +90,13 @@ int connector_parse_time_ms(const char *s, int64_t *ms);
 /* Fills an entity row from a record whose keys are the canonical field names:
  * strings to TEXT, integers, booleans or RFC 3339 times to INT (seconds, or ms
  * for fields ending in _ms), numbers to REAL; null or absent is unknown. A
- * value of the wrong type fails with the field's name. */
+ * value of the wrong type fails with the field's name; a value outside the
+ * field's range (model/model.h WB_RANGES) fails naming the field, the value
+ * and the range. */
 int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err);
+/* Checks a mapped position against the model's ranges: ts_ms a time in ms,
+ * lat and lon present and on the globe, speed, heading, odometer and fuel
+ * within theirs when given. WB_EINVALID naming the vehicle, field and value. */
+int connector_check_position(const struct wb_position *p, struct wb_err *err);
 
 #endif

@@ -134,11 +134,7 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 	json_t *ign = json_object_get(rec, "ignition");
 	if (json_is_boolean(ign))
 		p->ignition = json_is_true(ign);
-	if (isnan(p->lat) || isnan(p->lon) || p->lat < -90 || p->lat > 90 || p->lon < -180 ||
-	    p->lon > 180)
-		return wb_fail(err, WB_EINVALID,
-		               "position %s: latitude/longitude missing or out of range", vid);
-	return 0;
+	return connector_check_position(p, err);
 }
 
 /* Outbox actions and where docs/api.md says they go. The source role that

@@ -8,7 +8,9 @@
 
 int core_within_tolerance(double amount, double rated, double tol_amount, double tol_pct)
 {
-	if (isnan(amount) || isnan(rated))
+	/* An amount no till makes (NAN, infinity, 1e300) is never "within": a person
+	 * looks at it. */
+	if (!money_ok(amount) || !money_ok(rated))
 		return 0;
 	double allowed = fabs(rated) * (isnan(tol_pct) ? 0 : tol_pct) / 100.0;
 	if (!isnan(tol_amount) && tol_amount > allowed)
@@ -46,13 +48,14 @@ int core_detect_charges(const char *load_id, const struct wb_charge *c, size_t n
 		if (c[i].meta.deleted)
 			continue;
 		if (isnan(c[i].rated_amount)) {
-			at_stake += isnan(c[i].amount) ? 0 : fabs(c[i].amount);
+			at_stake += money_ok(c[i].amount) ? fabs(c[i].amount) : 0;
 			bufcat(ev, sizeof(ev), "%s%s %.2f has no rated amount", bad++ ? "; " : "",
 			       cstr(c[i].code), c[i].amount);
 		} else if (!core_within_tolerance(c[i].amount, c[i].rated_amount,
 		                                  pol->charge_tol_amount, pol->charge_tol_pct)) {
 			double d = c[i].amount - c[i].rated_amount;
-			at_stake += isnan(d) ? 0 : fabs(d);
+			at_stake +=
+			        money_ok(c[i].amount) && money_ok(c[i].rated_amount) ? fabs(d) : 0;
 			bufcat(ev, sizeof(ev), "%s%s %.2f vs rated %.2f (%+.2f, %+.1f%%)",
 			       bad++ ? "; " : "", cstr(c[i].code), c[i].amount, c[i].rated_amount,
 			       d, c[i].rated_amount != 0 ? 100 * d / c[i].rated_amount : 0.0);
@@ -83,7 +86,7 @@ static void check_pods(const struct core_invoice_input *in, const struct core_po
 	size_t signed_pods = 0;
 	int opened = 0;
 	const char *lid = in->load ? in->load->meta.id : NULL;
-	double at_stake = in->invoice ? in->invoice->amount : NAN;
+	double at_stake = in->invoice && money_ok(in->invoice->amount) ? in->invoice->amount : NAN;
 	for (size_t i = 0; i < in->npods; i++) {
 		const struct wb_pod *p = &in->pods[i];
 		if (p->meta.deleted)
@@ -119,7 +122,7 @@ static void check_charges(const struct core_invoice_input *in, const struct core
 		const struct wb_charge *c = &in->charges[i];
 		if (c->meta.deleted)
 			continue;
-		if (!isnan(c->amount))
+		if (money_ok(c->amount))
 			sum += c->amount;
 		if (isnan(c->rated_amount)) {
 			reasons_add(&out->why, CORE_R_CHARGE_UNRATED, 0,
@@ -169,7 +172,7 @@ void core_invoice_release(const struct core_invoice_input *in, const struct core
 		struct core_exception_out *x = &out->exc[out->nexc++];
 		core_exception_init(
 		        x, CORE_KIND_INVOICE_DISPUTE, "invoice", inv->meta.id, "major", 1.0,
-		        inv->amount,
+		        money_ok(inv->amount) ? inv->amount : NAN,
 		        "review the dispute with the customer and correct or confirm the invoice",
 		        in->now, pol);
 		snprintf(x->evidence, sizeof(x->evidence),

@@ -161,7 +161,10 @@ void core_track_add(struct core_track *t, const struct wb_position *p,
                     const struct core_detect_cfg *cfg)
 {
 	cfg = cfg_or_default(cfg);
-	if (t->n && p->ts_ms <= t->last.ts_ms)
+	/* A report at a time no clock gives (the cache may hold one from before the
+	 * connectors checked) would stop every later report as "older"; within the
+	 * model's range, the differences below cannot overflow. */
+	if (!time_ms_ok(p->ts_ms) || (t->n && p->ts_ms <= t->last.ts_ms))
 		return;
 	if (t->n) {
 		double dt = (double)(p->ts_ms - t->last.ts_ms) / 1000.0;
@@ -175,7 +178,7 @@ void core_track_add(struct core_track *t, const struct wb_position *p,
 			        isnan(t->speed_mps) ? v : t->speed_mps + a * (v - t->speed_mps);
 		}
 		if (idling(&t->last) && idling(p))
-			t->idle_total_ms += p->ts_ms - t->last.ts_ms;
+			t->idle_total_ms = sat_add(t->idle_total_ms, p->ts_ms - t->last.ts_ms);
 	} else if (!isnan(p->speed_mps)) {
 		t->speed_mps = p->speed_mps;
 	}
@@ -229,7 +232,7 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
                          const struct core_policy *pol, struct core_exception_out *out)
 {
 	cfg = cfg_or_default(cfg);
-	if (!load || !stop || !t || !t->n || stop->window_end == WB_NULL ||
+	if (!load || !stop || !t || !t->n || !time_ok(stop->window_end) ||
 	    stop->arrived_at != WB_NULL || isnan(stop->lat) || isnan(stop->lon) ||
 	    isnan(t->last.lat) || isnan(t->last.lon))
 		return 0;
@@ -240,9 +243,11 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
 	/* The truck drove on since its last report: count from that report. */
 	double eta = (double)t->last.ts_ms / 1000.0 + left_m / speed;
 	double slip = eta - ((double)stop->window_end + cfg->eta_grace_s);
-	if (slip <= 0)
+	if (!(slip > 0) || !isfinite(eta)) /* on time, or a fix off the globe (NAN) */
 		return 0;
-	int64_t age_ms = now * 1000 - t->last.ts_ms;
+	int64_t now_ms;
+	int64_t age_ms =
+	        ckd_mul(&now_ms, now, (int64_t)1000) ? INT64_MAX : sat_sub(now_ms, t->last.ts_ms);
 	double c = 0.55 + 0.4 * fmin(1.0, slip / 3600.0);
 	if (age_ms > cfg->stale_after_ms)
 		c *= 0.7;
@@ -271,9 +276,11 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
 int core_detect_missed_window(const struct wb_stop *stop, int64_t now,
                               const struct core_policy *pol, struct core_exception_out *out)
 {
-	if (!stop || stop->window_end == WB_NULL)
+	if (!stop || !time_ok(stop->window_end))
 		return 0;
 	int arrived = stop->arrived_at != WB_NULL;
+	if (arrived && !time_ok(stop->arrived_at))
+		return 0; /* an arrival no clock gives says nothing about the window */
 	int64_t at = arrived ? stop->arrived_at : now;
 	if (at <= stop->window_end)
 		return 0;
@@ -287,7 +294,7 @@ int core_detect_missed_window(const struct wb_stop *stop, int64_t now,
 	         cstr(stop->meta.id), cstr(stop->place), cstr(stop->load_id),
 	         hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
 	         arrived ? "arrived at" : "not arrived by", hhmm(at, a, sizeof(a)),
-	         (long long)((at - stop->window_end) / 60));
+	         (long long)(sat_sub(at, stop->window_end) / 60));
 	return 1;
 }
 
@@ -296,14 +303,18 @@ int core_detect_detention(const struct wb_stop *stop, int64_t now,
                           struct core_exception_out *out)
 {
 	cfg = cfg_or_default(cfg);
-	if (!stop || stop->arrived_at == WB_NULL)
+	/* Money is billed on these times: one no clock gives (a departure in the
+	 * year 292 billion) is no detention at all, not one worth 1.5e17. */
+	if (!stop || !time_ok(stop->arrived_at))
+		return 0;
+	int departed = stop->departed_at != WB_NULL;
+	if (departed && !time_ok(stop->departed_at))
 		return 0;
 	int64_t start = stop->arrived_at;
-	if (stop->window_start != WB_NULL && stop->window_start > start)
+	if (time_ok(stop->window_start) && stop->window_start > start)
 		start = stop->window_start;
-	int departed = stop->departed_at != WB_NULL;
 	int64_t end = departed ? stop->departed_at : now;
-	int64_t dwell = end - start;
+	int64_t dwell = sat_sub(end, start);
 	if (dwell <= cfg->detention_free_s)
 		return 0;
 	double over_h = (double)(dwell - cfg->detention_free_s) / 3600.0;

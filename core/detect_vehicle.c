@@ -20,8 +20,9 @@ static const struct wb_position *nearest(const struct wb_position *pos, size_t n
 	for (size_t i = 0; i < n; i++) {
 		if (vid && pos[i].vehicle_id && strcmp(pos[i].vehicle_id, vid) != 0)
 			continue;
-		if (isnan(pos[i].lat) || isnan(pos[i].lon))
+		if (isnan(pos[i].lat) || isnan(pos[i].lon) || !time_ms_ok(pos[i].ts_ms))
 			continue;
+		/* both times in the model's range: the difference fits */
 		int64_t d = pos[i].ts_ms > at_ms ? pos[i].ts_ms - at_ms : at_ms - pos[i].ts_ms;
 		if (d < best_d) {
 			best = &pos[i];
@@ -41,13 +42,16 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 		core_detect_cfg_default(&def);
 		cfg = &def;
 	}
-	if (!txn || isnan(txn->litres) || txn->litres <= 0 || txn->at == WB_NULL)
+	/* A purchase at a time no clock gives is not judged: its time locates the
+	 * vehicle (txn->at * 1000 below) and dates the exception. */
+	if (!txn || isnan(txn->litres) || txn->litres <= 0 || !time_ok(txn->at))
 		return 0;
 	double conf = 0, excess_l = 0, at_stake = 0;
 	char ev[CORE_EVIDENCE_MAX] = "", t[8];
 	const char *vid = txn->vehicle_id ? txn->vehicle_id : v ? v->meta.id : NULL;
-	double unit_price = !isnan(txn->amount) && txn->amount > 0 ? txn->amount / txn->litres
-	                                                           : cfg->fuel_price_per_l;
+	/* An amount no till makes (1e300, infinity) prices nothing: the default does. */
+	double unit_price = money_ok(txn->amount) && txn->amount > 0 ? txn->amount / txn->litres
+	                                                             : cfg->fuel_price_per_l;
 	if (v && !isnan(v->tank_l) && v->tank_l > 0 &&
 	    txn->litres > v->tank_l * cfg->fuel_tank_tol) {
 		conf = combine(conf, 0.95);
@@ -103,7 +107,7 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 	}
 	if (conf <= 0)
 		return 0;
-	at_stake = far ? (isnan(txn->amount) ? txn->litres * unit_price : txn->amount)
+	at_stake = far ? (money_ok(txn->amount) ? txn->amount : txn->litres * unit_price)
 	               : excess_l * unit_price;
 	core_exception_init(out, CORE_KIND_FUEL_ANOMALY, "vehicle", vid, "major", fmin(conf, 0.99),
 	                    at_stake, "freeze the card, review the purchase with the driver",
@@ -126,7 +130,10 @@ int core_detect_idle(const struct core_track *t, const struct wb_vehicle *v, int
 		cfg = &def;
 	}
 	int64_t streak_s = t ? t->idle_longest_ms / 1000 : 0;
-	int64_t day_s = v && v->idle_s != WB_NULL ? v->idle_s : 0;
+	/* A day's idling beyond the model's durations is a broken counter, not a cost. */
+	int64_t day_s = v && v->idle_s != WB_NULL && wb_in_range(WB_R_DURATION, (double)v->idle_s)
+	                        ? v->idle_s
+	                        : 0;
 	int by_streak = streak_s > cfg->idle_streak_s;
 	int by_day = day_s > cfg->idle_day_s;
 	if (!by_streak && !by_day)
@@ -158,16 +165,19 @@ int core_detect_fault(const struct wb_fault *f, int64_t now, const struct core_p
 	double est = core_maintenance_propose(f, NULL, 0, now, &wo) ? wo.wo.est_cost : NAN;
 	core_exception_init(out, CORE_KIND_CRITICAL_FAULT, "vehicle", f->vehicle_id, f->severity,
 	                    1.0, est, "hold the vehicle, open a work order", now, pol);
-	char t[8];
+	char t[8], seen[40] = "at an unknown time";
+	if (f->last_seen == WB_NULL) /* as before: a fault seen now */
+		snprintf(seen, sizeof(seen), "0 min ago");
+	else if (time_ok(f->last_seen))
+		snprintf(seen, sizeof(seen), "%lld min ago",
+		         (long long)(sat_sub(now, f->last_seen) / 60));
 	snprintf(
 	        out->evidence, sizeof(out->evidence),
-	        "%s reports %s fault %s (%s%s%s) since %s; last seen %lld min ago. Proposed repair "
-	        "(%s) est. %.0f.",
+	        "%s reports %s fault %s (%s%s%s) since %s; last seen %s. Proposed repair (%s) est. "
+	        "%.0f.",
 	        cstr(f->vehicle_id), f->severity, cstr(f->code), cstr(f->protocol),
 	        f->description ? ": " : "", f->description ? f->description : "",
-	        hhmm(f->first_seen, t, sizeof(t)),
-	        (long long)(f->last_seen == WB_NULL ? 0 : (now - f->last_seen) / 60),
-	        isnan(est) ? "none" : wo.family, est);
+	        hhmm(f->first_seen, t, sizeof(t)), seen, isnan(est) ? "none" : wo.family, est);
 	return 1;
 }
 

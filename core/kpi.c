@@ -15,17 +15,24 @@ void core_kpis_add_load(struct core_kpis *k, const struct wb_load *l, int sign)
 {
 	if (l->meta.deleted || cstreq(l->status, "cancelled"))
 		return;
+	/* Every figure summed here is retracted later: only values inside the
+	 * model's ranges are added, so a sum stays exact (spans) or near enough
+	 * (money, metres) after a huge value comes and goes, and nothing overflows.
+	 * The decision reads only the row, so add and retract agree. */
+	int64_t cycle;
 	if (l->tendered_at != WB_NULL && l->departed_at != WB_NULL &&
-	    l->departed_at >= l->tendered_at) {
+	    span_ok(l->tendered_at, l->departed_at, &cycle)) {
 		k->cycle_n += sign;
-		k->cycle_sum_s += sign * (double)(l->departed_at - l->tendered_at);
+		k->cycle_sum_s += sign * (double)cycle;
 	}
-	if (!isnan(l->distance_m) || !isnan(l->empty_m)) {
-		double e = isnan(l->empty_m) ? 0 : l->empty_m;
+	int has_dist = wb_in_range(WB_R_DIST, l->distance_m),
+	    has_empty = wb_in_range(WB_R_DIST, l->empty_m);
+	if (has_dist || has_empty) {
+		double e = has_empty ? l->empty_m : 0;
 		k->empty_m += sign * e;
-		k->total_m += sign * (e + (isnan(l->distance_m) ? 0 : l->distance_m));
+		k->total_m += sign * (e + (has_dist ? l->distance_m : 0));
 	}
-	if (!isnan(l->revenue) && !isnan(l->est_cost)) {
+	if (money_ok(l->revenue) && money_ok(l->est_cost)) {
 		k->profit_n += sign;
 		k->revenue += sign * l->revenue;
 		k->cost += sign * l->est_cost;
@@ -41,8 +48,9 @@ void core_kpis_add_stop(struct core_kpis *k, const struct wb_stop *s, int sign)
 		if (s->arrived_at >= s->window_start && s->arrived_at <= s->window_end)
 			k->drops_on_time += sign;
 	}
-	if (s->departed_at != WB_NULL && s->departed_at >= s->arrived_at) {
-		double dwell = (double)(s->departed_at - s->arrived_at);
+	int64_t dwell_s;
+	if (s->departed_at != WB_NULL && span_ok(s->arrived_at, s->departed_at, &dwell_s)) {
+		double dwell = (double)dwell_s;
 		k->dwell_n += sign;
 		k->dwell_sum_s += sign * dwell;
 		/* Same clock as the detention detector: from the later of arrival and window start.
@@ -50,8 +58,10 @@ void core_kpis_add_stop(struct core_kpis *k, const struct wb_stop *s, int sign)
 		int64_t start = s->window_start != WB_NULL && s->window_start > s->arrived_at
 		                        ? s->window_start
 		                        : s->arrived_at;
-		int64_t over = s->departed_at - start - k->free_s;
-		if (over > 0) {
+		int64_t over; /* departed - start fits: start lies between arrival and departure, or
+		                 after */
+		if (!ckd_sub(&over, s->departed_at, start) && !ckd_sub(&over, over, k->free_s) &&
+		    over > 0) {
 			k->detention_n += sign;
 			k->detention_sum_s += sign * (double)over;
 		}

@@ -80,9 +80,10 @@ int core_kpi_pod_completion(const struct wb_load *l, size_t nl, const struct wb_
 			last[k] = p[i].signed_at;
 	}
 	size_t n = 0;
+	int64_t span;
 	for (size_t k = 0; k < nd; k++)
-		if (last[k] && last[k] >= d[k].at)
-			v[n++] = (double)(last[k] - d[k].at);
+		if (last[k] && span_ok(d[k].at, last[k], &span))
+			v[n++] = (double)span;
 	summarize(v, n, out);
 	free(d), free(last), free(v);
 	return 0;
@@ -101,9 +102,10 @@ int core_kpi_invoice_cycle(const struct wb_load *l, size_t nl, const struct wb_i
 	size_t n = 0;
 	for (size_t i = 0; i < ni; i++) {
 		const struct delivered *e = find_delivered(d, nd, inv[i].load_id);
+		int64_t span;
 		if (e && !inv[i].meta.deleted && inv[i].issued_at != WB_NULL &&
-		    inv[i].issued_at >= e->at)
-			v[n++] = (double)(inv[i].issued_at - e->at);
+		    span_ok(e->at, inv[i].issued_at, &span))
+			v[n++] = (double)span;
 	}
 	summarize(v, n, out);
 	free(d), free(v);
@@ -116,10 +118,11 @@ int core_kpi_resolution(const struct wb_exception *x, size_t n, struct core_kpi_
 	if (!v)
 		return WB_ENOMEM;
 	size_t m = 0;
+	int64_t span;
 	for (size_t i = 0; i < n; i++)
 		if (x[i].detected_at != WB_NULL && x[i].resolved_at != WB_NULL &&
-		    x[i].resolved_at >= x[i].detected_at)
-			v[m++] = (double)(x[i].resolved_at - x[i].detected_at);
+		    span_ok(x[i].detected_at, x[i].resolved_at, &span))
+			v[m++] = (double)span;
 	summarize(v, m, out);
 	free(v);
 	return 0;
@@ -128,11 +131,11 @@ int core_kpi_resolution(const struct wb_exception *x, size_t n, struct core_kpi_
 double core_kpi_dso(const struct wb_invoice *inv, size_t n, int64_t now, int days)
 {
 	double receivable = 0, sales = 0;
-	int64_t since = now - (int64_t)days * 86400;
+	int64_t since = sat_sub(now, (int64_t)days * 86400);
 	for (size_t i = 0; i < n; i++) {
 		const struct wb_invoice *v = &inv[i];
 		if (v->meta.deleted || v->issued_at == WB_NULL || v->issued_at > now ||
-		    isnan(v->amount))
+		    !money_ok(v->amount))
 			continue;
 		if (v->paid_at == WB_NULL || v->paid_at > now)
 			receivable += v->amount;
@@ -167,8 +170,9 @@ int core_kpi_routes(const struct wb_load *l, size_t n, struct core_route_profit 
 	}
 	size_t m = 0, nr = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!l[i].meta.deleted && l[i].origin && l[i].destination && !isnan(l[i].revenue) &&
-		    !isnan(l[i].est_cost) && !cstreq(l[i].status, "cancelled"))
+		if (!l[i].meta.deleted && l[i].origin && l[i].destination &&
+		    money_ok(l[i].revenue) && money_ok(l[i].est_cost) &&
+		    !cstreq(l[i].status, "cancelled"))
 			idx[m++] = &l[i];
 	qsort(idx, m, sizeof(*idx), cmp_route);
 	for (size_t i = 0; i < m; i++) {

@@ -112,7 +112,7 @@ int core_maintenance_propose(const struct wb_fault *f, const struct wb_work_orde
 	out->wo.category = "corrective";
 	out->wo.opened_at = now;
 	/* A critical fault grounds the truck today; a major one within three days. */
-	out->wo.due_at = now + (crit ? 24 : 72) * 3600;
+	out->wo.due_at = sat_add(now, (crit ? 24 : 72) * 3600);
 	out->wo.est_cost = fam->est_cost;
 	out->family = fam->family;
 	for (size_t i = 0; i < CORE_MAX_PARTS && fam->parts[i].item; i++) {

@@ -4,7 +4,7 @@
 
 #include "model/model.h"
 
-#define COL(S, type, name) {#name, WB_##type, offsetof(struct wb_##S, name)},
+#define COL(S, type, name, range) {#name, WB_##type, offsetof(struct wb_##S, name), WB_R_##range},
 #define COLS(E, e, table, FIELDS) static const struct wb_column e##_cols[] = {FIELDS(COL, e)};
 WB_ENTITIES(COLS)
 
@@ -48,4 +48,43 @@ void wb_entity_clear(enum wb_entity e, void *row)
 		case WB_REAL: *(double *)p = NAN; break;
 		}
 	}
+}
+
+/* Wide enough for any real depot, narrow enough that core/'s arithmetic on
+ * them cannot overflow (a time in ms, a sum of a million amounts). */
+static const struct wb_range_info ranges[WB_R__COUNT] = {
+        [WB_R_ANY] = {-INFINITY, INFINITY, "anything"},
+        [WB_R_TIME] = {946684800.0, 4102444800.0, "a time from 2000-01-01 to 2100-01-01"},
+        [WB_R_TIME_MS] = {946684800000.0, 4102444800000.0, "a time from 2000-01-01 to 2100-01-01"},
+        [WB_R_LAT] = {-90, 90, "a latitude from -90 to 90"},
+        [WB_R_LON] = {-180, 180, "a longitude from -180 to 180"},
+        [WB_R_SPEED] = {0, 150, "a speed from 0 to 150 m/s"},
+        [WB_R_HEADING] = {0, 360, "a heading from 0 to 360 degrees"},
+        [WB_R_PCT] = {0, 100, "a percentage from 0 to 100"},
+        [WB_R_RATIO] = {0, 1, "a ratio from 0 to 1"},
+        [WB_R_LITRES] = {0, 1e5, "a volume from 0 to 100000 L"},
+        [WB_R_DIST] = {0, 1e10, "a distance from 0 to 1e10 m"},
+        [WB_R_MASS] = {0, 1e6, "a mass from 0 to 1e6 kg"},
+        [WB_R_DURATION] = {0, 1e9, "a duration from 0 to 1e9 s"},
+        [WB_R_DURATION_LEFT] = {-1e9, 1e9, "a duration from -1e9 to 1e9 s"},
+        [WB_R_MONEY] = {-1e12, 1e12, "an amount from -1e12 to 1e12"},
+        [WB_R_COUNT] = {0, 1e6, "a count from 0 to 1000000"},
+        [WB_R_FLAG] = {0, 1, "0 or 1 (or a boolean)"},
+};
+
+const struct wb_range_info *wb_range_info(enum wb_range r)
+{
+	if ((int)r < 0 || r >= WB_R__COUNT)
+		return NULL;
+	return &ranges[r];
+}
+
+int wb_in_range(enum wb_range r, double x)
+{
+	const struct wb_range_info *ri = wb_range_info(r);
+	if (!ri)
+		return 0;
+	if (r == WB_R_ANY)
+		return 1;
+	return isfinite(x) && x >= ri->lo && x <= ri->hi;
 }

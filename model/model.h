@@ -15,26 +15,70 @@
 
 enum wb_type { WB_TEXT, WB_INT, WB_REAL };
 
+/* What a sane value of a field is, named beside each field in the lists below:
+ * a connector refuses a record carrying a value outside its field's range
+ * (connector_map_fields), so nothing downstream meets a departure in the year
+ * 30,000 or a latitude of 1e308. The bounds are in model/model.c and
+ * docs/api.md ("Ranges"). ANY: text, no range. */
+/* clang-format off */
+#define WB_RANGES(X)                                                                               \
+	X(ANY)           /* text */                                                                \
+	X(TIME)          /* epoch seconds, 2000-01-01 .. 2100-01-01 */                             \
+	X(TIME_MS)       /* the same in epoch milliseconds */                                      \
+	X(LAT)           /* degrees, -90 .. 90 */                                                  \
+	X(LON)           /* degrees, -180 .. 180 */                                                \
+	X(SPEED)         /* m/s, 0 .. 150 */                                                       \
+	X(HEADING)       /* degrees, 0 .. 360 */                                                   \
+	X(PCT)           /* percent, 0 .. 100 */                                                   \
+	X(RATIO)         /* 0 .. 1 */                                                              \
+	X(LITRES)        /* 0 .. 100,000 */                                                        \
+	X(DIST)          /* metres, 0 .. 1e10 (odometers, distances) */                            \
+	X(MASS)          /* kg, 0 .. 1e6 */                                                        \
+	X(DURATION)      /* seconds, 0 .. 1e9 */                                                   \
+	X(DURATION_LEFT) /* seconds, -1e9 .. 1e9: a clock left, negative when over */              \
+	X(MONEY)         /* major units of the record's currency, -1e12 .. 1e12 */                 \
+	X(COUNT)         /* whole things, 0 .. 1,000,000 */                                        \
+	X(FLAG)          /* 0 or 1 */
+/* clang-format on */
+
+enum wb_range {
+#define WB_RANGE_ENUM(r) WB_R_##r,
+	WB_RANGES(WB_RANGE_ENUM)
+#undef WB_RANGE_ENUM
+	        WB_R__COUNT
+};
+
+/* The bounds of a range, inclusive, and how a message says them. */
+struct wb_range_info {
+	double lo, hi;
+	const char *says; /* "a time from 2000-01-01 to 2100-01-01" */
+};
+
+/* NULL for a range that does not exist. */
+const struct wb_range_info *wb_range_info(enum wb_range r);
+/* 1 when x lies in range r; NaN and infinities never do; ANY holds anything. */
+int wb_in_range(enum wb_range r, double x);
+
 #define WB_CTYPE_TEXT const char *
 #define WB_CTYPE_INT int64_t
 #define WB_CTYPE_REAL double
 
 /* clang-format off */
 #define WB_CUSTOMER_FIELDS(X, S)                                                                   \
-	X(S, TEXT, name)                                                                           \
-	X(S, INT, payment_terms_days)                                                              \
-	X(S, REAL, credit_limit)
+	X(S, TEXT, name, ANY)                                                                      \
+	X(S, INT, payment_terms_days, COUNT)                                                       \
+	X(S, REAL, credit_limit, MONEY)
 /* clang-format on */
 
 /* clang-format off */
 #define WB_ORDER_FIELDS(X, S)                                                                      \
-	X(S, TEXT, number)                                                                         \
-	X(S, TEXT, customer_id)                                                                    \
-	X(S, INT, ordered_at)                                                                      \
-	X(S, INT, requested_at)                                                                    \
-	X(S, TEXT, status)                                                                         \
-	X(S, TEXT, currency)                                                                       \
-	X(S, REAL, total)
+	X(S, TEXT, number, ANY)                                                                    \
+	X(S, TEXT, customer_id, ANY)                                                               \
+	X(S, INT, ordered_at, TIME)                                                                \
+	X(S, INT, requested_at, TIME)                                                              \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, TEXT, currency, ANY)                                                                  \
+	X(S, REAL, total, MONEY)
 /* clang-format on */
 
 /* status: planned, staged, released, in_transit, delivered, pod_received,
@@ -43,49 +87,49 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
  * empty_m is the deadhead distance driven to reach the first pickup. */
 /* clang-format off */
 #define WB_LOAD_FIELDS(X, S)                                                                       \
-	X(S, TEXT, number)                                                                         \
-	X(S, TEXT, order_id)                                                                       \
-	X(S, TEXT, depot)                                                                          \
-	X(S, TEXT, status)                                                                         \
-	X(S, INT, priority)                                                                        \
-	X(S, TEXT, vehicle_id)                                                                     \
-	X(S, TEXT, trailer_id)                                                                     \
-	X(S, TEXT, driver_id)                                                                      \
-	X(S, TEXT, carrier)                                                                        \
-	X(S, TEXT, origin)                                                                         \
-	X(S, TEXT, destination)                                                                    \
-	X(S, INT, planned_departure)                                                               \
-	X(S, INT, eta)                                                                             \
-	X(S, INT, tendered_at)                                                                     \
-	X(S, INT, departed_at)                                                                     \
-	X(S, INT, delivered_at)                                                                    \
-	X(S, REAL, revenue)                                                                        \
-	X(S, REAL, est_cost)                                                                       \
-	X(S, INT, pallets)                                                                         \
-	X(S, REAL, weight_kg)                                                                      \
-	X(S, REAL, distance_m)                                                                     \
-	X(S, REAL, empty_m)                                                                        \
-	X(S, INT, planned_drive_s)                                                                 \
-	X(S, INT, route_changed)
+	X(S, TEXT, number, ANY)                                                                    \
+	X(S, TEXT, order_id, ANY)                                                                  \
+	X(S, TEXT, depot, ANY)                                                                     \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, priority, COUNT)                                                                 \
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, trailer_id, ANY)                                                                \
+	X(S, TEXT, driver_id, ANY)                                                                 \
+	X(S, TEXT, carrier, ANY)                                                                   \
+	X(S, TEXT, origin, ANY)                                                                    \
+	X(S, TEXT, destination, ANY)                                                               \
+	X(S, INT, planned_departure, TIME)                                                         \
+	X(S, INT, eta, TIME)                                                                       \
+	X(S, INT, tendered_at, TIME)                                                               \
+	X(S, INT, departed_at, TIME)                                                               \
+	X(S, INT, delivered_at, TIME)                                                              \
+	X(S, REAL, revenue, MONEY)                                                                 \
+	X(S, REAL, est_cost, MONEY)                                                                \
+	X(S, INT, pallets, COUNT)                                                                  \
+	X(S, REAL, weight_kg, MASS)                                                                \
+	X(S, REAL, distance_m, DIST)                                                               \
+	X(S, REAL, empty_m, DIST)                                                                  \
+	X(S, INT, planned_drive_s, DURATION)                                                       \
+	X(S, INT, route_changed, FLAG)
 /* clang-format on */
 
 /* kind: pickup, drop. status: pending, arrived, departed, skipped, failed, partial. */
 /* clang-format off */
 #define WB_STOP_FIELDS(X, S)                                                                       \
-	X(S, TEXT, load_id)                                                                        \
-	X(S, INT, seq)                                                                             \
-	X(S, TEXT, kind)                                                                           \
-	X(S, TEXT, place)                                                                          \
-	X(S, REAL, lat)                                                                            \
-	X(S, REAL, lon)                                                                            \
-	X(S, INT, window_start)                                                                    \
-	X(S, INT, window_end)                                                                      \
-	X(S, INT, eta)                                                                             \
-	X(S, INT, arrived_at)                                                                      \
-	X(S, INT, departed_at)                                                                     \
-	X(S, TEXT, status)                                                                         \
-	X(S, INT, pallets_planned)                                                                 \
-	X(S, INT, pallets_done)
+	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, INT, seq, COUNT)                                                                      \
+	X(S, TEXT, kind, ANY)                                                                      \
+	X(S, TEXT, place, ANY)                                                                     \
+	X(S, REAL, lat, LAT)                                                                       \
+	X(S, REAL, lon, LON)                                                                       \
+	X(S, INT, window_start, TIME)                                                              \
+	X(S, INT, window_end, TIME)                                                                \
+	X(S, INT, eta, TIME)                                                                       \
+	X(S, INT, arrived_at, TIME)                                                                \
+	X(S, INT, departed_at, TIME)                                                               \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, pallets_planned, COUNT)                                                          \
+	X(S, INT, pallets_done, COUNT)
 /* clang-format on */
 
 /* kind: tractor, trailer, van, rigid. status: available, assigned,
@@ -93,139 +137,139 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
  * on_hold: a maintenance or dispatch hold placed at the source (1/0). */
 /* clang-format off */
 #define WB_VEHICLE_FIELDS(X, S)                                                                    \
-	X(S, TEXT, unit)                                                                           \
-	X(S, TEXT, kind)                                                                           \
-	X(S, TEXT, depot)                                                                          \
-	X(S, TEXT, status)                                                                         \
-	X(S, REAL, odometer_m)                                                                     \
-	X(S, INT, engine_s)                                                                        \
-	X(S, REAL, fuel_pct)                                                                       \
-	X(S, REAL, tank_l)                                                                         \
-	X(S, REAL, lat)                                                                            \
-	X(S, REAL, lon)                                                                            \
-	X(S, REAL, speed_mps)                                                                      \
-	X(S, REAL, heading)                                                                        \
-	X(S, INT, last_seen_ms)                                                                    \
-	X(S, REAL, pm_due_odometer_m)                                                              \
-	X(S, INT, idle_s)                                                                          \
-	X(S, INT, on_hold)                                                                         \
-	X(S, TEXT, hold_reason)
+	X(S, TEXT, unit, ANY)                                                                      \
+	X(S, TEXT, kind, ANY)                                                                      \
+	X(S, TEXT, depot, ANY)                                                                     \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, REAL, odometer_m, DIST)                                                               \
+	X(S, INT, engine_s, DURATION)                                                              \
+	X(S, REAL, fuel_pct, PCT)                                                                  \
+	X(S, REAL, tank_l, LITRES)                                                                 \
+	X(S, REAL, lat, LAT)                                                                       \
+	X(S, REAL, lon, LON)                                                                       \
+	X(S, REAL, speed_mps, SPEED)                                                               \
+	X(S, REAL, heading, HEADING)                                                               \
+	X(S, INT, last_seen_ms, TIME_MS)                                                           \
+	X(S, REAL, pm_due_odometer_m, DIST)                                                        \
+	X(S, INT, idle_s, DURATION)                                                                \
+	X(S, INT, on_hold, FLAG)                                                                   \
+	X(S, TEXT, hold_reason, ANY)
 /* clang-format on */
 
 /* clang-format off */
 #define WB_DRIVER_FIELDS(X, S)                                                                     \
-	X(S, TEXT, name)                                                                           \
-	X(S, TEXT, depot)                                                                          \
-	X(S, TEXT, status)                                                                         \
-	X(S, INT, drive_left_s)                                                                    \
-	X(S, INT, duty_left_s)                                                                     \
-	X(S, INT, cycle_left_s)                                                                    \
-	X(S, TEXT, vehicle_id)
+	X(S, TEXT, name, ANY)                                                                      \
+	X(S, TEXT, depot, ANY)                                                                     \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, drive_left_s, DURATION_LEFT)                                                     \
+	X(S, INT, duty_left_s, DURATION_LEFT)                                                      \
+	X(S, INT, cycle_left_s, DURATION_LEFT)                                                     \
+	X(S, TEXT, vehicle_id, ANY)
 /* clang-format on */
 
 /* protocol: j1939, obd2. severity: critical, major, minor, info. */
 /* clang-format off */
 #define WB_FAULT_FIELDS(X, S)                                                                      \
-	X(S, TEXT, vehicle_id)                                                                     \
-	X(S, TEXT, code)                                                                           \
-	X(S, TEXT, protocol)                                                                       \
-	X(S, TEXT, severity)                                                                       \
-	X(S, TEXT, description)                                                                    \
-	X(S, INT, first_seen)                                                                      \
-	X(S, INT, last_seen)                                                                       \
-	X(S, INT, active)
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, code, ANY)                                                                      \
+	X(S, TEXT, protocol, ANY)                                                                  \
+	X(S, TEXT, severity, ANY)                                                                  \
+	X(S, TEXT, description, ANY)                                                               \
+	X(S, INT, first_seen, TIME)                                                                \
+	X(S, INT, last_seen, TIME)                                                                 \
+	X(S, INT, active, FLAG)
 /* clang-format on */
 
 /* clang-format off */
 #define WB_INSPECTION_FIELDS(X, S)                                                                 \
-	X(S, TEXT, vehicle_id)                                                                     \
-	X(S, TEXT, driver_id)                                                                      \
-	X(S, TEXT, kind)                                                                           \
-	X(S, INT, safe)                                                                            \
-	X(S, TEXT, defects)                                                                        \
-	X(S, INT, at)
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, driver_id, ANY)                                                                 \
+	X(S, TEXT, kind, ANY)                                                                      \
+	X(S, INT, safe, FLAG)                                                                      \
+	X(S, TEXT, defects, ANY)                                                                   \
+	X(S, INT, at, TIME)
 /* clang-format on */
 
 /* status: proposed, open, in_progress, closed. category: preventive, corrective, inspection. */
 /* clang-format off */
 #define WB_WORK_ORDER_FIELDS(X, S)                                                                 \
-	X(S, TEXT, vehicle_id)                                                                     \
-	X(S, TEXT, fault_id)                                                                       \
-	X(S, TEXT, status)                                                                         \
-	X(S, TEXT, category)                                                                       \
-	X(S, INT, opened_at)                                                                       \
-	X(S, INT, due_at)                                                                          \
-	X(S, INT, closed_at)                                                                       \
-	X(S, REAL, est_cost)
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, fault_id, ANY)                                                                  \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, TEXT, category, ANY)                                                                  \
+	X(S, INT, opened_at, TIME)                                                                 \
+	X(S, INT, due_at, TIME)                                                                    \
+	X(S, INT, closed_at, TIME)                                                                 \
+	X(S, REAL, est_cost, MONEY)
 /* clang-format on */
 
 /* clang-format off */
 #define WB_PART_RESERVATION_FIELDS(X, S)                                                           \
-	X(S, TEXT, work_order_id)                                                                  \
-	X(S, TEXT, item)                                                                           \
-	X(S, INT, qty)                                                                             \
-	X(S, TEXT, status)
+	X(S, TEXT, work_order_id, ANY)                                                             \
+	X(S, TEXT, item, ANY)                                                                      \
+	X(S, INT, qty, COUNT)                                                                      \
+	X(S, TEXT, status, ANY)
 /* clang-format on */
 
 /* clang-format off */
 #define WB_STAGING_FIELDS(X, S)                                                                    \
-	X(S, TEXT, load_id)                                                                        \
-	X(S, TEXT, dock_door)                                                                      \
-	X(S, INT, pallets_staged)                                                                  \
-	X(S, INT, pallets_total)                                                                   \
-	X(S, INT, labor_ready)                                                                     \
-	X(S, TEXT, status)                                                                         \
-	X(S, INT, appointment_at)
+	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, dock_door, ANY)                                                                 \
+	X(S, INT, pallets_staged, COUNT)                                                           \
+	X(S, INT, pallets_total, COUNT)                                                            \
+	X(S, INT, labor_ready, FLAG)                                                               \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, appointment_at, TIME)
 /* clang-format on */
 
 /* exception_codes: comma-separated source codes, "" when the POD is clean. */
 /* clang-format off */
 #define WB_POD_FIELDS(X, S)                                                                        \
-	X(S, TEXT, load_id)                                                                        \
-	X(S, TEXT, stop_id)                                                                        \
-	X(S, TEXT, signed_by)                                                                      \
-	X(S, INT, signed_at)                                                                       \
-	X(S, TEXT, exception_codes)                                                                \
-	X(S, TEXT, document_ref)
+	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, stop_id, ANY)                                                                   \
+	X(S, TEXT, signed_by, ANY)                                                                 \
+	X(S, INT, signed_at, TIME)                                                                 \
+	X(S, TEXT, exception_codes, ANY)                                                           \
+	X(S, TEXT, document_ref, ANY)
 /* clang-format on */
 
 /* status: draft, held, released, sent, paid, disputed. */
 /* clang-format off */
 #define WB_INVOICE_FIELDS(X, S)                                                                    \
-	X(S, TEXT, number)                                                                         \
-	X(S, TEXT, load_id)                                                                        \
-	X(S, TEXT, customer_id)                                                                    \
-	X(S, REAL, amount)                                                                         \
-	X(S, TEXT, currency)                                                                       \
-	X(S, TEXT, status)                                                                         \
-	X(S, INT, issued_at)                                                                       \
-	X(S, INT, due_at)                                                                          \
-	X(S, INT, paid_at)
+	X(S, TEXT, number, ANY)                                                                    \
+	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, customer_id, ANY)                                                               \
+	X(S, REAL, amount, MONEY)                                                                  \
+	X(S, TEXT, currency, ANY)                                                                  \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, issued_at, TIME)                                                                 \
+	X(S, INT, due_at, TIME)                                                                    \
+	X(S, INT, paid_at, TIME)
 /* clang-format on */
 
 /* code: linehaul, fuel, detention, lumper, toll. rated_amount is what the rate
  * agreement allows for this code; origin says who billed it (rate, carrier, driver). */
 /* clang-format off */
 #define WB_CHARGE_FIELDS(X, S)                                                                     \
-	X(S, TEXT, load_id)                                                                        \
-	X(S, TEXT, code)                                                                           \
-	X(S, REAL, amount)                                                                         \
-	X(S, REAL, rated_amount)                                                                   \
-	X(S, TEXT, origin)
+	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, code, ANY)                                                                      \
+	X(S, REAL, amount, MONEY)                                                                  \
+	X(S, REAL, rated_amount, MONEY)                                                            \
+	X(S, TEXT, origin, ANY)
 /* clang-format on */
 
 /* card: masked, last four digits only. */
 /* clang-format off */
 #define WB_FUEL_TXN_FIELDS(X, S)                                                                   \
-	X(S, TEXT, vehicle_id)                                                                     \
-	X(S, TEXT, driver_id)                                                                      \
-	X(S, INT, at)                                                                              \
-	X(S, REAL, litres)                                                                         \
-	X(S, REAL, amount)                                                                         \
-	X(S, REAL, lat)                                                                            \
-	X(S, REAL, lon)                                                                            \
-	X(S, TEXT, station)                                                                        \
-	X(S, TEXT, card)
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, driver_id, ANY)                                                                 \
+	X(S, INT, at, TIME)                                                                        \
+	X(S, REAL, litres, LITRES)                                                                 \
+	X(S, REAL, amount, MONEY)                                                                  \
+	X(S, REAL, lat, LAT)                                                                       \
+	X(S, REAL, lon, LON)                                                                       \
+	X(S, TEXT, station, ANY)                                                                   \
+	X(S, TEXT, card, ANY)
 /* clang-format on */
 
 /* kind: see docs/design.md §2 (kinds and their subjects). subject_kind: load, vehicle, driver,
@@ -235,26 +279,27 @@ enum wb_type { WB_TEXT, WB_INT, WB_REAL };
  * (a fault, fuel_txn, charge, pod, stop). */
 /* clang-format off */
 #define WB_EXCEPTION_FIELDS(X, S)                                                                  \
-	X(S, TEXT, kind)                                                                           \
-	X(S, TEXT, subject_kind)                                                                   \
-	X(S, TEXT, subject_id)                                                                     \
-	X(S, TEXT, severity)                                                                       \
-	X(S, REAL, confidence)                                                                     \
-	X(S, REAL, impact)                                                                         \
-	X(S, TEXT, suggested_action)                                                               \
-	X(S, TEXT, evidence)                                                                       \
-	X(S, TEXT, origin)                                                                         \
-	X(S, TEXT, status)                                                                         \
-	X(S, TEXT, required_role)                                                                  \
-	X(S, TEXT, owner)                                                                          \
-	X(S, INT, detected_at)                                                                     \
-	X(S, INT, resolved_at)                                                                     \
-	X(S, TEXT, related_id)
+	X(S, TEXT, kind, ANY)                                                                      \
+	X(S, TEXT, subject_kind, ANY)                                                              \
+	X(S, TEXT, subject_id, ANY)                                                                \
+	X(S, TEXT, severity, ANY)                                                                  \
+	X(S, REAL, confidence, RATIO)                                                              \
+	X(S, REAL, impact, MONEY)                                                                  \
+	X(S, TEXT, suggested_action, ANY)                                                          \
+	X(S, TEXT, evidence, ANY)                                                                  \
+	X(S, TEXT, origin, ANY)                                                                    \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, TEXT, required_role, ANY)                                                             \
+	X(S, TEXT, owner, ANY)                                                                     \
+	X(S, INT, detected_at, TIME)                                                               \
+	X(S, INT, resolved_at, TIME)                                                               \
+	X(S, TEXT, related_id, ANY)
 /* clang-format on */
 
 /* Every synced entity: enum suffix, struct/function suffix, table name, fields.
- * A field list is FIELDS(X, S): it calls X(S, TYPE, name) for each field, S
- * being the entity's struct suffix, so expansions can name struct wb_##S. */
+ * A field list is FIELDS(X, S): it calls X(S, TYPE, name, RANGE) for each field,
+ * S being the entity's struct suffix, so expansions can name struct wb_##S, and
+ * RANGE one of WB_RANGES. */
 /* clang-format off */
 #define WB_ENTITIES(X)                                                                             \
 	X(CUSTOMER, customer, "customer", WB_CUSTOMER_FIELDS)                                      \
@@ -292,7 +337,7 @@ struct wb_meta {
 	int64_t synced_at;   /* filled on read; ignored on write */
 };
 
-#define WB_FIELD_DECL(S, type, name) WB_CTYPE_##type name;
+#define WB_FIELD_DECL(S, type, name, range) WB_CTYPE_##type name;
 /* clang-format off */
 #define WB_STRUCT_DECL(E, e, table, FIELDS)                                                        \
 	struct wb_##e {                                                                            \
@@ -320,6 +365,7 @@ struct wb_column {
 	const char *name;
 	enum wb_type type;
 	size_t offset; /* into the entity struct */
+	enum wb_range range;
 };
 
 struct wb_entity_info {

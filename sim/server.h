@@ -13,7 +13,7 @@
 struct sim_fault_cfg {
 	int latency_ms;
 	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close,
-	        write_timeout;
+	        write_timeout, badevent;
 	int retry_after_s;
 };
 

@@ -83,6 +83,19 @@ static int append(struct stream *st, const char *s, size_t n)
 	return 0;
 }
 
+/* The badevent fault: the event keeps its id but not its sense, in turn a
+ * latitude off the globe, a time in the year 292 million, no vehicle, and data
+ * that is not JSON. Returns 1 for the last. */
+static int spoil(json_t *j, uint64_t seq)
+{
+	switch (seq % 4) {
+	case 0: json_object_set_new(j, "lat", json_real(1e308)); return 0;
+	case 1: json_object_set_new(j, "ts_ms", json_integer(INT64_MAX)); return 0;
+	case 2: json_object_del(j, "vehicle_id"); return 0;
+	default: return 1;
+	}
+}
+
 /* Fills the pending buffer with up to 64 events; blocks up to 15 s waiting for
  * news, then sends a comment as keep-alive. Caller holds the lock. */
 static int fill(struct stream *st)
@@ -113,7 +126,10 @@ static int fill(struct stream *st)
 	}
 	for (int k = 0; k < 64 && st->next <= w->pos_seq; k++, st->next++) {
 		json_t *j = sim_render_pos(w, &w->pos[st->next % w->pos_cap]);
-		char *d = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+		int broken = j && sim_fault_hit(st->svc, st->svc->f.badevent) && spoil(j, st->next);
+		char *d = !j       ? NULL
+		          : broken ? strdup("{\"vehicle_id\": ")
+		                   : json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(12));
 		json_decref(j);
 		if (!d)
 			return -1;

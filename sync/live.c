@@ -29,14 +29,14 @@ void sync_live_flush(struct sync_stream *st)
 		return;
 	char last[32];
 	snprintf(last, sizeof(last), "%" PRId64, st->last_seq);
-	size_t added = 0;
+	struct sync_events_result res;
 	struct wb_err err = {0};
 	/* The last event id is the live cursor, kept under its own stream name
 	 * beside the page cursor and written in the batch's transaction. */
 	char stream[64];
 	live_name(st, stream, sizeof(stream));
 	int rc = sync_apply_positions(sy->cache, st->src->ops, st->src->name, stream, st->batch,
-	                              st->nbatch, last, &added, &err);
+	                              st->nbatch, last, &res, &err);
 	size_t n = st->nbatch;
 	for (size_t i = 0; i < st->nbatch; i++)
 		json_decref(st->batch[i]);
@@ -51,13 +51,16 @@ void sync_live_flush(struct sync_stream *st)
 	int64_t lag = st->latest_ts_ms ? now - st->latest_ts_ms / 1000 : -1;
 	if (lag < 0 && st->latest_ts_ms)
 		lag = 0;
-	cache_health_ok(sy->cache, st->src->name, stream, now, lag, (int64_t)added, NULL);
+	cache_health_ok(sy->cache, st->src->name, stream, now, lag, (int64_t)res.added, NULL);
 	st->live_ok_at = now;
 	st->records += (int64_t)n;
 	sy->records += (int64_t)n;
-	char line[128];
-	snprintf(line, sizeof(line), "%zu events, %zu new, last %s", n, added, last);
-	sync_emit(sy, SYNC_EV_BATCH, st->src->name, st->cs->name, line, n, added);
+	char line[512];
+	int len = snprintf(line, sizeof(line), "%zu events, %zu new, last %s", n, res.added, last);
+	if (res.rejected && len > 0 && (size_t)len < sizeof(line))
+		snprintf(line + len, sizeof(line) - (size_t)len, "; %zu rejected (first: %s)",
+		         res.rejected, res.first_reject);
+	sync_emit(sy, SYNC_EV_BATCH, st->src->name, st->cs->name, line, n, res.added);
 }
 
 static int on_event(const struct sse_event *ev, void *arg)
@@ -75,10 +78,12 @@ static int on_event(const struct sse_event *ev, void *arg)
 	json_t *rec = json_loadb(ev->data, ev->data_len, 0, &je);
 	if (!rec) {
 		char why[300];
-		snprintf(why, sizeof(why), "malformed event %s at column %d: %s", ev->id, je.column,
-		         je.text);
+		snprintf(why, sizeof(why), "malformed event %.40s at column %d: %s", ev->id,
+		         je.column, je.text);
 		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, why, 0, 0);
-		return 0;
+		/* Kept in the batch as a null, which the connector refuses: it is
+		 * counted with the other rejects and the cursor moves past it. */
+		rec = json_null();
 	}
 	if (st->nbatch == st->capbatch) {
 		size_t cap = st->capbatch ? st->capbatch * 2 : 256;

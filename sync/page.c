@@ -1,5 +1,6 @@
 /* Applying what a source sent: a page of records, or a batch of live events,
- * written with its cursor in one transaction or not at all. */
+ * written with its cursor in one transaction or not at all. A page is refused
+ * whole when one record is bad; a batch of events keeps its good ones. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,24 +148,30 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
 
 int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
                          const char *stream, json_t *const *events, size_t n, const char *last_id,
-                         size_t *added, struct wb_err *err)
+                         struct sync_events_result *r, struct wb_err *err)
 {
-	if (added)
-		*added = 0;
+	memset(r, 0, sizeof(*r));
 	struct wb_position *pos = calloc(n ? n : 1, sizeof(*pos));
 	if (!pos)
 		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory", source, stream);
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/* Events are independent facts, each with its own id: one the connector
+	 * refuses costs only itself (pages, by contrast, are one transaction with
+	 * their cursor and are refused whole). */
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
 		struct wb_err e = {0};
-		if (k->map_position(events[i], &pos[i], &e) != 0)
-			rc = wb_fail(err, WB_EINVALID, "%s %s: event rejected: %s", source, stream,
-			             e.msg);
+		if (k->map_position(events[i], &pos[m], &e) == 0) {
+			m++;
+			continue;
+		}
+		if (!r->rejected++)
+			snprintf(r->first_reject, sizeof(r->first_reject), "%.299s", e.msg);
 	}
-	if (rc == 0)
-		rc = cache_begin(c, err);
+	int rc = cache_begin(c, err);
 	if (rc == 0) {
-		rc = cache_add_positions(c, pos, n, added, err);
+		rc = cache_add_positions(c, pos, m, &r->added, err);
+		if (rc == 0)
+			rc = cache_health_rejected(c, source, stream, (int64_t)r->rejected, err);
 		if (rc == 0 && last_id)
 			rc = cache_cursor_set(c, source, stream, last_id, err);
 		if (rc == 0)
@@ -172,6 +179,8 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
 		else
 			cache_rollback(c);
 	}
+	if (rc != 0)
+		r->added = 0;
 	free(pos);
 	return rc;
 }

@@ -41,11 +41,22 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
                     const struct connector_stream *s, const char *source, json_t *page,
                     struct sync_page_result *r, struct wb_err *err);
 
-/* Writes a batch of live position events (each a JSON object) and the stream's
- * last event id in one transaction. */
+/* What a batch of live events came to. */
+struct sync_events_result {
+	size_t added;           /* positions new to the cache */
+	size_t rejected;        /* events the connector refused, left out */
+	char first_reject[300]; /* why the first was refused; "" when none was */
+};
+
+/* Writes a batch of live position events (each a JSON object; anything else,
+ * e.g. a JSON null standing for an event that was not JSON, is refused) and the
+ * stream's last event id in one transaction. Unlike a page, a batch is not all
+ * or nothing: an event the connector refuses is left out and counted (in r and
+ * in the stream's health, cache_health_rejected), the others are written, and
+ * the last id moves past it. Fails only when the cache does. */
 int sync_apply_positions(struct cache *c, const struct connector_ops *k, const char *source,
                          const char *stream, json_t *const *events, size_t n, const char *last_id,
-                         size_t *added, struct wb_err *err);
+                         struct sync_events_result *r, struct wb_err *err);
 
 /* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
 

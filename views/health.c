@@ -1,5 +1,6 @@
 /* Health board: each source's streams with their last good sync, lag, errors
- * in a row, last error and the actions waiting in the outbox for that source. */
+ * in a row, rows written and live events rejected, last error and the actions
+ * waiting in the outbox for that source. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ const struct cache_board view_health_board = {
 	.name = "health",
 	.from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") ","
 		HEALTH_PICK("lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
-		" rows_total, outbox FROM"
+		" rows_total, rejected, outbox FROM"
 		" (SELECT s.source||'/'||s.stream AS id, s.source AS source, s.stream AS stream,"
 		" (e.last_attempt_at >= coalesce(s.last_attempt_at, 0)) IS 1 AS events,"
 		" s.last_ok_at AS p_last_ok_at, e.last_ok_at AS e_last_ok_at,"
@@ -23,13 +24,14 @@ const struct cache_board view_health_board = {
 		" s.errors_in_row AS p_errors_in_row, e.errors_in_row AS e_errors_in_row,"
 		" s.last_error AS p_last_error, e.last_error AS e_last_error,"
 		" s.rows_total + coalesce(e.rows_total, 0) AS rows_total,"
+		" s.rejected + coalesce(e.rejected, 0) AS rejected,"
 		" (SELECT count(*) FROM outbox o WHERE o.source=s.source"
 		" AND o.status IN ('pending','inflight')) AS outbox"
 		" FROM sync_state s"
 		" LEFT JOIN sync_state e ON e.source=s.source AND e.stream=s.stream||'_live'"
 		" WHERE s.stream NOT LIKE '%\\_live' ESCAPE '\\'))",
 	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
-		"errors_in_row", "last_error", "rows_total", "outbox", "events", NULL},
+		"errors_in_row", "last_error", "rows_total", "rejected", "outbox", "events", NULL},
 	.search = (const char *const[]){"id", "last_error", NULL},
 	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
 };
@@ -77,6 +79,7 @@ VIEW_TEXT_CELL(cell_stream, "stream")
 VIEW_TEXT_CELL(cell_errors, "errors_in_row")
 VIEW_TEXT_CELL(cell_outbox, "outbox")
 VIEW_TEXT_CELL(cell_rows, "rows_total")
+VIEW_TEXT_CELL(cell_rejected, "rejected")
 
 static void cell_state(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
@@ -128,6 +131,7 @@ static const struct view_col cols[] = {
         {"LAG", 4, VIEW_RIGHT, false, cell_lag},
         {"ERRS", 4, VIEW_RIGHT, false, cell_errors},
         {"ROWS", 7, VIEW_RIGHT, false, cell_rows},
+        {"REJ", 4, VIEW_RIGHT, false, cell_rejected},
         {"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
         {"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
 };

@@ -155,13 +155,138 @@ static void test_positions(void **state)
 	assert_true(isnan(p.fuel_pct));
 	assert_int_equal(p.ignition, 1);
 	json_decref(rec);
-	rec = json_loads("{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1,\"lat\":91,\"lon\":4}", 0, &je);
-	assert_int_equal(connector_waybill.map_position(rec, &p, &err), WB_EINVALID);
-	assert_non_null(strstr(err.msg, "out of range"));
-	json_decref(rec);
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":91,\"lon\":4}",
+	         "position TRK-1: field lat: 91 is out of range (a latitude from -90 to 90)"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":1e308,\"lon\":4}",
+	         "field lat: 1e+308"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lon\":4}", "no lat"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":9223372036854775807,\"lat\":1,\"lon\":4}",
+	         "position TRK-1: field ts_ms: 9223372036854775807 is out of range (a time"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1,\"lat\":1,\"lon\":4}", "field ts_ms: 1 "},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":1,\"lon\":4,"
+	         "\"speed_mps\":-3}",
+	         "field speed_mps: -3"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":1,\"lon\":4,"
+	         "\"fuel_pct\":250}",
+	         "field fuel_pct: 250"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":1,\"lon\":4,"
+	         "\"heading\":-1}",
+	         "field heading: -1"},
+	        {"{\"vehicle_id\":\"TRK-1\",\"ts_ms\":1795962725000,\"lat\":1,\"lon\":4,"
+	         "\"odometer_m\":1e300}",
+	         "field odometer_m"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rec = json_loads(bad[i].json, 0, &je);
+		assert_non_null(rec);
+		err = (struct wb_err){0};
+		int rc = connector_waybill.map_position(rec, &p, &err);
+		if (rc != WB_EINVALID || !strstr(err.msg, bad[i].want))
+			fail_msg("%s: expected an error with \"%s\", got %d \"%s\"", bad[i].json,
+			         bad[i].want, rc, err.msg);
+		json_decref(rec);
+	}
 	rec = json_loads("{\"ts_ms\":1,\"lat\":1,\"lon\":4}", 0, &je);
 	assert_int_equal(connector_waybill.map_position(rec, &p, &err), WB_EINVALID);
 	json_decref(rec);
+}
+
+/* Numbers a source sends are checked against the model's ranges: a record with
+ * one outside is refused, naming the field, the value and the range; the
+ * edges themselves pass. */
+static void test_ranges(void **state)
+{
+	static const struct {
+		const char *role, *stream, *json, *want; /* want NULL: accepted */
+	} cases[] = {
+	        {"tms", "loads", "{\"departed_at\":9223372036854775807}",
+	         "loads L-1: field departed_at: 9223372036854775807 is out of range (a time from "
+	         "2000-01-01 to 2100-01-01)"},
+	        {"tms", "loads", "{\"departed_at\":-9223372036854775807}",
+	         "field departed_at: -9223372036854775807 is out of range"},
+	        {"tms", "loads", "{\"departed_at\":\"9999-12-31T23:59:59Z\"}",
+	         "field departed_at: \"9999-12-31T23:59:59Z\" is out of range"},
+	        {"tms", "loads", "{\"departed_at\":\"1970-01-01T00:00:00Z\"}",
+	         "field departed_at: \"1970-01-01T00:00:00Z\" is out of range"},
+	        {"tms", "loads", "{\"departed_at\":\"2000-01-01T00:00:00Z\"}", NULL},
+	        {"tms", "loads", "{\"departed_at\":4102444800}", NULL},
+	        {"tms", "loads", "{\"departed_at\":4102444801}", "field departed_at"},
+	        {"tms", "loads", "{\"revenue\":1e15}",
+	         "field revenue: 1e+15 is out of range (an amount from -1e12 to 1e12)"},
+	        {"tms", "loads", "{\"revenue\":-1e300}", "field revenue"},
+	        {"tms", "loads", "{\"revenue\":-999999999999.99}", NULL},
+	        {"tms", "loads", "{\"pallets\":-1}", "field pallets: -1 is out of range (a count"},
+	        {"tms", "loads", "{\"distance_m\":-5}", "field distance_m"},
+	        {"tms", "loads", "{\"route_changed\":2}", "field route_changed: 2"},
+	        {"tms", "loads", "{\"route_changed\":true}", NULL},
+	        {"tms", "stops", "{\"lat\":1e308}",
+	         "field lat: 1e+308 is out of range (a latitude"},
+	        {"tms", "stops", "{\"lon\":-180.5}", "field lon"},
+	        {"tms", "stops", "{\"lat\":-90,\"lon\":180}", NULL},
+	        {"tms", "stops", "{\"seq\":-3}", "field seq"},
+	        {"tms", "staging", "{\"pallets_total\":10000000}", "field pallets_total"},
+	        {"tms", "exceptions", "{\"confidence\":1.5}", "field confidence"},
+	        {"tms", "exceptions", "{\"impact\":1e13}", "field impact"},
+	        {"telematics", "vehicles", "{\"speed_mps\":400}", "field speed_mps"},
+	        {"telematics", "vehicles", "{\"fuel_pct\":101}", "field fuel_pct"},
+	        {"telematics", "vehicles", "{\"odometer_m\":-1}", "field odometer_m"},
+	        {"telematics", "vehicles", "{\"last_seen_ms\":1741341600}", "field last_seen_ms"},
+	        {"telematics", "vehicles", "{\"last_seen_ms\":1741341600000}", NULL},
+	        {"telematics", "vehicles", "{\"heading\":360}", NULL},
+	        {"telematics", "drivers", "{\"drive_left_s\":-600}", NULL},
+	        {"telematics", "drivers", "{\"drive_left_s\":9000000000}", "field drive_left_s"},
+	        {"telematics", "part_reservations", "{\"qty\":-2}", "field qty"},
+	        {"erp", "fuel_txns", "{\"litres\":1e9}", "field litres"},
+	        {"erp", "fuel_txns", "{\"amount\":-1e13}", "field amount"},
+	        {"erp", "invoices", "{\"amount\":5e12}", "field amount"},
+	        {"erp", "charges", "{\"rated_amount\":1e12}", NULL},
+	        {"erp", "customers", "{\"payment_terms_days\":-30}", "field payment_terms_days"},
+	};
+	const struct connector_ops *k = connector_find("waybill");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_error_t je;
+		json_t *rec = json_loads(cases[i].json, 0, &je);
+		if (!rec)
+			fail_msg("case %zu: %s", i, je.text);
+		json_object_set_new(rec, "id", json_string("L-1"));
+		json_object_set_new(rec, "version", json_integer(1));
+		const struct connector_stream *s = stream(cases[i].role, cases[i].stream);
+		assert_non_null(s);
+		char row[1024]; /* larger than any entity struct */
+		assert_true(wb_entity_info(s->entity)->size <= sizeof(row));
+		struct wb_err err = {0};
+		int rc = k->map_record(s, cases[i].role, rec, row, &err);
+		if (!cases[i].want && rc != 0)
+			fail_msg("%s %s: expected it accepted, got \"%s\"", cases[i].stream,
+			         cases[i].json, err.msg);
+		if (cases[i].want && (rc != WB_EINVALID || !strstr(err.msg, cases[i].want)))
+			fail_msg("%s %s: expected an error with \"%s\", got %d \"%s\"",
+			         cases[i].stream, cases[i].json, cases[i].want, rc, err.msg);
+		json_decref(rec);
+	}
+}
+
+/* Every number in the model says what range it has, so a new field cannot
+ * arrive unchecked; text has none. */
+static void test_every_number_has_a_range(void **state)
+{
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		const struct wb_entity_info *info = wb_entity_info(e);
+		for (size_t i = 0; i < info->ncols; i++) {
+			const struct wb_column *c = &info->cols[i];
+			if ((c->type == WB_TEXT) != (c->range == WB_R_ANY))
+				fail_msg("%s.%s: a %s field with range %d", info->name, c->name,
+				         c->type == WB_TEXT ? "text" : "number", (int)c->range);
+		}
+	}
+	assert_true(wb_in_range(WB_R_TIME, 1741341600));
+	assert_false(wb_in_range(WB_R_TIME, NAN));
+	assert_false(wb_in_range(WB_R_MONEY, INFINITY));
+	assert_false(wb_in_range(WB_R_COUNT, -1));
+	assert_null(wb_range_info(WB_R__COUNT));
 }
 
 static void test_kinds_and_streams(void **state)
@@ -223,10 +348,15 @@ static void test_actions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_times),       cmocka_unit_test(test_load_record),
-	        cmocka_unit_test(test_bad_records), cmocka_unit_test(test_tombstone),
-	        cmocka_unit_test(test_positions),   cmocka_unit_test(test_kinds_and_streams),
+	        cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_load_record),
+	        cmocka_unit_test(test_bad_records),
+	        cmocka_unit_test(test_tombstone),
+	        cmocka_unit_test(test_positions),
+	        cmocka_unit_test(test_kinds_and_streams),
 	        cmocka_unit_test(test_actions),
+	        cmocka_unit_test(test_ranges),
+	        cmocka_unit_test(test_every_number_has_a_range),
 	};
 	return cmocka_run_group_tests_name("connector", tests, NULL, NULL);
 }

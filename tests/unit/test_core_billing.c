@@ -240,10 +240,36 @@ static void test_policy_tolerance(void **state)
 	assert_int_equal(v.state, CORE_INVOICE_RELEASE);
 }
 
+/* Amounts no till makes: an invoice and charges of 1e300, or infinite, are
+ * never judged within tolerance (held for a person), and the money at stake
+ * stays a number. */
+static void test_huge_money(void **state)
+{
+	(void)state;
+	struct world w;
+	struct core_invoice_verdict v;
+	world_init(&w);
+	w.ch[0].amount = w.ch[0].rated_amount = 1e300;
+	w.inv.amount = 1e300;
+	run(&w, &v);
+	assert_int_equal(v.state, CORE_INVOICE_HOLD);
+	assert_true(core_reasons_has(&v.why, CORE_R_CHARGE_OUT_OF_TOLERANCE));
+	assert_true(isfinite(v.money_at_stake));
+	world_init(&w);
+	w.ch[1].amount = INFINITY;
+	run(&w, &v);
+	assert_int_equal(v.state, CORE_INVOICE_HOLD);
+	assert_true(isfinite(v.money_at_stake));
+	assert_false(core_within_tolerance(1e300, 1e300, 0.1, 0));
+	assert_false(core_within_tolerance(INFINITY, INFINITY, 0.1, 0));
+	assert_true(core_within_tolerance(999999999999.0, 999999999999.0, 0.1, 0));
+}
+
 int main(void)
 {
-	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NFIX = 3 };
+	enum { NCASES = sizeof(cases) / sizeof(cases[0]), NFIX = 4 };
 	struct CMUnitTest tests[NCASES + NFIX] = {
+	        cmocka_unit_test(test_huge_money),
 	        cmocka_unit_test(test_exception_data),
 	        cmocka_unit_test(test_tolerance_fn),
 	        cmocka_unit_test(test_policy_tolerance),

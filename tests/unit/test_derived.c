@@ -135,6 +135,7 @@ static void test_migrates_from_1(void **state)
 	        sqlite3_exec(db,
 	                     "DROP TABLE readiness; DROP TABLE kpi_sample;"
 	                     "ALTER TABLE audit DROP COLUMN display_name;"
+	                     "ALTER TABLE sync_state DROP COLUMN rejected;"
 	                     "CREATE VIEW load_board AS SELECT id FROM load;"
 	                     "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
 	                     "CREATE VIEW exception_board AS SELECT id FROM exception;"

@@ -98,6 +98,14 @@ static void test_rejected_pages_write_nothing(void **state)
 	         "7}],"
 	         "\"next\":\"c-2\"}",
 	         "record 1: loads L-2: field status"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1},{\"id\":\"L-2\",\"version\":1,"
+	         "\"departed_at\":9223372036854775807}],\"next\":\"c-2\"}",
+	         "record 1: loads L-2: field departed_at: 9223372036854775807 is out of range (a "
+	         "time from 2000-01-01 to 2100-01-01)"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1,\"revenue\":1e300}],\"next\":\"c-2\"}",
+	         "record 0: loads L-1: field revenue: 1e+300 is out of range"},
+	        {"{\"data\":[{\"id\":\"L-1\",\"version\":1,\"pallets\":-4}],\"next\":\"c-2\"}",
+	         "record 0: loads L-1: field pallets: -4 is out of range"},
 	        {"{\"data\":{},\"next\":\"c-2\"}", "no \"data\" array"},
 	        {"{\"data\":[],\"next\":null}", "no usable \"next\""},
 	        {"{\"data\":[],\"next\":\"c-2\",\"has_more\":\"yes\"}",
@@ -123,8 +131,8 @@ static void test_positions_page_and_events(void **state)
 	struct sync_page_result r;
 	struct wb_err err = {0};
 	const char *page =
-	        "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4},"
-	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}],"
+	        "{\"data\":[{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4},"
+	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4}],"
 	        "\"next\":\"p-2\",\"has_more\":false}";
 	assert_int_equal(sync_apply_page(f->c, f->k, f->positions, "telematics", page, strlen(page),
 	                                 &r, &err),
@@ -132,28 +140,91 @@ static void test_positions_page_and_events(void **state)
 	assert_int_equal(r.written, 2);
 	json_error_t je;
 	json_t *ev[2] = {
-	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":2000,\"lat\":52,\"lon\":4}", 0, &je),
-	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1000,\"lat\":52,\"lon\":4}", 0, &je)};
-	size_t added;
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341601000,\"lat\":52,\"lon\":4}",
+	                   0, &je),
+	        json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4}",
+	                   0, &je)};
+	struct sync_events_result er;
 	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", ev, 2, "ev-9",
-	                                      &added, &err),
+	                                      &er, &err),
 	                 0);
-	assert_int_equal(added, 1); /* the second was already there */
+	assert_int_equal(er.added, 1); /* the second was already there */
+	assert_int_equal(er.rejected, 0);
+	assert_string_equal(er.first_reject, "");
 	char cur[32];
 	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err),
 	                 0);
 	assert_string_equal(cur, "ev-9");
 	json_decref(ev[0]);
 	json_decref(ev[1]);
-	/* A bad event rejects the batch and leaves the last id alone. */
-	json_t *badev = json_loads("{\"vehicle_id\":\"V-1\",\"ts_ms\":3000}", 0, &je);
-	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions", &badev, 1,
-	                                      "ev-10", &added, &err),
-	                 WB_EINVALID);
-	assert_int_equal(cache_cursor_get(f->c, "telematics", "positions", cur, sizeof(cur), &err),
+}
+
+/* One bad live event costs only itself: the good ones of its batch are
+ * stored, the bad ones counted (returned and on the stream's health row), and
+ * the last event id moves past them. */
+static void test_bad_event_keeps_the_batch(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	static const char *const events[] = {
+	        "{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341600000,\"lat\":52,\"lon\":4}",
+	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1741341600000,\"lat\":1e308,\"lon\":4}",
+	        "{\"vehicle_id\":\"V-1\",\"ts_ms\":1741341601000,\"lat\":52.1,\"lon\":4}",
+	        NULL, /* an event that was not JSON (sync/live.c keeps it as a null) */
+	        "{\"vehicle_id\":\"V-3\",\"ts_ms\":9223372036854775807,\"lat\":52,\"lon\":4}",
+	        "{\"vehicle_id\":\"V-2\",\"ts_ms\":1741341602000,\"lat\":51,\"lon\":5}",
+	};
+	enum { N = sizeof(events) / sizeof(events[0]) };
+	json_t *ev[N];
+	json_error_t je;
+	for (size_t i = 0; i < N; i++)
+		ev[i] = events[i] ? json_loads(events[i], 0, &je) : json_null();
+	struct sync_events_result er;
+	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions_live", ev, N,
+	                                      "41", &er, &err),
 	                 0);
-	assert_string_equal(cur, "ev-9");
-	json_decref(badev);
+	assert_int_equal(er.added, 3);
+	assert_int_equal(er.rejected, 3);
+	assert_non_null(strstr(er.first_reject, "position V-2: field lat: 1e+308 is out of range"));
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position"), 3);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position WHERE lat > 90"), 0);
+	assert_int_equal(
+	        test_count(f->c, "SELECT rejected FROM sync_state WHERE stream='positions_live'"),
+	        3);
+	char cur[32];
+	assert_int_equal(
+	        cache_cursor_get(f->c, "telematics", "positions_live", cur, sizeof(cur), &err), 0);
+	assert_string_equal(cur, "41");
+	/* A batch of nothing but bad events still moves the cursor, and the count adds up. */
+	assert_int_equal(sync_apply_positions(f->c, f->k, "telematics", "positions_live", &ev[1], 1,
+	                                      "42", &er, &err),
+	                 0);
+	assert_int_equal(er.added, 0);
+	assert_int_equal(er.rejected, 1);
+	assert_int_equal(
+	        cache_cursor_get(f->c, "telematics", "positions_live", cur, sizeof(cur), &err), 0);
+	assert_string_equal(cur, "42");
+	struct cache_health *h;
+	size_t nh;
+	assert_int_equal(cache_health_list(f->c, &h, &nh, &err), 0);
+	assert_int_equal(nh, 1);
+	assert_int_equal(h[0].rejected, 4);
+	free(h);
+	/* Pages stay all or nothing: a page with the same bad position is refused whole. */
+	const struct connector_stream *ps = connector_stream(f->k, "telematics", "positions");
+	const char *page =
+	        "{\"data\":[{\"vehicle_id\":\"V-9\",\"ts_ms\":1741341700000,\"lat\":52,\"lon\":4},"
+	        "{\"vehicle_id\":\"V-9\",\"ts_ms\":1741341701000,\"lat\":1e308,\"lon\":4}],"
+	        "\"next\":\"p-9\",\"has_more\":false}";
+	struct sync_page_result pr;
+	assert_int_equal(
+	        sync_apply_page(f->c, f->k, ps, "telematics", page, strlen(page), &pr, &err),
+	        WB_EINVALID);
+	assert_non_null(strstr(err.msg, "page rejected: record 1: position V-9: field lat"));
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM position WHERE vehicle_id='V-9'"),
+	                 0);
+	for (size_t i = 0; i < N; i++)
+		json_decref(ev[i]);
 }
 
 /* A resync after an expired cursor: rows the source deleted while we could
@@ -209,6 +280,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_page_with_cursor, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rejected_pages_write_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_positions_page_and_events, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_event_keeps_the_batch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resync_sweeps_ghosts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("sync_page", tests, NULL, NULL);

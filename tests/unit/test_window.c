@@ -276,6 +276,7 @@ static void test_upgrade_from_board_views(void **state)
 	                              "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
 	                              "CREATE VIEW exception_board AS SELECT id FROM exception;"
 	                              "ALTER TABLE audit DROP COLUMN display_name;"
+	                              "ALTER TABLE sync_state DROP COLUMN rejected;"
 	                              "PRAGMA user_version=2",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
