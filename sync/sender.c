@@ -17,6 +17,9 @@
 #define SENDER_MAX_INFLIGHT 4
 #define SENDER_IDLE_MS 1000 /* how often an idle sender looks for due actions */
 #define SENDER_ONCE_IDLE_MS 100
+/* --once: answers not recognised in a row before giving up, at most; below
+ * this, every queued action of the source gets its own answer first. */
+#define SENDER_ONCE_MAX_UNRECOGNISED 500
 
 struct sending {
 	struct sync_sender *sd;
@@ -53,6 +56,24 @@ static void next_tick(struct sync_sender *sd, uint64_t ms)
 {
 	if (!sd->sy->stopping)
 		uv_timer_start(&sd->timer, sender_tick, ms, 0);
+}
+
+/* --once: whether the sender should give up after this failure. A source
+ * that is down fails fast on every action alike, so a few failures in a row
+ * say enough. A gateway that answers every write with its own page does too,
+ * but each action's row then needs that answer as its reason (`waybill
+ * outbox`), so the sender goes on until it has had as many answers in a row
+ * as there are actions queued (bounded). */
+static bool once_give_up(struct sync_sender *sd, bool unrecognised)
+{
+	if (sd->failed || sd->errors < SYNC_ONCE_MAX_ERRORS)
+		return false;
+	if (!unrecognised || sd->errors >= SENDER_ONCE_MAX_UNRECOGNISED)
+		return true;
+	int64_t depth = 0;
+	if (outbox_depth(sd->sy->cache, sd->src->name, &depth, NULL, NULL) != 0)
+		return true;
+	return (int64_t)sd->errors >= depth;
 }
 
 static void on_sent(const struct net_resp *r, void *arg)
@@ -102,7 +123,7 @@ static void on_sent(const struct net_resp *r, void *arg)
 		snprintf(line, sizeof(line), "%s %s: %s; retry in %.1f s", s->action, s->key, text,
 		         (double)ms / 1000.0);
 		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", line, 0, 0);
-		if (sy->o.once && !sd->failed && sd->errors >= SYNC_ONCE_MAX_ERRORS) {
+		if (sy->o.once && once_give_up(sd, success)) {
 			sd->failed = true;
 			sync_emit(sy, SYNC_EV_GAVE_UP, sd->src->name, "outbox",
 			          "gave up; the actions stay queued for the next sync", 0, 0);
