@@ -296,8 +296,9 @@ struct outbox_item {
 int outbox_enqueue(struct cache *c, const char *source, const char *action, const char *subject,
                    const char *payload_json, const char *user, int64_t now, char key_out[40],
                    struct wb_err *err);
-/* Claims the oldest due item of source (pending, next_attempt_at <= now, not
- * blocked by its subject, see above), marks it inflight, counts the attempt and
+/* Claims the due item of source that has been due the longest (pending,
+ * next_attempt_at <= now, not blocked by its subject, see above; the oldest
+ * first among those due at the same time), marks it inflight, counts the attempt and
  * fills it (free with outbox_item_free). WB_ENOTFOUND when nothing is due;
  * finding nothing takes no write lock. Inflight items left by a crash are
  * pending again on the next open. */

@@ -248,8 +248,10 @@ void outbox_item_free(struct outbox_item *it)
 	it->answer = NULL;
 }
 
-/* Finds the key of the next claimable row of source. A read: a sender polling
- * an idle outbox never takes the write lock. */
+/* Finds the key of the next claimable row of source: the one due the longest,
+ * so a row retried just now waits behind every row not yet tried since (each
+ * action of a source that fails alike gets its own answer in turn). A read: a
+ * sender polling an idle outbox never takes the write lock. */
 static int find_due(struct cache *c, const char *source, int64_t now, char key[40],
                     struct wb_err *err)
 {
@@ -261,7 +263,7 @@ static int find_due(struct cache *c, const char *source, int64_t now, char key[4
 	                   " AND o.next_attempt_at<=?2 AND NOT EXISTS (SELECT 1 FROM outbox p"
 	                   "  WHERE p.subject=o.subject AND p.seq<o.seq AND p.status IN "
 	                   "('pending','inflight'))"
-	                   " ORDER BY o.seq LIMIT 1",
+	                   " ORDER BY o.next_attempt_at, o.seq LIMIT 1",
 	                   err);
 	if (!st)
 		return err ? err->code : WB_EIO;

@@ -44,6 +44,23 @@ struct connector_whoami {
 	char server_time[40]; /* the source's clock as sent (RFC 3339), "" if not given */
 };
 
+/* What the answer to an action says (connector_ops.result). A delivery is
+ * confirmed only by an answer the kind recognises as the action's result:
+ * a login page or a gateway's "OK" in front of the source is not one. */
+enum connector_verdict {
+	CONNECTOR_CONFIRMED,    /* the result the source gives for the action, about the subject */
+	CONNECTOR_REFUSED,      /* a business error: a 2xx carrying the source's "error" member */
+	CONNECTOR_UNRECOGNISED, /* anything else: HTML, an empty body, another shape or record */
+};
+
+/* An HTTP answer as received. */
+struct connector_answer {
+	long status;
+	const char *content_type; /* as sent, NULL when absent */
+	const char *body;         /* NUL-terminated */
+	size_t body_len;
+};
+
 struct connector_ops {
 	const char *kind; /* "waybill" */
 	/* The streams this kind offers for a source role ("erp", "tms",
@@ -61,6 +78,13 @@ struct connector_ops {
 	 * kind cannot perform the action. */
 	int (*action)(const char *action, const char *subject_id, json_t *payload,
 	              struct connector_call *call, struct wb_err *err);
+	/* Reads the answer to an action sent for subject_id (as passed to
+	 * action). Pure: no I/O. msg gets "" when CONFIRMED, the source's own
+	 * message when REFUSED, and a one-line reason starting "answer not
+	 * recognised: " when UNRECOGNISED. Only printable ASCII from the answer
+	 * is copied into msg. */
+	enum connector_verdict (*result)(const char *action, const char *subject_id,
+	                                 const struct connector_answer *a, char *msg, size_t len);
 	/* Who am I: the path to GET ("/v1/me"), and the parse of its answer
 	 * (body of an HTTP 200) into user and role. WB_EINVALID naming what is
 	 * missing when the answer does not say. */
@@ -98,5 +122,22 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
  * lat and lon present and on the globe, speed, heading, odometer and fuel
  * within theirs when given. WB_EINVALID naming the vehicle, field and value. */
 int connector_check_position(const struct wb_position *p, struct wb_err *err);
+
+/* The first reading of an answer to an action (connectors/answer.c): not a
+ * 2xx, a Content-Type that is not JSON, an empty body, or a body that is not a
+ * JSON object is UNRECOGNISED with the reason in msg ("answer not recognised:
+ * 200 text/html, 1432 bytes"); an object with an "error" member (or a
+ * non-empty "errors" array) is REFUSED with the source's text in msg; else
+ * CONFIRMED with *json the parsed object, for the kind to check its shape
+ * (the caller decrefs it). */
+enum connector_verdict connector_answer_json(const struct connector_answer *a, json_t **json,
+                                             char *msg, size_t len);
+/* Formats "answer not recognised: " + fmt into msg; returns UNRECOGNISED. */
+enum connector_verdict connector_unrecognised(char *msg, size_t len, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Copies at most n bytes of src into dst (len bytes, always terminated) for a
+ * message: printable UTF-8 is kept; controls (C0, DEL, C1), bidi overrides
+ * and invalid bytes become '?'. */
+void connector_clean_text(char *dst, size_t len, const char *src, size_t n);
 
 #endif

@@ -195,6 +195,57 @@ static int action(const char *name, const char *subject_id, json_t *payload,
 	return wb_fail(err, WB_ENOTFOUND, "the waybill kind has no action \"%.40s\"", name);
 }
 
+/* The result docs/api.md gives for every write: {"data": record}, the record
+ * after the change. For an action on a record (a verb) that record is the
+ * subject itself; for a creation (open_work_order) it is the new work order,
+ * about the subject the action was queued on (its vehicle or its fault). */
+static enum connector_verdict result(const char *name, const char *subject_id,
+                                     const struct connector_answer *a, char *msg, size_t len)
+{
+	size_t i = 0;
+	while (i < N(actions) && strcmp(actions[i].action, name ? name : "") != 0)
+		i++;
+	if (i == N(actions))
+		return connector_unrecognised(msg, len, "no result is known for \"%.40s\"",
+		                              name ? name : "");
+	json_t *j;
+	enum connector_verdict v = connector_answer_json(a, &j, msg, len);
+	if (v != CONNECTOR_CONFIRMED)
+		return v;
+	json_t *data = json_object_get(j, "data");
+	const char *id = json_string_value(json_object_get(data, "id"));
+	json_t *ver = json_object_get(data, "version");
+	char got[48] = "", want[48] = "", about[48] = "";
+	connector_clean_text(got, sizeof(got), id, id ? strlen(id) : 0);
+	connector_clean_text(want, sizeof(want), subject_id, subject_id ? strlen(subject_id) : 0);
+	if (!json_is_object(data))
+		v = connector_unrecognised(msg, len, "%ld JSON without a \"data\" record",
+		                           a->status);
+	else if (!id || !*id)
+		v = connector_unrecognised(msg, len, "%ld JSON whose record has no id", a->status);
+	else if (!json_is_integer(ver) || json_integer_value(ver) < 0)
+		v = connector_unrecognised(msg, len, "%ld JSON whose record %s has no version",
+		                           a->status, got);
+	else if (actions[i].verb && strcmp(id, subject_id ? subject_id : "") != 0)
+		v = connector_unrecognised(msg, len, "JSON names %s, not %s", got, want);
+	else if (!actions[i].verb) {
+		const char *veh = json_string_value(json_object_get(data, "vehicle_id"));
+		const char *flt = json_string_value(json_object_get(data, "fault_id"));
+		connector_clean_text(about, sizeof(about), veh, veh ? strlen(veh) : 0);
+		if (strncmp(id, "WO-", 3) != 0)
+			v = connector_unrecognised(msg, len, "JSON names %s, not a new work order",
+			                           got);
+		else if (subject_id && *subject_id && !(veh && !strcmp(veh, subject_id)) &&
+		         !(flt && !strcmp(flt, subject_id)))
+			v = connector_unrecognised(msg, len, "JSON names %s for %s, not for %s",
+			                           got, veh ? about : "no vehicle", want);
+	}
+	json_decref(j);
+	if (v == CONNECTOR_CONFIRMED && len)
+		msg[0] = '\0';
+	return v;
+}
+
 /* GET /v1/me: {"user": "...", "role": "...", "server_time": "..."}. */
 static int whoami(const char *body, size_t len, struct connector_whoami *out, struct wb_err *err)
 {
@@ -222,6 +273,7 @@ static int whoami(const char *body, size_t len, struct connector_whoami *out, st
 
 const struct connector_ops connector_waybill = {
         .action = action,
+        .result = result,
         .whoami_path = "/v1/me",
         .whoami = whoami,
         .kind = "waybill",

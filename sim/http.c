@@ -128,6 +128,13 @@ static void page_faults(struct sim_svc *sv, json_t *body)
 	}
 }
 
+/* What a single sign-on gateway answers for a request without its session. */
+#define LOGIN_PAGE                                                                                 \
+	"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>\n"                       \
+	"<h1>Sign in to continue</h1><form method=\"post\" action=\"/sso/login\">"                 \
+	"<input name=\"user\"><input type=\"password\" name=\"pass\">"                             \
+	"<button>Sign in</button></form>\n</body></html>\n"
+
 static enum MHD_Result send_text(struct MHD_Connection *c, int status, char *text, size_t len,
                                  int gz, int drop, const struct sim_req *r, const char *ctype)
 {
@@ -276,14 +283,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		                 NULL);
 
 	int admin = strncmp(url, "/v1/admin", 9) == 0;
+	int write = !admin && strcmp(method, "POST") == 0;
 	struct sim_fault_cfg f;
-	int hit5xx = 0, hit429 = 0, hitclose = 0;
+	int hit5xx = 0, hit429 = 0, hitclose = 0, hithtml = 0, hiterr = 0;
 	pthread_mutex_lock(&s->w.mu);
 	f = sv->f;
 	if (!admin) {
 		hitclose = sim_fault_hit(sv, f.close);
 		hit5xx = sim_fault_hit(sv, f.rate5xx);
 		hit429 = sim_fault_hit(sv, f.rate429);
+	}
+	if (write) {
+		hithtml = sim_fault_hit(sv, f.html200);
+		hiterr = sim_fault_hit(sv, f.error200);
 	}
 	pthread_mutex_unlock(&s->w.mu);
 	if (hitclose)
@@ -302,6 +314,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		                 sim_error("rate_limited", "injected fault: too many requests"), gz,
 		                 &r);
 	}
+
+	/* A gateway in front of the service answers for it; the write never
+	 * reaches the service, whatever the token. */
+	if (hithtml) {
+		char *page = strdup(LOGIN_PAGE);
+		return page ? send_text(c, 200, page, strlen(page), gz, 0, NULL,
+		                        "text/html; charset=utf-8")
+		            : MHD_NO;
+	}
+	if (hiterr)
+		return send_json(c, 200,
+		                 sim_error("posting_rejected",
+		                           "injected fault: the source refused the posting"),
+		                 gz, NULL);
 
 	r.role = auth(&r);
 	if (r.role < 0)

@@ -13,7 +13,9 @@
 struct sim_fault_cfg {
 	int latency_ms;
 	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close,
-	        write_timeout, badevent;
+	        write_timeout, badevent,
+	        html200,  /* writes answered 200 text/html (a login gateway), not performed */
+	        error200; /* writes answered 200 {"error":...} (an ERP's business error) */
 	int retry_after_s;
 };
 

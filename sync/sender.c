@@ -1,8 +1,12 @@
 /* The outbox sender: delivers queued actions to the source that owns them,
  * each with its Idempotency-Key, so a retry after a timeout is answered with
  * the stored result and the action takes effect exactly once. Transient
- * failures (network, 408, 429, 5xx) are retried with backoff; any other
- * answer is final and its message is kept for the user. */
+ * failures (network, 408, 429, 5xx) are retried with backoff. A 2xx is
+ * delivered only when the connector recognises it as the action's result; a
+ * 2xx carrying the source's error is a refusal, and any other 2xx (a login
+ * gateway's page, another record) is retried like a transient failure, with
+ * its reason kept, never taken for a delivery. Other answers are final and
+ * their message is kept for the user. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +17,15 @@
 #define SENDER_MAX_INFLIGHT 4
 #define SENDER_IDLE_MS 1000 /* how often an idle sender looks for due actions */
 #define SENDER_ONCE_IDLE_MS 100
+/* --once: answers not recognised in a row before giving up, at most; below
+ * this, every queued action of the source gets its own answer first. */
+#define SENDER_ONCE_MAX_UNRECOGNISED 500
 
 struct sending {
 	struct sync_sender *sd;
 	char key[40];
 	char action[48];
+	char subject_id[96]; /* as the connector's action was given it */
 	int attempts;
 };
 
@@ -50,6 +58,24 @@ static void next_tick(struct sync_sender *sd, uint64_t ms)
 		uv_timer_start(&sd->timer, sender_tick, ms, 0);
 }
 
+/* --once: whether the sender should give up after this failure. A source
+ * that is down fails fast on every action alike, so a few failures in a row
+ * say enough. A gateway that answers every write with its own page does too,
+ * but each action's row then needs that answer as its reason (`waybill
+ * outbox`), so the sender goes on until it has had as many answers in a row
+ * as there are actions queued (bounded). */
+static bool once_give_up(struct sync_sender *sd, bool unrecognised)
+{
+	if (sd->failed || sd->errors < SYNC_ONCE_MAX_ERRORS)
+		return false;
+	if (!unrecognised || sd->errors >= SENDER_ONCE_MAX_UNRECOGNISED)
+		return true;
+	int64_t depth = 0;
+	if (outbox_depth(sd->sy->cache, sd->src->name, &depth, NULL, NULL) != 0)
+		return true;
+	return (int64_t)sd->errors >= depth;
+}
+
 static void on_sent(const struct net_resp *r, void *arg)
 {
 	struct sending *s = arg;
@@ -65,8 +91,20 @@ static void on_sent(const struct net_resp *r, void *arg)
 	struct wb_err err = {0};
 	bool transient =
 	        r->error != NET_EOK || r->status == 408 || r->status == 429 || r->status >= 500;
+	bool success = !transient && r->status >= 200 && r->status < 300;
+	enum connector_verdict v = CONNECTOR_UNRECOGNISED;
+	if (success) {
+		struct connector_answer a = {r->status, r->content_type, r->body, r->body_len};
+		char why[400];
+		v = sd->src->ops->result(s->action, s->subject_id, &a, why, sizeof(why));
+		if (v == CONNECTOR_REFUSED)
+			snprintf(text, sizeof(text), "HTTP %ld: %s", r->status, why);
+		else if (v == CONNECTOR_UNRECOGNISED)
+			snprintf(text, sizeof(text), "%s", why);
+		transient = v == CONNECTOR_UNRECOGNISED; /* a gateway may go away: retry */
+	}
 	int rc;
-	if (!transient && r->status >= 200 && r->status < 300) {
+	if (success && v == CONNECTOR_CONFIRMED) {
 		rc = outbox_delivered(sy->cache, s->key, (int)r->status, text, now_s(), &err);
 		sd->errors = 0;
 		snprintf(line, sizeof(line), "%s %s delivered (%s)", s->action, s->key, text);
@@ -85,7 +123,7 @@ static void on_sent(const struct net_resp *r, void *arg)
 		snprintf(line, sizeof(line), "%s %s: %s; retry in %.1f s", s->action, s->key, text,
 		         (double)ms / 1000.0);
 		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", line, 0, 0);
-		if (sy->o.once && sd->errors >= SYNC_ONCE_MAX_ERRORS) {
+		if (sy->o.once && once_give_up(sd, success)) {
 			sd->failed = true;
 			sync_emit(sy, SYNC_EV_GAVE_UP, sd->src->name, "outbox",
 			          "gave up; the actions stay queued for the next sync", 0, 0);
@@ -133,6 +171,7 @@ static bool send_one(struct sync_sender *sd, struct outbox_item *it)
 	s->sd = sd;
 	snprintf(s->key, sizeof(s->key), "%s", it->key);
 	snprintf(s->action, sizeof(s->action), "%s", it->action);
+	snprintf(s->subject_id, sizeof(s->subject_id), "%s", subject_id);
 	s->attempts = it->attempts;
 	struct net_req req = {.method = call.method,
 	                      .url = url,

@@ -1,6 +1,9 @@
 /* Health board: each source's streams with their last good sync, lag, errors
  * in a row, rows written and live events rejected, last error and the actions
- * waiting in the outbox for that source. */
+ * waiting in the outbox for that source. An action kept pending by an answer (a
+ * gateway's page the connector did not recognise, a 503) marks the OUTBOX count
+ * and, when the stream itself has no error to show, fills LAST ERROR with
+ * "outbox: " and that answer. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +19,7 @@ const struct cache_board view_health_board = {
 	.name = "health",
 	.from = "(SELECT id, source, stream, events," HEALTH_PICK("last_ok_at") ","
 		HEALTH_PICK("lag_s") "," HEALTH_PICK("errors_in_row") "," HEALTH_PICK("last_error") ","
-		" rows_total, rejected, outbox FROM"
+		" rows_total, rejected, outbox, outbox_error FROM"
 		" (SELECT s.source||'/'||s.stream AS id, s.source AS source, s.stream AS stream,"
 		" (e.last_attempt_at >= coalesce(s.last_attempt_at, 0)) IS 1 AS events,"
 		" s.last_ok_at AS p_last_ok_at, e.last_ok_at AS e_last_ok_at,"
@@ -26,13 +29,17 @@ const struct cache_board view_health_board = {
 		" s.rows_total + coalesce(e.rows_total, 0) AS rows_total,"
 		" s.rejected + coalesce(e.rejected, 0) AS rejected,"
 		" (SELECT count(*) FROM outbox o WHERE o.source=s.source"
-		" AND o.status IN ('pending','inflight')) AS outbox"
+		" AND o.status IN ('pending','inflight')) AS outbox,"
+		" (SELECT o.answer FROM outbox o WHERE o.status IN ('pending','inflight')"
+		" AND o.source=s.source AND o.answer IS NOT NULL ORDER BY o.seq DESC LIMIT 1)"
+		" AS outbox_error"
 		" FROM sync_state s"
 		" LEFT JOIN sync_state e ON e.source=s.source AND e.stream=s.stream||'_live'"
 		" WHERE s.stream NOT LIKE '%\\_live' ESCAPE '\\'))",
 	.cols = (const char *const[]){"id", "source", "stream", "last_ok_at", "lag_s",
-		"errors_in_row", "last_error", "rows_total", "rejected", "outbox", "events", NULL},
-	.search = (const char *const[]){"id", "last_error", NULL},
+		"errors_in_row", "last_error", "rows_total", "rejected", "outbox", "events",
+		"outbox_error", NULL},
+	.search = (const char *const[]){"id", "last_error", "outbox_error", NULL},
 	.sorts = (const char *const[]){"id", "last_ok_at", "errors_in_row", "lag_s", NULL},
 };
 /* clang-format on */
@@ -77,7 +84,6 @@ bool view_row_stale(const char *source, int64_t synced_at, int64_t confirmed_at,
 VIEW_TEXT_CELL(cell_source, "source")
 VIEW_TEXT_CELL(cell_stream, "stream")
 VIEW_TEXT_CELL(cell_errors, "errors_in_row")
-VIEW_TEXT_CELL(cell_outbox, "outbox")
 VIEW_TEXT_CELL(cell_rows, "rows_total")
 VIEW_TEXT_CELL(cell_rejected, "rejected")
 
@@ -117,10 +123,24 @@ static void cell_lag(const struct view_row *r, char *buf, size_t len, enum view_
 		view_fmt_age(lag, buf, len);
 }
 
+/* The outbox depth; warned when an action there is kept pending by an answer. */
+static void cell_outbox(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
+{
+	view_fmt_text(view_get(r, "outbox"), buf, len);
+	if (view_get(r, "outbox_error")->t == CV_TEXT)
+		*slot = VIEW_S_warn;
+}
+
 static void cell_error(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
 	const struct cache_value *v = view_get(r, "last_error");
-	snprintf(buf, len, "%s", v->t == CV_TEXT ? v->s : "");
+	const struct cache_value *o = view_get(r, "outbox_error");
+	if (v->t == CV_TEXT && *v->s)
+		snprintf(buf, len, "%s", v->s);
+	else if (o->t == CV_TEXT)
+		snprintf(buf, len, "outbox: %s", o->s);
+	else
+		snprintf(buf, len, "%s", "");
 }
 
 static const struct view_col cols[] = {
@@ -129,9 +149,9 @@ static const struct view_col cols[] = {
         {"STATE", 7, VIEW_LEFT, false, cell_state},
         {"LAST OK", 8, VIEW_RIGHT, false, cell_last_ok},
         {"LAG", 4, VIEW_RIGHT, false, cell_lag},
-        {"ERRS", 4, VIEW_RIGHT, false, cell_errors},
-        {"ROWS", 7, VIEW_RIGHT, false, cell_rows},
-        {"REJ", 4, VIEW_RIGHT, false, cell_rejected},
+        {"ERR", 3, VIEW_RIGHT, false, cell_errors},
+        {"ROWS", 6, VIEW_RIGHT, false, cell_rows},
+        {"REJ", 3, VIEW_RIGHT, false, cell_rejected},
         {"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
         {"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
 };

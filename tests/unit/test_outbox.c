@@ -220,6 +220,30 @@ static void test_retry_schedule(void **state)
 	expect_claim(f, "tms", 160, a2);
 }
 
+/* A retried action waits behind every action due before its retry, though it
+ * is older: each action of a source failing alike gets its answer in turn,
+ * rather than the first few retried over and over (issue #11: every pending
+ * action shows its own reason). */
+static void test_retry_goes_behind_the_waiting(void **state)
+{
+	struct fx *f = *state;
+	struct wb_err err = {0};
+	char a[40], b[40], c[40];
+	enq(f, "tms", "release_load", "load:L-1", 100, a);
+	enq(f, "tms", "release_load", "load:L-2", 100, b);
+	enq(f, "tms", "release_load", "load:L-3", 100, c);
+	expect_claim(f, "tms", 100, a);
+	assert_int_equal(outbox_retry(f->c, a, 200, "answer not recognised", 101, &err), 0);
+	expect_claim(f, "tms", 105, b);
+	assert_int_equal(outbox_retry(f->c, b, 200, "answer not recognised", 102, &err), 0);
+	expect_claim(f, "tms", 105, c);
+	assert_int_equal(outbox_retry(f->c, c, 200, "answer not recognised", 102, &err), 0);
+	/* Then in the order they fell due, enqueue order breaking ties. */
+	expect_claim(f, "tms", 105, a);
+	expect_claim(f, "tms", 105, b);
+	expect_claim(f, "tms", 105, c);
+}
+
 static void test_permanent_failure_unblocks(void **state)
 {
 	struct fx *f = *state;
@@ -467,6 +491,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_subject_order, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_subject_order_across_sources, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retry_schedule, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_goes_behind_the_waiting, setup,
+	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_permanent_failure_unblocks, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_keys_are_unique_v4, setup, teardown),
