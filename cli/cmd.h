@@ -51,14 +51,15 @@ int cmd_audit(const struct cmd_opts *o);
 struct cache;
 struct settings;
 /* For a command that writes audit rows, right after it opens the cache with
- * its settings (cfg NULL: no config file): gives the cache the audit key,
- * making the key file on first use beside a loaded config. 0, or 1 with the
+ * its settings (cfg NULL: no config file): gives the cache the audit key
+ * (settings_audit_paths), making the key file on first use. 0, or 1 with the
  * error printed (a key file others may read is refused). */
-int cmd_audit_attach(struct cache *c, const struct settings *cfg, const char *config_flag);
-/* Before that command closes the cache: anchors the head when the config's
- * audit.auto_anchor is on and the head moved since this cache's last anchor.
+int cmd_audit_attach(struct cache *c, const struct settings *cfg);
+/* Before that command closes the cache: anchors the head in the anchor file
+ * unless the config's audit.auto_anchor is off, when the head moved since
+ * this cache's last anchor there.
  * A failure is printed, never fatal. */
-void cmd_audit_detach(struct cache *c, const struct settings *cfg, const char *config_flag);
+void cmd_audit_detach(struct cache *c, const struct settings *cfg);
 
 struct tui_opts;
 /* --demo: a fresh temporary cache, the console on it, and nothing left behind. */

@@ -285,7 +285,7 @@ int cmd_act(const struct cmd_opts *o)
 	char why[600] = "";
 	if ((rc = open_ctx(o, &cfg, &c, why, sizeof(why))) != 0)
 		return rc;
-	if (cmd_audit_attach(c, cfg, o->config_path) != 0) {
+	if (cmd_audit_attach(c, cfg) != 0) {
 		rc = EXIT_ERROR;
 		goto out;
 	}
@@ -316,7 +316,7 @@ int cmd_act(const struct cmd_opts *o)
 	} else {
 		rc = one(o, &x, o->argc, o->argv);
 	}
-	cmd_audit_detach(c, cfg, o->config_path);
+	cmd_audit_detach(c, cfg);
 out:
 	cache_close(c);
 	settings_free(cfg);

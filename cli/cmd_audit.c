@@ -48,28 +48,28 @@ static int give_key(struct cache *c, const char *path, bool create, int *found)
 	return 0;
 }
 
-int cmd_audit_attach(struct cache *c, const struct settings *cfg, const char *config_flag)
+int cmd_audit_attach(struct cache *c, const struct settings *cfg)
 {
 	char kpath[PATH_MAX], apath[PATH_MAX];
 	struct wb_err err = {0};
-	if (settings_audit_paths(cfg, config_flag, kpath, sizeof(kpath), apath, sizeof(apath),
-	                         &err) != 0) {
+	if (settings_audit_paths(cfg, true, kpath, sizeof(kpath), apath, sizeof(apath), &err) !=
+	    0) {
 		fprintf(stderr, "waybill: %s\n", err.msg);
 		return 1;
 	}
 	int found;
-	/* Made on first use only beside a config that exists: without one there
-	 * is no place the user chose for it. */
-	return give_key(c, kpath, cfg && cfg->audit_key_file, &found);
+	return give_key(c, kpath, true, &found);
 }
 
-void cmd_audit_detach(struct cache *c, const struct settings *cfg, const char *config_flag)
+void cmd_audit_detach(struct cache *c, const struct settings *cfg)
 {
-	if (!c || !cfg || !cfg->audit_auto_anchor || !cfg->audit_anchor_file)
-		return;
+	char kpath[PATH_MAX], apath[PATH_MAX];
 	struct wb_err err = {0};
-	if (app_audit_anchor(c, cfg->audit_anchor_file, (int64_t)time(NULL), true, NULL, NULL,
-	                     &err) != 0)
+	if (!c || (cfg && !cfg->audit_auto_anchor))
+		return;
+	if (settings_audit_paths(cfg, true, kpath, sizeof(kpath), apath, sizeof(apath), &err) !=
+	            0 ||
+	    app_audit_anchor(c, apath, (int64_t)time(NULL), true, NULL, NULL, &err) != 0)
 		fprintf(stderr, "waybill: audit anchor not written: %s\n", err.msg);
 }
 
@@ -87,7 +87,7 @@ static int open_audit(const struct cmd_opts *o, struct audit_ctx *a)
 	struct wb_err err = {0};
 	memset(a, 0, sizeof(*a));
 	if (settings_load_found(o->config_path, &a->cfg, cpath, sizeof(cpath), &err) != 0 ||
-	    settings_audit_paths(a->cfg, o->config_path, a->kpath, sizeof(a->kpath), a->apath,
+	    settings_audit_paths(a->cfg, false, a->kpath, sizeof(a->kpath), a->apath,
 	                         sizeof(a->apath), &err) != 0 ||
 	    settings_cache_path(o->cache_path, false, path, sizeof(path), &err) != 0 ||
 	    !(a->c = cache_open(path, &(struct cache_opts){.readonly = true}, &err))) {

@@ -153,7 +153,7 @@ int cmd_sync(const struct cmd_opts *o)
 		return 1;
 	struct wb_err err = {0};
 	int rc = 1;
-	if (cmd_audit_attach(r.cache, r.cfg, o->config_path) != 0)
+	if (cmd_audit_attach(r.cache, r.cfg) != 0)
 		goto out;
 	if (uv_loop_init(&r.loop) != 0) {
 		fprintf(stderr, "waybill: cannot start the event loop\n");
@@ -192,7 +192,7 @@ int cmd_sync(const struct cmd_opts *o)
 	sync_free(r.sync);
 	if (uv_loop_close(&r.loop) != 0)
 		fprintf(stderr, "waybill: event loop did not close cleanly\n");
-	cmd_audit_detach(r.cache, r.cfg, o->config_path);
+	cmd_audit_detach(r.cache, r.cfg);
 out:
 	cache_close(r.cache);
 	settings_free(r.cfg);

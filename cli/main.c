@@ -172,7 +172,7 @@ static int cmd_console(const struct cli *cli)
 		return 1;
 	}
 	struct cache *c = open_cache(cli, false, path, sizeof(path));
-	if (!c || cmd_audit_attach(c, cfg, cli->o.config_path) != 0) {
+	if (!c || cmd_audit_attach(c, cfg) != 0) {
 		cache_close(c);
 		settings_free(cfg);
 		return 1;
@@ -180,7 +180,7 @@ static int cmd_console(const struct cli *cli)
 	struct tui_opts o = cli->o;
 	o.config = cfg;
 	int rc = tui_run(c, &o);
-	cmd_audit_detach(c, cfg, cli->o.config_path);
+	cmd_audit_detach(c, cfg);
 	cache_close(c);
 	settings_free(cfg);
 	return rc;

@@ -1,5 +1,5 @@
 /* The audit trail's key file and anchor file: where they are (the config's
- * "audit" object, else beside the config) and the key itself. The key is
+ * "audit" object, else in Waybill's config directory) and the key itself. The key is
  * kept out of the cache so that whoever can write the cache cannot rewrite
  * the keyed chain (cache/audit.c); it gets the same care as a token file. */
 #include <errno.h>
@@ -33,14 +33,9 @@ static char *beside(const char *config, const char *name)
 	return strdup(out);
 }
 
-int settings_audit_init(struct settings *s)
+void settings_audit_init(struct settings *s)
 {
 	s->audit_auto_anchor = true;
-	if (!s->path || !*s->path)
-		return 0;
-	s->audit_key_file = beside(s->path, KEY_FILE);
-	s->audit_anchor_file = beside(s->path, ANCHOR_FILE);
-	return s->audit_key_file && s->audit_anchor_file ? 0 : WB_ENOMEM;
 }
 
 int settings_audit_parse(struct settings *s, json_t *v, struct wb_err *err)
@@ -85,29 +80,19 @@ int settings_audit_parse(struct settings *s, json_t *v, struct wb_err *err)
 	return 0;
 }
 
-int settings_audit_paths(const struct settings *s, const char *config_flag, char *key,
-                         size_t key_len, char *anchors, size_t anchors_len, struct wb_err *err)
+int settings_audit_paths(const struct settings *s, bool create, char *key, size_t key_len,
+                         char *anchors, size_t anchors_len, struct wb_err *err)
 {
-	char cpath[PATH_MAX];
-	const char *k = s ? s->audit_key_file : NULL, *a = s ? s->audit_anchor_file : NULL;
-	char *dk = NULL, *da = NULL;
-	if (!k || !a) {
-		int rc = settings_config_path(config_flag, cpath, sizeof(cpath), err);
-		if (rc != 0)
-			return rc;
-		dk = beside(cpath, KEY_FILE);
-		da = beside(cpath, ANCHOR_FILE);
-		if (!dk || !da) {
-			free(dk);
-			free(da);
-			return wb_fail(err, WB_ENOMEM, "%s: path too long or out of memory", cpath);
-		}
-	}
-	snprintf(key, key_len, "%s", k ? k : dk);
-	snprintf(anchors, anchors_len, "%s", a ? a : da);
-	free(dk);
-	free(da);
-	return 0;
+	int rc = 0;
+	if (s && s->audit_key_file)
+		snprintf(key, key_len, "%s", s->audit_key_file);
+	else
+		rc = settings_config_dir_file(KEY_FILE, create, key, key_len, err);
+	if (rc == 0 && s && s->audit_anchor_file)
+		snprintf(anchors, anchors_len, "%s", s->audit_anchor_file);
+	else if (rc == 0)
+		rc = settings_config_dir_file(ANCHOR_FILE, create, anchors, anchors_len, err);
+	return rc;
 }
 
 static int unhex(int c)

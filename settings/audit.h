@@ -15,18 +15,21 @@ struct settings;
 
 #define SETTINGS_AUDIT_KEY_LEN 32
 
-/* Sets s's audit defaults: the key and anchor files beside s->path (none when
- * s->path is ""), auto_anchor on. WB_ENOMEM on failure. */
-int settings_audit_init(struct settings *s);
+/* Sets s's audit defaults: no key or anchor file of its own (the defaults of
+ * settings_audit_paths), auto_anchor on. */
+void settings_audit_init(struct settings *s);
 /* Reads the config's "audit" object (key_file, anchor_file: paths relative to
  * the config's directory; auto_anchor: a boolean) into s. Errors read
  * "FILE: audit.KEY: what is wrong". */
 int settings_audit_parse(struct settings *s, json_t *v, struct wb_err *err);
 
-/* The key and anchor files for s, or, when s is NULL or has none (no config
- * file), the defaults beside the config path config_flag resolves to. */
-int settings_audit_paths(const struct settings *s, const char *config_flag, char *key,
-                         size_t key_len, char *anchors, size_t anchors_len, struct wb_err *err);
+/* The key and anchor files: those s's config names, else audit.key and
+ * audit-anchors.jsonl in Waybill's config directory ($XDG_CONFIG_HOME/waybill,
+ * made 0700 with create), one pair for every config and cache of the user, so
+ * a command run with --cache alone finds the key the sync used. s may be NULL
+ * (no config file). */
+int settings_audit_paths(const struct settings *s, bool create, char *key, size_t key_len,
+                         char *anchors, size_t anchors_len, struct wb_err *err);
 
 /* Reads the key at path (64 hex digits, a newline allowed) into key. A
  * missing file: with create, made (mode 0600, 32 bytes from getrandom,

@@ -483,8 +483,7 @@ static int set_defaults(struct settings *c, const char *path)
 	c->retention_days = CONFIG_RETENTION_DEFAULT_DAYS;
 	c->auto_maintenance = true;
 	c->auto_invoices = true;
-	if (settings_audit_init(c) != 0)
-		return WB_ENOMEM;
+	settings_audit_init(c);
 	core_policy_init_default(&c->policy_rules);
 	core_detect_cfg_default(&c->detect);
 	return c->path && c->depot && c->user && c->currency ? 0 : WB_ENOMEM;

@@ -65,10 +65,10 @@ struct settings {
 	                        * (default true); readiness is judged either way */
 	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
 	/* The audit trail's key and anchors (settings/audit.c, "audit" in the
-	 * config), absolute paths; NULL in settings_defaults() (no config file):
-	 * settings_audit_paths then gives the defaults beside the config path. */
-	char *audit_key_file;    /* "audit.key_file", default audit.key beside the config */
-	char *audit_anchor_file; /* "audit.anchor_file", default audit-anchors.jsonl there */
+	 * config), absolute paths; NULL when the config names none:
+	 * settings_audit_paths then gives the defaults in the config directory. */
+	char *audit_key_file;    /* "audit.key_file" (relative to the config) */
+	char *audit_anchor_file; /* "audit.anchor_file" likewise */
 	bool audit_auto_anchor;  /* "audit.auto_anchor": anchor the head when sync, an
 	                          * action or the console ends (default true) */
 };
