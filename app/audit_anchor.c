@@ -149,7 +149,7 @@ int app_audit_anchor(struct cache *c, const char *file, int64_t now, bool only_i
 	real_cache_path(c, cpath);
 	if (only_if_moved) {
 		struct last last = {0};
-		rc = each_line(file, cpath, h.first_hash, NULL, remember_last, &last, err);
+		rc = each_line(file, cpath, h.chain, NULL, remember_last, &last, err);
 		if (rc == 0 && last.seq == h.seq && !strcmp(last.hash, h.hash))
 			return 0;
 		if (rc != 0 && rc != WB_ENOTFOUND)
@@ -164,7 +164,7 @@ int app_audit_anchor(struct cache *c, const char *file, int64_t now, bool only_i
 	        json_pack("{s:I, s:s, s:s?, s:I, s:I, s:s, s:s, s:s?}", "seq", (json_int_t)h.seq,
 	                  "hash", h.hash, "key_id", h.key_id[0] ? h.key_id : NULL, "rows",
 	                  (json_int_t)h.rows, "at", (json_int_t)now, "time", when, "cache", cpath,
-	                  "chain", h.first_hash[0] ? h.first_hash : NULL);
+	                  "chain", h.chain[0] ? h.chain : NULL);
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!text)
@@ -257,6 +257,6 @@ int app_audit_check_anchors(struct cache *c, const char *file, struct app_anchor
 		return rc;
 	char cpath[PATH_MAX];
 	real_cache_path(c, cpath);
-	rc = each_line(file, cpath, k.h.first_hash, &r->other, check_line, &k, err);
+	rc = each_line(file, cpath, k.h.chain, &r->other, check_line, &k, err);
 	return rc != 0 ? rc : k.rc;
 }

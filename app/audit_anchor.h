@@ -14,8 +14,9 @@
 
 /* Appends the head of c's chain to file (created 0600) as
  * {"seq","hash","key_id","rows","at","time","cache","chain"}: cache is the
- * cache's real path and chain the hash of its row 1, so one file can anchor
- * several caches, and a moved cache still finds its lines. With only_if_moved,
+ * cache's real path and chain its chain id (a random id the cache keeps), so
+ * one file can anchor several caches, a moved or copied cache still finds its
+ * lines, and a cache whose id was changed is still found by its path. With only_if_moved,
  * nothing is written when the newest line for this cache already names the
  * head. An empty trail is never anchored. *written (if given) says whether a
  * line was appended; head (if given) is what was anchored. */

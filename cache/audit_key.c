@@ -80,11 +80,13 @@ static void hex_col(sqlite3_stmt *st, int col, size_t n, char *out)
 int audit_head(struct cache *c, struct audit_head *h, struct wb_err *err)
 {
 	memset(h, 0, sizeof(*h));
-	sqlite3_stmt *st = cache_stmt(
-	        c, ST_AUDIT_HEAD,
-	        "SELECT (SELECT count(*) FROM audit), seq, hash, key_id,"
-	        " (SELECT hash FROM audit WHERE seq=1) FROM audit ORDER BY seq DESC LIMIT 1",
-	        err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_AUDIT_HEAD,
+	                   "SELECT (SELECT count(*) FROM audit), (SELECT max(seq) FROM audit),"
+	                   " (SELECT hash FROM audit ORDER BY seq DESC LIMIT 1),"
+	                   " (SELECT key_id FROM audit ORDER BY seq DESC LIMIT 1),"
+	                   " (SELECT id FROM audit_chain LIMIT 1)",
+	                   err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	int s = sqlite3_step(st), rc = 0;
@@ -94,7 +96,7 @@ int audit_head(struct cache *c, struct audit_head *h, struct wb_err *err)
 		/* A malformed value is kept out (""): an anchor of it would match nothing. */
 		hex_col(st, 2, HASH_HEX, h->hash);
 		hex_col(st, 3, AUDIT_KEY_ID_LEN, h->key_id);
-		hex_col(st, 4, HASH_HEX, h->first_hash);
+		hex_col(st, 4, 32, h->chain);
 	} else if (s != SQLITE_DONE) {
 		rc = cache_fail(c, s, err, "reading the audit trail");
 	}

@@ -409,7 +409,7 @@ struct audit_head {
 	int64_t rows;                      /* count of rows */
 	char hash[65];                     /* the newest row's hash or MAC, hex */
 	char key_id[AUDIT_KEY_ID_LEN + 1]; /* its key id, "" for a plain row */
-	char first_hash[65];               /* row 1's hash: names the chain, "" if none */
+	char chain[33];                    /* the cache's chain id (random, schema 6), "" if none */
 };
 int audit_head(struct cache *c, struct audit_head *h, struct wb_err *err);
 /* The hash of row seq into hash (65 bytes); *found 0 when there is no such row. */

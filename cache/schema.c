@@ -193,9 +193,13 @@ static const char migration_5[] = "";
 
 /* The keyed audit chain (cache/audit.c): a row written under a key carries
  * the key's id and an HMAC-SHA-256 in hash; rows without one (all rows written
- * before) stay plain SHA-256 and verify as they did. */
+ * before) stay plain SHA-256 and verify as they did. audit_chain names this
+ * cache's chain with a random id, so an anchor file shared by several caches
+ * (app/audit_anchor.c) tells their lines apart even after a cache moves. */
 static const char migration_6[] =
-	"ALTER TABLE audit ADD COLUMN key_id TEXT;";
+	"ALTER TABLE audit ADD COLUMN key_id TEXT;"
+	"CREATE TABLE audit_chain(id TEXT NOT NULL);"
+	"INSERT INTO audit_chain(id) VALUES(lower(hex(randomblob(16))));";
 
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {

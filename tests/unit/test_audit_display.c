@@ -211,7 +211,8 @@ static void test_chain_across_migration(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	assert_int_equal(cache_schema_version(f->c), cache_schema_latest());
-	sql(f, "ALTER TABLE audit DROP COLUMN key_id; ALTER TABLE audit DROP COLUMN display_name;"
+	sql(f, "DROP TABLE audit_chain; ALTER TABLE audit DROP COLUMN key_id;"
+	       " ALTER TABLE audit DROP COLUMN display_name;"
 	       " PRAGMA user_version=2");
 	char prev[65], hash[65];
 	memset(prev, '0', 64);

@@ -406,6 +406,46 @@ static void test_anchor_file(void **state)
 	assert_non_null(strstr(err.msg, "line 4"));
 }
 
+/* Two caches with the same rows (a deterministic sync) share an anchor file:
+ * each checks only its own lines, told apart by the cache's chain id; a copy
+ * of a cache keeps its id, so its original's anchors still apply to it. */
+static void test_anchor_lines_per_cache(void **state)
+{
+	struct fx *f = *state;
+	char dir2[PATH_MAX], path2[PATH_MAX + 16];
+	struct cache *first = f->c;
+	for (int i = 1; i <= 4; i++)
+		append(f, i);
+	anchor(f, false, true);
+	f->c = test_cache_new(dir2, sizeof(dir2), path2, sizeof(path2));
+	for (int i = 1; i <= 2; i++)
+		append(f, i);
+	struct app_anchor_check a = check_anchors(f);
+	assert_int_equal(a.lines, 0);
+	assert_int_equal(a.other, 1);
+	assert_int_equal(a.first_bad_seq, 0);
+	cache_close(f->c);
+	test_rmdir(dir2);
+
+	/* A copy (cp c.db elsewhere.db) cut short: found by its chain id. */
+	f->c = first;
+	char copy[PATH_MAX + 64];
+	snprintf(copy, sizeof(copy), "%s/copy.db", f->dir);
+	sql(f, "PRAGMA wal_checkpoint(TRUNCATE)");
+	char cmd[2 * PATH_MAX + 128];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", f->path, copy);
+	assert_int_equal(system(cmd), 0);
+	struct wb_err err = {0};
+	f->c = cache_open(copy, NULL, &err);
+	assert_non_null(f->c);
+	sql(f, "DELETE FROM audit WHERE seq=4");
+	a = check_anchors(f);
+	assert_int_equal(a.lines, 1);
+	assert_int_equal(a.first_bad_seq, 4);
+	cache_close(f->c);
+	f->c = first;
+}
+
 /* --- the key file ------------------------------------------------------------- */
 
 static void test_key_file(void **state)
@@ -471,6 +511,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_truncation_caught_by_anchor, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_downgrade_caught_by_anchor, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_anchor_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_anchor_lines_per_cache, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("audit_key", tests, NULL, NULL);
