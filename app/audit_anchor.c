@@ -247,6 +247,22 @@ static int check_line(const struct line *l, int64_t lineno, void *arg)
 	return 0;
 }
 
+/* check_line, then: an anchor found by path that names another chain id means
+ * another cache now stands where the anchored one was; say so. */
+static int check_line_chain(const struct line *l, int64_t lineno, void *arg)
+{
+	struct check *k = arg;
+	int stop = check_line(l, lineno, arg);
+	if (!stop && k->r->bad_line == lineno && l->chain && strcmp(l->chain, k->h.chain) != 0) {
+		size_t n = strlen(k->r->why);
+		snprintf(k->r->why + n, sizeof(k->r->why) - n,
+		         "; and this is not the anchored cache (chain %.8s, anchored %.8s): "
+		         "replaced or recreated",
+		         k->h.chain, l->chain);
+	}
+	return stop;
+}
+
 int app_audit_check_anchors(struct cache *c, const char *file, struct app_anchor_check *r,
                             struct wb_err *err)
 {
@@ -257,6 +273,6 @@ int app_audit_check_anchors(struct cache *c, const char *file, struct app_anchor
 		return rc;
 	char cpath[PATH_MAX];
 	real_cache_path(c, cpath);
-	rc = each_line(file, cpath, k.h.chain, &r->other, check_line, &k, err);
+	rc = each_line(file, cpath, k.h.chain, &r->other, check_line_chain, &k, err);
 	return rc != 0 ? rc : k.rc;
 }

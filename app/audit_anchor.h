@@ -30,7 +30,7 @@ struct app_anchor_check {
 	int64_t newest_at;     /* when it was anchored */
 	int64_t first_bad_seq; /* 0 when every anchor holds */
 	int64_t bad_line;      /* the file's line of the anchor that fails */
-	char why[240];
+	char why[320];
 };
 /* Checks every line of file that anchors c (by real path or by chain): the
  * anchored row must still exist with the anchored hash. A row cut off names

@@ -352,6 +352,13 @@ static void test_truncation_caught_by_anchor(void **state)
 	a = check_anchors(f);
 	assert_int_equal(a.lines, 1);
 	assert_int_equal(a.first_bad_seq, 1);
+
+	/* A new cache in its place (another chain id): found by path, and said so. */
+	sql(f, "UPDATE audit_chain SET id='00000000000000000000000000000000'");
+	a = check_anchors(f);
+	assert_int_equal(a.first_bad_seq, 1);
+	if (!strstr(a.why, "not the anchored cache"))
+		fail_msg("why: %s", a.why);
 }
 
 /* Every row downgraded to plain and rehashed: a chain that verifies, even
