@@ -76,13 +76,29 @@ check "... and so does the sync" [ $? -eq 1 ]
 check "... with the same line" grep -q "may be read by group or others" "$d/ms.err"
 chmod 600 "$key"
 
+# The config's audit object: its own anchor file (relative to the config), and
+# auto_anchor off.
+veh=$(q "$d/c.db" "SELECT id FROM vehicle WHERE deleted=0 AND IFNULL(on_hold,0)=0 ORDER BY id LIMIT 1")
+veh2=$(q "$d/c.db" "SELECT id FROM vehicle WHERE deleted=0 AND IFNULL(on_hold,0)=0 ORDER BY id LIMIT 1 OFFSET 1")
+jq '. + {audit: {anchor_file: "own-anchors.jsonl"}}' "$d/config.json" >"$d/own.json"
+jq '. + {audit: {anchor_file: "off-anchors.jsonl", auto_anchor: false}}' "$d/config.json" >"$d/off.json"
+chmod 600 "$d/own.json" "$d/off.json"
+"$W" hold "$veh" --reason "brake chamber" --config "$d/own.json" --cache "$d/c.db" >/dev/null 2>"$d/h.err"
+check "an action: exit 0" [ $? -eq 0 ]
+check "... anchored at its end in audit.anchor_file, beside the config" 	[ "$(jq -r .seq "$d/own-anchors.jsonl")" = "$(q "$d/c.db" "SELECT max(seq) FROM audit")" ]
+"$W" hold "$veh2" --reason "tyre" --config "$d/off.json" --cache "$d/c.db" >/dev/null 2>"$d/h2.err"
+check "with audit.auto_anchor false: the action is recorded" [ $? -eq 0 ]
+check "... and nothing anchored" [ ! -e "$d/off-anchors.jsonl" ]
+"$W" audit verify --config "$d/own.json" --cache "$d/c.db" >"$d/own.out" 2>&1
+check "verify reads audit.anchor_file: the action after its anchor is not covered" 	grep -q "anchors hold: 1 in $d/own-anchors.jsonl, the newest at row $(($(q "$d/c.db" "SELECT max(seq) FROM audit") - 1)) " "$d/own.out"
+
 # A writer with another key is refused rather than break the chain.
 (umask 077 && openssl rand -hex 32 >"$d/other.key")
 jq --arg k "$d/other.key" '. + {audit: {key_file: $k, auto_anchor: false}}' "$d/config.json" >"$d/other.json"
 chmod 600 "$d/other.json"
 before=$(q "$d/c.db" "SELECT count(*) FROM audit")
-veh=$(q "$d/c.db" "SELECT id FROM vehicle WHERE deleted=0 AND IFNULL(on_hold,0)=0 ORDER BY id LIMIT 1")
-"$W" hold "$veh" --reason "test" --config "$d/other.json" --cache "$d/c.db" >"$d/o.out" 2>&1
+veh3=$(q "$d/c.db" "SELECT id FROM vehicle WHERE deleted=0 AND IFNULL(on_hold,0)=0 ORDER BY id LIMIT 1 OFFSET 2")
+"$W" hold "$veh3" --reason "test" --config "$d/other.json" --cache "$d/c.db" >"$d/o.out" 2>&1
 check "an action under another key: not recorded (exit $?)" [ "$(q "$d/c.db" "SELECT count(*) FROM audit")" -eq "$before" ]
 check "... saying the trail is keyed with another key" grep -q "keyed with key .*, not with this key" "$d/o.out"
 "$W" audit verify --config "$d/other.json" --cache "$d/c.db" >"$d/ov.out" 2>&1

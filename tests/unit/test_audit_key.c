@@ -19,6 +19,7 @@
 #include "app/audit_anchor.h"
 #include "cache/cache.h"
 #include "settings/audit.h"
+#include "settings/settings.h"
 
 #define N_ROWS 12
 
@@ -503,6 +504,66 @@ static void test_key_file(void **state)
 	assert_int_equal(settings_audit_key_load(fifo, false, k2, &found, &err), WB_EINVALID);
 }
 
+/* Loads {"audit": AUDIT, "sources": ...} from dir/config.json. */
+static int load_audit(const char *dir, const char *audit, struct settings **out, struct wb_err *err)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "{\"audit\": %s, %s", audit, config_example + 1);
+	assert_int_equal(write(fd, text, (size_t)n), n);
+	close(fd);
+	return settings_load(path, out, err);
+}
+
+/* The config's audit object: paths relative to the config, auto_anchor, and
+ * every mistake refused with its JSON path; without it, the config directory. */
+static void test_config_audit_object(void **state)
+{
+	struct fx *f = *state;
+	struct settings *s = NULL;
+	struct wb_err err = {0};
+	assert_int_equal(load_audit(f->dir,
+	                            "{\"key_file\": \"keys/a.key\", \"anchor_file\": "
+	                            "\"/var/tmp/anchors.jsonl\", \"auto_anchor\": false}",
+	                            &s, &err),
+	                 0);
+	char key[PATH_MAX], anchors[PATH_MAX], want[PATH_MAX + 32];
+	assert_int_equal(
+	        settings_audit_paths(s, false, key, sizeof(key), anchors, sizeof(anchors), &err),
+	        0);
+	snprintf(want, sizeof(want), "%s/keys/a.key", f->dir);
+	assert_string_equal(key, want);
+	assert_string_equal(anchors, "/var/tmp/anchors.jsonl");
+	assert_false(s->audit_auto_anchor);
+	settings_free(s);
+
+	assert_int_equal(load_audit(f->dir, "{}", &s, &err), 0);
+	assert_true(s->audit_auto_anchor);
+	assert_int_equal(
+	        settings_audit_paths(s, false, key, sizeof(key), anchors, sizeof(anchors), &err),
+	        0);
+	snprintf(want, sizeof(want), "%s/waybill/audit.key", getenv("XDG_CONFIG_HOME"));
+	if (getenv("XDG_CONFIG_HOME"))
+		assert_string_equal(key, want);
+	settings_free(s);
+
+	const char *bad[][2] = {
+	        {"{\"key\": \"x\"}", "audit.key: unknown key"},
+	        {"{\"key_file\": 7}", "audit.key_file: expected a file name"},
+	        {"{\"key_file\": \"\"}", "audit.key_file: expected a file name"},
+	        {"{\"auto_anchor\": \"yes\"}", "audit.auto_anchor: expected true or false"},
+	        {"[]", "audit: expected an object"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load_audit(f->dir, bad[i][0], &s, &err), WB_EINVALID);
+		if (!strstr(err.msg, bad[i][1]))
+			fail_msg("%s: expected \"%s\" in \"%s\"", bad[i][0], bad[i][1], err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +581,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_anchor_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_anchor_lines_per_cache, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_config_audit_object, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("audit_key", tests, NULL, NULL);
 }
