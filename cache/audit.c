@@ -16,66 +16,100 @@
  * they did, so one chain verifies across the upgrade; a row written since
  * carries one, and removing it, or giving an old row one, breaks the chain.
  *
- * A hash chain cannot see its own last rows being cut off: anchor the head
- * (seq and hash of the newest row) somewhere else if that matters. */
+ * The keyed chain (schema 6): a connection given a key (cache_audit_key)
+ * writes hash = lower-case hex of HMAC-SHA-256(key, the same bytes) and stores
+ * the key's id in key_id. Anyone can recompute a plain chain after editing it;
+ * only the key's holder can recompute a keyed one. Rows written before the key
+ * keep key_id NULL and their SHA-256: the chain is plain up to its last
+ * unkeyed row (the marked point) and keyed from the next, and once keyed it
+ * stays keyed (audit_append refuses to write a plain row after a keyed one,
+ * and audit_verify reports one as a break).
+ *
+ * A chain cannot see its own last rows being cut off, nor a rewrite of every
+ * keyed row as plain: anchor the head (app/audit_anchor.c) outside the cache. */
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "audit_internal.h"
 #include "base/text.h"
-#include "cache_internal.h"
 
-#define HASH_HEX 64
-static const char zero_hash[HASH_HEX + 1] =
+#define HASH_HEX AUDIT_HASH_HEX
+const char audit_zero_hash[HASH_HEX + 1] =
         "0000000000000000000000000000000000000000000000000000000000000000";
-
-/* The text fields of a row in hash order (a view over one row, owned elsewhere). */
-enum { F_USER, F_ROLE, F_ACTION, F_SUBJECT, F_BEFORE, F_AFTER, F_REASON, F_DISPLAY, F__COUNT };
-
-struct row {
-	int64_t seq;
-	int64_t at;
-	const char *f[F__COUNT];
-	size_t len[F__COUNT];
-};
 
 static const char *const field_names[F__COUNT] = {"user",   "role",  "action", "subject",
                                                   "before", "after", "reason", "display_name"};
 
-static void be64(unsigned char out[8], uint64_t v)
+/* A growing byte buffer: the encoded row, hashed in one call. */
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void put(struct buf *b, const void *data, size_t n)
 {
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (unsigned char)(v & 0xff);
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 512;
+		while (cap < b->len + n)
+			cap *= 2;
+		unsigned char *p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
 }
 
-/* Computes the row's hash into hex (65 bytes). 0, or -1 when libcrypto fails. */
-static int row_hash(const char *prev_hash, size_t prev_len, const struct row *r,
-                    char hex[HASH_HEX + 1])
+static void put64(struct buf *b, uint64_t v)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE], num[8];
-	unsigned int md_len = 0;
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	         EVP_DigestUpdate(ctx, prev_hash, prev_len) == 1;
-	be64(num, (uint64_t)r->seq);
-	ok = ok && EVP_DigestUpdate(ctx, num, sizeof(num)) == 1;
-	be64(num, (uint64_t)r->at);
-	ok = ok && EVP_DigestUpdate(ctx, num, sizeof(num)) == 1;
-	for (int i = 0; ok && i < F__COUNT; i++) {
+	unsigned char out[8];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)(v & 0xff);
+	put(b, out, sizeof(out));
+}
+
+int audit_row_digest(const struct cache *c, bool keyed, const char *prev_hash, size_t prev_len,
+                     const struct audit_row *r, char hex[HASH_HEX + 1])
+{
+	if (keyed && !c->audit_key_len)
+		return -1;
+	struct buf b = {0};
+	put(&b, prev_hash, prev_len);
+	put64(&b, (uint64_t)r->seq);
+	put64(&b, (uint64_t)r->at);
+	for (int i = 0; i < F__COUNT; i++) {
 		if (i == F_DISPLAY && !r->f[i])
 			break; /* a row from before display_name hashes as it did */
 		unsigned char tag = r->f[i] ? 1 : 0;
-		ok = EVP_DigestUpdate(ctx, &tag, 1) == 1;
-		if (ok && r->f[i]) {
-			be64(num, (uint64_t)r->len[i]);
-			ok = EVP_DigestUpdate(ctx, num, sizeof(num)) == 1 &&
-			     EVP_DigestUpdate(ctx, r->f[i], r->len[i]) == 1;
+		put(&b, &tag, 1);
+		if (r->f[i]) {
+			put64(&b, (uint64_t)r->len[i]);
+			put(&b, r->f[i], r->len[i]);
 		}
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len * 2 == HASH_HEX;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	int ok = !b.failed;
+	static const unsigned char empty[1];
+	const unsigned char *data = b.p ? b.p : empty;
+	if (ok && keyed)
+		ok = HMAC(EVP_sha256(), c->audit_key, (int)c->audit_key_len, data, b.len, md,
+		          &md_len) != NULL;
+	else if (ok)
+		ok = EVP_Digest(data, b.len, md, &md_len, EVP_sha256(), NULL) == 1;
+	free(b.p);
+	if (!ok || md_len * 2 != HASH_HEX)
 		return -1;
 	static const char digits[] = "0123456789abcdef";
 	for (unsigned int i = 0; i < md_len; i++) {
@@ -84,6 +118,11 @@ static int row_hash(const char *prev_hash, size_t prev_len, const struct row *r,
 	}
 	hex[HASH_HEX] = '\0';
 	return 0;
+}
+
+bool audit_is_hex(const char *s, size_t len, size_t n)
+{
+	return s && len == n && strspn(s, "0123456789abcdef") == n;
 }
 
 /* Rows must export as JSON later: text must be UTF-8, before/after JSON. */
@@ -136,50 +175,82 @@ void cache_set_display_name(struct cache *c, const char *name)
 	snprintf(c->display_name, sizeof(c->display_name), "%s", name ? name : "");
 }
 
-static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
-                      struct wb_err *err)
+/* The newest row's seq, hash and key id (prev as the zero hash, *seq 0 and
+ * key_id "" for an empty trail). */
+static int read_head(struct cache *c, int64_t *seq, char prev[HASH_HEX + 1],
+                     char key_id[AUDIT_KEY_ID_LEN + 1], struct wb_err *err)
 {
-	sqlite3_stmt *st = cache_stmt(c, ST_AUDIT_LAST,
-	                              "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_AUDIT_LAST,
+	                   "SELECT seq, hash, key_id FROM audit ORDER BY seq DESC LIMIT 1", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
-	char prev[HASH_HEX + 1];
-	int64_t seq = 1;
-	memcpy(prev, zero_hash, sizeof(prev));
+	*seq = 0;
+	memcpy(prev, audit_zero_hash, HASH_HEX + 1);
+	key_id[0] = '\0';
 	int s = sqlite3_step(st);
 	int rc = 0;
 	if (s == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(st, 1);
-		seq = sqlite3_column_int64(st, 0) + 1;
+		const char *k = (const char *)sqlite3_column_text(st, 2);
+		*seq = sqlite3_column_int64(st, 0);
 		/* Chaining onto a damaged head would bury the damage: refuse. */
-		if (!h || sqlite3_column_bytes(st, 1) != HASH_HEX)
+		if (!audit_is_hex(h, (size_t)sqlite3_column_bytes(st, 1), HASH_HEX) ||
+		    (k && !audit_is_hex(k, (size_t)sqlite3_column_bytes(st, 2), AUDIT_KEY_ID_LEN)))
 			rc = wb_fail(err, WB_ECORRUPT,
 			             "%s: the last audit row (%lld) has a malformed hash; run "
 			             "`waybill audit verify`",
-			             c->path, (long long)(seq - 1));
-		else
-			memcpy(prev, h, sizeof(prev));
+			             c->path, (long long)*seq);
+		else {
+			memcpy(prev, h, HASH_HEX + 1);
+			if (k)
+				memcpy(key_id, k, AUDIT_KEY_ID_LEN + 1);
+		}
 	} else if (s != SQLITE_DONE) {
 		rc = cache_fail(c, s, err, "reading the audit trail");
 	}
 	sqlite3_reset(st);
+	return rc;
+}
+
+static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
+                      struct wb_err *err)
+{
+	char prev[HASH_HEX + 1], head_key[AUDIT_KEY_ID_LEN + 1];
+	int64_t seq = 0;
+	int rc = read_head(c, &seq, prev, head_key, err);
 	if (rc != 0)
 		return rc;
+	seq++;
+	/* Once keyed, always keyed under that key: a plain row after a keyed one
+	 * is what a rewrite without the key looks like. */
+	if (head_key[0] && !c->audit_key_len)
+		return wb_fail(err, WB_EDENIED,
+		               "%s: the audit trail is keyed (key %s) and this connection has no "
+		               "key; set audit.key_file in the config to that key's file",
+		               c->path, head_key);
+	if (head_key[0] && strcmp(head_key, c->audit_key_id) != 0)
+		return wb_fail(err, WB_EDENIED,
+		               "%s: the audit trail is keyed with key %s, not with this key (%s); "
+		               "set audit.key_file in the config to that key's file",
+		               c->path, head_key, c->audit_key_id);
+	bool keyed = c->audit_key_len > 0;
 
-	struct row r = {.seq = seq,
-	                .at = e->at,
-	                .f = {e->user, e->role, e->action, e->subject, e->before, e->after,
-	                      e->reason, display_name(c, e)}};
+	struct audit_row r = {.seq = seq,
+	                      .at = e->at,
+	                      .f = {e->user, e->role, e->action, e->subject, e->before, e->after,
+	                            e->reason, display_name(c, e)}};
 	for (int i = 0; i < F__COUNT; i++)
 		r.len[i] = r.f[i] ? strlen(r.f[i]) : 0;
 	char hash[HASH_HEX + 1];
-	if (row_hash(prev, HASH_HEX, &r, hash) != 0)
-		return wb_fail(err, WB_EIO, "audit: SHA-256 failed in libcrypto");
+	if (audit_row_digest(c, keyed, prev, HASH_HEX, &r, hash) != 0)
+		return wb_fail(err, WB_EIO, "audit: %s failed in libcrypto",
+		               keyed ? "HMAC-SHA-256" : "SHA-256");
 
-	st = cache_stmt(
+	sqlite3_stmt *st = cache_stmt(
 	        c, ST_AUDIT_APPEND,
 	        "INSERT INTO audit(seq, at, user, role, action, subject, before, after, reason,"
-	        " display_name, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	        " display_name, prev_hash, hash, key_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	        err);
 	if (!st)
 		return err ? err->code : WB_EIO;
@@ -189,7 +260,8 @@ static int append_row(struct cache *c, const struct audit_entry *e, int64_t *seq
 		cache_bind_text(st, 3 + i, r.f[i]);
 	sqlite3_bind_text(st, 11, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, hash, -1, SQLITE_STATIC);
-	s = sqlite3_step(st);
+	cache_bind_text(st, 13, keyed ? c->audit_key_id : NULL);
+	int s = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st); /* prev and hash live on this stack frame */
 	if (s != SQLITE_DONE)
@@ -217,15 +289,7 @@ int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
 	return cache_autoend(c, began, rc, err);
 }
 
-#define ROW_COLS                                                                                   \
-	"seq, at, user, role, action, subject, before, after, reason, prev_hash, hash, "           \
-	"display_name"
-#define COL_DISPLAY 11
-
-/* Reads columns 0..8 and 11 of a ROW_COLS statement into r. Returns the name of the
- * first column with a type waybill never writes, or NULL. Values stay owned
- * by the statement until the next step. */
-static const char *read_row(sqlite3_stmt *st, struct row *r)
+const char *audit_read_row(sqlite3_stmt *st, struct audit_row *r)
 {
 	const char *bad = NULL;
 	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER)
@@ -233,7 +297,7 @@ static const char *read_row(sqlite3_stmt *st, struct row *r)
 	r->seq = sqlite3_column_int64(st, 0);
 	r->at = sqlite3_column_int64(st, 1);
 	for (int i = 0; i < F__COUNT; i++) {
-		int col = i == F_DISPLAY ? COL_DISPLAY : 2 + i;
+		int col = i == F_DISPLAY ? AUDIT_COL_DISPLAY : 2 + i;
 		int t = sqlite3_column_type(st, col);
 		if (t == SQLITE_NULL) {
 			r->f[i] = NULL;
@@ -252,113 +316,30 @@ static const char *read_row(sqlite3_stmt *st, struct row *r)
 	return bad;
 }
 
-/* Checks one row against the row before it (prev_seq 0 and the zero hash for
- * the first). Fills res and returns 1 when the link is broken. */
-static int check_link(sqlite3_stmt *st, int64_t prev_seq, const char *prev_hash,
-                      struct audit_verify_result *res)
-{
-	struct row r;
-	const char *bad_type = read_row(st, &r);
-	const char *ph = (const char *)sqlite3_column_text(st, 9);
-	const char *h = (const char *)sqlite3_column_text(st, 10);
-	size_t ph_len = ph ? (size_t)sqlite3_column_bytes(st, 9) : 0;
-	if (r.seq <= prev_seq) {
-		res->first_bad_seq = r.seq;
-		snprintf(res->why, sizeof(res->why), "seq %lld is out of order (rows start at 1)",
-		         (long long)r.seq);
-		return 1;
-	}
-	if (r.seq != prev_seq + 1) {
-		/* A gap names the first missing row; seq numbers never go backwards in
-		 * this walk (ORDER BY seq on the primary key). */
-		res->first_bad_seq = prev_seq + 1;
-		snprintf(res->why, sizeof(res->why),
-		         "row %lld is missing (row %lld comes after row %lld)",
-		         (long long)(prev_seq + 1), (long long)r.seq, (long long)prev_seq);
-		return 1;
-	}
-	res->first_bad_seq = r.seq;
-	if (!ph || ph_len != HASH_HEX || memcmp(ph, prev_hash, HASH_HEX) != 0) {
-		if (prev_seq == 0)
-			snprintf(res->why, sizeof(res->why),
-			         "prev_hash of the first row is not the zero hash");
-		else
-			snprintf(res->why, sizeof(res->why),
-			         "prev_hash does not match the hash of row %lld (row removed, "
-			         "reordered or edited)",
-			         (long long)prev_seq);
-		return 1;
-	}
-	if (bad_type) {
-		snprintf(res->why, sizeof(res->why),
-		         "%s has a type waybill never writes (row edited)", bad_type);
-		return 1;
-	}
-	char want[HASH_HEX + 1];
-	if (row_hash(ph, ph_len, &r, want) != 0) {
-		snprintf(res->why, sizeof(res->why), "SHA-256 failed in libcrypto");
-		return 1;
-	}
-	if (!h || (size_t)sqlite3_column_bytes(st, 10) != HASH_HEX ||
-	    memcmp(h, want, HASH_HEX) != 0) {
-		snprintf(res->why, sizeof(res->why),
-		         "content does not match its hash (row edited)");
-		return 1;
-	}
-	res->first_bad_seq = 0;
-	return 0;
-}
-
-int audit_verify(struct cache *c, struct audit_verify_result *res, struct wb_err *err)
-{
-	memset(res, 0, sizeof(*res));
-	sqlite3_stmt *st =
-	        cache_stmt(c, ST_AUDIT_WALK, "SELECT " ROW_COLS " FROM audit ORDER BY seq", err);
-	if (!st)
-		return err ? err->code : WB_EIO;
-	char prev_hash[HASH_HEX + 1];
-	memcpy(prev_hash, zero_hash, sizeof(prev_hash));
-	int64_t prev_seq = 0;
-	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		res->rows++;
-		if (check_link(st, prev_seq, prev_hash, res))
-			break;
-		prev_seq = sqlite3_column_int64(st, 0);
-		memcpy(prev_hash, sqlite3_column_text(st, 10),
-		       HASH_HEX); /* checked in check_link */
-	}
-	int rc = s == SQLITE_ROW || s == SQLITE_DONE
-	                 ? 0
-	                 : cache_fail(c, s, err, "reading the audit trail");
-	sqlite3_reset(st);
-	if (rc == 0 && res->first_bad_seq == 0)
-		res->why[0] = '\0';
-	return rc;
-}
-
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err)
 {
-	sqlite3_stmt *st = cache_stmt(
-	        c, ST_AUDIT_EXPORT, "SELECT " ROW_COLS " FROM audit WHERE at>=? ORDER BY seq", err);
+	sqlite3_stmt *st =
+	        cache_stmt(c, ST_AUDIT_EXPORT,
+	                   "SELECT " AUDIT_ROW_COLS " FROM audit WHERE at>=? ORDER BY seq", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
 	sqlite3_bind_int64(st, 1, since);
 	int s = SQLITE_DONE, rc = 0;
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		struct row r;
-		read_row(st, &r);
-		const char *ph = (const char *)sqlite3_column_text(st, 9);
-		const char *h = (const char *)sqlite3_column_text(st, 10);
+		struct audit_row r;
+		audit_read_row(st, &r);
+		const char *ph = (const char *)sqlite3_column_text(st, AUDIT_COL_PREV);
+		const char *h = (const char *)sqlite3_column_text(st, AUDIT_COL_HASH);
+		const char *k = (const char *)sqlite3_column_text(st, AUDIT_COL_KEY_ID);
 		/* before/after stay strings: the exact text that was hashed, so an
 		 * export can be checked against the chain. */
 		json_t *o = json_pack(
-		        "{s:I, s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}", "seq",
-		        (json_int_t)r.seq, "at", (json_int_t)r.at, "user", r.f[F_USER],
+		        "{s:I, s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s?}",
+		        "seq", (json_int_t)r.seq, "at", (json_int_t)r.at, "user", r.f[F_USER],
 		        "display_name", r.f[F_DISPLAY], "role", r.f[F_ROLE], "action",
 		        r.f[F_ACTION], "subject", r.f[F_SUBJECT], "before", r.f[F_BEFORE], "after",
 		        r.f[F_AFTER], "reason", r.f[F_REASON], "prev_hash", ph ? ph : "", "hash",
-		        h ? h : "");
+		        h ? h : "", "key_id", k);
 		if (!o) {
 			rc = wb_fail(err, WB_ECORRUPT,
 			             "%s: audit row %lld cannot be written as JSON (text that is "

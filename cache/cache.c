@@ -247,6 +247,7 @@ void cache_close(struct cache *c)
 	cache_lru_free(&c->list_stmts);
 	if (c->db)
 		sqlite3_close(c->db);
+	explicit_bzero(c->audit_key, sizeof(c->audit_key));
 	free(c);
 }
 

@@ -364,29 +364,67 @@ struct audit_entry {
  * or "": none. */
 void cache_set_display_name(struct cache *c, const char *name);
 
-/* Appends a row (seq = last seq + 1, from 1) whose hash is SHA-256 over the
- * previous row's hash and this row's content (encoding in cache/audit.c). Call
- * inside the transaction that makes the change it records: a rollback takes
- * the row with it. WB_EINVALID for a missing user/role/action/subject, text
- * that is not UTF-8 or before/after that is not JSON. */
+/* The key of the audit chain (cache/audit_key.c): rows this connection appends
+ * are chained by HMAC-SHA-256 under it, and audit_verify checks keyed rows'
+ * MACs with it. The cache keeps a copy (wiped at close) and never reads a key
+ * file itself: whoever opens the cache with settings passes it in. len 16..64
+ * bytes; key NULL forgets it. WB_EINVALID for another length. */
+#define AUDIT_KEY_ID_LEN 16
+int cache_audit_key(struct cache *c, const unsigned char *key, size_t len, struct wb_err *err);
+/* The id of the connection's key: 16 hex digits of HMAC(key, "waybill audit key
+ * id"), stored on every keyed row, never secret. "" without a key. */
+const char *cache_audit_key_id(const struct cache *c);
+/* HMAC-SHA-256 under the connection's key of len bytes at data, as 64 hex
+ * digits and a NUL into hex. -1 without a key (or when libcrypto fails). */
+int cache_audit_mac(const struct cache *c, const void *data, size_t len, char hex[65]);
+
+/* Appends a row (seq = last seq + 1, from 1) chained to the previous row's hash
+ * and this row's content (encoding in cache/audit.c): by HMAC-SHA-256 under
+ * the connection's key when it has one, else by SHA-256. Call inside the
+ * transaction that makes the change it records: a rollback takes the row with
+ * it. WB_EINVALID for a missing user/role/action/subject, text that is not
+ * UTF-8 or before/after that is not JSON; WB_EDENIED when the newest row is
+ * keyed and this connection has no key or another one (a plain row after a
+ * keyed one would read as a rewrite). */
 int audit_append(struct cache *c, const struct audit_entry *e, int64_t *seq_out,
                  struct wb_err *err);
 
 struct audit_verify_result {
-	int64_t rows;          /* rows checked (up to and including the first bad one) */
-	int64_t first_bad_seq; /* 0 when the chain is whole */
-	char why[160];         /* what is wrong at first_bad_seq; "" when whole */
+	int64_t rows;           /* rows checked (up to and including the first bad one) */
+	int64_t first_bad_seq;  /* 0 when the chain is whole */
+	char why[160];          /* what is wrong at first_bad_seq; "" when whole */
+	int64_t plain_rows;     /* rows chained by SHA-256 alone (written before a key) */
+	int64_t keyed_rows;     /* rows chained by HMAC under a key */
+	int64_t unchecked;      /* keyed rows whose MAC was not checked: no key given */
+	int64_t last_plain_seq; /* the newest plain row, 0 if none */
+	char key_id[AUDIT_KEY_ID_LEN + 1]; /* the keyed rows' key id, "" if none */
 };
 /* Walks the chain in seq order and stops at the first broken link: an edited
- * row (content does not match its hash), a removed row (a seq gap: first_bad_seq
- * is the missing seq), a reordered row or a changed prev_hash. A read; works on
- * a read-only cache. Returns 0 whether or not the chain is whole; non-zero only
+ * row (content does not match its hash, or its MAC under the connection's
+ * key), a removed row (a seq gap: first_bad_seq is the missing seq), a
+ * reordered row, a changed prev_hash, a plain row after a keyed one, or a row
+ * keyed with a key other than the connection's. Without a key, keyed rows are
+ * checked for their links only (counted in unchecked). A read; works on a
+ * read-only cache. Returns 0 whether or not the chain is whole; non-zero only
  * when the cache cannot be read. Removing the newest rows is not detectable
- * from the chain alone. */
+ * from the chain alone: check an anchor (app/audit_anchor.h). */
 int audit_verify(struct cache *c, struct audit_verify_result *r, struct wb_err *err);
+
+/* The newest row of the chain, what an anchor records (cache/audit_key.c). */
+struct audit_head {
+	int64_t seq;                       /* 0: the trail is empty */
+	int64_t rows;                      /* count of rows */
+	char hash[65];                     /* the newest row's hash or MAC, hex */
+	char key_id[AUDIT_KEY_ID_LEN + 1]; /* its key id, "" for a plain row */
+	char chain[33];                    /* the cache's chain id (random, schema 6), "" if none */
+};
+int audit_head(struct cache *c, struct audit_head *h, struct wb_err *err);
+/* The hash of row seq into hash (65 bytes); *found 0 when there is no such row. */
+int audit_hash_at(struct cache *c, int64_t seq, char hash[65], int *found, struct wb_err *err);
 /* Writes rows with at >= since as JSON lines (jansson), oldest first, one
  * object per row: seq, at, user, role, action, subject, before, after, reason
- * (before/after as the JSON text that was hashed, or null), prev_hash, hash. */
+ * (before/after as the JSON text that was hashed, or null), prev_hash, hash,
+ * key_id (null for a plain SHA-256 row). */
 int audit_export(struct cache *c, int64_t since, FILE *out, struct wb_err *err);
 
 /* --- derived state (cache/derived.c) ---------------------------------------- */

@@ -26,6 +26,8 @@ enum cache_stmt {
 	ST_AUDIT_APPEND,
 	ST_AUDIT_WALK,
 	ST_AUDIT_EXPORT,
+	ST_AUDIT_HEAD,
+	ST_AUDIT_AT,
 	ST_HEALTH_OK,
 	ST_HEALTH_ERROR,
 	ST_HEALTH_REJECTED,
@@ -70,6 +72,11 @@ struct cache {
 	 * keep the last few of each prepared. */
 	struct cache_lru window_stmts, list_stmts;
 	char display_name[128]; /* cache_set_display_name; "" none */
+	/* cache_audit_key: the audit chain's key (wiped at close), its length
+	 * (0: none) and its id as stored on keyed rows. */
+	unsigned char audit_key[64];
+	size_t audit_key_len;
+	char audit_key_id[AUDIT_KEY_ID_LEN + 1];
 };
 
 /* Returns the prepared statement for sql from lru (reset, bindings cleared),

@@ -193,6 +193,16 @@ static const char migration_4[] =
 static const char migration_5[] =
 	"ALTER TABLE sync_state ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;";
 
+/* The keyed audit chain (cache/audit.c): a row written under a key carries
+ * the key's id and an HMAC-SHA-256 in hash; rows without one (all rows written
+ * before) stay plain SHA-256 and verify as they did. audit_chain names this
+ * cache's chain with a random id, so an anchor file shared by several caches
+ * (app/audit_anchor.c) tells their lines apart even after a cache moves. */
+static const char migration_6[] =
+	"ALTER TABLE audit ADD COLUMN key_id TEXT;"
+	"CREATE TABLE audit_chain(id TEXT NOT NULL);"
+	"INSERT INTO audit_chain(id) VALUES(lower(hex(randomblob(16))));";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
@@ -200,6 +210,7 @@ static const char *const migrations[] = {
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 /* clang-format on */
 

@@ -16,6 +16,9 @@ struct cmd_opts {
 	bool failed;             /* outbox --failed */
 	int argc;                /* the command words, the command's name first */
 	char **argv;
+	const char *since;  /* audit export --since EPOCH */
+	const char *anchor; /* audit verify --anchor FILE */
+	const char *to;     /* audit anchor --to FILE */
 };
 
 /* `waybill sync --once`: every stream to its end and the outbox delivered;
@@ -37,6 +40,26 @@ int cmd_kpi(const struct cmd_opts *o);
 int cmd_act(const struct cmd_opts *o);
 /* 1 when word names one of cmd_act's commands. */
 int cmd_act_handles(const char *word);
+
+/* `waybill audit verify|export|anchor` (cli/cmd_audit.c). verify: exit 0 when
+ * the chain (and every anchor of this cache) holds, 1 when broken or unreadable;
+ * without the key only the unkeyed hashes and the links are checked, and the
+ * line says so. anchor: appends the head to --to FILE or the configured
+ * anchor file. */
+int cmd_audit(const struct cmd_opts *o);
+
+struct cache;
+struct settings;
+/* For a command that writes audit rows, right after it opens the cache with
+ * its settings (cfg NULL: no config file): gives the cache the audit key
+ * (settings_audit_paths), making the key file on first use. 0, or 1 with the
+ * error printed (a key file others may read is refused). */
+int cmd_audit_attach(struct cache *c, const struct settings *cfg);
+/* Before that command closes the cache: anchors the head in the anchor file
+ * unless the config's audit.auto_anchor is off, when the head moved since
+ * this cache's last anchor there.
+ * A failure is printed, never fatal. */
+void cmd_audit_detach(struct cache *c, const struct settings *cfg);
 
 struct tui_opts;
 /* --demo: a fresh temporary cache, the console on it, and nothing left behind. */

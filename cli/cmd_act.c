@@ -282,6 +282,10 @@ int cmd_act(const struct cmd_opts *o)
 	char why[600] = "";
 	if ((rc = open_ctx(o, &cfg, &c, why, sizeof(why))) != 0)
 		return rc;
+	if (cmd_audit_attach(c, cfg) != 0) {
+		rc = EXIT_ERROR;
+		goto out;
+	}
 	int64_t now = (int64_t)time(NULL);
 	bool listing = !strcmp(o->argv[0], "outbox") && o->argc == 1;
 	struct sync_whoami w = {.role = -1};
@@ -309,6 +313,7 @@ int cmd_act(const struct cmd_opts *o)
 	} else {
 		rc = one(o, &x, o->argc, o->argv);
 	}
+	cmd_audit_detach(c, cfg);
 out:
 	cache_close(c);
 	settings_free(cfg);

@@ -156,6 +156,8 @@ int cmd_sync(const struct cmd_opts *o)
 		return 1;
 	struct wb_err err = {0};
 	int rc = 1;
+	if (cmd_audit_attach(r.cache, r.cfg) != 0)
+		goto out;
 	if (uv_loop_init(&r.loop) != 0) {
 		out_error("cannot start the event loop");
 		goto out;
@@ -193,6 +195,7 @@ int cmd_sync(const struct cmd_opts *o)
 	sync_free(r.sync);
 	if (uv_loop_close(&r.loop) != 0)
 		out_error("event loop did not close cleanly");
+	cmd_audit_detach(r.cache, r.cfg);
 out:
 	cache_close(r.cache);
 	settings_free(r.cfg);

@@ -31,7 +31,9 @@ static const char usage[] =
         "Commands:\n"
         "  (none)              open the console on the configured sources\n"
         "  cache info          cache path, schema version, rows per table, size\n"
-        "  audit verify        walk the audit hash chain; report the first broken link\n"
+        "  audit verify        walk the audit chain (HMAC under the audit key) and check\n"
+        "                      it against its anchors; report the first broken row\n"
+        "  audit anchor        append the chain's head to the anchor file (--to FILE)\n"
         "  audit export        write the audit trail as JSON lines (--since EPOCH)\n"
         "  sync --once         sync every stream to its end and deliver the outbox\n"
         "  sync --follow       stay live: poll, stream positions, deliver actions\n"
@@ -59,6 +61,8 @@ static const char usage[] =
         "  --theme NAME        colour theme: default, light, high-contrast, mono\n"
         "  --low-bandwidth     redraw at most once a second, no decoration\n"
         "  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
+        "  --anchor FILE       with audit verify: the anchor file to check against\n"
+        "  --to FILE           with audit anchor: the anchor file to append to\n"
         "  --override REASON   with release/unhold: a supervisor passes a failed check\n"
         "  --reason TEXT       with hold (required) and the exception decisions\n"
         "  --failed            with outbox: only the failed actions\n"
@@ -79,7 +83,9 @@ enum {
 	OPT_JSON,
 	OPT_OVERRIDE,
 	OPT_REASON,
-	OPT_FAILED
+	OPT_FAILED,
+	OPT_ANCHOR,
+	OPT_TO
 };
 
 struct cli {
@@ -89,13 +95,11 @@ struct cli {
 	bool json;         /* kpi, actions */
 	bool failed;       /* outbox */
 	const char *since;
+	const char *anchor, *to;       /* audit verify --anchor, audit anchor --to */
 	const char *override, *reason; /* actions */
 	int argc;                      /* the command words */
 	char **argv;
 };
-
-/* 9999-12-31T23:59:59Z: the last second an ISO 8601 time of four digits can say. */
-#define SINCE_MAX 253402300799LL
 
 static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int die_usage(const char *fmt, ...)
@@ -162,64 +166,6 @@ static int cmd_cache_info(const struct cli *cli)
 	return 0;
 }
 
-static int cmd_audit(const struct cli *cli)
-{
-	if (cli->argc < 2)
-		return die_usage("audit needs a subcommand: verify or export");
-	const char *sub = cli->argv[1];
-	char path[PATH_MAX];
-	struct wb_err err = {0};
-	if (!strcmp(sub, "verify")) {
-		struct cache *c = open_cache(cli, true, path, sizeof(path));
-		if (!c)
-			return 1;
-		struct audit_verify_result r;
-		int rc = audit_verify(c, &r, &err);
-		cache_close(c);
-		if (rc != 0) {
-			out_error("%s", err.msg);
-			return 1;
-		}
-		if (r.first_bad_seq) {
-			out_line(stdout,
-			         "audit: BROKEN at row %" PRId64 ": %s (%" PRId64 " rows checked)",
-			         r.first_bad_seq, r.why, r.rows);
-			return 1;
-		}
-		out_line(stdout, "audit: ok, %" PRId64 " rows, chain intact", r.rows);
-		return 0;
-	}
-	if (!strcmp(sub, "export")) {
-		int64_t since = 0;
-		if (cli->since) {
-			char *end;
-			errno = 0;
-			long long v = strtoll(cli->since, &end, 10);
-			if (*cli->since == '\0' || *end != '\0' || v < 0)
-				return die_usage("--since wants UTC epoch seconds, not \"%.40s\"",
-				                 cli->since);
-			if (errno == ERANGE || v > SINCE_MAX)
-				return die_usage(
-				        "--since %.40s%s is out of range: UTC epoch seconds "
-				        "from 0 to %lld (the end of year 9999)",
-				        cli->since, strlen(cli->since) > 40 ? "..." : "",
-				        (long long)SINCE_MAX);
-			since = v;
-		}
-		struct cache *c = open_cache(cli, true, path, sizeof(path));
-		if (!c)
-			return 1;
-		int rc = audit_export(c, since, stdout, &err);
-		cache_close(c);
-		if (rc != 0) {
-			out_error("%s", err.msg);
-			return 1;
-		}
-		return 0;
-	}
-	return die_usage("unknown audit subcommand \"%s\" (verify, export)", sub);
-}
-
 /* The console on the configured cache, keeping it in step with the configured
  * sources; with no config file yet, on the cache alone. */
 static int cmd_console(const struct cli *cli)
@@ -232,13 +178,15 @@ static int cmd_console(const struct cli *cli)
 		return 1;
 	}
 	struct cache *c = open_cache(cli, false, path, sizeof(path));
-	if (!c) {
+	if (!c || cmd_audit_attach(c, cfg) != 0) {
+		cache_close(c);
 		settings_free(cfg);
 		return 1;
 	}
 	struct tui_opts o = cli->o;
 	o.config = cfg;
 	int rc = tui_run(c, &o);
+	cmd_audit_detach(c, cfg);
 	cache_close(c);
 	settings_free(cfg);
 	return rc;
@@ -260,6 +208,8 @@ int main(int argc, char **argv)
 	        {"override", required_argument, NULL, OPT_OVERRIDE},
 	        {"reason", required_argument, NULL, OPT_REASON},
 	        {"failed", no_argument, NULL, OPT_FAILED},
+	        {"anchor", required_argument, NULL, OPT_ANCHOR},
+	        {"to", required_argument, NULL, OPT_TO},
 	        /* Hidden: keys from a file, the screen on /dev/null (screen tests). */
 	        {"script", required_argument, NULL, OPT_SCRIPT},
 	        {"help", no_argument, NULL, 'h'},
@@ -284,6 +234,8 @@ int main(int argc, char **argv)
 		case OPT_OVERRIDE: cli.override = optarg; break;
 		case OPT_REASON: cli.reason = optarg; break;
 		case OPT_FAILED: cli.failed = true; break;
+		case OPT_ANCHOR: cli.anchor = optarg; break;
+		case OPT_TO: cli.to = optarg; break;
 		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: out_line(stdout, "waybill %s", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
@@ -307,7 +259,13 @@ int main(int argc, char **argv)
 		return cmd_cache_info(&cli);
 	}
 	if (!strcmp(cmd, "audit"))
-		return cmd_audit(&cli);
+		return cmd_audit(&(struct cmd_opts){.config_path = cli.o.config_path,
+		                                    .cache_path = cli.o.cache_path,
+		                                    .since = cli.since,
+		                                    .anchor = cli.anchor,
+		                                    .to = cli.to,
+		                                    .argc = cli.argc,
+		                                    .argv = cli.argv});
 	if (!strcmp(cmd, "kpi"))
 		return cmd_kpi(&(struct cmd_opts){.config_path = cli.o.config_path,
 		                                  .cache_path = cli.o.cache_path,

@@ -20,6 +20,7 @@
 #include "settings/settings.h"
 #include "connectors/connector.h"
 #include "core/core_detect.h"
+#include "settings/audit.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define TOKEN_MAX_BYTES (64u << 10)
@@ -40,7 +41,7 @@ static const char *const roles[CONFIG_NROLES + 1] = {
 
 static const char *const top_keys[] = {"sources",        "depot",  "units",     "currency",
                                        "retention_days", "policy", "detectors", "automation",
-                                       "user",           NULL};
+                                       "user",           "audit",  NULL};
 static const char *const automation_keys[] = {"maintenance", "invoices", NULL};
 static const char *const source_keys[] = {
         "kind", "url", "token", "token_file", "token_env", "depot", "intervals", "ca_file", NULL};
@@ -462,6 +463,8 @@ static int load_top(struct ctx *x, json_t *root)
 			return bad(x, derr.code, NULL, "%s", derr.msg);
 		c->detectors = json_incref(v);
 	}
+	if ((v = json_object_get(root, "audit")) && (rc = settings_audit_parse(c, v, x->err)) != 0)
+		return rc;
 	/* The detectors' evidence is read by people: in the depot's units. */
 	c->detect.imperial = c->units == CONFIG_IMPERIAL;
 	json_t *src = json_object_get(root, "sources");
@@ -490,6 +493,7 @@ static int set_defaults(struct settings *c, const char *path)
 	c->retention_days = CONFIG_RETENTION_DEFAULT_DAYS;
 	c->auto_maintenance = true;
 	c->auto_invoices = true;
+	settings_audit_init(c);
 	core_policy_init_default(&c->policy_rules);
 	core_detect_cfg_default(&c->detect);
 	return c->path && c->depot && c->user && c->currency ? 0 : WB_ENOMEM;
@@ -598,6 +602,8 @@ void settings_free(struct settings *c)
 	free(c->depot);
 	free(c->user);
 	free(c->currency);
+	free(c->audit_key_file);
+	free(c->audit_anchor_file);
 	free(c);
 }
 

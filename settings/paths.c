@@ -26,7 +26,7 @@ static int mkdir_p(char *dir, mode_t mode)
 static int resolve(const char *flag, const char *env, const char *xdg_env, const char *home_sub,
                    const char *file, bool create, char *buf, size_t len, struct wb_err *err)
 {
-	const char *v = flag && *flag ? flag : getenv(env);
+	const char *v = flag && *flag ? flag : env ? getenv(env) : NULL;
 	if (v && *v) {
 		if (strlen(v) >= len)
 			return wb_fail(err, WB_EINVALID, "path too long: %.60s...", v);
@@ -60,6 +60,12 @@ int settings_cache_path(const char *flag, bool create, char *buf, size_t len, st
 {
 	return resolve(flag, "WAYBILL_CACHE", "XDG_CACHE_HOME", ".cache", "cache.db", create, buf,
 	               len, err);
+}
+
+int settings_config_dir_file(const char *file, bool create, char *buf, size_t len,
+                             struct wb_err *err)
+{
+	return resolve(NULL, NULL, "XDG_CONFIG_HOME", ".config", file, create, buf, len, err);
 }
 
 int settings_load_found(const char *flag, struct settings **out, char *path, size_t len,

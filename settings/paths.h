@@ -15,6 +15,12 @@ int settings_config_path(const char *flag, char *buf, size_t len, struct wb_err 
  * ~/.cache/waybill/cache.db). With create, makes the default directory (0700). */
 int settings_cache_path(const char *flag, bool create, char *buf, size_t len, struct wb_err *err);
 
+/* FILE in Waybill's own config directory ($XDG_CONFIG_HOME/waybill, else
+ * ~/.config/waybill), whatever --config says: where the audit key and anchors
+ * live by default. With create, makes the directory (0700). */
+int settings_config_dir_file(const char *file, bool create, char *buf, size_t len,
+                             struct wb_err *err);
+
 struct settings;
 /* The config the user means: the one flag (or $WAYBILL_CONFIG) names, which must
  * load, else the one at the default path when a file is there. Returns 0 with

@@ -64,6 +64,13 @@ struct settings {
 	bool auto_invoices;    /* "automation.invoices": it releases and holds invoices
 	                        * (default true); readiness is judged either way */
 	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
+	/* The audit trail's key and anchors (settings/audit.c, "audit" in the
+	 * config), absolute paths; NULL when the config names none:
+	 * settings_audit_paths then gives the defaults in the config directory. */
+	char *audit_key_file;    /* "audit.key_file" (relative to the config) */
+	char *audit_anchor_file; /* "audit.anchor_file" likewise */
+	bool audit_auto_anchor;  /* "audit.auto_anchor": anchor the head when sync, an
+	                          * action or the console ends (default true) */
 };
 
 /* Loads and checks path. Refuses a file (or token_file) that group or others

@@ -9,6 +9,15 @@
 #include <unistd.h>
 
 /* A fresh directory under $WAYBILL_TEST_TMP (set by tests/run.sh) or /tmp. */
+/* SQL undoing what migrations 3, 5 and 6 added to tables: followed by
+ * "PRAGMA user_version=2" it makes a latest-schema cache look like one of schema
+ * 2 (migration 4 only dropped views), for the tests of upgrading old caches.
+ * A migration that adds to a table adds its undo here. */
+#define TEST_UNDO_TO_V2_SQL                                                                        \
+	"DROP TABLE audit_chain; ALTER TABLE audit DROP COLUMN key_id;"                            \
+	"ALTER TABLE audit DROP COLUMN display_name;"                                              \
+	"ALTER TABLE sync_state DROP COLUMN rejected;"
+
 static inline char *test_tmpdir(char *buf, size_t len)
 {
 	const char *base = getenv("WAYBILL_TEST_TMP");

@@ -30,7 +30,7 @@ check "an unknown option exits 2" [ $rc -eq 2 ]
 run "$W" cache info --cache "$T/new.db"
 check "cache info on a new cache exits 0" [ $rc -eq 0 ]
 check "cache info names the file" grep -q "$T/new.db" "$T/out"
-check "cache info shows the schema version" grep -q '^schema  5 ' "$T/out"
+check "cache info shows the schema version" grep -q '^schema  6 ' "$T/out"
 check "cache info counts the loads table" grep -Eq '^  load +0$' "$T/out"
 run "$W" cache info --cache "$T/new.db"
 check "cache info on an existing cache exits 0" [ $rc -eq 0 ]
@@ -64,7 +64,7 @@ sum_before=$(md5sum <"$T/newer.db")
 run "$W" cache info --cache "$T/newer.db"
 check "a newer schema exits 1" [ $rc -eq 1 ]
 check "... saying so in one line" one_line_err
-check "... naming both versions" err_has "version 99 is newer than this waybill knows (5)"
+check "... naming both versions" err_has "version 99 is newer than this waybill knows (6)"
 check "... and leaves the file as it was" [ "$(md5sum <"$T/newer.db")" = "$sum_before" ]
 
 # A directory that is not a directory, and one that does not exist.

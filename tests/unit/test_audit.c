@@ -460,13 +460,14 @@ static int export_and_check(struct fx *f, int64_t since, int64_t first_seq)
 			fail_msg("line %d is not JSON: %s", n + 1, jerr.text);
 		json_int_t seq = 0, at = 0;
 		const char *user, *role, *action, *subject, *hash, *ph;
-		json_t *before, *after, *reason, *display;
-		if (json_unpack_ex(o, &jerr, JSON_STRICT,
-		                   "{s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s}",
-		                   "seq", &seq, "at", &at, "user", &user, "display_name", &display,
-		                   "role", &role, "action", &action, "subject", &subject, "before",
-		                   &before, "after", &after, "reason", &reason, "prev_hash", &ph,
-		                   "hash", &hash) != 0)
+		json_t *before, *after, *reason, *display, *key_id;
+		if (json_unpack_ex(
+		            o, &jerr, JSON_STRICT,
+		            "{s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
+		            "seq", &seq, "at", &at, "user", &user, "display_name", &display, "role",
+		            &role, "action", &action, "subject", &subject, "before", &before,
+		            "after", &after, "reason", &reason, "prev_hash", &ph, "hash", &hash,
+		            "key_id", &key_id) != 0)
 			fail_msg("line %d: %s", n + 1, jerr.text);
 		assert_int_equal(seq, first_seq + n);
 		assert_true(at >= since);
@@ -476,6 +477,7 @@ static int export_and_check(struct fx *f, int64_t since, int64_t first_seq)
 		assert_true(json_is_null(before) == (seq % 4 == 0));
 		assert_true(json_is_null(reason) == (seq % 5 != 0));
 		assert_int_equal(strlen(hash), 64);
+		assert_true(json_is_null(key_id)); /* written without a key: plain rows */
 		if (n > 0)
 			assert_string_equal(ph, prev_hash);
 		snprintf(prev_hash, sizeof(prev_hash), "%s", hash);

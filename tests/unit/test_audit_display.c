@@ -211,8 +211,7 @@ static void test_chain_across_migration(void **state)
 	struct fx *f = *state;
 	struct wb_err err = {0};
 	assert_int_equal(cache_schema_version(f->c), cache_schema_latest());
-	sql(f, "ALTER TABLE audit DROP COLUMN display_name;"
-	       " ALTER TABLE sync_state DROP COLUMN rejected; PRAGMA user_version=2");
+	sql(f, TEST_UNDO_TO_V2_SQL "PRAGMA user_version=2");
 	char prev[65], hash[65];
 	memset(prev, '0', 64);
 	prev[64] = '\0';

@@ -133,9 +133,7 @@ static void test_migrates_from_1(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(
 	        sqlite3_exec(db,
-	                     "DROP TABLE readiness; DROP TABLE kpi_sample;"
-	                     "ALTER TABLE audit DROP COLUMN display_name;"
-	                     "ALTER TABLE sync_state DROP COLUMN rejected;"
+	                     "DROP TABLE readiness; DROP TABLE kpi_sample;" TEST_UNDO_TO_V2_SQL
 	                     "CREATE VIEW load_board AS SELECT id FROM load;"
 	                     "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
 	                     "CREATE VIEW exception_board AS SELECT id FROM exception;"

@@ -274,10 +274,8 @@ static void test_upgrade_from_board_views(void **state)
 	assert_int_equal(sqlite3_exec(db,
 	                              "CREATE VIEW load_board AS SELECT id, status FROM load;"
 	                              "CREATE VIEW vehicle_board AS SELECT id FROM vehicle;"
-	                              "CREATE VIEW exception_board AS SELECT id FROM exception;"
-	                              "ALTER TABLE audit DROP COLUMN display_name;"
-	                              "ALTER TABLE sync_state DROP COLUMN rejected;"
-	                              "PRAGMA user_version=2",
+	                              "CREATE VIEW exception_board AS SELECT id FROM "
+	                              "exception;" TEST_UNDO_TO_V2_SQL "PRAGMA user_version=2",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
 	sqlite3_close(db);
