@@ -7,10 +7,11 @@
 
 #include "sync/sync.h"
 
-static int page_fail(struct wb_err *err, const char *source, const struct connector_stream *s,
-                     const char *what)
+/* The line that shows this names the source and the stream already (the
+ * sync event carries them), so the message does not. */
+static int page_fail(struct wb_err *err, const char *what)
 {
-	return wb_fail(err, WB_EINVALID, "%s %s: page rejected: %s", source, s->name, what);
+	return wb_fail(err, WB_EINVALID, "page rejected: %s", what);
 }
 
 static int map_all(const struct connector_ops *k, const struct connector_stream *s,
@@ -29,7 +30,7 @@ static int map_all(const struct connector_ops *k, const struct connector_stream 
 		if (rc != 0) {
 			char what[600];
 			snprintf(what, sizeof(what), "record %zu: %s", i, rerr.msg);
-			return page_fail(err, source, s, what);
+			return page_fail(err, what);
 		}
 	}
 	return 0;
@@ -61,18 +62,18 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 		char what[300];
 		snprintf(what, sizeof(what), "malformed JSON at line %d column %d (byte %d): %s",
 		         je.line, je.column, je.position, je.text);
-		return page_fail(err, source, s, what);
+		return page_fail(err, what);
 	}
 	json_t *data = json_object_get(page, "data");
 	json_t *next = json_object_get(page, "next");
 	json_t *more = json_object_get(page, "has_more");
 	int rc = 0;
 	if (!json_is_object(page) || !json_is_array(data))
-		rc = page_fail(err, source, s, "no \"data\" array");
+		rc = page_fail(err, "no \"data\" array");
 	else if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next))
-		rc = page_fail(err, source, s, "no usable \"next\" cursor");
+		rc = page_fail(err, "no usable \"next\" cursor");
 	else if (more && !json_is_boolean(more))
-		rc = page_fail(err, source, s, "\"has_more\" is not a boolean");
+		rc = page_fail(err, "\"has_more\" is not a boolean");
 	if (rc != 0) {
 		json_decref(page);
 		return rc;
@@ -105,8 +106,7 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
 	else
 		pos = calloc(n ? n : 1, sizeof(*pos));
 	if (!rows && !pos)
-		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source,
-		               s->name, n);
+		return wb_fail(err, WB_ENOMEM, "out of memory for %zu records", n);
 	int rc = map_all(k, s, source, data, rows, pos, err);
 	if (rc == 0)
 		rc = cache_begin(c, err);
