@@ -130,8 +130,9 @@ static void page_faults(struct sim_svc *sv, json_t *body)
 
 /* Cursor faults on a list page (r->url a list, status 200): a source that
  * refuses a cursor it issued (400), one that answers an empty page that still
- * has more under the cursor asked with (stall), and one that answers its page
- * but hands back the cursor asked with (repeat). */
+ * has more under the cursor asked with (stall), one that answers its page but
+ * hands back the cursor asked with (repeat), and one that sends a reader with
+ * a cursor back to the start (rewind: a cycle through its cursors). */
 static int cursor_faults(struct sim_svc *sv, struct sim_req *r, json_t **out)
 {
 	json_t *body = *out;
@@ -150,6 +151,9 @@ static int cursor_faults(struct sim_svc *sv, struct sim_req *r, json_t **out)
 		if (stall)
 			json_object_set_new(body, "data", json_array());
 		json_object_set_new(body, "next", json_string(after));
+		json_object_set_new(body, "has_more", json_true());
+	} else if (*after && sim_fault_hit(sv, sv->f.rewind)) {
+		json_object_set_new(body, "next", json_string(""));
 		json_object_set_new(body, "has_more", json_true());
 	}
 	return 200;

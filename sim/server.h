@@ -14,7 +14,8 @@ struct sim_fault_cfg {
 	int latency_ms;
 	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close,
 	        write_timeout;
-	double stall, repeat, refuse; /* list pages whose cursor lies (http.c cursor_faults) */
+	double stall, repeat, refuse,
+	        rewind; /* list pages whose cursor lies (http.c cursor_faults) */
 	int retry_after_s;
 };
 

@@ -35,15 +35,32 @@ static void on_budget(uv_timer_t *t)
 	give_up(st, line);
 }
 
-void sync_stream_progressed(struct sync_stream *st)
+void sync_stream_progressed(struct sync_stream *st, const struct sync_page_result *pr)
 {
-	if (st->sy->o.once && !st->sy->stopping && !st->failed && !st->done)
+	/* The mark moves only with a page written: a page whose write failed is
+	 * asked for again and hands back the same cursor, which is no cycle. */
+	if (pr && pr->has_more && st->mark_power && ++st->mark_steps == st->mark_power) {
+		snprintf(st->mark, sizeof(st->mark), "%s", pr->next);
+		st->mark_power *= 2;
+		st->mark_steps = 0;
+	}
+	/* Once the pass has stalled, pages are no progress (they may be the
+	 * cycle's): the budget runs on until the stream catches up. */
+	if (st->sy->o.once && !st->sy->stopping && !st->failed && !st->done && !st->stalls)
 		uv_timer_start(&st->budget, on_budget, SYNC_ONCE_BUDGET_MS, 0);
+}
+
+/* A pass begins: from the cursor stored, or from the start after a resync. */
+static void pass_begins(struct sync_stream *st)
+{
+	st->stalls = 0;
+	st->mark_power = 0;
 }
 
 void sync_stream_caught_up(struct sync_stream *st)
 {
 	st->resyncs = 0;
+	pass_begins(st);
 	uv_timer_stop(&st->budget);
 }
 
@@ -73,6 +90,36 @@ void sync_stream_failed(struct sync_stream *st, const char *why, long retry_afte
 	sync_stream_schedule(st, ms);
 }
 
+bool sync_stream_advances(struct sync_stream *st, const struct sync_page_result *pr)
+{
+	if (!pr->has_more)
+		return true; /* the last page may well hand back the cursor it was asked from */
+	if (!st->mark_power) {
+		snprintf(st->mark, sizeof(st->mark), "%s", st->asked);
+		st->mark_power = 1;
+		st->mark_steps = 0;
+	}
+	const char *why = NULL;
+	if (pr->records == 0)
+		why = "an empty page that says it has more";
+	else if (strcmp(pr->next, st->asked) == 0)
+		why = "it answered with the cursor it was asked from";
+	else if (strcmp(pr->next, st->mark) == 0)
+		why = "it came back to a cursor it gave before";
+	if (!why)
+		return true;
+	/* The pages between two stalls reset the failures in a row, so the
+	 * stalls of the pass count on their own: a source cycling through its
+	 * cursors still runs out of retries. */
+	st->stalls++;
+	if (st->errors < st->stalls - 1)
+		st->errors = st->stalls - 1;
+	char line[200];
+	snprintf(line, sizeof(line), "the source's cursor does not advance (%s)", why);
+	sync_stream_failed(st, line, -1);
+	return false;
+}
+
 /* Reads the stream again from its start; the pages of the pass are
  * remembered, and what the source no longer has is swept when it ends
  * (cache_resync_*). The first resync of a pass starts at once; another in the
@@ -90,6 +137,7 @@ static void resync(struct sync_stream *st, const char *notice)
 		return;
 	}
 	st->resyncs++;
+	pass_begins(st);
 	snprintf(st->last_why, sizeof(st->last_why), "%s", notice);
 	if (sy->o.once && st->resyncs > SYNC_ONCE_MAX_ERRORS) {
 		char line[700];

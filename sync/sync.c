@@ -141,18 +141,8 @@ static void on_page(const struct net_resp *r, void *arg)
 		sync_stream_failed(st, why, -1);
 		return;
 	}
-	/* A page that says there is more but brings nothing, or hands back the
-	 * cursor it was asked from, would have us ask the same forever. Nothing of
-	 * it is written; the stream fails and retries with backoff. */
-	if (pr.has_more && (pr.records == 0 || strcmp(pr.next, st->asked) == 0)) {
-		json_decref(page);
-		sync_stream_failed(st,
-		                   pr.records == 0
-		                           ? "the source's cursor does not advance (an empty "
-		                             "page that says it has more)"
-		                           : "the source's cursor does not advance (it "
-		                             "answered with the cursor it was asked from)",
-		                   -1);
+	if (!sync_stream_advances(st, &pr)) {
+		json_decref(page); /* nothing of it is written */
 		return;
 	}
 	if (st->asked[0])
@@ -172,7 +162,7 @@ static void on_page(const struct net_resp *r, void *arg)
 	}
 	st->errors = 0;
 	st->last_why[0] = '\0';
-	sync_stream_progressed(st);
+	sync_stream_progressed(st, &pr);
 	st->records += (int64_t)pr.records;
 	sy->records += (int64_t)pr.records;
 	if (pr.last_seq > st->last_seq)
@@ -354,7 +344,7 @@ void sync_start(struct sync *sy)
 		st->timer.data = st;
 		uv_timer_init(sy->loop, &st->budget);
 		st->budget.data = st;
-		sync_stream_progressed(st);
+		sync_stream_progressed(st, NULL);
 		/* Spread the first polls a little so three sources do not all ask at once. */
 		schedule(st, i * 5);
 	}

@@ -33,6 +33,11 @@ struct sync_stream {
 	unsigned resyncs;   /* reads from the start since the stream last caught up */
 	bool refused;       /* the source refused a stored cursor and has accepted none since */
 	char last_why[300]; /* the last failure, for the line that gives up */
+	/* Since the stream last caught up: pages that did not move the cursor on,
+	 * and a cursor of the pass to compare each new one with (Brent's cycle
+	 * detection: mark moves to the newest after 1, 2, 4, ... pages). */
+	unsigned stalls, mark_steps, mark_power;
+	char mark[512];
 	int interval_s;
 	bool done, failed; /* --once */
 	bool caught_up;    /* live: the pages are read, the event stream may open */
@@ -101,8 +106,13 @@ void sync_stream_schedule(struct sync_stream *st, uint64_t ms);
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s);
 /* A page answered with an HTTP status other than 200. */
 void sync_stream_status(struct sync_stream *st, const struct net_resp *r);
-/* A good page arrived: --once's budget starts again (also called at start). */
-void sync_stream_progressed(struct sync_stream *st);
+/* Whether a page moves the stream on: false (and the stream failed) for a
+ * page that says it has more but brings nothing, answers with the cursor it
+ * was asked from, or comes back to a cursor of this pass. */
+bool sync_stream_advances(struct sync_stream *st, const struct sync_page_result *pr);
+/* A good page was written: --once's budget starts again (also called at
+ * start, with pr NULL). */
+void sync_stream_progressed(struct sync_stream *st, const struct sync_page_result *pr);
 /* The stream caught up: the resync count of the pass starts again. */
 void sync_stream_caught_up(struct sync_stream *st);
 

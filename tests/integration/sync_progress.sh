@@ -66,15 +66,19 @@ check "refuse: the other streams were synced" grep -q 'telematics vehicles: done
 recovers refuse "$d"
 stop_sim
 
-# --- pages that do not move the cursor, on every list of the TMS.
-for mode in stall repeat; do
+# --- pages that do not move the cursor: empty pages that "have more" and the
+# cursor asked with handed back, on every list of the TMS; a cycle back to
+# the start on positions (ten pages), which writes pages between its stalls.
+for c in "stall tms loads" "repeat tms loads" "rewind telematics positions"; do
+	set -- $c
+	mode=$1 stream="$2 $3"
 	d=$T/$mode
-	if ! start_sim "$d" --speed 0 --fault "tms:$mode=1"; then not_ok "sim started"; finish; fi
+	if ! start_sim "$d" --speed 0 --fault "$2:$mode=1"; then not_ok "sim started"; finish; fi
 	run "$d"
 	check "$mode: sync --once exits 1 (exit $rc)" [ "$rc" -eq 1 ]
 	check "$mode: ... within 30 s ($secs s)" [ "$secs" -le 30 ]
 	check "$mode: one line gives up naming source, stream and reason" \
-		[ "$(grep -c "tms loads: gave up .*the source's cursor does not advance" "$d/err")" -eq 1 ]
+		[ "$(grep -c "$stream: gave up .*the source's cursor does not advance" "$d/err")" -eq 1 ]
 	check "$mode: the other sources were synced" grep -q 'erp customers: done' "$d/out"
 	recovers "$mode" "$d"
 	stop_sim
