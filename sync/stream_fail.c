@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/text.h"
 #include "sync_internal.h"
 
 /* --once: the stream ends failed; its transfer and retry are dropped. */
@@ -71,6 +72,7 @@ void sync_stream_failed(struct sync_stream *st, const char *why, long retry_afte
 		return;
 	st->errors++;
 	snprintf(st->last_why, sizeof(st->last_why), "%s", why);
+	wb_utf8_trim(st->last_why);
 	struct wb_err err = {0};
 	if (cache_health_error(sy->cache, st->src->name, st->cs->name, (int64_t)time(NULL), why,
 	                       &err) != 0)
@@ -139,6 +141,7 @@ static void resync(struct sync_stream *st, const char *notice)
 	st->resyncs++;
 	pass_begins(st);
 	snprintf(st->last_why, sizeof(st->last_why), "%s", notice);
+	wb_utf8_trim(st->last_why);
 	if (sy->o.once && st->resyncs > SYNC_ONCE_MAX_ERRORS) {
 		char line[700];
 		snprintf(line, sizeof(line),
