@@ -23,8 +23,7 @@ int cache_cursor_get(struct cache *c, const char *source, const char *stream, ch
 	if (s == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		if (v && strlen(v) >= len)
-			rc = wb_fail(err, WB_EINVALID, "%s/%s: stored cursor longer than %zu bytes",
-			             source, stream, len);
+			rc = wb_fail(err, WB_EINVALID, "stored cursor longer than %zu bytes", len);
 		else if (v)
 			snprintf(buf, len, "%s", v);
 	} else if (s != SQLITE_DONE) {

@@ -135,6 +135,37 @@ static void page_faults(struct sim_svc *sv, json_t *body)
 	"<input name=\"user\"><input type=\"password\" name=\"pass\">"                             \
 	"<button>Sign in</button></form>\n</body></html>\n"
 
+/* Cursor faults on a list page (r->url a list, status 200): a source that
+ * refuses a cursor it issued (400), one that answers an empty page that still
+ * has more under the cursor asked with (stall), one that answers its page but
+ * hands back the cursor asked with (repeat), and one that sends a reader with
+ * a cursor back to the start (rewind: a cycle through its cursors). */
+static int cursor_faults(struct sim_svc *sv, struct sim_req *r, json_t **out)
+{
+	json_t *body = *out;
+	if (!json_is_object(body) || !json_is_string(json_object_get(body, "next")))
+		return 200;
+	const char *after = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+	if (!after)
+		after = "";
+	if (*after && sim_fault_hit(sv, sv->f.refuse)) {
+		json_decref(body);
+		*out = sim_error("bad_cursor", "injected fault: the cursor is not recognised");
+		return 400;
+	}
+	int stall = sim_fault_hit(sv, sv->f.stall);
+	if (stall || sim_fault_hit(sv, sv->f.repeat)) {
+		if (stall)
+			json_object_set_new(body, "data", json_array());
+		json_object_set_new(body, "next", json_string(after));
+		json_object_set_new(body, "has_more", json_true());
+	} else if (*after && sim_fault_hit(sv, sv->f.rewind)) {
+		json_object_set_new(body, "next", json_string(""));
+		json_object_set_new(body, "has_more", json_true());
+	}
+	return 200;
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *c, int status, char *text, size_t len,
                                  int gz, int drop, const struct sim_req *r, const char *ctype)
 {
@@ -360,6 +391,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	int drop = 0, trunc = 0, bad = 0;
 	if (!admin) {
 		pthread_mutex_lock(&s->w.mu);
+		if (status == 200 && out && strcmp(method, "GET") == 0)
+			status = cursor_faults(sv, &r, &out);
 		if (status == 200 && out)
 			page_faults(sv, out);
 		drop = sim_fault_hit(sv, f.drop);

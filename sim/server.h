@@ -16,6 +16,8 @@ struct sim_fault_cfg {
 	        write_timeout, badevent,
 	        html200,  /* writes answered 200 text/html (a login gateway), not performed */
 	        error200; /* writes answered 200 {"error":...} (an ERP's business error) */
+	double stall, repeat, refuse,
+	        rewind; /* list pages whose cursor lies (http.c cursor_faults) */
 	int retry_after_s;
 };
 

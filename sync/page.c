@@ -8,10 +8,11 @@
 
 #include "sync/sync.h"
 
-static int page_fail(struct wb_err *err, const char *source, const struct connector_stream *s,
-                     const char *what)
+/* The line that shows this names the source and the stream already (the
+ * sync event carries them), so the message does not. */
+static int page_fail(struct wb_err *err, const char *what)
 {
-	return wb_fail(err, WB_EINVALID, "%s %s: page rejected: %s", source, s->name, what);
+	return wb_fail(err, WB_EINVALID, "page rejected: %s", what);
 }
 
 static int map_all(const struct connector_ops *k, const struct connector_stream *s,
@@ -30,7 +31,7 @@ static int map_all(const struct connector_ops *k, const struct connector_stream 
 		if (rc != 0) {
 			char what[600];
 			snprintf(what, sizeof(what), "record %zu: %s", i, rerr.msg);
-			return page_fail(err, source, s, what);
+			return page_fail(err, what);
 		}
 	}
 	return 0;
@@ -62,18 +63,18 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 		char what[300];
 		snprintf(what, sizeof(what), "malformed JSON at line %d column %d (byte %d): %s",
 		         je.line, je.column, je.position, je.text);
-		return page_fail(err, source, s, what);
+		return page_fail(err, what);
 	}
 	json_t *data = json_object_get(page, "data");
 	json_t *next = json_object_get(page, "next");
 	json_t *more = json_object_get(page, "has_more");
 	int rc = 0;
 	if (!json_is_object(page) || !json_is_array(data))
-		rc = page_fail(err, source, s, "no \"data\" array");
+		rc = page_fail(err, "no \"data\" array");
 	else if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next))
-		rc = page_fail(err, source, s, "no usable \"next\" cursor");
+		rc = page_fail(err, "no usable \"next\" cursor");
 	else if (more && !json_is_boolean(more))
-		rc = page_fail(err, source, s, "\"has_more\" is not a boolean");
+		rc = page_fail(err, "\"has_more\" is not a boolean");
 	if (rc != 0) {
 		json_decref(page);
 		return rc;
@@ -106,8 +107,7 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
 	else
 		pos = calloc(n ? n : 1, sizeof(*pos));
 	if (!rows && !pos)
-		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory for %zu records", source,
-		               s->name, n);
+		return wb_fail(err, WB_ENOMEM, "out of memory for %zu records", n);
 	int rc = map_all(k, s, source, data, rows, pos, err);
 	if (rc == 0)
 		rc = cache_begin(c, err);
@@ -153,7 +153,7 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
 	memset(r, 0, sizeof(*r));
 	struct wb_position *pos = calloc(n ? n : 1, sizeof(*pos));
 	if (!pos)
-		return wb_fail(err, WB_ENOMEM, "%s %s: out of memory", source, stream);
+		return wb_fail(err, WB_ENOMEM, "out of memory for %zu events", n);
 	/* Events are independent facts, each with its own id: one the connector
 	 * refuses costs only itself (pages, by contrast, are one transaction with
 	 * their cursor and are refused whole). */

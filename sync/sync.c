@@ -1,8 +1,8 @@
 /* The sync scheduler: one timer per stream of each configured source; a
  * polled stream reads pages from its cursor until the source has no more,
- * then waits its interval; errors back off with jitter and honour
- * Retry-After; an expired cursor starts a clean resync. One stream failing
- * never holds up the others. */
+ * then waits its interval; a page must move the cursor on. Failures, resyncs
+ * and --once's limits are sync/stream_fail.c's. One stream failing never
+ * holds up the others. */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -81,34 +81,10 @@ void sync_check_finished(struct sync *sy)
 	          sync_failures(sy) ? "finished with failures" : "all streams synced", 0, 0);
 }
 
-void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s)
-{
-	struct sync *sy = st->sy;
-	st->errors++;
-	struct wb_err err = {0};
-	if (cache_health_error(sy->cache, st->src->name, st->cs->name, now_s(), why, &err) != 0)
-		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
-	if (sy->o.once && st->errors >= SYNC_ONCE_MAX_ERRORS) {
-		char line[700];
-		snprintf(line, sizeof(line), "gave up after %u failures in a row: %s", st->errors,
-		         why);
-		st->failed = true;
-		sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name, line, 0, 0);
-		sync_check_finished(sy);
-		return;
-	}
-	uint64_t ms = retry_after_s >= 0 ? (uint64_t)retry_after_s * 1000
-	                                 : sync_backoff_ms(sy, st->errors);
-	char line[700];
-	snprintf(line, sizeof(line), "%s; retry in %.1f s (%u in a row)", why, (double)ms / 1000.0,
-	         st->errors);
-	sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, line, 0, 0);
-	schedule(st, ms);
-}
-
 static void stream_caught_up(struct sync_stream *st)
 {
 	struct sync *sy = st->sy;
+	sync_stream_caught_up(st);
 	if (sy->o.once) {
 		st->done = true;
 		char line[128];
@@ -135,48 +111,6 @@ static void stream_caught_up(struct sync_stream *st)
 	schedule(st, (uint64_t)st->interval_s * 1000);
 }
 
-/* What a page's HTTP status means for the stream. */
-static void page_status(struct sync_stream *st, const struct net_resp *r)
-{
-	struct sync *sy = st->sy;
-	char why[600];
-	if (r->status == 410) {
-		/* The source forgot how far we were: read it all again, and sweep
-		 * what it deleted meanwhile (cache_resync_*). */
-		struct wb_err err = {0};
-		int rc = st->cs->entity >= 0
-		                 ? cache_resync_begin(sy->cache, st->src->name, st->cs->name, &err)
-		                 : cache_cursor_reset(sy->cache, st->src->name, st->cs->name, &err);
-		if (rc != 0) {
-			sync_stream_failed(st, err.msg, -1);
-			return;
-		}
-		/* Counted as a failure, so a source that expires every cursor makes
-		 * --once give up instead of resyncing for ever. */
-		if (sy->o.once && ++st->errors >= SYNC_ONCE_MAX_ERRORS) {
-			st->failed = true;
-			sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name,
-			          "gave up: the source keeps expiring the cursor", 0, 0);
-			sync_check_finished(sy);
-			return;
-		}
-		sync_emit(sy, SYNC_EV_NOTICE, st->src->name, st->cs->name,
-		          "cursor expired at the source; reading the stream again from the start",
-		          0, 0);
-		schedule(st, 0);
-		return;
-	}
-	if (r->status == 401 || r->status == 403)
-		snprintf(why, sizeof(why),
-		         "HTTP %ld: the token for %s was refused; check the config", r->status,
-		         st->src->name);
-	else if (r->status == 429)
-		snprintf(why, sizeof(why), "HTTP 429: rate limited");
-	else
-		snprintf(why, sizeof(why), "HTTP %ld from %s", r->status, st->cs->path);
-	sync_stream_failed(st, why, r->status == 429 ? r->retry_after_s : -1);
-}
-
 static void on_page(const struct net_resp *r, void *arg)
 {
 	struct sync_stream *st = arg;
@@ -190,16 +124,29 @@ static void on_page(const struct net_resp *r, void *arg)
 		return;
 	}
 	if (r->status != 200) {
-		page_status(st, r);
+		sync_stream_status(st, r);
 		return;
 	}
 	struct sync_page_result pr;
 	struct wb_err err = {0};
 	json_t *page;
 	if (sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr, &err) != 0) {
-		sync_stream_failed(st, err.msg, -1);
+		/* A 200 that is no page may still carry the source's words (an
+		 * error member, a login page's title). */
+		char said[SYNC_SOURCE_TEXT_MAX], why[sizeof(err.msg) + SYNC_SOURCE_TEXT_MAX + 8];
+		if (sync_source_text(r->body, r->body_len, r->content_type, said, sizeof(said)))
+			snprintf(why, sizeof(why), "%s (\"%s\")", err.msg, said);
+		else
+			snprintf(why, sizeof(why), "%s", err.msg);
+		sync_stream_failed(st, why, -1);
 		return;
 	}
+	if (!sync_stream_advances(st, &pr)) {
+		json_decref(page); /* nothing of it is written */
+		return;
+	}
+	if (st->asked[0])
+		st->refused = false; /* it knows its cursors again */
 	/* Ask for the next page now, so the source prepares it while this one is
 	 * written. Its cursor is only stored with this page's rows; if they fail,
 	 * the early request is cancelled and the retry starts from the cache. */
@@ -214,6 +161,8 @@ static void on_page(const struct net_resp *r, void *arg)
 		return;
 	}
 	st->errors = 0;
+	st->last_why[0] = '\0';
+	sync_stream_progressed(st, &pr);
 	st->records += (int64_t)pr.records;
 	sy->records += (int64_t)pr.records;
 	if (pr.last_seq > st->last_seq)
@@ -246,6 +195,7 @@ static void request_page(struct sync_stream *st, const char *cur)
 {
 	struct sync *sy = st->sy;
 	char *esc = NULL, query[700], url[1400];
+	snprintf(st->asked, sizeof(st->asked), "%s", cur);
 	struct wb_err err = {0};
 	if (*cur && !(esc = curl_easy_escape(NULL, cur, 0))) {
 		sync_stream_failed(st, "out of memory", -1);
@@ -290,8 +240,13 @@ static void on_timer(uv_timer_t *t)
 
 static void schedule(struct sync_stream *st, uint64_t ms)
 {
-	if (!st->sy->stopping)
+	if (!st->sy->stopping && !st->failed)
 		uv_timer_start(&st->timer, on_timer, ms, 0);
+}
+
+void sync_stream_schedule(struct sync_stream *st, uint64_t ms)
+{
+	schedule(st, ms);
 }
 
 static void on_flush(uv_timer_t *t)
@@ -387,6 +342,9 @@ void sync_start(struct sync *sy)
 		struct sync_stream *st = &sy->streams[i];
 		uv_timer_init(sy->loop, &st->timer);
 		st->timer.data = st;
+		uv_timer_init(sy->loop, &st->budget);
+		st->budget.data = st;
+		sync_stream_progressed(st, NULL);
 		/* Spread the first polls a little so three sources do not all ask at once. */
 		schedule(st, i * 5);
 	}
@@ -408,6 +366,7 @@ void sync_stop(struct sync *sy)
 		if (st->xfer)
 			net_cancel(sy->net, st->xfer);
 		uv_close((uv_handle_t *)&st->timer, NULL);
+		uv_close((uv_handle_t *)&st->budget, NULL);
 	}
 	for (int i = 0; i < CONFIG_NROLES; i++)
 		if (sy->senders[i].src)

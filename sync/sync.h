@@ -58,7 +58,23 @@ int sync_apply_positions(struct cache *c, const struct connector_ops *k, const c
                          const char *stream, json_t *const *events, size_t n, const char *last_id,
                          struct sync_events_result *r, struct wb_err *err);
 
-/* --- the engine (net/sync.c, net/live.c, net/sender.c) ---------------------- */
+/* --- what a source said (sync/source_text.c) ------------------------------- */
+
+/* Room for the source's own text in a line (bytes, with the NUL). */
+#define SYNC_SOURCE_TEXT_MAX 160
+
+/* The message in an error body a source sent: {"error":{"message":..}} (or
+ * "error", "message", "detail", "title", "errors[0]"), an HTML page's <title>,
+ * or a text/plain body; "" when it has none. Written to out as one line that
+ * is safe on a terminal (see sync_text_one_line). Returns its length. */
+size_t sync_source_text(const char *body, size_t len, const char *content_type, char *out,
+                        size_t outlen);
+/* Copies n bytes of untrusted text into out as one line: controls, bidi
+ * overrides and line breaks become a space, runs of spaces one, bytes that are
+ * not UTF-8 U+FFFD; cut on a character boundary with "…" to fit outlen. */
+size_t sync_text_one_line(const char *in, size_t n, char *out, size_t outlen);
+
+/* --- the engine (sync/sync.c, stream_fail.c, live.c, sender.c) --------------- */
 
 struct settings;
 struct net;

@@ -1,5 +1,6 @@
-/* Private to the sync engine's files: net/sync.c (the scheduler and polled
- * streams), net/live.c (the live event stream), net/sender.c (the outbox). */
+/* Private to the sync engine's files: sync/sync.c (the scheduler and polled
+ * streams), sync/stream_fail.c (their failures), sync/live.c (the live event
+ * stream), sync/sender.c (the outbox). */
 #ifndef WAYBILL_SYNC_INTERNAL_H
 #define WAYBILL_SYNC_INTERNAL_H
 
@@ -14,14 +15,29 @@
 #define SYNC_ONCE_MAX_ERRORS 12
 #define SYNC_ONCE_BACKOFF_BASE_MS 50u
 #define SYNC_ONCE_BACKOFF_CAP_MS 1000u
+/* --once gives a stream this long without a good page, whatever it is doing,
+ * before giving up (the request in flight is cancelled). The issue's bound is
+ * 30 s for every bad case; 20 s leaves room for the local pass and exit and is
+ * longer than the transport's own limits on one slow request. */
+#define SYNC_ONCE_BUDGET_MS 20000u
 
 struct sync_stream {
 	struct sync *sy;
 	const struct config_source *src;
 	const struct connector_stream *cs;
 	uv_timer_t timer;
-	int64_t xfer;    /* transfer in flight, 0 when none */
-	unsigned errors; /* failures in a row */
+	uv_timer_t budget;  /* --once: SYNC_ONCE_BUDGET_MS from the last good page */
+	int64_t xfer;       /* transfer in flight, 0 when none */
+	char asked[512];    /* the cursor that transfer asked from ("" the start) */
+	unsigned errors;    /* failures in a row */
+	unsigned resyncs;   /* reads from the start since the stream last caught up */
+	bool refused;       /* the source refused a stored cursor and has accepted none since */
+	char last_why[300]; /* the last failure, for the line that gives up */
+	/* Since the stream last caught up: pages that did not move the cursor on,
+	 * and a cursor of the pass to compare each new one with (Brent's cycle
+	 * detection: mark moves to the newest after 1, 2, 4, ... pages). */
+	unsigned stalls, mark_steps, mark_power;
+	char mark[512];
 	int interval_s;
 	bool done, failed; /* --once */
 	bool caught_up;    /* live: the pages are read, the event stream may open */
@@ -83,8 +99,23 @@ uint64_t sync_backoff_ms(const struct sync *sy, unsigned errors);
 int sync_url(const struct config_source *src, const char *path, const char *query, char *buf,
              size_t len);
 void sync_check_finished(struct sync *sy);
+/* Polls the stream after ms (sync/sync.c). */
+void sync_stream_schedule(struct sync_stream *st, uint64_t ms);
+
+/* sync/stream_fail.c: how a polled stream fails, recovers or gives up. */
 /* A stream failed an attempt: health, event, and a retry (or, --once, giving up). */
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s);
+/* A page answered with an HTTP status other than 200. */
+void sync_stream_status(struct sync_stream *st, const struct net_resp *r);
+/* Whether a page moves the stream on: false (and the stream failed) for a
+ * page that says it has more but brings nothing, answers with the cursor it
+ * was asked from, or comes back to a cursor of this pass. */
+bool sync_stream_advances(struct sync_stream *st, const struct sync_page_result *pr);
+/* A good page was written: --once's budget starts again (also called at
+ * start, with pr NULL). */
+void sync_stream_progressed(struct sync_stream *st, const struct sync_page_result *pr);
+/* The stream caught up: the resync count of the pass starts again. */
+void sync_stream_caught_up(struct sync_stream *st);
 
 /* sync/local_pass.c: the local pass (detectors, workflow, KPIs). */
 void sync_local_once(struct sync *sy);  /* all of it now, on the engine's connection */

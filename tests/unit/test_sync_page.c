@@ -119,7 +119,12 @@ static void test_rejected_pages_write_nothing(void **state)
 		if (rc == 0 || !strstr(err.msg, bad[i].want))
 			fail_msg("page %zu: expected an error with \"%s\", got %d \"%s\"", i,
 			         bad[i].want, rc, err.msg);
-		assert_non_null(strstr(err.msg, "tms loads: page rejected"));
+		/* The line that shows it names source and stream; the message must
+		 * not name them again ("tms loads: tms loads: page rejected"). */
+		if (strncmp(err.msg, "page rejected: ", 15) != 0 || strstr(err.msg, "tms"))
+			fail_msg("page %zu: expected \"page rejected: ...\" without the source, "
+			         "got \"%s\"",
+			         i, err.msg);
 		assert_int_equal(test_count(f->c, "SELECT count(*) FROM load"), 0);
 		cursor_is(f, "c-1");
 	}
@@ -274,6 +279,56 @@ static void test_resync_sweeps_ghosts(void **state)
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 }
 
+/* What a source said, as one short line safe on a terminal. */
+static void test_source_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body, *ctype, *want;
+	} cases[] = {
+	        {"{\"error\":{\"code\":\"bad_cursor\",\"message\":\"unknown cursor\"}}",
+	         "application/json", "unknown cursor"},
+	        {"{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"detail\":\"cursor "
+	         "expired\"}",
+	         "application/problem+json", "cursor expired"},
+	        {"{\"error\":\"invalid_grant\"}", NULL, "invalid_grant"},
+	        {"{\"errors\":[{\"message\":\"first\"},{\"message\":\"second\"}]}", NULL, "first"},
+	        {"{\"data\":[]}", "application/json", ""},
+	        {"<!DOCTYPE html><html><head><TITLE>Sign in\n to Acme</TITLE></head>"
+	         "<body>...</body></html>",
+	         "text/html; charset=utf-8", "Sign in to Acme"},
+	        {"<html><body>no title</body></html>", "text/html", ""},
+	        {"  Service\r\n\tunavailable  \n", "text/plain", "Service unavailable"},
+	        /* Escapes, C1 controls and bidi overrides become spaces. */
+	        {"{\"error\":{\"message\":\"a\\u001b]0;owned\\u0007b\\u009bc\\u202ed\"}}", NULL,
+	         "a ]0;owned b c d"},
+	        {"bad \xff\xc0\x80 utf8", "text/plain",
+	         "bad \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD utf8"},
+	        {"\x1f\x8b\x08\x00binary", "application/octet-stream", ""},
+	        {"", "text/plain", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[SYNC_SOURCE_TEXT_MAX];
+		size_t n = sync_source_text(cases[i].body, strlen(cases[i].body), cases[i].ctype,
+		                            out, sizeof(out));
+		if (strcmp(out, cases[i].want) != 0 || n != strlen(out))
+			fail_msg("case %zu: expected \"%s\", got \"%s\" (%zu)", i, cases[i].want,
+			         out, n);
+	}
+	/* A long message is cut on a character boundary, marked, and bounded. */
+	char big[4000], out[SYNC_SOURCE_TEXT_MAX];
+	size_t o = (size_t)snprintf(big, sizeof(big), "{\"error\":{\"message\":\"");
+	for (int i = 0; i < 1000; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "\xC3\xA9"); /* é */
+	snprintf(big + o, sizeof(big) - o, "\"}}");
+	size_t n = sync_source_text(big, strlen(big), NULL, out, sizeof(out));
+	assert_true(n < sizeof(out));
+	assert_int_equal(strlen(out), n);
+	assert_string_equal(out + n - 3, "\xE2\x80\xA6");
+	for (size_t i = 0; i + 3 < n; i += 2)
+		assert_memory_equal(out + i, "\xC3\xA9", 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +337,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_positions_page_and_events, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_event_keeps_the_batch, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resync_sweeps_ghosts, setup, teardown),
+	        cmocka_unit_test(test_source_text),
 	};
 	return cmocka_run_group_tests_name("sync_page", tests, NULL, NULL);
 }
