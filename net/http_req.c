@@ -318,21 +318,21 @@ static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, b
 	if (stream) {
 		/* An event stream may be quiet for long; only a silent one is dead.
 		 * No compression: it would hold events back in the decoder. */
+		x->slow_s = req->idle_timeout_s > 0 ? req->idle_timeout_s
+		                                    : (long)NET_DEFAULT_STREAM_IDLE_S;
 		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-		SET(CURLOPT_LOW_SPEED_TIME, req->idle_timeout_s > 0
-		                                    ? req->idle_timeout_s
-		                                    : (long)NET_DEFAULT_STREAM_IDLE_S);
 		x->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 0L;
 	} else {
 		SET(CURLOPT_ACCEPT_ENCODING, "");
 		/* Counts bytes on the wire (compressed), in a sliding window. */
+		x->slow_s = n->low_speed_time_s;
 		SET(CURLOPT_LOW_SPEED_LIMIT, n->low_speed_bps);
-		SET(CURLOPT_LOW_SPEED_TIME, n->low_speed_time_s);
 		x->timeout_ms = req->timeout_ms > 0    ? req->timeout_ms
 		                : req->timeout_ms == 0 ? (long)NET_DEFAULT_TIMEOUT_MS
 		                                       : 0L;
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)n->max_body);
 	}
+	SET(CURLOPT_LOW_SPEED_TIME, x->slow_s);
 	SET(CURLOPT_TIMEOUT_MS, x->timeout_ms);
 	if (strcmp(method, "GET") == 0) {
 		/* the default */

@@ -75,12 +75,12 @@ static void explain_timeout(const struct net_xfer *x, char *why, size_t len)
 		snprintf(why, len, "no whole answer within the %g s deadline; %s arrived",
 		         (double)x->timeout_ms / 1e3, sz);
 	else if (x->stream)
-		snprintf(why, len, "the stream sent nothing for %.0f s", (double)total_us / 1e6);
+		snprintf(why, len, "the stream sent nothing for %ld s", x->slow_s);
 	else
 		snprintf(why, len,
 		         "the source sent %s in %.0f s, under the low-speed limit of %ld B/s "
 		         "over %ld s",
-		         sz, (double)total_us / 1e6, n->low_speed_bps, n->low_speed_time_s);
+		         sz, (double)total_us / 1e6, n->low_speed_bps, x->slow_s);
 }
 
 /* The reason after the error kind in a failed transfer's message ("" for

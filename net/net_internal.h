@@ -30,6 +30,7 @@ struct net_xfer {
 	bool inflated;    /* the answer inflated past NET_MAX_INFLATE_RATIO */
 	bool stream;
 	long timeout_ms; /* the deadline given to curl, 0 when none */
+	long slow_s;     /* the low-speed (streams: idle) time given to curl */
 	long long wire;  /* bytes on the wire when the ratio check failed */
 	net_done_fn done;
 	net_chunk_fn chunk; /* streams only */
