@@ -48,7 +48,7 @@ enum net_errkind net_kind_of(const struct net_xfer *x, CURLcode rc)
 static void fmt_size(char *buf, size_t len, unsigned long long b)
 {
 	if (b < 10240)
-		snprintf(buf, len, "%llu bytes", b);
+		snprintf(buf, len, "%llu byte%s", b, b == 1 ? "" : "s");
 	else if (b < (1ull << 20))
 		snprintf(buf, len, "%llu KiB", b >> 10);
 	else if (b % (1ull << 20) == 0)

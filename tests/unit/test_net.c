@@ -309,10 +309,13 @@ static void test_memory_budget(void **state)
 	}
 	int done = 0;
 	while (done < N) {
-		uv_run(&f->loop, UV_RUN_ONCE);
+		uv_run(&f->loop, UV_RUN_ONCE); /* curl's speed check wakes it each second */
 		done = 0;
 		for (int i = 0; i < N; i++)
 			done += h[i].g.done;
+		/* Without a budget, nothing fails: let them end once all are held. */
+		if (net_mem_used(f->n) >= (size_t)N * (HOLD_BODY - 1))
+			srv.release = 1;
 	}
 	int ok = 0;
 	for (int i = 0; i < N; i++) {
