@@ -3,14 +3,18 @@
  * Prints {"url":"http://127.0.0.1:PORT"} and serves until killed.
  *   bomb    gzip bomb: 256 MiB of {},{},... in about 256 KiB
  *   huge    a body of unknown length that never ends before 1 GiB
- *   dense   {"data":[{},{},...]} of 3.9 MiB (under the 4 MiB limit) or of
- *           60 MiB (under the old 64 MiB one), each costing 77x in jansson
+ *   dense4  {"data":[{},{},...]} of 3.9 MiB (under the 4 MiB limit), which
+ *           costs 77x in jansson
+ *   dense60 the same of 60 MiB (under the old 64 MiB limit)
+ *   valid   1.5 MiB of the smallest records that map ({"id":"C-1","version":1}):
+ *           a tree just under the parse cap, then a row for each
  *   mix     the above in turn across the streams and their retries
  * Usage: hostile_mem [MODE] */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-enum mode { BOMB, HUGE, DENSE4, DENSE60, MIX };
+enum mode { BOMB, HUGE, DENSE4, DENSE60, VALID, MIX };
 static enum mode mode = MIX;
 static atomic_uint served;
 static unsigned char *bomb;
@@ -27,22 +31,27 @@ static size_t bomb_len;
 #define BOMB_PLAIN (256u << 20)
 #define HUGE_LEN (1ull << 30)
 
-/* {"data":[{},{},...{}],"next":"x","has_more":false} of len bytes, padded
- * with spaces before its tail so that it is valid JSON whatever len is. */
-static void dense_at(uint64_t pos, char *buf, size_t n, uint64_t len)
+/* {"data":[E,E,...,E],"next":"x","has_more":false} of len bytes, E being {}
+ * or, for valid, the smallest record that maps; padded with spaces before its
+ * last element so that it is valid JSON whatever len is. */
+static void dense_at(uint64_t pos, char *buf, size_t n, uint64_t len, bool valid)
 {
-	static const char head[] = "{\"data\":[", tail[] = "{}],\"next\":\"x\",\"has_more\":false}";
-	uint64_t mid = len - (sizeof(head) - 1) - (sizeof(tail) - 1);
-	uint64_t pad_at = sizeof(head) - 1 + mid - mid % 3, tail_at = len - (sizeof(tail) - 1);
+	static const char head[] = "{\"data\":[", tail[] = "],\"next\":\"x\",\"has_more\":false}";
+	const char *el = valid ? "{\"id\":\"C-1\",\"version\":1}," : "{},";
+	uint64_t el_len = strlen(el), hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	uint64_t mid = len - hl - tl - (el_len - 1);
+	uint64_t pad_at = hl + mid - mid % el_len, last_at = hl + mid, tail_at = len - tl;
 	for (size_t i = 0; i < n; i++, pos++) {
-		if (pos < sizeof(head) - 1)
+		if (pos < hl)
 			buf[i] = head[pos];
 		else if (pos >= tail_at)
 			buf[i] = tail[pos - tail_at];
+		else if (pos >= last_at)
+			buf[i] = el[pos - last_at];
 		else if (pos >= pad_at)
 			buf[i] = ' ';
 		else
-			buf[i] = "{},"[(pos - (sizeof(head) - 1)) % 3];
+			buf[i] = el[(pos - hl) % el_len];
 	}
 }
 
@@ -56,7 +65,7 @@ static void make_bomb(void)
 	z.next_out = bomb;
 	z.avail_out = (uInt)cap;
 	for (uint64_t pos = 0; pos < BOMB_PLAIN; pos += sizeof(chunk)) {
-		dense_at(pos, chunk, sizeof(chunk), BOMB_PLAIN);
+		dense_at(pos, chunk, sizeof(chunk), BOMB_PLAIN, false);
 		z.next_in = (unsigned char *)chunk;
 		z.avail_in = sizeof(chunk);
 		deflate(&z, pos + sizeof(chunk) >= BOMB_PLAIN ? Z_FINISH : Z_NO_FLUSH);
@@ -67,11 +76,11 @@ static void make_bomb(void)
 
 static ssize_t dense_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	uint64_t len = (uint64_t)(uintptr_t)cls;
+	uint64_t len = (uint64_t)(uintptr_t)cls & ~1ull;
 	if (pos >= len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	size_t n = len - pos < max ? (size_t)(len - pos) : max;
-	dense_at(pos, buf, n, len);
+	dense_at(pos, buf, n, len, (uintptr_t)cls & 1);
 	return (ssize_t)n;
 }
 
@@ -101,21 +110,25 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		m = (enum mode)((served + strlen(url)) % MIX);
 	served++;
 	struct MHD_Response *r;
-	uint64_t len = m == HUGE ? HUGE_LEN : m == DENSE4 ? (4u << 20) - (100u << 10) : 60u << 20;
+	uint64_t len = m == HUGE     ? HUGE_LEN
+	               : m == DENSE4 ? (4u << 20) - (100u << 10)
+	               : m == VALID  ? 3u << 19
+	                             : 60u << 20;
 	if (m == BOMB) {
 		r = MHD_create_response_from_buffer(bomb_len, bomb, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	} else {
 		/* huge: no Content-Length, so the client finds out while reading. */
-		r = MHD_create_response_from_callback(m == HUGE ? MHD_SIZE_UNKNOWN : len, 1 << 16,
-		                                      dense_reader, (void *)(uintptr_t)len, NULL);
+		r = MHD_create_response_from_callback(
+		        m == HUGE ? MHD_SIZE_UNKNOWN : len, 1 << 16, dense_reader,
+		        (void *)(uintptr_t)(len | (m == VALID)), NULL);
 	}
 	return answer(c, r);
 }
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = {"bomb", "huge", "dense4", "dense60", "mix"};
+	static const char *const names[] = {"bomb", "huge", "dense4", "dense60", "valid", "mix"};
 	for (int i = 0; argc > 1 && i <= MIX; i++)
 		if (strcmp(argv[1], names[i]) == 0)
 			mode = (enum mode)i;

@@ -10,7 +10,7 @@
 set -u
 B=${1:-build}
 [ $# -gt 0 ] && shift
-MODES=${*:-mix bomb huge dense4 dense60}
+MODES=${*:-mix bomb huge dense4 dense60 valid}
 W=${WAYBILL:-$B/waybill}
 H=$B/bench/hostile_mem
 LIMIT_S=${LIMIT_S:-90}
