@@ -62,8 +62,11 @@ const char *net_errkind_name(enum net_errkind k);
  *  - an answer that inflates more than NET_MAX_INFLATE_RATIO times its bytes
  *    on the wire fails with NET_ETOOBIG once past NET_INFLATE_CHECK_FROM
  *    decoded bytes (real JSON compresses 10-15x; a gzip bomb about 1000x);
- *  - the parse itself is capped by the sync engine (SYNC_PAGE_PARSE_MAX).
- * That gives budget + parse cap + the process's own ~20 MB, under 128 MB. */
+ *  - the parse itself is capped by the sync engine (SYNC_PAGE_PARSE_MAX,
+ *    32 MiB), and the rows mapped from it are a fraction of that.
+ * Budget + parse cap + rows + the process's own ~15 MB stay under 128 MB:
+ * bench/memory.sh measures at most about 85 MB against gzip bombs, endless
+ * bodies and pages of tiny objects or records on every stream at once. */
 #define NET_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define NET_DEFAULT_TIMEOUT_MS 30000       /* whole request, net_request only */
 #define NET_DEFAULT_LOW_SPEED_BPS 100      /* requests under this many bytes/s ... */
