@@ -154,41 +154,6 @@ static void schedule_defer(struct net *n)
 
 /* ---- ending a transfer ---- */
 
-static enum net_errkind kind_of(const struct net_xfer *x, CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_OK: return NET_EOK;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY: return NET_ERESOLVE;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR: return NET_ECONNECT;
-	case CURLE_OPERATION_TIMEDOUT: return NET_ETIMEOUT;
-	case CURLE_PARTIAL_FILE:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_HTTP2_STREAM: return NET_EPARTIAL;
-	case CURLE_FILESIZE_EXCEEDED: return NET_ETOOBIG;
-	case CURLE_OUT_OF_MEMORY: return NET_ENOMEM;
-	case CURLE_WRITE_ERROR:
-		return x->toobig ? NET_ETOOBIG : x->aborted ? NET_EABORTED : NET_ENOMEM;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS: return NET_ETLS;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_HTTP2:
-	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_TOO_MANY_REDIRECTS: return NET_EPROTOCOL;
-	default: return NET_EOTHER;
-	}
-}
-
 /* Replaces every occurrence of secret in s with "***": the last guard that
  * keeps a token out of a message, whatever libcurl or a server put in it. */
 void net_scrub_secret(char *s, const char *secret)
@@ -212,6 +177,8 @@ static void wipe(char *s)
 
 void net_xfer_free(struct net_xfer *x)
 {
+	if (x->n)
+		x->n->mem_used -= x->cap;
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	for (struct curl_slist *h = x->hdrs; h; h = h->next)
@@ -241,7 +208,7 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 	n->pending--;
 
 	struct net_resp r = {0};
-	r.error = cancelled || x->cancel_pending ? NET_ECANCELLED : kind_of(x, rc);
+	r.error = cancelled || x->cancel_pending ? NET_ECANCELLED : net_kind_of(x, rc);
 	if (!cancelled) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r.status);
 		curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &r.total_s);
@@ -253,17 +220,15 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 	    net_parse_retry_after(x->retry_after, time(NULL), &r.retry_after_s))
 		r.retry_after_s = -1;
 	/* A failed transfer never hands over a partial body as if it were whole. */
-	bool body_ok = r.error == NET_EOK || (x->chunk && r.status >= 300 && !x->toobig);
+	bool body_ok = r.error == NET_EOK ||
+	               (x->chunk && r.status >= 300 && !x->toobig && !x->over_budget);
 	r.body = body_ok && x->buf ? x->buf : "";
 	r.body_len = body_ok ? x->len : 0;
 
 	char msg[CURL_ERROR_SIZE + 1024] = "";
 	if (r.error != NET_EOK) {
-		const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-		if (r.error == NET_ECANCELLED || r.error == NET_EABORTED)
-			why = "";
-		else if (r.error == NET_ETOOBIG && x->toobig)
-			why = "over the size limit";
+		char why[CURL_ERROR_SIZE + 256];
+		net_explain(x, rc, r.error, why, sizeof(why));
 		snprintf(msg, sizeof(msg), "%s %s: %s%s%s%s", x->method, x->safe_url,
 		         net_errkind_name(r.error), *why ? " (" : "", why, *why ? ")" : "");
 		for (char *p = msg; *p; p++)
@@ -324,9 +289,14 @@ struct net *net_new(uv_loop_t *loop, const struct net_opts *o, struct wb_err *er
 	n->next_id = 1;
 	n->connect_timeout_ms =
 	        o->connect_timeout_ms > 0 ? o->connect_timeout_ms : NET_DEFAULT_CONNECT_TIMEOUT_MS;
+	n->low_speed_bps = o->low_speed_bps > 0 ? o->low_speed_bps : NET_DEFAULT_LOW_SPEED_BPS;
 	n->low_speed_time_s =
 	        o->low_speed_time_s > 0 ? o->low_speed_time_s : NET_DEFAULT_LOW_SPEED_TIME_S;
 	n->max_body = o->max_body ? o->max_body : NET_DEFAULT_MAX_BODY;
+	n->mem_budget = o->mem_budget ? o->mem_budget : NET_DEFAULT_MEM_BUDGET;
+	/* One answer as big as allowed must fit, with its NUL. */
+	if (n->mem_budget <= n->max_body)
+		n->mem_budget = n->max_body + 1;
 	n->ca_file = o->ca_file && *o->ca_file ? strdup(o->ca_file) : NULL;
 	n->user_agent = strdup(o->user_agent && *o->user_agent ? o->user_agent
 	                                                       : "waybill/" WAYBILL_VERSION);
@@ -377,6 +347,16 @@ void net_free(struct net *n)
 size_t net_pending(const struct net *n)
 {
 	return n->pending;
+}
+
+size_t net_mem_used(const struct net *n)
+{
+	return n->mem_used;
+}
+
+size_t net_mem_peak(const struct net *n)
+{
+	return n->mem_peak;
 }
 
 int net_cancel(struct net *n, int64_t id)

@@ -11,6 +11,9 @@
 
 /* ---- curl callbacks ---- */
 
+/* Appends to the answer, within the transfer's max and the budget all
+ * transfers share: every byte of buffer allocated is charged to net until the
+ * transfer is freed. */
 static size_t keep(struct net_xfer *x, const char *p, size_t len, size_t max)
 {
 	if (x->len + len > max || x->len + len < x->len) {
@@ -18,12 +21,22 @@ static size_t keep(struct net_xfer *x, const char *p, size_t len, size_t max)
 		return 0;
 	}
 	if (x->len + len + 1 > x->cap) {
+		struct net *n = x->n;
 		size_t cap = x->cap ? x->cap : 16384;
 		while (cap < x->len + len + 1)
 			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		if (cap - x->cap > n->mem_budget - n->mem_used) {
+			x->over_budget = true;
+			return 0;
+		}
 		char *b = realloc(x->buf, cap);
 		if (!b)
 			return 0;
+		n->mem_used += cap - x->cap;
+		if (n->mem_used > n->mem_peak)
+			n->mem_peak = n->mem_used;
 		x->buf = b;
 		x->cap = cap;
 	}
@@ -33,14 +46,34 @@ static size_t keep(struct net_xfer *x, const char *p, size_t len, size_t max)
 	return len;
 }
 
+/* libcurl decodes gzip and deflate before the write callback: a few KB on the
+ * wire can become gigabytes. Past NET_INFLATE_CHECK_FROM decoded bytes, an
+ * answer may be at most NET_MAX_INFLATE_RATIO times what came over the wire. */
+static bool inflates_too_much(struct net_xfer *x)
+{
+	if (x->len <= NET_INFLATE_CHECK_FROM)
+		return false;
+	curl_off_t wire = 0;
+	if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) != CURLE_OK)
+		return false;
+	if ((curl_off_t)(x->len / NET_MAX_INFLATE_RATIO) <= wire)
+		return false;
+	x->inflated = true;
+	x->wire = (long long)wire;
+	return true;
+}
+
 size_t net_on_write(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct net_xfer *x = ud;
 	size_t len = size * nmemb;
 	if (x->cancel_pending)
 		return 0;
-	if (!x->chunk)
-		return keep(x, p, len, x->max);
+	if (!x->chunk) {
+		if (keep(x, p, len, x->max) != len || inflates_too_much(x))
+			return 0;
+		return len;
+	}
 	long status = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
@@ -253,6 +286,7 @@ static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, b
 			return wb_fail(err, WB_ENOMEM, "out of memory");
 		memcpy(x->body, req->body, req->body_len);
 	}
+	x->n = n; /* keep() charges n's budget */
 	x->max = n->max_body;
 	CURL *e = x->easy = curl_easy_init();
 	if (!e)
@@ -280,22 +314,26 @@ static int setup(struct net *n, struct net_xfer *x, const struct net_req *req, b
 	if (ca)
 		SET(CURLOPT_CAINFO, ca);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, n->connect_timeout_ms);
-	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	x->stream = stream;
 	if (stream) {
 		/* An event stream may be quiet for long; only a silent one is dead.
 		 * No compression: it would hold events back in the decoder. */
-		SET(CURLOPT_LOW_SPEED_TIME, req->idle_timeout_s > 0
-		                                    ? req->idle_timeout_s
-		                                    : (long)NET_DEFAULT_STREAM_IDLE_S);
-		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
+		x->slow_s = req->idle_timeout_s > 0 ? req->idle_timeout_s
+		                                    : (long)NET_DEFAULT_STREAM_IDLE_S;
+		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		x->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 0L;
 	} else {
 		SET(CURLOPT_ACCEPT_ENCODING, "");
-		SET(CURLOPT_LOW_SPEED_TIME, n->low_speed_time_s);
-		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0    ? req->timeout_ms
-		                        : req->timeout_ms == 0 ? (long)NET_DEFAULT_TIMEOUT_MS
-		                                               : 0L);
+		/* Counts bytes on the wire (compressed), in a sliding window. */
+		x->slow_s = n->low_speed_time_s;
+		SET(CURLOPT_LOW_SPEED_LIMIT, n->low_speed_bps);
+		x->timeout_ms = req->timeout_ms > 0    ? req->timeout_ms
+		                : req->timeout_ms == 0 ? (long)NET_DEFAULT_TIMEOUT_MS
+		                                       : 0L;
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)n->max_body);
 	}
+	SET(CURLOPT_LOW_SPEED_TIME, x->slow_s);
+	SET(CURLOPT_TIMEOUT_MS, x->timeout_ms);
 	if (strcmp(method, "GET") == 0) {
 		/* the default */
 	} else if (strcmp(method, "HEAD") == 0) {

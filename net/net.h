@@ -40,19 +40,52 @@ enum net_errkind {
 /* A short name for an error kind ("timed out"). */
 const char *net_errkind_name(enum net_errkind k);
 
-/* Defaults used when a field of net_opts or net_req is 0. */
+/* Defaults used when a field of net_opts or net_req is 0.
+ *
+ * Time. Every request has a whole-transfer deadline (30 s) and a low-speed
+ * limit: an answer averaging under 100 B/s for 15 s fails (a 1 B/s trickle in
+ * about 15 s, with that reason), while a 1,200 B/s GSM link, the thinnest a
+ * depot uses, never does. The 15 s also bound how long a source may think
+ * before its first byte. Streams have no deadline, only their idle limit.
+ *
+ * Memory. The answer to a request is held whole until its done callback has
+ * run, and the sync engine parses it there with jansson (sync/page.c), which
+ * costs 9-10x the body for real records and up to about 77x for hostile ones
+ * ({"data":[{},{},...]}; measured with jansson 2.14). So that `waybill sync
+ * --once` stays under 128 MB of RSS whatever the sources send:
+ *  - one answer holds at most NET_DEFAULT_MAX_BODY decoded bytes (4 MiB: real
+ *    pages of 1000 records are 0.2-1 MB);
+ *  - the answers of all transfers in flight together hold at most
+ *    NET_DEFAULT_MEM_BUDGET (24 MiB: 17 streams of 1 MB pages at once fit);
+ *    a transfer that would pass it fails with NET_ETOOBIG (the engine retries
+ *    it later, when the others have been read);
+ *  - an answer that inflates more than NET_MAX_INFLATE_RATIO times its bytes
+ *    on the wire fails with NET_ETOOBIG once past NET_INFLATE_CHECK_FROM
+ *    decoded bytes (real JSON compresses 10-15x; a gzip bomb about 1000x);
+ *  - the parse itself is capped by the sync engine (SYNC_PAGE_PARSE_MAX,
+ *    32 MiB), and the rows mapped from it are a fraction of that.
+ * Budget + parse cap + rows + the process's own ~15 MB stay under 128 MB:
+ * bench/memory.sh measures at most about 85 MB against gzip bombs, endless
+ * bodies and pages of tiny objects or records on every stream at once. */
 #define NET_DEFAULT_CONNECT_TIMEOUT_MS 10000
-#define NET_DEFAULT_TIMEOUT_MS 30000     /* whole request, net_request only */
-#define NET_DEFAULT_LOW_SPEED_TIME_S 30  /* below 1 byte/s this long: abort */
-#define NET_DEFAULT_STREAM_IDLE_S 60     /* stream with no byte this long: abort */
-#define NET_DEFAULT_MAX_BODY (64u << 20) /* 64 MiB */
+#define NET_DEFAULT_TIMEOUT_MS 30000       /* whole request, net_request only */
+#define NET_DEFAULT_LOW_SPEED_BPS 100      /* requests under this many bytes/s ... */
+#define NET_DEFAULT_LOW_SPEED_TIME_S 15    /* ... for this long fail */
+#define NET_DEFAULT_STREAM_IDLE_S 60       /* stream with no byte this long: abort */
+#define NET_DEFAULT_MAX_BODY (4u << 20)    /* 4 MiB decoded, one answer */
+#define NET_DEFAULT_MEM_BUDGET (24u << 20) /* 24 MiB, all answers in flight */
+#define NET_MAX_INFLATE_RATIO 100          /* decoded bytes per byte on the wire */
+#define NET_INFLATE_CHECK_FROM (1u << 20)  /* ratio checked past 1 MiB decoded */
 
 /* Transport-wide settings. A zeroed struct (or NULL) gives the defaults. */
 struct net_opts {
 	const char *ca_file;     /* PEM bundle trusted instead of the system store; NULL: system */
 	long connect_timeout_ms; /* TCP + TLS handshake; 0: NET_DEFAULT_CONNECT_TIMEOUT_MS */
-	long low_speed_time_s;   /* requests slower than 1 byte/s for this long fail; 0: default */
+	long low_speed_bps;      /* requests slower than this ... ; 0: NET_DEFAULT_LOW_SPEED_BPS */
+	long low_speed_time_s;   /* ... for this long fail; 0: NET_DEFAULT_LOW_SPEED_TIME_S */
 	size_t max_body;         /* larger answers fail with NET_ETOOBIG; 0: NET_DEFAULT_MAX_BODY */
+	size_t mem_budget;       /* bytes all answers in flight may hold together (at least
+	                          * max_body); 0: NET_DEFAULT_MEM_BUDGET */
 	const char *user_agent;  /* NULL: "waybill/VERSION" */
 };
 
@@ -125,6 +158,10 @@ int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk,
 int net_cancel(struct net *n, int64_t id);
 /* Transfers in flight. */
 size_t net_pending(const struct net *n);
+/* Bytes the answers in flight hold now (allocated, so a little over their
+ * length), and the most they ever held together: never over the budget. */
+size_t net_mem_used(const struct net *n);
+size_t net_mem_peak(const struct net *n);
 
 /* Retry delay for the attempt-th retry (0-based): "full jitter" backoff,
  * uniform in [0, min(NET_BACKOFF_CAP_MS, NET_BACKOFF_BASE_MS * 2^attempt)],

@@ -26,6 +26,12 @@ struct net_xfer {
 	bool added;          /* in the multi handle */
 	bool cancel_pending; /* net_cancel from inside a callback */
 	bool toobig, aborted;
+	bool over_budget; /* growing the answer would pass net's mem_budget */
+	bool inflated;    /* the answer inflated past NET_MAX_INFLATE_RATIO */
+	bool stream;
+	long timeout_ms; /* the deadline given to curl, 0 when none */
+	long slow_s;     /* the low-speed (streams: idle) time given to curl */
+	long long wire;  /* bytes on the wire when the ratio check failed */
 	net_done_fn done;
 	net_chunk_fn chunk; /* streams only */
 	void *arg;
@@ -33,7 +39,7 @@ struct net_xfer {
 	char *safe_url; /* scheme://host:port/path, for messages */
 	char *bearer;   /* to scrub from messages; wiped on free */
 	void *body;     /* request body copy */
-	char *buf;      /* response body */
+	char *buf;      /* response body; cap bytes are charged to n->mem_used */
 	size_t len, cap, max;
 	char ctype[HDR_MAX], etag[HDR_MAX], retry_after[HDR_MAX];
 	char errbuf[CURL_ERROR_SIZE];
@@ -52,8 +58,9 @@ struct net {
 	int64_t next_id;
 	int in_curl; /* > 0 while a chunk callback runs */
 	bool freeing;
-	long connect_timeout_ms, low_speed_time_s;
+	long connect_timeout_ms, low_speed_bps, low_speed_time_s;
 	size_t max_body;
+	size_t mem_budget, mem_used, mem_peak; /* answers' buffers, all transfers */
 	char *ca_file;
 	char *user_agent;
 };
@@ -64,6 +71,11 @@ struct net {
 int net_xfer_start(struct net *n, struct net_xfer *x);
 /* Frees a transfer that never started or has ended. */
 void net_xfer_free(struct net_xfer *x);
+/* The error kind of a transfer that ended with rc, and the reason shown
+ * after it ("" for none) in its message (net/http_why.c). */
+enum net_errkind net_kind_of(const struct net_xfer *x, CURLcode rc);
+void net_explain(const struct net_xfer *x, CURLcode rc, enum net_errkind kind, char *why,
+                 size_t len);
 /* curl callbacks (net/http_req.c). */
 size_t net_on_write(char *p, size_t size, size_t nmemb, void *ud);
 size_t net_on_header(char *p, size_t size, size_t nmemb, void *ud);

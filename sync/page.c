@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sync/json_cap.h"
 #include "sync/sync.h"
 
 /* The line that shows this names the source and the stream already (the
@@ -58,11 +59,19 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 	memset(r, 0, sizeof(*r));
 	*out = NULL;
 	json_error_t je;
-	json_t *page = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	bool over;
+	json_t *page = sync_json_loadb_capped(body, len, JSON_REJECT_DUPLICATES,
+	                                      SYNC_PAGE_PARSE_MAX, &je, &over);
 	if (!page) {
 		char what[300];
-		snprintf(what, sizeof(what), "malformed JSON at line %d column %d (byte %d): %s",
-		         je.line, je.column, je.position, je.text);
+		if (over)
+			snprintf(what, sizeof(what),
+			         "its %zu bytes of JSON need more than %u MiB of memory to parse",
+			         len, SYNC_PAGE_PARSE_MAX >> 20);
+		else
+			snprintf(what, sizeof(what),
+			         "malformed JSON at line %d column %d (byte %d): %s", je.line,
+			         je.column, je.position, je.text);
 		return page_fail(err, what);
 	}
 	json_t *data = json_object_get(page, "data");

@@ -37,6 +37,8 @@ static struct server {
 	atomic_int stop;         /* readers and stalls give up */
 	atomic_int active, peak; /* /many handlers running at once */
 	atomic_int connections;  /* TCP connections accepted */
+	atomic_int release;      /* /hold answers may send their last byte */
+	atomic_int holding;      /* /hold answers waiting for release */
 	pthread_mutex_t mu;
 	char auth[256]; /* last Authorization header */
 	char accept_encoding[256];
@@ -133,15 +135,74 @@ static ssize_t big_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)max;
 }
 
-static enum MHD_Result stream(struct MHD_Connection *c, uint64_t size, MHD_ContentReaderCallback f,
-                              struct reqctx *q, const char *ctype)
+/* Sleeps ms in steps, giving up early when the server stops. */
+static void nap_ms(long ms)
 {
-	struct MHD_Response *r = MHD_create_response_from_callback(size, 64, f, q, NULL);
+	for (long t = 0; t < ms && !srv.stop; t += 10)
+		sleep_ms(10);
+}
+
+/* /trickle: 1000 bytes promised, one a second. */
+static ssize_t trickle_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	if (pos > 0)
+		nap_ms(1000);
+	if (srv.stop)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	buf[0] = 't';
+	return 1;
+}
+
+/* /gsm: 20,000 bytes at 1,200 B/s, the thinnest link a depot uses. */
+#define GSM_BODY 20000
+static ssize_t gsm_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	if (pos > 0)
+		nap_ms(100);
+	if (srv.stop)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	size_t n = GSM_BODY - pos < 120 ? GSM_BODY - pos : 120;
+	if (n > max)
+		n = max;
+	memset(buf, 'g', n);
+	return (ssize_t)n;
+}
+
+/* /hold/N: HOLD_BODY bytes, the last one only once the test sets release,
+ * so that every /hold answer is in flight, nearly whole, at the same time. */
+#define HOLD_BODY (4u << 20)
+static ssize_t hold_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	if (pos + 1 == HOLD_BODY) {
+		srv.holding++;
+		while (!srv.release && !srv.stop)
+			sleep_ms(5);
+		srv.holding--;
+		if (srv.stop)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		buf[0] = 'h';
+		return 1;
+	}
+	size_t n = HOLD_BODY - 1 - pos < max ? HOLD_BODY - 1 - pos : max;
+	memset(buf, 'h', n);
+	return (ssize_t)n;
+}
+
+static enum MHD_Result stream_bs(struct MHD_Connection *c, uint64_t size, size_t block,
+                                 MHD_ContentReaderCallback f, struct reqctx *q, const char *ctype)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(size, block, f, q, NULL);
 	if (ctype)
 		MHD_add_response_header(r, "Content-Type", ctype);
 	enum MHD_Result rc = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result stream(struct MHD_Connection *c, uint64_t size, MHD_ContentReaderCallback f,
+                              struct reqctx *q, const char *ctype)
+{
+	return stream_bs(c, size, 64, f, q, ctype);
 }
 
 static enum MHD_Result gzip_reply(struct MHD_Connection *c)
@@ -166,6 +227,35 @@ static enum MHD_Result gzip_reply(struct MHD_Connection *c)
 		return reply(c, 500, "zlib", 4, NULL);
 	const char *h[] = {"Content-Encoding", "gzip", NULL};
 	return reply(c, 200, out, n, h);
+}
+
+/* /bomb: 16 MiB of zeros, gzipped to about 16 KiB (made once, kept). */
+#define BOMB_PLAIN (16u << 20)
+static enum MHD_Result bomb_reply(struct MHD_Connection *c)
+{
+	static unsigned char *gz;
+	static size_t gz_len;
+	pthread_mutex_lock(&srv.mu);
+	if (!gz) {
+		unsigned char *plain = calloc(1, BOMB_PLAIN);
+		z_stream z = {0};
+		deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+		uLong cap = deflateBound(&z, BOMB_PLAIN);
+		gz = malloc(cap);
+		z.next_in = plain;
+		z.avail_in = BOMB_PLAIN;
+		z.next_out = gz;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END)
+			gz_len = cap - z.avail_out;
+		deflateEnd(&z);
+		free(plain);
+	}
+	pthread_mutex_unlock(&srv.mu);
+	if (!gz_len)
+		return reply(c, 500, "zlib", 4, NULL);
+	const char *h[] = {"Content-Encoding", "gzip", "Content-Type", "application/json", NULL};
+	return reply(c, 200, gz, gz_len, h);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -228,6 +318,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		static char big[2u << 20];
 		return reply(c, 200, big, sizeof(big), NULL);
 	}
+	if (strcmp(url, "/bomb") == 0)
+		return bomb_reply(c);
+	if (strcmp(url, "/trickle") == 0)
+		return stream(c, 1000, trickle_reader, q, NULL);
+	if (strcmp(url, "/gsm") == 0)
+		return stream_bs(c, GSM_BODY, 4096, gsm_reader, q, NULL);
+	if (strncmp(url, "/hold/", 6) == 0)
+		return stream_bs(c, HOLD_BODY, 64 << 10, hold_reader, q, NULL);
 	if (strcmp(url, "/bigchunked") == 0)
 		return stream(c, MHD_SIZE_UNKNOWN, big_reader, q, NULL);
 	if (strcmp(url, "/sse") == 0 || strcmp(url, "/sse-forever") == 0) {
@@ -334,7 +432,8 @@ static void got_free(struct got *g)
 
 static void on_guard(uv_timer_t *t)
 {
-	fail_msg("the loop is still waiting after 20 s: a transfer never ended");
+	fail_msg("the loop is still waiting past its guard (20 s unless the test set more): "
+	         "a transfer never ended");
 }
 
 static int setup(void **state)
@@ -365,6 +464,22 @@ static int teardown(void **state)
 	free(f);
 	server_stop();
 	return 0;
+}
+
+/* Replaces the fixture's transport with one made with o (NULL: defaults). */
+static inline void renew_net(struct fx *f, const struct net_opts *o)
+{
+	net_free(f->n);
+	struct wb_err err = {0};
+	f->n = net_new(&f->loop, o, &err);
+	if (!f->n)
+		fail_msg("net_new: %s", err.msg);
+}
+
+/* Gives a slow test longer than the fixture's 20 s before it counts as hung. */
+static inline void guard_for(struct fx *f, uint64_t ms)
+{
+	uv_timer_start(&f->guard, on_guard, ms, 0);
 }
 
 static void run_until(struct fx *f, const int *done, int want)

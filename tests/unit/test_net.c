@@ -1,7 +1,9 @@
 /* The transport against a real HTTP server on a real libuv loop (fixture in
  * net_fixture.h): many requests on one thread over few connections, gzip, 429
  * with Retry-After, a stalled server, a refused connection, a connection
- * dropped mid-body, size caps, the bearer token sent and never shown. */
+ * dropped mid-body, size caps, the bearer token sent and never shown; and
+ * what a hostile source may not do: trickle, send a gzip bomb, or make many
+ * large answers together outgrow the memory budget. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -211,6 +213,132 @@ static void test_too_big(void **state)
 	got_free(&g2);
 }
 
+/* A source that trickles 1 byte a second fails on the low-speed limit, in
+ * about 15 s and with that reason, while a 1,200 B/s link (the thinnest a
+ * depot uses) still brings its 20 KB in: run side by side, about 17 s. */
+static void test_trickle_fails_thin_link_passes(void **state)
+{
+	struct fx *f = *state;
+	guard_for(f, 60000);
+	struct got slow = {0}, thin = {0};
+	uint64_t t0 = uv_now(&f->loop);
+	get(f, "/trickle", NULL, &slow);
+	get(f, "/gsm", NULL, &thin);
+	run_until(f, &slow.done, 1);
+	uv_update_time(&f->loop);
+	double took_s = (double)(uv_now(&f->loop) - t0) / 1e3;
+	assert_int_equal(slow.error, NET_ETIMEOUT);
+	assert_int_equal(slow.body_len, 0);
+	if (!strstr(slow.errmsg, "GET http://127.0.0.1:") || !strstr(slow.errmsg, "/trickle") ||
+	    !strstr(slow.errmsg, "under the low-speed limit of 100 B/s over 15 s"))
+		fail_msg("no low-speed reason: %s", slow.errmsg);
+	/* 15 s of the limit, plus generous slack for a loaded machine. */
+	if (took_s > 25)
+		fail_msg("the trickle took %.1f s to fail (want about 15): %s", took_s,
+		         slow.errmsg);
+	run_until(f, &thin.done, 1);
+	if (thin.error != NET_EOK)
+		fail_msg("the 1,200 B/s answer failed: %s", thin.errmsg);
+	assert_int_equal(thin.body_len, GSM_BODY);
+	got_free(&slow);
+	got_free(&thin);
+}
+
+/* A gzip bomb (16 MiB of zeros in about 16 KiB) stops at the ratio check,
+ * past 1 MiB decoded, before the size limit or the budget would stop it. */
+static void test_gzip_bomb(void **state)
+{
+	struct fx *f = *state;
+	renew_net(f, NULL);
+	struct got g = {0};
+	get(f, "/bomb", NULL, &g);
+	run_until(f, &g.done, 1);
+	assert_int_equal(g.error, NET_ETOOBIG);
+	assert_int_equal(g.body_len, 0);
+	if (!strstr(g.errmsg, "/bomb") || !strstr(g.errmsg, "inflates more than 100:1"))
+		fail_msg("no ratio reason: %s", g.errmsg);
+	/* Stopped early: well under the 4 MiB one answer may hold. */
+	if (net_mem_peak(f->n) > (2u << 20))
+		fail_msg("the bomb was inflated to %zu bytes before it was stopped",
+		         net_mem_peak(f->n));
+	assert_int_equal(net_mem_used(f->n), 0);
+	got_free(&g);
+	/* A real compressed answer still arrives whole. */
+	struct got ok = {0};
+	get(f, "/gzip", NULL, &ok);
+	run_until(f, &ok.done, 1);
+	assert_int_equal(ok.error, NET_EOK);
+	assert_int_equal(ok.body_len, 19999);
+	got_free(&ok);
+}
+
+struct held {
+	struct got g;
+	int *failed; /* shared: answers that failed so far */
+};
+
+/* The first failure lets the server finish the answers it was holding back. */
+static void on_held(const struct net_resp *r, void *arg)
+{
+	struct held *h = arg;
+	on_done(r, &h->g);
+	if (r->error != NET_EOK && ++*h->failed == 1)
+		srv.release = 1;
+}
+
+/* Eight 4 MiB answers at once (32 MiB) against the default 24 MiB budget:
+ * the server holds back each one's last byte until one has failed, so they
+ * are all in flight together. Some must fail, with the budget as reason; the
+ * others arrive whole; what the answers hold never passes the budget. */
+static void test_memory_budget(void **state)
+{
+	struct fx *f = *state;
+	renew_net(f, NULL);
+	enum { N = 8 };
+	static struct held h[N];
+	memset(h, 0, sizeof(h));
+	int failed = 0;
+	char url[256];
+	for (int i = 0; i < N; i++) {
+		h[i].failed = &failed;
+		snprintf(url, sizeof(url), "%s/hold/%d", f->url, i);
+		struct net_req req = {.url = url};
+		struct wb_err err = {0};
+		if (net_request(f->n, &req, on_held, &h[i], &err) <= 0)
+			fail_msg("net_request: %s", err.msg);
+	}
+	int done = 0;
+	while (done < N) {
+		uv_run(&f->loop, UV_RUN_ONCE); /* curl's speed check wakes it each second */
+		done = 0;
+		for (int i = 0; i < N; i++)
+			done += h[i].g.done;
+		/* Without a budget, nothing fails: let them end once all are held. */
+		if (net_mem_used(f->n) >= (size_t)N * (HOLD_BODY - 1))
+			srv.release = 1;
+	}
+	int ok = 0;
+	for (int i = 0; i < N; i++) {
+		struct got *g = &h[i].g;
+		if (g->error == NET_EOK) {
+			ok++;
+			assert_int_equal(g->body_len, HOLD_BODY);
+		} else if (g->error != NET_ETOOBIG || !strstr(g->errmsg, "memory budget")) {
+			fail_msg("answer %d failed otherwise: %s", i, g->errmsg);
+		}
+		got_free(g);
+	}
+	if (failed == 0)
+		fail_msg("all %d answers (%u MiB) were held at once: no budget", N,
+		         N * (HOLD_BODY >> 20));
+	if (ok == 0)
+		fail_msg("every answer failed: the budget let none through");
+	if (net_mem_peak(f->n) > NET_DEFAULT_MEM_BUDGET)
+		fail_msg("the answers held %zu bytes together, over the %u budget",
+		         net_mem_peak(f->n), NET_DEFAULT_MEM_BUDGET);
+	assert_int_equal(net_mem_used(f->n), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +351,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dropped_mid_body, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_gzip_bomb, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_memory_budget, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_trickle_fails_thin_link_passes, setup,
+	                                        teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,11 +30,13 @@ static int on_chunk(const char *data, size_t len, long status, void *arg)
 	return sse_feed(&g->sse, data, len);
 }
 
-static int64_t start_stream(struct fx *f, const char *path, struct got *g, const char *last_id)
+static int64_t start_stream_idle(struct fx *f, const char *path, struct got *g, const char *last_id,
+                                 long idle_s)
 {
 	char url[256];
 	snprintf(url, sizeof(url), "%s%s", f->url, path);
-	struct net_req req = {.url = url, .bearer = TOKEN, .last_event_id = last_id};
+	struct net_req req = {
+	        .url = url, .bearer = TOKEN, .last_event_id = last_id, .idle_timeout_s = idle_s};
 	sse_init(&g->sse, 0, on_sse_event, g);
 	g->n = f->n;
 	struct wb_err err = {0};
@@ -42,6 +44,11 @@ static int64_t start_stream(struct fx *f, const char *path, struct got *g, const
 	if (id <= 0)
 		fail_msg("net_stream: %s", err.msg);
 	return id;
+}
+
+static int64_t start_stream(struct fx *f, const char *path, struct got *g, const char *last_id)
+{
+	return start_stream_idle(f, path, g, last_id, 0);
 }
 
 static void test_sse_stream(void **state)
@@ -159,6 +166,35 @@ static void test_free_in_flight(void **state)
 	}
 }
 
+/* Streams keep their idle limit and not the requests' low-speed one: with
+ * requests failing under 100 B/s after 1 s, a stream at 1 B/s goes on (the
+ * test stops it after 3 bytes) while a request at 1 B/s fails; a silent stream
+ * fails after its idle time, saying so. */
+static void test_stream_idle_not_low_speed(void **state)
+{
+	struct fx *f = *state;
+	renew_net(f, &(struct net_opts){.low_speed_time_s = 1});
+	struct got slow = {0}, req = {0}, idle = {0};
+	slow.stop_after_chunks = 3;
+	start_stream(f, "/trickle", &slow, NULL);
+	get(f, "/trickle", NULL, &req);
+	start_stream_idle(f, "/sse-forever", &idle, NULL, 2);
+	run_until(f, &req.done, 1);
+	assert_int_equal(req.error, NET_ETIMEOUT);
+	if (!strstr(req.errmsg, "under the low-speed limit of 100 B/s over 1 s"))
+		fail_msg("the request failed otherwise: %s", req.errmsg);
+	run_until(f, &slow.done, 1);
+	if (slow.error != NET_EABORTED)
+		fail_msg("the 1 B/s stream did not last 3 bytes: %s", slow.errmsg);
+	run_until(f, &idle.done, 1);
+	assert_int_equal(idle.error, NET_ETIMEOUT);
+	if (!strstr(idle.errmsg, "/sse-forever: timed out (the stream sent nothing for 2 s)"))
+		fail_msg("unclear idle reason: %s", idle.errmsg);
+	got_free(&slow);
+	got_free(&req);
+	got_free(&idle);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +203,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stream_error_status, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_request_beside_stream, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_idle_not_low_speed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
