@@ -174,16 +174,56 @@ done
 
 # A poisoned cursor (a cache moved to another source): the simulator answers
 # 400 for a cursor it never issued; the stream is read again from the start.
-wanted poison || finish
-d=$T/poison
-fresh "$d"
-cp "$B0/c.db" "$d/c.db"
-sqlite3 "$d/c.db" "UPDATE sync_state SET cursor='from-another-source' WHERE stream='customers'"
-/usr/bin/time -f "%e %M" -o "$d/time" timeout 60 "$W" sync --once --config "$d/config.json" \
-	--cache "$d/c.db" >"$d/out" 2>"$d/err"
-rc=$?
-check "poisoned cursor: sync recovers and exits 0 (got $rc)" [ "$rc" = 0 ]
-check "poisoned cursor: said once, with the source's own words" \
-	[ "$(grep -c 'erp customers: .*not from this list' "$d/err")" = 1 ]
-check "poisoned cursor: the cache matches the simulator" cache_matches_sim "$d/c.db" "$d"
+if wanted poison; then
+	d=$T/poison
+	fresh "$d"
+	cp "$B0/c.db" "$d/c.db"
+	sqlite3 "$d/c.db" "UPDATE sync_state SET cursor='from-another-source' WHERE stream='customers'"
+	/usr/bin/time -f "%e %M" -o "$d/time" timeout 60 "$W" sync --once --config "$d/config.json" \
+		--cache "$d/c.db" >"$d/out" 2>"$d/err"
+	rc=$?
+	check "poisoned cursor: sync recovers and exits 0 (got $rc)" [ "$rc" = 0 ]
+	check "poisoned cursor: said once, with the source's own words" \
+		[ "$(grep -c 'erp customers: .*not from this list' "$d/err")" = 1 ]
+	check "poisoned cursor: the cache matches the simulator" cache_matches_sim "$d/c.db" "$d"
+fi
+
+# One malformed live event among good ones costs only itself: the good
+# positions of its batch are stored, the refused ones counted for the Health
+# board. (A simulator of its own, moving, so that positions keep coming.)
+if wanted bad-events; then
+	d=$T/bad-events
+	if start_sim "$d" --seed 7; then
+		"$W" sync --once --config "$d/config.json" --cache "$d/c.db" >/dev/null 2>&1
+		n0=$(sqlite3 "$d/c.db" "SELECT count(*) FROM position")
+		liars "$d" bad-events
+		/usr/bin/time -f "%e %M" -o "$d/time" "$W" sync --follow --config "$d/h.json" \
+			--cache "$d/c.db" >"$d/out" 2>"$d/err" &
+		tpid=$!
+		sleep 0.2
+		fpid=$(pgrep -P "$tpid" | head -n 1)
+		i=0 rej=0 n1=$n0
+		while [ $i -lt 200 ]; do
+			sleep 0.2
+			rej=$(sqlite3 "$d/c.db" "SELECT coalesce(sum(rejected), 0) FROM sync_state WHERE stream='positions'" 2>/dev/null)
+			n1=$(sqlite3 "$d/c.db" "SELECT count(*) FROM position" 2>/dev/null)
+			[ "${rej:-0}" -ge 10 ] && [ "${n1:-0}" -ge $((n0 + 10)) ] && break
+			i=$((i + 1))
+		done
+		check "bad-events: sync --follow keeps running" kill -0 "$fpid"
+		kill "$fpid" 2>/dev/null
+		wait "$tpid" 2>/dev/null
+		stop_liars
+		kb=$(tail -n 1 "$d/time" | cut -d' ' -f2)
+		case "$kb" in '' | *[!0-9]*) kb=999999999 ;; esac
+		check "bad-events: peak RSS under 128 MB ($((kb / 1024)) MB)" [ "$kb" -lt $LIMIT_KB ]
+		check "bad-events: the good live positions are stored ($n0 -> $n1)" [ "${n1:-0}" -ge $((n0 + 10)) ]
+		check "bad-events: the refused events are counted ($rej)" [ "${rej:-0}" -ge 10 ]
+		echo "# SUMMARY bad-events: $((n1 - n0)) positions kept, $rej events refused, $((kb / 1024)) MB peak"
+		stop_sim
+	else
+		not_ok "bad-events: sim started"
+	fi
+fi
+
 finish
