@@ -10,9 +10,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_cap.h"
 #include "sync_internal.h"
 
-#define LIVE_BATCH_MAX 2000 /* events: a batch this big is written at once */
+/* A batch is written at once when it holds this many events, or this many
+ * bytes of them: a position is about 250 bytes, so the byte bound only bites
+ * on a hostile stream, whose events would otherwise be held as trees of up to
+ * 77x their text (sync/json_cap.h) until the next flush. */
+#define LIVE_BATCH_MAX 2000
+#define LIVE_BATCH_BYTES (256u << 10)
+/* One event's data (SSE_DEFAULT_MAX_EVENT is 1 MiB): longer ones are dropped
+ * by the parser; and what parsing one may allocate. */
+#define LIVE_EVENT_MAX (16u << 10)
+#define LIVE_EVENT_PARSE_MAX (2u << 20)
 
 static void live_retry(struct sync_stream *st, const char *why);
 
@@ -41,6 +51,8 @@ void sync_live_flush(struct sync_stream *st)
 	for (size_t i = 0; i < st->nbatch; i++)
 		json_decref(st->batch[i]);
 	st->nbatch = 0;
+	st->batch_bytes = 0;
+	st->batch_bad = 0;
 	if (rc != 0) {
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
 		cache_health_error(sy->cache, st->src->name, stream, (int64_t)time(NULL), err.msg,
@@ -75,12 +87,17 @@ static int on_event(const struct sse_event *ev, void *arg)
 	if (strcmp(ev->type, "position") != 0 && strcmp(ev->type, "message") != 0)
 		return 0;
 	json_error_t je;
-	json_t *rec = json_loadb(ev->data, ev->data_len, 0, &je);
+	bool over = false;
+	json_t *rec =
+	        sync_json_loadb_capped(ev->data, ev->data_len, 0, LIVE_EVENT_PARSE_MAX, &je, &over);
 	if (!rec) {
-		char why[300];
-		snprintf(why, sizeof(why), "malformed event %.40s at column %d: %s", ev->id,
-		         je.column, je.text);
-		sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, why, 0, 0);
+		/* Said once a batch: a stream of bad events must not flood the log. */
+		if (!st->batch_bad++) {
+			char why[300];
+			snprintf(why, sizeof(why), "malformed event %.40s at column %d: %s", ev->id,
+			         je.column, over ? "too big to parse" : je.text);
+			sync_emit(st->sy, SYNC_EV_ERROR, st->src->name, st->cs->name, why, 0, 0);
+		}
 		/* Kept in the batch as a null, which the connector refuses: it is
 		 * counted with the other rejects and the cursor moves past it. */
 		rec = json_null();
@@ -96,6 +113,7 @@ static int on_event(const struct sse_event *ev, void *arg)
 		st->capbatch = cap;
 	}
 	st->batch[st->nbatch++] = rec;
+	st->batch_bytes += ev->data_len;
 	char *end;
 	long long seq = strtoll(ev->id, &end, 10);
 	if (*ev->id && !*end && seq > st->last_seq)
@@ -103,7 +121,7 @@ static int on_event(const struct sse_event *ev, void *arg)
 	json_int_t ts = json_integer_value(json_object_get(rec, "ts_ms"));
 	if (ts > st->latest_ts_ms)
 		st->latest_ts_ms = ts;
-	if (st->nbatch >= LIVE_BATCH_MAX)
+	if (st->nbatch >= LIVE_BATCH_MAX || st->batch_bytes >= LIVE_BATCH_BYTES)
 		sync_live_flush(st);
 	return 0;
 }
@@ -172,7 +190,7 @@ void sync_live_open(struct sync_stream *st)
 {
 	struct sync *sy = st->sy;
 	if (!st->sse.fn)
-		sse_init(&st->sse, 0, on_event, st);
+		sse_init(&st->sse, LIVE_EVENT_MAX, on_event, st);
 	char url[1400], last[32];
 	if (sync_url(st->src, st->cs->live_path, NULL, url, sizeof(url)) != 0) {
 		live_retry(st, "URL too long");

@@ -47,7 +47,9 @@ struct sync_stream {
 	struct sse_parser sse;
 	json_t **batch;
 	size_t nbatch, capbatch;
-	int64_t last_seq; /* the newest event seen, for Last-Event-ID */
+	size_t batch_bytes; /* the batch's event text, bounded (live.c LIVE_BATCH_BYTES) */
+	unsigned batch_bad; /* events of the batch that were not JSON */
+	int64_t last_seq;   /* the newest event seen, for Last-Event-ID */
 	int64_t latest_ts_ms;
 	int64_t live_ok_at; /* when the event stream's health last said it was heard */
 };
