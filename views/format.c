@@ -76,6 +76,25 @@ void view_fmt_int(const struct cache_value *v, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, n);
 }
 
+void view_fmt_count4(const struct cache_value *v, char *buf, size_t len)
+{
+	int64_t n = view_int(v, INT64_MIN);
+	if (n == INT64_MIN || n < 0)
+		unknown(buf, len);
+	else if (n < 1000)
+		snprintf(buf, len, "%" PRId64, n);
+	else if (n < 10000)
+		snprintf(buf, len, "%" PRId64 ".%" PRId64 "k", n / 1000, n % 1000 / 100);
+	else if (n < 1000000)
+		snprintf(buf, len, "%" PRId64 "k", n / 1000);
+	else if (n < 10000000)
+		snprintf(buf, len, "%" PRId64 ".%" PRId64 "M", n / 1000000, n % 1000000 / 100000);
+	else if (n < 1000000000)
+		snprintf(buf, len, "%" PRId64 "M", n / 1000000);
+	else
+		snprintf(buf, len, "%s", ">1G");
+}
+
 void view_fmt_time(const struct cache_value *v, int64_t now, char *buf, size_t len)
 {
 	int64_t t = view_int(v, INT64_MIN);

@@ -85,7 +85,12 @@ VIEW_TEXT_CELL(cell_source, "source")
 VIEW_TEXT_CELL(cell_stream, "stream")
 VIEW_TEXT_CELL(cell_errors, "errors_in_row")
 VIEW_TEXT_CELL(cell_rows, "rows_total")
-VIEW_TEXT_CELL(cell_rejected, "rejected")
+static void cell_rejected(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
+{
+	view_fmt_count4(view_get(r, "rejected"), buf, len);
+	if (view_int(view_get(r, "rejected"), 0) > 0)
+		*slot = VIEW_S_warn;
+}
 
 static void cell_state(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {
@@ -151,7 +156,7 @@ static const struct view_col cols[] = {
         {"LAG", 4, VIEW_RIGHT, false, cell_lag},
         {"ERR", 3, VIEW_RIGHT, false, cell_errors},
         {"ROWS", 6, VIEW_RIGHT, false, cell_rows},
-        {"REJ", 3, VIEW_RIGHT, false, cell_rejected},
+        {"REJ", 4, VIEW_RIGHT, false, cell_rejected},
         {"OUTBOX", 6, VIEW_RIGHT, false, cell_outbox},
         {"LAST ERROR", 10, VIEW_LEFT, true, cell_error},
 };

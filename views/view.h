@@ -147,6 +147,8 @@ const struct cache_value *view_get(const struct view_row *r, const char *col);
 /* Cell helpers shared by the boards. Each writes "--" for an unknown value. */
 void view_fmt_text(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_int(const struct cache_value *v, char *buf, size_t len);
+/* A count in at most four cells: 999, 1.6k, 16k, 160k, 1.6M, 16M, >1G. */
+void view_fmt_count4(const struct cache_value *v, char *buf, size_t len);
 void view_fmt_time(const struct cache_value *v, int64_t now, char *buf,
                    size_t len); /* HH:MM local */
 /* In the configured currency: "€1,234". */

@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "views/view.h"
 
@@ -92,11 +94,32 @@ static void test_source_state(void **state)
 	}
 }
 
+/* A count on the Health board fits four cells whatever its size. */
+static void test_count4(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t n;
+		const char *want;
+	} cases[] = {{0, "0"},          {999, "999"},        {1000, "1.0k"},    {1650, "1.6k"},
+	             {9999, "9.9k"},    {10000, "10k"},      {999999, "999k"},  {1000000, "1.0M"},
+	             {16500000, "16M"}, {999999999, "999M"}, {INT64_MAX, ">1G"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cache_value v = {.t = CV_INT, .i = cases[i].n};
+		char buf[16];
+		view_fmt_count4(&v, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].want) != 0 || strlen(buf) > 4)
+			fail_msg("%lld: got \"%s\", want \"%s\"", (long long)cases[i].n, buf,
+			         cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_row_stale_by_source),
 	        cmocka_unit_test(test_source_state),
+	        cmocka_unit_test(test_count4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
