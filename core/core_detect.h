@@ -31,8 +31,9 @@ struct core_detect_cfg {
 	double fuel_l_per_100km;     /* [35] expected consumption */
 	double fuel_use_factor;      /* [1.5] a fill above used * factor + slack is suspect */
 	double fuel_slack_l;         /* [40] */
-	double fuel_far_m;           /* [2000] purchase this far from the vehicle is suspect */
-	int64_t fuel_match_ms; /* [900000] a position this close in time locates the vehicle */
+	double fuel_far_m;     /* [2000] a station this far beyond the vehicle's reach is suspect */
+	int64_t fuel_match_ms; /* [3600000] positions this close in time to a purchase are read */
+	double fuel_max_speed_mps; /* [33.3] the vehicle's reach: no truck averages more */
 	/* Not a threshold: how the evidence a person reads writes distances,
 	 * speeds and volumes; the settings' units (settings/config.c), never a
 	 * "detectors" key. [false] km, km/h, L, L/100 km; true: mi, mph, US gal, mpg. */
@@ -97,7 +98,11 @@ int core_detect_detention(const struct wb_stop *stop, int64_t now,
                           struct core_exception_out *out);
 /* fuel_anomaly on the vehicle: more litres than the tank holds; far more than it
  * used since the previous fill (distance_since_prev_m, NAN if unknown); or bought
- * far from where the vehicle was (the position nearest in time among pos[]). */
+ * at a station the vehicle could not have reached: more than fuel_far_m beyond
+ * what it drives at fuel_max_speed_mps from one of pos[] (the vehicle's
+ * positions around the purchase, any order) or from v's latest position, or
+ * from the newest position before the purchase to the station and on to the
+ * oldest after it. */
 int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
                      double distance_since_prev_m, const struct wb_position *pos, size_t npos,
                      const struct core_detect_cfg *cfg, const struct core_policy *pol,

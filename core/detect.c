@@ -29,7 +29,8 @@ void core_detect_cfg_default(struct core_detect_cfg *c)
 	        .fuel_use_factor = 1.5,
 	        .fuel_slack_l = 40,
 	        .fuel_far_m = 2000,
-	        .fuel_match_ms = 900000,
+	        .fuel_match_ms = 3600000,
+	        .fuel_max_speed_mps = 33.3,
 	};
 }
 
@@ -68,6 +69,7 @@ static const struct cfg_field {
         CFG_REAL(fuel_slack_l, 0, INFINITY, 0),
         CFG_REAL(fuel_far_m, 0, INFINITY, 1),
         CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
+        CFG_REAL(fuel_max_speed_mps, 0, INFINITY, 1),
 #undef CFG_REAL
 #undef CFG_WHOLE
 };

@@ -188,8 +188,46 @@ static int run_stops(struct detect_ctx *r)
 	return rc ? rc : s < 0 ? s : 0;
 }
 
+/* The vehicle's positions nearest a purchase at at_ms on each side, within
+ * fuel_match_ms, into out[0..*n): the oldest at or after it and the newest
+ * before it (core_detect_fuel bounds where the vehicle was by them). The
+ * position table is keyed by time, so a window costs every vehicle's positions
+ * in it: the side before is read back from the purchase in widening slices,
+ * and a vehicle that reported shortly before stops the reading there. */
+static int fuel_positions(struct detect_ctx *r, struct cache_rows *near, const char *vid,
+                          int64_t at_ms, struct wb_position out[2], size_t *n)
+{
+	struct wb_position buf[FUEL_MAX_POS];
+	size_t k = 0;
+	int64_t m = r->cfg.fuel_match_ms;
+	*n = 0;
+	int rc = cache_positions_near(r->c, near, vid, at_ms, at_ms + m, &out[0], 1, &k, r->err);
+	*n = k;
+	int64_t hi = at_ms - 1, span = 60 * 1000;
+	while (rc == 0 && hi >= at_ms - m) {
+		int64_t lo = hi - span + 1 > at_ms - m ? hi - span + 1 : at_ms - m, from = lo;
+		int found = 0;
+		do { /* the slice in chunks, oldest first: the last row read is the newest */
+			rc = cache_positions_near(r->c, near, vid, from, hi, buf, FUEL_MAX_POS, &k,
+			                          r->err);
+			if (rc == 0 && k) {
+				out[*n] = buf[k - 1];
+				found = 1;
+				from = buf[k - 1].ts_ms + 1;
+			}
+		} while (rc == 0 && k == FUEL_MAX_POS);
+		if (found) {
+			(*n)++;
+			break;
+		}
+		hi = lo - 1;
+		span *= 4;
+	}
+	return rc;
+}
+
 /* fuel_anomaly: purchases within the look-back, against the tank and the
- * positions around the purchase time. The newest anomaly of a vehicle wins.
+ * positions around the purchase time (fuel_positions). The newest anomaly of a vehicle wins.
  * Finding a vehicle's positions around a time scans every vehicle's positions
  * in that window (the table is keyed by time, which keeps ingest fast), so a
  * purchase is judged when it is new or changed since r->fuel_since, or while
@@ -219,13 +257,10 @@ static int run_fuel(struct detect_ctx *r)
 			free(s1);
 			break;
 		}
-		struct wb_position pos[FUEL_MAX_POS];
+		struct wb_position pos[2];
 		size_t npos = 0;
 		if (f.at != WB_NULL && f.vehicle_id)
-			rc = cache_positions_near(r->c, &near, f.vehicle_id,
-			                          f.at * 1000 - r->cfg.fuel_match_ms,
-			                          f.at * 1000 + r->cfg.fuel_match_ms, pos,
-			                          FUEL_MAX_POS, &npos, r->err);
+			rc = fuel_positions(r, &near, f.vehicle_id, f.at * 1000, pos, &npos);
 		struct core_exception_out o;
 		if (rc == 0 && core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos,
 		                                &r->cfg, r->pol, &o)) {

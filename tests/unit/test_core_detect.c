@@ -181,6 +181,71 @@ static void test_fuel(void **state)
 	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
 }
 
+/* Where telematics places the vehicle bounds where it can have bought fuel:
+ * a position minutes from the purchase counts by what the truck can drive in
+ * between (33.3 m/s, 120 km/h, great-circle), whatever the gap; so does the
+ * vehicle row's latest position, and the positions on either side together.
+ * A parked truck with the ignition off reports nothing: its positions around a
+ * purchase can be half an hour away from it (simulator seeds 3 and 15). */
+static void test_fuel_reach(void **state)
+{
+	(void)state;
+	const double km = 1000 / 111195.0; /* degrees of latitude per km */
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	v.meta.id = "T-22";
+	v.tank_l = 400;
+	struct wb_fuel_txn f;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &f);
+	f.vehicle_id = "T-22";
+	f.at = NOW;
+	f.litres = 300;
+	f.amount = 537;
+	f.station = "Shell A12";
+	f.lat = 51.0;
+	f.lon = 4.0;
+	struct core_exception_out o;
+	struct wb_position p[2] = {
+	        {"T-22", ((int64_t)NOW - 1500) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 0},
+	        {"T-22", ((int64_t)NOW + 1200) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 1}};
+	/* parked 61 km away 25 min before: 50 km of reach, 11 km beyond it */
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "61.0 km from the station at"));
+	assert_non_null(strstr(o.evidence, "1500 s from the purchase): farther than it drives"));
+	assert_non_null(strstr(o.evidence, "120 km/h"));
+	assert_true(fabs(o.x.impact - 537) < 1e-9);
+	assert_true(o.x.confidence > 0.6 && o.x.confidence < 0.99);
+	/* 45 km away 25 min before: it could have driven there */
+	p[0].lat = 51.0 + 45 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
+	/* 5 km away 10 min before: within reach, however long the silence */
+	p[0].ts_ms = ((int64_t)NOW - 600) * 1000;
+	p[0].lat = 51.0 + 5 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
+	/* the vehicle row's latest position, 20 min after, 61 km away */
+	v.last_seen_ms = ((int64_t)NOW + 1200) * 1000;
+	v.lat = 51.0 + 61 * km;
+	v.lon = 4.0;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "1200 s from the purchase"));
+	/* ... but a day later it says nothing */
+	v.last_seen_ms = ((int64_t)NOW + 86400) * 1000;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 0);
+	/* 21.5 km away 10 min before and 10 min after: each alone within 2 km of
+	 * its reach (20 km), there and back in 20 min not */
+	p[0].lat = 51.0 + 21.5 * km;
+	p[1] = p[0];
+	p[1].ts_ms = ((int64_t)NOW + 600) * 1000;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[1], 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "21.5 km from the station at"));
+	assert_non_null(strstr(o.evidence, "cannot have called there in between at 120 km/h"));
+	/* another vehicle's position says nothing of this one */
+	p[0].vehicle_id = p[1].vehicle_id = "T-23";
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, NULL, NULL, &o), 0);
+}
+
 static void test_idle(void **state)
 {
 	(void)state;
@@ -402,6 +467,7 @@ int main(void)
 	        cmocka_unit_test(test_unsafe_inspection),
 	        cmocka_unit_test(test_detention),
 	        cmocka_unit_test(test_fuel),
+	        cmocka_unit_test(test_fuel_reach),
 	        cmocka_unit_test(test_idle),
 	        cmocka_unit_test(test_fault_pod_charges_inspection),
 	        cmocka_unit_test(test_tracks_feed),

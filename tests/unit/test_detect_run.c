@@ -683,6 +683,61 @@ static void test_fuel_judged_once_unless_changed(void **state)
 	detect_plan_free(p);
 }
 
+/* A truck parked with the ignition off reports nothing: its newest position
+ * before a purchase can be well over 15 min old (simulator seeds 3 and 15).
+ * The run reads back from the purchase until the vehicle reported, through
+ * slices fuller than one read (a unit reporting every second), and the newest
+ * position decides: 38 km from the station 17 min before is beyond a truck's
+ * reach; the oldest of the slice (21 min) or the end of its first read
+ * (19 min) would not be. */
+static void test_fuel_reach_past_silence(void **state)
+{
+	struct fx *f = *state;
+	const double km = 1000 / 111195.0;
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	test_meta(&v.meta, "V-2", "telematics", 1);
+	v.unit = "T-18";
+	v.tank_l = 400;
+	test_put(f->c, WB_ENT_VEHICLE, &v);
+	int64_t at = NOW - 1800;
+	static struct wb_position pos[781];
+	for (int i = 0; i < 780; i++) /* every second from 30 to 17 min before */
+		pos[i] = (struct wb_position){
+		        "V-2", (at - 1800 + i) * 1000, 52.0, 4.0, 0, 0, 0, NAN, 1};
+	/* another vehicle at the station itself */
+	pos[780] = (struct wb_position){"V-1", at * 1000, 52.0 + 38 * km, 4.0, 0, 0, 0, NAN, 1};
+	struct wb_err err = {0};
+	size_t added = 0;
+	assert_int_equal(cache_add_positions(f->c, pos, 781, &added, &err), 0);
+	assert_int_equal(added, 781);
+	struct wb_fuel_txn t;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &t);
+	test_meta(&t.meta, "FT-2", "erp", 1);
+	t.vehicle_id = "V-2";
+	t.at = at;
+	t.litres = 300;
+	t.amount = 537;
+	t.station = "Shell A4";
+	t.lat = 52.0 + 38 * km;
+	t.lon = 4.0;
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-2'"
+	                           " AND related_id='FT-2' AND status='open' AND evidence LIKE"
+	                           " '%38.0 km from the station at 09:12 (telematics, 1021 s%'"),
+	                 1);
+	/* 30 km away it could have driven there: nothing. */
+	t.lat = 52.0 + 30 * km;
+	test_meta(&t.meta, "FT-2", "erp", 2);
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-2'"
+	                           " AND status='open'"),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +757,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_fuel_reach_past_silence, setup, teardown),
 	        cmocka_unit_test(test_detectors_config_parsing),
 	        cmocka_unit_test(test_policy_from_config),
 	};
