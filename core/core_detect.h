@@ -20,6 +20,7 @@ struct core_detect_cfg {
 	double fallback_speed_mps;   /* [16.7] when no speed was observed yet */
 	double speed_tau_s;          /* [900] time constant of the observed speed */
 	int64_t stale_after_ms;      /* [300000] an older last position lowers confidence */
+	int64_t drop_dwell_s;        /* [1200] time at each drop on the way to the one judged */
 	int64_t detention_free_s;    /* [7200] free time at a stop */
 	double detention_rate_per_h; /* [60] money per hour past free time */
 	double late_penalty_share;   /* [0.1] share of the load's revenue at stake when late */
@@ -83,8 +84,19 @@ size_t core_tracks_feed(struct core_track *tracks, size_t ntracks, const struct 
 /* Each detector returns 1 and fills out when it raises, 0 when nothing is wrong
  * or the inputs are too thin to say. cfg NULL and pol NULL mean the defaults. */
 
-/* late_eta on the load: remaining distance from the track's last position to the
- * stop, at the observed speed, lands past the stop's window (+ grace). */
+/* late_eta on the load, on the first of its drops (drops[0..n), the load's
+ * drops not arrived yet in their order; arrived ones are skipped) that lands
+ * past its window (+ grace): by telematics, the distance from the track's last
+ * position through the drops before it to the drop, at the observed speed, with
+ * drop_dwell_s at each drop before (a drop without a place ends what
+ * telematics can say); or by the source, the drop's own eta. Either late
+ * raises; the evidence names the drop and both, *late_drop (unless NULL) its
+ * index. t may be NULL. */
+int core_detect_late_eta_route(const struct wb_load *load, const struct wb_stop *drops, size_t n,
+                               const struct core_track *t, int64_t now,
+                               const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                               size_t *late_drop, struct core_exception_out *out);
+/* The same on one drop. */
 int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
                          const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
                          const struct core_policy *pol, struct core_exception_out *out);

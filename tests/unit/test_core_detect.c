@@ -181,6 +181,68 @@ static void test_fuel(void **state)
 	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
 }
 
+/* A load with more than one drop left: each is judged, through the drops
+ * before it (drop_dwell_s at each), and the source's own ETA counts. Simulator
+ * seed 17: the last of two drops late, the first on time; seeds 18 and 21: a
+ * truck held at an earlier drop, which the TMS's ETA knows of and the
+ * distance does not. */
+static void test_late_eta_route(void **state)
+{
+	(void)state;
+	struct core_track t;
+	drive(&t); /* 20 m/s, at 50.0 + 12 km north at NOW */
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	l.meta.id = "L-1044";
+	l.revenue = 4200;
+	const double km = 1000 / 111195.0;
+	/* 20 km north, then back 25 km south: 5 km from the truck, but 45 km
+	 * (56.25 by road, 2812 s) and a drop's 20 min on the way. */
+	struct wb_stop d[2] = {stop_at(t.last.lat + 20 * km, 4.0, NOW, NOW + 3600),
+	                       stop_at(t.last.lat - 5 * km, 4.0, NOW, NOW + 3000)};
+	d[1].meta.id = "S-3";
+	d[1].seq = 3;
+	d[1].place = "Store 7";
+	struct core_exception_out o;
+	size_t k = 9;
+	/* each alone, from where the truck is: on time */
+	assert_int_equal(core_detect_late_eta(&l, &d[0], &t, NOW, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_late_eta(&l, &d[1], &t, NOW, NULL, NULL, &o), 0);
+	/* the second after the first: 2812 + 1200 s, 412 s past its window's grace */
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, NULL, NULL, &k, &o), 1);
+	assert_int_equal(k, 1);
+	assert_string_equal(o.x.meta.id, "X-late_eta-L-1044");
+	assert_non_null(strstr(o.evidence, "Load L-1044 stop 3 (Store 7): 56.3 km left via 1 "
+	                                   "earlier drop (20 min each) at 72 km/h observed"));
+	assert_non_null(strstr(o.evidence, "17 min after the window"));
+	struct core_detect_cfg cfg;
+	core_detect_cfg_default(&cfg);
+	cfg.drop_dwell_s = 600; /* 10 min at the first: in time */
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, &cfg, NULL, &k, &o), 0);
+	/* the first arrived (the truck left it): not on the way any more */
+	d[0].arrived_at = NOW - 600;
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, NULL, NULL, &k, &o), 0);
+
+	/* The source's ETA: the truck can make it by distance, the TMS says 30 min
+	 * past the window (it knows of a wait). */
+	struct wb_stop s = stop_at(t.last.lat + 10 * km, 4.0, NOW, NOW + 3600);
+	s.meta.source = "tms";
+	s.eta = NOW + 3600 + 1800;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "in time for the window"));
+	assert_non_null(strstr(o.evidence, "The tms's own ETA, 23:43, is 30 min after the window "
+	                                   "22:13-23:13 closes."));
+	assert_true(o.x.confidence > 0.5 && o.x.confidence < 0.99);
+	/* no position: the source's word alone */
+	assert_int_equal(core_detect_late_eta(&l, &s, NULL, NOW, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "Load L-1044 stop 2 (Store 212): The tms's own ETA"));
+	assert_null(strstr(o.evidence, "Last position"));
+	/* within the grace: nothing */
+	s.eta = NOW + 3600 + 600;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_late_eta(&l, &s, NULL, NOW, NULL, NULL, &o), 0);
+}
+
 /* Where telematics places the vehicle bounds where it can have bought fuel:
  * a position minutes from the purchase counts by what the truck can drive in
  * between (33.3 m/s, 120 km/h, great-circle), whatever the gap; so does the
@@ -466,6 +528,7 @@ int main(void)
 	        cmocka_unit_test(test_missed_window),
 	        cmocka_unit_test(test_unsafe_inspection),
 	        cmocka_unit_test(test_detention),
+	        cmocka_unit_test(test_late_eta_route),
 	        cmocka_unit_test(test_fuel),
 	        cmocka_unit_test(test_fuel_reach),
 	        cmocka_unit_test(test_idle),

@@ -466,6 +466,58 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
 }
 
+/* Every drop a load has left is judged, not only the next: V-1 (at 52.0, 4.0,
+ * no movement seen: 16.7 m/s) has S-6 20 km north, on time, then S-7 5 km
+ * south of it, on time from where the truck is but not after S-6 (56 km by
+ * road and 20 min there: 4568 s, window closing in 3000 s + grace). L-6's one
+ * drop is close, but the TMS's own ETA is 30 min past its window. */
+static void test_late_eta_every_drop_and_source(void **state)
+{
+	struct fx *f = *state;
+	const double km = 1000 / 111195.0;
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-6", "tms", 1);
+	l.status = "in_transit";
+	l.vehicle_id = "V-1";
+	test_put(f->c, WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-7", "tms", 1);
+	test_put(f->c, WB_ENT_LOAD, &l);
+	struct wb_stop s;
+	wb_entity_clear(WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-6", "tms", 1);
+	s.load_id = "L-7";
+	s.seq = 2;
+	s.kind = "drop";
+	s.lat = 52.0 + 20 * km;
+	s.lon = 4.0;
+	s.window_start = NOW;
+	s.window_end = NOW + 3600;
+	test_put(f->c, WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-7", "tms", 1);
+	s.seq = 3;
+	s.lat = 52.0 - 5 * km;
+	s.window_end = NOW + 3000;
+	test_put(f->c, WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-8", "tms", 1);
+	s.load_id = "L-6";
+	s.seq = 2;
+	s.lat = 52.0 + 5 * km;
+	s.window_end = NOW + 3600;
+	s.eta = NOW + 3600 + 1800;
+	test_put(f->c, WB_ENT_STOP, &s);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-late_eta-L-7'"
+	                           " AND related_id='S-7' AND status='open' AND evidence LIKE"
+	                           " '%stop 3 (?): 56.3 km left via 1 earlier drop%'"),
+	                 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-late_eta-L-6'"
+	                           " AND related_id='S-8' AND status='open' AND evidence LIKE"
+	                           " '%The tms''s own ETA, 11:30, is 30 min after%'"),
+	                 1);
+}
+
 /* The detectors' thresholds from a config: each bad value refused with its path. */
 static const struct {
 	const char *json;
@@ -758,6 +810,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_fuel_reach_past_silence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_late_eta_every_drop_and_source, setup,
+	                                        teardown),
 	        cmocka_unit_test(test_detectors_config_parsing),
 	        cmocka_unit_test(test_policy_from_config),
 	};
