@@ -35,6 +35,7 @@ struct core_detect_cfg {
 	double fuel_far_m;     /* [2000] a station this far beyond the vehicle's reach is suspect */
 	int64_t fuel_match_ms; /* [3600000] positions this close in time to a purchase are read */
 	double fuel_max_speed_mps; /* [33.3] the vehicle's reach: no truck averages more */
+	int64_t fuel_silent_ms;    /* [900000] silence this long after a purchase: it stood */
 	/* Not a threshold: how the evidence a person reads writes distances,
 	 * speeds and volumes; the settings' units (settings/config.c), never a
 	 * "detectors" key. [false] km, km/h, L, L/100 km; true: mi, mph, US gal, mpg. */
@@ -114,10 +115,14 @@ int core_detect_detention(const struct wb_stop *stop, int64_t now,
  * what it drives at fuel_max_speed_mps from one of pos[] (the vehicle's
  * positions around the purchase, any order) or from v's latest position, or
  * from the newest position before the purchase to the station and on to the
- * oldest after it. */
+ * oldest after it; or bought away from where the vehicle stood at its last
+ * report, before the purchase, with nothing reported since although the data
+ * is current to now (a unit reports while the ignition is on), fuel_silent_ms
+ * or more after the purchase. now: the time the telematics data is current to
+ * (WB_NULL unknown). */
 int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
                      double distance_since_prev_m, const struct wb_position *pos, size_t npos,
-                     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                     int64_t now, const struct core_detect_cfg *cfg, const struct core_policy *pol,
                      struct core_exception_out *out);
 /* idle_excess on the vehicle: an idle streak past idle_streak_s in the track, or
  * the vehicle's idle_s for the day past idle_day_s. t or v may be NULL. */

@@ -31,6 +31,7 @@ void core_detect_cfg_default(struct core_detect_cfg *c)
 	        .fuel_far_m = 2000,
 	        .fuel_match_ms = 3600000,
 	        .fuel_max_speed_mps = 33.3,
+	        .fuel_silent_ms = 900000,
 	        .drop_dwell_s = 1200,
 	};
 }
@@ -72,6 +73,7 @@ static const struct cfg_field {
         CFG_REAL(fuel_far_m, 0, INFINITY, 1),
         CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
         CFG_REAL(fuel_max_speed_mps, 0, INFINITY, 1),
+        CFG_WHOLE(fuel_silent_ms, 0, 86400 * 1000.0),
 #undef CFG_REAL
 #undef CFG_WHOLE
 };

@@ -72,9 +72,78 @@ static struct fuel_reach fuel_reach(const struct wb_fuel_txn *txn, const char *v
 	return r;
 }
 
+/* Farther beyond the vehicle's reach is surer. */
+static double far_confidence(double beyond_m, const struct core_detect_cfg *cfg)
+{
+	return 0.6 + 0.35 * fmin(1.0, (beyond_m - cfg->fuel_far_m) / (10 * cfg->fuel_far_m));
+}
+
+/* The confidence that the purchase was made away from the vehicle (0: no
+ * such finding), with its evidence appended to ev: the station out of the
+ * vehicle's reach (fuel_reach); or the vehicle stood, silent, away from it. A
+ * unit reports while the ignition is on, so a vehicle that stood at its last
+ * report before the purchase and has reported nothing since, fuel_silent_ms
+ * after the purchase with the data current to now, stood there when the card
+ * was used, whatever the hours since (a truck in the yard overnight, out of
+ * service): less sure, as the unit may have failed. */
+static double fuel_far(const struct wb_fuel_txn *txn, const struct wb_vehicle *v, const char *vid,
+                       const struct wb_position *pos, size_t npos, int64_t now,
+                       const struct core_detect_cfg *cfg, char *ev, size_t evn)
+{
+	if (isnan(txn->lat) || isnan(txn->lon))
+		return 0;
+	int im = cfg->imperial;
+	const char *du = ev_dist_unit(im);
+	char t[8], t2[8];
+	/* The vehicle row's latest position is one more bound, read already. */
+	struct wb_position row = {.vehicle_id = vid, .ts_ms = WB_NULL};
+	if (v && v->last_seen_ms != WB_NULL) {
+		row.ts_ms = v->last_seen_ms;
+		row.lat = v->lat;
+		row.lon = v->lon;
+	}
+	struct fuel_reach fr = fuel_reach(txn, vid, pos, npos, &row, cfg->fuel_max_speed_mps);
+	if (fr.a && fr.excess_m > cfg->fuel_far_m) {
+		double kmh = ev_speed(im, cfg->fuel_max_speed_mps);
+		const char *su = ev_speed_unit(im);
+		if (!fr.b)
+			bufcat(ev, evn,
+			       " The vehicle was %.1f %s from the station at %s (telematics, %.0f "
+			       "s "
+			       "from the purchase): farther than it drives in that time at %.0f "
+			       "%s.",
+			       ev_dist(im, fr.da_m), du, hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
+			       gap_s(fr.a, txn->at * 1000), kmh, su);
+		else
+			bufcat(ev, evn,
+			       " The vehicle was %.1f %s from the station at %s and %.1f %s at %s "
+			       "(telematics): it cannot have called there in between at %.0f %s.",
+			       ev_dist(im, fr.da_m), du, hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
+			       ev_dist(im, fr.db_m), du, hhmm(fr.b->ts_ms / 1000, t2, sizeof(t2)),
+			       kmh, su);
+		return far_confidence(fr.excess_m, cfg);
+	}
+	int64_t at_ms = txn->at * 1000;
+	if (!placed(&row, vid) || row.ts_ms >= at_ms || isnan(v->speed_mps) ||
+	    v->speed_mps >= 1.0 || now == WB_NULL || now * 1000 - at_ms < cfg->fuel_silent_ms)
+		return 0;
+	for (size_t i = 0; i < npos; i++)
+		if (placed(&pos[i], vid) && pos[i].ts_ms > row.ts_ms)
+			return 0; /* it reported after all */
+	double d = core_haversine_m(row.lat, row.lon, txn->lat, txn->lon);
+	if (d <= cfg->fuel_far_m)
+		return 0;
+	bufcat(ev, evn,
+	       " The vehicle stood %.1f %s from the station at %s and has reported nothing since "
+	       "(telematics, up to %s): it stood there when the card was used, unless its unit "
+	       "failed.",
+	       ev_dist(im, d), du, hhmm(row.ts_ms / 1000, t, sizeof(t)), hhmm(now, t2, sizeof(t2)));
+	return far_confidence(d, cfg) * 0.8;
+}
+
 int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
                      double distance_since_prev_m, const struct wb_position *pos, size_t npos,
-                     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                     int64_t now, const struct core_detect_cfg *cfg, const struct core_policy *pol,
                      struct core_exception_out *out)
 {
 	struct core_detect_cfg def;
@@ -119,48 +188,10 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 				       distance_since_prev_m / 1000, used, cfg->fuel_l_per_100km);
 		}
 	}
-	int far = 0;
-	if (!isnan(txn->lat) && !isnan(txn->lon)) {
-		/* The vehicle row's latest position is one more bound, read already. */
-		struct wb_position row = {.vehicle_id = vid, .ts_ms = WB_NULL};
-		if (v && v->last_seen_ms != WB_NULL) {
-			row.ts_ms = v->last_seen_ms;
-			row.lat = v->lat;
-			row.lon = v->lon;
-		}
-		struct fuel_reach fr =
-		        fuel_reach(txn, vid, pos, npos, &row, cfg->fuel_max_speed_mps);
-		if (fr.a && fr.excess_m > cfg->fuel_far_m) {
-			far = 1;
-			/* Farther beyond reach is surer. */
-			conf = combine(conf,
-			               0.6 + 0.35 * fmin(1.0, (fr.excess_m - cfg->fuel_far_m) /
-			                                              (10 * cfg->fuel_far_m)));
-			const char *du = ev_dist_unit(cfg->imperial);
-			double kmh = ev_speed(cfg->imperial, cfg->fuel_max_speed_mps);
-			const char *su = ev_speed_unit(cfg->imperial);
-			char t2[8];
-			if (!fr.b)
-				bufcat(ev, sizeof(ev),
-				       " The vehicle was %.1f %s from the station at %s "
-				       "(telematics, "
-				       "%.0f s from the purchase): farther than it drives in that "
-				       "time at %.0f %s.",
-				       ev_dist(cfg->imperial, fr.da_m), du,
-				       hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
-				       gap_s(fr.a, txn->at * 1000), kmh, su);
-			else
-				bufcat(ev, sizeof(ev),
-				       " The vehicle was %.1f %s from the station at %s and %.1f "
-				       "%s "
-				       "at %s (telematics): it cannot have called there in between "
-				       "at %.0f %s.",
-				       ev_dist(cfg->imperial, fr.da_m), du,
-				       hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
-				       ev_dist(cfg->imperial, fr.db_m), du,
-				       hhmm(fr.b->ts_ms / 1000, t2, sizeof(t2)), kmh, su);
-		}
-	}
+	double far_conf = fuel_far(txn, v, vid, pos, npos, now, cfg, ev, sizeof(ev));
+	int far = far_conf > 0;
+	if (far)
+		conf = combine(conf, far_conf);
 	if (conf <= 0)
 		return 0;
 	at_stake = far ? (isnan(txn->amount) ? txn->litres * unit_price : txn->amount)

@@ -311,7 +311,7 @@ static int run_fuel(struct detect_ctx *r)
 			rc = fuel_positions(r, &near, f.vehicle_id, f.at * 1000, pos, &npos);
 		struct core_exception_out o;
 		if (rc == 0 && core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos,
-		                                &r->cfg, r->pol, &o)) {
+		                                r->now, &r->cfg, r->pol, &o)) {
 			rc = emit(r, &o, f.meta.id);
 			snprintf(done_vid, sizeof(done_vid), "%s", vid ? vid : "");
 		}

@@ -153,32 +153,32 @@ static void test_fuel(void **state)
 	f.lon = 4.0;
 	struct core_exception_out o;
 	/* 412 L < 400 * 1.05: not over capacity; no other evidence */
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
 	f.litres = 421;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
 	assert_true(o.x.confidence >= 0.95 - 1e-9);
 	assert_string_equal(o.x.subject_id, "T-22");
 	assert_string_equal(o.x.required_role, "supervisor");
 	/* far above consumption: 100 km at 35 L/100 km = 35 L; limit 35 * 1.5 + 40 = 92.5 */
 	f.litres = 92;
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
 	f.litres = 93;
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "drove 100 km, about 35 L"));
 	/* far from the vehicle: 61 km away at the same minute */
 	f.litres = 80;
 	struct wb_position p = {
 	        "T-22", (int64_t)NOW * 1000, 51.0 + 61000 / 111195.0, 4.0, 0, 0, 0, NAN, 1};
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "61.0 km from the station"));
 	assert_true(fabs(o.x.impact - 700) < 1e-9);
 	/* 1.9 km away: within the threshold */
 	p.lat = 51.0 + 1900 / 111195.0;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 0);
 	/* a position too far in time says nothing */
 	p.lat = 52.0;
 	p.ts_ms = ((int64_t)NOW + 3600) * 1000;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 0);
 }
 
 /* A load with more than one drop left: each is judged, through the drops
@@ -271,7 +271,7 @@ static void test_fuel_reach(void **state)
 	        {"T-22", ((int64_t)NOW - 1500) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 0},
 	        {"T-22", ((int64_t)NOW + 1200) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 1}};
 	/* parked 61 km away 25 min before: 50 km of reach, 11 km beyond it */
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "61.0 km from the station at"));
 	assert_non_null(strstr(o.evidence, "1500 s from the purchase): farther than it drives"));
 	assert_non_null(strstr(o.evidence, "120 km/h"));
@@ -279,33 +279,58 @@ static void test_fuel_reach(void **state)
 	assert_true(o.x.confidence > 0.6 && o.x.confidence < 0.99);
 	/* 45 km away 25 min before: it could have driven there */
 	p[0].lat = 51.0 + 45 * km;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
 	/* 5 km away 10 min before: within reach, however long the silence */
 	p[0].ts_ms = ((int64_t)NOW - 600) * 1000;
 	p[0].lat = 51.0 + 5 * km;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
 	/* the vehicle row's latest position, 20 min after, 61 km away */
 	v.last_seen_ms = ((int64_t)NOW + 1200) * 1000;
 	v.lat = 51.0 + 61 * km;
 	v.lon = 4.0;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "1200 s from the purchase"));
 	/* ... but a day later it says nothing */
 	v.last_seen_ms = ((int64_t)NOW + 86400) * 1000;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
 	/* 21.5 km away 10 min before and 10 min after: each alone within 2 km of
 	 * its reach (20 km), there and back in 20 min not */
 	p[0].lat = 51.0 + 21.5 * km;
 	p[1] = p[0];
 	p[1].ts_ms = ((int64_t)NOW + 600) * 1000;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, NULL, NULL, &o), 0);
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[1], 1, NULL, NULL, &o), 0);
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[1], 1, WB_NULL, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "21.5 km from the station at"));
 	assert_non_null(strstr(o.evidence, "cannot have called there in between at 120 km/h"));
 	/* another vehicle's position says nothing of this one */
 	p[0].vehicle_id = p[1].vehicle_id = "T-23";
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, WB_NULL, NULL, NULL, &o), 0);
+
+	/* Silent since it stood 61 km away 5 h before the purchase, with the data
+	 * current to 20 min after it (simulator seed 32: a tractor out of service
+	 * in the yard): it stood there. */
+	v.last_seen_ms = ((int64_t)NOW - 5 * 3600) * 1000;
+	v.speed_mps = 0;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "The vehicle stood 61.0 km from the station at 17:13 "
+	                                   "and has reported nothing since (telematics, up to "
+	                                   "22:33)"));
+	assert_true(o.x.confidence > 0.5 && o.x.confidence < 0.8);
+	/* the data not current long enough after the purchase to call it silence */
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 600, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
+	/* it reported after the purchase, 1 km from the station, 15 min later */
+	p[0] = (struct wb_position){
+	        "T-22", ((int64_t)NOW + 900) * 1000, 51.0 + 1 * km, 4.0, 0, 0, 0, NAN, 1};
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 1, NOW + 1200, NULL, NULL, &o), 0);
+	/* it was driving at its last report: silence is a unit out of coverage */
+	v.speed_mps = 22;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 0);
+	/* stood 1.5 km from the station: within fuel_far_m */
+	v.speed_mps = 0;
+	v.lat = 51.0 + 1.5 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 0);
 }
 
 static void test_idle(void **state)

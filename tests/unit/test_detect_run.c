@@ -466,6 +466,42 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
 }
 
+/* A tractor in the yard since 5 h, silent (ignition off), and its card used
+ * 61 km away 20 min ago while the rest of the fleet reports (simulator seed
+ * 32: the tractor out of service at the depot). */
+static void test_fuel_silent_vehicle(void **state)
+{
+	struct fx *f = *state;
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	test_meta(&v.meta, "V-3", "telematics", 1);
+	v.unit = "T-19";
+	v.tank_l = 400;
+	v.status = "out_of_service";
+	v.lat = 52.0;
+	v.lon = 4.0;
+	v.speed_mps = 0;
+	v.last_seen_ms = ((int64_t)NOW - 5 * 3600) * 1000;
+	test_put(f->c, WB_ENT_VEHICLE, &v);
+	struct wb_fuel_txn t;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &t);
+	test_meta(&t.meta, "FT-3", "erp", 1);
+	t.vehicle_id = "V-3";
+	t.at = NOW - 1200;
+	t.litres = 300;
+	t.amount = 537;
+	t.lat = 52.0 + 61000 / 111195.0;
+	t.lon = 4.0;
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-3'"
+	                           " AND related_id='FT-3' AND status='open' AND evidence LIKE"
+	                           " '%stood 61.0 km from the station at 05:00 and has reported"
+	                           " nothing since (telematics, up to 10:00)%'"),
+	                 1);
+}
+
 /* Every drop a load has left is judged, not only the next: V-1 (at 52.0, 4.0,
  * no movement seen: 16.7 m/s) has S-6 20 km north, on time, then S-7 5 km
  * south of it, on time from where the truck is but not after S-6 (56 km by
@@ -810,6 +846,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_fuel_reach_past_silence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fuel_silent_vehicle, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_late_eta_every_drop_and_source, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_detectors_config_parsing),
