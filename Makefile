@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench install clean format check-format
+.PHONY: all deps run test check-asan bench seeds install clean format check-format
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -131,6 +131,13 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN) $(TOOL_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 	@for b in bench/*.sh; do echo "== $$b"; sh $$b $(B) || exit 1; done
+
+# The scenario stories over the first SEEDS_N simulator seeds (default 50):
+# per seed and story what the local detectors raised and missed, a summary.
+SEEDS_N ?= 50
+seeds: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	@WAYBILL_BUILD=$(B) SEEDS="$$(seq 1 $(SEEDS_N))" LC_ALL=C.UTF-8 sh tests/integration/seeds.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/waybill/themes \

@@ -20,6 +20,7 @@ struct core_detect_cfg {
 	double fallback_speed_mps;   /* [16.7] when no speed was observed yet */
 	double speed_tau_s;          /* [900] time constant of the observed speed */
 	int64_t stale_after_ms;      /* [300000] an older last position lowers confidence */
+	int64_t drop_dwell_s;        /* [1200] time at each drop on the way to the one judged */
 	int64_t detention_free_s;    /* [7200] free time at a stop */
 	double detention_rate_per_h; /* [60] money per hour past free time */
 	double late_penalty_share;   /* [0.1] share of the load's revenue at stake when late */
@@ -31,8 +32,10 @@ struct core_detect_cfg {
 	double fuel_l_per_100km;     /* [35] expected consumption */
 	double fuel_use_factor;      /* [1.5] a fill above used * factor + slack is suspect */
 	double fuel_slack_l;         /* [40] */
-	double fuel_far_m;           /* [2000] purchase this far from the vehicle is suspect */
-	int64_t fuel_match_ms; /* [900000] a position this close in time locates the vehicle */
+	double fuel_far_m;     /* [2000] a station this far beyond the vehicle's reach is suspect */
+	int64_t fuel_match_ms; /* [3600000] positions this close in time to a purchase are read */
+	double fuel_max_speed_mps; /* [33.3] the vehicle's reach: no truck averages more */
+	int64_t fuel_silent_ms;    /* [900000] silence this long after a purchase: it stood */
 	/* Not a threshold: how the evidence a person reads writes distances,
 	 * speeds and volumes; the settings' units (settings/config.c), never a
 	 * "detectors" key. [false] km, km/h, L, L/100 km; true: mi, mph, US gal, mpg. */
@@ -82,8 +85,19 @@ size_t core_tracks_feed(struct core_track *tracks, size_t ntracks, const struct 
 /* Each detector returns 1 and fills out when it raises, 0 when nothing is wrong
  * or the inputs are too thin to say. cfg NULL and pol NULL mean the defaults. */
 
-/* late_eta on the load: remaining distance from the track's last position to the
- * stop, at the observed speed, lands past the stop's window (+ grace). */
+/* late_eta on the load, on the first of its drops (drops[0..n), the load's
+ * drops not arrived yet in their order; arrived ones are skipped) that lands
+ * past its window (+ grace): by telematics, the distance from the track's last
+ * position through the drops before it to the drop, at the observed speed, with
+ * drop_dwell_s at each drop before (a drop without a place ends what
+ * telematics can say); or by the source, the drop's own eta. Either late
+ * raises; the evidence names the drop and both, *late_drop (unless NULL) its
+ * index. t may be NULL. */
+int core_detect_late_eta_route(const struct wb_load *load, const struct wb_stop *drops, size_t n,
+                               const struct core_track *t, int64_t now,
+                               const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                               size_t *late_drop, struct core_exception_out *out);
+/* The same on one drop. */
 int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
                          const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
                          const struct core_policy *pol, struct core_exception_out *out);
@@ -97,10 +111,18 @@ int core_detect_detention(const struct wb_stop *stop, int64_t now,
                           struct core_exception_out *out);
 /* fuel_anomaly on the vehicle: more litres than the tank holds; far more than it
  * used since the previous fill (distance_since_prev_m, NAN if unknown); or bought
- * far from where the vehicle was (the position nearest in time among pos[]). */
+ * at a station the vehicle could not have reached: more than fuel_far_m beyond
+ * what it drives at fuel_max_speed_mps from one of pos[] (the vehicle's
+ * positions around the purchase, any order) or from v's latest position, or
+ * from the newest position before the purchase to the station and on to the
+ * oldest after it; or bought away from where the vehicle stood at its last
+ * report, before the purchase, with nothing reported since although the data
+ * is current to now (a unit reports while the ignition is on), fuel_silent_ms
+ * or more after the purchase. now: the time the telematics data is current to
+ * (WB_NULL unknown). */
 int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
                      double distance_since_prev_m, const struct wb_position *pos, size_t npos,
-                     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                     int64_t now, const struct core_detect_cfg *cfg, const struct core_policy *pol,
                      struct core_exception_out *out);
 /* idle_excess on the vehicle: an idle streak past idle_streak_s in the track, or
  * the vehicle's idle_s for the day past idle_day_s. t or v may be NULL. */

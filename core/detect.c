@@ -29,7 +29,10 @@ void core_detect_cfg_default(struct core_detect_cfg *c)
 	        .fuel_use_factor = 1.5,
 	        .fuel_slack_l = 40,
 	        .fuel_far_m = 2000,
-	        .fuel_match_ms = 900000,
+	        .fuel_match_ms = 3600000,
+	        .fuel_max_speed_mps = 33.3,
+	        .fuel_silent_ms = 900000,
+	        .drop_dwell_s = 1200,
 	};
 }
 
@@ -55,6 +58,7 @@ static const struct cfg_field {
         CFG_REAL(fallback_speed_mps, 0, INFINITY, 1),
         CFG_REAL(speed_tau_s, 0, INFINITY, 1),
         CFG_WHOLE(stale_after_ms, 0, 7 * 86400 * 1000.0),
+        CFG_WHOLE(drop_dwell_s, 0, 86400),
         CFG_WHOLE(detention_free_s, 0, 7 * 86400),
         CFG_REAL(detention_rate_per_h, 0, INFINITY, 0),
         CFG_REAL(late_penalty_share, 0, 1, 0),
@@ -68,6 +72,8 @@ static const struct cfg_field {
         CFG_REAL(fuel_slack_l, 0, INFINITY, 0),
         CFG_REAL(fuel_far_m, 0, INFINITY, 1),
         CFG_WHOLE(fuel_match_ms, 0, 86400 * 1000.0),
+        CFG_REAL(fuel_max_speed_mps, 0, INFINITY, 1),
+        CFG_WHOLE(fuel_silent_ms, 0, 86400 * 1000.0),
 #undef CFG_REAL
 #undef CFG_WHOLE
 };
@@ -231,46 +237,145 @@ int core_detect_late_eta(const struct wb_load *load, const struct wb_stop *stop,
                          const struct core_track *t, int64_t now, const struct core_detect_cfg *cfg,
                          const struct core_policy *pol, struct core_exception_out *out)
 {
-	cfg = cfg_or_default(cfg);
-	if (!load || !stop || !t || !t->n || !time_ok(stop->window_end) ||
-	    stop->arrived_at != WB_NULL || isnan(stop->lat) || isnan(stop->lon) ||
-	    isnan(t->last.lat) || isnan(t->last.lon))
-		return 0;
-	double left_m =
-	        core_haversine_m(t->last.lat, t->last.lon, stop->lat, stop->lon) * cfg->road_factor;
-	int observed = !isnan(t->speed_mps) && t->speed_mps >= 1.0;
-	double speed = observed ? t->speed_mps : cfg->fallback_speed_mps;
-	/* The truck drove on since its last report: count from that report. */
-	double eta = (double)t->last.ts_ms / 1000.0 + left_m / speed;
-	double slip = eta - ((double)stop->window_end + cfg->eta_grace_s);
-	if (!(slip > 0) || !isfinite(eta)) /* on time, or a fix off the globe (NAN) */
-		return 0;
+	return core_detect_late_eta_route(load, stop, stop ? 1 : 0, t, now, cfg, pol, NULL, out);
+}
+
+/* How old a report is at now, in ms, without overflow whatever the cache holds. */
+static int64_t report_age_ms(int64_t now, int64_t ts_ms)
+{
 	int64_t now_ms;
-	int64_t age_ms =
-	        ckd_mul(&now_ms, now, (int64_t)1000) ? INT64_MAX : sat_sub(now_ms, t->last.ts_ms);
-	double c = 0.55 + 0.4 * fmin(1.0, slip / 3600.0);
-	if (age_ms > cfg->stale_after_ms)
-		c *= 0.7;
-	if (!observed)
-		c *= 0.75;
-	double late_s = eta - (double)stop->window_end;
-	double at_stake = isnan(load->revenue) ? NAN : load->revenue * cfg->late_penalty_share;
-	core_exception_init(out, CORE_KIND_LATE_ETA, "load", load->meta.id,
-	                    late_s > 3600 ? "major" : "minor", clamp01(c), at_stake,
-	                    "notify the customer, re-slot the dock", now, pol);
+	return ckd_mul(&now_ms, now, (int64_t)1000) ? INT64_MAX : sat_sub(now_ms, ts_ms);
+}
+
+static int placed_stop(const struct wb_stop *s)
+{
+	return !isnan(s->lat) && !isnan(s->lon);
+}
+
+/* One drop judged: the arrival telematics gives (eta NAN when it cannot say)
+ * and the source's own, and how far past the window (+ grace) each lands. */
+struct drop_eta {
+	const struct wb_stop *stop;
+	double eta, slip, src_slip, left_m;
+	size_t before; /* drops on the way before this one */
+};
+
+static void late_eta_evidence(struct core_exception_out *out, const struct wb_load *load,
+                              const struct drop_eta *d, const struct core_track *t, double speed,
+                              int observed, int64_t now, const struct core_detect_cfg *cfg)
+{
+	const struct wb_stop *stop = d->stop;
+	int im = cfg->imperial;
 	char a[8], w0[8], w1[8];
-	snprintf(out->evidence, sizeof(out->evidence),
-	         "Load %s stop %lld (%s): %.1f %s left at %.0f %s %s gives arrival %s, %.0f min "
-	         "after "
-	         "the window %s-%s closes (grace %.0f min). Last position %lld s old.",
-	         cstr(load->meta.id), (long long)(stop->seq == WB_NULL ? 0 : stop->seq),
-	         cstr(stop->place), ev_dist(cfg->imperial, left_m), ev_dist_unit(cfg->imperial),
-	         ev_speed(cfg->imperial, speed), ev_speed_unit(cfg->imperial),
-	         observed ? "observed" : "assumed (no movement seen)",
-	         hhmm((int64_t)eta, a, sizeof(a)), late_s / 60,
-	         hhmm(stop->window_start, w0, sizeof(w0)), hhmm(stop->window_end, w1, sizeof(w1)),
-	         cfg->eta_grace_s / 60, (long long)(age_ms / 1000));
-	return 1;
+	bufcat(out->evidence, sizeof(out->evidence),
+	       "Load %s stop %lld (%s): ", cstr(load->meta.id),
+	       (long long)(stop->seq == WB_NULL ? 0 : stop->seq), cstr(stop->place));
+	if (!isnan(d->eta)) {
+		char via[64] = "";
+		if (d->before)
+			snprintf(via, sizeof(via), " via %zu earlier drop%s (%.0f min each)",
+			         d->before, d->before > 1 ? "s" : "",
+			         (double)cfg->drop_dwell_s / 60);
+		bufcat(out->evidence, sizeof(out->evidence),
+		       "%.1f %s left%s at %.0f %s %s gives arrival %s", ev_dist(im, d->left_m),
+		       ev_dist_unit(im), via, ev_speed(im, speed), ev_speed_unit(im),
+		       observed ? "observed" : "assumed (no movement seen)",
+		       hhmm((int64_t)d->eta, a, sizeof(a)));
+		if (d->slip > 0)
+			bufcat(out->evidence, sizeof(out->evidence), ", %.0f min after",
+			       (d->eta - (double)stop->window_end) / 60);
+		else
+			bufcat(out->evidence, sizeof(out->evidence), ", in time for");
+		bufcat(out->evidence, sizeof(out->evidence), " the window %s-%s",
+		       hhmm(stop->window_start, w0, sizeof(w0)),
+		       hhmm(stop->window_end, w1, sizeof(w1)));
+		bufcat(out->evidence, sizeof(out->evidence), "%s (grace %.0f min).",
+		       d->slip > 0 ? " closes" : "", cfg->eta_grace_s / 60);
+	}
+	if (d->src_slip > 0)
+		bufcat(out->evidence, sizeof(out->evidence),
+		       "%s%s's own ETA, %s, is %.0f min after the window %s-%s closes.",
+		       isnan(d->eta) ? "The " : " The ",
+		       stop->meta.source ? stop->meta.source : "source",
+		       hhmm(stop->eta, a, sizeof(a)),
+		       ((double)stop->eta - (double)stop->window_end) / 60,
+		       hhmm(stop->window_start, w0, sizeof(w0)),
+		       hhmm(stop->window_end, w1, sizeof(w1)));
+	if (!isnan(d->eta))
+		bufcat(out->evidence, sizeof(out->evidence), " Last position %lld s old.",
+		       (long long)(report_age_ms(now, t->last.ts_ms) / 1000));
+}
+
+int core_detect_late_eta_route(const struct wb_load *load, const struct wb_stop *drops, size_t n,
+                               const struct core_track *t, int64_t now,
+                               const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                               size_t *late_drop, struct core_exception_out *out)
+{
+	cfg = cfg_or_default(cfg);
+	if (!load || !drops)
+		return 0;
+	int tracked = t && t->n && !isnan(t->last.lat) && !isnan(t->last.lon);
+	int observed = tracked && !isnan(t->speed_mps) && t->speed_mps >= 1.0;
+	double speed = observed ? t->speed_mps : cfg->fallback_speed_mps;
+	double lat = tracked ? t->last.lat : NAN, lon = tracked ? t->last.lon : NAN, left_m = 0;
+	int routed = tracked; /* the route from the last position is known so far */
+	size_t before = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct wb_stop *stop = &drops[i];
+		if (stop->arrived_at != WB_NULL)
+			continue;
+		struct drop_eta d = {.stop = stop, .eta = NAN, .slip = -1, .src_slip = -1};
+		if (routed && placed_stop(stop)) {
+			left_m +=
+			        core_haversine_m(lat, lon, stop->lat, stop->lon) * cfg->road_factor;
+			lat = stop->lat;
+			lon = stop->lon;
+			/* The truck drove on since its last report: count from that report. */
+			d.eta = (double)t->last.ts_ms / 1000.0 + left_m / speed +
+			        (double)before * (double)cfg->drop_dwell_s;
+			if (!isfinite(d.eta)) /* a fix off the globe */
+				d.eta = NAN;
+			d.left_m = left_m;
+			d.before = before;
+		} else {
+			routed = 0;
+		}
+		before++;
+		/* Times no clock gives (the cache may hold them from before the
+		 * connectors checked) judge nothing. */
+		if (!time_ok(stop->window_end))
+			continue;
+		double due = (double)stop->window_end + cfg->eta_grace_s;
+		if (!isnan(d.eta))
+			d.slip = d.eta - due;
+		if (time_ok(stop->eta))
+			d.src_slip = (double)stop->eta - due;
+		if (d.slip <= 0 && d.src_slip <= 0)
+			continue;
+		/* Telematics measures; the source's ETA is its claim (it may know of a
+		 * wait at a dock telematics cannot see). Both late: surer. */
+		double c = 0;
+		if (d.slip > 0) {
+			c = 0.55 + 0.4 * fmin(1.0, d.slip / 3600.0);
+			if (report_age_ms(now, t->last.ts_ms) > cfg->stale_after_ms)
+				c *= 0.7;
+			if (!observed)
+				c *= 0.75;
+		}
+		if (d.src_slip > 0)
+			c = 1 - (1 - c) * (1 - (0.5 + 0.35 * fmin(1.0, d.src_slip / 3600.0)));
+		double late_s = fmax(d.slip, d.src_slip) + cfg->eta_grace_s;
+		double at_stake =
+		        isnan(load->revenue) ? NAN : load->revenue * cfg->late_penalty_share;
+		core_exception_init(out, CORE_KIND_LATE_ETA, "load", load->meta.id,
+		                    late_s > 3600 ? "major" : "minor", clamp01(c), at_stake,
+		                    "notify the customer, re-slot the dock", now, pol);
+		late_eta_evidence(out, load, &d, t, speed, observed, now, cfg);
+		if (late_drop)
+			*late_drop = i;
+		return 1;
+	}
+	return 0;
 }
 
 int core_detect_missed_window(const struct wb_stop *stop, int64_t now,

@@ -1,5 +1,6 @@
 /* Local detectors on a vehicle: fuel purchases, idling, faults and inspections. */
 #include <math.h>
+#include <string.h>
 #include <strings.h>
 
 #include "internal.h"
@@ -11,30 +12,139 @@ static double combine(double a, double b)
 	return 1 - (1 - a) * (1 - b);
 }
 
-/* The position nearest in time to at_ms, within max_ms, or NULL. */
-static const struct wb_position *nearest(const struct wb_position *pos, size_t n, const char *vid,
-                                         int64_t at_ms, int64_t max_ms)
+/* Whether telematics puts the station out of the vehicle's reach at the time
+ * of the purchase. A position gap seconds from the purchase and d metres from
+ * the station rules the station out when d exceeds what the vehicle covers in
+ * that gap at fuel_max_speed_mps (great-circle, so a lower bound on the road
+ * it would have driven); the newest position before and the oldest after the
+ * purchase rule it out together when going from one to the station and on to
+ * the other is longer than that speed allows in the time between them. A
+ * parked truck with the ignition off reports nothing, so the positions around
+ * a purchase can be many minutes away from it; reach keeps the rule sound for
+ * any gap. excess_m: how far beyond reach the station was (the largest of the
+ * single positions and the pair), a and b the positions that say so (b NULL:
+ * one position). */
+struct fuel_reach {
+	double excess_m;
+	const struct wb_position *a, *b;
+	double da_m, db_m;
+};
+
+static int placed(const struct wb_position *p, const char *vid)
 {
-	const struct wb_position *best = NULL;
-	int64_t best_d = max_ms + 1;
-	for (size_t i = 0; i < n; i++) {
-		if (vid && pos[i].vehicle_id && strcmp(pos[i].vehicle_id, vid) != 0)
+	/* a time within the model's range: the differences below cannot overflow */
+	return p && time_ms_ok(p->ts_ms) && !isnan(p->lat) && !isnan(p->lon) &&
+	       !(vid && p->vehicle_id && strcmp(p->vehicle_id, vid) != 0);
+}
+
+static double gap_s(const struct wb_position *p, int64_t at_ms)
+{
+	return fabs((double)(p->ts_ms - at_ms)) / 1000.0;
+}
+
+static struct fuel_reach fuel_reach(const struct wb_fuel_txn *txn, const char *vid,
+                                    const struct wb_position *pos, size_t npos,
+                                    const struct wb_position *row, double vmax)
+{
+	struct fuel_reach r = {.excess_m = -INFINITY};
+	const struct wb_position *before = NULL, *after = NULL;
+	int64_t at_ms = txn->at * 1000;
+	for (size_t i = 0; i <= npos; i++) {
+		const struct wb_position *p = i < npos ? &pos[i] : row;
+		if (!placed(p, vid))
 			continue;
-		if (isnan(pos[i].lat) || isnan(pos[i].lon) || !time_ms_ok(pos[i].ts_ms))
-			continue;
-		/* both times in the model's range: the difference fits */
-		int64_t d = pos[i].ts_ms > at_ms ? pos[i].ts_ms - at_ms : at_ms - pos[i].ts_ms;
-		if (d < best_d) {
-			best = &pos[i];
-			best_d = d;
-		}
+		double d = core_haversine_m(p->lat, p->lon, txn->lat, txn->lon);
+		double ex = d - vmax * gap_s(p, at_ms);
+		if (ex > r.excess_m)
+			r = (struct fuel_reach){.excess_m = ex, .a = p, .da_m = d};
+		if (p->ts_ms <= at_ms && (!before || p->ts_ms > before->ts_ms))
+			before = p;
+		if (p->ts_ms > at_ms && (!after || p->ts_ms < after->ts_ms))
+			after = p;
 	}
-	return best;
+	if (before && after) {
+		double da = core_haversine_m(before->lat, before->lon, txn->lat, txn->lon);
+		double db = core_haversine_m(after->lat, after->lon, txn->lat, txn->lon);
+		double ex = da + db - vmax * (double)(after->ts_ms - before->ts_ms) / 1000.0;
+		if (ex > r.excess_m)
+			r = (struct fuel_reach){
+			        .excess_m = ex, .a = before, .b = after, .da_m = da, .db_m = db};
+	}
+	return r;
+}
+
+/* Farther beyond the vehicle's reach is surer. */
+static double far_confidence(double beyond_m, const struct core_detect_cfg *cfg)
+{
+	return 0.6 + 0.35 * fmin(1.0, (beyond_m - cfg->fuel_far_m) / (10 * cfg->fuel_far_m));
+}
+
+/* The confidence that the purchase was made away from the vehicle (0: no
+ * such finding), with its evidence appended to ev: the station out of the
+ * vehicle's reach (fuel_reach); or the vehicle stood, silent, away from it. A
+ * unit reports while the ignition is on, so a vehicle that stood at its last
+ * report before the purchase and has reported nothing since, fuel_silent_ms
+ * after the purchase with the data current to now, stood there when the card
+ * was used, whatever the hours since (a truck in the yard overnight, out of
+ * service): less sure, as the unit may have failed. */
+static double fuel_far(const struct wb_fuel_txn *txn, const struct wb_vehicle *v, const char *vid,
+                       const struct wb_position *pos, size_t npos, int64_t now,
+                       const struct core_detect_cfg *cfg, char *ev, size_t evn)
+{
+	if (isnan(txn->lat) || isnan(txn->lon))
+		return 0;
+	int im = cfg->imperial;
+	const char *du = ev_dist_unit(im);
+	char t[8], t2[8];
+	/* The vehicle row's latest position is one more bound, read already. */
+	struct wb_position row = {.vehicle_id = vid, .ts_ms = WB_NULL};
+	if (v && v->last_seen_ms != WB_NULL) {
+		row.ts_ms = v->last_seen_ms;
+		row.lat = v->lat;
+		row.lon = v->lon;
+	}
+	struct fuel_reach fr = fuel_reach(txn, vid, pos, npos, &row, cfg->fuel_max_speed_mps);
+	if (fr.a && fr.excess_m > cfg->fuel_far_m) {
+		double kmh = ev_speed(im, cfg->fuel_max_speed_mps);
+		const char *su = ev_speed_unit(im);
+		if (!fr.b)
+			bufcat(ev, evn,
+			       " The vehicle was %.1f %s from the station at %s (telematics, %.0f "
+			       "s "
+			       "from the purchase): farther than it drives in that time at %.0f "
+			       "%s.",
+			       ev_dist(im, fr.da_m), du, hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
+			       gap_s(fr.a, txn->at * 1000), kmh, su);
+		else
+			bufcat(ev, evn,
+			       " The vehicle was %.1f %s from the station at %s and %.1f %s at %s "
+			       "(telematics): it cannot have called there in between at %.0f %s.",
+			       ev_dist(im, fr.da_m), du, hhmm(fr.a->ts_ms / 1000, t, sizeof(t)),
+			       ev_dist(im, fr.db_m), du, hhmm(fr.b->ts_ms / 1000, t2, sizeof(t2)),
+			       kmh, su);
+		return far_confidence(fr.excess_m, cfg);
+	}
+	int64_t at_ms = txn->at * 1000;
+	if (!placed(&row, vid) || row.ts_ms >= at_ms || isnan(v->speed_mps) ||
+	    v->speed_mps >= 1.0 || !time_ok(now) || now * 1000 - at_ms < cfg->fuel_silent_ms)
+		return 0;
+	for (size_t i = 0; i < npos; i++)
+		if (placed(&pos[i], vid) && pos[i].ts_ms > row.ts_ms)
+			return 0; /* it reported after all */
+	double d = core_haversine_m(row.lat, row.lon, txn->lat, txn->lon);
+	if (d <= cfg->fuel_far_m)
+		return 0;
+	bufcat(ev, evn,
+	       " The vehicle stood %.1f %s from the station at %s and has reported nothing since "
+	       "(telematics, up to %s): it stood there when the card was used, unless its unit "
+	       "failed.",
+	       ev_dist(im, d), du, hhmm(row.ts_ms / 1000, t, sizeof(t)), hhmm(now, t2, sizeof(t2)));
+	return far_confidence(d, cfg) * 0.8;
 }
 
 int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
                      double distance_since_prev_m, const struct wb_position *pos, size_t npos,
-                     const struct core_detect_cfg *cfg, const struct core_policy *pol,
+                     int64_t now, const struct core_detect_cfg *cfg, const struct core_policy *pol,
                      struct core_exception_out *out)
 {
 	struct core_detect_cfg def;
@@ -82,29 +192,10 @@ int core_detect_fuel(const struct wb_fuel_txn *txn, const struct wb_vehicle *v,
 				       distance_since_prev_m / 1000, used, cfg->fuel_l_per_100km);
 		}
 	}
-	int far = 0;
-	if (!isnan(txn->lat) && !isnan(txn->lon)) {
-		const struct wb_position *p =
-		        nearest(pos, npos, vid, txn->at * 1000, cfg->fuel_match_ms);
-		double d = p ? core_haversine_m(p->lat, p->lon, txn->lat, txn->lon) : NAN;
-		if (p && d > cfg->fuel_far_m) {
-			far = 1;
-			int64_t gap_s = (p->ts_ms > txn->at * 1000 ? p->ts_ms - txn->at * 1000
-			                                           : txn->at * 1000 - p->ts_ms) /
-			                1000;
-			/* Farther is surer; a position minutes away from the purchase leaves
-			 * room for the truck to have moved. */
-			double c = 0.6 +
-			           0.35 * fmin(1.0, (d - cfg->fuel_far_m) / (10 * cfg->fuel_far_m));
-			c *= 1 - 0.3 * (double)gap_s * 1000 / (double)cfg->fuel_match_ms;
-			conf = combine(conf, c);
-			bufcat(ev, sizeof(ev),
-			       " The vehicle was %.1f %s from the station at %s (telematics, %lld "
-			       "s from the purchase).",
-			       ev_dist(cfg->imperial, d), ev_dist_unit(cfg->imperial),
-			       hhmm(p->ts_ms / 1000, t, sizeof(t)), (long long)gap_s);
-		}
-	}
+	double far_conf = fuel_far(txn, v, vid, pos, npos, now, cfg, ev, sizeof(ev));
+	int far = far_conf > 0;
+	if (far)
+		conf = combine(conf, far_conf);
 	if (conf <= 0)
 		return 0;
 	at_stake = far ? (money_ok(txn->amount) ? txn->amount : txn->litres * unit_price)

@@ -108,13 +108,56 @@ static struct wb_vehicle *find_vehicle(struct detect_ctx *r, const char *id)
 
 /* ---- detectors ------------------------------------------------------------ */
 
-/* Whether core_detect_late_eta has what it needs to say "on time": a position
- * and a window and place for the stop. Without them a quiet detector proves
- * nothing, and an open late_eta stays. */
-static int late_eta_judgeable(const struct wb_stop *stop, const struct core_track *t)
+/* A load in transit and its drops not arrived yet, in their order (the first
+ * DROPS_MAX: no load has more), as the late_eta detector judges them. */
+#define DROPS_MAX 16
+struct load_drops {
+	struct wb_load load;
+	char *load_strs;
+	struct wb_stop drops[DROPS_MAX];
+	char *drop_strs[DROPS_MAX];
+	size_t n;
+};
+
+static void load_drops_clear(struct load_drops *g)
 {
-	return t && t->n && !isnan(t->last.lat) && !isnan(t->last.lon) &&
-	       stop->window_end != WB_NULL && !isnan(stop->lat) && !isnan(stop->lon);
+	free(g->load_strs);
+	for (size_t i = 0; i < g->n; i++)
+		free(g->drop_strs[i]);
+	g->load_strs = NULL;
+	g->n = 0;
+}
+
+/* Whether core_detect_late_eta_route has what it needs to say "on time": a
+ * position, and a window and place for every drop. Without them a quiet
+ * detector proves nothing, and an open late_eta stays. */
+static int late_eta_judgeable(const struct load_drops *g, const struct core_track *t)
+{
+	if (!t || !t->n || isnan(t->last.lat) || isnan(t->last.lon))
+		return 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->drops[i].window_end == WB_NULL || isnan(g->drops[i].lat) ||
+		    isnan(g->drops[i].lon))
+			return 0;
+	return 1;
+}
+
+/* One late_eta per load: on the first of its drops that lands late. */
+static int judge_late_eta(struct detect_ctx *r, struct load_drops *g)
+{
+	if (!g->n)
+		return 0;
+	const struct core_track *t = core_track_find(r->tracks, r->nveh, g->load.vehicle_id);
+	struct core_exception_out o;
+	size_t k = 0;
+	int rc = 0;
+	if (core_detect_late_eta_route(&g->load, g->drops, g->n, t, r->now, &r->cfg, r->pol, &k,
+	                               &o))
+		rc = emit(r, &o, g->drops[k].meta.id);
+	else if (!late_eta_judgeable(g, t) && idset_add(&r->unsure, g->load.meta.id, NULL) != 0)
+		rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
+	load_drops_clear(g);
+	return rc;
 }
 
 /* late_eta (per load) and missed_window (per stop) on the pending drops of loads
@@ -126,38 +169,43 @@ static int run_stops(struct detect_ctx *r)
 	int rc = cache_snap_open_pending_drops(r->c, &rows, r->err);
 	if (rc)
 		return rc;
-	char last_load[96] = "";
+	struct load_drops *grp = calloc(1, sizeof(*grp)); /* 16 stops: kept off the stack */
+	if (!grp) {
+		cache_rows_close(&rows);
+		return wb_fail(r->err, WB_ENOMEM, "out of memory");
+	}
 	struct cache_ref ref;
 	int s = 0;
 	while (rc == 0 && (s = cache_ref_next(&rows, &ref, r->err)) == 1) {
-		const char *lid = ref.parent;
+		if (grp->n && strcmp(grp->load.meta.id, ref.parent ? ref.parent : "") != 0)
+			rc = judge_late_eta(r, grp);
+		if (rc)
+			break;
+		if (!grp->n && (rc = cache_get(r->c, WB_ENT_LOAD, ref.parent, &grp->load,
+		                               &grp->load_strs, r->err)) != 0)
+			break;
 		struct wb_stop stop;
-		struct wb_load load;
-		char *s1 = NULL, *s2 = NULL;
-		struct core_exception_out o;
-		if ((rc = cache_get(r->c, WB_ENT_STOP, ref.id, &stop, &s1, r->err)) == 0 &&
-		    (rc = cache_get(r->c, WB_ENT_LOAD, lid, &load, &s2, r->err)) == 0) {
-			/* One late_eta per load: on its first pending drop. */
-			if (strcmp(last_load, lid) != 0) {
-				snprintf(last_load, sizeof(last_load), "%s", lid);
-				const struct core_track *t =
-				        core_track_find(r->tracks, r->nveh, load.vehicle_id);
-				if (core_detect_late_eta(&load, &stop, t, r->now, &r->cfg, r->pol,
-				                         &o))
-					rc = emit(r, &o, stop.meta.id);
-				else if (!late_eta_judgeable(&stop, t) &&
-				         idset_add(&r->unsure, lid, NULL) != 0)
-					rc = wb_fail(r->err, WB_ENOMEM, "out of memory");
-			}
-			if (rc == 0)
-				rc = examined(r, CORE_KIND_MISSED_WINDOW, stop.meta.id);
-			if (rc == 0 && core_detect_missed_window(&stop, r->now, r->pol, &o))
-				rc = emit(r, &o, load.meta.id);
+		char *s1 = NULL;
+		if ((rc = cache_get(r->c, WB_ENT_STOP, ref.id, &stop, &s1, r->err)) != 0) {
+			free(s1);
+			break;
 		}
-		free(s1);
-		free(s2);
+		struct core_exception_out o;
+		if ((rc = examined(r, CORE_KIND_MISSED_WINDOW, stop.meta.id)) == 0 &&
+		    core_detect_missed_window(&stop, r->now, r->pol, &o))
+			rc = emit(r, &o, grp->load.meta.id);
+		if (grp->n < DROPS_MAX) { /* kept, with its text, until the load is judged */
+			grp->drops[grp->n] = stop;
+			grp->drop_strs[grp->n++] = s1;
+		} else {
+			free(s1);
+		}
 	}
 	cache_rows_close(&rows);
+	if (rc == 0 && s >= 0)
+		rc = judge_late_eta(r, grp);
+	load_drops_clear(grp);
+	free(grp);
 	if (rc || s < 0)
 		return rc ? rc : s;
 	/* Arrived stops that could be late or detained, and those with such an
@@ -188,8 +236,46 @@ static int run_stops(struct detect_ctx *r)
 	return rc ? rc : s < 0 ? s : 0;
 }
 
+/* The vehicle's positions nearest a purchase at at_ms on each side, within
+ * fuel_match_ms, into out[0..*n): the oldest at or after it and the newest
+ * before it (core_detect_fuel bounds where the vehicle was by them). The
+ * position table is keyed by time, so a window costs every vehicle's positions
+ * in it: the side before is read back from the purchase in widening slices,
+ * and a vehicle that reported shortly before stops the reading there. */
+static int fuel_positions(struct detect_ctx *r, struct cache_rows *near, const char *vid,
+                          int64_t at_ms, struct wb_position out[2], size_t *n)
+{
+	struct wb_position buf[FUEL_MAX_POS];
+	size_t k = 0;
+	int64_t m = r->cfg.fuel_match_ms;
+	*n = 0;
+	int rc = cache_positions_near(r->c, near, vid, at_ms, at_ms + m, &out[0], 1, &k, r->err);
+	*n = k;
+	int64_t hi = at_ms - 1, span = 60 * 1000;
+	while (rc == 0 && hi >= at_ms - m) {
+		int64_t lo = hi - span + 1 > at_ms - m ? hi - span + 1 : at_ms - m, from = lo;
+		int found = 0;
+		do { /* the slice in chunks, oldest first: the last row read is the newest */
+			rc = cache_positions_near(r->c, near, vid, from, hi, buf, FUEL_MAX_POS, &k,
+			                          r->err);
+			if (rc == 0 && k) {
+				out[*n] = buf[k - 1];
+				found = 1;
+				from = buf[k - 1].ts_ms + 1;
+			}
+		} while (rc == 0 && k == FUEL_MAX_POS);
+		if (found) {
+			(*n)++;
+			break;
+		}
+		hi = lo - 1;
+		span *= 4;
+	}
+	return rc;
+}
+
 /* fuel_anomaly: purchases within the look-back, against the tank and the
- * positions around the purchase time. The newest anomaly of a vehicle wins.
+ * positions around the purchase time (fuel_positions). The newest anomaly of a vehicle wins.
  * Finding a vehicle's positions around a time scans every vehicle's positions
  * in that window (the table is keyed by time, which keeps ingest fast), so a
  * purchase is judged when it is new or changed since r->fuel_since, or while
@@ -219,16 +305,13 @@ static int run_fuel(struct detect_ctx *r)
 			free(s1);
 			break;
 		}
-		struct wb_position pos[FUEL_MAX_POS];
+		struct wb_position pos[2];
 		size_t npos = 0;
 		if (f.at != WB_NULL && f.vehicle_id)
-			rc = cache_positions_near(r->c, &near, f.vehicle_id,
-			                          f.at * 1000 - r->cfg.fuel_match_ms,
-			                          f.at * 1000 + r->cfg.fuel_match_ms, pos,
-			                          FUEL_MAX_POS, &npos, r->err);
+			rc = fuel_positions(r, &near, f.vehicle_id, f.at * 1000, pos, &npos);
 		struct core_exception_out o;
 		if (rc == 0 && core_detect_fuel(&f, find_vehicle(r, f.vehicle_id), NAN, pos, npos,
-		                                &r->cfg, r->pol, &o)) {
+		                                r->now, &r->cfg, r->pol, &o)) {
 			rc = emit(r, &o, f.meta.id);
 			snprintf(done_vid, sizeof(done_vid), "%s", vid ? vid : "");
 		}

@@ -100,3 +100,18 @@ cache_matches_sim() {
 	got_pos=$(sqlite3 "$1" "SELECT count(*) FROM position")
 	[ "$want_pos" = "$got_pos" ] || { echo "# positions: sim $want_pos, cache $got_pos"; return 1; }
 }
+
+# Scenarios (scenarios.sh, seeds.sh). The kinds the local detectors own (issue
+# 5) that a scenario can show.
+LOCAL_KINDS=" fuel_anomaly detention late_eta missed_window critical_fault pod_mismatch charge_out_of_tolerance "
+# want_subject KIND SUBJECT_KIND: the subject each kind is filed on, by the AI
+# service and the local detectors alike, where the two could differ: a missed
+# window is the stop's booking; a charge out of tolerance is the load's (its
+# charges), not the invoice's.
+want_subject() {
+	case "$1" in
+	missed_window) echo stop ;;
+	charge_out_of_tolerance) echo load ;;
+	*) echo "$2" ;;
+	esac
+}

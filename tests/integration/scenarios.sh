@@ -7,22 +7,9 @@
 
 SCENARIOS="route-change failed-delivery partial-shipment subcontracted-leg maintenance-hold
 fuel-anomaly invoice-dispute late-eta detention"
-# The kinds the local detectors own (issue 5) that a scenario can show.
-LOCAL_KINDS=" fuel_anomaly detention late_eta missed_window critical_fault pod_mismatch charge_out_of_tolerance "
 KINDS=$(printf ' %s ' late_eta missed_window fuel_anomaly idle_excess critical_fault unsafe_inspection \
 	detention pod_mismatch invoice_dispute charge_out_of_tolerance partial_shipment failed_delivery \
 	route_change subcontracted_leg)
-
-# The subject each kind is filed on, by the AI service and the local detectors
-# alike, where the two could differ: a missed window is the stop's booking; a
-# charge out of tolerance is the load's (its charges), not the invoice's.
-want_subject() {
-	case "$1" in
-	missed_window) echo stop ;;
-	charge_out_of_tolerance) echo load ;;
-	*) echo "$2" ;;
-	esac
-}
 
 # sync_scenario NAME DIR [sim options...]: a frozen sim with the scenario, one
 # sync --once into DIR/c.db, and DIR/facts (expect subject_kind subject_id related_id).

@@ -154,32 +154,184 @@ static void test_fuel(void **state)
 	f.lon = 4.0;
 	struct core_exception_out o;
 	/* 412 L < 400 * 1.05: not over capacity; no other evidence */
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
 	f.litres = 421;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
 	assert_true(o.x.confidence >= 0.95 - 1e-9);
 	assert_string_equal(o.x.subject_id, "T-22");
 	assert_string_equal(o.x.required_role, "supervisor");
 	/* far above consumption: 100 km at 35 L/100 km = 35 L; limit 35 * 1.5 + 40 = 92.5 */
 	f.litres = 92;
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
 	f.litres = 93;
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "drove 100 km, about 35 L"));
 	/* far from the vehicle: 61 km away at the same minute */
 	f.litres = 80;
 	struct wb_position p = {
 	        "T-22", (int64_t)NOW * 1000, 51.0 + 61000 / 111195.0, 4.0, 0, 0, 0, NAN, 1};
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "61.0 km from the station"));
 	assert_true(fabs(o.x.impact - 700) < 1e-9);
 	/* 1.9 km away: within the threshold */
 	p.lat = 51.0 + 1900 / 111195.0;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 0);
 	/* a position too far in time says nothing */
 	p.lat = 52.0;
 	p.ts_ms = ((int64_t)NOW + 3600) * 1000;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p, 1, WB_NULL, NULL, NULL, &o), 0);
+}
+
+/* A load with more than one drop left: each is judged, through the drops
+ * before it (drop_dwell_s at each), and the source's own ETA counts. Simulator
+ * seed 17: the last of two drops late, the first on time; seeds 18 and 21: a
+ * truck held at an earlier drop, which the TMS's ETA knows of and the
+ * distance does not. */
+static void test_late_eta_route(void **state)
+{
+	(void)state;
+	struct core_track t;
+	drive(&t); /* 20 m/s, at 50.0 + 12 km north at NOW */
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	l.meta.id = "L-1044";
+	l.revenue = 4200;
+	const double km = 1000 / 111195.0;
+	/* 20 km north, then back 25 km south: 5 km from the truck, but 45 km
+	 * (56.25 by road, 2812 s) and a drop's 20 min on the way. */
+	struct wb_stop d[2] = {stop_at(t.last.lat + 20 * km, 4.0, NOW, NOW + 3600),
+	                       stop_at(t.last.lat - 5 * km, 4.0, NOW, NOW + 3000)};
+	d[1].meta.id = "S-3";
+	d[1].seq = 3;
+	d[1].place = "Store 7";
+	struct core_exception_out o;
+	size_t k = 9;
+	/* each alone, from where the truck is: on time */
+	assert_int_equal(core_detect_late_eta(&l, &d[0], &t, NOW, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_late_eta(&l, &d[1], &t, NOW, NULL, NULL, &o), 0);
+	/* the second after the first: 2812 + 1200 s, 412 s past its window's grace */
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, NULL, NULL, &k, &o), 1);
+	assert_int_equal(k, 1);
+	assert_string_equal(o.x.meta.id, "X-late_eta-L-1044");
+	assert_non_null(strstr(o.evidence, "Load L-1044 stop 3 (Store 7): 56.3 km left via 1 "
+	                                   "earlier drop (20 min each) at 72 km/h observed"));
+	assert_non_null(strstr(o.evidence, "17 min after the window"));
+	struct core_detect_cfg cfg;
+	core_detect_cfg_default(&cfg);
+	cfg.drop_dwell_s = 600; /* 10 min at the first: in time */
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, &cfg, NULL, &k, &o), 0);
+	/* the first arrived (the truck left it): not on the way any more */
+	d[0].arrived_at = NOW - 600;
+	assert_int_equal(core_detect_late_eta_route(&l, d, 2, &t, NOW, NULL, NULL, &k, &o), 0);
+
+	/* The source's ETA: the truck can make it by distance, the TMS says 30 min
+	 * past the window (it knows of a wait). */
+	struct wb_stop s = stop_at(t.last.lat + 10 * km, 4.0, NOW, NOW + 3600);
+	s.meta.source = "tms";
+	s.eta = NOW + 3600 + 1800;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "in time for the window"));
+	assert_non_null(strstr(o.evidence, "The tms's own ETA, 23:43, is 30 min after the window "
+	                                   "22:13-23:13 closes."));
+	assert_true(o.x.confidence > 0.5 && o.x.confidence < 0.99);
+	/* no position: the source's word alone */
+	assert_int_equal(core_detect_late_eta(&l, &s, NULL, NOW, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "Load L-1044 stop 2 (Store 212): The tms's own ETA"));
+	assert_null(strstr(o.evidence, "Last position"));
+	/* within the grace: nothing */
+	s.eta = NOW + 3600 + 600;
+	assert_int_equal(core_detect_late_eta(&l, &s, &t, NOW, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_late_eta(&l, &s, NULL, NOW, NULL, NULL, &o), 0);
+}
+
+/* Where telematics places the vehicle bounds where it can have bought fuel:
+ * a position minutes from the purchase counts by what the truck can drive in
+ * between (33.3 m/s, 120 km/h, great-circle), whatever the gap; so does the
+ * vehicle row's latest position, and the positions on either side together.
+ * A parked truck with the ignition off reports nothing: its positions around a
+ * purchase can be half an hour away from it (simulator seeds 3 and 15). */
+static void test_fuel_reach(void **state)
+{
+	(void)state;
+	const double km = 1000 / 111195.0; /* degrees of latitude per km */
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	v.meta.id = "T-22";
+	v.tank_l = 400;
+	struct wb_fuel_txn f;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &f);
+	f.vehicle_id = "T-22";
+	f.at = NOW;
+	f.litres = 300;
+	f.amount = 537;
+	f.station = "Shell A12";
+	f.lat = 51.0;
+	f.lon = 4.0;
+	struct core_exception_out o;
+	struct wb_position p[2] = {
+	        {"T-22", ((int64_t)NOW - 1500) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 0},
+	        {"T-22", ((int64_t)NOW + 1200) * 1000, 51.0 + 61 * km, 4.0, 0, 0, 0, NAN, 1}};
+	/* parked 61 km away 25 min before: 50 km of reach, 11 km beyond it */
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "61.0 km from the station at"));
+	assert_non_null(strstr(o.evidence, "1500 s from the purchase): farther than it drives"));
+	assert_non_null(strstr(o.evidence, "120 km/h"));
+	assert_true(fabs(o.x.impact - 537) < 1e-9);
+	assert_true(o.x.confidence > 0.6 && o.x.confidence < 0.99);
+	/* 45 km away 25 min before: it could have driven there */
+	p[0].lat = 51.0 + 45 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
+	/* 5 km away 10 min before: within reach, however long the silence */
+	p[0].ts_ms = ((int64_t)NOW - 600) * 1000;
+	p[0].lat = 51.0 + 5 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
+	/* the vehicle row's latest position, 20 min after, 61 km away */
+	v.last_seen_ms = ((int64_t)NOW + 1200) * 1000;
+	v.lat = 51.0 + 61 * km;
+	v.lon = 4.0;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "1200 s from the purchase"));
+	/* ... but a day later it says nothing */
+	v.last_seen_ms = ((int64_t)NOW + 86400) * 1000;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
+	/* 21.5 km away 10 min before and 10 min after: each alone within 2 km of
+	 * its reach (20 km), there and back in 20 min not */
+	p[0].lat = 51.0 + 21.5 * km;
+	p[1] = p[0];
+	p[1].ts_ms = ((int64_t)NOW + 600) * 1000;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[0], 1, WB_NULL, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, &p[1], 1, WB_NULL, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, WB_NULL, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "21.5 km from the station at"));
+	assert_non_null(strstr(o.evidence, "cannot have called there in between at 120 km/h"));
+	/* another vehicle's position says nothing of this one */
+	p[0].vehicle_id = p[1].vehicle_id = "T-23";
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 2, WB_NULL, NULL, NULL, &o), 0);
+
+	/* Silent since it stood 61 km away 5 h before the purchase, with the data
+	 * current to 20 min after it (simulator seed 32: a tractor out of service
+	 * in the yard): it stood there. */
+	v.last_seen_ms = ((int64_t)NOW - 5 * 3600) * 1000;
+	v.speed_mps = 0;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 1);
+	assert_non_null(strstr(o.evidence, "The vehicle stood 61.0 km from the station at 17:13 "
+	                                   "and has reported nothing since (telematics, up to "
+	                                   "22:33)"));
+	assert_true(o.x.confidence > 0.5 && o.x.confidence < 0.8);
+	/* the data not current long enough after the purchase to call it silence */
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 600, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, WB_NULL, NULL, NULL, &o), 0);
+	/* it reported after the purchase, 1 km from the station, 15 min later */
+	p[0] = (struct wb_position){
+	        "T-22", ((int64_t)NOW + 900) * 1000, 51.0 + 1 * km, 4.0, 0, 0, 0, NAN, 1};
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, p, 1, NOW + 1200, NULL, NULL, &o), 0);
+	/* it was driving at its last report: silence is a unit out of coverage */
+	v.speed_mps = 22;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 0);
+	/* stood 1.5 km from the station: within fuel_far_m */
+	v.speed_mps = 0;
+	v.lat = 51.0 + 1.5 * km;
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW + 1200, NULL, NULL, &o), 0);
 }
 
 static void test_idle(void **state)
@@ -462,17 +614,17 @@ static void test_extreme_values(void **state)
 	f.lon = 4.0;
 	struct wb_position far[2] = {{"T-22", FAR_PAST, 52, 4, 0, 0, 0, NAN, 1},
 	                             {"T-22", INT64_MAX, 52, 4, 0, 0, 0, NAN, 1}};
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, far, 2, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, far, 2, NOW, NULL, NULL, &o), 0);
 	f.at = NOW;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, far, 2, NULL, NULL, &o), 0);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, far, 2, NOW, NULL, NULL, &o), 0);
 	/* huge money: a fill "worth" 1e300 over the tank is still one finding, its
 	 * money at stake finite */
 	f.litres = 500;
 	f.amount = 1e300;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW, NULL, NULL, &o), 1);
 	assert_true(fabs(o.x.impact - 100 * 1.7) < 1e-9); /* the default price per litre */
 	f.amount = INFINITY;
-	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NULL, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, NAN, NULL, 0, NOW, NULL, NULL, &o), 1);
 	assert_true(fabs(o.x.impact - 100 * 1.7) < 1e-9);
 	/* a fault last seen before the Big Bang is still critical; its age is not a figure */
 	struct wb_fault fl;
@@ -499,7 +651,9 @@ int main(void)
 	        cmocka_unit_test(test_missed_window),
 	        cmocka_unit_test(test_unsafe_inspection),
 	        cmocka_unit_test(test_detention),
+	        cmocka_unit_test(test_late_eta_route),
 	        cmocka_unit_test(test_fuel),
+	        cmocka_unit_test(test_fuel_reach),
 	        cmocka_unit_test(test_idle),
 	        cmocka_unit_test(test_fault_pod_charges_inspection),
 	        cmocka_unit_test(test_tracks_feed),

@@ -466,6 +466,94 @@ static void test_late_eta_closes_only_when_judged(void **state)
 	        one(f->c, "SELECT status='resolved' FROM exception WHERE id='X-late_eta-L-5'"), 1);
 }
 
+/* A tractor in the yard since 5 h, silent (ignition off), and its card used
+ * 61 km away 20 min ago while the rest of the fleet reports (simulator seed
+ * 32: the tractor out of service at the depot). */
+static void test_fuel_silent_vehicle(void **state)
+{
+	struct fx *f = *state;
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	test_meta(&v.meta, "V-3", "telematics", 1);
+	v.unit = "T-19";
+	v.tank_l = 400;
+	v.status = "out_of_service";
+	v.lat = 52.0;
+	v.lon = 4.0;
+	v.speed_mps = 0;
+	v.last_seen_ms = ((int64_t)NOW - 5 * 3600) * 1000;
+	test_put(f->c, WB_ENT_VEHICLE, &v);
+	struct wb_fuel_txn t;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &t);
+	test_meta(&t.meta, "FT-3", "erp", 1);
+	t.vehicle_id = "V-3";
+	t.at = NOW - 1200;
+	t.litres = 300;
+	t.amount = 537;
+	t.lat = 52.0 + 61000 / 111195.0;
+	t.lon = 4.0;
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-3'"
+	                           " AND related_id='FT-3' AND status='open' AND evidence LIKE"
+	                           " '%stood 61.0 km from the station at 05:00 and has reported"
+	                           " nothing since (telematics, up to 10:00)%'"),
+	                 1);
+}
+
+/* Every drop a load has left is judged, not only the next: V-1 (at 52.0, 4.0,
+ * no movement seen: 16.7 m/s) has S-6 20 km north, on time, then S-7 5 km
+ * south of it, on time from where the truck is but not after S-6 (56 km by
+ * road and 20 min there: 4568 s, window closing in 3000 s + grace). L-6's one
+ * drop is close, but the TMS's own ETA is 30 min past its window. */
+static void test_late_eta_every_drop_and_source(void **state)
+{
+	struct fx *f = *state;
+	const double km = 1000 / 111195.0;
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-6", "tms", 1);
+	l.status = "in_transit";
+	l.vehicle_id = "V-1";
+	test_put(f->c, WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-7", "tms", 1);
+	test_put(f->c, WB_ENT_LOAD, &l);
+	struct wb_stop s;
+	wb_entity_clear(WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-6", "tms", 1);
+	s.load_id = "L-7";
+	s.seq = 2;
+	s.kind = "drop";
+	s.lat = 52.0 + 20 * km;
+	s.lon = 4.0;
+	s.window_start = NOW;
+	s.window_end = NOW + 3600;
+	test_put(f->c, WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-7", "tms", 1);
+	s.seq = 3;
+	s.lat = 52.0 - 5 * km;
+	s.window_end = NOW + 3000;
+	test_put(f->c, WB_ENT_STOP, &s);
+	test_meta(&s.meta, "S-8", "tms", 1);
+	s.load_id = "L-6";
+	s.seq = 2;
+	s.lat = 52.0 + 5 * km;
+	s.window_end = NOW + 3600;
+	s.eta = NOW + 3600 + 1800;
+	test_put(f->c, WB_ENT_STOP, &s);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-late_eta-L-7'"
+	                           " AND related_id='S-7' AND status='open' AND evidence LIKE"
+	                           " '%stop 3 (?): 56.3 km left via 1 earlier drop%'"),
+	                 1);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-late_eta-L-6'"
+	                           " AND related_id='S-8' AND status='open' AND evidence LIKE"
+	                           " '%The tms''s own ETA, 11:30, is 30 min after%'"),
+	                 1);
+}
+
 /* The detectors' thresholds from a config: each bad value refused with its path. */
 static const struct {
 	const char *json;
@@ -683,6 +771,61 @@ static void test_fuel_judged_once_unless_changed(void **state)
 	detect_plan_free(p);
 }
 
+/* A truck parked with the ignition off reports nothing: its newest position
+ * before a purchase can be well over 15 min old (simulator seeds 3 and 15).
+ * The run reads back from the purchase until the vehicle reported, through
+ * slices fuller than one read (a unit reporting every second), and the newest
+ * position decides: 38 km from the station 17 min before is beyond a truck's
+ * reach; the oldest of the slice (21 min) or the end of its first read
+ * (19 min) would not be. */
+static void test_fuel_reach_past_silence(void **state)
+{
+	struct fx *f = *state;
+	const double km = 1000 / 111195.0;
+	struct wb_vehicle v;
+	wb_entity_clear(WB_ENT_VEHICLE, &v);
+	test_meta(&v.meta, "V-2", "telematics", 1);
+	v.unit = "T-18";
+	v.tank_l = 400;
+	test_put(f->c, WB_ENT_VEHICLE, &v);
+	int64_t at = NOW - 1800;
+	static struct wb_position pos[781];
+	for (int i = 0; i < 780; i++) /* every second from 30 to 17 min before */
+		pos[i] = (struct wb_position){
+		        "V-2", (at - 1800 + i) * 1000, 52.0, 4.0, 0, 0, 0, NAN, 1};
+	/* another vehicle at the station itself */
+	pos[780] = (struct wb_position){"V-1", at * 1000, 52.0 + 38 * km, 4.0, 0, 0, 0, NAN, 1};
+	struct wb_err err = {0};
+	size_t added = 0;
+	assert_int_equal(cache_add_positions(f->c, pos, 781, &added, &err), 0);
+	assert_int_equal(added, 781);
+	struct wb_fuel_txn t;
+	wb_entity_clear(WB_ENT_FUEL_TXN, &t);
+	test_meta(&t.meta, "FT-2", "erp", 1);
+	t.vehicle_id = "V-2";
+	t.at = at;
+	t.litres = 300;
+	t.amount = 537;
+	t.station = "Shell A4";
+	t.lat = 52.0 + 38 * km;
+	t.lon = 4.0;
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	struct detect_run_stats st;
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-2'"
+	                           " AND related_id='FT-2' AND status='open' AND evidence LIKE"
+	                           " '%38.0 km from the station at 09:12 (telematics, 1021 s%'"),
+	                 1);
+	/* 30 km away it could have driven there: nothing. */
+	t.lat = 52.0 + 30 * km;
+	test_meta(&t.meta, "FT-2", "erp", 2);
+	test_put(f->c, WB_ENT_FUEL_TXN, &t);
+	run_ok(f->c, NULL, 0, &st);
+	assert_int_equal(one(f->c, "SELECT count(*) FROM exception WHERE id='X-fuel_anomaly-V-2'"
+	                           " AND status='open'"),
+	                 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +844,10 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_plan_on_another_connection, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fuel_judged_once_unless_changed, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_fuel_reach_past_silence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fuel_silent_vehicle, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_late_eta_every_drop_and_source, setup,
 	                                        teardown),
 	        cmocka_unit_test(test_detectors_config_parsing),
 	        cmocka_unit_test(test_policy_from_config),

@@ -63,11 +63,12 @@ static void test_fuel_evidence(void **state)
 	f.station = "Shell A12";
 	f.card = "****4431";
 	struct core_exception_out o;
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, &metric, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, &metric, NULL, &o), 1);
 	assert_non_null(strstr(o.evidence, "421 L bought"));
 	assert_non_null(strstr(o.evidence, "The tank holds 400 L."));
 	assert_non_null(strstr(o.evidence, "drove 100 km, about 35 L at 35 L/100 km"));
-	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, &imperial, NULL, &o), 1);
+	assert_int_equal(core_detect_fuel(&f, &v, 100000, NULL, 0, WB_NULL, &imperial, NULL, &o),
+	                 1);
 	assert_non_null(strstr(o.evidence, "111 gal bought"));
 	assert_non_null(strstr(o.evidence, "The tank holds 106 gal."));
 	assert_non_null(strstr(o.evidence, "drove 62 mi, about 9 gal at 6.7 mpg"));
