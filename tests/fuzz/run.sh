@@ -16,7 +16,7 @@ dict_of() {
 	*) [ -e "tests/fuzz/$1.dict" ] && echo "tests/fuzz/$1.dict" ;;
 	esac
 }
-summary="$FB/logs/summary.txt"
+summary="$FB/logs/summary.$$" # two runs at once keep their own
 printf '%-10s %8s %10s %8s %6s %6s %7s %s\n' harness cpu_s runs exec/s cov ft corpus findings >"$summary"
 found=0
 for n in "$@"; do
@@ -47,4 +47,5 @@ for n in "$@"; do
 done
 echo
 cat "$summary"
+mv "$summary" "$FB/logs/summary.txt"
 [ $found -eq 0 ]
