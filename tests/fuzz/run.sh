@@ -30,7 +30,7 @@ for n in "$@"; do
 		-max_total_time="$SECS" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$FB/crashes/$n-" >"$log" 2>&1
 	rc=$?
-	cpu=$(awk '{printf "%.0f", $1 + $2}' "$FB/logs/$n.time" 2>/dev/null)
+	cpu=$(tail -n 1 "$FB/logs/$n.time" 2>/dev/null | awk '{printf "%.0f", $1 + $2}')
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1)
