@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench seeds install clean format check-format
+.PHONY: all deps run test check-asan bench seeds install clean format check-format fuzz-built fuzz
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -119,7 +119,7 @@ run: deps
 	./$(B)/waybill --demo
 
 test: deps
-	@$(MAKE) --no-print-directory tests-built
+	@$(MAKE) --no-print-directory tests-built fuzz-built
 	@sh tests/run.sh $(B)
 
 check-asan: deps
@@ -154,7 +154,53 @@ format:
 check-format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format: clean"
 
-clean:
-	rm -rf build build-asan
+# --- fuzzing (docs/fuzzing.md) -----------------------------------------------
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) built by clang into build-fuzz/, the
+# project's sources with -fsanitize=fuzzer-no-link plus ASan and UBSan; the gcc
+# builds above are untouched. `make fuzz` runs each for FUZZ_SECONDS.
+FB          := build-fuzz
+FUZZ_CC     ?= clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g $(WARN) $(FUZZ_SAN) \
+               -I. -MMD -MP -DWAYBILL_VERSION='"$(VERSION)"' \
+               -DWAYBILL_DATADIR='"$(PREFIX)/share/waybill"'
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN    := $(FUZZ_NAMES:%=$(FB)/fuzz_%)
+FUZZ_LIBS   := $(foreach l,$(LINK_ORDER),$(FB)/lib/libwb_$(l).a)
+FUZZ_SECONDS ?= 60
 
--include $(shell find build build-asan -name '*.d' 2>/dev/null)
+$(FB)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC/FUZZ $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+define fuzz_layer_lib
+$(FB)/lib/libwb_$(1).a: $(patsubst %.c,$(FB)/obj/%.o,$(filter $(1)/%,$(LIB_SRC)))
+	@mkdir -p $$(dir $$@)
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call fuzz_layer_lib,$(l))))
+
+$(FB)/libwbsim.a: $(SIM_SRC:%.c=$(FB)/obj/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FB)/fuzz_%: $(FB)/obj/tests/fuzz/fuzz_%.o $(FB)/libwbsim.a $(FUZZ_LIBS)
+	@echo "  LD/FUZZ $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-built: $(FUZZ_BIN)
+
+# Each harness for FUZZ_SECONDS on its corpus (tests/fuzz/corpus/NAME, new finds
+# go to build-fuzz/corpus/NAME) with its dictionary; crashes land in
+# build-fuzz/crashes/. One line per harness at the end: runs, coverage, findings.
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-built
+	@sh tests/fuzz/run.sh $(FB) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+clean:
+	rm -rf build build-asan $(FB)
+
+-include $(shell find build build-asan $(FB) -name '*.d' 2>/dev/null)

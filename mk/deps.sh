@@ -9,10 +9,14 @@ sqlite3:libsqlite3-dev libuv:libuv1-dev libmicrohttpd:libmicrohttpd-dev
 cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # command -> Debian package (tests drive the console in tmux; the sync
 # benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop;
-# the integration tests pgrep and unshare; the format check clang-format)
+# the integration tests pgrep and unshare; the format check clang-format; the
+# fuzz harnesses clang)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
 sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux bc:bc
-script:bsdutils time:time openssl:openssl clang-format:clang-format"
+script:bsdutils time:time openssl:openssl clang-format:clang-format clang:clang"
+# Packages no command or pkg-config module names: libFuzzer's runtime (only
+# recommended by clang, and make deps installs no recommends).
+DEBS="libclang-rt-14-dev"
 
 missing=""
 have_pc=1
@@ -27,6 +31,12 @@ for pair in $TOOLS; do
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+if command -v dpkg-query >/dev/null 2>&1; then
+	for pkg in $DEBS; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $pkg"
+	done
+fi
 
 if [ -z "$missing" ]; then
 	echo "deps: all present"

@@ -73,8 +73,7 @@ static int version_conflict(struct sim_req *r, json_t *body, enum wb_entity e, s
 	struct sim_world *w = &r->srv->w;
 	const struct sim_meta *m = sim_row(&w->t[e], i);
 	long long want = -1;
-	const char *im =
-	        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	const char *im = sim_req_value(r, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
 	if (im) {
 		const char *p = im;
 		if (*p == 'W' && p[1] == '/')
@@ -343,7 +342,7 @@ int sim_api_post(struct sim_req *r, const char *path, json_t **out, char **raw)
 	struct sim_world *w = &r->srv->w;
 	if (r->role == SIM_ROLE_VIEWER)
 		return ERR(403, "forbidden", "the viewer role is read-only");
-	const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
+	const char *key = sim_req_value(r, MHD_HEADER_KIND, "Idempotency-Key");
 	size_t kl = key ? strlen(key) : 0;
 	if (!key || kl == 0 || kl > 200)
 		return ERR(400, "idempotency_key_required",

@@ -19,7 +19,7 @@ json_t *sim_me(struct sim_req *r)
 /* Reads a query parameter as an integer in [lo,hi]; dflt when absent. -1 when bad. */
 static int int_param(struct sim_req *r, const char *name, long lo, long hi, long dflt, long *v)
 {
-	const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *s = sim_req_value(r, MHD_GET_ARGUMENT_KIND, name);
 	if (!s) {
 		*v = dflt;
 		return 0;
@@ -40,7 +40,7 @@ static int list(struct sim_req *r, int e, json_t **out)
 		*out = sim_error("bad_parameter", "limit must be an integer from 1 to 1000");
 		return 400;
 	}
-	const char *after = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+	const char *after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
 	uint64_t seq = 0, issued = 0;
 	const struct sim_table *t = &w->t[e];
 	if (after && *after) {

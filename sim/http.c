@@ -145,7 +145,7 @@ static int cursor_faults(struct sim_svc *sv, struct sim_req *r, json_t **out)
 	json_t *body = *out;
 	if (!json_is_object(body) || !json_is_string(json_object_get(body, "next")))
 		return 200;
-	const char *after = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+	const char *after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
 	if (!after)
 		after = "";
 	if (*after && sim_fault_hit(sv, sv->f.refuse)) {
@@ -243,9 +243,14 @@ static int auth(struct sim_req *r)
 	return -1;
 }
 
-/* Routes one request; returns the HTTP status, fills *out (and *raw for a stored
- * idempotent answer). */
-static int route(struct sim_req *r, json_t **out, char **raw)
+const char *sim_req_value(const struct sim_req *r, enum MHD_ValueKind kind, const char *name)
+{
+	if (!r->conn)
+		return r->lookup ? r->lookup(r->lookup_arg, kind, name) : NULL;
+	return MHD_lookup_connection_value(r->conn, kind, name);
+}
+
+int sim_route(struct sim_req *r, json_t **out, char **raw)
 {
 	const char *url = r->url;
 	if (strncmp(url, "/v1/", 4) != 0 || strlen(url) > 512) {
@@ -382,7 +387,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	json_t *out = NULL;
 	char *raw = NULL;
-	int status = route(&r, &out, &raw);
+	int status = sim_route(&r, &out, &raw);
 	if (r.close_after) { /* committed, then "times out": no answer at all */
 		json_decref(out);
 		free(raw);

@@ -63,6 +63,10 @@ struct sim_req {
 	struct sim_server *srv;
 	struct sim_svc *svc;
 	struct MHD_Connection *conn;
+	/* With conn NULL, headers and query arguments come from lookup instead: a
+	 * request driven without a connection (tests/fuzz/fuzz_sim.c). */
+	const char *(*lookup)(void *arg, enum MHD_ValueKind kind, const char *name);
+	void *lookup_arg;
 	const char *method, *url;
 	const char *body;
 	size_t body_len;
@@ -80,6 +84,11 @@ void sim_service_stop(struct sim_server *s, int i);
 void sim_services_stop(struct sim_server *s);
 json_t *sim_error(const char *code, const char *message);
 int64_t sim_wall_ms(void);
+/* A request header (MHD_HEADER_KIND) or query argument (MHD_GET_ARGUMENT_KIND), or NULL. */
+const char *sim_req_value(const struct sim_req *r, enum MHD_ValueKind kind, const char *name);
+/* Routes one request below the transport (after auth and injected faults): returns
+ * the HTTP status and fills *out, or *raw for a stored idempotent answer. */
+int sim_route(struct sim_req *r, json_t **out, char **raw);
 
 /* faults.c */
 int sim_fault_parse_arg(struct sim_server *s, const char *arg, char *err, size_t errn);

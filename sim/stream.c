@@ -20,8 +20,8 @@ static uint64_t oldest(const struct sim_world *w)
 int sim_api_positions(struct sim_req *r, json_t **out)
 {
 	struct sim_world *w = &r->srv->w;
-	const char *after = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
-	const char *ls = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
+	const char *ls = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "limit");
 	long limit = 500;
 	if (ls) {
 		char *end = NULL;
@@ -166,7 +166,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 struct MHD_Response *sim_stream_response(struct sim_req *r, int *status, json_t **err)
 {
 	struct sim_world *w = &r->srv->w;
-	const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
+	const char *last = sim_req_value(r, MHD_HEADER_KIND, "Last-Event-ID");
 	uint64_t next = 0;
 	if (last && *last) {
 		char *end = NULL;
