@@ -33,13 +33,6 @@ int cmd_act_handles(const char *word)
 	return 0;
 }
 
-static int usage(const char *msg)
-{
-	out_error("%s", msg);
-	fputs("Try 'waybill --help'.\n", stderr);
-	return EXIT_USAGE;
-}
-
 /* The settings (NULL without a config file, *why saying so) and the cache. */
 static int open_ctx(const struct cmd_opts *o, struct settings **cfg, struct cache **c, char *why,
                     size_t len)
@@ -224,7 +217,7 @@ static int one(const struct cmd_opts *o, const struct app_ctx *x, int argc, char
 		return worst;
 	} else {
 		free(r);
-		return usage("unknown action");
+		return out_usage("unknown action");
 	}
 	print_result(o, x, r);
 	rc = exit_of(r);
@@ -240,7 +233,7 @@ static int check_usage(const struct cmd_opts *o)
 	if (!strcmp(cmd, "outbox")) {
 		if (n == 1 || (n == 3 && !strcmp(o->argv[1], "retry")))
 			return 0;
-		return usage("usage: waybill outbox [--failed] | waybill outbox retry KEY");
+		return out_usage("usage: waybill outbox [--failed] | waybill outbox retry KEY");
 	}
 	static const struct {
 		const char *cmd;
@@ -255,25 +248,26 @@ static int check_usage(const struct cmd_opts *o)
 	};
 	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
 		if (!strcmp(cmd, shapes[i].cmd) && (n < shapes[i].min || n > shapes[i].max))
-			return usage(shapes[i].usage);
+			return out_usage("%s", shapes[i].usage);
 	if (!strcmp(cmd, "hold") && (!o->reason || !*o->reason))
-		return usage("usage: waybill hold ID --reason TEXT (a hold needs a reason)");
+		return out_usage("usage: waybill hold ID --reason TEXT (a hold needs a reason)");
 	if (app_decision_from_word(cmd) >= 0 && n < 2)
-		return usage("which exception? (waybill approve|reject|escalate|ack ID... "
-		             "[--reason TEXT])");
+		return out_usage("%s",
+		                 "which exception? (waybill approve|reject|escalate|ack ID... "
+		                 "[--reason TEXT])");
 	if (o->override && strcmp(cmd, "release") && strcmp(cmd, "unhold"))
-		return usage("only release and unhold take --override");
+		return out_usage("only release and unhold take --override");
 	if (o->override && !*o->override)
-		return usage("--override needs a reason");
+		return out_usage("--override needs a reason");
 	if (o->failed && strcmp(cmd, "outbox"))
-		return usage("only outbox takes --failed");
+		return out_usage("only outbox takes --failed");
 	return 0;
 }
 
 int cmd_act(const struct cmd_opts *o)
 {
 	if (o->argc < 1)
-		return usage("no action given");
+		return out_usage("no action given");
 	int rc = check_usage(o);
 	if (rc)
 		return rc;

@@ -20,23 +20,8 @@
 #include "settings/paths.h"
 #include "settings/settings.h"
 
-#define EXIT_USAGE 2
-
 /* 9999-12-31T23:59:59Z: the last second an ISO 8601 time of four digits can say. */
 #define SINCE_MAX 253402300799LL
-
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	out_error("%s", wb_utf8_trim(msg));
-	fputs("Try 'waybill --help'.\n", stderr);
-	return EXIT_USAGE;
-}
 
 /* Reads the key at path into c; with create, makes it when missing. *found
  * says whether c now has a key. 0, or 1 with the error printed. */
@@ -251,12 +236,13 @@ static int audit_export_cmd(const struct cmd_opts *o)
 		errno = 0;
 		long long v = strtoll(o->since, &end, 10);
 		if (*o->since == '\0' || *end != '\0' || v < 0)
-			return usage("--since wants UTC epoch seconds, not \"%.40s\"", o->since);
+			return out_usage("--since wants UTC epoch seconds, not \"%.40s\"",
+			                 o->since);
 		if (errno == ERANGE || v > SINCE_MAX)
-			return usage("--since %.40s%s is out of range: UTC epoch seconds from 0 to "
-			             "%lld (the end of year 9999)",
-			             o->since, strlen(o->since) > 40 ? "..." : "",
-			             (long long)SINCE_MAX);
+			return out_usage(
+			        "--since %.40s%s is out of range: UTC epoch seconds from 0 to "
+			        "%lld (the end of year 9999)",
+			        o->since, strlen(o->since) > 40 ? "..." : "", (long long)SINCE_MAX);
 		since = v;
 	}
 	char path[PATH_MAX];
@@ -279,19 +265,19 @@ static int audit_export_cmd(const struct cmd_opts *o)
 int cmd_audit(const struct cmd_opts *o)
 {
 	if (o->argc < 2)
-		return usage("audit needs a subcommand: %s", "verify, export or anchor");
+		return out_usage("audit needs a subcommand: %s", "verify, export or anchor");
 	const char *sub = o->argv[1];
 	if (o->argc > 2)
-		return usage("audit takes one subcommand (got \"%.40s\" after it)", o->argv[2]);
+		return out_usage("audit takes one subcommand (got \"%.40s\" after it)", o->argv[2]);
 	if (o->anchor && strcmp(sub, "verify") != 0)
-		return usage("--anchor goes with audit verify, not %.40s", sub);
+		return out_usage("--anchor goes with audit verify, not %.40s", sub);
 	if (o->to && strcmp(sub, "anchor") != 0)
-		return usage("--to goes with audit anchor, not %.40s", sub);
+		return out_usage("--to goes with audit anchor, not %.40s", sub);
 	if (!strcmp(sub, "verify"))
 		return audit_verify_cmd(o);
 	if (!strcmp(sub, "anchor"))
 		return audit_anchor_cmd(o);
 	if (!strcmp(sub, "export"))
 		return audit_export_cmd(o);
-	return usage("unknown audit subcommand \"%.40s\" (verify, export, anchor)", sub);
+	return out_usage("unknown audit subcommand \"%.40s\" (verify, export, anchor)", sub);
 }

@@ -101,19 +101,6 @@ struct cli {
 	char **argv;
 };
 
-static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die_usage(const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	out_error("%s", wb_utf8_trim(msg));
-	fputs("Try 'waybill --help'.\n", stderr);
-	return 2;
-}
-
 static struct cache *open_cache(const struct cli *cli, bool readonly, char *path, size_t len)
 {
 	struct wb_err err = {0};
@@ -239,15 +226,15 @@ int main(int argc, char **argv)
 		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: out_line(stdout, "waybill %s", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
-		case ':': return die_usage("%s needs a value", argv[optind - 1]);
-		default: return die_usage("unknown option %s", argv[optind - 1]);
+		case ':': return out_usage("%s needs a value", argv[optind - 1]);
+		default: return out_usage("unknown option %s", argv[optind - 1]);
 		}
 	}
 	cli.argc = argc - optind;
 	cli.argv = argv + optind;
 	if (cli.demo) {
 		if (cli.argc)
-			return die_usage("--demo takes no command (got \"%s\")", cli.argv[0]);
+			return out_usage("--demo takes no command (got \"%s\")", cli.argv[0]);
 		return cmd_demo(&cli.o);
 	}
 	if (cli.argc == 0)
@@ -255,7 +242,7 @@ int main(int argc, char **argv)
 	const char *cmd = cli.argv[0];
 	if (!strcmp(cmd, "cache")) {
 		if (cli.argc < 2 || strcmp(cli.argv[1], "info") != 0)
-			return die_usage("cache needs a subcommand: info");
+			return out_usage("cache needs a subcommand: info");
 		return cmd_cache_info(&cli);
 	}
 	if (!strcmp(cmd, "audit"))
@@ -276,7 +263,7 @@ int main(int argc, char **argv)
 		                      .once = cli.once,
 		                      .follow = cli.follow};
 		if (cli.argc > 1)
-			return die_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
+			return out_usage("%s takes no more words (got \"%s\")", cmd, cli.argv[1]);
 		return !strcmp(cmd, "sync") ? cmd_sync(&co) : cmd_doctor(&co);
 	}
 	if (cmd_act_handles(cmd))
@@ -288,5 +275,5 @@ int main(int argc, char **argv)
 		                                  .failed = cli.failed,
 		                                  .argc = cli.argc,
 		                                  .argv = cli.argv});
-	return die_usage("unknown command \"%s\"", cmd);
+	return out_usage("unknown command \"%s\"", cmd);
 }

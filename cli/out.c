@@ -41,6 +41,16 @@ void out_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+int out_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline(stderr, "waybill: ", fmt, ap);
+	va_end(ap);
+	fputs("Try 'waybill --help'.\n", stderr);
+	return 2;
+}
+
 const char *out_cut(char *buf, size_t len, const char *text, int cells)
 {
 	wb_text_safe(buf, len, text ? text : "", cells, "\u2026", NULL);

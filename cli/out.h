@@ -15,6 +15,9 @@
 void out_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "waybill: " and the formatted text on stderr, as out_line. */
 void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: out_error's line and "Try 'waybill --help'."; returns 2,
+ * the exit code of a usage error. */
+int out_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* text, safe, in at most cells terminal cells; "…" ends it when cut, and
  * no character is ever split. Returns buf. */
 const char *out_cut(char *buf, size_t len, const char *text, int cells);
