@@ -138,6 +138,9 @@ enum connector_verdict connector_answer_json(const struct connector_answer *a, j
 	if (!a->body || a->body_len == 0)
 		return connector_unrecognised(msg, len, "%ld %s with an empty body", a->status,
 		                              shown);
+	if (a->body_len > CONNECTOR_RECORD_JSON_MAX)
+		return connector_unrecognised(msg, len, "%ld %s, %zu bytes: more than one record",
+		                              a->status, shown, a->body_len);
 	json_error_t je;
 	json_t *j = json_loadb(a->body, a->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!j)

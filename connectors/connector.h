@@ -93,6 +93,13 @@ struct connector_ops {
 	              struct wb_err *err);
 };
 
+/* An answer that is one record (an action's result, who-am-I, an error) is
+ * never bigger than this; a bigger one is not parsed, since jansson takes up to
+ * 77 times a body's size as a tree (a page of `{}`s), and a source that lies
+ * must not cost the process hundreds of MB. Pages have their own cap
+ * (sync/json_cap.h). */
+#define CONNECTOR_RECORD_JSON_MAX (256u << 10)
+
 /* The table of kinds. */
 #define CONNECTOR_KINDS(X) X(waybill)
 

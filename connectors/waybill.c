@@ -250,6 +250,8 @@ static enum connector_verdict result(const char *name, const char *subject_id,
 static int whoami(const char *body, size_t len, struct connector_whoami *out, struct wb_err *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (len > CONNECTOR_RECORD_JSON_MAX)
+		return wb_fail(err, WB_EINVALID, "/v1/me answered %zu bytes, not one record", len);
 	json_error_t je;
 	json_t *me = json_loadb(body ? body : "", len, 0, &je);
 	if (!me)

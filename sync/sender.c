@@ -40,7 +40,9 @@ static int64_t now_s(void)
 static void answer_text(const struct net_resp *r, char *buf, size_t len)
 {
 	json_error_t je;
-	json_t *j = r->body_len ? json_loadb(r->body, r->body_len, 0, &je) : NULL;
+	json_t *j = r->body_len && r->body_len <= CONNECTOR_RECORD_JSON_MAX
+	                    ? json_loadb(r->body, r->body_len, 0, &je)
+	                    : NULL;
 	const char *msg =
 	        json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 	if (msg)

@@ -128,8 +128,9 @@ size_t sync_source_text(const char *body, size_t len, const char *content_type, 
 		out[0] = '\0';
 	if (!body || !len || !outlen)
 		return 0;
+	/* An error body is small: a big one is quoted as text, never parsed. */
 	json_error_t je;
-	json_t *j = json_loadb(body, len, 0, &je);
+	json_t *j = len <= CONNECTOR_RECORD_JSON_MAX ? json_loadb(body, len, 0, &je) : NULL;
 	if (j) {
 		const char *m = json_message(j);
 		size_t n = m ? sync_text_one_line(m, strlen(m), out, outlen) : 0;

@@ -127,6 +127,7 @@ in_bg run_mode trickle 1 "low-speed|slow|bytes in"
 in_bg run_mode lie-length 1 "dropped|partial|transfer"
 in_bg run_mode gzip-bomb 1 "ratio|too large|budget|decompress"
 in_bg run_mode huge 1 "too large|budget|limit"
+in_bg run_mode tiny-objects 1 "" 4000000
 in_bg run_mode tiny-objects 1 "" 6000000
 in_bg run_mode tiny-objects 1 "" 60000000
 in_bg run_mode numbers 1 "range|out of|overflow"

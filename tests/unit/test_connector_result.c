@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "connectors/connector.h"
@@ -101,6 +102,24 @@ static void test_empty_body_is_unrecognised(void **state)
 	                 CONNECTOR_UNRECOGNISED);
 	assert_string_equal(msg,
 	                    "answer not recognised: 204 without a Content-Type with an empty body");
+}
+
+/* A body bigger than one record is not parsed: 1 MiB of {} would be a tree of
+ * about 77 MiB (a source that lies must not cost that). */
+static void test_oversized_body_is_not_parsed(void **state)
+{
+	size_t n = 1u << 20;
+	char *body = malloc(n + 32);
+	assert_non_null(body);
+	size_t o = (size_t)sprintf(body, "{\"data\":[");
+	while (o < n)
+		o += (size_t)sprintf(body + o, "{},");
+	sprintf(body + o, "{}]}");
+	char msg[200];
+	assert_int_equal(ask("release_load", "L-1042", 200, JSON_CT, body, msg, sizeof(msg)),
+	                 CONNECTOR_UNRECOGNISED);
+	assert_non_null(strstr(msg, "more than one record"));
+	free(body);
 }
 
 static void test_other_shapes_are_unrecognised(void **state)
@@ -236,6 +255,7 @@ int main(void)
 	        cmocka_unit_test(test_another_subject_is_unrecognised),
 	        cmocka_unit_test(test_error_member_is_a_refusal),
 	        cmocka_unit_test(test_odd_calls),
+	        cmocka_unit_test(test_oversized_body_is_not_parsed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
