@@ -9,6 +9,11 @@
 . tests/integration/lib.sh
 H=$WAYBILL_BUILD/tests/tools/hostile
 LIMIT_KB=131072
+# The 128 MB target is the plain build's. Under AddressSanitizer the shadow
+# memory and the quarantine of freed blocks (256 MB by default) count in RSS
+# too, so there the bound only catches runaway growth (the old main reached
+# 1-5 GB on these modes).
+case "$WAYBILL_BUILD" in *asan*) LIMIT_KB=786432 ;; esac
 
 # liars DIR MODE [SIZE]: one hostile proxy per sim service; writes DIR/h.json,
 # a config whose three sources go through them.
@@ -67,7 +72,7 @@ run_mode() {
 		check "$m: exit $want (got $rc)" [ "$rc" = "$want" ]
 	fi
 	check "$m: ends within 30 s (${secs} s)" awk -v s="$secs" 'BEGIN { exit !(s < 30) }'
-	check "$m: peak RSS under 128 MB ($((kb / 1024)) MB)" [ "$kb" -lt $LIMIT_KB ]
+	check "$m: peak RSS under $((LIMIT_KB / 1024)) MB ($((kb / 1024)) MB)" [ "$kb" -lt $LIMIT_KB ]
 	if [ -n "$re" ]; then
 		if grep -Eq "(erp|tms|telematics) [a-z_]+: .*($re)" "$d/err"; then
 			ok "$m: a line names source, stream and reason"
@@ -235,7 +240,7 @@ if wanted bad-events; then
 		stop_liars
 		kb=$(tail -n 1 "$d/time" | cut -d' ' -f2)
 		case "$kb" in '' | *[!0-9]*) kb=999999999 ;; esac
-		check "bad-events: peak RSS under 128 MB ($((kb / 1024)) MB)" [ "$kb" -lt $LIMIT_KB ]
+		check "bad-events: peak RSS under $((LIMIT_KB / 1024)) MB ($((kb / 1024)) MB)" [ "$kb" -lt $LIMIT_KB ]
 		check "bad-events: the good live positions are stored ($n0 -> $n1)" [ "${n1:-0}" -ge $((n0 + 10)) ]
 		check "bad-events: the refused events are counted ($rej)" [ "${rej:-0}" -ge 10 ]
 		echo "# SUMMARY bad-events: $((n1 - n0)) positions kept, $rej events refused, $((kb / 1024)) MB peak"
