@@ -70,7 +70,8 @@ void sync_stream_failed(struct sync_stream *st, const char *why, long retry_afte
 	struct sync *sy = st->sy;
 	if (st->failed)
 		return;
-	st->errors++;
+	if (st->errors++ == 0)
+		st->first_error_ms = uv_now(sy->loop);
 	snprintf(st->last_why, sizeof(st->last_why), "%s", why);
 	wb_utf8_trim(st->last_why);
 	struct wb_err err = {0};
@@ -78,7 +79,8 @@ void sync_stream_failed(struct sync_stream *st, const char *why, long retry_afte
 	                       &err) != 0)
 		sync_emit(sy, SYNC_EV_ERROR, st->src->name, st->cs->name, err.msg, 0, 0);
 	char line[700];
-	if (sy->o.once && st->errors >= SYNC_ONCE_MAX_ERRORS) {
+	if (sy->o.once && st->errors >= SYNC_ONCE_MAX_ERRORS &&
+	    uv_now(sy->loop) - st->first_error_ms >= SYNC_ONCE_MIN_OUTAGE_MS) {
 		snprintf(line, sizeof(line), "gave up after %u failures in a row: %s", st->errors,
 		         why);
 		give_up(st, line);

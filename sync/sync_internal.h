@@ -20,6 +20,10 @@
  * 30 s for every bad case; 20 s leaves room for the local pass and exit and is
  * longer than the transport's own limits on one slow request. */
 #define SYNC_ONCE_BUDGET_MS 20000u
+/* ... and gives up on failures in a row only once they span this long: a
+ * source restarting for a few seconds is ridden out whatever the jitter drew
+ * (twelve short backoffs can pass in under a second). */
+#define SYNC_ONCE_MIN_OUTAGE_MS 5000u
 
 struct sync_stream {
 	struct sync *sy;
@@ -37,6 +41,7 @@ struct sync_stream {
 	 * and a cursor of the pass to compare each new one with (Brent's cycle
 	 * detection: mark moves to the newest after 1, 2, 4, ... pages). */
 	unsigned stalls, mark_steps, mark_power;
+	uint64_t first_error_ms; /* loop time of the first of the failures in a row */
 	char mark[512];
 	int interval_s;
 	bool done, failed; /* --once */
