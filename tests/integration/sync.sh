@@ -34,6 +34,10 @@ check "undisturbed: no progress bar when piped" [ -z "$(grep -F '[#' "$d/err" "$
 
 sync_case "latency" --fault all:latency=20
 sync_case "5xx" --fault all:rate5xx=0.3
+# Many pages (tms stops: ~38) with scattered 503s: well over 12 failures on one
+# stream, never 12 in a row. Each good page resets the count, so --once must
+# not give up (without the reset it does, once the failures span 5 s).
+sync_case "5xx scattered over many pages" --loads-per-day 20000 --fault tms:rate5xx=0.4,latency=50
 sync_case "429 with Retry-After" --fault all:rate429=0.3,retry_after=0
 sync_case "dropped mid-body" --fault all:drop=0.2
 sync_case "truncated JSON" --fault all:truncate=0.2

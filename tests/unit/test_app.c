@@ -257,6 +257,51 @@ static void assert_same_verdict(struct fx *f, const char *vid)
 /* Divergence 3: the Vehicles board (the pass) and :release judge a truck the
  * same: the pass's own hold names its work order; the driver and drive of the
  * vehicle's next run, not of the load being released. */
+/* :release judges a load by its newest staging row (the latest appointment),
+ * whichever order the rows come in, never by an older one. */
+static void test_newest_staging_judged(void **state)
+{
+	(void)state;
+	const struct {
+		int64_t old_staged, new_staged; /* of 10 pallets */
+		bool under_staged;              /* the gate's verdict on the newest */
+	} cases[] = {
+	        {10, 4, true},  /* old row full, newest 40%: held */
+	        {4, 10, false}, /* old row 40%, newest full: not under-staged */
+	};
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	test_meta(&l.meta, "L-9", "tms", 1);
+	l.status = "planned";
+	l.pallets = 10;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (int newest_first = 0; newest_first <= 1; newest_first++) {
+			struct wb_staging rows[2];
+			for (int i = 0; i < 2; i++) {
+				wb_entity_clear(WB_ENT_STAGING, &rows[i]);
+				test_meta(&rows[i].meta, i ? "ST-b" : "ST-a", "tms", 1);
+				rows[i].load_id = "L-9";
+				rows[i].dock_door = "D1";
+				rows[i].pallets_total = 10;
+				rows[i].labor_ready = 1;
+			}
+			struct wb_staging *older = &rows[newest_first ? 1 : 0];
+			struct wb_staging *newer = &rows[newest_first ? 0 : 1];
+			older->appointment_at = 1700000000;
+			older->pallets_staged = cases[c].old_staged;
+			newer->appointment_at = 1700003600;
+			newer->pallets_staged = cases[c].new_staged;
+			assert_ptr_equal(app_newest_staging(rows, 2), newer);
+
+			struct app_load_facts f = {.load = &l, .staging = rows, .nstaging = 2};
+			struct core_gate g;
+			app_load_gate(&f, NULL, &g);
+			assert_int_equal(core_reasons_has(&g.why, CORE_R_UNDER_STAGED),
+			                 cases[c].under_staged);
+		}
+	}
+}
+
 static void test_board_and_gate_agree(void **state)
 {
 	struct fx *f = *state;
@@ -573,6 +618,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_hold_unhold_assign_wo, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_retry, setup, teardown),
+	        cmocka_unit_test(test_newest_staging_judged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

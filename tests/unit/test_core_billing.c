@@ -59,6 +59,7 @@ enum setup {
 	S_CLEAN,
 	S_NOT_DELIVERED,
 	S_DELIVERED_BY_STATUS,
+	S_DELIVERED_BY_TIME,
 	S_NO_POD,
 	S_UNSIGNED,
 	S_POD_CODES,
@@ -85,6 +86,8 @@ static const struct bcase {
         {"not delivered holds", S_NOT_DELIVERED, CORE_INVOICE_HOLD, CORE_R_NOT_DELIVERED, NULL},
         {"delivered by status alone releases", S_DELIVERED_BY_STATUS, CORE_INVOICE_RELEASE, -1,
          NULL},
+        {"delivered_at set, status lagging (in_transit) releases", S_DELIVERED_BY_TIME,
+         CORE_INVOICE_RELEASE, -1, NULL},
         {"no POD holds without exception", S_NO_POD, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
         {"unsigned POD holds", S_UNSIGNED, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
         {"POD exception codes open pod_mismatch", S_POD_CODES, CORE_INVOICE_HOLD,
@@ -121,6 +124,10 @@ static void setup(struct world *w, enum setup s)
 	case S_DELIVERED_BY_STATUS:
 		w->l.delivered_at = WB_NULL;
 		w->l.status = "pod_received";
+		break;
+	case S_DELIVERED_BY_TIME:
+		/* The source stamped the delivery before it moved the status on. */
+		w->l.status = "in_transit";
 		break;
 	case S_NO_POD: w->npods = 0; break;
 	case S_UNSIGNED: w->pod.signed_at = WB_NULL; break;

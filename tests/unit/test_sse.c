@@ -173,6 +173,21 @@ static void test_backoff(void **state)
 	assert_int_equal(net_backoff_ms(0, 1001), 0); /* 1001 % 1001 */
 	assert_int_equal(net_backoff_ms(1, 1500), 1500);
 	assert_int_equal(net_backoff_ms(UINT32_MAX, 60000), 60000);
+	/* The first retry (attempt 0) draws from [0, base] exactly, the second
+	 * from [0, 2 * base]: an off-by-one step would double every window. */
+	uint32_t hi0 = 0, hi1 = 0;
+	for (uint32_t r = 0; r < 5000; r++) {
+		uint32_t d0 = net_backoff_ms(0, r * 2654435761u),
+		         d1 = net_backoff_ms(1, r * 2654435761u);
+		hi0 = d0 > hi0 ? d0 : hi0;
+		hi1 = d1 > hi1 ? d1 : hi1;
+	}
+	assert_true(hi0 <= NET_BACKOFF_BASE_MS);
+	assert_true(hi0 > NET_BACKOFF_BASE_MS / 2);
+	assert_true(hi1 <= 2 * NET_BACKOFF_BASE_MS);
+	assert_true(hi1 > NET_BACKOFF_BASE_MS);
+	assert_int_equal(net_backoff_ms(0, NET_BACKOFF_BASE_MS + 1), 0);
+	assert_int_equal(net_backoff_ms(1, 2 * NET_BACKOFF_BASE_MS + 1), 0);
 }
 
 static void test_retry_after(void **state)
