@@ -26,11 +26,9 @@ bool wb_text_unsafe(uint32_t cp)
 	       cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Decodes one UTF-8 character strictly (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF). Returns its length, 0 when the bytes
- * at s are not one. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+size_t wb_utf8_decode(const char *str, size_t len, uint32_t *cp)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned char b = s[0];
 	size_t need;
 	uint32_t c, min;
@@ -61,7 +59,7 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 
 size_t wb_text_next(const char *s, size_t len, uint32_t *cp)
 {
-	size_t k = utf8_decode((const unsigned char *)s, len, cp);
+	size_t k = wb_utf8_decode(s, len, cp);
 	if (k == 0 || wb_text_unsafe(*cp)) {
 		*cp = WB_TEXT_REPLACEMENT;
 		return k ? k : 1;
@@ -147,7 +145,7 @@ char *wb_json_escape_unsafe(const char *json)
 		return NULL;
 	while (len) {
 		uint32_t cp;
-		size_t k = utf8_decode((const unsigned char *)json, len, &cp);
+		size_t k = wb_utf8_decode(json, len, &cp);
 		if (k == 0) {
 			*o++ = WB_TEXT_REPLACEMENT;
 			k = 1;

@@ -23,6 +23,10 @@ char *wb_utf8_trim(char *s);
  * isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069). */
 bool wb_text_unsafe(uint32_t cp);
 
+/* Decodes one UTF-8 character at s (len >= 1 bytes) strictly (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) into *cp. Returns its
+ * length, 0 when the bytes at s are not one. */
+size_t wb_utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Reads the character at s (len >= 1 bytes): sets *cp to its code point, or
  * to WB_TEXT_REPLACEMENT when it is unsafe (above) or the bytes are not
  * UTF-8 (a stray continuation byte such as a raw 0x80-0x9F, an overlong

@@ -9,52 +9,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/text.h"
 #include "connectors/connector.h"
 
 #define REASON "answer not recognised: "
-
-/* The length of the character at s (n bytes left; 1 for a byte that starts no
- * valid UTF-8 sequence), and whether it is safe to show: printable, not a
- * control (C0, DEL, C1) nor a bidi override or isolate that could reorder a
- * terminal line. */
-static size_t next_char(const unsigned char *s, size_t n, int *safe)
-{
-	*safe = s[0] >= 0x20 && s[0] < 0x7f;
-	size_t need = s[0] >= 0xF0 && s[0] <= 0xF4   ? 4
-	              : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-	              : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
-	                                             : 1;
-	if (need == 1 || need > n)
-		return 1;
-	uint32_t cp = s[0] & (0x7f >> need);
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 1; /* overlong or a surrogate: not UTF-8 */
-	*safe = cp >= 0xA0 && !(cp >= 0x202A && cp <= 0x202E) && !(cp >= 0x2066 && cp <= 0x2069);
-	return need;
-}
 
 void connector_clean_text(char *dst, size_t len, const char *src, size_t n)
 {
 	if (!len)
 		return;
 	size_t o = 0;
-	const unsigned char *s = (const unsigned char *)(src ? src : "");
-	for (size_t i = 0; i < n && s[i];) {
-		int safe;
-		size_t k = next_char(s + i, n - i, &safe);
-		size_t w = safe ? k : 1; /* an unsafe character becomes one '?' */
+	src = src ? src : "";
+	for (size_t i = 0; i < n && src[i];) {
+		uint32_t cp;
+		size_t k = wb_text_next(src + i, n - i, &cp);
+		size_t w = cp == WB_TEXT_REPLACEMENT ? 1 : k; /* an unsafe character: one '?' */
 		if (o + w >= len)
 			break;
-		if (safe)
-			memcpy(dst + o, s + i, k);
+		if (w == 1)
+			dst[o] = (char)(cp == WB_TEXT_REPLACEMENT ? WB_TEXT_REPLACEMENT : src[i]);
 		else
-			dst[o] = '?';
+			memcpy(dst + o, src + i, k);
 		o += w;
 		i += k;
 	}

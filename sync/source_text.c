@@ -6,40 +6,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/text.h"
 #include "sync/sync.h"
 
-/* Decodes one UTF-8 character at s (n bytes left) into *cp; returns its length,
- * or 0 when the bytes are not valid UTF-8 (overlong, surrogate, cut short). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t len = s[0] < 0x80                    ? 1
-	             : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
-	             : (s[0] & 0xF0) == 0xE0        ? 3
-	             : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-	                                            : 0;
-	if (!len || len > n)
-		return 0;
-	uint32_t c = len == 1 ? s[0] : s[0] & (0x7F >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Characters that would move the cursor, recolour the terminal or reorder the
- * line: C0 and C1 controls, DEL, the bidi embeddings, overrides and isolates,
- * the line and paragraph separators. */
+ * line (wb_text_unsafe), and the line and paragraph separators and the BOM,
+ * which would break the one line. */
 static int unprintable(uint32_t c)
 {
-	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x200E || c == 0x200F ||
-	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 ||
-	       c == 0x2029 || c == 0xFEFF;
+	return wb_text_unsafe(c) || c == 0x2028 || c == 0x2029 || c == 0xFEFF;
 }
 
 size_t sync_text_one_line(const char *in, size_t n, char *out, size_t outlen)
@@ -54,7 +29,7 @@ size_t sync_text_one_line(const char *in, size_t n, char *out, size_t outlen)
 	while (i < n) {
 		uint32_t c = 0xFFFD;
 		const unsigned char *src = s + i;
-		size_t w = utf8_next(s + i, n - i, &c);
+		size_t w = wb_utf8_decode((const char *)s + i, n - i, &c);
 		if (w) {
 			i += w;
 		} else { /* a byte that is not UTF-8 shows as U+FFFD */
