@@ -6,6 +6,7 @@
 #define WAYBILL_CONNECTOR_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,11 +31,33 @@ struct connector_stream {
 	int page_limit;        /* records to ask for a page; 0: the engine's default */
 };
 
-/* An action from the outbox as the source wants it sent. */
+/* A request as the source wants it sent: an action from the outbox, and for
+ * kinds with their own protocol (JSON-RPC) a page, a login or a read-back. */
 struct connector_call {
-	char method[8]; /* "POST" */
-	char path[256]; /* "/v1/loads/L-1042/release", URL-safe */
-	json_t *body;   /* owned by the caller after the call; never NULL on success */
+	char method[8]; /* "POST" or "GET" */
+	char path[256]; /* "/v1/loads/L-1042/release", URL-safe, appended to the source's
+	                 * URL (the session's path instead when it has one); may carry
+	                 * a query the kind has escaped */
+	json_t *body;   /* owned by the caller after the call; NULL for a GET; never
+	                 * NULL for an action */
+};
+
+/* Who a kind that signs in signs in as (from the config, settings/): what
+ * login_request and the JSON-RPC kinds' requests need. SECRET: password is
+ * never copied into a message, a log line or a call's path. */
+struct connector_login {
+	const char *database; /* Tryton's or Geotab's database; NULL when not configured */
+	const char *user;     /* NULL when not configured */
+	const char *password; /* SECRET; NULL when not configured */
+};
+
+/* A signed-in session, made by login_read and held by the engine per source
+ * until the source drops it. SECRET: header and path are never shown. */
+struct connector_session {
+	char header[640]; /* sent with every request: "Authorization: Session ..."; "" none */
+	char path[256];   /* a server path to send requests to instead of the configured
+	                   * URL's (Geotab moves a user to their server); "" none */
+	int64_t user_id;  /* the source's id of the signed-in user, 0 when not given */
 };
 
 /* Who the source says the token belongs to. */
@@ -91,6 +114,61 @@ struct connector_ops {
 	const char *whoami_path;
 	int (*whoami)(const char *body, size_t len, struct connector_whoami *out,
 	              struct wb_err *err);
+
+	/* The members below are for kinds that do not speak the canonical
+	 * protocol (docs/api.md). Each may be NULL: the engine then does what the
+	 * canonical kind needs. None does I/O; the engine sends what they build,
+	 * with the session's header, and hands them what came back. */
+
+	/* Paging. page_request builds the request for stream s's page after
+	 * cursor ("" for the start of a full pass) of at most limit records
+	 * (NULL: GET path?after=CURSOR&limit=N). page_read turns the answer to it
+	 * (an HTTP 200) into the canonical page, a new object in *page:
+	 * {"data": [records for map_record], "next": "cursor", "has_more": bool}.
+	 * A source's business error, or a shape the kind does not know, is
+	 * WB_EINVALID with one line naming it; nothing of that answer is stored.
+	 * (NULL: the body is the canonical page.) */
+	int (*page_request)(const struct connector_stream *s, const struct connector_login *who,
+	                    const char *cursor, int limit, struct connector_call *call,
+	                    struct wb_err *err);
+	int (*page_read)(const struct connector_stream *s, const char *cursor,
+	                 const struct connector_answer *a, json_t **page, struct wb_err *err);
+	/* Full passes: a source that keeps no record of deletions is read from
+	 * the start every sweep_s seconds (0: never on a schedule), and a record
+	 * the pass does not see is gone (cache/resync.c). */
+	int (*sweep_s)(const struct connector_stream *s);
+
+	/* Signing in (NULL: the configured token is sent as a Bearer token). The
+	 * engine signs in before the first request, and once more when an answer
+	 * says the session is gone (session_lost; NULL: HTTP 401), then retries
+	 * the request; a second refusal is the source's answer. */
+	int (*login_request)(const struct connector_login *who, struct connector_call *call,
+	                     struct wb_err *err);
+	int (*login_read)(const struct connector_login *who, const struct connector_answer *a,
+	                  struct connector_session *ses, struct wb_err *err);
+	bool (*session_lost)(const struct connector_answer *a);
+
+	/* Actions for kinds whose request needs the login (a JSON-RPC database
+	 * path); NULL: action above. The same contract as action. */
+	int (*action_call)(const char *action, const char *subject_id, json_t *payload,
+	                   const struct connector_login *who, struct connector_call *call,
+	                   struct wb_err *err);
+	/* Read-back (NULL: a CONFIRMED result is the delivery). A source that
+	 * answers an impossible move with success shows its effect only when
+	 * asked: after a CONFIRMED result the engine sends verify_request, and
+	 * the action is delivered only when verify_read says CONFIRMED (the
+	 * record shows the effect); REFUSED when the record shows it was not
+	 * taken (msg says what the record shows); UNRECOGNISED is retried. */
+	int (*verify_request)(const char *action, const char *subject_id,
+	                      const struct connector_login *who, struct connector_call *call,
+	                      struct wb_err *err);
+	enum connector_verdict (*verify_read)(const char *action, const char *subject_id,
+	                                      const struct connector_answer *a, char *msg,
+	                                      size_t len);
+	/* Who am I for kinds that ask by a call (NULL: GET whoami_path); its
+	 * answer goes to whoami above. */
+	int (*whoami_request)(const struct connector_login *who, struct connector_call *call,
+	                      struct wb_err *err);
 };
 
 /* An answer that is one record (an action's result, who-am-I, an error) is
