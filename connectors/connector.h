@@ -169,6 +169,14 @@ struct connector_ops {
 	 * answer goes to whoami above. */
 	int (*whoami_request)(const struct connector_login *who, struct connector_call *call,
 	                      struct wb_err *err);
+	/* `waybill doctor`'s checks of the kind's own (NULL: none): step 0, 1,
+	 * ... builds the request of each check until it returns WB_ENOTFOUND
+	 * (no more); doctor_read turns its answer into one line for the user
+	 * ("modules: sale, account_invoice, stock (none missing)") and returns 0
+	 * when the check passed, non-zero when it names a problem. */
+	int (*doctor_request)(int step, const struct connector_login *who,
+	                      struct connector_call *call, struct wb_err *err);
+	int (*doctor_read)(int step, const struct connector_answer *a, char *line, size_t len);
 };
 
 /* An answer that is one record (an action's result, who-am-I, an error) is
