@@ -45,8 +45,8 @@ static void after_both(const char *status, const char *first, const char *second
 }
 
 /* A refusal the rule makes is a decision attempt on record: audited. */
-static void refuse_audited(const struct app_ctx *x, const char *subject, const char *reason,
-                           struct app_result *r, const char *msg)
+static void refuse_audited(const struct app_ctx *x, const char *subject, struct app_result *r,
+                           const char *msg)
 {
 	struct wb_err err = {0};
 	struct audit_entry a = {.user = x->actor.user && *x->actor.user ? x->actor.user : "?",
@@ -55,7 +55,6 @@ static void refuse_audited(const struct app_ctx *x, const char *subject, const c
 	                        .subject = subject,
 	                        .reason = msg,
 	                        .at = x->now};
-	(void)reason;
 	if (audit_append(x->cache, &a, NULL, &err) != 0) {
 		app_error(r, &err);
 		return;
@@ -117,7 +116,7 @@ bool app_two_person(const struct app_ctx *x, enum app_decision d, const struct w
 	double amount = two_amount(x->settings, e);
 	const char *me = x->actor.user;
 	if (!me || !*me || !strcmp(me, APP_SYSTEM_USER)) {
-		refuse_audited(x, subject, reason, r,
+		refuse_audited(x, subject, r,
 		               "an automatic decision cannot be one of the two supervisors "
 		               "(two-person rule)");
 		return true;
@@ -140,7 +139,7 @@ bool app_two_person(const struct app_ctx *x, enum app_decision d, const struct w
 	};
 	char msg[APP_WHY_LEN];
 	if (!core_policy_approved(&v, a, 2, msg, sizeof(msg))) {
-		refuse_audited(x, subject, reason, r, msg);
+		refuse_audited(x, subject, r, msg);
 		return true;
 	}
 	after_both("approved", first.user, me, after, len);
