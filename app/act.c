@@ -19,6 +19,7 @@ const char *app_outcome_name(enum app_outcome o)
 	case APP_DONE: return "done";
 	case APP_REFUSED: return "refused";
 	case APP_ERROR: return "error";
+	case APP_AWAITING: return "awaiting";
 	}
 	return "error";
 }

@@ -26,4 +26,13 @@ void app_record(const struct app_ctx *x, struct app_result *r, const char *sourc
                 const char *subject, json_t *payload, const char *before, const char *after,
                 const char *reason);
 
+/* The two-person rule on decision d about the open exception e
+ * (app/approve.c). true: r is final (awaiting, refused or an error). false:
+ * the decision goes ahead; *clear says a first approval is on record (to
+ * clear in the decision's transaction) and after (len bytes) holds the audit
+ * row's "after" naming both supervisors, or "" for the usual one. */
+bool app_two_person(const struct app_ctx *x, enum app_decision d, const struct wb_exception *e,
+                    const char *subject, const char *reason, struct app_result *r, bool *clear,
+                    char *after, size_t len);
+
 #endif

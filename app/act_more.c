@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "app/act_internal.h"
+#include "cache/approval.h"
 
 #define GATHER_MAX 200
 
@@ -203,16 +204,16 @@ const char *app_decision_action(enum app_decision d)
 }
 
 /* A decision on one of Waybill's own exceptions: its new status and the audit
- * row, in one transaction (there is no source to ask). */
+ * row, in the caller's transaction (there is no source to ask). after: the
+ * audit row's, or "" for the new status alone. */
 static int decide_local(const struct app_ctx *x, struct wb_exception *e, enum app_decision d,
-                        const char *subject, const char *reason, struct wb_err *err)
+                        const char *subject, const char *reason, const char *after_given,
+                        struct wb_err *err)
 {
 	char before[96], after[96];
 	snprintf(before, sizeof(before), "{\"status\":\"%s\"}", e->status ? e->status : "open");
 	snprintf(after, sizeof(after), "{\"status\":\"%s\"}", decisions[d].status);
-	int rc = cache_begin(x->cache, err);
-	if (rc != 0)
-		return rc;
+	int rc = 0;
 	e->status = decisions[d].status;
 	e->meta.ext_version++;
 	if (d == APP_APPROVE || d == APP_REJECT)
@@ -222,16 +223,50 @@ static int decide_local(const struct app_ctx *x, struct wb_exception *e, enum ap
 	                        .action = decisions[d].action,
 	                        .subject = subject,
 	                        .before = before,
-	                        .after = after,
+	                        .after = *after_given ? after_given : after,
 	                        .reason = reason,
 	                        .at = x->now};
 	rc = cache_upsert(x->cache, WB_ENT_EXCEPTION, e, 1, NULL, err);
 	if (rc == 0)
 		rc = audit_append(x->cache, &a, NULL, err);
-	if (rc == 0)
-		return cache_commit(x->cache, err);
-	cache_rollback(x->cache);
 	return rc;
+}
+
+/* The decision once every check passed: Waybill's own exception decided
+ * here, another queued for its source; a first approval on record (clear) is
+ * cleared in the same transaction, so a decision and its end are one. */
+static void decide(const struct app_ctx *x, enum app_decision d, struct wb_exception *e,
+                   const char *subject, const char *reason, bool clear, const char *after_given,
+                   struct app_result *r)
+{
+	struct wb_err err = {0};
+	if (cache_begin(x->cache, &err) != 0) {
+		app_error(r, &err);
+		return;
+	}
+	if (clear && cache_approval_clear(x->cache, e->meta.id, &err) != 0) {
+		app_error(r, &err);
+	} else if (e->origin && !strcmp(e->origin, "local")) {
+		if (decide_local(x, e, d, subject, reason, after_given, &err) != 0)
+			app_error(r, &err);
+		else
+			r->outcome = APP_DONE;
+	} else {
+		char before[96], after[96];
+		snprintf(before, sizeof(before), "{\"status\":\"%s\"}",
+		         e->status ? e->status : "open");
+		snprintf(after, sizeof(after), "{\"status\":\"%s\"}", decisions[d].status);
+		json_t *body =
+		        reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
+		app_record(x, r, e->meta.source, subject, body, before,
+		           *after_given ? after_given : after, reason);
+	}
+	if (r->outcome == APP_DONE || r->outcome == APP_QUEUED) {
+		if (cache_commit(x->cache, &err) != 0)
+			app_error(r, &err);
+	} else {
+		cache_rollback(x->cache);
+	}
 }
 
 void app_decide(const struct app_ctx *x, enum app_decision d, const char *id, const char *reason,
@@ -260,19 +295,11 @@ void app_decide(const struct app_ctx *x, enum app_decision d, const char *id, co
 		app_refuse(r, APP_R_STATE, "already %.40s", e.status);
 	} else if (app_pending(x, subject, r)) {
 		/* refused: waiting */
-	} else if (e.origin && !strcmp(e.origin, "local")) {
-		if (decide_local(x, &e, d, subject, reason, &err) != 0)
-			app_error(r, &err);
-		else
-			r->outcome = APP_DONE;
 	} else {
-		char before[96], after[96];
-		snprintf(before, sizeof(before), "{\"status\":\"%s\"}",
-		         e.status ? e.status : "open");
-		snprintf(after, sizeof(after), "{\"status\":\"%s\"}", decisions[d].status);
-		json_t *body =
-		        reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
-		app_record(x, r, e.meta.source, subject, body, before, after, reason);
+		bool clear = false;
+		char after[600];
+		if (!app_two_person(x, d, &e, subject, reason, r, &clear, after, sizeof(after)))
+			decide(x, d, &e, subject, reason, clear, after, r);
 	}
 	free(strings);
 }

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "cache/cache.h"
 #include "core/core.h"
+#include "core/core_policy.h"
 #include "model/model.h"
 
 struct settings;
@@ -176,7 +177,9 @@ struct app_ctx {
 	int64_t now;
 };
 
-enum app_outcome { APP_QUEUED, APP_DONE, APP_REFUSED, APP_ERROR };
+/* AWAITING: the first of the two supervisors a decision needs approved it
+ * (recorded and audited); nothing is queued until a second one does. */
+enum app_outcome { APP_QUEUED, APP_DONE, APP_REFUSED, APP_ERROR, APP_AWAITING };
 
 /* Why an action was refused, so a caller can word it its own way. */
 enum app_refusal {
@@ -188,6 +191,7 @@ enum app_refusal {
 	APP_R_GATE,     /* the gate failed: why[] are its reasons */
 	APP_R_OVERRIDE, /* an override was refused: why[0] says why, then the gate's */
 	APP_R_PENDING,  /* an action on the subject still waits for its source */
+	APP_R_TWO,      /* the two-person rule: the same supervisor again, or the system */
 };
 
 #define APP_MAX_WHY 24
@@ -232,9 +236,23 @@ enum app_decision { APP_ACK, APP_APPROVE, APP_REJECT, APP_ESCALATE };
 int app_decision_from_word(const char *word);
 const char *app_decision_action(enum app_decision d); /* "approve_exception" */
 /* reason: a note for the audit row, or NULL. Waybill's own exceptions are
- * decided here (outcome DONE); others are queued for their source. */
+ * decided here (outcome DONE); others are queued for their source.
+ * The two-person rule (app/approve.c): when the policy's verdict on the
+ * exception needs two supervisors (core_policy_decide: a supervisor decision
+ * with more than two_person_above at stake), the first supervisor's approve
+ * is recorded as pending (outcome AWAITING, audited as "approve_pending",
+ * nothing queued); a second supervisor (another user name, compared by
+ * content) completes it and the decision is queued or decided as above; the
+ * same user again, or the system user, is refused (APP_R_TWO, audited as
+ * "approve_refused"); a dispatcher is refused by role. A reject by anyone
+ * who may ends it. */
 void app_decide(const struct app_ctx *x, enum app_decision d, const char *id, const char *reason,
                 struct app_result *r);
+
+/* The policy's verdict on a decision about e, with the settings' policy:
+ * v->approvals_needed is 2 under the two-person rule. */
+void app_exception_verdict(const struct settings *s, const struct wb_exception *e,
+                           struct core_policy_verdict *v);
 
 /* Puts a failed outbox action back to pending (audited). */
 void app_outbox_retry(const struct app_ctx *x, const char *key, struct app_result *r);

@@ -74,6 +74,13 @@ static const struct detail_query exception_q[] = {
         {"exception", "SELECT id, kind, subject_kind, subject_id, severity, confidence, impact,"
                       " status, required_role, owner, origin, detected_at, suggested_action"
                       " FROM exception WHERE id=?1"},
+        /* The two-person rule: the first approval of an open one (cache/approval.h). */
+        {"approval", "SELECT 'awaiting a second supervisor' AS state, p.user AS approved_by,"
+                     " p.display_name AS name, p.at AS approved_at,"
+                     " 'a supervisor other than ' || p.user AS needs"
+                     " FROM pending_approval p JOIN exception x ON x.id=p.exception_id"
+                     " WHERE p.exception_id=?1 AND coalesce(x.status, 'open')"
+                     " IN ('open','acknowledged','escalated')"},
         {"evidence", "SELECT evidence FROM exception WHERE id=?1 AND evidence IS NOT NULL"},
         {"audit", "SELECT seq, at, user, action, reason FROM audit"
                   " WHERE subject IN (?1, 'exception:'||?1) ORDER BY seq"},

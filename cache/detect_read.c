@@ -256,7 +256,10 @@ int cache_snap_open_local_exceptions(struct cache *c, struct cache_rows *r,
 {
 	char sql[512] = "SELECT id, kind, subject_id, related_id, ext_version FROM exception"
 	                " WHERE deleted=0 AND source='local' AND origin='local'"
-	                " AND " CACHE_EXC_OPEN_SQL " AND kind IN (";
+	                " AND " CACHE_EXC_OPEN_SQL
+	                /* one awaiting its second supervisor is a person's to end */
+	                " AND id NOT IN (SELECT exception_id FROM pending_approval)"
+	                " AND kind IN (";
 	size_t len = strlen(sql);
 	if (nkinds == 0 || nkinds > 32)
 		return wb_fail(err, WB_EINVALID, "reading local exceptions: %zu kinds", nkinds);

@@ -203,6 +203,21 @@ static const char migration_6[] =
 	"CREATE TABLE audit_chain(id TEXT NOT NULL);"
 	"INSERT INTO audit_chain(id) VALUES(lower(hex(randomblob(16))));";
 
+/* Reserved for #12's invoice, charge and shipment columns, written on another
+ * branch: the merge puts that migration here (this no-op only keeps the
+ * numbers of the ones after it). */
+static const char migration_7[] = "";
+
+/* The two-person rule (app/approve.c): an exception whose decision needs two
+ * different supervisors keeps its first approval here until a second
+ * supervisor completes it or someone rejects it. A table of its own, not a
+ * status on the exception, because a source rewrites its exception rows on
+ * every sync and would wipe a status Waybill set. */
+static const char migration_8[] =
+	"CREATE TABLE pending_approval(exception_id TEXT PRIMARY KEY, user TEXT NOT NULL,"
+	" role TEXT NOT NULL, display_name TEXT, at INTEGER NOT NULL,"
+	" audit_seq INTEGER NOT NULL) WITHOUT ROWID;";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
@@ -211,6 +226,8 @@ static const char *const migrations[] = {
 	migration_4,
 	migration_5,
 	migration_6,
+	migration_7,
+	migration_8,
 };
 /* clang-format on */
 

@@ -2,8 +2,9 @@
  * `waybill release ID`, `hold`, `unhold`, `assign`, `wo`, the exception
  * decisions and the outbox. app/ decides exactly as for the console; the role
  * is what the `tms` source says our token is (who am I), so with no config or
- * no answer every action is refused as read-only. Exit 0 queued, 3 refused,
- * 1 error, 2 usage; --json prints one object per action. */
+ * no answer every action is refused as read-only. Exit 0 queued (or, for
+ * the first of two supervisors' approvals, recorded as awaiting the second),
+ * 3 refused, 1 error, 2 usage; --json prints one object per action. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
@@ -78,7 +79,8 @@ static int exit_of(const struct app_result *r)
 {
 	switch (r->outcome) {
 	case APP_QUEUED:
-	case APP_DONE: return EXIT_QUEUED;
+	case APP_DONE:
+	case APP_AWAITING: return EXIT_QUEUED; /* the first approval is recorded */
 	case APP_REFUSED: return EXIT_REFUSED;
 	case APP_ERROR: return EXIT_ERROR;
 	}
@@ -111,6 +113,11 @@ static void print_result(const struct cmd_opts *o, const struct app_ctx *x,
 	case APP_DONE:
 		out_line(stdout, "done %s %s (a Waybill exception: decided here)", r->action,
 		         r->subject);
+		break;
+	case APP_AWAITING:
+		/* The two-person rule: recorded, nothing queued yet. */
+		out_line(stdout, "awaiting %s %s: %s", r->action, r->subject,
+		         r->nwhy ? r->why[0] : "needs a second supervisor");
 		break;
 	case APP_REFUSED:
 		out_line(stdout, "refused %s %s:", r->action, r->id);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detect_internal.h"
+#include "cache/approval.h"
 
 /* A finding as compact as it can be kept (a core_exception_out is over 1 KB
  * of fixed buffers; a pass may keep tens of thousands): the row, with its id
@@ -165,7 +166,15 @@ static int resolve(struct cache *c, const struct ended *e, int64_t now, struct d
 		return rc;
 	}
 	const char *s = x.status ? x.status : "";
-	if (x.meta.deleted || x.meta.ext_version != e->version || !x.meta.source ||
+	/* One awaiting its second supervisor is a person's decision under way:
+	 * the pass never ends it (nor counts as either supervisor). */
+	struct cache_approval first;
+	int awaiting = cache_approval_get(c, e->id, &first, err);
+	if (awaiting < 0) {
+		free(strs);
+		return awaiting;
+	}
+	if (awaiting || x.meta.deleted || x.meta.ext_version != e->version || !x.meta.source ||
 	    strcmp(x.meta.source, "local") != 0 || !core_exception_open(&x)) {
 		st->unchanged++;
 		free(strs);

@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 /* A fresh directory under $WAYBILL_TEST_TMP (set by tests/run.sh) or /tmp. */
-/* SQL undoing what migrations 3, 5 and 6 added to tables: followed by
+/* SQL undoing what migrations 3, 5, 6 and 8 added: followed by
  * "PRAGMA user_version=2" it makes a latest-schema cache look like one of schema
  * 2 (migration 4 only dropped views), for the tests of upgrading old caches.
  * A migration that adds to a table adds its undo here. */
 #define TEST_UNDO_TO_V2_SQL                                                                        \
+	"DROP TABLE pending_approval;"                                                             \
 	"DROP TABLE audit_chain; ALTER TABLE audit DROP COLUMN key_id;"                            \
 	"ALTER TABLE audit DROP COLUMN display_name;"                                              \
 	"ALTER TABLE sync_state DROP COLUMN rejected;"

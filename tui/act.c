@@ -26,6 +26,13 @@ void tui_act_ctx(struct tui_console *s, struct app_ctx *x)
 void tui_act_report(struct tui_console *s, const char *word, const struct app_result *r,
                     const char *queued)
 {
+	if (r->outcome == APP_AWAITING) {
+		tui_report(s, false, "%s %s: %s", r->action, r->subject,
+		           r->nwhy ? r->why[0] : "awaiting a second supervisor");
+		s->data_stale = true;
+		tui_request_redraw(s);
+		return;
+	}
 	if (r->outcome == APP_QUEUED || r->outcome == APP_DONE) {
 		if (queued)
 			tui_report(s, false, "%s", queued);
@@ -46,8 +53,8 @@ void tui_act_report(struct tui_console *s, const char *word, const struct app_re
 }
 
 struct tally {
-	int done, refused;
-	char first_refusal[200];
+	int done, awaiting, refused;
+	char first_refusal[200], first_awaiting[200];
 };
 
 static void act_one(struct tui_console *s, enum app_decision d, const char *id, struct tally *t)
@@ -58,7 +65,11 @@ static void act_one(struct tui_console *s, enum app_decision d, const char *id, 
 	app_decide(&x, d, id, NULL, &r);
 	if (r.outcome == APP_QUEUED || r.outcome == APP_DONE)
 		t->done++;
-	else if (!t->refused++)
+	else if (r.outcome == APP_AWAITING) {
+		if (!t->awaiting++)
+			snprintf(t->first_awaiting, sizeof(t->first_awaiting), "%.60s: %.120s", id,
+			         r.nwhy ? r.why[0] : "awaiting a second supervisor");
+	} else if (!t->refused++)
 		snprintf(t->first_refusal, sizeof(t->first_refusal), "%.60s: %.120s", id,
 		         r.nwhy ? r.why[0] : "refused");
 }
@@ -99,8 +110,15 @@ void tui_act(struct tui_console *s, const char *word, const char *args)
 	const char *action = app_decision_action((enum app_decision)d);
 	if (n == 1 && tally.done)
 		tui_report(s, false, "%s: queued; pending until the source answers", action);
+	else if (n == 1 && tally.awaiting)
+		tui_report(s, false, "%s %s", word, tally.first_awaiting);
 	else if (n == 1)
 		tui_report(s, true, "%s %s", word, tally.first_refusal);
+	else if (tally.awaiting)
+		tui_report(s, tally.refused > 0,
+		           "%s: %d of %d queued, %d awaiting a second supervisor%s%s", word,
+		           tally.done, n, tally.awaiting, tally.refused ? "; refused " : "",
+		           tally.refused ? tally.first_refusal : "");
 	else
 		tui_report(s, tally.refused > 0, "%s: %d of %d queued%s%s", word, tally.done, n,
 		           tally.refused ? "; refused " : "",

@@ -1,7 +1,9 @@
 /* Exceptions board: the queue a dispatcher or supervisor works through, with
  * each exception's confidence, money at stake, age, the role it needs and the
  * suggested action. A approve, R reject, E escalate and K acknowledge act on
- * the selected (or marked) exceptions through tui/act.c. */
+ * the selected (or marked) exceptions through tui/act.c. One awaiting its
+ * second supervisor (the two-person rule) shows STATUS "1 of 2" and NEEDS
+ * "not" the first one. */
 #include <stdio.h>
 
 #include "views/view.h"
@@ -14,10 +16,14 @@ static const struct cache_board board = {
 		" x.confidence AS confidence, x.impact AS impact, x.detected_at AS detected_at,"
 		" x.required_role AS required_role, x.suggested_action AS suggested_action,"
 		" x.status AS status, x.origin AS origin, x.source AS source,"
-		" x.synced_at AS synced_at FROM exception x WHERE x.deleted=0)",
+		" x.synced_at AS synced_at,"
+		/* the two-person rule: who approved an open one first (cache/approval.h) */
+		" (SELECT p.user FROM pending_approval p WHERE p.exception_id=x.id"
+		"  AND coalesce(x.status, 'open') IN ('open','acknowledged','escalated'))"
+		" AS first_by FROM exception x WHERE x.deleted=0)",
 	.cols = (const char *const[]){"id", "kind", "subject", "confidence", "impact",
 		"detected_at", "required_role", "suggested_action", "status", "origin", "source",
-		"synced_at", NULL},
+		"synced_at", "first_by", NULL},
 	.search = (const char *const[]){"id", "kind", "subject", NULL},
 	.sorts = (const char *const[]){"detected_at", "id", "kind", "impact", "confidence", NULL},
 	.status_col = "status",
@@ -26,9 +32,37 @@ static const struct cache_board board = {
 
 VIEW_TEXT_CELL(cell_kind, "kind")
 VIEW_TEXT_CELL(cell_subject, "subject")
-VIEW_TEXT_CELL(cell_needs, "required_role")
 VIEW_TEXT_CELL(cell_suggested, "suggested_action")
-VIEW_TEXT_CELL(cell_status, "status")
+
+/* The first supervisor of a decision awaiting its second one, or NULL. */
+static const char *first_by(const struct view_row *r)
+{
+	const struct cache_value *v = view_get(r, "first_by");
+	return v->t == CV_TEXT && v->s && *v->s ? v->s : NULL;
+}
+
+/* Awaiting a second supervisor: the one it needs is anyone but the first. */
+static void cell_needs(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
+{
+	const char *first = first_by(r);
+	if (first) {
+		snprintf(buf, len, "not %s", first);
+		*slot = VIEW_S_warn;
+	} else {
+		view_fmt_text(view_get(r, "required_role"), buf, len);
+	}
+}
+
+/* "1 of 2": one of the two supervisors the two-person rule asks for approved. */
+static void cell_status(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
+{
+	if (first_by(r)) {
+		snprintf(buf, len, "1 of 2");
+		*slot = VIEW_S_warn;
+	} else {
+		view_fmt_text(view_get(r, "status"), buf, len);
+	}
+}
 
 static void cell_conf(const struct view_row *r, char *buf, size_t len, enum view_slot *slot)
 {

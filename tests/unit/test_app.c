@@ -111,6 +111,10 @@ static void exception(struct cache *c, const char *id, const char *kind, const c
 	x.subject_kind = "load";
 	x.subject_id = subject;
 	x.severity = "major";
+	/* A dispatcher's decision under the default policy (an unknown amount at
+	 * stake would need two supervisors: test_app_approve.c). */
+	x.confidence = 0.7;
+	x.impact = 500;
 	x.origin = origin;
 	x.status = status;
 	x.required_role = "dispatcher";
