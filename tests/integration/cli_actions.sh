@@ -59,8 +59,9 @@ for l in "$l2" "$l3"; do
 	   'tms', 'open', 'dispatcher', 0)"
 done
 wb release "$l2" >"$d/ps.txt"
-check "an open partial_shipment blocks release by default (CLI)" \
-	[ $? -eq 3 ] && grep -qF "exception X-ps-$l2 (partial_shipment, major) is open" "$d/ps.txt"
+check "an open partial_shipment blocks release by default (CLI: exit 3)" [ $? -eq 3 ]
+check "... naming the exception" \
+	grep -qF "exception X-ps-$l2 (partial_shipment, major) is open" "$d/ps.txt"
 printf ':release %s\n:save-display %s\n' "$l3" "$d/c-ps.txt" >"$d/keys2"
 console "$cfg" dispatcher "$d/keys2"
 check "... and from the console" grep -qF "release $l3 blocked: exception X-ps-$l3" "$d/c-ps.txt"
@@ -143,8 +144,9 @@ check "... and the source refused the assignment for good" [ "$(q "SELECT status
 wb outbox >"$d/outbox.txt"
 check "outbox: exit 0, the hold listed as delivered" grep -q "^delivered *$key *place_hold *vehicle:$veh " "$d/outbox.txt"
 wb outbox --failed >"$d/failed.txt"
-check "outbox --failed: only the failed, with the source's answer" \
-	[ "$(grep -c '^failed' "$d/failed.txt") $(grep -c '^delivered\|^pending' "$d/failed.txt")" = "1 0" ] && grep -q "$akey.*HTTP 422" "$d/failed.txt"
+check "outbox --failed: only the failed" \
+	[ "$(grep -c '^failed' "$d/failed.txt") $(grep -c '^delivered\|^pending' "$d/failed.txt")" = "1 0" ]
+check "... with the source's answer" grep -q "$akey.*HTTP 422" "$d/failed.txt"
 check "outbox --json: one object per action" \
 	[ "$(wb outbox --json | jq -s 'length')" -eq "$(q "SELECT count(*) FROM outbox")" ]
 wb outbox retry "$akey" >"$d/retry.txt"
