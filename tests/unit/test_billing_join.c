@@ -125,7 +125,8 @@ static void shipment(struct cache *c, const char *sid, const char *oid, const ch
  *  INV-4  names only O-4, whose only load L-4 is cancelled         -> not joined
  *  INV-5  names only O-5: L-5a delivered, L-5b (newer) cancelled,
  *         a charge by order                                        -> L-5a, released
- *  INV-6  names only O-6: L-6a delivered, L-6b (newer) planned     -> L-6b, waits */
+ *  INV-6  names only O-6: L-6a delivered, L-6b (newer) planned     -> L-6b, waits
+ *  INV-7  names only O-7 (L-7), disputed                           -> a dispute naming L-7 */
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -137,8 +138,9 @@ static int setup(void **state)
 	cu.name = "Harbor Foods";
 	test_put(c, WB_ENT_CUSTOMER, &cu);
 	static const char *const orders[][2] = {{"O-1", "SO-1"}, {"O-2", "SO-2"}, {"O-3", "SO-3"},
-	                                        {"O-4", "SO-4"}, {"O-5", "SO-5"}, {"O-6", "SO-6"}};
-	for (size_t i = 0; i < 6; i++)
+	                                        {"O-4", "SO-4"}, {"O-5", "SO-5"}, {"O-6", "SO-6"},
+	                                        {"O-7", "SO-7"}};
+	for (size_t i = 0; i < 7; i++)
 		order(c, orders[i][0], orders[i][1]);
 	load(c, "L-1", "O-1", "invoiced", NOW - 86400, 1);
 	load(c, "L-2", "O-2", "invoiced", NOW - 86400, 1);
@@ -148,6 +150,7 @@ static int setup(void **state)
 	load(c, "L-5b", "O-5", "cancelled", NOW - 3600, 0);
 	load(c, "L-6a", "O-6", "invoiced", NOW - 86400, 1);
 	load(c, "L-6b", "O-6", "planned", NOW + 3600, 0);
+	load(c, "L-7", "O-7", "invoiced", NOW - 86400, 1);
 	charge(c, "CH-1", "L-1", NULL, 1000, 1000);
 	charge(c, "CH-2", NULL, "O-2", 1000, 1000);
 	charge(c, "CH-3", NULL, "O-3", 1500, 1000);
@@ -159,6 +162,7 @@ static int setup(void **state)
 	invoice(c, "INV-4", NULL, "O-4", "draft", NOW + 86400 * 5);
 	invoice(c, "INV-5", NULL, "O-5", "draft", NOW + 86400 * 40);
 	invoice(c, "INV-6", NULL, "O-6", "draft", NOW + 86400 * 3);
+	invoice(c, "INV-7", NULL, "O-7", "disputed", NOW + 86400 * 50);
 	shipment(c, "SH-2", "O-2", "done", NOW - 86400);
 	shipment(c, "SH-6a", "O-6", "done", NOW - 86400);
 	shipment(c, "SH-6b", "O-6", "waiting", NOW + 3600);
@@ -217,6 +221,7 @@ static void test_workflow_releases_by_order(void **state)
 	        {"INV-4", ""},                /* its only load is cancelled */
 	        {"INV-5", "release_invoice"}, /* the newest not cancelled */
 	        {"INV-6", ""},                /* the newest has not left */
+	        {"INV-7", ""},                /* the customer's hold */
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		char got[128];
@@ -226,6 +231,10 @@ static void test_workflow_releases_by_order(void **state)
 	}
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE subject='invoice:INV-3'"
 	                          " AND action='hold_invoice' AND reason LIKE '%charge%'"),
+	                 1);
+	/* The customer's dispute of an invoice by order names the load it bills. */
+	assert_int_equal(count(f, "SELECT count(*) FROM exception WHERE kind='invoice_dispute'"
+	                          " AND subject_id='INV-7' AND evidence LIKE '%for load L-7 %'"),
 	                 1);
 }
 
@@ -320,11 +329,11 @@ static void test_kpi_by_order(void **state)
 		fail_msg("kpi_full: %s", err.msg);
 	if (kpi_run_figures(f->c, NOW, NULL, &inc, NULL, &err) != 0)
 		fail_msg("kpi_run_figures: %s", err.msg);
-	/* L-1 invoiced 1 h after delivery by load; L-2, L-3 and L-5a 2 h after by
-	 * order: (3600 + 3 * 7200) / 4, alike in the full recompute and the
+	/* L-1 invoiced 1 h after delivery by load; L-2, L-3, L-5a and L-7 2 h after
+	 * by order: (3600 + 4 * 7200) / 5, alike in the full recompute and the
 	 * incremental state. */
-	if (fabs(full.invoice_cycle_s - 6300) > 1 || fabs(inc.invoice_cycle_s - 6300) > 1)
-		fail_msg("invoice cycle: full %.0f s, incremental %.0f s, expected 6300 s",
+	if (fabs(full.invoice_cycle_s - 6480) > 1 || fabs(inc.invoice_cycle_s - 6480) > 1)
+		fail_msg("invoice cycle: full %.0f s, incremental %.0f s, expected 6480 s",
 		         full.invoice_cycle_s, inc.invoice_cycle_s);
 	kpi_figures_free(&full);
 	kpi_figures_free(&inc);
@@ -345,10 +354,11 @@ static void test_board(void **state)
 	assert_int_equal(sqlite3_prepare_v2(cache_db(f->c), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	const char *got = (const char *)sqlite3_column_text(st, 0);
-	/* Drafts of delivered loads by due date, then the rest (INV-4: no load,
-	 * INV-6: its load has not left). */
+	/* Drafts of delivered loads by due date, then the disputed one, then the
+	 * rest (INV-4: no load, INV-6: its load has not left). */
 	const char *want = "INV-3:3:-:SO-3:Harbor Foods INV-2:2:done:SO-2:Harbor Foods"
 	                   " INV-1:1:-:SO-1:Harbor Foods INV-5:5a:-:SO-5:Harbor Foods"
+	                   " INV-7:7:-:SO-7:Harbor Foods"
 	                   " INV-6:6b:waiting:SO-6:Harbor Foods INV-4:-:-:SO-4:Harbor Foods";
 	if (!got || strcmp(got, want) != 0)
 		fail_msg("board rows:\n  got  %s\n  want %s", got ? got : "(none)", want);
