@@ -203,10 +203,19 @@ static const char migration_6[] =
 	"CREATE TABLE audit_chain(id TEXT NOT NULL);"
 	"INSERT INTO audit_chain(id) VALUES(lower(hex(randomblob(16))));";
 
-/* Reserved for #12's invoice, charge and shipment columns, written on another
- * branch: the merge puts that migration here (this no-op only keeps the
- * numbers of the ones after it). */
-static const char migration_7[] = "";
+/* #12: a real ERP knows an invoice's and a charge's order (sale), not our load, and keeps
+ * customer shipments. invoice.order_id and charge.order_id join them to the order's load
+ * (docs/design.md §5, "Billing joins"); the indexes serve that join and the Billing board. */
+static const char migration_7[] =
+	"ALTER TABLE invoice ADD COLUMN order_id TEXT;"
+	"ALTER TABLE charge ADD COLUMN order_id TEXT;"
+	"CREATE INDEX invoice_order ON invoice(order_id);"
+	"CREATE INDEX charge_order ON charge(order_id);"
+	"CREATE INDEX load_order ON load(order_id, deleted);"
+	"CREATE TABLE shipment(" META
+	"number TEXT, order_id TEXT, customer_id TEXT, status TEXT, planned_at INTEGER,"
+	" effective_at INTEGER, carrier TEXT, address TEXT);" KEYED("shipment")
+	"CREATE INDEX shipment_order ON shipment(order_id);";
 
 /* The two-person rule (app/approve.c): an exception whose decision needs two
  * different supervisors keeps its first approval here until a second

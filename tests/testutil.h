@@ -15,6 +15,9 @@
  * A migration that adds to a table adds its undo here. */
 #define TEST_UNDO_TO_V2_SQL                                                                        \
 	"DROP TABLE pending_approval;"                                                             \
+	"DROP TABLE shipment; DROP INDEX invoice_order; DROP INDEX charge_order;"                  \
+	"DROP INDEX load_order; ALTER TABLE invoice DROP COLUMN order_id;"                         \
+	"ALTER TABLE charge DROP COLUMN order_id;"                                                 \
 	"DROP TABLE audit_chain; ALTER TABLE audit DROP COLUMN key_id;"                            \
 	"ALTER TABLE audit DROP COLUMN display_name;"                                              \
 	"ALTER TABLE sync_state DROP COLUMN rejected;"
