@@ -28,6 +28,7 @@ bool sync_page_session_gone(struct sync_stream *st, const struct net_resp *r)
 	char why[500], what[80];
 	snprintf(what, sizeof(what), "the new session was refused too (HTTP %ld)", r->status);
 	sync_session_refused(st->src, what, why, sizeof(why));
+	sync_session_refused_again(st->ses, why);
 	sync_stream_failed(st, why, -1);
 	return true;
 }

@@ -125,6 +125,7 @@ static void on_sent(const struct net_resp *r, void *arg)
 		}
 		sync_session_refused(sd->src, "the new session was refused too", text,
 		                     sizeof(text));
+		sync_session_refused_again(sd->ses, text);
 		transient = true, success = false;
 	}
 	s->resigned = false;

@@ -214,6 +214,13 @@ void sync_session_drop(struct sync_session *ss, uint64_t gen)
 	explicit_bzero(&ss->ses, sizeof(ss->ses));
 }
 
+void sync_session_refused_again(struct sync_session *ss, const char *why)
+{
+	if (ss->state == SYNC_SES_SIGNING_IN)
+		return;
+	failed(ss, why, false);
+}
+
 void sync_session_stop(struct sync_session *ss)
 {
 	if (ss->xfer)

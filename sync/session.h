@@ -64,6 +64,10 @@ bool sync_session_gone(const struct config_source *src, const struct net_resp *r
 /* The session a request used (gen) is gone: drop it, unless a newer one was
  * made meanwhile. */
 void sync_session_drop(struct sync_session *ss, uint64_t gen);
+/* A session just made was refused too (why: the line to show): counted as a
+ * failed sign-in, so the requests that need one back off together instead of
+ * each signing in again. Nothing when another sign-in is under way. */
+void sync_session_refused_again(struct sync_session *ss, const char *why);
 /* Cancels a sign-in in flight; waiters are told "cancelled" (fail). */
 void sync_session_stop(struct sync_session *ss);
 /* The URL of a call's path: the session's server (ses.path, a base URL) when
