@@ -20,7 +20,7 @@ static bool is_class(json_t *v, const char *cls)
 static int parse_decimal(const char *s, int64_t *mant, int *exp)
 {
 	int64_t m = 0;
-	int e = 0, nd = 0, neg = 0, seen_point = 0;
+	int e = 0, nd = 0, neg = 0, seen_point = 0, digits = 0;
 	if (!s)
 		return -1;
 	if (*s == '-' || *s == '+')
@@ -32,6 +32,7 @@ static int parse_decimal(const char *s, int64_t *mant, int *exp)
 		}
 		if (*s < '0' || *s > '9')
 			break;
+		digits++;
 		if (m == 0 && *s == '0') {
 			e -= seen_point; /* leading zeros count only as places */
 		} else {
@@ -41,6 +42,8 @@ static int parse_decimal(const char *s, int64_t *mant, int *exp)
 			e -= seen_point;
 		}
 	}
+	if (!digits)
+		return -1;
 	if (*s == 'E' || *s == 'e') {
 		s++;
 		int eneg = 0, ev = 0, n = 0;
