@@ -430,9 +430,9 @@ static void test_values(void **state)
 	assert_int_equal(tryton_decimal_cents(v, true, &c, &err), 0);
 	assert_int_equal(c, -13);
 	json_decref(v);
-	assert_true(fabs(tryton_decimal_double(json_pack("{s:s,s:s}", "__class__", "Decimal",
-	                                                 "decimal", "25.0000")) -
-	                 25.0) < 1e-12);
+	json_t *up = dec("25.0000");
+	assert_true(fabs(tryton_decimal_double(up) - 25.0) < 1e-12);
+	json_decref(up);
 
 	int64_t ms;
 	json_t *dt = json_loads("{\"__class__\":\"datetime\",\"year\":2026,\"month\":12,\"day\":3,"
@@ -458,8 +458,11 @@ static void test_values(void **state)
 	json_t *rec = json_loads("{\"write_date\":null,\"create_date\":null}", 0, NULL);
 	assert_int_equal(tryton_stamp_ms(rec, NULL), 0);
 	json_decref(rec);
-	assert_true(tryton_truthy(json_integer(1)));
-	assert_false(tryton_truthy(json_integer(0)));
+	json_t *one = json_integer(1), *zero = json_integer(0);
+	assert_true(tryton_truthy(one));
+	assert_false(tryton_truthy(zero));
+	json_decref(one);
+	json_decref(zero);
 }
 
 /* --- signing in -------------------------------------------------------------- */
