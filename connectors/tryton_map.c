@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "connectors/tryton_internal.h"
 
 #define CANON "waybill."
@@ -31,6 +32,13 @@ static const struct state_map order_states[] = {
 static const struct state_map invoice_states[] = {
         {"draft", "draft"}, {"validated", "draft"},     {"posted", "released"},
         {"paid", "paid"},   {"cancelled", "cancelled"}, {NULL, NULL},
+};
+
+/* stock.shipment.out: the model keeps the ERP's own states (model/model.h). */
+static const struct state_map shipment_states[] = {
+        {"draft", "draft"},         {"waiting", "waiting"}, {"assigned", "assigned"},
+        {"picked", "picked"},       {"packed", "packed"},   {"done", "done"},
+        {"cancelled", "cancelled"}, {NULL, NULL},
 };
 
 static const char *state_of(const struct state_map *t, const char *state)
@@ -126,6 +134,22 @@ static int identity(const struct connector_stream *s, json_t *rec, const char *p
 	return 0;
 }
 
+/* The first numbered sale of a list of dotted sales ("sales." -> [{"number"}]):
+ * an invoice grouping several sales is filed under the first. */
+static void set_first_sale(json_t *canon, json_t *list, const char *key)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+	{
+		json_t *n = key ? sub(x, key, "number") : json_object_get(x, "number");
+		if (json_is_string(n) && json_string_length(n) > 0) {
+			json_object_set(canon, "order_id", n);
+			return;
+		}
+	}
+}
+
 static int map_customer(json_t *rec, json_t *canon, struct wb_err *err)
 {
 	set_str(canon, "name", json_object_get(rec, "name"));
@@ -165,6 +189,7 @@ static int map_invoice(json_t *rec, json_t *canon, const char *status, struct wb
 	set_str(canon, "number", json_object_get(rec, "number"));
 	set_str(canon, "customer_id", sub(rec, "party.", "code"));
 	set_str(canon, "currency", sub(rec, "currency.", "code"));
+	set_first_sale(canon, json_object_get(rec, "sales."), NULL);
 	json_object_set_new(canon, "status", json_string(status));
 	/* Due: the earliest maturity of the lines to pay (set once posted). */
 	int64_t due = INT64_MAX, ms;
@@ -197,6 +222,7 @@ static int map_charge(json_t *rec, json_t *canon, struct wb_err *err)
 		code = json_object_get(rec, "description");
 	set_str(canon, "code", code);
 	json_object_set_new(canon, "origin", json_string("erp"));
+	set_first_sale(canon, sub(rec, "invoice.", "sales."), NULL);
 	int rc = set_money(canon, "amount", json_object_get(rec, "amount"), err);
 	if (rc != 0)
 		return rc;
@@ -211,6 +237,39 @@ static int map_charge(json_t *rec, json_t *canon, struct wb_err *err)
 	} else if (json_object_get(canon, "amount")) {
 		json_object_set(canon, "rated_amount", json_object_get(canon, "amount"));
 	}
+	return 0;
+}
+
+static int map_shipment(json_t *rec, json_t *canon, const char *status, struct wb_err *err)
+{
+	set_str(canon, "number", json_object_get(rec, "number"));
+	set_str(canon, "customer_id", sub(rec, "customer.", "code"));
+	set_str(canon, "carrier", json_object_get(sub(rec, "carrier.", "party."), "name"));
+	json_object_set_new(canon, "status", json_string(status));
+	/* the sale it ships: its outgoing moves' sale (sale/stock.py's Move.sale) */
+	set_first_sale(canon, json_object_get(rec, "outgoing_moves."), "sale.");
+	/* the delivery address on one line */
+	const char *addr = json_string_value(sub(rec, "delivery_address.", "full_address"));
+	if (addr && *addr) {
+		char line[400];
+		size_t o = 0;
+		for (const char *p = addr; *p && o + 3 < sizeof(line); p++) {
+			if (*p == '\r')
+				continue;
+			if (*p == '\n') {
+				line[o++] = ',';
+				line[o++] = ' ';
+			} else {
+				line[o++] = *p;
+			}
+		}
+		line[o] = '\0';
+		wb_utf8_trim(line); /* a long address is cut between characters */
+		json_object_set_new(canon, "address", json_string(line));
+	}
+	if (set_time(canon, "planned_at", json_object_get(rec, "planned_date"), NULL) ||
+	    set_time(canon, "effective_at", json_object_get(rec, "effective_date"), NULL))
+		return wb_fail(err, WB_EINVALID, "a date is not a Tryton date");
 	return 0;
 }
 
@@ -258,6 +317,10 @@ int tryton_map_record(const struct connector_stream *s, const char *source, json
 		rc = map_invoice(rec, canon, status, &e);
 	} else if (!strcmp(d->name, "charges")) {
 		rc = map_charge(rec, canon, &e);
+	} else if (!strcmp(d->name, "shipments")) {
+		if (!(status = state_of(shipment_states, json_string_value(state))))
+			return unknown_state(err, s, me.id, d->model, state, shipment_states);
+		rc = map_shipment(rec, canon, status, &e);
 	}
 	wb_entity_clear((enum wb_entity)s->entity, row);
 	if (rc == 0 && connector_map_fields(s->entity, canon, row, &e) != 0)

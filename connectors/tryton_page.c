@@ -49,7 +49,7 @@ static const struct tryton_stream defs[] = {
 	      "write_date", "create_date"),
 	 NULL, NULL, false},
 	{"shipments", "stock.shipment.out", "[]",
-	 LIST("number", "state", "planned_date", "effective_date", "carrier.rec_name",
+	 LIST("number", "state", "planned_date", "effective_date", "carrier.party.name",
 	      "delivery_address.full_address", "customer.code", "outgoing_moves.sale.number",
 	      "write_date", "create_date"),
 	 NULL, NULL, false},
@@ -63,6 +63,7 @@ static const struct connector_stream erp_streams[] = {
         {"orders", "/sale.sale", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
         {"invoices", "/account.invoice", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
         {"charges", "/account.invoice.line", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
+        {"shipments", "/stock.shipment.out", WB_ENT_SHIPMENT, CADENCE_SLOW, NULL, 0},
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))

@@ -92,8 +92,10 @@ static void test_streams(void **state)
 {
 	size_t n;
 	const struct connector_stream *s = tryton_streams("erp", &n);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(s[0].name, "customers");
+	assert_string_equal(s[4].name, "shipments");
+	assert_int_equal(s[4].entity, WB_ENT_SHIPMENT);
 	assert_non_null(tryton_streams("tms", &n) == NULL ? "" : NULL);
 	assert_int_equal(n, 0);
 	assert_int_equal(tryton_sweep_s(&s[1]), TRYTON_SWEEP_S);
@@ -229,6 +231,8 @@ static void test_invoices(void **state)
 	assert_null(inv.number); /* a draft has no number yet */
 	assert_string_equal(inv.status, "draft");
 	assert_string_equal(inv.customer_id, "C-6");
+	assert_string_equal(inv.order_id, "O-1"); /* the sale it came from */
+	assert_null(inv.load_id);                 /* the TMS's, met through the order */
 	assert_true(inv.amount == 426.00);
 	assert_int_equal(inv.issued_at, WB_NULL);
 	map("invoices", record(page, "id", 6), &inv);
@@ -256,6 +260,7 @@ static void test_charges(void **state)
 	assert_string_equal(ch.meta.id, "IL-1");
 	assert_string_equal(ch.code, "Linehaul"); /* no product code: its name */
 	assert_string_equal(ch.origin, "erp");
+	assert_string_equal(ch.order_id, "O-1");
 	assert_true(ch.amount == 240.00);
 	assert_true(ch.rated_amount == 240.00);
 	map("charges", record(page, "id", 3), &ch);
@@ -268,6 +273,32 @@ static void test_charges(void **state)
 	map("charges", r, &ch);
 	assert_true(ch.amount == 31.25);
 	assert_true(ch.rated_amount == 25.00);
+	json_decref(page);
+}
+
+static void test_shipments(void **state)
+{
+	json_t *page = read_page("shipments", "", "shipments_all.json");
+	assert_true(json_is_false(json_object_get(page, "has_more")));
+	struct wb_shipment sh;
+	map("shipments", record(page, "id", 1), &sh);
+	assert_string_equal(sh.meta.id, "1");
+	assert_string_equal(sh.number, "1");
+	assert_string_equal(sh.order_id, "O-1");
+	assert_string_equal(sh.customer_id, "C-6");
+	assert_string_equal(sh.status, "picked");
+	assert_string_equal(sh.carrier, "Depot Fleet");
+	assert_string_equal(sh.address, "6 Quay Road, 01035 Porto");
+	assert_int_equal(sh.planned_at, 1796256000);
+	assert_int_equal(sh.effective_at, WB_NULL);
+	map("shipments", record(page, "id", 3), &sh);
+	assert_string_equal(sh.status, "done");
+	assert_int_equal(sh.effective_at, 1796256000);
+	json_t *r = record(page, "id", 4);
+	json_object_set_new(r, "state", json_string("lost"));
+	struct wb_err err = {0};
+	assert_int_equal(tryton_map_record(stream("shipments"), "erp", r, &sh, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "shipments 4: state \"lost\" of stock.shipment.out"));
 	json_decref(page);
 }
 
@@ -746,6 +777,7 @@ int main(void)
 	        cmocka_unit_test(test_orders),
 	        cmocka_unit_test(test_invoices),
 	        cmocka_unit_test(test_charges),
+	        cmocka_unit_test(test_shipments),
 	        cmocka_unit_test(test_unknown_state_is_refused),
 	        cmocka_unit_test(test_idle_source_ends_the_pass),
 	        cmocka_unit_test(test_bad_pages),
