@@ -203,6 +203,20 @@ static const char migration_6[] =
 	"CREATE TABLE audit_chain(id TEXT NOT NULL);"
 	"INSERT INTO audit_chain(id) VALUES(lower(hex(randomblob(16))));";
 
+/* #12: a real ERP knows an invoice's and a charge's order (sale), not our load, and keeps
+ * customer shipments. invoice.order_id and charge.order_id join them to the order's load
+ * (docs/design.md §5, "Billing joins"); the indexes serve that join and the Billing board. */
+static const char migration_7[] =
+	"ALTER TABLE invoice ADD COLUMN order_id TEXT;"
+	"ALTER TABLE charge ADD COLUMN order_id TEXT;"
+	"CREATE INDEX invoice_order ON invoice(order_id);"
+	"CREATE INDEX charge_order ON charge(order_id);"
+	"CREATE INDEX load_order ON load(order_id, deleted);"
+	"CREATE TABLE shipment(" META
+	"number TEXT, order_id TEXT, customer_id TEXT, status TEXT, planned_at INTEGER,"
+	" effective_at INTEGER, carrier TEXT, address TEXT);" KEYED("shipment")
+	"CREATE INDEX shipment_order ON shipment(order_id);";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
@@ -211,6 +225,7 @@ static const char *const migrations[] = {
 	migration_4,
 	migration_5,
 	migration_6,
+	migration_7,
 };
 /* clang-format on */
 

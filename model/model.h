@@ -233,11 +233,14 @@ int wb_in_range(enum wb_range r, double x);
 	X(S, TEXT, document_ref, ANY)
 /* clang-format on */
 
-/* status: draft, held, released, sent, paid, disputed. */
+/* status: draft, held, released, sent, paid, disputed. load_id is the load it bills when the
+ * source knows it (the simulator does); order_id the order (sale) it belongs to, which is all a
+ * real ERP knows: the cache joins it to the order's load (docs/design.md §5, "Billing joins"). */
 /* clang-format off */
 #define WB_INVOICE_FIELDS(X, S)                                                                    \
 	X(S, TEXT, number, ANY)                                                                    \
 	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, order_id, ANY)                                                                  \
 	X(S, TEXT, customer_id, ANY)                                                               \
 	X(S, REAL, amount, MONEY)                                                                  \
 	X(S, TEXT, currency, ANY)                                                                  \
@@ -248,14 +251,32 @@ int wb_in_range(enum wb_range r, double x);
 /* clang-format on */
 
 /* code: linehaul, fuel, detention, lumper, toll. rated_amount is what the rate
- * agreement allows for this code; origin says who billed it (rate, carrier, driver). */
+ * agreement allows for this code; origin says who billed it (rate, carrier, driver).
+ * load_id and order_id as on an invoice: either may be unknown. */
 /* clang-format off */
 #define WB_CHARGE_FIELDS(X, S)                                                                     \
 	X(S, TEXT, load_id, ANY)                                                                   \
+	X(S, TEXT, order_id, ANY)                                                                  \
 	X(S, TEXT, code, ANY)                                                                      \
 	X(S, REAL, amount, MONEY)                                                                  \
 	X(S, REAL, rated_amount, MONEY)                                                            \
 	X(S, TEXT, origin, ANY)
+/* clang-format on */
+
+/* A customer shipment as the ERP keeps it (Tryton's stock.shipment.out): the goods of an
+ * order leaving the depot. status is the ERP's state: draft, waiting, assigned, picked, packed,
+ * done, cancelled. planned_at is the planned date, effective_at when it was done; address is
+ * the delivery address as one line. It meets a load through order_id. */
+/* clang-format off */
+#define WB_SHIPMENT_FIELDS(X, S)                                                                   \
+	X(S, TEXT, number, ANY)                                                                    \
+	X(S, TEXT, order_id, ANY)                                                                  \
+	X(S, TEXT, customer_id, ANY)                                                               \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, INT, planned_at, TIME)                                                                \
+	X(S, INT, effective_at, TIME)                                                              \
+	X(S, TEXT, carrier, ANY)                                                                   \
+	X(S, TEXT, address, ANY)
 /* clang-format on */
 
 /* card: masked, last four digits only. */
@@ -317,7 +338,8 @@ int wb_in_range(enum wb_range r, double x);
 	X(INVOICE, invoice, "invoice", WB_INVOICE_FIELDS)                                          \
 	X(CHARGE, charge, "charge", WB_CHARGE_FIELDS)                                              \
 	X(FUEL_TXN, fuel_txn, "fuel_txn", WB_FUEL_TXN_FIELDS)                                      \
-	X(EXCEPTION, exception, "exception", WB_EXCEPTION_FIELDS)
+	X(EXCEPTION, exception, "exception", WB_EXCEPTION_FIELDS)                                  \
+	X(SHIPMENT, shipment, "shipment", WB_SHIPMENT_FIELDS)
 /* clang-format on */
 
 enum wb_entity {

@@ -14,6 +14,9 @@
  * 2 (migration 4 only dropped views), for the tests of upgrading old caches.
  * A migration that adds to a table adds its undo here. */
 #define TEST_UNDO_TO_V2_SQL                                                                        \
+	"DROP TABLE shipment; DROP INDEX invoice_order; DROP INDEX charge_order;"                  \
+	"DROP INDEX load_order; ALTER TABLE invoice DROP COLUMN order_id;"                         \
+	"ALTER TABLE charge DROP COLUMN order_id;"                                                 \
 	"DROP TABLE audit_chain; ALTER TABLE audit DROP COLUMN key_id;"                            \
 	"ALTER TABLE audit DROP COLUMN display_name;"                                              \
 	"ALTER TABLE sync_state DROP COLUMN rejected;"
