@@ -252,6 +252,49 @@ static void test_whole_file(void **state)
 	settings_free(c);
 }
 
+/* The tryton kind through settings_load: signs in with no token, its
+ * login filled; a token beside it is refused, the password never shown. */
+static void test_tryton_file(void **state)
+{
+	struct fx *f = *state;
+	const char *tail = "\"tms\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9002\","
+	                   "\"token\":\"tk2\"},"
+	                   "\"telematics\":{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9003\","
+	                   "\"token\":\"tk3\"}}}";
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "{\"sources\":{\"erp\":{\"kind\":\"tryton\",\"url\":\"http://127.0.0.1:8000\","
+	         "\"database\":\"depot\",\"user\":\"admin\",\"password\":\"" PW "\"},%s",
+	         tail);
+	write_file(f->path, text, 0600);
+	struct settings *c = NULL;
+	struct wb_err err = {0};
+	if (settings_load(f->path, &c, &err) != 0)
+		fail_msg("refused: %s", err.msg);
+	assert_null(c->sources[0].token);
+	assert_string_equal(c->sources[0].login.database, "depot");
+	assert_string_equal(c->sources[0].login.user, "admin");
+	assert_string_equal(c->sources[0].login.password, PW);
+	settings_free(c);
+	snprintf(text, sizeof(text),
+	         "{\"sources\":{\"erp\":{\"kind\":\"tryton\",\"url\":\"http://127.0.0.1:8000\","
+	         "\"database\":\"depot\",\"user\":\"admin\",\"password\":\"" PW
+	         "\",\"token_env\":\"X\"},%s",
+	         tail);
+	write_file(f->path, text, 0600);
+	assert_int_not_equal(settings_load(f->path, &c, &err), 0);
+	assert_non_null(strstr(err.msg, "sources.erp.token_env: a tryton source signs in"));
+	assert_null(strstr(err.msg, PW));
+	snprintf(text, sizeof(text),
+	         "{\"sources\":{\"erp\":{\"kind\":\"tryton\",\"url\":\"http://127.0.0.1:8000\","
+	         "\"database\":\"depot\",\"user\":\"admin\",\"password\":\"pa55 " PW "\"},%s",
+	         tail);
+	write_file(f->path, text, 0600);
+	assert_int_not_equal(settings_load(f->path, &c, &err), 0);
+	assert_non_null(strstr(err.msg, "sources.erp.password: the password holds a space"));
+	assert_null(strstr(err.msg, PW));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +303,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_env, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_cases, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_whole_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tryton_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
