@@ -116,6 +116,10 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *body)
 		if (srv.post_works)
 			snprintf(srv.state, sizeof(srv.state), "posted");
 		out = json_pack("{s:n}", "result"); /* success, whatever happened */
+	} else if (strcmp(method, "whoami") == 0) {
+		out = json_pack("{s:{s:s}}", "result", "login", "admin");
+	} else if (strcmp(method, "modules") == 0) {
+		out = json_pack("{s:[s]}", "result", "sale");
 	} else if (strcmp(method, "read") == 0) {
 		srv.reads++;
 		out = json_pack("{s:{s:s}}", "result", "state", srv.state);
@@ -296,6 +300,46 @@ static enum connector_verdict fake_verify_read(const char *action, const char *s
 	return v;
 }
 
+static int fake_whoami_request(const struct connector_login *who, struct connector_call *call,
+                               struct wb_err *err)
+{
+	(void)who, (void)err;
+	return rpc(call, json_pack("{s:s}", "method", "whoami"));
+}
+
+static int fake_whoami(const char *body, size_t len, struct connector_whoami *out,
+                       struct wb_err *err)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	const char *u = json_string_value(json_object_get(json_object_get(j, "result"), "login"));
+	int rc = 0;
+	if (u) {
+		snprintf(out->user, sizeof(out->user), "%s", u);
+		snprintf(out->role, sizeof(out->role), "dispatcher");
+	} else {
+		rc = wb_fail(err, WB_EINVALID, "no user");
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int fake_doctor_request(int step, const struct connector_login *who,
+                               struct connector_call *call, struct wb_err *err)
+{
+	(void)who;
+	if (step > 0)
+		return wb_fail(err, WB_ENOTFOUND, "no more");
+	return rpc(call, json_pack("{s:s}", "method", "modules"));
+}
+
+static int fake_doctor_read(int step, const struct connector_answer *a, char *line, size_t len)
+{
+	(void)step;
+	bool ok = a->status == 200 && strstr(a->body, "sale");
+	snprintf(line, len, "modules: %s", ok ? "sale (none missing)" : "missing");
+	return ok ? 0 : 1;
+}
+
 static const struct connector_ops fake = {
         .kind = "rpc",
         .streams = fake_streams,
@@ -309,6 +353,10 @@ static const struct connector_ops fake = {
         .action_call = fake_action_call,
         .verify_request = fake_verify_request,
         .verify_read = fake_verify_read,
+        .whoami = fake_whoami,
+        .whoami_request = fake_whoami_request,
+        .doctor_request = fake_doctor_request,
+        .doctor_read = fake_doctor_read,
 };
 static struct connector_ops kind;
 
@@ -577,6 +625,57 @@ static void test_sweep(void **state)
 	assert_true(live(f, "C-2"));
 }
 
+static void keep_doctor(void *arg, const struct sync_doctor *d)
+{
+	*(struct sync_doctor *)arg = *d;
+}
+
+/* doctor: signs in, asks who-am-I and the kind's checks; the skew comes from
+ * the answers' Date header. */
+static void test_doctor(void **state)
+{
+	struct fx *f = *state;
+	uv_loop_t loop;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	struct wb_err err = {0};
+	struct net *n = net_new(&loop, NULL, &err);
+	assert_non_null(n);
+	struct sync_doctor d;
+	memset(&d, 0, sizeof(d));
+	d.who.state = -1;
+	assert_int_equal(sync_doctor_start(n, &f->cfg->sources[0], 5000, keep_doctor, &d, &err), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	net_free(n);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	assert_true(d.signed_in);
+	assert_int_equal(d.who.state, SYNC_WHOAMI_OK);
+	assert_string_equal(d.who.me.user, "admin");
+	assert_int_equal(d.nchecks, 1);
+	assert_string_equal(d.checks[0], "modules: sale (none missing)");
+	assert_int_equal(d.failed_checks, 0);
+	assert_true(d.skew_known && d.skew_from_date);
+	assert_true(d.skew_s > -60 && d.skew_s < 60); /* one machine's clock, generously */
+	assert_int_equal(srv.logins, 1);
+	/* A wrong password: AUTH with the clear line. */
+	struct config_source *s = &f->cfg->sources[0];
+	free(s->password);
+	s->password = strdup("wrong-Pw");
+	s->login.password = s->password;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	n = net_new(&loop, NULL, &err);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(sync_doctor_start(n, s, 5000, keep_doctor, &d, &err), 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	net_free(n);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	assert_false(d.signed_in);
+	assert_int_equal(d.who.state, SYNC_WHOAMI_AUTH);
+	assert_non_null(
+	        strstr(d.who.why, "rpc refused the sign-in as admin: wrong user or password"));
+}
+
 int main(void)
 {
 	kind = fake;
@@ -588,6 +687,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_refused_again, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_doctor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
