@@ -45,9 +45,9 @@ static void send_page(struct sync_stream *st)
 	int limit = st->cs->page_limit > 0 ? st->cs->page_limit : sy->o.page_limit;
 	struct net_req req = {.method = "GET", .url = url, .ca_file = src->ca_file};
 	const char *headers[] = {"Content-Type: application/json", NULL};
+	struct connector_call call; /* req.method points into it until sent */
+	memset(&call, 0, sizeof(call));
 	if (src->ops->page_request) {
-		struct connector_call call;
-		memset(&call, 0, sizeof(call));
 		int rc = src->ops->page_request(st->cs, &src->login, cur, limit, &call, &err);
 		body = rc == 0 && call.body ? json_dumps(call.body, JSON_COMPACT) : NULL;
 		json_decref(call.body);
