@@ -19,8 +19,7 @@ static void give_up(struct sync_stream *st, const char *line)
 	st->failed = true;
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->budget);
-	if (st->xfer)
-		net_cancel(sy->net, st->xfer); /* on_page sees NET_ECANCELLED and returns */
+	sync_stream_cancel(st); /* on_page sees NET_ECANCELLED and returns */
 	sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name, line, 0, 0);
 	sync_check_finished(sy);
 }
@@ -185,7 +184,11 @@ void sync_stream_status(struct sync_stream *st, const struct net_resp *r)
 		resync(st, why);
 		return;
 	}
-	if (r->status == 401 || r->status == 403)
+	if ((r->status == 401 || r->status == 403) && st->ses)
+		snprintf(why, sizeof(why),
+		         "HTTP %ld: %s refused the request to %s; check its rights%s", r->status,
+		         st->src->kind, st->src->user ? st->src->user : "the user", quoted);
+	else if (r->status == 401 || r->status == 403)
 		snprintf(why, sizeof(why), "HTTP %ld: the token was refused; check the config%s",
 		         r->status, quoted);
 	else if (r->status == 429)
