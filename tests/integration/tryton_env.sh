@@ -30,11 +30,11 @@ who=$(tryton_rpc model.res.user.get_preferences '[true, {}]' | jq -r '."company.
 
 # count MODEL DOMAIN_JSON: records of MODEL matching the domain.
 count() { tryton_rpc "model.$1.search_count" "[$2, {\"active_test\": false}]"; }
-for s in draft quotation confirmed processing done cancelled; do
+for s in draft quotation confirmed processing "done" cancelled; do
 	n=$(count sale.sale "[[\"state\", \"=\", \"$s\"]]")
 	[ "${n:-0}" -gt 0 ] && ok "sales $s: $n" || not_ok "sales $s exist" "got ${n:-nothing}"
 done
-for s in waiting assigned picked packed done; do
+for s in waiting assigned picked packed "done"; do
 	n=$(count stock.shipment.out "[[\"state\", \"=\", \"$s\"]]")
 	[ "${n:-0}" -gt 0 ] && ok "customer shipments $s: $n" || not_ok "customer shipments $s exist" "got ${n:-nothing}"
 done
@@ -79,7 +79,8 @@ rc=$?
 pid=$TRYTON_PID
 tryton_stop
 check "tryton_stop stops trytond" sh -c "! kill -0 $pid 2>/dev/null"
-check "no trytond on this directory is left" sh -c "! pgrep -f 'trytond -c $D/trytond.conf' >/dev/null"
+# ([t] keeps pgrep from finding the sh -c that carries the pattern.)
+check "no trytond on this directory is left" sh -c "! pgrep -f '[t]rytond -c $D/trytond.conf' >/dev/null"
 check "tryton_stop is safe to call twice" tryton_stop
 check "nothing answers on the port any more" sh -c "! curl -s -m 2 -o /dev/null http://127.0.0.1:$port/"
 finish

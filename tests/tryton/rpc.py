@@ -110,7 +110,8 @@ class Client:
                 msg = '%s: %s' % (err[0], err[1][0])
             else:
                 msg = str(err)
-            raise RPCError('%s: %s' % (method, msg))
+            # One line: Tryton's messages may span several.
+            raise RPCError('%s: %s' % (method, ' '.join(msg.split())))
         return ans.get('result')
 
     def login(self):
