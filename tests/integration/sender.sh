@@ -1,17 +1,20 @@
-# The outbox sender's answers: a write answered 503 stays pending for a retry
-# (docs/config.md promises retries on 408, 429 and 5xx), never failed for good;
-# a 429 with "Retry-After: 30" waits thirty seconds, not thirty milliseconds.
+# The outbox sender's answers: a write answered 503 or 408 stays pending for a
+# retry (docs/config.md promises retries on 408, 429 and 5xx), never failed for
+# good; a 429 with "Retry-After: 30" waits thirty seconds, not thirty
+# milliseconds.
 # Each case queues one action, lets `sync --follow` try it once against a
 # simulator whose TMS answers every request with the fault, and reads the row.
 . tests/integration/lib.sh
 
-# attempt DIR: runs sync --follow until the queued action has been tried once.
+# attempt DIR: runs sync --follow until the queued action has been tried once
+# and its answer recorded (attempts counts from the claim: an inflight row has
+# been sent but not yet answered).
 attempt() {
 	"$W" sync --follow --config "$1/config.json" --cache "$1/c.db" >"$1/out" 2>"$1/err" &
 	fpid=$!
 	i=0
 	while [ $i -lt 200 ]; do
-		[ "$(sqlite3 "$1/c.db" "SELECT attempts FROM outbox" 2>/dev/null)" = 1 ] && break
+		[ "$(sqlite3 "$1/c.db" "SELECT attempts = 1 AND status != 'inflight' FROM outbox" 2>/dev/null)" = 1 ] && break
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -39,5 +42,50 @@ check "429: still pending" [ "$(row "$d" status)" = pending ]
 # The next try is due about 30 s after the answer (15 s leaves room for a slow
 # machine between the answer and this line; read as milliseconds it is <= 1 s).
 check "429: Retry-After 30 is seconds (next try in ${wait_s} s)" [ "$wait_s" -ge 15 ]
+stop_sim
+
+# 408: the source (or a proxy before it) gave up waiting for the request and
+# performed nothing. The write stays pending, is tried again while the fault
+# lasts, and is delivered once the fault is cleared (both through the admin API).
+d=$T/s408
+if ! AUTOMATION=off start_sim "$d"; then not_ok "sim started"; finish; fi
+check "408: the fault is set through the admin API" \
+	[ "$(admin faults '{"service":"tms","rate408":1}' | jq .tms.rate408)" = 1 ]
+disp=$(jq -r .tokens.dispatcher "$d/sim.json")
+x=$(curl -sf -H "Authorization: Bearer $disp" "$TMS/v1/exceptions?limit=500" |
+	jq -r '[.data[] | select(.status == "open" and .required_role == "dispatcher")][0].id')
+build/tests/tools/outbox_add "$d/c.db" tms acknowledge_exception "exception:$x" '{}' >/dev/null
+# the row of this action (the sync queues none of its own: AUTOMATION=off)
+rx() { sqlite3 "$d/c.db" "SELECT $1 FROM outbox WHERE subject='exception:$x'"; }
+"$W" sync --follow --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err" &
+fpid=$!
+PIDS="$PIDS $fpid"
+# wait_for SQL VALUE: until the outbox row's SQL is VALUE (at most 60 s), or
+# the row has failed for good (nothing more will happen to it).
+wait_for() {
+	i=0
+	while [ $i -lt 600 ]; do
+		[ "$(rx "$1")" = "$2" ] && return 0
+		[ "$(rx status)" = failed ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+wait_for http_status 408
+check "408: the write was tried (exception $x)" [ "$(rx attempts)" -ge 1 ]
+check "408: the source's answer is kept" [ "$(rx http_status)" = 408 ]
+check "408: the action stays queued, not failed ($(rx status))" \
+	[ "$(rx "status IN ('pending','inflight')")" = 1 ]
+wait_for "attempts >= 2" 1
+check "408: it is tried again while the source answers 408 ($(rx attempts) attempts, $(rx status))" \
+	[ "$(rx "attempts >= 2 AND status IN ('pending','inflight')")" = 1 ]
+admin faults '{"service":"tms","clear":true}' >/dev/null
+wait_for status delivered
+check "408: delivered once the fault is cleared ($(rx status), $(rx answer))" [ "$(rx status)" = delivered ]
+check "408: the source took it ($(curl -sf -H "Authorization: Bearer $disp" "$TMS/v1/exceptions/$x" | jq -r .data.status))" \
+	[ "$(curl -sf -H "Authorization: Bearer $disp" "$TMS/v1/exceptions/$x" | jq -r .data.status)" = acknowledged ]
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
 stop_sim
 finish

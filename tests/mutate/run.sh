@@ -11,7 +11,10 @@
 # Tests per mutant: the entry's own `tests` first (unit test names such as
 # test_outbox, or integration scripts such as sender.sh, for behaviour the unit
 # tests cannot see), then every unit test (test_net* last: the slowest), up to
-# the first that fails. A mutant that does not compile is reported apart.
+# the first that fails. The named unit tests are built and run before the
+# rest is linked. An integration script may be named with some of its cases
+# (sync_limits.sh:down+rewind runs it with WAYBILL_CASES="down rewind").
+# A mutant that does not compile is reported apart.
 #
 # Usage: sh tests/mutate/run.sh [LIST]      (from the top of the repository)
 #   MUTATE_ONLY=id,id   run only these mutants
@@ -177,6 +180,10 @@ run_test() {
 	rm -rf "$WAYBILL_TEST_TMP"
 	mkdir -p "$WAYBILL_TEST_TMP" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$HOME"
 	case "$1" in
+	*.sh:*)
+		WAYBILL_CASES=$(echo "${1#*:}" | tr + ' ') \
+			timeout 180 sh "tests/integration/${1%%:*}" >"$2" 2>&1
+		;;
 	*.sh) timeout 180 sh "tests/integration/$1" >"$2" 2>&1 ;;
 	*) timeout 120 "build/tests/$1" >"$2" 2>&1 ;;
 	esac
@@ -206,20 +213,42 @@ while IFS="$US" read -r id file from to tests equiv why <&3; do
 	CUR=$file
 	cp -p "$file" "$file.mutate-orig"
 	MFROM=$from MTO=$to awk -v MODE=apply "$APPLY" "$file.mutate-orig" >"$file"
-	verdict="" by=""
-	if ! make -j2 tests-built >"$LOGS/$id.build.log" 2>&1; then
+	verdict="" by="" ran=""
+	# The entry's own unit tests first, with only their binaries built: most
+	# mutants die there, without linking every program.
+	first=""
+	for t in $tests; do
+		case "$t" in *.sh | *.sh:*) ;; *) first="$first build/tests/$t" ;; esac
+	done
+	if [ -n "$first" ] && ! make -j2 $first >"$LOGS/$id.build.log" 2>&1; then
 		verdict=compile-error
-	else
-		order=$tests
-		for u in $UNITS; do
-			case " $tests " in *" $u "*) ;; *) order="$order $u" ;; esac
-		done
-		for t in $order; do
+	elif [ -n "$first" ]; then
+		for t in $first; do
+			t=${t#build/tests/}
+			ran="$ran $t"
 			if ! run_test "$t" "$LOGS/$id.log"; then
 				by=$t
 				break
 			fi
 		done
+	fi
+	if [ -z "$verdict" ] && [ -z "$by" ]; then
+		if ! make -j2 tests-built >>"$LOGS/$id.build.log" 2>&1; then
+			verdict=compile-error
+		else
+			order=""
+			for t in $tests $UNITS; do
+				case " $order $ran " in *" $t "*) ;; *) order="$order $t" ;; esac
+			done
+			for t in $order; do
+				if ! run_test "$t" "$LOGS/$id.log"; then
+					by=$t
+					break
+				fi
+			done
+		fi
+	fi
+	if [ -z "$verdict" ]; then
 		verdict=${by:+killed}
 		verdict=${verdict:-survived}
 	fi
