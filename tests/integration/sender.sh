@@ -44,6 +44,36 @@ check "429: still pending" [ "$(row "$d" status)" = pending ]
 check "429: Retry-After 30 is seconds (next try in ${wait_s} s)" [ "$wait_s" -ge 15 ]
 stop_sim
 
+# No answer at all (the connection closed): the write stays pending for a
+# retry, never failed for good.
+d=$T/sclose
+if ! start_sim "$d" --fault tms:close=1; then not_ok "sim started"; finish; fi
+build/tests/tools/outbox_add "$d/c.db" tms acknowledge_exception "exception:X-1" '{}' >/dev/null
+attempt "$d"
+check "no answer: the write was tried" [ "$(row "$d" attempts)" = 1 ]
+check "no answer: the action stays pending for a retry, not failed ($(row "$d" status))" [ "$(row "$d" status)" = pending ]
+check "no answer: no HTTP status is recorded ($(row "$d" http_status))" [ -z "$(row "$d" http_status)" ]
+stop_sim
+
+# --once through scattered 408s: each delivery resets the failures in a row,
+# so --once delivers all 40 actions although well over twelve writes fail
+# (the sim's draws are seeded: the same writes fail every run).
+d=$T/once408
+if ! AUTOMATION=off start_sim "$d" --speed 0 --fault tms:rate408=0.35; then not_ok "sim started"; finish; fi
+disp=$(jq -r .tokens.dispatcher "$d/sim.json")
+for x in $(curl -sf -H "Authorization: Bearer $disp" "$TMS/v1/exceptions?limit=500" |
+	jq -r '[.data[] | select(.status == "open" and .required_role == "dispatcher")][:40][].id'); do
+	build/tests/tools/outbox_add "$d/c.db" tms acknowledge_exception "exception:$x" '{}' >/dev/null
+done
+timeout 120 "$W" sync --once --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err"
+rc=$?
+retries=$(sqlite3 "$d/c.db" "SELECT sum(attempts) - count(*) FROM outbox")
+check "once408: sync --once exits 0 (exit $rc: $(grep -m 1 'gave up' "$d/err"))" [ "$rc" -eq 0 ]
+check "once408: all 40 actions delivered" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM outbox WHERE status='delivered'")" -eq 40 ]
+check "once408: more than twelve writes were answered 408 ($retries)" [ "${retries:-0}" -gt 12 ]
+stop_sim
+
 # 408: the source (or a proxy before it) gave up waiting for the request and
 # performed nothing. The write stays pending, is tried again while the fault
 # lasts, and is delivered once the fault is cleared (both through the admin API).

@@ -220,6 +220,15 @@ static void test_two_person_rule(void **state)
 	v = core_policy_decide(NULL, CORE_KIND_LATE_ETA, 0.95, 10);
 	assert_int_equal(core_policy_approved(&v, NULL, 0, msg, sizeof(msg)),
 	                 1); /* auto needs none */
+	/* The same person from two strings (two rows, a name typed twice) is
+	 * still one person: names are compared, not pointers (the literals above
+	 * may be merged by the compiler). */
+	char first[] = "S. Park", again[] = "S. Park";
+	struct core_approval same[] = {{first, CORE_ROLE_SUPERVISOR},
+	                               {again, CORE_ROLE_SUPERVISOR}};
+	v = core_policy_decide(NULL, CORE_KIND_CRITICAL_FAULT, 1.0, 6000);
+	assert_int_equal(core_policy_approved(&v, same, 2, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "needs a second supervisor other than S. Park (two-person rule)");
 }
 
 static void test_names_and_defaults(void **state)
