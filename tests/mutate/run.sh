@@ -36,8 +36,9 @@ US=$(printf '\037')
 # ---- the list -------------------------------------------------------------
 # One record per mutant: id US file US from US to US tests US equivalent US why
 # (from/to still escaped: \n \t \s \\ are expanded when applied).
-RECS=$M/mutants.rec
 mkdir -p "$M" "$LOGS"
+RECS=$M/mutants.$$.rec # this run's own: another run may be checking the list
+trap 'rm -f "$RECS"' EXIT
 awk -v US="$US" '
 function flush() {
 	if (id == "" && file == "" && hasfrom == 0) return
@@ -136,6 +137,7 @@ cleanup() {
 		touch "$TREE/$CUR"
 	fi
 	rm -rf "$M/tmp"
+	rm -f "$RECS"
 }
 trap 'cleanup; echo "mutate: interrupted" >&2; exit 130' INT TERM HUP
 trap cleanup EXIT
