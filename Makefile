@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench bench-tryton demo-tryton seeds install clean format check-format fuzz-built fuzz
+.PHONY: all deps run test check-asan bench bench-tryton demo-tryton seeds install clean format check-format fuzz-built fuzz mutate
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -165,6 +165,14 @@ format:
 # What tests/integration/format.sh checks in `make test`.
 check-format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format: clean"
+
+# --- mutation testing (tests/mutate/run.sh) ----------------------------------
+# Each mutant of tests/mutate/mutants.txt applied alone to a copy of the tree in
+# build-mutate/, built and run against the fast tests; one line per mutant and
+# the score. Fails under 95 % or with a survivor not marked equivalent.
+# MUTATE_ONLY=id,id runs some. Slow and CPU-heavy: it runs at nice 10.
+mutate: deps
+	@nice -n 10 sh tests/mutate/run.sh tests/mutate/mutants.txt
 
 # --- fuzzing (docs/fuzzing.md) -----------------------------------------------
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) built by clang into build-fuzz/, the

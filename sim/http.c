@@ -321,7 +321,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	int admin = strncmp(url, "/v1/admin", 9) == 0;
 	int write = !admin && strcmp(method, "POST") == 0;
 	struct sim_fault_cfg f;
-	int hit5xx = 0, hit429 = 0, hitclose = 0, hithtml = 0, hiterr = 0;
+	int hit5xx = 0, hit429 = 0, hit408 = 0, hitclose = 0, hithtml = 0, hiterr = 0;
 	pthread_mutex_lock(&s->w.mu);
 	f = sv->f;
 	if (!admin) {
@@ -330,6 +330,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		hit429 = sim_fault_hit(sv, f.rate429);
 	}
 	if (write) {
+		hit408 = sim_fault_hit(sv, f.rate408);
 		hithtml = sim_fault_hit(sv, f.html200);
 		hiterr = sim_fault_hit(sv, f.error200);
 	}
@@ -350,6 +351,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		                 sim_error("rate_limited", "injected fault: too many requests"), gz,
 		                 &r);
 	}
+	/* A proxy or the service gave up waiting for the request: nothing was
+	 * performed, and the client may send it again. */
+	if (hit408)
+		return send_json(c, 408,
+		                 sim_error("request_timeout", "injected fault: request timeout"),
+		                 gz, NULL);
 
 	/* A gateway in front of the service answers for it; the write never
 	 * reaches the service, whatever the token. */

@@ -15,6 +15,7 @@ struct sim_fault_cfg {
 	double rate5xx, rate429, drop, truncate, malformed, dup, reorder, expire, close,
 	        write_timeout, badevent,
 	        html200,  /* writes answered 200 text/html (a login gateway), not performed */
+	        rate408,  /* writes answered 408 Request Timeout, not performed */
 	        error200; /* writes answered 200 {"error":...} (an ERP's business error) */
 	double stall, repeat, refuse,
 	        rewind; /* list pages whose cursor lies (http.c cursor_faults) */

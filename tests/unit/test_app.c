@@ -493,6 +493,12 @@ static void test_roles(void **state)
 		assert_int_equal(r.refusal, APP_R_ROLE);
 		assert_non_null(strstr(r.why[0], want));
 	}
+	/* A role number no source gives (a newer peer's) is no role either. */
+	struct app_ctx x = ctx(f, "vic", CORE_ROLE__COUNT);
+	struct app_result r;
+	app_release(&x, "L-1", NULL, &r);
+	assert_int_equal(r.refusal, APP_R_ROLE);
+	assert_non_null(strstr(r.why[0], "read-only until a source says who you are"));
 	assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit"), 0);
 }
@@ -574,6 +580,15 @@ static void test_decisions(void **state)
 	assert_string_equal(r.why[0], "already approved");
 	app_decide(&x, APP_ACK, "X-none", NULL, &r);
 	assert_int_equal(r.refusal, APP_R_NOTFOUND);
+	/* One the source deleted meanwhile is gone, not decided. */
+	struct wb_exception gone;
+	wb_entity_clear(WB_ENT_EXCEPTION, &gone);
+	test_meta(&gone.meta, "X-gone", "tms", 2);
+	gone.meta.deleted = 1;
+	test_put(f->c, WB_ENT_EXCEPTION, &gone);
+	app_decide(&x, APP_ACK, "X-gone", NULL, &r);
+	assert_int_equal(r.refusal, APP_R_STATE);
+	assert_string_equal(r.why[0], "gone at the source");
 	assert_int_equal(app_decision_from_word("acknowledge"), APP_ACK);
 	assert_int_equal(app_decision_from_word("release"), -1);
 }

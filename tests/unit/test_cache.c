@@ -142,6 +142,12 @@ static void test_tombstones(void **state)
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &gone, 1, &changed, &err), 0);
 	assert_int_equal(changed, 1);
 	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-7'"), 1);
+	/* It keeps nothing of the record but its identity, whatever the
+	 * tombstone carried (here its number and revenue). */
+	assert_int_equal(test_count(f->c,
+	                            "SELECT count(*) FROM load WHERE id='L-7' AND number IS NULL"
+	                            " AND revenue IS NULL AND status IS NULL"),
+	                 1);
 	/* An out-of-order older copy must not bring it back... */
 	struct wb_load late = load("L-7", 2, "staged", 100);
 	assert_int_equal(cache_upsert(f->c, WB_ENT_LOAD, &late, 1, &changed, &err), 0);

@@ -340,6 +340,16 @@ static void test_actions(void **state)
 	}
 	assert_int_equal(connector_waybill.action("release_load", NULL, NULL, &call, &err),
 	                 WB_EINVALID);
+	/* Ids are at most 128 characters, as records' ids are. */
+	char id[130];
+	memset(id, 'a', 128);
+	id[128] = '\0';
+	assert_int_equal(connector_waybill.action("release_load", id, NULL, &call, &err), 0);
+	json_decref(call.body);
+	id[128] = 'a';
+	id[129] = '\0';
+	assert_int_equal(connector_waybill.action("release_load", id, NULL, &call, &err),
+	                 WB_EINVALID);
 	assert_int_equal(connector_waybill.action("launch_rocket", "L-1", NULL, &call, &err),
 	                 WB_ENOTFOUND);
 	json_decref(payload);

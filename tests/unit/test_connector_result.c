@@ -134,6 +134,8 @@ static void test_other_shapes_are_unrecognised(void **state)
 	        {"{\"data\":{\"id\":\"L-1042\"}}", "200 JSON whose record L-1042 has no version"},
 	        {"{\"data\":{\"id\":\"L-1042\",\"version\":\"3\"}}",
 	         "200 JSON whose record L-1042 has no version"},
+	        {"{\"data\":{\"id\":\"L-1042\",\"version\":-1}}",
+	         "200 JSON whose record L-1042 has no version"},
 	        {"[{\"id\":\"L-1042\",\"version\":3}]",
 	         "200 application/json, JSON that is not an object"},
 	        {"\"OK\"", "200 application/json, JSON that is not an object"},
@@ -211,6 +213,11 @@ static void test_error_member_is_a_refusal(void **state)
 	/* A null error member is no error. */
 	assert_int_equal(ask("release_invoice", "INV-9", 200, JSON_CT,
 	                     "{\"data\":{\"id\":\"INV-9\",\"version\":2},\"error\":null}", msg,
+	                     sizeof(msg)),
+	                 CONNECTOR_CONFIRMED);
+	/* Nor is a false one ({"error": false} beside the record, as some APIs say it). */
+	assert_int_equal(ask("release_invoice", "INV-9", 200, JSON_CT,
+	                     "{\"data\":{\"id\":\"INV-9\",\"version\":2},\"error\":false}", msg,
 	                     sizeof(msg)),
 	                 CONNECTOR_CONFIRMED);
 	/* Control bytes and bidi overrides from the source become '?'. */

@@ -62,6 +62,7 @@ enum setup {
 	S_DELIVERED_BY_TIME,
 	S_NO_POD,
 	S_UNSIGNED,
+	S_NO_SIGNER,
 	S_POD_CODES,
 	S_WITHIN_ABS,
 	S_OVER_ABS,
@@ -90,6 +91,8 @@ static const struct bcase {
          CORE_INVOICE_RELEASE, -1, NULL},
         {"no POD holds without exception", S_NO_POD, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
         {"unsigned POD holds", S_UNSIGNED, CORE_INVOICE_HOLD, CORE_R_NO_POD, NULL},
+        {"POD with a time but no signer holds", S_NO_SIGNER, CORE_INVOICE_HOLD, CORE_R_NO_POD,
+         NULL},
         {"POD exception codes open pod_mismatch", S_POD_CODES, CORE_INVOICE_HOLD,
          CORE_R_POD_EXCEPTIONS, "pod_mismatch"},
         {"fuel +25.00 (abs tolerance) releases", S_WITHIN_ABS, CORE_INVOICE_RELEASE, -1, NULL},
@@ -131,6 +134,7 @@ static void setup(struct world *w, enum setup s)
 		break;
 	case S_NO_POD: w->npods = 0; break;
 	case S_UNSIGNED: w->pod.signed_at = WB_NULL; break;
+	case S_NO_SIGNER: w->pod.signed_by = ""; break;
 	case S_POD_CODES: w->pod.exception_codes = "DMG,SHORT"; break;
 	case S_WITHIN_ABS:
 		w->ch[1].amount = 275;

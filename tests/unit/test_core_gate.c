@@ -94,6 +94,7 @@ enum setup {
 	S_TOTAL_FROM_LOAD,
 	S_TOTAL_UNKNOWN,
 	S_LABOR,
+	S_LABOR_UNKNOWN,
 	S_EXC_BLOCKING,
 	S_EXC_CRITICAL_SEVERITY,
 	S_EXC_NONBLOCKING_KIND,
@@ -133,6 +134,8 @@ static const struct gcase {
          CORE_R_UNDER_STAGED, 0},
         {"pallet total unknown fails", S_TOTAL_UNKNOWN, CORE_GATE_FAIL, CORE_R_UNDER_STAGED, 0},
         {"labor not ready", S_LABOR, CORE_GATE_FAIL, CORE_R_LABOR_NOT_READY, 0},
+        {"labor readiness unknown is not ready", S_LABOR_UNKNOWN, CORE_GATE_FAIL,
+         CORE_R_LABOR_NOT_READY, 0},
         {"open blocking exception", S_EXC_BLOCKING, CORE_GATE_FAIL, CORE_R_BLOCKING_EXCEPTION, 0},
         {"critical exception blocks whatever its kind", S_EXC_CRITICAL_SEVERITY, CORE_GATE_FAIL,
          CORE_R_BLOCKING_EXCEPTION, 0},
@@ -180,6 +183,7 @@ static void setup(struct world *w, enum setup s)
 		w->l.pallets = WB_NULL;
 		break;
 	case S_LABOR: w->s.labor_ready = 0; break;
+	case S_LABOR_UNKNOWN: w->s.labor_ready = WB_NULL; break;
 	case S_EXC_BLOCKING: w->has_x = 1; break;
 	case S_EXC_CRITICAL_SEVERITY:
 		w->has_x = 1;

@@ -218,6 +218,13 @@ static void test_retry_schedule(void **state)
 	outbox_item_free(&it);
 	deliver(f, a1);
 	expect_claim(f, "tms", 160, a2);
+
+	/* No answer at all (the connection closed): no HTTP status is stored,
+	 * not a status 0 that `waybill outbox` would show as "HTTP 0". */
+	assert_int_equal(outbox_retry(f->c, a2, 0, "connection closed", 170, &err), 0);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM outbox WHERE http_status IS NULL"
+	                                  " AND answer='connection closed'"),
+	                 1);
 }
 
 /* A retried action waits behind every action due before its retry, though it

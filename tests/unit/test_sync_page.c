@@ -245,6 +245,11 @@ static void test_resync_sweeps_ghosts(void **state)
 	              "{\"id\":\"L-3\",\"version\":1}],\"next\":\"c-3\",\"has_more\":false}",
 	              &r, &err),
 	        0);
+	/* Another source's load: not this resync's to sweep. */
+	struct wb_load other;
+	wb_entity_clear(WB_ENT_LOAD, &other);
+	test_meta(&other.meta, "B-1", "tms_b", 1);
+	test_put(f->c, WB_ENT_LOAD, &other);
 	assert_int_equal(cache_resync_begin(f->c, "tms", "loads", &err), 0);
 	assert_true(cache_resync_active(f->c, "tms", "loads"));
 	cursor_is(f, "");
@@ -267,8 +272,9 @@ static void test_resync_sweeps_ghosts(void **state)
 	        0);
 	assert_int_equal(cache_resync_finish(f->c, "tms", "loads", WB_ENT_LOAD, &err), 1);
 	assert_false(cache_resync_active(f->c, "tms", "loads"));
-	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 3);
+	assert_int_equal(test_count(f->c, "SELECT count(*) FROM load WHERE deleted=0"), 4);
 	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='L-2'"), 1);
+	assert_int_equal(test_count(f->c, "SELECT deleted FROM load WHERE id='B-1'"), 0);
 	assert_int_equal(test_count(f->c, "SELECT count(*) FROM resync_seen"), 0);
 	/* Later pages no longer remember ids. */
 	assert_int_equal(apply(f,
