@@ -606,7 +606,7 @@ static void test_action_calls(void **state)
 	assert_string_equal(call.path, "/probe/");
 	assert_int_equal(k->action_call("hold_invoice", "INV-32", NULL, &who, &call, &err),
 	                 WB_ENOTFOUND);
-	assert_non_null(strstr(err.msg, "Tryton has no hold for an invoice"));
+	assert_non_null(strstr(err.msg, "Tryton has no hold state for an invoice"));
 	assert_int_equal(k->action_call("release_load", "L-1", NULL, &who, &call, &err),
 	                 WB_ENOTFOUND);
 	static const char *const bad[] = {"INV-", "INV-0", "INV-12a", "IL-3", "INV-1/../2", NULL};
