@@ -99,7 +99,7 @@ void app_record(const struct app_ctx *x, struct app_result *r, const char *sourc
                 const char *reason)
 {
 	snprintf(r->subject, sizeof(r->subject), "%s", subject);
-	if (app_pending(x, subject, r)) {
+	if (app_source_refuses(x, r, source, subject, payload) || app_pending(x, subject, r)) {
 		json_decref(payload);
 		return;
 	}

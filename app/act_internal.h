@@ -20,6 +20,10 @@ bool app_check_role(const struct app_ctx *x, enum core_action act, const struct 
                     struct app_result *r);
 /* true (r refused) while an action on subject waits for its source. */
 bool app_pending(const struct app_ctx *x, const char *subject, struct app_result *r);
+/* app/act_kind.c: true (r refused, with the kind's reason) when the kind of
+ * the source that owns subject cannot take r->action; nothing is queued. */
+bool app_source_refuses(const struct app_ctx *x, struct app_result *r, const char *source,
+                        const char *subject, json_t *payload);
 /* Records r->action on subject (outbox + audit, one transaction) unless one is
  * pending; payload is stolen. */
 void app_record(const struct app_ctx *x, struct app_result *r, const char *source,

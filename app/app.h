@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 #include "cache/cache.h"
 #include "core/core.h"
@@ -188,6 +190,7 @@ enum app_refusal {
 	APP_R_GATE,     /* the gate failed: why[] are its reasons */
 	APP_R_OVERRIDE, /* an override was refused: why[0] says why, then the gate's */
 	APP_R_PENDING,  /* an action on the subject still waits for its source */
+	APP_R_SOURCE,   /* the owning source's kind cannot take it (why[0] says why) */
 };
 
 #define APP_MAX_WHY 24
@@ -235,6 +238,15 @@ const char *app_decision_action(enum app_decision d); /* "approve_exception" */
  * decided here (outcome DONE); others are queued for their source. */
 void app_decide(const struct app_ctx *x, enum app_decision d, const char *id, const char *reason,
                 struct app_result *r);
+
+/* Whether the kind of source (a role: "erp") can take action on subject
+ * ("invoice:INV-1") with payload, as its connector builds the request
+ * (app/act_kind.c); when not, why gets one line: "the tryton ERP cannot hold
+ * an invoice: <the kind's reason>". true for s NULL or a source not
+ * configured. Every action asks before it is queued (app_record), and so does
+ * the local pass. */
+bool app_source_can(const struct settings *s, const char *source, const char *action,
+                    const char *subject, json_t *payload, char *why, size_t len);
 
 /* Puts a failed outbox action back to pending (audited). */
 void app_outbox_retry(const struct app_ctx *x, const char *key, struct app_result *r);

@@ -209,7 +209,32 @@ struct probe {
 	struct cache *cache;
 	int ok;
 	char line[700];
+	size_t nmore; /* a source that signs in: its checks and clock, a line each */
+	char more[SYNC_DOCTOR_CHECKS + 1][SYNC_DOCTOR_LINE + 16];
 };
+
+/* Lag: the oldest last success among this source's streams. */
+static void lag_text(struct cache *c, const char *name, char *lag, size_t len)
+{
+	snprintf(lag, len, "never synced");
+	struct cache_health *h;
+	size_t n;
+	if (cache_health_list(c, &h, &n, NULL) != 0)
+		return;
+	int64_t oldest = 0;
+	int errors = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(h[i].source, name) != 0)
+			continue;
+		if (h[i].last_ok_at && (!oldest || h[i].last_ok_at < oldest))
+			oldest = h[i].last_ok_at;
+		errors += h[i].errors_in_row;
+	}
+	if (oldest)
+		snprintf(lag, len, "last sync %" PRId64 " s ago%s", (int64_t)time(NULL) - oldest,
+		         errors ? ", with errors" : "");
+	free(h);
+}
 
 static void on_me(void *arg, const struct sync_whoami *w)
 {
@@ -241,28 +266,51 @@ static void on_me(void *arg, const struct sync_whoami *w)
 	if (st && connector_parse_time_ms(st, &ms) == 0)
 		snprintf(skew, sizeof(skew), "clock skew %+" PRId64 " s",
 		         ms / 1000 - (int64_t)time(NULL));
-	/* Lag: the oldest last success among this source's streams. */
-	char lag[64] = "never synced";
-	struct cache_health *h;
-	size_t n;
-	if (cache_health_list(p->cache, &h, &n, NULL) == 0) {
-		int64_t oldest = 0;
-		int errors = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(h[i].source, name) != 0)
-				continue;
-			if (h[i].last_ok_at && (!oldest || h[i].last_ok_at < oldest))
-				oldest = h[i].last_ok_at;
-			errors += h[i].errors_in_row;
-		}
-		if (oldest)
-			snprintf(lag, sizeof(lag), "last sync %" PRId64 " s ago%s",
-			         (int64_t)time(NULL) - oldest, errors ? ", with errors" : "");
-		free(h);
-	}
+	char lag[64];
+	lag_text(p->cache, name, lag, sizeof(lag));
 	snprintf(p->line, sizeof(p->line), "%-10s ok    %s (%s), %s, %s", name, user, role, skew,
 	         lag);
 	p->ok = 1;
+}
+
+/* A source that signs in: reachable, its database, signed in as whom, the
+ * kind's own checks (a line each), and the clock skew with where it came from. */
+static void on_doctor(void *arg, const struct sync_doctor *d)
+{
+	struct probe *p = arg;
+	const struct config_source *src = p->src;
+	const char *name = src->name;
+	if (d->who.state == SYNC_WHOAMI_DOWN) {
+		snprintf(p->line, sizeof(p->line), "%-10s DOWN  %s", name, d->who.why);
+		return;
+	}
+	if (!d->signed_in) {
+		snprintf(p->line, sizeof(p->line), "%-10s AUTH  reachable, database %.60s: %s",
+		         name, src->database, d->who.why);
+		return;
+	}
+	char user[200], db[200], lag[64];
+	out_cut(user, sizeof(user), d->who.me.user[0] ? d->who.me.user : src->user, 60);
+	out_cut(db, sizeof(db), src->database, 60);
+	lag_text(p->cache, name, lag, sizeof(lag));
+	bool ok = d->who.state == SYNC_WHOAMI_OK && d->failed_checks == 0;
+	snprintf(p->line, sizeof(p->line),
+	         "%-10s %-5s reachable, database %.80s, signed in as %.80s%s%.200s, %s", name,
+	         ok ? "ok" : "BAD", db, user, d->who.state == SYNC_WHOAMI_OK ? "" : "; ",
+	         d->who.state == SYNC_WHOAMI_OK ? "" : d->who.why, lag);
+	for (size_t i = 0; i < d->nchecks && p->nmore < SYNC_DOCTOR_CHECKS; i++)
+		snprintf(p->more[p->nmore++], sizeof(p->more[0]), "%-10s       %s", "",
+		         d->checks[i]);
+	if (d->skew_known)
+		snprintf(p->more[p->nmore++], sizeof(p->more[0]),
+		         "%-10s       clock skew %+" PRId64 " s (%s)", "", d->skew_s,
+		         d->skew_from_date ? "from the HTTP Date header"
+		                           : "from the time the source sent");
+	else
+		snprintf(p->more[p->nmore++], sizeof(p->more[0]),
+		         "%-10s       clock skew unknown (no Date header or time in the answers)",
+		         "");
+	p->ok = ok;
 }
 
 int cmd_doctor(const struct cmd_opts *o)
@@ -280,7 +328,11 @@ int cmd_doctor(const struct cmd_opts *o)
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
 		probes[i].src = &cfg->sources[i];
 		probes[i].cache = c;
-		if (sync_whoami_start(n, &cfg->sources[i], 5000, on_me, &probes[i], &err) != 0)
+		bool signs_in = cfg->sources[i].ops->login_request != NULL;
+		if ((signs_in ? sync_doctor_start(n, &cfg->sources[i], 5000, on_doctor, &probes[i],
+		                                  &err)
+		              : sync_whoami_start(n, &cfg->sources[i], 5000, on_me, &probes[i],
+		                                  &err)) != 0)
 			snprintf(probes[i].line, sizeof(probes[i].line), "%-10s DOWN  %s",
 			         cfg->sources[i].name, err.msg);
 	}
@@ -293,6 +345,8 @@ int cmd_doctor(const struct cmd_opts *o)
 	int bad = 0;
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
 		out_line(stdout, "%s", wb_utf8_trim(probes[i].line));
+		for (size_t j = 0; j < probes[i].nmore; j++)
+			out_line(stdout, "%s", wb_utf8_trim(probes[i].more[j]));
 		bad += !probes[i].ok;
 	}
 	cache_close(c);

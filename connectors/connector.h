@@ -55,8 +55,10 @@ struct connector_login {
  * until the source drops it. SECRET: header and path are never shown. */
 struct connector_session {
 	char header[640]; /* sent with every request: "Authorization: Session ..."; "" none */
-	char path[256];   /* a server path to send requests to instead of the configured
-	                   * URL's (Geotab moves a user to their server); "" none */
+	char path[256];   /* a server to send requests to instead of the configured
+	                   * URL (Geotab moves a user to their server): a base URL,
+	                   * "https://my3.geotab.com", that calls' paths are appended
+	                   * to as to the configured one (sync/session.c); "" none */
 	int64_t user_id;  /* the source's id of the signed-in user, 0 when not given */
 };
 

@@ -23,9 +23,10 @@ struct wf {
 	struct cache *c;
 	struct cache_wf_read *rd; /* the plan's read transaction and its readers */
 	const struct core_policy *pol;
-	const char *wo_source; /* the source owning work orders, or NULL: the vehicle's */
-	bool maintenance;      /* may propose work orders and place/clear holds */
-	bool invoices;         /* may release and hold invoices */
+	const char *wo_source;      /* the source owning work orders, or NULL: the vehicle's */
+	bool maintenance;           /* may propose work orders and place/clear holds */
+	bool invoices;              /* may release and hold invoices */
+	const struct settings *cfg; /* sources' kinds, for what they cannot take; NULL */
 	int64_t now;
 	struct workflow_run_stats st; /* what was judged, and put off while pending */
 	struct wb_err *err;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app.h"
 #include "workflow_internal.h"
 
 #define NOSTR SIZE_MAX /* the offset of a NULL string */
@@ -185,6 +186,14 @@ int wf_record(struct wf *w, enum wf_count n, const char *source, const char *act
               const char *reason)
 {
 	struct workflow_plan *p = w->plan;
+	char why[APP_WHY_LEN];
+	if (!app_source_can(w->cfg, source, action, subject, payload, why, sizeof(why))) {
+		/* Refused before it is queued, as a person's action would be. */
+		json_decref(payload);
+		json_decref(after);
+		w->st.unsupported++;
+		return 0;
+	}
 	char *body = json_dumps(payload ? payload : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
 	char *aft = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(payload);

@@ -146,6 +146,7 @@ void workflow_run_opts(const struct settings *cfg, struct workflow_opts *out)
 	out->wo_source = workflow_run_work_order_source(cfg);
 	out->maintenance = cfg ? cfg->auto_maintenance : true;
 	out->invoices = cfg ? cfg->auto_invoices : true;
+	out->cfg = cfg;
 }
 
 int workflow_plan(struct cache *c, const struct core_policy *pol, const struct workflow_opts *opts,
@@ -161,6 +162,7 @@ int workflow_plan(struct cache *c, const struct core_policy *pol, const struct w
 	               .wo_source = opts->wo_source,
 	               .maintenance = opts->maintenance,
 	               .invoices = opts->invoices,
+	               .cfg = opts->cfg,
 	               .err = err ? err : &local};
 	if (!c || !out)
 		return wb_fail(w.err, WB_EINVALID,

@@ -37,6 +37,7 @@ struct workflow_run_stats {
 	size_t holds_cleared;     /* clear_hold recorded: the hold's work order closed */
 	size_t invoices_released; /* release_invoice recorded */
 	size_t invoices_held;     /* hold_invoice recorded */
+	size_t unsupported;       /* actions left out: the owning source's kind cannot take them */
 	size_t pending; /* decisions put off: an action on the subject waits in the outbox,
 	                 * or (apply) the subject moved on since the plan */
 	struct detect_run_stats exceptions; /* opened through detect_emit (invoice_dispute) */
@@ -49,9 +50,11 @@ const char *workflow_run_work_order_source(const struct settings *cfg);
 
 /* What the pass may do beyond judging readiness (which it always does). */
 struct workflow_opts {
-	const char *wo_source; /* workflow_run_work_order_source(), or NULL */
-	bool maintenance;      /* propose work orders, place and clear their holds */
-	bool invoices;         /* release and hold invoices, open invoice disputes */
+	const char *wo_source;      /* workflow_run_work_order_source(), or NULL */
+	bool maintenance;           /* propose work orders, place and clear their holds */
+	bool invoices;              /* release and hold invoices, open invoice disputes */
+	const struct settings *cfg; /* an action the owning source's kind cannot take is
+	                             * left out (app_source_can); NULL: none is */
 };
 
 /* The options a config asks for: its "automation" switches (both on by

@@ -186,6 +186,8 @@ void net_xfer_free(struct net_xfer *x)
 	curl_slist_free_all(x->hdrs);
 	wipe(x->bearer);
 	free(x->bearer);
+	wipe(x->secret);
+	free(x->secret);
 	free(x->method);
 	free(x->safe_url);
 	free(x->body);
@@ -219,6 +221,10 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 	if (x->retry_after[0] &&
 	    net_parse_retry_after(x->retry_after, time(NULL), &r.retry_after_s))
 		r.retry_after_s = -1;
+	if (x->date[0]) {
+		time_t d = curl_getdate(x->date, NULL);
+		r.date = d == (time_t)-1 ? 0 : d;
+	}
 	/* A failed transfer never hands over a partial body as if it were whole. */
 	bool body_ok = r.error == NET_EOK ||
 	               (x->chunk && r.status >= 300 && !x->toobig && !x->over_budget);
@@ -235,6 +241,7 @@ static void finish(struct net_xfer *x, CURLcode rc, bool cancelled)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 		net_scrub_secret(msg, x->bearer);
+		net_scrub_secret(msg, x->secret);
 	}
 	r.errmsg = msg;
 	x->done(&r, x->arg);
@@ -347,6 +354,11 @@ void net_free(struct net *n)
 size_t net_pending(const struct net *n)
 {
 	return n->pending;
+}
+
+uv_loop_t *net_loop(const struct net *n)
+{
+	return n->loop;
 }
 
 size_t net_mem_used(const struct net *n)

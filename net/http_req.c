@@ -108,7 +108,7 @@ size_t net_on_header(char *p, size_t size, size_t nmemb, void *ud)
 	size_t len = size * nmemb;
 	/* A new status line (after 100 Continue, say) starts a new header set. */
 	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		x->ctype[0] = x->etag[0] = x->retry_after[0] = '\0';
+		x->ctype[0] = x->etag[0] = x->retry_after[0] = x->date[0] = '\0';
 		return len;
 	}
 	const char *colon = memchr(p, ':', len);
@@ -128,6 +128,8 @@ size_t net_on_header(char *p, size_t size, size_t nmemb, void *ud)
 		store_header(x->etag, v, vlen);
 	else if (nlen == 11 && strncasecmp(p, "Retry-After", 11) == 0)
 		store_header(x->retry_after, v, vlen);
+	else if (nlen == 4 && strncasecmp(p, "Date", 4) == 0)
+		store_header(x->date, v, vlen);
 	return len;
 }
 
@@ -226,6 +228,21 @@ static int set_headers(struct net_xfer *x, const struct net_req *req, bool strea
 			if (add_header(x, line, err))
 				return WB_ENOMEM;
 		}
+	}
+	if (req->secret_header && *req->secret_header) {
+		const char *colon = strchr(req->secret_header, ':');
+		if (!header_safe(req->secret_header) || !colon)
+			return wb_fail(err, WB_EINVALID,
+			               "%s %s: the session header is malformed or holds a control "
+			               "character",
+			               x->method, x->safe_url);
+		const char *v = colon + 1;
+		while (*v == ' ')
+			v++;
+		if (!(x->secret = strdup(v)))
+			return wb_fail(err, WB_ENOMEM, "out of memory");
+		if (add_header(x, req->secret_header, err))
+			return err ? err->code : WB_ENOMEM;
 	}
 	if (req->bearer && *req->bearer) {
 		if (!header_safe(req->bearer))
@@ -372,6 +389,8 @@ static int64_t start(struct net *n, const struct net_req *req, net_chunk_fn chun
 	if (rc != 0) {
 		if (err)
 			net_scrub_secret(err->msg, req->bearer);
+		if (err && x->secret)
+			net_scrub_secret(err->msg, x->secret);
 		net_xfer_free(x);
 		return rc;
 	}

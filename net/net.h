@@ -95,7 +95,8 @@ struct net_req {
 	const char *method;         /* "GET" when NULL; "POST", "PUT", "PATCH", "DELETE" */
 	const char *url;            /* http:// or https:// only */
 	const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL.
-	                             * Never put Authorization here: use bearer. */
+	                             * Never put Authorization here: use bearer or
+	                             * secret_header. */
 	const char *bearer;         /* sent as "Authorization: Bearer ..."; kept out of every
 	                             * error message and log line; NULL or "": none */
 	const void *body;           /* request body, or NULL */
@@ -104,6 +105,10 @@ struct net_req {
 	                            * requests, no limit for streams; <0: no limit */
 	long idle_timeout_s;       /* streams: fail after this long without a byte (approx.,
 	                            * libcurl's low-speed check); 0: NET_DEFAULT_STREAM_IDLE_S */
+	const char *secret_header; /* one "Name: value" line that is as secret as a token
+	                            * (a signed-in session's "Authorization: Session ...",
+	                            * sync/session.c): sent, its value kept out of every
+	                            * message like bearer's; NULL or "": none */
 	const char *ca_file;       /* overrides net_opts.ca_file for this request */
 	const char *last_event_id; /* streams: sent as Last-Event-ID when not NULL/"" */
 };
@@ -117,6 +122,7 @@ struct net_resp {
 	const char *content_type; /* Content-Type, or NULL */
 	const char *etag;         /* ETag, or NULL */
 	long retry_after_s; /* Retry-After in seconds (from seconds or HTTP-date), -1 absent */
+	time_t date;        /* the answer's Date header (the server's clock), 0 absent */
 	const char *body;   /* whole body, NUL-terminated; "" for streams and on error */
 	size_t body_len;
 	double total_s; /* time the transfer took, seconds */
@@ -158,6 +164,8 @@ int64_t net_stream(struct net *n, const struct net_req *req, net_chunk_fn chunk,
 int net_cancel(struct net *n, int64_t id);
 /* Transfers in flight. */
 size_t net_pending(const struct net *n);
+/* The loop n runs on. */
+uv_loop_t *net_loop(const struct net *n);
 /* Bytes the answers in flight hold now (allocated, so a little over their
  * length), and the most they ever held together: never over the budget. */
 size_t net_mem_used(const struct net *n);

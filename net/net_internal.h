@@ -38,10 +38,11 @@ struct net_xfer {
 	char *method;
 	char *safe_url; /* scheme://host:port/path, for messages */
 	char *bearer;   /* to scrub from messages; wiped on free */
+	char *secret;   /* secret_header's value, likewise */
 	void *body;     /* request body copy */
 	char *buf;      /* response body; cap bytes are charged to n->mem_used */
 	size_t len, cap, max;
-	char ctype[HDR_MAX], etag[HDR_MAX], retry_after[HDR_MAX];
+	char ctype[HDR_MAX], etag[HDR_MAX], retry_after[HDR_MAX], date[HDR_MAX];
 	char errbuf[CURL_ERROR_SIZE];
 	struct net_xfer *prev, *next;
 };

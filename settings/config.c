@@ -21,6 +21,7 @@
 #include "connectors/connector.h"
 #include "core/core_detect.h"
 #include "settings/audit.h"
+#include "settings/config_internal.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define TOKEN_MAX_BYTES (64u << 10)
@@ -44,19 +45,11 @@ static const char *const top_keys[] = {"sources",        "depot",  "units",     
                                        "user",           "audit",  NULL};
 static const char *const automation_keys[] = {"maintenance", "invoices", NULL};
 static const char *const source_keys[] = {
-        "kind", "url", "token", "token_file", "token_env", "depot", "intervals", "ca_file", NULL};
-
-struct ctx {
-	const char *file;
-	struct wb_err *err;
-	struct settings *c;
-	json_t *root;
-};
+        "kind",    "url",      "token", "token_file", "token_env",     "depot",        "intervals",
+        "ca_file", "database", "user",  "password",   "password_file", "password_env", NULL};
 
 /* "FILE: JPATH: what" with the tokens known so far scrubbed out. */
-static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
+int config_bad(struct config_ctx *x, int code, const char *jpath, const char *fmt, ...)
 {
 	char what[400];
 	va_list ap;
@@ -67,7 +60,8 @@ static int bad(struct ctx *x, int code, const char *jpath, const char *fmt, ...)
 	               what);
 }
 
-static int check_keys(struct ctx *x, json_t *obj, const char *jpath, const char *const *known)
+static int check_keys(struct config_ctx *x, json_t *obj, const char *jpath,
+                      const char *const *known)
 {
 	const char *key;
 	json_t *v;
@@ -86,14 +80,14 @@ static int check_keys(struct ctx *x, json_t *obj, const char *jpath, const char 
 		}
 		char p[300];
 		snprintf(p, sizeof(p), "%s%s%.40s", jpath ? jpath : "", jpath ? "." : "", key);
-		return bad(x, WB_EINVALID, p, "unknown key (known: %s)", list);
+		return config_bad(x, WB_EINVALID, p, "unknown key (known: %s)", list);
 	}
 	return 0;
 }
 
 /* An optional string at obj.key copied to *dst; absent leaves *dst alone. */
-static int get_string(struct ctx *x, json_t *obj, const char *key, const char *jpath, bool nonempty,
-                      char **dst)
+static int get_string(struct config_ctx *x, json_t *obj, const char *key, const char *jpath,
+                      bool nonempty, char **dst)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -101,25 +95,25 @@ static int get_string(struct ctx *x, json_t *obj, const char *key, const char *j
 	char p[300];
 	snprintf(p, sizeof(p), "%s%s%s", jpath ? jpath : "", jpath ? "." : "", key);
 	if (!json_is_string(v))
-		return bad(x, WB_EINVALID, p, "expected a string");
+		return config_bad(x, WB_EINVALID, p, "expected a string");
 	if (nonempty && json_string_length(v) == 0)
-		return bad(x, WB_EINVALID, p, "must not be empty");
+		return config_bad(x, WB_EINVALID, p, "must not be empty");
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return bad(x, WB_EINVALID, p, "holds a NUL character");
+		return config_bad(x, WB_EINVALID, p, "holds a NUL character");
 	char *s = strdup(json_string_value(v));
 	if (!s)
-		return bad(x, WB_ENOMEM, NULL, "out of memory");
+		return config_bad(x, WB_ENOMEM, NULL, "out of memory");
 	free(*dst);
 	*dst = s;
 	return 0;
 }
 
-static int positive_int(struct ctx *x, json_t *v, const char *jpath, long max, int *out)
+static int positive_int(struct config_ctx *x, json_t *v, const char *jpath, long max, int *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return bad(x, WB_EINVALID, jpath, "expected a positive integer");
+		return config_bad(x, WB_EINVALID, jpath, "expected a positive integer");
 	if (json_integer_value(v) > max)
-		return bad(x, WB_EINVALID, jpath, "at most %ld", max);
+		return config_bad(x, WB_EINVALID, jpath, "at most %ld", max);
 	*out = (int)json_integer_value(v);
 	return 0;
 }
@@ -129,15 +123,15 @@ static int positive_int(struct ctx *x, json_t *v, const char *jpath, long max, i
  * the file checked is the file read. O_NONBLOCK: opening a FIFO with no
  * writer would otherwise wait for ever; anything but a regular file is
  * refused before a byte is read. */
-static int open_private(struct ctx *x, const char *path, const char *jpath, const char *what,
+int config_open_private(struct config_ctx *x, const char *path, const char *jpath, const char *what,
                         int *fd_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		if (jpath)
-			return bad(x, e == ENOENT ? WB_ENOTFOUND : WB_EIO, jpath,
-			           "cannot open %s %s: %s", what, path, strerror(e));
+			return config_bad(x, e == ENOENT ? WB_ENOTFOUND : WB_EIO, jpath,
+			                  "cannot open %s %s: %s", what, path, strerror(e));
 		return wb_fail(x->err, e == ENOENT ? WB_ENOTFOUND : WB_EIO, "%s: cannot open: %s",
 		               path, strerror(e));
 	}
@@ -147,8 +141,8 @@ static int open_private(struct ctx *x, const char *path, const char *jpath, cons
 		                   : S_ISDIR(st.st_mode) ? "a directory"
 		                                         : "a device or socket";
 		close(fd);
-		return jpath ? bad(x, WB_EIO, jpath, "%s %s is %s, not a regular file", what, path,
-		                   type)
+		return jpath ? config_bad(x, WB_EIO, jpath, "%s %s is %s, not a regular file", what,
+		                          path, type)
 		             : wb_fail(x->err, WB_EIO, "%s: is %s, not a regular file", path, type);
 	}
 	/* A regular file never blocks; reads go back to the usual mode. */
@@ -158,10 +152,11 @@ static int open_private(struct ctx *x, const char *path, const char *jpath, cons
 	if (st.st_mode & 077) {
 		close(fd);
 		if (jpath)
-			return bad(x, WB_EDENIED, jpath,
-			           "%s %s may be read by group or others (mode %04o); run chmod "
-			           "600 %s",
-			           what, path, (unsigned)(st.st_mode & 07777), path);
+			return config_bad(
+			        x, WB_EDENIED, jpath,
+			        "%s %s may be read by group or others (mode %04o); run chmod "
+			        "600 %s",
+			        what, path, (unsigned)(st.st_mode & 07777), path);
 		return wb_fail(x->err, WB_EDENIED,
 		               "%s: may be read by group or others (mode %04o); it holds tokens: "
 		               "run chmod 600 %s",
@@ -172,7 +167,7 @@ static int open_private(struct ctx *x, const char *path, const char *jpath, cons
 }
 
 /* Reads all of fd (at most max bytes) into a NUL-terminated buffer. */
-static int read_all(int fd, size_t max, char **out, size_t *len_out)
+int config_read_all(int fd, size_t max, char **out, size_t *len_out)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
@@ -214,7 +209,7 @@ static int read_all(int fd, size_t max, char **out, size_t *len_out)
 }
 
 /* A relative token_file is relative to the config file's directory. */
-static void resolve_beside(const char *config_path, const char *rel, char *out, size_t len)
+void config_resolve_beside(const char *config_path, const char *rel, char *out, size_t len)
 {
 	if (rel[0] == '/') {
 		snprintf(out, len, "%s", rel);
@@ -225,60 +220,62 @@ static void resolve_beside(const char *config_path, const char *rel, char *out, 
 	snprintf(out, len, "%s/%s", dirname(tmp), rel);
 }
 
-static int check_token(struct ctx *x, const char *jpath, const char *t, size_t len)
+static int check_token(struct config_ctx *x, const char *jpath, const char *t, size_t len)
 {
 	if (len == 0)
-		return bad(x, WB_EINVALID, jpath, "the token is empty");
+		return config_bad(x, WB_EINVALID, jpath, "the token is empty");
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)t[i] < 0x21 || t[i] == 0x7f)
-			return bad(x, WB_EINVALID, jpath,
-			           "the token holds a space, newline or control character");
+			return config_bad(x, WB_EINVALID, jpath,
+			                  "the token holds a space, newline or control character");
 	return 0;
 }
 
-static int load_token(struct ctx *x, json_t *src, const char *jp, struct config_source *s)
+static int load_token(struct config_ctx *x, json_t *src, const char *jp, struct config_source *s)
 {
 	json_t *inl = json_object_get(src, "token");
 	json_t *file = json_object_get(src, "token_file");
 	json_t *env = json_object_get(src, "token_env");
 	char p[300];
 	if ((inl != NULL) + (file != NULL) + (env != NULL) != 1)
-		return bad(x, WB_EINVALID, jp, "give exactly one of token, token_file, token_env");
+		return config_bad(x, WB_EINVALID, jp,
+		                  "give exactly one of token, token_file, token_env");
 	int rc;
 	if (inl) {
 		snprintf(p, sizeof(p), "%s.token", jp);
 		if (!json_is_string(inl))
-			return bad(x, WB_EINVALID, p, "expected a string");
+			return config_bad(x, WB_EINVALID, p, "expected a string");
 		if ((rc = check_token(x, p, json_string_value(inl), json_string_length(inl))) != 0)
 			return rc;
 		s->token = strdup(json_string_value(inl));
 	} else if (env) {
 		snprintf(p, sizeof(p), "%s.token_env", jp);
 		if (!json_is_string(env) || json_string_length(env) == 0)
-			return bad(x, WB_EINVALID, p,
-			           "expected the name of an environment variable");
+			return config_bad(x, WB_EINVALID, p,
+			                  "expected the name of an environment variable");
 		const char *v = getenv(json_string_value(env));
 		if (!v || !*v)
-			return bad(x, WB_ENOTFOUND, p, "environment variable %.60s is not set",
-			           json_string_value(env));
+			return config_bad(x, WB_ENOTFOUND, p,
+			                  "environment variable %.60s is not set",
+			                  json_string_value(env));
 		if ((rc = check_token(x, p, v, strlen(v))) != 0)
 			return rc;
 		s->token = strdup(v);
 	} else {
 		snprintf(p, sizeof(p), "%s.token_file", jp);
 		if (!json_is_string(file) || json_string_length(file) == 0)
-			return bad(x, WB_EINVALID, p, "expected a file name");
+			return config_bad(x, WB_EINVALID, p, "expected a file name");
 		char path[PATH_MAX];
-		resolve_beside(x->file, json_string_value(file), path, sizeof(path));
+		config_resolve_beside(x->file, json_string_value(file), path, sizeof(path));
 		int fd;
-		if ((rc = open_private(x, path, p, "token file", &fd)) != 0)
+		if ((rc = config_open_private(x, path, p, "token file", &fd)) != 0)
 			return rc;
 		char *buf;
 		size_t len;
-		rc = read_all(fd, TOKEN_MAX_BYTES, &buf, &len);
+		rc = config_read_all(fd, TOKEN_MAX_BYTES, &buf, &len);
 		close(fd);
 		if (rc)
-			return bad(x, rc, p, "cannot read token file %s", path);
+			return config_bad(x, rc, p, "cannot read token file %s", path);
 		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			buf[--len] = '\0';
 		if ((rc = check_token(x, p, buf, len)) != 0) {
@@ -288,18 +285,19 @@ static int load_token(struct ctx *x, json_t *src, const char *jp, struct config_
 		}
 		s->token = buf;
 	}
-	return s->token ? 0 : bad(x, WB_ENOMEM, NULL, "out of memory");
+	return s->token ? 0 : config_bad(x, WB_ENOMEM, NULL, "out of memory");
 }
 
-static int load_intervals(struct ctx *x, json_t *obj, const char *jp, struct config_source *s)
+static int load_intervals(struct config_ctx *x, json_t *obj, const char *jp,
+                          struct config_source *s)
 {
 	if (!obj)
 		return 0;
 	if (!json_is_object(obj))
-		return bad(x, WB_EINVALID, jp, "expected an object of stream: seconds");
+		return config_bad(x, WB_EINVALID, jp, "expected an object of stream: seconds");
 	s->intervals = calloc(json_object_size(obj) + 1, sizeof(*s->intervals));
 	if (!s->intervals)
-		return bad(x, WB_ENOMEM, NULL, "out of memory");
+		return config_bad(x, WB_ENOMEM, NULL, "out of memory");
 	const char *key;
 	json_t *v;
 	json_object_foreach(obj, key, v)
@@ -317,17 +315,18 @@ static int load_intervals(struct ctx *x, json_t *obj, const char *jp, struct con
 				strncat(list, *list ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, all[i].name, sizeof(list) - strlen(list) - 1);
 			}
-			return bad(x, WB_EINVALID, p, "no such stream for %s (known: %s)", s->name,
-			           list);
+			return config_bad(x, WB_EINVALID, p, "no such stream for %s (known: %s)",
+			                  s->name, list);
 		}
 		if (st->cadence == CADENCE_LIVE)
-			return bad(x, WB_EINVALID, p, "a live stream is not polled; remove it");
+			return config_bad(x, WB_EINVALID, p,
+			                  "a live stream is not polled; remove it");
 		struct config_interval *in = &s->intervals[s->n_intervals];
 		int rc = positive_int(x, v, p, 86400, &in->seconds);
 		if (rc)
 			return rc;
 		if (!(in->stream = strdup(key)))
-			return bad(x, WB_ENOMEM, NULL, "out of memory");
+			return config_bad(x, WB_ENOMEM, NULL, "out of memory");
 		s->n_intervals++;
 	}
 	return 0;
@@ -346,34 +345,34 @@ static bool url_ok(const char *u)
 	return true;
 }
 
-static int load_source(struct ctx *x, json_t *src, const char *role, struct config_source *s)
+static int load_source(struct config_ctx *x, json_t *src, const char *role, struct config_source *s)
 {
 	char jp[64], p[96];
 	snprintf(jp, sizeof(jp), "sources.%s", role);
 	if (!(s->name = strdup(role)))
-		return bad(x, WB_ENOMEM, NULL, "out of memory");
+		return config_bad(x, WB_ENOMEM, NULL, "out of memory");
 	if (!src)
-		return bad(x, WB_EINVALID, jp,
-		           "missing; every config names erp, tms and telematics");
+		return config_bad(x, WB_EINVALID, jp,
+		                  "missing; every config names erp, tms and telematics");
 	if (!json_is_object(src))
-		return bad(x, WB_EINVALID, jp, "expected an object");
+		return config_bad(x, WB_EINVALID, jp, "expected an object");
 	int rc;
 	if ((rc = check_keys(x, src, jp, source_keys)) != 0)
 		return rc;
 	snprintf(p, sizeof(p), "%s.kind", jp);
 	if (!json_object_get(src, "kind"))
-		return bad(x, WB_EINVALID, p, "missing (\"waybill\")");
+		return config_bad(x, WB_EINVALID, p, "missing (\"waybill\")");
 	if ((rc = get_string(x, src, "kind", jp, true, &s->kind)) != 0)
 		return rc;
 	if (!(s->ops = connector_find(s->kind)))
-		return bad(x, WB_EINVALID, p, "unknown kind %.40s", s->kind);
+		return config_bad(x, WB_EINVALID, p, "unknown kind %.40s", s->kind);
 	snprintf(p, sizeof(p), "%s.url", jp);
 	if (!json_object_get(src, "url"))
-		return bad(x, WB_EINVALID, p, "missing");
+		return config_bad(x, WB_EINVALID, p, "missing");
 	if ((rc = get_string(x, src, "url", jp, true, &s->url)) != 0)
 		return rc;
 	if (!url_ok(s->url))
-		return bad(x, WB_EINVALID, p, "expected an http:// or https:// URL");
+		return config_bad(x, WB_EINVALID, p, "expected an http:// or https:// URL");
 	size_t ul = strlen(s->url);
 	while (ul > 0 && s->url[ul - 1] == '/')
 		s->url[--ul] = '\0';
@@ -382,26 +381,32 @@ static int load_source(struct ctx *x, json_t *src, const char *role, struct conf
 		return rc;
 	if (s->ca_file && s->ca_file[0] != '/') {
 		char abs[PATH_MAX];
-		resolve_beside(x->file, s->ca_file, abs, sizeof(abs));
+		config_resolve_beside(x->file, s->ca_file, abs, sizeof(abs));
 		char *d = strdup(abs);
 		if (!d)
-			return bad(x, WB_ENOMEM, NULL, "out of memory");
+			return config_bad(x, WB_ENOMEM, NULL, "out of memory");
 		free(s->ca_file);
 		s->ca_file = d;
 	}
 	snprintf(p, sizeof(p), "%s.intervals", jp);
 	if ((rc = load_intervals(x, json_object_get(src, "intervals"), p, s)) != 0)
 		return rc;
+	/* A kind that signs in takes a user and password instead of a token. */
+	if (s->ops->login_request)
+		return config_load_login(x, src, jp, s);
+	if ((rc = config_load_login(x, src, jp, s)) != 0)
+		return rc;
 	return load_token(x, src, jp, s);
 }
 
-static int load_top(struct ctx *x, json_t *root)
+static int load_top(struct config_ctx *x, json_t *root)
 {
 	struct settings *c = x->c;
 	int rc;
 	if (!json_is_object(root))
-		return bad(x, WB_EINVALID, NULL,
-		           "expected a JSON object at the top; smallest valid: %s", config_example);
+		return config_bad(x, WB_EINVALID, NULL,
+		                  "expected a JSON object at the top; smallest valid: %s",
+		                  config_example);
 	if ((rc = check_keys(x, root, NULL, top_keys)) != 0)
 		return rc;
 	if ((rc = get_string(x, root, "depot", NULL, false, &c->depot)) != 0 ||
@@ -409,7 +414,8 @@ static int load_top(struct ctx *x, json_t *root)
 	    (rc = get_string(x, root, "currency", NULL, true, &c->currency)) != 0)
 		return rc;
 	if (strlen(c->currency) != 3 || strspn(c->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
-		return bad(x, WB_EINVALID, "currency", "expected an ISO 4217 code such as \"EUR\"");
+		return config_bad(x, WB_EINVALID, "currency",
+		                  "expected an ISO 4217 code such as \"EUR\"");
 	json_t *v = json_object_get(root, "units");
 	if (v) {
 		const char *u = json_string_value(v);
@@ -418,24 +424,25 @@ static int load_top(struct ctx *x, json_t *root)
 		else if (u && strcmp(u, "imperial") == 0)
 			c->units = CONFIG_IMPERIAL;
 		else
-			return bad(x, WB_EINVALID, "units", "expected \"metric\" or \"imperial\"");
+			return config_bad(x, WB_EINVALID, "units",
+			                  "expected \"metric\" or \"imperial\"");
 	}
 	if ((v = json_object_get(root, "retention_days")) &&
 	    (rc = positive_int(x, v, "retention_days", 3650, &c->retention_days)) != 0)
 		return rc;
 	if ((v = json_object_get(root, "policy"))) {
 		if (!json_is_object(v))
-			return bad(x, WB_EINVALID, "policy", "expected an object");
+			return config_bad(x, WB_EINVALID, "policy", "expected an object");
 		/* Parsed now, so a bad policy stops the start and every consumer
 		 * (the pass, the console, the CLI) reads the same one. */
 		struct wb_err perr = {0};
 		if (core_policy_from_json(&c->policy_rules, v, &perr) != 0)
-			return bad(x, perr.code, NULL, "%s", perr.msg);
+			return config_bad(x, perr.code, NULL, "%s", perr.msg);
 		c->policy = json_incref(v);
 	}
 	if ((v = json_object_get(root, "automation"))) {
 		if (!json_is_object(v))
-			return bad(x, WB_EINVALID, "automation", "expected an object");
+			return config_bad(x, WB_EINVALID, "automation", "expected an object");
 		if ((rc = check_keys(x, v, "automation", automation_keys)) != 0)
 			return rc;
 		static const struct {
@@ -452,7 +459,8 @@ static int load_top(struct ctx *x, json_t *root)
 			if (!b)
 				continue;
 			if (!json_is_boolean(b))
-				return bad(x, WB_EINVALID, sw[i].path, "expected true or false");
+				return config_bad(x, WB_EINVALID, sw[i].path,
+				                  "expected true or false");
 			*(bool *)((char *)c + sw[i].off) = json_is_true(b);
 		}
 	}
@@ -460,7 +468,7 @@ static int load_top(struct ctx *x, json_t *root)
 		/* Checked now, so a bad threshold stops the start, not a detector run. */
 		struct wb_err derr = {0};
 		if (core_detect_cfg_from_json(&c->detect, v, &derr) != 0)
-			return bad(x, derr.code, NULL, "%s", derr.msg);
+			return config_bad(x, derr.code, NULL, "%s", derr.msg);
 		c->detectors = json_incref(v);
 	}
 	if ((v = json_object_get(root, "audit")) && (rc = settings_audit_parse(c, v, x->err)) != 0)
@@ -469,11 +477,11 @@ static int load_top(struct ctx *x, json_t *root)
 	c->detect.imperial = c->units == CONFIG_IMPERIAL;
 	json_t *src = json_object_get(root, "sources");
 	if (!src)
-		return bad(x, WB_EINVALID, "sources", "missing; smallest valid config: %s",
-		           config_example);
+		return config_bad(x, WB_EINVALID, "sources", "missing; smallest valid config: %s",
+		                  config_example);
 	if (!json_is_object(src))
-		return bad(x, WB_EINVALID, "sources",
-		           "expected an object with erp, tms, telematics");
+		return config_bad(x, WB_EINVALID, "sources",
+		                  "expected an object with erp, tms, telematics");
 	if ((rc = check_keys(x, src, "sources", roles)) != 0)
 		return rc;
 	for (size_t i = 0; i < CONFIG_NROLES; i++)
@@ -509,24 +517,29 @@ static void cut_excerpt(char *text)
 
 /* Every message leaves scrubbed of every token value in the file or loaded
  * so far, however it got there. */
-static void scrub_all(struct ctx *x)
+static void scrub_all(struct config_ctx *x)
 {
 	if (!x->err)
 		return;
-	for (size_t i = 0; i < CONFIG_NROLES; i++)
+	for (size_t i = 0; i < CONFIG_NROLES; i++) {
 		net_scrub_secret(x->err->msg, x->c->sources[i].token);
+		net_scrub_secret(x->err->msg, x->c->sources[i].password);
+	}
 	json_t *src = json_object_get(x->root, "sources");
 	const char *key;
 	json_t *s;
 	json_object_foreach(src, key, s)
-	        net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "token")));
+	{
+		net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "token")));
+		net_scrub_secret(x->err->msg, json_string_value(json_object_get(s, "password")));
+	}
 }
 
 int settings_load(const char *path, struct settings **out, struct wb_err *err)
 {
 	*out = NULL;
-	struct ctx x = {.file = path, .err = err};
-	int fd, rc = open_private(&x, path, NULL, NULL, &fd);
+	struct config_ctx x = {.file = path, .err = err};
+	int fd, rc = config_open_private(&x, path, NULL, NULL, &fd);
 	if (rc == WB_ENOTFOUND)
 		return wb_fail(err, rc,
 		               "%s: no config file there; create it (chmod 600) with at least: %s",
@@ -535,7 +548,7 @@ int settings_load(const char *path, struct settings **out, struct wb_err *err)
 		return rc;
 	char *buf;
 	size_t len;
-	rc = read_all(fd, CONFIG_MAX_BYTES, &buf, &len);
+	rc = config_read_all(fd, CONFIG_MAX_BYTES, &buf, &len);
 	close(fd);
 	if (rc)
 		return wb_fail(err, rc, "%s: %s", path,
@@ -587,6 +600,7 @@ void settings_free(struct settings *c)
 			explicit_bzero(s->token, strlen(s->token));
 			free(s->token);
 		}
+		config_free_login(s);
 		for (size_t j = 0; j < s->n_intervals; j++)
 			free(s->intervals[j].stream);
 		free(s->intervals);

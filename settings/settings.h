@@ -10,10 +10,9 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "connectors/connector.h"
 #include "core/core_detect.h"
 #include "core/core_policy.h"
-
-struct connector_ops;
 
 /* The source roles a config names under "sources"; all three are required. */
 #define CONFIG_ROLES(X) X(erp) X(tms) X(telematics)
@@ -35,8 +34,16 @@ struct config_source {
 	char *kind; /* "waybill" */
 	const struct connector_ops *ops; /* the connector of kind */
 	char *url;                       /* base URL, http:// or https://, no trailing "/" */
-	char *token;   /* bearer token from token, token_file or token_env. SECRET:
-	                * never print it; give it to net_req.bearer only */
+	char *token; /* bearer token from token, token_file or token_env. SECRET:
+	              * never print it; give it to net_req.bearer only */
+	/* A kind that signs in (ops->login_request; settings/login.c): the
+	 * "database", "user" and password from password, password_file or
+	 * password_env, instead of a token (token is then NULL). login points at
+	 * them (all NULL for a kind that takes a token). */
+	char *database;
+	char *user;
+	char *password; /* SECRET: never print it; give it to the kind's login_request only */
+	struct connector_login login;
 	char *depot;   /* depot scope sent to the source, or NULL */
 	char *ca_file; /* PEM bundle to trust for this source, or NULL: system */
 	struct config_interval *intervals; /* overrides, in file order */

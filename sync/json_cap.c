@@ -36,8 +36,7 @@ static void cap_free(void *p)
 	free(p);
 }
 
-json_t *sync_json_loadb_capped(const char *buf, size_t len, size_t flags, size_t cap,
-                               json_error_t *je, bool *over)
+void sync_json_cap_begin(size_t cap)
 {
 	static bool installed;
 	if (!installed) {
@@ -48,9 +47,20 @@ json_t *sync_json_loadb_capped(const char *buf, size_t len, size_t flags, size_t
 	count.over = false;
 	count.used = 0;
 	count.cap = cap;
-	json_t *j = json_loadb(buf, len, flags, je);
+}
+
+bool sync_json_cap_end(void)
+{
 	count.on = false;
-	*over = count.over;
+	return count.over;
+}
+
+json_t *sync_json_loadb_capped(const char *buf, size_t len, size_t flags, size_t cap,
+                               json_error_t *je, bool *over)
+{
+	sync_json_cap_begin(cap);
+	json_t *j = json_loadb(buf, len, flags, je);
+	*over = sync_json_cap_end();
 	if (j && count.over) {
 		/* Refused along the way yet whole: not something jansson does; be safe. */
 		json_decref(j);

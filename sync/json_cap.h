@@ -21,4 +21,11 @@
 json_t *sync_json_loadb_capped(const char *buf, size_t len, size_t flags, size_t cap,
                                json_error_t *je, bool *over);
 
+/* The same cap around any code that builds JSON from what a source sent (a
+ * kind's page_read parsing its answer): begin, build, then end says whether
+ * an allocation was refused (the code saw NULLs and failed). Not nested; the
+ * tree made may be freed at any time. */
+void sync_json_cap_begin(size_t cap);
+bool sync_json_cap_end(void);
+
 #endif

@@ -53,6 +53,35 @@ static int mark_seen(struct cache *c, const char *source, const struct connector
 	return rc;
 }
 
+int sync_page_check(json_t *page, struct sync_page_result *r, struct wb_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	json_t *data = json_object_get(page, "data");
+	json_t *next = json_object_get(page, "next");
+	json_t *more = json_object_get(page, "has_more");
+	int rc = 0;
+	if (!json_is_object(page) || !json_is_array(data))
+		rc = page_fail(err, "no \"data\" array");
+	else if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next))
+		rc = page_fail(err, "no usable \"next\" cursor");
+	else if (more && !json_is_boolean(more))
+		rc = page_fail(err, "\"has_more\" is not a boolean");
+	if (rc != 0)
+		return rc;
+	r->records = json_array_size(data);
+	r->has_more = json_is_true(more);
+	snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));
+	size_t i;
+	json_t *rec;
+	json_array_foreach(data, i, rec)
+	{
+		json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
+		if (seq > r->last_seq)
+			r->last_seq = seq;
+	}
+	return 0;
+}
+
 int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
                     size_t len, json_t **out, struct sync_page_result *r, struct wb_err *err)
 {
@@ -74,30 +103,10 @@ int sync_page_parse(const struct connector_stream *s, const char *source, const 
 			         je.column, je.position, je.text);
 		return page_fail(err, what);
 	}
-	json_t *data = json_object_get(page, "data");
-	json_t *next = json_object_get(page, "next");
-	json_t *more = json_object_get(page, "has_more");
-	int rc = 0;
-	if (!json_is_object(page) || !json_is_array(data))
-		rc = page_fail(err, "no \"data\" array");
-	else if (!json_is_string(next) || json_string_length(next) >= sizeof(r->next))
-		rc = page_fail(err, "no usable \"next\" cursor");
-	else if (more && !json_is_boolean(more))
-		rc = page_fail(err, "\"has_more\" is not a boolean");
+	int rc = sync_page_check(page, r, err);
 	if (rc != 0) {
 		json_decref(page);
 		return rc;
-	}
-	r->records = json_array_size(data);
-	r->has_more = json_is_true(more);
-	snprintf(r->next, sizeof(r->next), "%s", json_string_value(next));
-	size_t i;
-	json_t *rec;
-	json_array_foreach(data, i, rec)
-	{
-		json_int_t seq = json_integer_value(json_object_get(rec, "seq"));
-		if (seq > r->last_seq)
-			r->last_seq = seq;
 	}
 	*out = page;
 	return 0;
@@ -137,6 +146,38 @@ int sync_page_write(struct cache *c, const struct connector_ops *k,
 	free(rows);
 	free(pos);
 	return rc;
+}
+
+int sync_page_read(const struct connector_ops *k, const struct connector_stream *s,
+                   const char *cursor, const struct connector_answer *a, json_t **out,
+                   struct sync_page_result *r, struct wb_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	*out = NULL;
+	json_t *page = NULL;
+	struct wb_err kerr = {0};
+	/* The kind parses what the source sent: within the same cap as a page. */
+	sync_json_cap_begin(SYNC_PAGE_PARSE_MAX);
+	int rc = k->page_read(s, cursor, a, &page, &kerr);
+	bool over = sync_json_cap_end();
+	if (over) {
+		json_decref(page);
+		char what[200];
+		snprintf(what, sizeof(what),
+		         "its %zu bytes of JSON need more than %u MiB of memory to read",
+		         a->body_len, SYNC_PAGE_PARSE_MAX >> 20);
+		return page_fail(err, what);
+	}
+	if (rc != 0 || !page) {
+		json_decref(page);
+		return page_fail(err, kerr.msg[0] ? kerr.msg : "the kind could not read it");
+	}
+	if ((rc = sync_page_check(page, r, err)) != 0) {
+		json_decref(page);
+		return rc;
+	}
+	*out = page;
+	return 0;
 }
 
 int sync_apply_page(struct cache *c, const struct connector_ops *k,

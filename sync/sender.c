@@ -2,11 +2,15 @@
  * each with its Idempotency-Key, so a retry after a timeout is answered with
  * the stored result and the action takes effect exactly once. Transient
  * failures (network, 408, 429, 5xx) are retried with backoff. A 2xx is
- * delivered only when the connector recognises it as the action's result; a
+ * delivered only when the connector recognises it as the action's result
+ * (and, for a kind with a read-back, when the record then shows its effect:
+ * verify_request/verify_read; a record that shows it was not taken is a
+ * refusal with what it shows); a
  * 2xx carrying the source's error is a refusal, and any other 2xx (a login
  * gateway's page, another record) is retried like a transient failure, with
  * its reason kept, never taken for a delivery. Other answers are final and
  * their message is kept for the user. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +25,19 @@
  * this, every queued action of the source gets its own answer first. */
 #define SENDER_ONCE_MAX_UNRECOGNISED 500
 
+/* One claimed action, from its claim until its answer is recorded (counted
+ * in sd->inflight all along, waiting for a sign-in included). */
 struct sending {
 	struct sync_sender *sd;
+	struct sync_session_waiter wait; /* kinds that sign in */
 	char key[40];
 	char action[48];
 	char subject_id[96]; /* as the connector's action was given it */
+	char *payload;       /* the outbox row's JSON */
 	int attempts;
+	uint64_t ses_gen; /* the session the request in flight used */
+	bool resigned;    /* that request is the retry after a lost session */
+	bool verifying;   /* the action was CONFIRMED: the read-back is in flight */
 };
 
 static void sender_tick(uv_timer_t *t);
@@ -78,14 +89,23 @@ static bool once_give_up(struct sync_sender *sd, bool unrecognised)
 	return (int64_t)sd->errors >= depth;
 }
 
+static void sending_free(struct sending *s)
+{
+	s->sd->inflight--;
+	free(s->payload);
+	free(s);
+}
+
+static void go(struct sending *s);
+
+/* The answer to the request s sent: the action's, or its read-back's. */
 static void on_sent(const struct net_resp *r, void *arg)
 {
 	struct sending *s = arg;
 	struct sync_sender *sd = s->sd;
 	struct sync *sy = sd->sy;
-	sd->inflight--;
 	if (r->error == NET_ECANCELLED || sy->stopping) {
-		free(s);
+		sending_free(s);
 		return; /* still inflight in the cache: due again at the next open */
 	}
 	char text[600], line[1400];
@@ -95,15 +115,45 @@ static void on_sent(const struct net_resp *r, void *arg)
 	        r->error != NET_EOK || r->status == 408 || r->status == 429 || r->status >= 500;
 	bool success = !transient && r->status >= 200 && r->status < 300;
 	enum connector_verdict v = CONNECTOR_UNRECOGNISED;
+	if (sd->ses && sync_session_gone(sd->src, r)) {
+		/* The session is gone: sign in again and send once more. */
+		sync_session_drop(sd->ses, s->ses_gen);
+		if (!s->resigned) {
+			s->resigned = true;
+			go(s);
+			return;
+		}
+		sync_session_refused(sd->src, "the new session was refused too", text,
+		                     sizeof(text));
+		sync_session_refused_again(sd->ses, text);
+		transient = true, success = false;
+	}
+	s->resigned = false;
 	if (success) {
 		struct connector_answer a = {r->status, r->content_type, r->body, r->body_len};
 		char why[400];
-		v = sd->src->ops->result(s->action, s->subject_id, &a, why, sizeof(why));
+		v = s->verifying
+		            ? sd->src->ops->verify_read(s->action, s->subject_id, &a, why,
+		                                        sizeof(why))
+		            : sd->src->ops->result(s->action, s->subject_id, &a, why, sizeof(why));
 		if (v == CONNECTOR_REFUSED)
-			snprintf(text, sizeof(text), "HTTP %ld: %s", r->status, why);
+			snprintf(text, sizeof(text), "HTTP %ld: %s%s", r->status,
+			         s->verifying ? "read back: " : "", why);
 		else if (v == CONNECTOR_UNRECOGNISED)
-			snprintf(text, sizeof(text), "%s", why);
+			snprintf(text, sizeof(text), "%s%s", s->verifying ? "read back: " : "",
+			         why);
+		else if (s->verifying)
+			snprintf(text, sizeof(text), "HTTP %ld, read back: the record shows it",
+			         r->status);
 		transient = v == CONNECTOR_UNRECOGNISED; /* a gateway may go away: retry */
+		/* A source that answers an impossible move with success shows
+		 * the effect only when asked: ask before calling it delivered. */
+		if (v == CONNECTOR_CONFIRMED && !s->verifying && sd->src->ops->verify_request &&
+		    sd->src->ops->verify_read) {
+			s->verifying = true;
+			go(s);
+			return;
+		}
 	}
 	int rc;
 	if (success && v == CONNECTOR_CONFIRMED) {
@@ -134,63 +184,158 @@ static void on_sent(const struct net_resp *r, void *arg)
 	}
 	if (rc != 0)
 		sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", err.msg, 0, 0);
-	free(s);
+	sending_free(s);
 	next_tick(sd, 0);
 }
 
-/* Sends one claimed action; returns false when it could not be sent at all. */
-static bool send_one(struct sync_sender *sd, struct outbox_item *it)
+/* The request could not be sent (or, signing in, failed): back to
+ * pending after a backoff, with why as its answer. */
+static void not_sent(struct sending *s, const char *why)
 {
+	struct sync_sender *sd = s->sd;
+	struct sync *sy = sd->sy;
+	if (!sd->ses && !s->verifying) {
+		/* As the canonical kind always did: due again in 5 s. */
+		outbox_retry(sy->cache, s->key, 0, why, now_s() + 5, NULL);
+		sending_free(s);
+		return;
+	}
+	sd->errors++;
+	uint64_t ms = sync_backoff_ms(sy, sd->errors);
+	outbox_retry(sy->cache, s->key, 0, why, now_s() + (int64_t)((ms + 999) / 1000), NULL);
+	char line[800];
+	snprintf(line, sizeof(line), "%s %s: %s; retry in %.1f s", s->action, s->key, why,
+	         (double)ms / 1000.0);
+	sync_emit(sy, SYNC_EV_ERROR, sd->src->name, "outbox", line, 0, 0);
+	if (sy->o.once && once_give_up(sd, false)) {
+		sd->failed = true;
+		sync_emit(sy, SYNC_EV_GAVE_UP, sd->src->name, "outbox",
+		          "gave up; the actions stay queued for the next sync", 0, 0);
+		sync_check_finished(sy);
+	}
+	sending_free(s);
+	next_tick(sd, sy->o.once ? SENDER_ONCE_IDLE_MS : SENDER_IDLE_MS);
+}
+
+/* Builds the request of s: its read-back, or the action (with the login for
+ * a kind whose action needs it). WB_ENOTFOUND: this source cannot do it. */
+static int build(struct sending *s, struct connector_call *call, struct wb_err *err)
+{
+	const struct config_source *src = s->sd->src;
+	memset(call, 0, sizeof(*call));
+	if (s->verifying)
+		return src->ops->verify_request(s->action, s->subject_id, &src->login, call, err);
+	json_error_t je;
+	json_t *payload = json_loads(s->payload, 0, &je);
+	int rc = src->ops->action_call
+	                 ? src->ops->action_call(s->action, s->subject_id, payload, &src->login,
+	                                         call, err)
+	                 : src->ops->action(s->action, s->subject_id, payload, call, err);
+	json_decref(payload);
+	return rc;
+}
+
+/* Sends s's request now (signed in, for a kind that signs in). */
+static void send_now(struct sending *s)
+{
+	struct sync_sender *sd = s->sd;
 	struct sync *sy = sd->sy;
 	struct wb_err err = {0};
-	json_error_t je;
-	json_t *payload = json_loads(it->payload, 0, &je);
-	const char *colon = strchr(it->subject, ':');
-	const char *subject_id = colon ? colon + 1 : it->subject;
 	struct connector_call call;
-	memset(&call, 0, sizeof(call));
-	int rc = sd->src->ops->action(it->action, subject_id, payload, &call, &err);
-	json_decref(payload);
+	int rc = build(s, &call, &err);
 	if (rc != 0) {
+		json_decref(call.body);
+		if (rc != WB_ENOTFOUND && s->verifying) {
+			not_sent(s, err.msg);
+			return;
+		}
 		/* This source cannot do it: a permanent failure the user must see. */
-		outbox_failed(sy->cache, it->key, 0, err.msg, now_s(), NULL);
+		outbox_failed(sy->cache, s->key, 0, err.msg, now_s(), NULL);
 		sync_emit(sy, SYNC_EV_REJECTED, sd->src->name, "outbox", err.msg, 1, 0);
-		return false;
+		sending_free(s);
+		next_tick(sd, 0);
+		return;
 	}
-	char *body = json_dumps(call.body, JSON_COMPACT);
+	char *body = call.body ? json_dumps(call.body, JSON_COMPACT) : NULL;
 	json_decref(call.body);
 	char url[1400], keyhdr[80];
-	snprintf(keyhdr, sizeof(keyhdr), "Idempotency-Key: %s", it->key);
+	snprintf(keyhdr, sizeof(keyhdr), "Idempotency-Key: %s", s->key);
 	const char *headers[] = {keyhdr, "Content-Type: application/json", NULL};
-	struct sending *s = calloc(1, sizeof(*s));
-	if (!body || !s || sync_url(sd->src, call.path, NULL, url, sizeof(url)) != 0) {
+	if ((call.body && !body) ||
+	    (sd->ses ? sync_session_url(sd->ses, call.path, url, sizeof(url))
+	             : sync_url(sd->src, call.path, NULL, url, sizeof(url))) != 0) {
 		free(body);
-		free(s);
-		outbox_retry(sy->cache, it->key, 0, "could not build the request", now_s() + 5,
-		             NULL);
-		return false;
+		not_sent(s, "could not build the request");
+		return;
 	}
-	s->sd = sd;
-	snprintf(s->key, sizeof(s->key), "%s", it->key);
-	snprintf(s->action, sizeof(s->action), "%s", it->action);
-	snprintf(s->subject_id, sizeof(s->subject_id), "%s", subject_id);
-	s->attempts = it->attempts;
-	struct net_req req = {.method = call.method,
+	struct net_req req = {.method = call.method[0] ? call.method : "POST",
 	                      .url = url,
 	                      .headers = headers,
-	                      .bearer = sd->src->token,
 	                      .body = body,
-	                      .body_len = strlen(body),
+	                      .body_len = body ? strlen(body) : 0,
 	                      .ca_file = sd->src->ca_file};
+	if (sd->ses) {
+		req.secret_header = sd->ses->ses.header; /* never the bearer token */
+		s->ses_gen = sd->ses->gen;
+	} else {
+		req.bearer = sd->src->token;
+	}
 	int64_t id = net_request(sy->net, &req, on_sent, s, &err);
 	free(body);
-	if (id < 0) {
-		outbox_retry(sy->cache, it->key, 0, err.msg, now_s() + 5, NULL);
-		free(s);
-		return false;
+	if (id < 0)
+		not_sent(s, err.msg);
+}
+
+static void on_signed_in(struct sync_session_waiter *w, const char *fail)
+{
+	struct sending *s = (struct sending *)(void *)((char *)w - offsetof(struct sending, wait));
+	if (s->sd->sy->stopping) {
+		sending_free(s);
+		return;
 	}
+	if (fail)
+		not_sent(s, fail);
+	else
+		send_now(s);
+}
+
+/* Sends s's next request, signing in first when the kind does. */
+static void go(struct sending *s)
+{
+	struct sync_sender *sd = s->sd;
+	if (sd->ses) {
+		char why[400];
+		int rc = sync_session_need(sd->ses, &s->wait, why, sizeof(why));
+		if (rc < 0) {
+			not_sent(s, why);
+			return;
+		}
+		if (rc == 0)
+			return; /* on_signed_in goes on */
+	}
+	send_now(s);
+}
+
+/* Starts sending one claimed action. */
+static void send_one(struct sync_sender *sd, struct outbox_item *it)
+{
+	struct sending *s = calloc(1, sizeof(*s));
+	char *payload = s ? strdup(it->payload ? it->payload : "{}") : NULL;
+	if (!payload) {
+		free(s);
+		outbox_retry(sd->sy->cache, it->key, 0, "out of memory", now_s() + 5, NULL);
+		return;
+	}
+	const char *colon = strchr(it->subject, ':');
+	s->sd = sd;
+	s->wait.ready = on_signed_in;
+	s->payload = payload;
+	snprintf(s->key, sizeof(s->key), "%s", it->key);
+	snprintf(s->action, sizeof(s->action), "%s", it->action);
+	snprintf(s->subject_id, sizeof(s->subject_id), "%s", colon ? colon + 1 : it->subject);
+	s->attempts = it->attempts;
 	sd->inflight++;
-	return true;
+	go(s);
 }
 
 static void sender_tick(uv_timer_t *t)

@@ -19,8 +19,7 @@ static void give_up(struct sync_stream *st, const char *line)
 	st->failed = true;
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->budget);
-	if (st->xfer)
-		net_cancel(sy->net, st->xfer); /* on_page sees NET_ECANCELLED and returns */
+	sync_stream_cancel(st); /* on_page sees NET_ECANCELLED and returns */
 	sync_emit(sy, SYNC_EV_GAVE_UP, st->src->name, st->cs->name, line, 0, 0);
 	sync_check_finished(sy);
 }

@@ -57,7 +57,6 @@ static int64_t now_s(void)
 }
 
 static void schedule(struct sync_stream *st, uint64_t ms);
-static void request_page(struct sync_stream *st, const char *cur);
 
 /* --follow: the local pass every 30 s (and once the streams first caught up). */
 static void on_detect(uv_timer_t *t)
@@ -111,7 +110,7 @@ static void stream_caught_up(struct sync_stream *st)
 	schedule(st, (uint64_t)st->interval_s * 1000);
 }
 
-static void on_page(const struct net_resp *r, void *arg)
+void sync_on_page(const struct net_resp *r, void *arg)
 {
 	struct sync_stream *st = arg;
 	struct sync *sy = st->sy;
@@ -123,6 +122,8 @@ static void on_page(const struct net_resp *r, void *arg)
 		        st, r->errmsg && *r->errmsg ? r->errmsg : net_errkind_name(r->error), -1);
 		return;
 	}
+	if (sync_page_session_gone(st, r))
+		return;
 	if (r->status != 200) {
 		sync_stream_status(st, r);
 		return;
@@ -130,7 +131,11 @@ static void on_page(const struct net_resp *r, void *arg)
 	struct sync_page_result pr;
 	struct wb_err err = {0};
 	json_t *page;
-	if (sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr, &err) != 0) {
+	struct connector_answer ans = {r->status, r->content_type, r->body, r->body_len};
+	if (st->src->ops->page_read
+	            ? sync_page_read(st->src->ops, st->cs, st->asked, &ans, &page, &pr, &err) != 0
+	            : sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr,
+	                              &err) != 0) {
 		/* A 200 that is no page may still carry the source's words (an
 		 * error member, a login page's title). */
 		char said[SYNC_SOURCE_TEXT_MAX], why[sizeof(err.msg) + SYNC_SOURCE_TEXT_MAX + 8];
@@ -150,13 +155,20 @@ static void on_page(const struct net_resp *r, void *arg)
 	/* Ask for the next page now, so the source prepares it while this one is
 	 * written. Its cursor is only stored with this page's rows; if they fail,
 	 * the early request is cancelled and the retry starts from the cache. */
+	struct sync_page_result stored = pr;
+	if (sync_sweep_used(st) && sync_sweep_wrap(st, pr.next, stored.next, sizeof(stored.next))) {
+		json_decref(page);
+		sync_stream_failed(st, "page rejected: its \"next\" cursor is too long", -1);
+		return;
+	}
 	if (pr.has_more)
-		request_page(st, pr.next);
-	int rc = sync_page_write(sy->cache, st->src->ops, st->cs, st->src->name, page, &pr, &err);
+		sync_request_page(st, pr.next);
+	int rc = sync_page_write(sy->cache, st->src->ops, st->cs, st->src->name, page, &stored,
+	                         &err);
+	pr.written = stored.written;
 	json_decref(page);
 	if (rc != 0) {
-		if (st->xfer)
-			net_cancel(sy->net, st->xfer);
+		sync_stream_cancel(st);
 		sync_stream_failed(st, err.msg, -1);
 		return;
 	}
@@ -190,34 +202,6 @@ static void on_page(const struct net_resp *r, void *arg)
 		stream_caught_up(st);
 }
 
-/* Asks for the page after cursor ("" for the start of a full pass). */
-static void request_page(struct sync_stream *st, const char *cur)
-{
-	struct sync *sy = st->sy;
-	char *esc = NULL, query[700], url[1400];
-	snprintf(st->asked, sizeof(st->asked), "%s", cur);
-	struct wb_err err = {0};
-	if (*cur && !(esc = curl_easy_escape(NULL, cur, 0))) {
-		sync_stream_failed(st, "out of memory", -1);
-		return;
-	}
-	int limit = st->cs->page_limit > 0 ? st->cs->page_limit : sy->o.page_limit;
-	snprintf(query, sizeof(query), "limit=%d%s%s", limit, esc ? "&after=" : "", esc ? esc : "");
-	curl_free(esc);
-	if (sync_url(st->src, st->cs->path, query, url, sizeof(url)) != 0) {
-		sync_stream_failed(st, "URL too long", -1);
-		return;
-	}
-	struct net_req req = {
-	        .method = "GET", .url = url, .bearer = st->src->token, .ca_file = st->src->ca_file};
-	int64_t id = net_request(sy->net, &req, on_page, st, &err);
-	if (id < 0) {
-		sync_stream_failed(st, err.msg, -1);
-		return;
-	}
-	st->xfer = id;
-}
-
 static void poll_stream(struct sync_stream *st)
 {
 	char cur[512];
@@ -227,7 +211,16 @@ static void poll_stream(struct sync_stream *st)
 		sync_stream_failed(st, err.msg, -1);
 		return;
 	}
-	request_page(st, cur);
+	if (sync_sweep_used(st)) {
+		char kc[512];
+		if (sync_sweep_poll(st, cur, kc, sizeof(kc), &err) != 0) {
+			sync_stream_failed(st, err.msg, -1);
+			return;
+		}
+		sync_request_page(st, kc);
+		return;
+	}
+	sync_request_page(st, cur);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -312,11 +305,14 @@ struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const s
 			st->src = src;
 			st->cs = &cs[j];
 			st->interval_s = config_interval_s(src, cs[j].name);
+			st->ses = sync_session_used(src) ? &sy->sessions[i] : NULL;
 			if (st->interval_s <= 0)
 				st->interval_s = CONFIG_FAST_DEFAULT_S;
 		}
 		sy->senders[i].sy = sy;
 		sy->senders[i].src = src;
+		sync_session_init(&sy->sessions[i], loop, net, src);
+		sy->senders[i].ses = sync_session_used(src) ? &sy->sessions[i] : NULL;
 	}
 	return sy;
 }
@@ -363,14 +359,15 @@ void sync_stop(struct sync *sy)
 		struct sync_stream *st = &sy->streams[i];
 		if (st->nbatch)
 			sync_live_flush(st);
-		if (st->xfer)
-			net_cancel(sy->net, st->xfer);
+		sync_stream_cancel(st);
 		uv_close((uv_handle_t *)&st->timer, NULL);
 		uv_close((uv_handle_t *)&st->budget, NULL);
 	}
 	for (int i = 0; i < CONFIG_NROLES; i++)
 		if (sy->senders[i].src)
 			uv_close((uv_handle_t *)&sy->senders[i].timer, NULL);
+	for (int i = 0; i < CONFIG_NROLES; i++)
+		sync_session_stop(&sy->sessions[i]);
 	uv_close((uv_handle_t *)&sy->flush, NULL);
 	uv_close((uv_handle_t *)&sy->prune, NULL);
 	uv_close((uv_handle_t *)&sy->detect, NULL);

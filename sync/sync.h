@@ -37,6 +37,14 @@ int sync_apply_page(struct cache *c, const struct connector_ops *k,
  * (maps every record and writes them with r->next in one transaction). */
 int sync_page_parse(const struct connector_stream *s, const char *source, const char *body,
                     size_t len, json_t **page, struct sync_page_result *r, struct wb_err *err);
+/* The envelope checks of sync_page_parse on a page already parsed (fills r). */
+int sync_page_check(json_t *page, struct sync_page_result *r, struct wb_err *err);
+/* For a kind with its own protocol: its page_read turns the answer to the
+ * page after cursor into the canonical page (within the parse's memory cap,
+ * sync/json_cap.h), then the envelope is checked as sync_page_parse does. */
+int sync_page_read(const struct connector_ops *k, const struct connector_stream *s,
+                   const char *cursor, const struct connector_answer *a, json_t **page,
+                   struct sync_page_result *r, struct wb_err *err);
 int sync_page_write(struct cache *c, const struct connector_ops *k,
                     const struct connector_stream *s, const char *source, json_t *page,
                     struct sync_page_result *r, struct wb_err *err);
@@ -153,5 +161,30 @@ int sync_whoami_start(struct net *n, const struct config_source *src, long timeo
                       sync_whoami_fn done, void *arg, struct wb_err *err);
 /* The same on a loop of its own, waiting for the answer (the CLI). */
 void sync_whoami(const struct config_source *src, long timeout_ms, struct sync_whoami *out);
+
+/* --- doctor for a source that signs in (sync/doctor.c) ---------------------- */
+
+#define SYNC_DOCTOR_CHECKS 8
+#define SYNC_DOCTOR_LINE 300
+
+/* What `waybill doctor` says of a source whose kind signs in. */
+struct sync_doctor {
+	struct sync_whoami who; /* DOWN: not reachable; AUTH: the sign-in was refused */
+	bool signed_in;
+	size_t nchecks; /* the kind's own checks, one line each */
+	char checks[SYNC_DOCTOR_CHECKS][SYNC_DOCTOR_LINE];
+	int failed_checks;   /* lines that name a problem */
+	int64_t server_date; /* the last answer's HTTP Date (epoch s), 0 none */
+	bool skew_known;
+	bool skew_from_date; /* from the Date header, else the time in who-am-I's answer */
+	int64_t skew_s;      /* the source's clock minus ours */
+};
+typedef void (*sync_doctor_fn)(void *arg, const struct sync_doctor *d);
+
+/* Signs in to src on a session of its own, asks who am I, then runs the
+ * kind's checks; done runs once, on n's loop (not when n is freed first).
+ * WB_EINVALID for a source whose kind does not sign in. */
+int sync_doctor_start(struct net *n, const struct config_source *src, long timeout_ms,
+                      sync_doctor_fn done, void *arg, struct wb_err *err);
 
 #endif

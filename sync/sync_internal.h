@@ -8,7 +8,11 @@
 
 #include "settings/settings.h"
 #include "net/net.h"
+#include "sync/session.h"
 #include "sync/sync.h"
+
+/* A stream's xfer while its request waits for its source's sign-in. */
+#define SYNC_XFER_SIGNING_IN ((int64_t)-1)
 
 /* --once gives a stream this many failures in a row before giving up; the
  * backoff between them is short so a test of faults finishes in seconds. */
@@ -30,9 +34,21 @@ struct sync_stream {
 	const struct config_source *src;
 	const struct connector_stream *cs;
 	uv_timer_t timer;
-	uv_timer_t budget;  /* --once: SYNC_ONCE_BUDGET_MS from the last good page */
-	int64_t xfer;       /* transfer in flight, 0 when none */
-	char asked[512];    /* the cursor that transfer asked from ("" the start) */
+	uv_timer_t budget; /* --once: SYNC_ONCE_BUDGET_MS from the last good page */
+	int64_t xfer;      /* transfer in flight, 0 when none, SYNC_XFER_SIGNING_IN */
+	char asked[512];   /* the cursor that transfer asked from ("" the start) */
+	/* A kind that signs in (sync/session.c): the source's session, this
+	 * stream's place in its queue, the session the request in flight used,
+	 * and whether that request is already the retry after a lost session. */
+	struct sync_session *ses;
+	struct sync_session_waiter wait;
+	uint64_t ses_gen;
+	bool resigned;
+	/* A kind with scheduled full passes (sweep_s, sync/sweep.c): when the
+	 * pass the stored cursor belongs to began (epoch s, 0: never), and
+	 * whether this run began one (--once begins at most one). */
+	int64_t sweep_at;
+	bool swept;
 	unsigned errors;    /* failures in a row */
 	unsigned resyncs;   /* reads from the start since the stream last caught up */
 	bool refused;       /* the source refused a stored cursor and has accepted none since */
@@ -62,6 +78,7 @@ struct sync_stream {
 struct sync_sender {
 	struct sync *sy;
 	const struct config_source *src;
+	struct sync_session *ses; /* the source's session (kinds that sign in) */
 	uv_timer_t timer;
 	int inflight;
 	unsigned errors;   /* transient failures in a row */
@@ -84,8 +101,9 @@ struct sync {
 	struct sync_stream *streams;
 	size_t nstreams;
 	struct sync_sender senders[CONFIG_NROLES];
-	uv_timer_t flush;             /* writes live batches */
-	uv_timer_t prune;             /* keeps positions within retention */
+	struct sync_session sessions[CONFIG_NROLES]; /* kinds that sign in, by source */
+	uv_timer_t flush;                            /* writes live batches */
+	uv_timer_t prune;                            /* keeps positions within retention */
 	uv_timer_t detect;            /* --follow: starts the local pass (sync/local_pass.c) */
 	struct sync_local_job *local; /* the pass reading on the thread pool, or NULL */
 	struct cache *rconn;          /* its read-only connection, opened on first use */
@@ -108,6 +126,27 @@ int sync_url(const struct config_source *src, const char *path, const char *quer
 void sync_check_finished(struct sync *sy);
 /* Polls the stream after ms (sync/sync.c). */
 void sync_stream_schedule(struct sync_stream *st, uint64_t ms);
+/* sync/request.c: asks for the page after cur ("" the start of a full pass);
+ * its answer goes to sync_on_page (sync/sync.c). */
+void sync_request_page(struct sync_stream *st, const char *cur);
+void sync_on_page(const struct net_resp *r, void *arg);
+/* A kind that signs in: the answer says the session is gone; signs in again
+ * and asks once more (or fails the stream). true when the answer is dealt with. */
+bool sync_page_session_gone(struct sync_stream *st, const struct net_resp *r);
+/* Cancels the stream's request in flight, or its wait for the sign-in. */
+void sync_stream_cancel(struct sync_stream *st);
+
+/* sync/sweep.c: scheduled full passes for kinds without a deletion log. The
+ * stored cursor of such a stream is "T<epoch s the pass began>;<kind's
+ * cursor>", so when the last sweep began survives restarts with the cursor. */
+/* Whether st's kind sweeps it on a schedule. */
+bool sync_sweep_used(const struct sync_stream *st);
+/* From the stored cursor: the kind's cursor to read from (into kc), having
+ * begun a full pass when one is due (kc then ""). Fills st->sweep_at. */
+int sync_sweep_poll(struct sync_stream *st, const char *stored, char *kc, size_t len,
+                    struct wb_err *err);
+/* The cursor to store for the kind's next: wrapped with st->sweep_at. */
+int sync_sweep_wrap(const struct sync_stream *st, const char *next, char *out, size_t len);
 
 /* sync/stream_fail.c: how a polled stream fails, recovers or gives up. */
 /* A stream failed an attempt: health, event, and a retry (or, --once, giving up). */
@@ -124,6 +163,13 @@ void sync_stream_progressed(struct sync_stream *st, const struct sync_page_resul
 /* The stream caught up: the resync count of the pass starts again. */
 void sync_stream_caught_up(struct sync_stream *st);
 
+/* sync/whoami.c: reads a who-am-I answer into w. */
+void sync_whoami_judge(const struct config_source *src, const struct net_resp *r,
+                       struct sync_whoami *w);
+/* sync/doctor.c: who am I for a source that signs in. */
+int sync_whoami_session_start(struct net *n, const struct config_source *src, long timeout_ms,
+                              sync_whoami_fn done, void *arg, struct wb_err *err);
+
 /* sync/local_pass.c: the local pass (detectors, workflow, KPIs). */
 void sync_local_once(struct sync *sy);  /* all of it now, on the engine's connection */
 void sync_local_start(struct sync *sy); /* read on the thread pool, written on the loop */
@@ -135,7 +181,7 @@ void sync_live_open(struct sync_stream *st);
 void sync_live_flush(struct sync_stream *st);
 void sync_live_free(struct sync_stream *st);
 
-/* net/sender.c */
+/* sync/sender.c */
 void sync_sender_start(struct sync_sender *sd);
 void sync_sender_kick(struct sync_sender *sd);
 

@@ -11,9 +11,10 @@
 #include "core/core.h"
 #include "net/net.h"
 #include "settings/settings.h"
-#include "sync/sync.h"
+#include "sync_internal.h"
 
-static void judge(const struct config_source *src, const struct net_resp *r, struct sync_whoami *w)
+void sync_whoami_judge(const struct config_source *src, const struct net_resp *r,
+                       struct sync_whoami *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->role = -1;
@@ -25,7 +26,8 @@ static void judge(const struct config_source *src, const struct net_resp *r, str
 		snprintf(w->why, sizeof(w->why), "%s", r->errmsg);
 	} else if (r->status == 401 || r->status == 403) {
 		w->state = SYNC_WHOAMI_AUTH;
-		snprintf(w->why, sizeof(w->why), "the token was refused (HTTP %ld)", r->status);
+		snprintf(w->why, sizeof(w->why), "the %s was refused (HTTP %ld)",
+		         sync_session_used(src) ? "session" : "token", r->status);
 	} else if (r->status != 200) {
 		w->state = SYNC_WHOAMI_BAD;
 		snprintf(w->why, sizeof(w->why), "who-am-I answered HTTP %ld", r->status);
@@ -52,7 +54,7 @@ static void on_answer(const struct net_resp *r, void *arg)
 {
 	struct ask *q = arg;
 	struct sync_whoami w;
-	judge(q->src, r, &w);
+	sync_whoami_judge(q->src, r, &w);
 	if (r->error != NET_ECANCELLED)
 		q->done(q->arg, &w);
 	free(q);
@@ -61,6 +63,8 @@ static void on_answer(const struct net_resp *r, void *arg)
 int sync_whoami_start(struct net *n, const struct config_source *src, long timeout_ms,
                       sync_whoami_fn done, void *arg, struct wb_err *err)
 {
+	if (sync_session_used(src))
+		return sync_whoami_session_start(n, src, timeout_ms, done, arg, err);
 	if (!src || !src->ops || !src->ops->whoami || !src->ops->whoami_path)
 		return wb_fail(err, WB_EINVALID, "source %s cannot say who you are",
 		               src && src->name ? src->name : "?");

@@ -1,0 +1,78 @@
+/* Actions the owning source cannot take are refused before they are queued:
+ * a kind says so when it builds the action's request (connector_ops'
+ * action_call or action answering WB_ENOTFOUND, e.g. Tryton for an invoice
+ * hold, since it has no hold state), and the user hears it at once, with the
+ * kind's reason, in the console, the CLI and the local pass alike, instead of
+ * an outbox row that can only fail. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/act_internal.h"
+#include "settings/settings.h"
+
+/* "hold_invoice" -> "hold an invoice"; "open_work_order" -> "open a work order". */
+static void verb_phrase(const char *action, char *out, size_t len)
+{
+	const char *us = strchr(action, '_');
+	if (!us || !us[1]) {
+		snprintf(out, len, "%s", action);
+		return;
+	}
+	char noun[48];
+	snprintf(noun, sizeof(noun), "%s", us + 1);
+	for (char *p = noun; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	snprintf(out, len, "%.*s %s %s", (int)(us - action), action,
+	         strchr("aeiou", noun[0]) ? "an" : "a", noun);
+}
+
+/* "ERP", "TMS"; other roles as "telematics source". */
+static void role_words(const char *role, char *out, size_t len)
+{
+	if (strlen(role) <= 3) {
+		size_t i = 0;
+		for (; role[i] && i + 1 < len; i++)
+			out[i] = (char)toupper((unsigned char)role[i]);
+		out[i] = '\0';
+	} else {
+		snprintf(out, len, "%s source", role);
+	}
+}
+
+bool app_source_can(const struct settings *s, const char *source, const char *action,
+                    const char *subject, json_t *payload, char *why, size_t len)
+{
+	const struct config_source *src = s && source ? settings_source(s, source) : NULL;
+	if (!src || !src->ops)
+		return true;
+	const char *colon = strchr(subject, ':');
+	const char *id = colon ? colon + 1 : subject;
+	struct connector_call call;
+	memset(&call, 0, sizeof(call));
+	struct wb_err err = {0};
+	int rc = src->ops->action_call
+	                 ? src->ops->action_call(action, id, payload, &src->login, &call, &err)
+	         : src->ops->action ? src->ops->action(action, id, payload, &call, &err)
+	                            : WB_ENOTFOUND;
+	json_decref(call.body);
+	if (rc != WB_ENOTFOUND)
+		return true; /* it can; anything else wrong is the sender's to report */
+	char verb[96], role[48];
+	verb_phrase(action, verb, sizeof(verb));
+	role_words(src->name, role, sizeof(role));
+	snprintf(why, len, "the %.20s %s cannot %s: %.120s", src->kind, role, verb,
+	         err.msg[0] ? err.msg : "it has no such action");
+	return false;
+}
+
+bool app_source_refuses(const struct app_ctx *x, struct app_result *r, const char *source,
+                        const char *subject, json_t *payload)
+{
+	char why[APP_WHY_LEN];
+	if (app_source_can(x->settings, source, r->action, subject, payload, why, sizeof(why)))
+		return false;
+	app_refuse(r, APP_R_SOURCE, "%s", why);
+	return true;
+}
