@@ -16,7 +16,9 @@ SOCK="waybill-tryton-$$"
 tm() { tmux -L "$SOCK" "$@"; }
 trap '[ -n "$HAVE_TMUX" ] && tm kill-server 2>/dev/null; tryton_stop; cleanup' EXIT INT TERM
 
-if ! tryton_template; then
+# A template already built for this run (TRYTON_TEMPLATE and its
+# TRYTON_TEMPLATE_DIR, as tryton_template exports them) is used as it is.
+if ! { [ -n "${TRYTON_TEMPLATE:-}" ] && [ -f "$TRYTON_TEMPLATE" ]; } && ! tryton_template; then
 	not_ok "the Tryton template database builds"
 	finish
 fi
