@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench seeds install clean format check-format fuzz-built fuzz
+.PHONY: all deps run test check-asan bench bench-tryton demo-tryton seeds install clean format check-format fuzz-built fuzz
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -131,6 +131,18 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BINS) $(BENCH_BIN) $(TOOL_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
 	@for b in bench/*.sh; do echo "== $$b"; sh $$b $(B) || exit 1; done
+
+# Records/s from a real Tryton into the cache beside a plain JSON-RPC script
+# (bench/tryton.sh; also part of `make bench`).
+bench-tryton: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	@sh bench/tryton.sh $(B)
+
+# The console with a seeded Tryton (mirroring the simulator's world) as the
+# ERP beside the simulator's TMS and telematics (docs/connectors/tryton.md).
+demo-tryton: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/tryton/demo.sh $(B)
 
 # The scenario stories over the first SEEDS_N simulator seeds (default 50):
 # per seed and story what the local detectors raised and missed, a summary.

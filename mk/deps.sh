@@ -10,13 +10,21 @@ cmocka:libcmocka-dev libcrypto:libssl-dev uuid:uuid-dev zlib:zlib1g-dev"
 # command -> Debian package (tests drive the console in tmux; the sync
 # benchmark's baseline uses curl, jq and sqlite3; the bandwidth one htop;
 # the integration tests pgrep and unshare; the format check clang-format; the
-# fuzz harnesses clang)
+# fuzz harnesses clang; the Tryton tests, benchmark and demo python3 for the
+# seed, dump and baseline scripts)
 TOOLS="cc:gcc make:make pkg-config:pkg-config tmux:tmux curl:curl jq:jq
 sqlite3:sqlite3 htop:htop pgrep:procps unshare:util-linux bc:bc
-script:bsdutils time:time openssl:openssl clang-format:clang-format clang:clang"
+script:bsdutils time:time openssl:openssl clang-format:clang-format clang:clang
+python3:python3"
 # Packages no command or pkg-config module names: libFuzzer's runtime (only
-# recommended by clang, and make deps installs no recommends).
-DEBS="libclang-rt-14-dev"
+# recommended by clang, and make deps installs no recommends), and the real
+# Tryton 6.0 server and the modules the Tryton tests activate (issue 12;
+# tests/tryton/lib.sh).
+DEBS="libclang-rt-14-dev tryton-server tryton-modules-party tryton-modules-company
+tryton-modules-product tryton-modules-stock tryton-modules-sale
+tryton-modules-account tryton-modules-account-invoice
+tryton-modules-account-invoice-stock tryton-modules-carrier
+tryton-modules-sale-shipment-cost tryton-modules-country tryton-modules-currency"
 
 missing=""
 have_pc=1
