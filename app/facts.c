@@ -168,14 +168,16 @@ int app_invoice_gather(struct cache *c, const char *id, int64_t now, struct app_
 	int rc = cache_get(c, WB_ENT_INVOICE, id, &d->invoice, &d->strings[0], err);
 	if (rc)
 		return rc;
-	if (!d->invoice.load_id ||
-	    cache_get(c, WB_ENT_LOAD, d->invoice.load_id, &d->load, &d->strings[1], NULL) != 0)
+	/* Its load by load_id, or by its order for an ERP that knows only that
+	 * (cache.h, billing joins); its charges the same way. */
+	if (cache_billed_load(c, d->invoice.load_id, d->invoice.order_id, &d->load, &d->strings[1],
+	                      NULL) != 0)
 		return wb_fail(err, WB_ENOTFOUND, "its load is not in the cache");
-	const char *lid = d->invoice.load_id;
+	const char *lid = d->load.meta.id;
 	if ((rc = cache_list(c, WB_ENT_POD, "load_id", lid, GATHER_MAX, &d->pods, &d->f.npods,
 	                     &d->strings[2], err)) ||
-	    (rc = cache_list(c, WB_ENT_CHARGE, "load_id", lid, GATHER_MAX, &d->charges,
-	                     &d->f.ncharges, &d->strings[3], err)))
+	    (rc = cache_billed_list(c, WB_ENT_CHARGE, lid, GATHER_MAX, &d->charges, &d->f.ncharges,
+	                            &d->strings[3], err)))
 		return rc;
 	d->f.invoice = &d->invoice;
 	d->f.load = &d->load;

@@ -80,6 +80,40 @@ int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char
 int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
                void **rows, size_t *n, char **strings, struct wb_err *err);
 
+/* Billing joins (docs/design.md §5, "Billing joins"). A real ERP knows the order
+ * (sale) an invoice or a charge belongs to, not our load; the simulator knows
+ * both. The load of an invoice or a charge is its load_id when set, else the
+ * newest (latest planned departure, then greatest id) live load of its
+ * order_id that is not cancelled; none when neither finds one. Every reader
+ * that joins invoices or charges to loads says it with these, so the boards,
+ * the workflow, the detectors and the KPIs agree.
+ *
+ * CACHE_BILLED_LOAD_SQL(LOAD_ID, ORDER_ID): that load's id as a SQL expression
+ * over two SQL expressions (columns of the row, or bound parameters). */
+/* clang-format off */
+#define CACHE_BILLED_LOAD_SQL(load_id, order_id)                                                   \
+	"coalesce(" load_id ", (SELECT bl.id FROM load bl WHERE bl.order_id=" order_id              \
+	" AND bl.deleted=0 AND bl.status IS NOT 'cancelled'"                                       \
+	" ORDER BY bl.planned_departure DESC, bl.id DESC LIMIT 1))"
+/* CACHE_BILLED_TO_SQL(X, LOAD): whether the invoice or charge row X (a table
+ * name or alias) belongs to the load whose id is the SQL expression LOAD, in a
+ * form the invoice_load/invoice_order (charge_*) indexes serve. */
+#define CACHE_BILLED_TO_SQL(x, load)                                                               \
+	"(" x ".load_id=" load " OR (" x ".load_id IS NULL AND " x ".order_id=(SELECT bo.order_id"   \
+	" FROM load bo WHERE bo.id=" load ") AND "                                                  \
+	CACHE_BILLED_LOAD_SQL("NULL", x ".order_id") "=" load "))"
+/* clang-format on */
+
+/* The live load an invoice or charge with this load_id and order_id (either
+ * may be NULL) belongs to, into *load (text in *strings, which the caller
+ * frees). WB_ENOTFOUND when there is none in the cache. */
+int cache_billed_load(struct cache *c, const char *load_id, const char *order_id,
+                      struct wb_load *load, char **strings, struct wb_err *err);
+/* The live invoices (e WB_ENT_INVOICE) or charges (WB_ENT_CHARGE) that belong
+ * to load_id, as cache_list hands them out (by id, at most max). */
+int cache_billed_list(struct cache *c, enum wb_entity e, const char *load_id, size_t max,
+                      void **rows, size_t *n, char **strings, struct wb_err *err);
+
 /* Sync cursors: a stream's cursor is set in the same transaction as the rows
  * it covers (call between cache_begin and cache_commit). */
 int cache_cursor_get(struct cache *c, const char *source, const char *stream, char *buf, size_t len,

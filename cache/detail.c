@@ -36,14 +36,61 @@ static const struct detail_query load_q[] = {
                     " ORDER BY appointment_at"},
         {"pod", "SELECT signed_by, signed_at, exception_codes, document_ref FROM pod"
                 " WHERE load_id=?1 AND deleted=0"},
-        {"invoice", "SELECT number, amount, currency, status, issued_at, due_at FROM invoice"
-                    " WHERE load_id=?1 AND deleted=0"},
+        /* The ERP's side of the load: its order, the order's shipments (an
+         * ERP's shipment names the order, not the load: all of them, for an
+         * order split over several loads), and its invoices by load or by
+         * order (cache.h, billing joins). */
+        {"order", "SELECT o.id, o.number, o.status, o.ordered_at, o.requested_at, o.total,"
+                  " o.currency FROM load l JOIN orders o ON o.id=l.order_id AND o.deleted=0"
+                  " WHERE l.id=?1"},
+        {"shipment", "SELECT s.id, s.number, s.status, s.planned_at, s.effective_at, s.carrier,"
+                     " s.address FROM load l JOIN shipment s ON s.order_id=l.order_id"
+                     " AND s.deleted=0 WHERE l.id=?1 ORDER BY s.planned_at, s.id"},
+        {"invoice", "SELECT id, number, amount, currency, status, issued_at, due_at FROM invoice"
+                    " WHERE " CACHE_BILLED_TO_SQL("invoice", "?1") " AND deleted=0 ORDER BY id"},
         {"exception", "SELECT id, kind, status, confidence, impact, required_role, suggested_action"
                       " FROM exception WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
         {"audit", "SELECT seq, at, user, action, reason FROM audit"
                   " WHERE subject IN (?1, 'load:'||?1) ORDER BY seq"},
         {NULL, NULL},
 };
+
+/* An invoice with its load (by load or by order: cache.h, billing joins), its
+ * order, customer, the order's shipments, and the charges billed with it: those
+ * of its load, or of its order when no load is known. */
+#define INV_LOAD CACHE_BILLED_LOAD_SQL("i.load_id", "i.order_id")
+static const struct detail_query invoice_q[] = {
+        {"invoice", "SELECT i.id, i.number, i.status, i.amount, i.currency, i.issued_at, i.due_at,"
+                    " i.paid_at, l.id AS load, l.number AS load_no, l.status AS load_status,"
+                    " i.source, i.synced_at FROM invoice i LEFT JOIN load l ON l.id=" INV_LOAD
+                    " AND l.deleted=0 WHERE i.id=?1"},
+        {"order", "SELECT o.id, o.number, o.status, o.ordered_at, o.requested_at, o.total,"
+                  " o.currency FROM invoice i LEFT JOIN load l ON l.id=" INV_LOAD
+                  " JOIN orders o ON o.id=coalesce(i.order_id, l.order_id) AND o.deleted=0"
+                  " WHERE i.id=?1"},
+        {"customer", "SELECT c.id, c.name, c.payment_terms_days, c.credit_limit FROM invoice i"
+                     " LEFT JOIN load l ON l.id=" INV_LOAD
+                     " LEFT JOIN orders o ON o.id=coalesce(i.order_id, l.order_id)"
+                     " JOIN customer c ON c.id=coalesce(i.customer_id, o.customer_id)"
+                     " AND c.deleted=0 WHERE i.id=?1"},
+        {"shipment", "SELECT s.id, s.number, s.status, s.planned_at, s.effective_at, s.carrier,"
+                     " s.address FROM invoice i LEFT JOIN load l ON l.id=" INV_LOAD
+                     " JOIN shipment s ON s.order_id=coalesce(i.order_id, l.order_id)"
+                     " AND s.deleted=0 WHERE i.id=?1 ORDER BY s.planned_at, s.id"},
+        {"charge",
+         "WITH inv AS (SELECT i.order_id AS order_id, " INV_LOAD " AS lid"
+         " FROM invoice i WHERE i.id=?1)"
+         " SELECT ch.id, ch.code, ch.amount, ch.rated_amount, ch.origin"
+         " FROM charge ch, inv WHERE ch.deleted=0 AND (" CACHE_BILLED_TO_SQL(
+                 "ch",
+                 "inv.lid") " OR (inv.lid IS NULL AND ch.order_id=inv.order_id)) ORDER BY ch.id"},
+        {"exception", "SELECT id, kind, status, confidence, impact, suggested_action FROM exception"
+                      " WHERE subject_id=?1 AND deleted=0 ORDER BY detected_at"},
+        {"audit", "SELECT seq, at, user, action, reason FROM audit"
+                  " WHERE subject IN (?1, 'invoice:'||?1) ORDER BY seq"},
+        {NULL, NULL},
+};
+#undef INV_LOAD
 
 static const struct detail_query vehicle_q[] = {
         {"vehicle", "SELECT id, unit, kind, depot, status, fuel_pct, tank_l, odometer_m,"
@@ -110,7 +157,8 @@ static const struct {
 	const struct detail_query *q;
 } kinds[] = {
         {"load", load_q},       {"vehicle", vehicle_q}, {"exception", exception_q},
-        {"staging", staging_q}, {"maint", maint_q},     {"audit", audit_q},
+        {"invoice", invoice_q}, {"staging", staging_q}, {"maint", maint_q},
+        {"audit", audit_q},
 };
 
 static int add_record(struct cache_detail *d, const char *section, sqlite3_stmt *st)

@@ -227,10 +227,13 @@ int cache_snap_open_pods_with_codes(struct cache *c, struct cache_rows *r, struc
 {
 	return cache_rows_prepare(
 	        r, c,
-	        "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i WHERE i.load_id=p.load_id"
-	        " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
-	        " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS NOT NULL"
-	        " AND p.exception_codes != '' ORDER BY p.load_id, p.signed_at DESC, p.id",
+	        "SELECT p.id, p.load_id, (SELECT i.amount FROM invoice i "
+	        "WHERE " CACHE_BILLED_TO_SQL(
+	                "i", "p.load_id") " AND i.deleted=0 ORDER BY i.issued_at DESC LIMIT 1)"
+	                                  " FROM pod p WHERE p.deleted=0 AND p.exception_codes IS "
+	                                  "NOT NULL"
+	                                  " AND p.exception_codes != '' ORDER BY p.load_id, "
+	                                  "p.signed_at DESC, p.id",
 	        err);
 }
 
@@ -239,10 +242,14 @@ int cache_snap_open_loads_off_rate(struct cache *c, struct cache_rows *r, double
 {
 	int rc = cache_rows_prepare(
 	        r, c,
-	        "SELECT DISTINCT load_id FROM charge WHERE deleted=0 AND load_id IS NOT NULL"
-	        " AND amount IS NOT NULL AND (rated_amount IS NULL"
-	        " OR abs(amount - rated_amount) > max(?1, abs(rated_amount) * ?2 / 100.0))"
-	        " ORDER BY load_id",
+	        /* Each charge's load by load_id or by order (cache.h, billing joins). */
+	        "SELECT DISTINCT lid FROM (SELECT " CACHE_BILLED_LOAD_SQL(
+	                "ch.load_id",
+	                "ch.order_id") " AS lid FROM charge ch WHERE ch.deleted=0"
+	                               " AND ch.amount IS NOT NULL AND (ch.rated_amount IS NULL"
+	                               " OR abs(ch.amount - ch.rated_amount) > max(?1, "
+	                               "abs(ch.rated_amount) * ?2 / 100.0)))"
+	                               " WHERE lid IS NOT NULL ORDER BY lid",
 	        err);
 	if (rc == 0) {
 		sqlite3_bind_double(r->st, 1, tol_amount);

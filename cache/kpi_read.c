@@ -25,9 +25,12 @@ static const struct {
         [CACHE_KT_POD] = {"SELECT p.rowid, p.deleted, l.rowid, p.signed_at FROM pod p"
                           " LEFT JOIN load l ON l.id=p.load_id",
                           "p.rowid"},
-        [CACHE_KT_INVOICE] = {"SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at,"
-                              " i.amount FROM invoice i LEFT JOIN load l ON l.id=i.load_id",
-                              "i.rowid"},
+        /* An invoice's load by load_id or by order (cache.h, billing joins). */
+        [CACHE_KT_INVOICE] =
+                {"SELECT i.rowid, i.deleted, l.rowid, i.issued_at, i.paid_at,"
+                 " i.amount FROM invoice i LEFT JOIN load l ON l.id=" CACHE_BILLED_LOAD_SQL(
+                         "i.load_id", "i.order_id"),
+                 "i.rowid"},
         [CACHE_KT_EXCEPTION] = {"SELECT rowid, deleted, kind, origin, status, detected_at,"
                                 " resolved_at FROM exception",
                                 "rowid"},
@@ -165,11 +168,12 @@ int cache_kpi_child_rowids(struct cache *c, struct cache_rows *r, enum cache_kt 
 {
 	if (t != CACHE_KT_POD && t != CACHE_KT_INVOICE)
 		return wb_fail(err, WB_EINVALID, "KPI table %d has no load", (int)t);
-	int rc =
-	        cache_rows_prepare(r, c,
-	                           t == CACHE_KT_POD ? "SELECT rowid FROM pod WHERE load_id=?1"
-	                                             : "SELECT rowid FROM invoice WHERE load_id=?1",
-	                           err);
+	int rc = cache_rows_prepare(
+	        r, c,
+	        t == CACHE_KT_POD
+	                ? "SELECT rowid FROM pod WHERE load_id=?1"
+	                : "SELECT rowid FROM invoice WHERE " CACHE_BILLED_TO_SQL("invoice", "?1"),
+	        err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(r->st, 1, load_id, -1, SQLITE_TRANSIENT);

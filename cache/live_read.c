@@ -45,8 +45,17 @@ int cache_read_live(struct cache *c, enum wb_entity e, struct cache_live *r, str
 	const struct wb_entity_info *info = wb_entity_info(e);
 	char sql[2048];
 	size_t len = (size_t)snprintf(sql, sizeof(sql), "SELECT id");
-	for (size_t i = 0; i < info->ncols && len < sizeof(sql); i++)
-		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", info->cols[i].name);
+	for (size_t i = 0; i < info->ncols && len < sizeof(sql); i++) {
+		/* An invoice's load for the KPIs is its load by load_id or by its
+		 * order (cache.h, billing joins), as the incremental state reads it. */
+		if (e == WB_ENT_INVOICE && !strcmp(info->cols[i].name, "load_id"))
+			len += (size_t)snprintf(
+			        sql + len, sizeof(sql) - len,
+			        ", " CACHE_BILLED_LOAD_SQL("invoice.load_id", "invoice.order_id"));
+		else
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s",
+			                        info->cols[i].name);
+	}
 	if (len < sizeof(sql))
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " FROM %s WHERE deleted=0",
 		                        info->table);

@@ -142,29 +142,23 @@ int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char
 	return 0;
 }
 
-int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
-               void **rows, size_t *n, char **strings, struct wb_err *err)
+/* The live rows of info's table matching where (which binds ?1 and ?2 to v1 and v2,
+ * NULL for NULL, and ends with LIMIT ?3), as cache_list hands them out. */
+static int list_where(struct cache *c, const struct wb_entity_info *info, const char *where,
+                      const char *v1, const char *v2, size_t max, void **rows, size_t *n,
+                      char **strings, struct wb_err *err)
 {
-	const struct wb_entity_info *info = wb_entity_info(e);
-	*rows = NULL;
-	*n = 0;
-	*strings = NULL;
-	if (!info || !col || !value || !max)
-		return wb_fail(err, WB_EINVALID, "bad arguments to cache_list");
-	int known = 0;
-	for (size_t i = 0; i < info->ncols; i++)
-		known |= !strcmp(info->cols[i].name, col);
-	if (!known) /* the column name goes into SQL: only the model's own */
-		return wb_fail(err, WB_EINVALID, "%s has no column %.40s", info->name, col);
-	char where[96], sql[4096];
-	snprintf(where, sizeof(where), "%s=? AND deleted=0 ORDER BY id LIMIT ?", col);
+	char sql[4096];
 	if (select_sql(info, where, sql, sizeof(sql)) != 0)
 		return wb_fail(err, WB_EINVALID, "read SQL for %s too long", info->table);
 	sqlite3_stmt *st = cache_lru_prepare(c, &c->list_stmts, sql, "preparing a read", err);
 	if (!st)
 		return err ? err->code : WB_EIO;
-	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
+	if (v1)
+		sqlite3_bind_text(st, 1, v1, -1, SQLITE_STATIC);
+	if (v2)
+		sqlite3_bind_text(st, 2, v2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)(max > INT64_MAX ? INT64_MAX : max));
 	int s;
 	struct arena a = {0};
 	char *out = NULL;
@@ -200,4 +194,62 @@ int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *v
 	*n = count;
 	*strings = a.buf;
 	return 0;
+}
+
+int cache_list(struct cache *c, enum wb_entity e, const char *col, const char *value, size_t max,
+               void **rows, size_t *n, char **strings, struct wb_err *err)
+{
+	const struct wb_entity_info *info = wb_entity_info(e);
+	*rows = NULL;
+	*n = 0;
+	*strings = NULL;
+	if (!info || !col || !value || !max)
+		return wb_fail(err, WB_EINVALID, "bad arguments to cache_list");
+	int known = 0;
+	for (size_t i = 0; i < info->ncols; i++)
+		known |= !strcmp(info->cols[i].name, col);
+	if (!known) /* the column name goes into SQL: only the model's own */
+		return wb_fail(err, WB_EINVALID, "%s has no column %.40s", info->name, col);
+	char where[96];
+	snprintf(where, sizeof(where), "%s=?1 AND deleted=0 ORDER BY id LIMIT ?3", col);
+	return list_where(c, info, where, value, NULL, max, rows, n, strings, err);
+}
+
+int cache_billed_load(struct cache *c, const char *load_id, const char *order_id,
+                      struct wb_load *load, char **strings, struct wb_err *err)
+{
+	void *rows = NULL;
+	size_t n = 0;
+	*strings = NULL;
+	if (!load_id && !order_id)
+		return wb_fail(err, WB_ENOTFOUND, "it names neither a load nor an order");
+	int rc = list_where(c, wb_entity_info(WB_ENT_LOAD),
+	                    "id=" CACHE_BILLED_LOAD_SQL("?1", "?2") " AND deleted=0 LIMIT ?3",
+	                    load_id, order_id, 1, &rows, &n, strings, err);
+	if (rc == 0 && n == 0)
+		rc = wb_fail(err, WB_ENOTFOUND, "its load (%.60s) is not in the cache",
+		             load_id ? load_id : order_id);
+	if (rc == 0)
+		*load = *(struct wb_load *)rows;
+	free(rows);
+	if (rc != 0) {
+		free(*strings);
+		*strings = NULL;
+	}
+	return rc;
+}
+
+int cache_billed_list(struct cache *c, enum wb_entity e, const char *load_id, size_t max,
+                      void **rows, size_t *n, char **strings, struct wb_err *err)
+{
+	*rows = NULL;
+	*n = 0;
+	*strings = NULL;
+	if ((e != WB_ENT_INVOICE && e != WB_ENT_CHARGE) || !load_id || !max)
+		return wb_fail(err, WB_EINVALID, "bad arguments to cache_billed_list");
+	const char *where =
+	        e == WB_ENT_INVOICE
+	                ? CACHE_BILLED_TO_SQL("invoice", "?1") " AND deleted=0 ORDER BY id LIMIT ?3"
+	                : CACHE_BILLED_TO_SQL("charge", "?1") " AND deleted=0 ORDER BY id LIMIT ?3";
+	return list_where(c, wb_entity_info(e), where, load_id, NULL, max, rows, n, strings, err);
 }

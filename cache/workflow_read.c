@@ -356,15 +356,20 @@ int cache_wf_invoice_next(struct cache_wf_read *r, const char **invoice_id, cons
                           struct wb_err *err)
 {
 	if (!r->invoices) {
-		/* Open invoices of delivered loads; the core re-checks delivery. */
-		int rc = once(r, &r->invoices,
-		              "SELECT i.id, l.id FROM invoice i JOIN load l ON l.id=i.load_id AND "
-		              "l.deleted=0"
-		              " WHERE i.deleted=0 AND i.status IN ('draft','held','disputed')"
-		              " AND (l.delivered_at IS NOT NULL OR l.status IN "
-		              "('delivered','pod_received','invoiced'))"
-		              " ORDER BY i.id",
-		              "preparing the invoice read", err);
+		/* Open invoices of delivered loads, joined by load or by order
+		 * (cache.h, billing joins); the core re-checks delivery. */
+		int rc = once(
+		        r, &r->invoices,
+		        "SELECT i.id, l.id FROM invoice i JOIN load l ON "
+		        "l.id=" CACHE_BILLED_LOAD_SQL(
+		                "i.load_id",
+		                "i.order_id") " AND l.deleted=0"
+		                              " WHERE i.deleted=0 AND i.status IN "
+		                              "('draft','held','disputed')"
+		                              " AND (l.delivered_at IS NOT NULL OR l.status IN "
+		                              "('delivered','pod_received','invoiced'))"
+		                              " ORDER BY i.id",
+		        "preparing the invoice read", err);
 		if (rc)
 			return rc;
 	}

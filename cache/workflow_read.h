@@ -60,7 +60,8 @@ int cache_wf_hold_work_order(struct cache_wf_read *r, const char *vid, const cha
                              const char *proposal, struct wb_work_order *out, struct wb_err *err);
 
 /* The next invoice in draft, held or disputed of a live load delivered (a
- * delivered_at, or status delivered, pod_received or invoiced), in invoice id
+ * delivered_at, or status delivered, pod_received or invoiced), its load by
+ * load_id or by order (CACHE_BILLED_LOAD_SQL), in invoice id
  * order: 1 with *invoice_id and *load_id (living until the next call), 0 no
  * more, negative on error. */
 int cache_wf_invoice_next(struct cache_wf_read *r, const char **invoice_id, const char **load_id,

@@ -11,6 +11,7 @@ static const struct connector_stream erp_streams[] = {
         {"orders", "/v1/orders", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
         {"invoices", "/v1/invoices", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
         {"charges", "/v1/charges", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
+        {"shipments", "/v1/shipments", WB_ENT_SHIPMENT, CADENCE_SLOW, NULL, 0},
         {"fuel_txns", "/v1/fuel_txns", WB_ENT_FUEL_TXN, CADENCE_SLOW, NULL, 0},
 };
 

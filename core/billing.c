@@ -177,8 +177,8 @@ void core_invoice_release(const struct core_invoice_input *in, const struct core
 		        in->now, pol);
 		snprintf(x->evidence, sizeof(x->evidence),
 		         "Invoice %s for load %s (%.2f %s) is disputed by customer %s.",
-		         cstr(inv->number), cstr(inv->load_id), inv->amount, cstr(inv->currency),
-		         cstr(inv->customer_id));
+		         cstr(inv->number), in->load ? cstr(in->load->meta.id) : cstr(inv->load_id),
+		         inv->amount, cstr(inv->currency), cstr(inv->customer_id));
 	} else if (inv->status && !cstreq(inv->status, "draft") && !cstreq(inv->status, "held")) {
 		reasons_add(&out->why, CORE_R_INVOICE_STATUS, 1, "invoice %s is already %s",
 		            cstr(inv->number), inv->status);

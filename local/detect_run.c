@@ -452,8 +452,8 @@ static int run_charges(struct detect_ctx *r)
 		char *s1 = NULL;
 		size_t n = 0;
 		struct core_exception_out o;
-		if ((rc = cache_list(r->c, WB_ENT_CHARGE, "load_id", lid, 256, &list, &n, &s1,
-		                     r->err)) == 0 &&
+		if ((rc = cache_billed_list(r->c, WB_ENT_CHARGE, lid, 256, &list, &n, &s1,
+		                            r->err)) == 0 &&
 		    core_detect_charges(lid, list, n, r->now, r->pol, &o)) {
 			const struct wb_charge *ch = list;
 			rc = emit(r, &o, n ? ch[0].meta.id : NULL);

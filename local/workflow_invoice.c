@@ -104,8 +104,8 @@ static int decide(struct wf *w, const struct wb_invoice *inv, const struct wb_lo
 	size_t npods = 0, ncharges = 0;
 	if ((rc = cache_list(w->c, WB_ENT_POD, "load_id", load->meta.id, GATHER_MAX, &pods, &npods,
 	                     &ps, w->err)) == 0)
-		rc = cache_list(w->c, WB_ENT_CHARGE, "load_id", load->meta.id, GATHER_MAX, &charges,
-		                &ncharges, &cs, w->err);
+		rc = cache_billed_list(w->c, WB_ENT_CHARGE, load->meta.id, GATHER_MAX, &charges,
+		                       &ncharges, &cs, w->err);
 	struct core_invoice_verdict *vd = rc == 0 ? malloc(sizeof(*vd)) : NULL;
 	if (rc == 0 && !vd)
 		rc = wb_fail(w->err, WB_ENOMEM, "out of memory");

@@ -303,6 +303,27 @@ static void render_exception(const struct sim_world *w, json_t *o, const struct 
 	SET("currency", json_string("EUR"));
 }
 
+/* The ERP's customer shipment; load_id is not in it: an ERP does not know our
+ * loads, the order joins them (docs/design.md, "Billing joins"). */
+static void render_shipment(const struct sim_world *w, json_t *o, const struct sim_shipment *s,
+                            size_t i)
+{
+	char buf[48];
+	snprintf(buf, sizeof buf, "SHP-%06zu", i + 1);
+	SET("number", json_string(buf));
+	SET("order_id", ref_json(w, WB_ENT_ORDER, s->order));
+	SET("customer_id", ref_json(w, WB_ENT_CUSTOMER, s->customer));
+	SET("status", json_string(sim_shipment_status_names[s->status % 7]));
+	SET("planned_at", sim_time_json(s->planned_at));
+	SET("effective_at", sim_time_json(s->effective_at));
+	SET("carrier",
+	    s->has_carrier
+	            ? json_string(sim_carriers[s->carrier < N(sim_carriers) ? s->carrier : 0])
+	            : json_null());
+	sim_customer_name(s->dest_customer, buf, sizeof buf);
+	SET("address", json_string(buf));
+}
+
 json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i)
 {
 	const struct sim_table *t = &w->t[e];
@@ -426,6 +447,8 @@ json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i)
 		snprintf(buf, sizeof buf, "INV-2025-%06zu", i + 1);
 		SET("number", json_string(buf));
 		SET("load_id", ref_json(w, WB_ENT_LOAD, v->load));
+		SET("order_id",
+		    ref_json(w, WB_ENT_ORDER, SIM_ROW(w, LOAD, sim_load, v->load)->order));
 		SET("customer_id", ref_json(w, WB_ENT_CUSTOMER, v->customer));
 		SET("amount", num(v->amount));
 		SET("currency", json_string("EUR"));
@@ -438,6 +461,8 @@ json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i)
 	case WB_ENT_CHARGE: {
 		const struct sim_charge *c = row;
 		SET("load_id", ref_json(w, WB_ENT_LOAD, c->load));
+		SET("order_id",
+		    ref_json(w, WB_ENT_ORDER, SIM_ROW(w, LOAD, sim_load, c->load)->order));
 		SET("code", json_string(charge_codes[c->code % 5]));
 		SET("amount", num(c->amount));
 		SET("rated_amount", num(c->rated_amount));
@@ -461,6 +486,7 @@ json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i)
 		break;
 	}
 	case WB_ENT_EXCEPTION: render_exception(w, o, row); break;
+	case WB_ENT_SHIPMENT: render_shipment(w, o, row, i); break;
 	default: break;
 	}
 	return o;

@@ -52,6 +52,8 @@ enum { WC_PREVENTIVE, WC_CORRECTIVE, WC_INSPECTION };
 enum { STG_PENDING, STG_STAGING, STG_STAGED, STG_LOADED };
 enum { IS_DRAFT, IS_HELD, IS_RELEASED, IS_SENT, IS_PAID, IS_DISPUTED };
 enum { CC_LINEHAUL, CC_FUEL, CC_DETENTION, CC_LUMPER, CC_TOLL };
+/* A customer shipment's state, named as Tryton's stock.shipment.out names them. */
+enum { SH_DRAFT, SH_WAITING, SH_ASSIGNED, SH_PICKED, SH_PACKED, SH_DONE, SH_CANCELLED };
 enum {
 	ES_OPEN,
 	ES_ACKNOWLEDGED,
@@ -80,6 +82,7 @@ struct sim_load {
 	struct sim_meta m;
 	int64_t planned_departure, eta, tendered_at, departed_at, delivered_at, next_at;
 	uint32_t order, first_stop, staging, first_charge;
+	uint32_t shipment1; /* its shipment's index + 1; 0 until sim_shipment_open */
 	int32_t vehicle, trailer, driver, planned_drive_s, detention_charge, pod, invoice;
 	float revenue, est_cost, weight_kg, distance_m, empty_m;
 	uint16_t pallets;
@@ -157,6 +160,14 @@ struct sim_charge {
 	uint32_t load;
 	float amount, rated_amount;
 	uint8_t code, origin;
+};
+/* A customer shipment: what sim_shipment_follow derives from its load, kept so
+ * that a change is a new version only when one of these changes. */
+struct sim_shipment {
+	struct sim_meta m;
+	int64_t planned_at, effective_at;
+	uint32_t load, order, customer, dest_customer;
+	uint8_t status, carrier, has_carrier;
 };
 struct sim_fuel_txn {
 	struct sim_meta m;
@@ -304,6 +315,11 @@ void sim_load_deliver(struct sim_world *w, size_t l); /* the last drop is done *
 void sim_new_inspection(struct sim_world *w, uint32_t v, int32_t d,
                         int kind);           /* 0 pre-trip, 1 post-trip */
 void sim_invoices_step(struct sim_world *w); /* invoices sent and paid */
+
+/* shipments.c: the ERP's customer shipments, one per load, following it */
+void sim_shipment_open(struct sim_world *w, size_t load); /* once the load is planned */
+void sim_shipment_follow(struct sim_world *w, size_t load);
+extern const char *const sim_shipment_status_names[];
 
 /* drive.c: vehicles on the road and parked */
 void sim_emit_position(struct sim_world *w, uint32_t v);

@@ -36,6 +36,7 @@ static const struct table_def defs[WB_ENT__COUNT] = {
         [WB_ENT_CHARGE] = {"charges", "CH", SIM_ERP, sizeof(struct sim_charge)},
         [WB_ENT_FUEL_TXN] = {"fuel_txns", "FT", SIM_ERP, sizeof(struct sim_fuel_txn)},
         [WB_ENT_EXCEPTION] = {"exceptions", "X", SIM_TMS, sizeof(struct sim_exception)},
+        [WB_ENT_SHIPMENT] = {"shipments", "SH", SIM_ERP, sizeof(struct sim_shipment)},
 };
 
 int sim_tables_init(struct sim_world *w)
@@ -128,7 +129,13 @@ int sim_touch(struct sim_world *w, enum wb_entity e, size_t i)
 		t->stale++;
 	m->seq = ++w->seq;
 	m->version++;
-	return log_append(t, m->seq, (uint32_t)i);
+	int rc = log_append(t, m->seq, (uint32_t)i);
+	/* Every change of a load re-derives its shipment here, whoever made it (the
+	 * clock, an API action, a scenario), so the ERP's shipment never disagrees
+	 * with the TMS's load in one response. */
+	if (rc == 0 && e == WB_ENT_LOAD)
+		sim_shipment_follow(w, i);
+	return rc;
 }
 
 int sim_delete(struct sim_world *w, enum wb_entity e, size_t i)

@@ -257,6 +257,7 @@ long sim_world_new_load(struct sim_world *w, int64_t dep, int64_t now)
 		add_charge(w, (uint32_t)li, CC_LUMPER, (float)sim_rng_range(&w->rng, 40, 120), 2);
 	l = SIM_ROW(w, LOAD, sim_load, (size_t)li);
 	l->ncharges = (uint8_t)(w->t[WB_ENT_CHARGE].n - l->first_charge);
+	sim_shipment_open(w, (size_t)li);
 	return li;
 }
 

@@ -1,4 +1,5 @@
-/* Releasing from the console: `:release [ID [override REASON]]`. app/ decides
+/* Releasing from the console: `:release [ID [override REASON]]`, or r on the
+ * selected row of the Loads or the Billing board. app/ decides
  * (a load through the dispatch release gate with the configured policy, an
  * invoice through the invoice gate with the configured tolerance); every
  * failing condition is named in the status line, the first two with a count
@@ -31,12 +32,13 @@ void tui_act_release(struct tui_console *s, const char *args)
 	char *word = id ? strtok_r(NULL, " ", &save) : NULL;
 	const char *reason = save && *save ? save : "";
 	struct tui_table *t = tui_current(s);
-	if (!id && !strcmp(t->view->board->name, "loads") && t->sel_id[0])
+	/* The selected load, or the selected invoice on the Billing board. */
+	if (!id && view_has_action(t->view, "release") && t->sel_id[0])
 		id = t->sel_id;
 	if (!id) {
 		tui_report(s, true,
-		           "release: which load? (select one on the Loads board or type :release "
-		           "L-1042)");
+		           "release: which load or invoice? (select one on the Loads or Billing "
+		           "board, or type :release L-1042)");
 		return;
 	}
 	bool override = word && !strcmp(word, "override");

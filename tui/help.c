@@ -22,15 +22,18 @@ static const char *const tail[] = {
         NULL,
 };
 
-/* The boards an action applies on, for its help entry: " (Loads)". */
-static void action_where(const char *action, char *buf, size_t len)
+/* The boards an action applies on, for its help entry: " (Loads)"; brief: by
+ * their short titles where they have one (" (Loads, Bill)"). */
+static void action_where(const char *action, bool brief, char *buf, size_t len)
 {
 	size_t n = 0;
 	buf[0] = '\0';
 	for (int b = 0; b < view_nboards && n < len; b++)
 		if (view_has_action(view_boards[b], action))
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : " (",
-			                      view_boards[b]->title);
+			                      brief && view_boards[b]->short_title
+			                              ? view_boards[b]->short_title
+			                              : view_boards[b]->title);
 	if (n && n < len)
 		snprintf(buf + n, len - n, ")");
 }
@@ -54,10 +57,16 @@ int tui_help_lines(const struct tui_console *s, char lines[][TUI_HELP_W], int ma
 			snprintf(label + n, sizeof(label) - n, "%s%s", n ? " " : "", one);
 		}
 		i = j - 1;
-		if (k->action)
-			action_where(k->action, where, sizeof(where));
-		snprintf(entry[nentries++], TUI_HELP_W, "%-*.40s %.60s%.40s", LABEL_W, label,
-		         k->help, where);
+		/* An entry too long to share its line takes the boards' short titles. */
+		for (int brief = 0; brief < 2; brief++) {
+			if (k->action)
+				action_where(k->action, brief, where, sizeof(where));
+			snprintf(entry[nentries], TUI_HELP_W, "%-*.40s %.60s%.40s", LABEL_W, label,
+			         k->help, where);
+			if (!k->action || strlen(entry[nentries]) < COL_W - 1)
+				break;
+		}
+		nentries++;
 	}
 	int n = 0; /* the box's title says what this is: no heading */
 	/* Two entries a line where both fit in half the width; else one. */

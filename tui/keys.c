@@ -244,14 +244,21 @@ void tui_key_label(const struct tui_key *k, char *buf, size_t len)
 }
 
 /* The titles of the boards an action applies on: "Loads" or "Loads, Vehicles". */
+/* "Loads", "Loads or Billing", "Loads, Staging or Billing". */
 static void action_boards(const char *action, char *buf, size_t len)
 {
+	int on[VIEW_NBOARDS], k = 0;
+	for (int b = 0; b < view_nboards; b++)
+		if (view_has_action(view_boards[b], action))
+			on[k++] = b;
 	size_t n = 0;
 	buf[0] = '\0';
-	for (int b = 0; b < view_nboards && n < len; b++)
-		if (view_has_action(view_boards[b], action))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-			                      view_boards[b]->title);
+	for (int i = 0; i < k && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+		                      i == 0       ? ""
+		                      : i == k - 1 ? " or "
+		                                   : ", ",
+		                      view_boards[on[i]]->title);
 }
 
 static int k_act(struct tui_console *s, int key, int arg, struct wb_err *err)

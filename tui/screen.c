@@ -241,17 +241,39 @@ static void draw_header(struct tui_console *s, int w)
 	tui_put(0, lw > 0 ? lw : 0, w - (lw > 0 ? lw : 0), VIEW_RIGHT, VIEW_S_header, right);
 }
 
+/* Board b's tab: "5 Exceptions 3"; short (0 full, 1 the short title unless b is
+ * the active board, 2 the short title). */
+static void tab_label(const struct tui_console *s, int b, int brief, char *tab, size_t len)
+{
+	const struct view_ops *v = view_boards[b];
+	const char *title =
+	        brief && (brief > 1 || b != s->board) && v->short_title ? v->short_title : v->title;
+	if (s->counts[b] > 0)
+		snprintf(tab, len, "%d %s %" PRId64, b + 1, title, s->counts[b]);
+	else
+		snprintf(tab, len, "%d %s", b + 1, title);
+}
+
+/* Nine boards' titles pass 80 columns: the tabs take the short titles of the
+ * boards not shown, then of every board, before the right end is cut. */
 static void draw_tabs(struct tui_console *s, int w)
 {
+	int brief = 0;
+	for (; brief < 2; brief++) {
+		int need = 1;
+		for (int b = 0; b < view_nboards; b++) {
+			char tab[64];
+			tab_label(s, b, brief, tab, sizeof(tab));
+			need += tui_text_width(tab) + (b ? 1 : 0);
+		}
+		if (need <= w)
+			break;
+	}
 	int x = 0;
 	x += tui_puts(1, x, w - x, VIEW_S_tabs, " ");
 	for (int b = 0; b < view_nboards && x < w; b++) {
 		char tab[64];
-		if (s->counts[b] > 0)
-			snprintf(tab, sizeof(tab), "%d %s %" PRId64, b + 1, view_boards[b]->title,
-			         s->counts[b]);
-		else
-			snprintf(tab, sizeof(tab), "%d %s", b + 1, view_boards[b]->title);
+		tab_label(s, b, brief, tab, sizeof(tab));
 		x += tui_puts(1, x, w - x, b == s->board ? VIEW_S_tab_active : VIEW_S_tabs, tab);
 		if (x < w)
 			x += tui_puts(1, x, w - x, VIEW_S_tabs, " ");

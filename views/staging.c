@@ -77,6 +77,7 @@ static const struct view_col cols[] = {
 const struct view_ops view_staging_ops = {
         .name = "staging",
         .title = "Staging",
+        .short_title = "Stage",
         .board = &board,
         .cols = cols,
         .ncols = (int)(sizeof(cols) / sizeof(cols[0])),

@@ -115,6 +115,7 @@ static const struct view_col cols[] = {
 const struct view_ops view_vehicles_ops = {
         .name = "vehicles",
         .title = "Vehicles",
+        .short_title = "Veh",
         .board = &board,
         .actions = (const char *const[]){"hold", NULL},
         .cols = cols,

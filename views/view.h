@@ -55,7 +55,8 @@ enum view_slot {
 	X(exceptions)                                                                              \
 	X(kpis)                                                                                    \
 	X(health)                                                                                  \
-	X(audit)
+	X(audit)                                                                                   \
+	X(billing)
 /* clang-format on */
 
 /* What a cell formatter sees: one row of the board's window. */
@@ -81,6 +82,7 @@ struct view_col {
 struct view_ops {
 	const char *name;                /* "loads": for :board, :sort messages */
 	const char *title;               /* "Loads": in the tab bar */
+	const char *short_title;         /* "Veh": in a tab bar too narrow for titles; NULL title */
 	const struct cache_board *board; /* NULL: a placeholder board */
 	const char *placeholder;         /* shown in place of rows when board is NULL */
 	const struct view_col *cols;

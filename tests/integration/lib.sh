@@ -88,6 +88,7 @@ cache_matches_sim() {
 	  SELECT 'invoices', id, ext_version FROM invoice WHERE deleted=0 UNION ALL
 	  SELECT 'charges', id, ext_version FROM charge WHERE deleted=0 UNION ALL
 	  SELECT 'fuel_txns', id, ext_version FROM fuel_txn WHERE deleted=0 UNION ALL
+	  SELECT 'shipments', id, ext_version FROM shipment WHERE deleted=0 UNION ALL
 	  SELECT 'exceptions', id, ext_version FROM exception WHERE deleted=0 AND source!='local';" |
 	  tr '|' ' ' | sort >"$2/got"
 	if ! diff "$2/want" "$2/got" >"$2/diff"; then

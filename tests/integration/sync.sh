@@ -29,7 +29,7 @@ sync_case() {
 
 sync_case "undisturbed"
 d="$T/undisturbed"
-check "undisturbed: one 'done' line per stream when piped" [ "$(grep -c ': done, ' "$d/out")" -eq 17 ]
+check "undisturbed: one 'done' line per stream when piped" [ "$(grep -c ': done, ' "$d/out")" -eq 18 ]
 check "undisturbed: no progress bar when piped" [ -z "$(grep -F '[#' "$d/err" "$d/out")" ]
 
 sync_case "latency" --fault all:latency=20

@@ -78,7 +78,7 @@ check "follow: nor in the cache" [ -z "$(grep -aF "$TOKEN" "$d"/c.db*)" ]
 # A progress bar on a terminal (script(1) gives it one).
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$W' sync --once --config '$d/config.json' --cache '$d/tty.db'" /dev/null >"$d/tty" 2>&1
-	check "once: a progress bar on a terminal" grep -qF '] 17/17 streams' "$d/tty"
+	check "once: a progress bar on a terminal" grep -qF '] 18/18 streams' "$d/tty"
 fi
 stop_sim
 

@@ -42,8 +42,8 @@ check "poison: sync --once recovers and exits 0 (exit $rc)" [ "$rc" -eq 0 ]
 check "poison: ... within 30 s ($secs s)" [ "$secs" -le 30 ]
 n=$(grep -c '^[^ ]* erp customers: the source refused the stored cursor (HTTP 400: the cursor is malformed or not from this list); reading the stream again from the start$' "$d/err")
 check "poison: one line names source, stream and the source's own words ($n)" [ "$n" -eq 1 ]
-check "poison: said once for each of the 6 streams, no retries" \
-	[ "$(grep -c 'refused the stored cursor' "$d/err")" -eq 6 ]
+check "poison: said once for each of the 7 streams (the ERP's 6, positions), no retries" \
+	[ "$(grep -c 'refused the stored cursor' "$d/err")" -eq 7 ]
 check "poison: no retry line" [ "$(grep -c 'retry in' "$d/err")" -eq 0 ]
 check "poison: the cache equals the source" cache_matches_sim "$d/c.db" "$d"
 stop_sim

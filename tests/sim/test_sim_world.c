@@ -74,6 +74,65 @@ static void change_log_is_ordered_and_touch_moves_a_row_to_the_end(void **state)
 	sim_world_free(&w);
 }
 
+/* The ERP's shipments (#12): one per load, its order the load's, its state
+ * following the load through a day of the clock, done with the departure time. */
+static void shipments_follow_their_loads(void **state)
+{
+	static struct sim_world w;
+	build(&w, 5);
+	sim_advance_to(&w, w.now + 12 * 3600);
+	const struct sim_table *lt = &w.t[WB_ENT_LOAD];
+	assert_int_equal(w.t[WB_ENT_SHIPMENT].n, lt->n);
+	int seen[LS__COUNT] = {0};
+	for (size_t i = 0; i < lt->n; i++) {
+		const struct sim_load *l = sim_row(lt, i);
+		assert_true(l->shipment1 > 0);
+		const struct sim_shipment *s =
+		        SIM_ROW(&w, SHIPMENT, sim_shipment, l->shipment1 - 1);
+		json_t *o = sim_render(&w, WB_ENT_SHIPMENT, l->shipment1 - 1);
+		json_t *lo = sim_render(&w, WB_ENT_LOAD, i);
+		assert_string_equal(json_string_value(json_object_get(o, "order_id")),
+		                    json_string_value(json_object_get(lo, "order_id")));
+		assert_string_equal(json_string_value(json_object_get(o, "address")),
+		                    json_string_value(json_object_get(lo, "destination")));
+		assert_null(json_object_get(o, "load_id"));
+		const char *st = json_string_value(json_object_get(o, "status"));
+		const char *want =
+		        l->status == LS_PLANNED
+		                ? (l->vehicle >= 0 || l->carrier ? "assigned" : "waiting")
+		        : l->status <= LS_RELEASED  ? "packed"
+		        : l->status == LS_CANCELLED ? "cancelled"
+		                                    : "done";
+		if (strcmp(st, want) != 0)
+			fail_msg("load L-%zu is %s: its shipment is %s, expected %s", i + 1,
+			         sim_load_status_names[l->status], st, want);
+		if (!strcmp(want, "done")) {
+			assert_true(s->effective_at == l->departed_at && l->departed_at > 0);
+			assert_true(json_is_string(json_object_get(o, "effective_at")));
+			assert_true(json_is_string(json_object_get(o, "carrier")));
+		} else {
+			assert_true(json_is_null(json_object_get(o, "effective_at")));
+		}
+		seen[l->status]++;
+		json_decref(o);
+		json_decref(lo);
+	}
+	assert_true(seen[LS_PLANNED] > 0 && seen[LS_IN_TRANSIT] + seen[LS_DELIVERED] > 0);
+	/* An invoice and a charge carry their load's order beside the load. */
+	json_t *inv = sim_render(&w, WB_ENT_CHARGE, 0);
+	json_t *lo = sim_render(&w, WB_ENT_LOAD, SIM_ROW(&w, CHARGE, sim_charge, 0)->load);
+	assert_string_equal(json_string_value(json_object_get(inv, "order_id")),
+	                    json_string_value(json_object_get(lo, "order_id")));
+	json_decref(inv);
+	json_decref(lo);
+	/* A touch of a load that changes nothing of its shipment leaves it alone. */
+	const struct sim_load *l0 = sim_row(lt, lt->n - 1);
+	uint32_t v = SIM_ROW(&w, SHIPMENT, sim_shipment, l0->shipment1 - 1)->m.version;
+	assert_int_equal(sim_touch(&w, WB_ENT_LOAD, lt->n - 1), 0);
+	assert_int_equal(SIM_ROW(&w, SHIPMENT, sim_shipment, l0->shipment1 - 1)->m.version, v);
+	sim_world_free(&w);
+}
+
 static void fault_settings_parse(void **state)
 {
 	struct sim_fault_cfg f;
@@ -93,6 +152,7 @@ int main(void)
 	        cmocka_unit_test(cursors_round_trip_and_refuse_forgeries),
 	        cmocka_unit_test(change_log_is_ordered_and_touch_moves_a_row_to_the_end),
 	        cmocka_unit_test(fault_settings_parse),
+	        cmocka_unit_test(shipments_follow_their_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
