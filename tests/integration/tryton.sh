@@ -248,14 +248,23 @@ tryton_stop
 check "Tryton was stopped while the sync was running" [ $running -eq 1 ]
 sleep 1
 tryton_restart || not_ok "trytond restarts"
-want_charges=$(tryton_rpc model.account.invoice.line.search_count \
-	'[[["invoice_type", "=", "out"], ["type", "=", "line"], ["invoice", "!=", null]], {}]')
+# Until every list holds as many rows as Tryton (bounded: 90 s).
+want_counts=$(for m in 'party.party|[[], {"active_test": false}]' \
+	'sale.sale|[[["number", "!=", null]], {}]' 'account.invoice|[[["type", "=", "out"]], {}]' \
+	'account.invoice.line|[[["invoice_type", "=", "out"], ["type", "=", "line"], ["invoice", "!=", null]], {}]' \
+	'stock.shipment.out|[[], {}]'; do
+	tryton_rpc "model.${m%%|*}.search_count" "${m#*|}"
+done | tr '\n' ' ')
+got_counts() {
+	for t in customer orders invoice charge shipment; do
+		sqlite3 "$CACHE" "SELECT count(*) FROM $t WHERE source='erp' AND deleted=0"
+	done | tr '\n' ' '
+}
 i=0
-while [ $i -lt 600 ] && [ "$(sqlite3 "$CACHE" "SELECT count(*) FROM charge WHERE source='erp'")" != "$want_charges" ]; do
+while [ $i -lt 900 ] && [ "$(got_counts)" != "$want_counts" ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-sleep 2 # the other lists' last pages
 killtree "$SYNC"
 wait "$SYNC" 2>/dev/null
 check "the sync saw Tryton go away and retried" grep -q "erp .*retry in" "$T/sync6.out"
