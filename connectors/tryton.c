@@ -103,6 +103,10 @@ static int login_read(const struct connector_login *who, const struct connector_
 		        "Tryton refuses sign-ins for a while after too many failures (HTTP 429)");
 	if (a->status == 404)
 		return wb_fail(err, WB_EINVALID, "Tryton has no database %.60s (HTTP 404)", db);
+	/* The session header is "login:user_id:session", split on colons. */
+	if (strchr(user, ':'))
+		return wb_fail(err, WB_EINVALID,
+		               "a Tryton user whose login holds a \":\" cannot keep a session");
 	json_t *j;
 	int rc = tryton_answer(a, "signing in", &j, err);
 	if (rc != 0)
@@ -112,7 +116,7 @@ static int login_read(const struct connector_login *who, const struct connector_
 	const char *key = json_string_value(json_array_get(res, 1));
 	char plain[400];
 	int n = -1;
-	if (uid > 0 && key && *key && json_array_size(res) == 2 && !strchr(user, ':'))
+	if (uid > 0 && key && *key && json_array_size(res) == 2)
 		n = snprintf(plain, sizeof(plain), "%s:%" JSON_INTEGER_FORMAT ":%s", user, uid,
 		             key);
 	json_decref(j);

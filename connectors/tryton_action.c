@@ -30,8 +30,8 @@ static int subject(const char *action, const char *subject_id, int64_t *id, stru
 	if (!action || strcmp(action, "release_invoice") != 0) {
 		if (action && !strcmp(action, "hold_invoice"))
 			return wb_fail(err, WB_ENOTFOUND,
-			               "Tryton has no hold for an invoice: a draft invoice stays "
-			               "unposted until it is released, so hold it in Waybill only");
+			               "Tryton has no hold state for an invoice (a draft stays "
+			               "unposted until someone posts it); nothing is sent");
 		return wb_fail(err, WB_ENOTFOUND, "the tryton kind has no action \"%.40s\"",
 		               action ? action : "");
 	}

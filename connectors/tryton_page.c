@@ -57,13 +57,16 @@ static const struct tryton_stream defs[] = {
 /* clang-format on */
 
 /* The engine's view: the path is only a name for messages (every call goes
- * to the database's path); billing data is polled slowly. */
+ * to the database's path); billing data is polled slowly. A page is one read
+ * transaction on Tryton, its dotted fields read with it: 500 records keep each
+ * short and each answer well under a megabyte. */
+#define TRYTON_PAGE 500
 static const struct connector_stream erp_streams[] = {
-        {"customers", "/party.party", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL, 0},
-        {"orders", "/sale.sale", WB_ENT_ORDER, CADENCE_SLOW, NULL, 0},
-        {"invoices", "/account.invoice", WB_ENT_INVOICE, CADENCE_SLOW, NULL, 0},
-        {"charges", "/account.invoice.line", WB_ENT_CHARGE, CADENCE_SLOW, NULL, 0},
-        {"shipments", "/stock.shipment.out", WB_ENT_SHIPMENT, CADENCE_SLOW, NULL, 0},
+        {"customers", "/party.party", WB_ENT_CUSTOMER, CADENCE_SLOW, NULL, TRYTON_PAGE},
+        {"orders", "/sale.sale", WB_ENT_ORDER, CADENCE_SLOW, NULL, TRYTON_PAGE},
+        {"invoices", "/account.invoice", WB_ENT_INVOICE, CADENCE_SLOW, NULL, TRYTON_PAGE},
+        {"charges", "/account.invoice.line", WB_ENT_CHARGE, CADENCE_SLOW, NULL, TRYTON_PAGE},
+        {"shipments", "/stock.shipment.out", WB_ENT_SHIPMENT, CADENCE_SLOW, NULL, TRYTON_PAGE},
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))

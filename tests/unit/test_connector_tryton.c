@@ -565,6 +565,17 @@ static void test_login_refusals_never_show_the_password(void **state)
 		assert_null(strstr(err.msg, SECRET));
 		assert_string_equal(ses.header, "");
 	}
+	/* a login with a colon cannot go into the session header */
+	struct connector_login colon = who;
+	colon.user = "ad:min";
+	size_t olen;
+	char *okb = fixture("login_ok.json", &olen);
+	struct connector_answer oka = answer(200, JSON_CT, okb);
+	struct connector_session cs;
+	struct wb_err cerr = {0};
+	assert_int_equal(k->login_read(&colon, &oka, &cs, &cerr), WB_EINVALID);
+	assert_non_null(strstr(cerr.msg, "holds a \":\""));
+	free(okb);
 	/* nor do the requests' own refusals */
 	struct connector_login nopass = who;
 	nopass.user = NULL;
@@ -606,7 +617,7 @@ static void test_action_calls(void **state)
 	assert_string_equal(call.path, "/probe/");
 	assert_int_equal(k->action_call("hold_invoice", "INV-32", NULL, &who, &call, &err),
 	                 WB_ENOTFOUND);
-	assert_non_null(strstr(err.msg, "Tryton has no hold for an invoice"));
+	assert_non_null(strstr(err.msg, "Tryton has no hold state for an invoice"));
 	assert_int_equal(k->action_call("release_load", "L-1", NULL, &who, &call, &err),
 	                 WB_ENOTFOUND);
 	static const char *const bad[] = {"INV-", "INV-0", "INV-12a", "IL-3", "INV-1/../2", NULL};
