@@ -14,21 +14,34 @@ import sys
 import time
 import urllib.request
 
+# The same lists and facts Waybill reads (connectors/tryton_page.c): the
+# customer's code and payment days, the invoice's sale number, the shipment's
+# sale and address. Related fields are read in the same call with 6.0's
+# dotted names, as a user wanting those facts would; reading bare ids instead
+# costs Tryton about 40 % less and tells nothing a board can show.
 LISTS = [
     ('customers', 'party.party', [],
-     ['code', 'name', 'active', 'addresses', 'create_date', 'write_date']),
+     ['code', 'name', 'write_date', 'create_date',
+      'customer_payment_term.lines.relativedeltas.days',
+      'customer_payment_term.lines.relativedeltas.weeks',
+      'customer_payment_term.lines.relativedeltas.months']),
     ('orders', 'sale.sale', [('number', '!=', None)],
-     ['number', 'party', 'state', 'sale_date', 'currency', 'total_amount',
-      'shipment_state', 'invoice_state', 'create_date', 'write_date']),
+     ['number', 'state', 'shipment_state', 'party.code', 'sale_date', 'shipping_date',
+      'currency.code', 'total_amount', 'write_date', 'create_date', 'lines.write_date',
+      'lines.create_date']),
     ('invoices', 'account.invoice', [('type', '=', 'out')],
-     ['number', 'party', 'state', 'invoice_date', 'currency',
-      'untaxed_amount', 'total_amount', 'create_date', 'write_date']),
-    ('invoice_lines', 'account.invoice.line', [('invoice.type', '=', 'out')],
-     ['invoice', 'product', 'description', 'quantity', 'unit_price',
-      'amount', 'origin', 'create_date', 'write_date']),
+     ['number', 'state', 'party.code', 'invoice_date', 'currency.code', 'total_amount',
+      'reconciled', 'lines_to_pay.maturity_date', 'sales.number', 'write_date',
+      'create_date', 'lines.write_date', 'lines.create_date']),
+    ('invoice_lines', 'account.invoice.line',
+     [('invoice_type', '=', 'out'), ('type', '=', 'line'), ('invoice', '!=', None)],
+     ['invoice', 'product.code', 'product.rec_name', 'description', 'quantity',
+      'unit_price', 'amount', 'currency.code', 'origin.unit_price', 'invoice.sales.number',
+      'write_date', 'create_date']),
     ('shipments', 'stock.shipment.out', [],
-     ['number', 'customer', 'state', 'planned_date', 'effective_date',
-      'carrier', 'delivery_address', 'create_date', 'write_date']),
+     ['number', 'state', 'planned_date', 'effective_date', 'carrier.party.name',
+      'delivery_address.full_address', 'customer.code', 'outgoing_moves.sale.number',
+      'write_date', 'create_date']),
 ]
 
 
@@ -82,9 +95,15 @@ def main():
     con = sqlite3.connect(out)
     total = 0
     for name, model, domain, fields in LISTS:
-        cols = ['id'] + fields
+        # A dotted field comes back under its first name plus "." ("party.":
+        # {...}); it is stored as JSON in one column per first name.
+        cols = ['id']
+        for f in fields:
+            c = f.split('.')[0] + '.' if '.' in f else f
+            if c not in cols:
+                cols.append(c)
         con.execute('CREATE TABLE %s (%s)' % (
-            name, ', '.join('"%s"' % c for c in cols)))
+            name, ', '.join('"%s"' % c.replace('.', '_') for c in cols)))
         offset, got = 0, 0
         while True:
             rows = call('model.%s.search_read' % model,
