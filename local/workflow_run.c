@@ -215,6 +215,7 @@ void workflow_run_stats_merge(struct workflow_run_stats *out,
 	out->limited = judged->limited;
 	out->held = judged->held;
 	out->pending = judged->pending + wrote->pending;
+	out->unsupported = judged->unsupported; /* left out when planned: never applied */
 }
 
 void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t n)
@@ -226,4 +227,8 @@ void workflow_run_summary(const struct workflow_run_stats *st, char *buf, size_t
 	         st->vehicles, st->ready, st->limited, st->held, st->readiness_written,
 	         st->work_orders, st->holds_placed, st->holds_cleared, st->invoices_released,
 	         st->invoices_held, st->exceptions.raised, st->pending);
+	size_t used = strlen(buf);
+	if (st->unsupported && used < n)
+		snprintf(buf + used, n - used, ", %zu left out (the source cannot take them)",
+		         st->unsupported);
 }

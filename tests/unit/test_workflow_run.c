@@ -401,6 +401,37 @@ static void test_hand_hold_is_not_cleared(void **state)
 	assert_readiness(f, "V-1", "held", "on maintenance hold");
 }
 
+/* With a Tryton ERP, which has no invoice hold, the pass leaves the hold out
+ * (refused before it is queued, as a person's would be) and still releases:
+ * the same invoices as test_invoices_released_or_held_once. */
+static void test_invoice_hold_left_out_for_a_kind_without_it(void **state)
+{
+	struct fx *f = *state;
+	struct settings *cfg = settings_defaults();
+	assert_non_null(cfg);
+	cfg->sources[0].name = strdup("erp");
+	cfg->sources[0].kind = strdup("tryton");
+	cfg->sources[0].ops = connector_find("tryton");
+	assert_non_null(cfg->sources[0].ops);
+	struct workflow_run_stats st;
+	struct wb_err err = {0};
+	struct workflow_opts o = {
+	        .wo_source = WO_SOURCE, .maintenance = true, .invoices = true, .cfg = cfg};
+	if (workflow_run(f->c, NULL, &o, NOW, &st, &err) != 0)
+		fail_msg("workflow_run: %s", err.msg);
+	assert_int_equal(st.unsupported, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='hold_invoice'"
+	                          " AND subject='invoice:INV-11'"),
+	                 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action='hold_invoice'"
+	                          " AND subject='invoice:INV-11'"),
+	                 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE action='release_invoice'"
+	                          " AND subject='invoice:INV-10'"),
+	                 1);
+	settings_free(cfg);
+}
+
 static void test_invoices_released_or_held_once(void **state)
 {
 	struct fx *f = *state;
@@ -872,6 +903,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_hold_clears_when_work_order_closes, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_hand_hold_is_not_cleared, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_invoice_hold_left_out_for_a_kind_without_it,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invoices_released_or_held_once, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_long_source_text_stays_utf8, setup, teardown),
