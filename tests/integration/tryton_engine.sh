@@ -21,7 +21,7 @@ if ! start_sim "$d"; then not_ok "sim started"; finish; fi
 # The engine's paths need no seeded sales: the database with the modules
 # activated (tests/tryton/lib.sh's first, cached step) and the parties this
 # script makes through the API. The seeded template is the mapping tests'.
-cache=${TRYTON_CACHE:-$WAYBILL_BUILD/tryton}
+cache=${TRYTON_CACHE:-build/tryton}
 mkdir -p "$cache"
 if ! _tryton_base "$(cd "$cache" && pwd)"; then not_ok "trytond database made"; finish; fi
 TRYTON_TEMPLATE=$TRYTON_BASE/$TRYTON_DB.sqlite TRYTON_TEMPLATE_DIR=$TRYTON_BASE

@@ -3,7 +3,8 @@
 #   tryton_template [seed.py options]  builds (or finds) the template database:
 #       a fresh SQLite database with TRYTON_MODULES activated, seeded through the
 #       JSON-RPC API by a running trytond. Cached under $TRYTON_CACHE (default
-#       ${WAYBILL_BUILD:-build}/tryton), keyed by a hash of the seed scripts, the
+#       build/tryton, whatever the build: the ASan run reuses the plain run's
+#       template, which is data, not a build product), keyed by a hash of the seed scripts, the
 #       module list, the options and a --mirror file's content. Sets
 #       TRYTON_TEMPLATE (the .sqlite file).
 #   tryton_start DIR [session_timeout_s]  copies the template into DIR, starts
@@ -174,7 +175,7 @@ _tryton_base() {
 # tryton_template [seed.py options]: see the top of this file.
 tryton_template() {
 	tryton_available || { echo "# trytond or python3 missing (make deps)" >&2; return 1; }
-	cache=${TRYTON_CACHE:-${WAYBILL_BUILD:-build}/tryton}
+	cache=${TRYTON_CACHE:-build/tryton}
 	mkdir -p "$cache" || return 1
 	cache=$(cd "$cache" && pwd)
 	mirror=
