@@ -180,10 +180,16 @@ tryton_template() {
 	cache=$(cd "$cache" && pwd)
 	mirror=
 	prev=
-	for a in "$@"; do [ "$prev" = --mirror ] && mirror=$a; prev=$a; done
+	opts=
+	# The key holds the options but a --mirror file by its content, not its
+	# path (the demo writes it in a new temporary directory every run).
+	for a in "$@"; do
+		if [ "$prev" = --mirror ]; then mirror=$a; opts="$opts FILE"; else opts="$opts $a"; fi
+		prev=$a
+	done
 	key=$({
 		cat "$TRYTON_LIB_DIR/seed.py"
-		echo "$TRYTON_MODULES|$TRYTON_DB|$*"
+		echo "$TRYTON_MODULES|$TRYTON_DB|$opts"
 		trytond --version 2>&1
 		[ -n "$mirror" ] && cat "$mirror"
 	} | sha256sum | cut -c1-16)
