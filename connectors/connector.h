@@ -49,17 +49,23 @@ struct connector_login {
 	const char *database; /* Tryton's or Geotab's database; NULL when not configured */
 	const char *user;     /* NULL when not configured */
 	const char *password; /* SECRET; NULL when not configured */
+	/* The user's context (connector_session.context: a JSON object as text),
+	 * or NULL: filled by the engine from the session for each request, never
+	 * from the config, so that every request builder below sends it. */
+	const char *context;
 };
 
 /* A signed-in session, made by login_read and held by the engine per source
  * until the source drops it. SECRET: header and path are never shown. */
 struct connector_session {
-	char header[640]; /* sent with every request: "Authorization: Session ..."; "" none */
-	char path[256];   /* a server to send requests to instead of the configured
-	                   * URL (Geotab moves a user to their server): a base URL,
-	                   * "https://my3.geotab.com", that calls' paths are appended
-	                   * to as to the configured one (sync/session.c); "" none */
-	int64_t user_id;  /* the source's id of the signed-in user, 0 when not given */
+	char header[640];   /* sent with every request: "Authorization: Session ..."; "" none */
+	char path[256];     /* a server to send requests to instead of the configured
+	                     * URL (Geotab moves a user to their server): a base URL,
+	                     * "https://my3.geotab.com", that calls' paths are appended
+	                     * to as to the configured one (sync/session.c); "" none */
+	int64_t user_id;    /* the source's id of the signed-in user, 0 when not given */
+	char context[2048]; /* the user's context as the source sent it (context_read):
+	                     * a JSON object as compact text, "" none. Not secret. */
 };
 
 /* Who the source says the token belongs to. */
@@ -149,6 +155,16 @@ struct connector_ops {
 	int (*login_read)(const struct connector_login *who, const struct connector_answer *a,
 	                  struct connector_session *ses, struct wb_err *err);
 	bool (*session_lost)(const struct connector_answer *a);
+	/* The user's context (NULL: none). After a good sign-in the engine sends
+	 * context_request with the new session's header, and the session is ready
+	 * only when context_read has filled ses->context from its answer (an HTTP
+	 * 200); a shape it does not know, or a context too big to keep, is
+	 * WB_EINVALID with one line, and the sign-in has failed. The engine then
+	 * hands the context to every request builder in connector_login.context. */
+	int (*context_request)(const struct connector_login *who, struct connector_call *call,
+	                       struct wb_err *err);
+	int (*context_read)(const struct connector_answer *a, struct connector_session *ses,
+	                    struct wb_err *err);
 
 	/* Actions for kinds whose request needs the login (a JSON-RPC database
 	 * path); NULL: action above. The same contract as action. */

@@ -71,6 +71,17 @@ int tryton_answer(const struct connector_answer *a, const char *what, json_t **j
 	return 0;
 }
 
+json_t *tryton_context(const struct connector_login *who)
+{
+	json_t *ctx = who && who->context && *who->context
+	                      ? json_loads(who->context, JSON_REJECT_DUPLICATES, NULL)
+	                      : NULL;
+	if (json_is_object(ctx))
+		return ctx;
+	json_decref(ctx);
+	return json_object();
+}
+
 /* --- signing in ------------------------------------------------------------ */
 
 static int login_request(const struct connector_login *who, struct connector_call *call,
@@ -144,6 +155,51 @@ static bool session_lost(const struct connector_answer *a)
 	return a->status == 401;
 }
 
+/* --- the user's context ------------------------------------------------------ */
+
+/* What Tryton's own clients ask right after signing in: the user's
+ * preferences that make the context (company, language, groups, ...), sent
+ * back with every call so that Tryton reads and posts for the user's company
+ * and language rather than its defaults. */
+static int context_request(const struct connector_login *who, struct connector_call *call,
+                           struct wb_err *err)
+{
+	return tryton_call(who, "model.res.user.get_preferences", json_pack("[b, {}]", 1), 1, call,
+	                   err);
+}
+
+/* Keeps the answer's result, a JSON object, as compact text: values as
+ * Tryton sent them, for Tryton to read back. */
+static int context_read(const struct connector_answer *a, struct connector_session *ses,
+                        struct wb_err *err)
+{
+	ses->context[0] = '\0';
+	if (a->body_len > CONNECTOR_RECORD_JSON_MAX)
+		return wb_fail(err, WB_EINVALID, "the user's context: %zu bytes, not one record",
+		               a->body_len);
+	json_t *j;
+	int rc = tryton_answer(a, "the user's context", &j, err);
+	if (rc != 0)
+		return rc;
+	json_t *res = json_object_get(j, "result");
+	if (!json_is_object(res)) {
+		json_decref(j);
+		return wb_fail(err, WB_EINVALID,
+		               "the user's context: Tryton's answer is not an object");
+	}
+	size_t n = json_dumpb(res, ses->context, sizeof(ses->context) - 1,
+	                      JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (n == 0 || n >= sizeof(ses->context)) {
+		ses->context[0] = '\0';
+		return wb_fail(err, WB_EINVALID,
+		               "the user's context: %zu bytes, more than the %zu Waybill keeps", n,
+		               sizeof(ses->context) - 1);
+	}
+	ses->context[n] = '\0';
+	return 0;
+}
+
 /* --- who am I ---------------------------------------------------------------- */
 
 static int whoami_request(const struct connector_login *who, struct connector_call *call,
@@ -151,8 +207,8 @@ static int whoami_request(const struct connector_login *who, struct connector_ca
 {
 	if (!who || !who->user)
 		return wb_fail(err, WB_EINVALID, "the Tryton source has no \"user\"");
-	json_t *params = json_pack("[[[s, s, s]], i, i, n, [s, s, s], {}]", "login", "=", who->user,
-	                           0, 1, "name", "login", "groups.name");
+	json_t *params = json_pack("[[[s, s, s]], i, i, n, [s, s, s], o]", "login", "=", who->user,
+	                           0, 1, "name", "login", "groups.name", tryton_context(who));
 	return tryton_call(who, "model.res.user.search_read", params, 1, call, err);
 }
 
@@ -213,18 +269,18 @@ static int doctor_request(int step, const struct connector_login *who, struct co
 	case 0: /* the modules activated */
 		json_decref(models);
 		return tryton_call(who, "model.ir.module.search_read",
-		                   json_pack("[[[s, s, s]], i, n, n, [s], {}]", "state", "=",
-		                             "activated", 0, "name"),
+		                   json_pack("[[[s, s, s]], i, n, n, [s], o]", "state", "=",
+		                             "activated", 0, "name", tryton_context(who)),
 		                   1, call, err);
 	case 1: /* what the user may read and write */
 		for (size_t i = 0; models && read_models[i]; i++)
 			json_array_append_new(models, json_string(read_models[i]));
 		return tryton_call(who, "model.ir.model.access.get_access",
-		                   json_pack("[o, {}]", models), 1, call, err);
+		                   json_pack("[o, o]", models, tryton_context(who)), 1, call, err);
 	case 2: /* the user's company: rules hide every sale without one */
 		json_decref(models);
-		return tryton_call(who, "model.res.user.get_preferences", json_pack("[b, {}]", 1),
-		                   1, call, err);
+		return tryton_call(who, "model.res.user.get_preferences",
+		                   json_pack("[b, o]", 1, tryton_context(who)), 1, call, err);
 	default: json_decref(models); return wb_fail(err, WB_ENOTFOUND, "no more checks");
 	}
 }
@@ -344,6 +400,8 @@ const struct connector_ops connector_tryton = {
         .login_request = login_request,
         .login_read = login_read,
         .session_lost = session_lost,
+        .context_request = context_request,
+        .context_read = context_read,
         .action_call = tryton_action_call,
         .verify_request = tryton_verify_request,
         .verify_read = tryton_verify_read,

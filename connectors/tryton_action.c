@@ -54,7 +54,8 @@ int tryton_action_call(const char *action, const char *subject_id, json_t *paylo
 	if (rc != 0)
 		return rc;
 	return tryton_call(who, "model.account.invoice.post",
-	                   json_pack("[[I], {}]", (json_int_t)id), 1, call, err);
+	                   json_pack("[[I], o]", (json_int_t)id, tryton_context(who)), 1, call,
+	                   err);
 }
 
 /* The first reading of any answer (status, type, JSON object), then
@@ -115,8 +116,8 @@ int tryton_verify_request(const char *action, const char *subject_id,
 		return rc;
 	/* search_read, not read: a deleted invoice is an empty list, not an error */
 	return tryton_call(who, "model.account.invoice.search_read",
-	                   json_pack("[[[s, s, I]], i, i, n, [s, s], {}]", "id", "=",
-	                             (json_int_t)id, 0, 1, "state", "number"),
+	                   json_pack("[[[s, s, I]], i, i, n, [s, s], o]", "id", "=", (json_int_t)id,
+	                             0, 1, "state", "number", tryton_context(who)),
 	                   1, call, err);
 }
 

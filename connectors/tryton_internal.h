@@ -46,6 +46,10 @@ bool tryton_truthy(json_t *v);
  * when the database is not configured or not a plain name. */
 int tryton_call(const struct connector_login *who, const char *method, json_t *params,
                 json_int_t rpc_id, struct connector_call *call, struct wb_err *err);
+/* A new object: the user's context (who->context, filled by the engine from
+ * the session) or {} when there is none; a call adds what it needs to it. NULL
+ * only when out of memory. */
+json_t *tryton_context(const struct connector_login *who);
 /* Parses a JSON-RPC answer into *json; WB_EINVALID naming what is wrong
  * ("what" names the call: "the orders page"), the error member's text when
  * Tryton refused. */

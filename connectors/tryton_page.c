@@ -189,7 +189,13 @@ int tryton_page_request(const struct connector_stream *s, const struct connector
 		                      json_pack("[s, s, I]", "id", ">", (json_int_t)c.after_id));
 	if (domain && c.since_ms > 0)
 		json_array_append_new(domain, since_clause(d, c.since_ms));
-	json_t *context = d->archived ? json_pack("{s:b}", "active_test", 0) : json_object();
+	/* The user's context, and archived records too where the stream reads them. */
+	json_t *context = tryton_context(who);
+	if (context && d->archived &&
+	    json_object_set_new(context, "active_test", json_false()) != 0) {
+		json_decref(context);
+		context = NULL;
+	}
 	/* search_read(domain, offset, limit, order, fields_names) + context */
 	json_t *params = domain && context
 	                         ? json_pack("[o, i, i, [[s, s]], o, o]", domain, 0, limit, "id",

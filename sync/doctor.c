@@ -95,12 +95,13 @@ static void send_next(struct probe *p)
 	struct sync_doctor *d = &p->d;
 	struct connector_call call;
 	struct wb_err err = {0};
+	struct connector_login who = sync_session_login(p->src, &p->ses);
 	for (;;) {
 		memset(&call, 0, sizeof(call));
 		int rc;
 		if (p->step < 0) {
 			if (k->whoami_request)
-				rc = k->whoami_request(&p->src->login, &call, &err);
+				rc = k->whoami_request(&who, &call, &err);
 			else if (k->whoami_path && k->whoami) {
 				snprintf(call.method, sizeof(call.method), "GET");
 				snprintf(call.path, sizeof(call.path), "%s", k->whoami_path);
@@ -125,7 +126,7 @@ static void send_next(struct probe *p)
 				finish(p);
 				return;
 			}
-			rc = k->doctor_request(p->step, &p->src->login, &call, &err);
+			rc = k->doctor_request(p->step, &who, &call, &err);
 			if (rc == WB_ENOTFOUND) {
 				json_decref(call.body);
 				finish(p);

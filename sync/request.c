@@ -48,7 +48,8 @@ static void send_page(struct sync_stream *st)
 	struct connector_call call; /* req.method points into it until sent */
 	memset(&call, 0, sizeof(call));
 	if (src->ops->page_request) {
-		int rc = src->ops->page_request(st->cs, &src->login, cur, limit, &call, &err);
+		struct connector_login who = sync_session_login(src, st->ses);
+		int rc = src->ops->page_request(st->cs, &who, cur, limit, &call, &err);
 		body = rc == 0 && call.body ? json_dumps(call.body, JSON_COMPACT) : NULL;
 		json_decref(call.body);
 		if (rc != 0 || (call.body && !body)) {

@@ -222,14 +222,14 @@ static void not_sent(struct sending *s, const char *why)
 static int build(struct sending *s, struct connector_call *call, struct wb_err *err)
 {
 	const struct config_source *src = s->sd->src;
+	struct connector_login who = sync_session_login(src, s->sd->ses);
 	memset(call, 0, sizeof(*call));
 	if (s->verifying)
-		return src->ops->verify_request(s->action, s->subject_id, &src->login, call, err);
+		return src->ops->verify_request(s->action, s->subject_id, &who, call, err);
 	json_error_t je;
 	json_t *payload = json_loads(s->payload, 0, &je);
 	int rc = src->ops->action_call
-	                 ? src->ops->action_call(s->action, s->subject_id, payload, &src->login,
-	                                         call, err)
+	                 ? src->ops->action_call(s->action, s->subject_id, payload, &who, call, err)
 	                 : src->ops->action(s->action, s->subject_id, payload, call, err);
 	json_decref(payload);
 	return rc;

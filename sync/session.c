@@ -63,6 +63,123 @@ static void failed(struct sync_session *ss, const char *why, bool down)
 	notify(ss, ss->fail_why);
 }
 
+static void ready(struct sync_session *ss)
+{
+	ss->state = SYNC_SES_READY;
+	ss->gen++;
+	ss->fails = 0;
+	ss->fail_why[0] = '\0';
+	notify(ss, NULL);
+}
+
+/* Sends call (its body freed here) to the source's URL; with secret, the
+ * session's header. Sets ss->xfer; false when it could not be sent (err). */
+static bool send_call(struct sync_session *ss, struct connector_call *call, const char *secret,
+                      net_done_fn cb, struct wb_err *err)
+{
+	const struct config_source *src = ss->src;
+	char url[1400];
+	char *body = call->body ? json_dumps(call->body, JSON_COMPACT) : NULL;
+	bool built = !call->body || body;
+	json_decref(call->body);
+	call->body = NULL;
+	if (!built ||
+	    snprintf(url, sizeof(url), "%s%s", src->url, call->path) >= (int)sizeof(url)) {
+		if (body) {
+			explicit_bzero(body, strlen(body));
+			free(body);
+		}
+		wb_fail(err, WB_EINVALID, "cannot build the request");
+		return false;
+	}
+	const char *headers[] = {"Content-Type: application/json", NULL};
+	struct net_req req = {.method = call->method[0] ? call->method : "POST",
+	                      .url = url,
+	                      .headers = headers,
+	                      .body = body,
+	                      .body_len = body ? strlen(body) : 0,
+	                      .secret_header = secret,
+	                      .timeout_ms = ss->timeout_ms,
+	                      .ca_file = src->ca_file};
+	int64_t id = net_request(ss->net, &req, cb, ss, err);
+	if (body) {
+		explicit_bzero(body, strlen(body)); /* a sign-in's holds the password */
+		free(body);
+	}
+	if (id < 0) {
+		net_scrub_secret(err->msg, src->password);
+		return false;
+	}
+	ss->xfer = id;
+	return true;
+}
+
+/* The answer to the user's context: the session is ready when it is read. */
+static void on_context(const struct net_resp *r, void *arg)
+{
+	struct sync_session *ss = arg;
+	const struct config_source *src = ss->src;
+	ss->xfer = 0;
+	char why[400], said[SYNC_SOURCE_TEXT_MAX], what[300];
+	if (r->error == NET_ECANCELLED) {
+		explicit_bzero(&ss->ses, sizeof(ss->ses));
+		ss->state = SYNC_SES_NONE;
+		notify(ss, "cancelled");
+		return;
+	}
+	if (r->error != NET_EOK) {
+		snprintf(why, sizeof(why), "cannot read the user's context from %s: %.300s",
+		         src->kind, r->errmsg);
+		failed(ss, why, true);
+		return;
+	}
+	if (r->status == 200) {
+		struct connector_answer a = {r->status, r->content_type, r->body, r->body_len};
+		struct wb_err err = {0};
+		if (src->ops->context_read(&a, &ss->ses, &err) == 0) {
+			ready(ss);
+			return;
+		}
+		snprintf(why, sizeof(why),
+		         "signing in to %s as %s failed: the user's context: %.300s", src->kind,
+		         src->user ? src->user : "?", err.msg);
+		failed(ss, why, false);
+		return;
+	}
+	size_t n = sync_source_text(r->body, r->body_len, r->content_type, said, sizeof(said));
+	snprintf(what, sizeof(what),
+	         "the new session was refused reading the user's context (HTTP %ld%s%s)", r->status,
+	         n ? ": " : "", n ? said : "");
+	if (sync_session_gone(src, r)) {
+		sync_session_refused(src, what, why, sizeof(why));
+		failed(ss, why, false);
+		return;
+	}
+	snprintf(what, sizeof(what), "HTTP %ld%s%s", r->status, n ? ": " : "", n ? said : "");
+	snprintf(why, sizeof(why), "signing in to %s as %s failed reading the user's context: %s",
+	         src->kind, src->user ? src->user : "?", what);
+	failed(ss, why, r->status >= 500);
+}
+
+/* Asks for the user's context with the session just made. */
+static void read_context(struct sync_session *ss)
+{
+	const struct config_source *src = ss->src;
+	struct connector_call call;
+	memset(&call, 0, sizeof(call));
+	struct wb_err err = {0};
+	char why[400];
+	struct connector_login who = src->login;
+	who.context = NULL;
+	if (src->ops->context_request(&who, &call, &err) != 0 ||
+	    !send_call(ss, &call, ss->ses.header, on_context, &err)) {
+		json_decref(call.body);
+		snprintf(why, sizeof(why), "cannot read the user's context from %s: %.300s",
+		         src->kind, err.msg);
+		failed(ss, why, false);
+	}
+}
+
 static void on_login(const struct net_resp *r, void *arg)
 {
 	struct sync_session *ss = arg;
@@ -86,13 +203,13 @@ static void on_login(const struct net_resp *r, void *arg)
 		memset(&ses, 0, sizeof(ses));
 		struct wb_err err = {0};
 		if (src->ops->login_read(&src->login, &a, &ses, &err) == 0 && ses.header[0]) {
-			ss->ses = ses;
+			ss->ses = ses; /* not READY yet: nothing else sends with it */
 			explicit_bzero(&ses, sizeof(ses));
-			ss->state = SYNC_SES_READY;
-			ss->gen++;
-			ss->fails = 0;
-			ss->fail_why[0] = '\0';
-			notify(ss, NULL);
+			ss->ses.context[0] = '\0'; /* only context_read fills it */
+			if (src->ops->context_request && src->ops->context_read)
+				read_context(ss);
+			else
+				ready(ss);
 			return;
 		}
 		explicit_bzero(&ses, sizeof(ses));
@@ -119,45 +236,21 @@ static bool sign_in(struct sync_session *ss)
 	struct connector_call call;
 	memset(&call, 0, sizeof(call));
 	struct wb_err err = {0};
-	char why[400], url[1400];
-	if (src->ops->login_request(&src->login, &call, &err) != 0) {
+	char why[400];
+	struct connector_login who = src->login;
+	who.context = NULL;
+	if (src->ops->login_request(&who, &call, &err) != 0) {
 		json_decref(call.body);
 		snprintf(why, sizeof(why), "cannot sign in to %s: %.300s", src->kind, err.msg);
 		failed(ss, why, false);
 		return false;
 	}
-	char *body = call.body ? json_dumps(call.body, JSON_COMPACT) : NULL;
-	json_decref(call.body);
-	if (snprintf(url, sizeof(url), "%s%s", src->url, call.path) >= (int)sizeof(url) ||
-	    (call.body && !body)) {
-		if (body) {
-			explicit_bzero(body, strlen(body));
-			free(body);
-		}
-		failed(ss, "cannot build the sign-in request", false);
-		return false;
-	}
-	const char *headers[] = {"Content-Type: application/json", NULL};
-	struct net_req req = {.method = call.method[0] ? call.method : "POST",
-	                      .url = url,
-	                      .headers = headers,
-	                      .body = body,
-	                      .body_len = body ? strlen(body) : 0,
-	                      .timeout_ms = ss->timeout_ms,
-	                      .ca_file = src->ca_file};
 	ss->state = SYNC_SES_SIGNING_IN;
-	int64_t id = net_request(ss->net, &req, on_login, ss, &err);
-	if (body) {
-		explicit_bzero(body, strlen(body)); /* it holds the password */
-		free(body);
-	}
-	if (id < 0) {
-		net_scrub_secret(err.msg, src->password);
+	if (!send_call(ss, &call, NULL, on_login, &err)) {
 		snprintf(why, sizeof(why), "cannot sign in to %s: %.300s", src->kind, err.msg);
 		failed(ss, why, false);
 		return false;
 	}
-	ss->xfer = id;
 	ss->signins++;
 	return true;
 }
@@ -228,6 +321,15 @@ void sync_session_stop(struct sync_session *ss)
 	ss->xfer = 0;
 	explicit_bzero(&ss->ses, sizeof(ss->ses));
 	ss->state = SYNC_SES_NONE;
+}
+
+struct connector_login sync_session_login(const struct config_source *src,
+                                          const struct sync_session *ss)
+{
+	struct connector_login who = src->login;
+	who.context =
+	        ss && ss->state == SYNC_SES_READY && ss->ses.context[0] ? ss->ses.context : NULL;
+	return who;
 }
 
 int sync_session_url(const struct sync_session *ss, const char *path, char *buf, size_t len)

@@ -73,6 +73,10 @@ void sync_session_stop(struct sync_session *ss);
 /* The URL of a call's path: the session's server (ses.path, a base URL) when
  * it gave one, else the configured URL. -1 when it does not fit. */
 int sync_session_url(const struct sync_session *ss, const char *path, char *buf, size_t len);
+/* src's login as request builders take it: .context the session's user
+ * context when ss (NULL: none) is signed in and has one, else NULL. */
+struct connector_login sync_session_login(const struct config_source *src,
+                                          const struct sync_session *ss);
 /* "tryton refused the sign-in as USER: why" and the like: the sentence every
  * refusal of this source's sign-in (or of its session) starts with. */
 void sync_session_refused(const struct config_source *src, const char *why, char *buf, size_t len);

@@ -779,6 +779,93 @@ static void test_whoami_and_doctor(void **state)
 	assert_int_not_equal(k->doctor_read(2, &a, line, sizeof(line)), 0);
 }
 
+/* The user's context: asked after signing in (get_preferences [true, {}]),
+ * kept as the object Tryton sent (a captured answer), and sent with every
+ * call, merged with what the call needs. */
+static void test_user_context(void **state)
+{
+	const struct connector_ops *k = connector_find("tryton");
+	assert_non_null(k->context_request);
+	assert_non_null(k->context_read);
+	struct connector_call call;
+	struct wb_err err = {0};
+	assert_int_equal(k->context_request(&who, &call, &err), 0);
+	char *b = json_dumps(call.body, JSON_COMPACT);
+	assert_string_equal(b, "{\"id\":1,\"method\":\"model.res.user.get_preferences\","
+	                       "\"params\":[true,{}]}");
+	free(b);
+	json_decref(call.body);
+	assert_string_equal(call.path, "/probe/");
+
+	size_t len;
+	char *body = fixture("context_preferences.json", &len);
+	struct connector_answer a = answer(200, JSON_CT, body);
+	struct connector_session ses;
+	memset(&ses, 0, sizeof(ses));
+	assert_int_equal(k->context_read(&a, &ses, &err), 0);
+	json_t *ctx = json_loads(ses.context, 0, NULL);
+	assert_true(json_is_object(ctx));
+	assert_int_equal(json_integer_value(json_object_get(ctx, "company")), 1);
+	assert_string_equal(json_string_value(json_object_get(ctx, "language")), "en");
+	assert_int_equal(json_array_size(json_object_get(ctx, "groups")), 14);
+	json_decref(ctx);
+	free(body);
+
+	/* a page carries the user's context, and the customers' active_test false */
+	struct connector_login me = who;
+	me.context = ses.context;
+	assert_int_equal(tryton_page_request(stream("customers"), &me, "", 50, &call, &err), 0);
+	json_t *c = json_array_get(json_object_get(call.body, "params"), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "company")), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "language")), "en");
+	assert_true(json_is_false(json_object_get(c, "active_test")));
+	json_decref(call.body);
+	assert_int_equal(tryton_page_request(stream("orders"), &me, "", 50, &call, &err), 0);
+	c = json_array_get(json_object_get(call.body, "params"), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "company")), 1);
+	assert_null(json_object_get(c, "active_test"));
+	json_decref(call.body);
+	/* the post, its read-back, who-am-I and doctor's checks too */
+	assert_int_equal(k->action_call("release_invoice", "INV-32", NULL, &me, &call, &err), 0);
+	c = json_array_get(json_object_get(call.body, "params"), 1);
+	assert_int_equal(json_integer_value(json_object_get(c, "company")), 1);
+	json_decref(call.body);
+	assert_int_equal(k->verify_request("release_invoice", "INV-32", &me, &call, &err), 0);
+	c = json_array_get(json_object_get(call.body, "params"), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "company")), 1);
+	json_decref(call.body);
+	assert_int_equal(k->whoami_request(&me, &call, &err), 0);
+	c = json_array_get(json_object_get(call.body, "params"), 5);
+	assert_string_equal(json_string_value(json_object_get(c, "language")), "en");
+	json_decref(call.body);
+	for (int step = 0; step < 3; step++) {
+		assert_int_equal(k->doctor_request(step, &me, &call, &err), 0);
+		json_t *p = json_object_get(call.body, "params");
+		c = json_array_get(p, json_array_size(p) - 1);
+		assert_int_equal(json_integer_value(json_object_get(c, "company")), 1);
+		json_decref(call.body);
+	}
+
+	/* shapes it does not know, and a context too big to keep */
+	static const char *const bad[] = {
+	        "{\"id\":1,\"result\":[1,2]}", "{\"id\":1,\"result\":null}",
+	        "{\"id\":1,\"error\":[\"UserError\",[\"no\",\"\",null]]}", "<html>", NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		a = answer(200, JSON_CT, bad[i]);
+		assert_int_equal(k->context_read(&a, &ses, &err), WB_EINVALID);
+		assert_string_equal(ses.context, "");
+		assert_null(strchr(err.msg, '\n'));
+	}
+	char big[sizeof(ses.context) + 64];
+	int n = snprintf(big, sizeof(big), "{\"id\":1,\"result\":{\"x\":\"");
+	memset(big + n, 'a', sizeof(big) - (size_t)n - 5);
+	snprintf(big + sizeof(big) - 5, 5, "\"}}");
+	a = answer(200, JSON_CT, big);
+	assert_int_equal(k->context_read(&a, &ses, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "more than"));
+	assert_string_equal(ses.context, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -801,6 +888,7 @@ int main(void)
 	        cmocka_unit_test(test_post_and_read_back),
 	        cmocka_unit_test(test_error_texts),
 	        cmocka_unit_test(test_whoami_and_doctor),
+	        cmocka_unit_test(test_user_context),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

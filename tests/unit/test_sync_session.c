@@ -52,7 +52,23 @@ static struct {
 	char state[16];  /* the invoice's state: "draft" or "posted" */
 	bool post_works; /* post moves the invoice to "posted" */
 	int posts, reads;
+	int contexts;        /* user-context calls answered */
+	int contexts_signed; /* ... that came with the session just made */
+	int login_last;      /* the sign-in the last context call followed */
+	bool ctx_twice;      /* a sign-in was followed by two context calls */
+	int ctx_status;      /* the context call's answer: 0 the context, else
+	                      * this HTTP status; 1: a result that is no object */
+	int pages_ctx;       /* page requests that carried the user's context */
+	int posts_ctx;       /* posts that carried it */
 } srv;
+
+/* Whether a request's "context" is the one the context call answers. */
+static bool user_context(json_t *req)
+{
+	json_t *c = json_object_get(req, "context");
+	return json_integer_value(json_object_get(c, "company")) == 7 &&
+	       json_is_string(json_object_get(c, "language"));
+}
 
 struct upload {
 	char buf[8192];
@@ -81,7 +97,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *body)
 		srv.bearer_seen++;
 	char want[64];
 	snprintf(want, sizeof(want), "Session SID-%d", srv.sid);
-	bool valid = srv.sid && auth && strcmp(auth, want) == 0 && !srv.refuse_sessions;
+	bool is_ctx = method && strcmp(method, "context") == 0;
+	bool valid = srv.sid && auth && strcmp(auth, want) == 0 && (!srv.refuse_sessions || is_ctx);
 	json_t *out = NULL;
 	unsigned status = 200;
 	if (method && strcmp(method, "login") == 0) {
@@ -95,12 +112,28 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *body)
 		} else {
 			out = json_pack("{s:s}", "error", "wrong user or password");
 		}
+	} else if (is_ctx) {
+		srv.contexts++;
+		srv.ctx_twice = srv.ctx_twice || srv.login_last == srv.logins;
+		srv.login_last = srv.logins;
+		if (valid && srv.sid == srv.logins)
+			srv.contexts_signed++;
+		if (!valid || srv.ctx_status > 1) {
+			status = valid ? (unsigned)srv.ctx_status : 401;
+			out = json_pack("{s:s}", "error", "session expired");
+		} else if (srv.ctx_status == 1) {
+			out = json_pack("{s:[i]}", "result", 7);
+		} else {
+			out = json_pack("{s:{s:i,s:s,s:[i,i]}}", "result", "company", 7, "language",
+			                "fr", "groups", 1, 2);
+		}
 	} else if (!valid) {
 		srv.unauth++;
 		status = 401;
 		out = json_pack("{s:s}", "error", "session expired");
 	} else if (strcmp(method, "page") == 0) {
 		srv.pages++;
+		srv.pages_ctx += user_context(req);
 		json_t *data = json_array();
 		for (int i = 1; i <= srv.ncust; i++) {
 			char id[16], name[32];
@@ -113,6 +146,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *body)
 		                "has_more", 0);
 	} else if (strcmp(method, "post") == 0) {
 		srv.posts++;
+		srv.posts_ctx += user_context(req);
 		if (srv.post_works)
 			snprintf(srv.state, sizeof(srv.state), "posted");
 		out = json_pack("{s:n}", "result"); /* success, whatever happened */
@@ -126,7 +160,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *body)
 	} else {
 		out = json_pack("{s:s}", "error", "no such method");
 	}
-	if (valid && srv.drop_after_one)
+	if (valid && srv.drop_after_one && !is_ctx)
 		srv.sid = 0, srv.drop_after_one = false;
 	pthread_mutex_unlock(&srv.mu);
 	json_decref(req);
@@ -222,12 +256,44 @@ static int fake_login_read(const struct connector_login *who, const struct conne
 	return rc;
 }
 
+static int fake_context_request(const struct connector_login *who, struct connector_call *call,
+                                struct wb_err *err)
+{
+	(void)err;
+	assert_null(who->context); /* the context is not known yet */
+	return rpc(call, json_pack("{s:s}", "method", "context"));
+}
+
+static int fake_context_read(const struct connector_answer *a, struct connector_session *ses,
+                             struct wb_err *err)
+{
+	json_t *j = json_loads(a->body, 0, NULL);
+	json_t *res = json_object_get(j, "result");
+	int rc = 0;
+	if (json_is_object(res)) {
+		char *t = json_dumps(res, JSON_COMPACT);
+		snprintf(ses->context, sizeof(ses->context), "%s", t);
+		free(t);
+	} else {
+		rc = wb_fail(err, WB_EINVALID, "the user's context is not an object");
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* The request's "context": the user's, as the engine hands it over. */
+static json_t *context_of(const struct connector_login *who)
+{
+	return who->context ? json_loads(who->context, 0, NULL) : json_null();
+}
+
 static int fake_page_request(const struct connector_stream *s, const struct connector_login *who,
                              const char *cursor, int limit, struct connector_call *call,
                              struct wb_err *err)
 {
-	(void)s, (void)who, (void)limit, (void)err;
-	return rpc(call, json_pack("{s:s,s:s}", "method", "page", "cursor", cursor));
+	(void)s, (void)limit, (void)err;
+	return rpc(call, json_pack("{s:s,s:s,s:o}", "method", "page", "cursor", cursor, "context",
+	                           context_of(who)));
 }
 
 static int fake_page_read(const struct connector_stream *s, const char *cursor,
@@ -256,10 +322,11 @@ static int fake_action_call(const char *action, const char *subject_id, json_t *
                             const struct connector_login *who, struct connector_call *call,
                             struct wb_err *err)
 {
-	(void)payload, (void)who;
+	(void)payload;
 	if (strcmp(action, "release_invoice") != 0)
 		return wb_fail(err, WB_ENOTFOUND, "the test kind has no %s", action);
-	return rpc(call, json_pack("{s:s,s:s}", "method", "post", "id", subject_id));
+	return rpc(call, json_pack("{s:s,s:s,s:o}", "method", "post", "id", subject_id, "context",
+	                           context_of(who)));
 }
 
 static enum connector_verdict fake_result(const char *action, const char *subject_id,
@@ -350,6 +417,8 @@ static const struct connector_ops fake = {
         .sweep_s = fake_sweep_s,
         .login_request = fake_login_request,
         .login_read = fake_login_read,
+        .context_request = fake_context_request,
+        .context_read = fake_context_read,
         .action_call = fake_action_call,
         .verify_request = fake_verify_request,
         .verify_read = fake_verify_read,
@@ -435,7 +504,7 @@ static void source(struct config_source *s, const char *role, const struct conne
 		s->database = strdup("db");
 		s->user = strdup("admin");
 		s->password = strdup(f->password);
-		s->login = (struct connector_login){s->database, s->user, s->password};
+		s->login = (struct connector_login){s->database, s->user, s->password, NULL};
 	} else {
 		s->token = strdup("idle-token");
 	}
@@ -495,6 +564,49 @@ static void test_sign_in(void **state)
 	assert_int_equal(srv.bearer_seen, 0);
 	assert_int_equal(srv.unauth, 0);
 	assert_true(live(f, "C-1") && live(f, "C-3"));
+	/* the user's context: read once, after the sign-in, with its session;
+	 * the page carries it */
+	assert_int_equal(srv.contexts, 1);
+	assert_int_equal(srv.contexts_signed, 1);
+	assert_int_equal(srv.pages_ctx, 1);
+}
+
+/* The context call fails: the sign-in has failed, with a clear line, and no
+ * request goes out without the user's context. */
+static void test_context_fails(void **state)
+{
+	struct fx *f = *state;
+	struct run r;
+	srv.ctx_status = 1; /* an answer whose shape the kind does not know */
+	assert_int_not_equal(sync_once(f, &r), 0);
+	if (!strstr(r.lines, "signing in to rpc as admin failed: the user's context: the user's "
+	                     "context is not an object"))
+		fail_msg("no clear line in:\n%s", r.lines);
+	assert_int_equal(srv.pages, 0);
+	assert_int_equal(srv.unauth, 0);
+	if (srv.logins > 5)
+		fail_msg("%d sign-ins: a loop", srv.logins);
+	assert_int_equal(srv.contexts, srv.logins);
+	assert_false(srv.ctx_twice);
+
+	memset(r.lines, 0, sizeof(r.lines));
+	srv.logins = srv.contexts = srv.login_last = 0;
+	srv.ctx_status = 401; /* the new session refused */
+	assert_int_not_equal(sync_once(f, &r), 0);
+	if (!strstr(r.lines, "rpc refused the sign-in as admin: the new session was refused "
+	                     "reading the user's context (HTTP 401"))
+		fail_msg("no clear line in:\n%s", r.lines);
+	assert_int_equal(srv.pages, 0);
+	if (srv.logins > 5)
+		fail_msg("%d sign-ins: a loop", srv.logins);
+	assert_int_equal(srv.contexts, srv.logins);
+
+	srv.ctx_status = 0; /* and then it answers: the run goes through */
+	srv.logins = srv.contexts = srv.login_last = 0;
+	assert_int_equal(sync_once(f, &r), 0);
+	assert_int_equal(srv.contexts, 1);
+	assert_int_equal(srv.pages_ctx, 1);
+	assert_true(live(f, "C-1"));
 }
 
 /* The server drops the session: the next request's 401 costs one sign-in. */
@@ -525,6 +637,14 @@ static void test_session_dropped(void **state)
 	assert_int_equal(sync_once(f, &r), 0);
 	assert_true(srv.unauth >= 1);
 	assert_int_equal(srv.logins, 4);
+	/* one context call per sign-in, right after it; every page and post
+	 * carries the context of the session it was sent with */
+	assert_int_equal(srv.contexts, 4);
+	assert_int_equal(srv.contexts_signed, 4);
+	assert_false(srv.ctx_twice);
+	assert_int_equal(srv.pages_ctx, srv.pages);
+	assert_true(srv.posts >= 1);
+	assert_int_equal(srv.posts_ctx, srv.posts);
 	struct outbox_item it;
 	assert_int_equal(outbox_get(f->c, key, &it, &err), 0);
 	assert_int_equal(it.status, OUTBOX_DELIVERED);
@@ -683,6 +803,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_sign_in, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_session_dropped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_context_fails, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_wrong_password, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_again, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
