@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "app/act_internal.h"
+#include "base/text.h"
 #include "settings/settings.h"
 
 const char *app_outcome_name(enum app_outcome o)
@@ -160,8 +161,7 @@ static void release_invoice(const struct app_ctx *x, const char *id, struct app_
 	} else {
 		char subject[APP_ID + 16], before[96];
 		snprintf(subject, sizeof(subject), "invoice:%s", id);
-		snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}",
-		         d.invoice.status ? d.invoice.status : "");
+		app_json_text(before, sizeof(before), "status", d.invoice.status, NULL, NULL);
 		app_record(x, r, d.invoice.meta.source, subject, json_object(), before,
 		           "{\"status\":\"released\"}", NULL);
 	}
@@ -206,8 +206,7 @@ static void release_load(const struct app_ctx *x, const char *id, const char *ov
 		char subject[APP_ID + 16], before[96];
 		r->overridden = g->state == CORE_GATE_OVERRIDDEN;
 		snprintf(subject, sizeof(subject), "load:%s", id);
-		snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}",
-		         d->load.status ? d->load.status : "");
+		app_json_text(before, sizeof(before), "status", d->load.status, NULL, NULL);
 		json_t *body = r->overridden
 		                       ? json_pack("{s:s}", "override_reason", g->override_reason)
 		                       : json_object();
@@ -231,4 +230,23 @@ void app_release(const struct app_ctx *x, const char *id, const char *override,
 		release_invoice(x, id, r);
 	else
 		release_load(x, id, override, r);
+}
+
+void app_json_text(char *buf, size_t len, const char *k1, const char *v1, const char *k2,
+                   const char *v2)
+{
+	json_t *o = json_object();
+	const char *k[2] = {k1, k2}, *v[2] = {v1, v2};
+	for (int i = 0; i < 2 && o; i++) {
+		if (!k[i])
+			continue;
+		char cut[61];
+		snprintf(cut, sizeof(cut), "%s", v[i] ? v[i] : "");
+		json_t *str = json_string(wb_utf8_trim(cut)); /* NULL when not UTF-8 */
+		json_object_set_new(o, k[i], str ? str : json_string("?"));
+	}
+	char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	snprintf(buf, len, "%s", t && strlen(t) < len ? t : "{}");
+	free(t);
+	json_decref(o);
 }

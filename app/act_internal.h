@@ -14,6 +14,11 @@ void app_why(struct app_result *r, const char *fmt, ...) __attribute__((format(p
 void app_refuse(struct app_result *r, enum app_refusal kind, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 void app_error(struct app_result *r, const struct wb_err *err);
+/* An audit row's before/after text: {"k1":"v1"} or {"k1":"v1","k2":"v2"} (k2
+ * NULL for one), each value cut to 60 bytes of whole UTF-8 and escaped as
+ * JSON, since statuses and ids come from sources ("{}" if it cannot). */
+void app_json_text(char *buf, size_t len, const char *k1, const char *v1, const char *k2,
+                   const char *v2);
 void app_reasons(struct app_result *r, const struct core_reasons *rs);
 /* The one role check of every action: false (r refused) when the actor may not. */
 bool app_check_role(const struct app_ctx *x, enum core_action act, const struct wb_exception *e,

@@ -45,7 +45,7 @@ static void hold_invoice(const struct app_ctx *x, const struct wb_invoice *inv, 
 	}
 	char subject[APP_ID + 16], before[96];
 	snprintf(subject, sizeof(subject), "invoice:%s", inv->meta.id);
-	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", inv->status ? inv->status : "");
+	app_json_text(before, sizeof(before), "status", inv->status, NULL, NULL);
 	app_record(x, r, inv->meta.source, subject, json_pack("{s:s}", "reason", reason), before,
 	           "{\"status\":\"held\"}", reason);
 }
@@ -132,11 +132,9 @@ void app_assign(const struct app_ctx *x, const char *load, const char *vehicle, 
 	if (r->outcome != APP_REFUSED) {
 		char subject[APP_ID + 16], before[300], after[300];
 		snprintf(subject, sizeof(subject), "load:%s", load);
-		snprintf(before, sizeof(before),
-		         "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
-		         l.vehicle_id ? l.vehicle_id : "", l.driver_id ? l.driver_id : "");
-		snprintf(after, sizeof(after), "{\"vehicle_id\":\"%.60s\",\"driver_id\":\"%.60s\"}",
-		         vehicle, driver);
+		app_json_text(before, sizeof(before), "vehicle_id", l.vehicle_id, "driver_id",
+		              l.driver_id);
+		app_json_text(after, sizeof(after), "vehicle_id", vehicle, "driver_id", driver);
 		app_record(x, r, l.meta.source, subject,
 		           json_pack("{s:s,s:s}", "vehicle_id", vehicle, "driver_id", driver),
 		           before, after, NULL);
@@ -211,7 +209,7 @@ static int decide_local(const struct app_ctx *x, struct wb_exception *e, enum ap
                         struct wb_err *err)
 {
 	char before[96], after[96];
-	snprintf(before, sizeof(before), "{\"status\":\"%s\"}", e->status ? e->status : "open");
+	app_json_text(before, sizeof(before), "status", e->status ? e->status : "open", NULL, NULL);
 	snprintf(after, sizeof(after), "{\"status\":\"%s\"}", decisions[d].status);
 	int rc = 0;
 	e->status = decisions[d].status;
@@ -253,8 +251,8 @@ static void decide(const struct app_ctx *x, enum app_decision d, struct wb_excep
 			r->outcome = APP_DONE;
 	} else {
 		char before[96], after[96];
-		snprintf(before, sizeof(before), "{\"status\":\"%s\"}",
-		         e->status ? e->status : "open");
+		app_json_text(before, sizeof(before), "status", e->status ? e->status : "open",
+		              NULL, NULL);
 		snprintf(after, sizeof(after), "{\"status\":\"%s\"}", decisions[d].status);
 		json_t *body =
 		        reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();

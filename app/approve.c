@@ -68,7 +68,7 @@ static void first_approval(const struct app_ctx *x, const struct wb_exception *e
                            struct app_result *r)
 {
 	char before[96], after[600];
-	snprintf(before, sizeof(before), "{\"status\":\"%.40s\"}", e->status ? e->status : "open");
+	app_json_text(before, sizeof(before), "status", e->status ? e->status : "open", NULL, NULL);
 	json_t *j = json_pack("{s:s, s:i, s:i, s:s, s:f}", "status", "awaiting_second", "approvals",
 	                      1, "needed", 2, "first", x->actor.user, "two_person_above", amount);
 	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -552,6 +552,28 @@ static void test_hold_unhold_assign_wo(void **state)
 	                 3);
 }
 
+/* The audit row's before and after are JSON whatever a source put in the
+ * texts they quote: a load's vehicle id with a quote and a newline. */
+static void test_audit_texts_are_json(void **state)
+{
+	struct fx *f = *state;
+	vehicle(f->c, "V-1", "available", 0, 1);
+	driver(f->c, "D-1", 10 * 3600);
+	load(f->c, "L-Q", "V-\"7\"\nx", NULL, NOW + 3600, 3600);
+	struct app_ctx x = ctx(f, "ann", CORE_ROLE_DISPATCHER);
+	struct app_result r;
+	app_assign(&x, "L-Q", "V-1", "D-1", &r);
+	if (r.outcome != APP_QUEUED)
+		fail_msg("assign refused: %s", r.why[0]);
+	assert_int_equal(r.outcome, APP_QUEUED);
+	assert_int_equal(
+	        count(f, "SELECT count(*) FROM audit WHERE subject='load:L-Q'"
+	                 " AND json_valid(before) AND json_valid(after)"
+	                 " AND json_extract(before, '$.vehicle_id')='V-\"7\"' || char(10) || 'x'"
+	                 " AND json_extract(after, '$.driver_id')='D-1'"),
+	        1);
+}
+
 /* Waybill's own exceptions are decided here; one without a status counts as
  * open, for the gate as for a decision. */
 static void test_decisions(void **state)
@@ -635,6 +657,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_every_reason_and_override, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_hold_unhold_assign_wo, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_audit_texts_are_json, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decisions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_outbox_retry, setup, teardown),
 	        cmocka_unit_test(test_newest_staging_judged),
