@@ -150,12 +150,12 @@ static void send_next(struct probe *p)
 	struct net_req req = {.method = call.method[0] ? call.method : "POST",
 	                      .url = url,
 	                      .headers = body ? headers : NULL,
-	                      .secret_header = p->ses.ses.header,
 	                      .body = body,
 	                      .body_len = body ? strlen(body) : 0,
 	                      .timeout_ms = p->timeout_ms,
 	                      .ca_file = p->src->ca_file};
-	if (sync_session_url(&p->ses, call.path, url, sizeof(url)) != 0 ||
+	sync_session_sign(p->src, &p->ses, &req, NULL);
+	if (sync_session_url(p->src, &p->ses, call.path, url, sizeof(url)) != 0 ||
 	    net_request(p->net, &req, on_answer, p, &err) < 0) {
 		free(body);
 		d->who.state = SYNC_WHOAMI_BAD;

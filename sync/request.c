@@ -56,8 +56,7 @@ static void send_page(struct sync_stream *st)
 			sync_stream_failed(st, rc ? err.msg : "out of memory", -1);
 			return;
 		}
-		if ((st->ses ? sync_session_url(st->ses, call.path, url, sizeof(url))
-		             : sync_url(src, call.path, NULL, url, sizeof(url))) != 0) {
+		if (sync_session_url(src, st->ses, call.path, url, sizeof(url)) != 0) {
 			free(body);
 			sync_stream_failed(st, "URL too long", -1);
 			return;
@@ -75,19 +74,13 @@ static void send_page(struct sync_stream *st)
 		         esc ? esc : "");
 		curl_free(esc);
 		char base[1200];
-		if ((st->ses ? sync_session_url(st->ses, st->cs->path, base, sizeof(base))
-		             : sync_url(src, st->cs->path, NULL, base, sizeof(base))) != 0 ||
+		if (sync_session_url(src, st->ses, st->cs->path, base, sizeof(base)) != 0 ||
 		    snprintf(url, sizeof(url), "%s?%s", base, query) >= (int)sizeof(url)) {
 			sync_stream_failed(st, "URL too long", -1);
 			return;
 		}
 	}
-	if (st->ses) {
-		req.secret_header = st->ses->ses.header; /* never the bearer token */
-		st->ses_gen = st->ses->gen;
-	} else {
-		req.bearer = src->token;
-	}
+	sync_session_sign(src, st->ses, &req, &st->ses_gen);
 	int64_t id = net_request(sy->net, &req, sync_on_page, st, &err);
 	free(body);
 	if (id < 0) {

@@ -262,8 +262,7 @@ static void send_now(struct sending *s)
 	snprintf(keyhdr, sizeof(keyhdr), "Idempotency-Key: %s", s->key);
 	const char *headers[] = {keyhdr, "Content-Type: application/json", NULL};
 	if ((call.body && !body) ||
-	    (sd->ses ? sync_session_url(sd->ses, call.path, url, sizeof(url))
-	             : sync_url(sd->src, call.path, NULL, url, sizeof(url))) != 0) {
+	    sync_session_url(sd->src, sd->ses, call.path, url, sizeof(url)) != 0) {
 		free(body);
 		not_sent(s, "could not build the request");
 		return;
@@ -274,12 +273,7 @@ static void send_now(struct sending *s)
 	                      .body = body,
 	                      .body_len = body ? strlen(body) : 0,
 	                      .ca_file = sd->src->ca_file};
-	if (sd->ses) {
-		req.secret_header = sd->ses->ses.header; /* never the bearer token */
-		s->ses_gen = sd->ses->gen;
-	} else {
-		req.bearer = sd->src->token;
-	}
+	sync_session_sign(sd->src, sd->ses, &req, &s->ses_gen);
 	int64_t id = net_request(sy->net, &req, on_sent, s, &err);
 	free(body);
 	if (id < 0)

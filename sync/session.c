@@ -51,7 +51,7 @@ static void failed(struct sync_session *ss, const char *why, bool down)
 {
 	ss->fail_down = down;
 	ss->state = SYNC_SES_NONE;
-	memset(&ss->ses, 0, sizeof(ss->ses));
+	explicit_bzero(&ss->ses, sizeof(ss->ses));
 	ss->fails++;
 	unsigned shift = ss->fails - 1 < 6 ? ss->fails - 1 : 6;
 	uint64_t ms = (uint64_t)SESSION_FAIL_BASE_MS << shift;
@@ -332,14 +332,28 @@ struct connector_login sync_session_login(const struct config_source *src,
 	return who;
 }
 
-int sync_session_url(const struct sync_session *ss, const char *path, char *buf, size_t len)
+int sync_session_url(const struct config_source *src, const struct sync_session *ss,
+                     const char *path, char *buf, size_t len)
 {
 	/* A kind may move the user to another server (ses.path, a base URL). */
-	const char *base =
-	        ss->state == SYNC_SES_READY && (strncmp(ss->ses.path, "http://", 7) == 0 ||
-	                                        strncmp(ss->ses.path, "https://", 8) == 0)
-	                ? ss->ses.path
-	                : ss->src->url;
+	const char *base = ss && ss->state == SYNC_SES_READY &&
+	                                   (strncmp(ss->ses.path, "http://", 7) == 0 ||
+	                                    strncmp(ss->ses.path, "https://", 8) == 0)
+	                           ? ss->ses.path
+	                           : src->url;
 	int n = snprintf(buf, len, "%s%s", base, path);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+void sync_session_sign(const struct config_source *src, const struct sync_session *ss,
+                       struct net_req *req, uint64_t *gen)
+{
+	if (ss) {
+		req->secret_header = ss->ses.header;
+		req->bearer = NULL;
+		if (gen)
+			*gen = ss->gen;
+	} else {
+		req->bearer = src->token;
+	}
 }

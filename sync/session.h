@@ -70,9 +70,16 @@ void sync_session_drop(struct sync_session *ss, uint64_t gen);
 void sync_session_refused_again(struct sync_session *ss, const char *why);
 /* Cancels a sign-in in flight; waiters are told "cancelled" (fail). */
 void sync_session_stop(struct sync_session *ss);
-/* The URL of a call's path: the session's server (ses.path, a base URL) when
- * it gave one, else the configured URL. -1 when it does not fit. */
-int sync_session_url(const struct sync_session *ss, const char *path, char *buf, size_t len);
+/* The URL of a call's path to src: the session's server (ses.path, a base
+ * URL) when ss (NULL for a kind that does not sign in) gave one, else the
+ * configured URL. -1 when it does not fit. */
+int sync_session_url(const struct config_source *src, const struct sync_session *ss,
+                     const char *path, char *buf, size_t len);
+/* Signs req for src: the session's header when ss is given (never the bearer
+ * token; *gen gets the session it used, for sync_session_drop), else the
+ * configured token. The one place that chooses which secret goes out. */
+void sync_session_sign(const struct config_source *src, const struct sync_session *ss,
+                       struct net_req *req, uint64_t *gen);
 /* src's login as request builders take it: .context the session's user
  * context when ss (NULL: none) is signed in and has one, else NULL. */
 struct connector_login sync_session_login(const struct config_source *src,
