@@ -53,12 +53,23 @@ struct connector_login {
 	 * or NULL: filled by the engine from the session for each request, never
 	 * from the config, so that every request builder below sends it. */
 	const char *context;
+	/* The session's credentials for kinds that carry them in each request's
+	 * body (connector_session.credentials: Geotab's JSON-RPC "credentials"),
+	 * or NULL: filled by the engine like context. SECRET: a builder puts it
+	 * only into the call's body, never into its path or a message. */
+	const char *credentials;
 };
 
 /* A signed-in session, made by login_read and held by the engine per source
- * until the source drops it. SECRET: header and path are never shown. */
+ * until the source drops it. SECRET: header, credentials and path are never
+ * shown. */
 struct connector_session {
 	char header[640];   /* sent with every request: "Authorization: Session ..."; "" none */
+	char credentials[512]; /* for a kind that carries its session in each request's
+	                        * body instead (Geotab: {"database", "userName",
+	                        * "sessionId"} as compact JSON text), handed to every
+	                        * request builder in connector_login.credentials; "" none.
+	                        * A sign-in must fill header or credentials. */
 	char path[256];     /* a server to send requests to instead of the configured
 	                     * URL (Geotab moves a user to their server): a base URL,
 	                     * "https://my3.geotab.com", that calls' paths are appended

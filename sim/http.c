@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
+#include "dialect.h"
 #include "server.h"
 
 #define MAX_BODY (256 * 1024)
@@ -231,6 +232,39 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
 	                 "application/json; charset=utf-8");
 }
 
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct sim_reply *rep, int gz)
+{
+	char *text = rep->text;
+	if (!text) {
+		text = rep->body ? json_dumps(rep->body, JSON_COMPACT | JSON_REAL_PRECISION(12))
+		                 : strdup("");
+		json_decref(rep->body);
+	} else {
+		json_decref(rep->body);
+	}
+	if (!text)
+		return MHD_NO;
+	size_t len = strlen(text);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	(void)gz; /* dialect answers go uncompressed */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        rep->ctype ? rep->ctype : "application/json; charset=utf-8");
+	if (rep->retry_after_s > 0) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%d", rep->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (rep->cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rep->cookie);
+	enum MHD_Result rc = MHD_queue_response(c, (unsigned)rep->status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 static int auth(struct sim_req *r)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
@@ -317,6 +351,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (strlen(ctx->buf ? ctx->buf : "") != ctx->len)
 		return send_json(c, 400, sim_error("bad_body", "request body holds a NUL byte"), gz,
 		                 NULL);
+
+	/* A vendor's dialect answers its own paths whole: its auth, its faults
+	 * in its shapes (sim/dialect.h). */
+	if (sim_dialect_owns(&r)) {
+		struct sim_reply rep;
+		sim_dialect_serve(&r, &rep);
+		return send_reply(c, &rep, gz);
+	}
 
 	int admin = strncmp(url, "/v1/admin", 9) == 0;
 	int write = !admin && strcmp(method, "POST") == 0;

@@ -10,6 +10,7 @@
 
 #include <time.h>
 
+#include "dialect.h"
 #include "server.h"
 
 static const char usage[] =
@@ -27,7 +28,9 @@ static const char usage[] =
         "  --no-ai              switch the AI exception service off\n"
         "  --ai-wrong-rate R    share of deliberately wrong AI flags (default 0.1)\n"
         "  --retain N           changes a tombstone is kept for (default 1000000)\n"
-        "  --start now|EPOCH    simulated time at start (default 2025-03-07T10:00:00Z)\n";
+        "  --start now|EPOCH    simulated time at start (default 2025-03-07T10:00:00Z)\n"
+        "  --dialect NAME       the telematics service speaks waybill (default), samsara,\n"
+        "                       geotab or traccar (docs/connectors.md)\n";
 
 static int num_arg(const char *name, const char *v, double lo, double hi, double *out, char *err,
                    size_t errn)
@@ -122,6 +125,14 @@ int sim_server_init(struct sim_server *s, int argc, char **argv, char *err, size
 			faults[nfaults++] = v;
 		} else if (strcmp(a, "--scenario") == 0 && v) {
 			o.scenario = v;
+		} else if (strcmp(a, "--dialect") == 0 && v) {
+			o.dialect = sim_dialect_by_name(v);
+			if (o.dialect < 0) {
+				snprintf(err, errn,
+				         "--dialect %.40s: expected waybill, samsara, geotab or traccar",
+				         v);
+				return -1;
+			}
 		} else if (strcmp(a, "--scenario-dir") == 0 && v) {
 			o.scenario_dir = v;
 		} else {
@@ -213,6 +224,14 @@ static void print_start_line(struct sim_server *s)
 	                         sim_time_json(s->w.now), "speed", s->speed, "scenario",
 	                         s->w.o.scenario ? json_string(s->w.o.scenario) : json_null(), "ai",
 	                         !s->w.o.no_ai, "pid", (int)getpid(), "counts", counts);
+	/* The telematics service's dialect, and the user a dialect that signs in
+	 * with a password accepts (the tokens above stay the bearer tokens). */
+	char user[64], password[64];
+	sim_dialect_credentials(s, user, sizeof user, password, sizeof password);
+	json_object_set_new(line, "dialect",
+	                    json_pack("{s:s,s:s,s:s,s:s}", "name",
+	                              sim_dialect_names[s->w.o.dialect], "database", "depot",
+	                              "user", user, "password", password));
 	char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(line);
 	if (text) {

@@ -16,7 +16,9 @@ struct sim_fault_cfg {
 	        write_timeout, badevent,
 	        html200,  /* writes answered 200 text/html (a login gateway), not performed */
 	        rate408,  /* writes answered 408 Request Timeout, not performed */
-	        error200; /* writes answered 200 {"error":...} (an ERP's business error) */
+	        error200, /* writes answered 200 {"error":...} (an ERP's business error) */
+	        relogin;  /* a dialect that signs in drops the request's session: the
+	                   * client must sign in again (sim/dialect.h) */
 	double stall, repeat, refuse,
 	        rewind; /* list pages whose cursor lies (http.c cursor_faults) */
 	int retry_after_s;

@@ -13,6 +13,17 @@
 #include "model/model.h"
 
 enum sim_service { SIM_ERP, SIM_TMS, SIM_TEL, SIM_SVC__COUNT };
+/* The telematics service's dialect (--dialect): the canonical API, or a vendor's
+ * (sim/dialect.h). A dialect also names the world's vehicles and drivers as that
+ * vendor does, everywhere (the TMS's loads included): a fleet's TMS names a truck
+ * by the id its telematics integration stores (docs/connectors.md, "Identity"). */
+enum sim_dialect {
+	SIM_DIALECT_WAYBILL,
+	SIM_DIALECT_SAMSARA,
+	SIM_DIALECT_GEOTAB,
+	SIM_DIALECT_TRACCAR,
+	SIM_DIALECT__COUNT
+};
 enum sim_role {
 	SIM_ROLE_VIEWER,
 	SIM_ROLE_DISPATCHER,
@@ -227,6 +238,7 @@ struct sim_opts {
 	const char *scenario;    /* name, or NULL */
 	const char *scenario_dir;
 	int64_t start_time; /* sim epoch at start; 0 = the default */
+	int dialect;        /* enum sim_dialect */
 };
 
 struct sim_scenario;
@@ -278,8 +290,11 @@ long sim_add(struct sim_world *w, enum wb_entity e);
 /* Marks row i changed: version+1, a new global sequence, a change-log entry. */
 int sim_touch(struct sim_world *w, enum wb_entity e, size_t i);
 int sim_delete(struct sim_world *w, enum wb_entity e, size_t i);
+/* A row's id: "L-12"; vehicles and drivers as the dialect names them
+ * (sim_dialect_format_id). */
 void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *buf, size_t n);
-/* Parses "L-12" into its row index; -1 when malformed, unknown or purged. */
+/* Parses "L-12" (or a dialect's vehicle or driver id) into its row index; -1
+ * when malformed, unknown or purged. */
 long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s);
 int sim_entity_by_path(const char *path); /* -1 if none */
 void sim_cursor_format(const struct sim_world *w, int e, uint64_t seq, uint64_t horizon, char *buf,
@@ -292,6 +307,14 @@ size_t sim_log_find(const struct sim_table *t, uint64_t after);
 void sim_purge_tombstones(struct sim_world *w);
 size_t sim_live_count(const struct sim_world *w, enum wb_entity e);
 uint64_t sim_checksum(const struct sim_world *w);
+
+/* dialect_ids.c: how each dialect names vehicles and drivers; the canonical
+ * dialect (and every other entity) uses "PREFIX-N". sim_dialect_parse_id
+ * returns the 0-based index or -1. */
+extern const char *const sim_dialect_names[SIM_DIALECT__COUNT];
+int sim_dialect_by_name(const char *name); /* -1 if unknown */
+int sim_dialect_format_id(int dialect, enum wb_entity e, size_t i, char *buf, size_t n);
+long sim_dialect_parse_id(int dialect, enum wb_entity e, const char *s);
 
 /* world.c: the generated world */
 int sim_world_init(struct sim_world *w, const struct sim_opts *o);

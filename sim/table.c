@@ -184,12 +184,21 @@ size_t sim_log_find(const struct sim_table *t, uint64_t after)
 
 void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *buf, size_t n)
 {
+	if (sim_dialect_format_id(w->o.dialect, e, i, buf, n) == 0)
+		return;
 	snprintf(buf, n, "%s-%zu", w->t[e].prefix, i + 1);
 }
 
 long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s)
 {
 	const struct sim_table *t = &w->t[e];
+	if (w->o.dialect != SIM_DIALECT_WAYBILL && (e == WB_ENT_VEHICLE || e == WB_ENT_DRIVER)) {
+		long k = sim_dialect_parse_id(w->o.dialect, e, s);
+		if (k < 0 || (size_t)k >= t->n)
+			return -1;
+		const struct sim_meta *m = sim_row(t, (size_t)k);
+		return m->purged ? -1 : k;
+	}
 	size_t pl = strlen(t->prefix);
 	if (!s || strncmp(s, t->prefix, pl) != 0 || s[pl] != '-')
 		return -1;

@@ -171,6 +171,7 @@ static void read_context(struct sync_session *ss)
 	char why[400];
 	struct connector_login who = src->login;
 	who.context = NULL;
+	who.credentials = ss->ses.credentials[0] ? ss->ses.credentials : NULL;
 	if (src->ops->context_request(&who, &call, &err) != 0 ||
 	    !send_call(ss, &call, ss->ses.header, on_context, &err)) {
 		json_decref(call.body);
@@ -202,7 +203,8 @@ static void on_login(const struct net_resp *r, void *arg)
 		struct connector_session ses;
 		memset(&ses, 0, sizeof(ses));
 		struct wb_err err = {0};
-		if (src->ops->login_read(&src->login, &a, &ses, &err) == 0 && ses.header[0]) {
+		if (src->ops->login_read(&src->login, &a, &ses, &err) == 0 &&
+		    (ses.header[0] || ses.credentials[0])) {
 			ss->ses = ses; /* not READY yet: nothing else sends with it */
 			explicit_bzero(&ses, sizeof(ses));
 			ss->ses.context[0] = '\0'; /* only context_read fills it */
@@ -239,6 +241,7 @@ static bool sign_in(struct sync_session *ss)
 	char why[400];
 	struct connector_login who = src->login;
 	who.context = NULL;
+	who.credentials = NULL;
 	if (src->ops->login_request(&who, &call, &err) != 0) {
 		json_decref(call.body);
 		snprintf(why, sizeof(why), "cannot sign in to %s: %.300s", src->kind, err.msg);
@@ -327,8 +330,9 @@ struct connector_login sync_session_login(const struct config_source *src,
                                           const struct sync_session *ss)
 {
 	struct connector_login who = src->login;
-	who.context =
-	        ss && ss->state == SYNC_SES_READY && ss->ses.context[0] ? ss->ses.context : NULL;
+	bool ready = ss && ss->state == SYNC_SES_READY;
+	who.context = ready && ss->ses.context[0] ? ss->ses.context : NULL;
+	who.credentials = ready && ss->ses.credentials[0] ? ss->ses.credentials : NULL;
 	return who;
 }
 

@@ -1,0 +1,17 @@
+/* waybill-sim's telematics service in samsara's dialect (sim/dialect.h).
+ * Not served yet: every path answers 501 until the dialect is written. */
+#include <string.h>
+
+#include "dialect.h"
+
+bool sim_samsara_owns(const char *url)
+{
+	return strncmp(url, "/v1/", 4) != 0;
+}
+
+void sim_samsara_serve(struct sim_req *r, struct sim_reply *rep)
+{
+	(void)r;
+	rep->status = 501;
+	rep->body = sim_error("not_implemented", "the samsara dialect is not served yet");
+}
