@@ -216,7 +216,7 @@ struct connector_ops {
 #define CONNECTOR_RECORD_JSON_MAX (256u << 10)
 
 /* The table of kinds. */
-#define CONNECTOR_KINDS(X) X(waybill) X(tryton)
+#define CONNECTOR_KINDS(X) X(waybill) X(tryton) X(samsara) X(geotab) X(traccar)
 
 #define CONNECTOR_DECLARE(k) extern const struct connector_ops connector_##k;
 CONNECTOR_KINDS(CONNECTOR_DECLARE)

@@ -46,12 +46,20 @@ start_sim() {
 
 # write_config DIR ROLE: a config for the sim in DIR with ROLE's token.
 # AUTOMATION=off adds "automation" with both switches off (the sync's workflow
-# pass then judges readiness but sends nothing of its own).
+# pass then judges readiness but sends nothing of its own). The telematics
+# source speaks the sim's dialect (waybill-sim --dialect, read from its start-up
+# line): samsara and traccar with ROLE's token, geotab with the dialect's
+# database, user and password.
 write_config() {
 	(umask 077 && jq --arg role "$2" --arg auto "${AUTOMATION:-on}" '.tokens[$role] as $t |
+	  ("http://127.0.0.1:" + (.services.telematics.port | tostring)) as $tel |
+	  (.dialect.name // "waybill") as $k |
 	  {sources: {erp: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.erp.port | tostring)), token: $t},
 	             tms: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.tms.port | tostring)), token: $t},
-	             telematics: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.telematics.port | tostring)), token: $t}}}
+	             telematics: (if $k == "geotab"
+	                          then {kind: $k, url: $tel, database: .dialect.database,
+	                                user: .dialect.user, password: .dialect.password}
+	                          else {kind: $k, url: $tel, token: $t} end)}}
 	  + (if $auto == "off" then {automation: {maintenance: false, invoices: false}} else {} end)' \
 	  "$1/sim.json" >"$1/config.json")
 }

@@ -1,0 +1,17 @@
+/* The "traccar" kind: the telematics role from traccar's API (docs/connectors/traccar.md).
+ * Not written yet: it offers no streams, so a config naming it syncs nothing. */
+#include <stddef.h>
+
+#include "connectors/connector.h"
+
+static const struct connector_stream *streams(const char *role, size_t *n)
+{
+	(void)role;
+	*n = 0;
+	return NULL;
+}
+
+const struct connector_ops connector_traccar = {
+        .kind = "traccar",
+        .streams = streams,
+};
