@@ -353,7 +353,8 @@ static const struct bad_case bad_cases[] = {
          "sources.maintenance.kind: the samsara kind keeps no work orders or holds; a "
          "maintenance source is of a kind that does (waybill)"},
         {"sources.maintenance.kind", "\"sap\"", "sources.maintenance.kind: unknown kind sap"},
-        {"sources.maintenance", "{\"kind\":\"waybill\",\"url\":\"ftp://x\",\"token\":\"s3cr3t-maint-F6\"}",
+        {"sources.maintenance",
+         "{\"kind\":\"waybill\",\"url\":\"ftp://x\",\"token\":\"s3cr3t-maint-F6\"}",
          "sources.maintenance.url: expected an http:// or https:// URL"},
         {"sources.maintenance", "{\"kind\":\"waybill\",\"url\":\"http://a\"}",
          "sources.maintenance: give exactly one of token, token_file, token_env"},
