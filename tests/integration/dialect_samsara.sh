@@ -29,6 +29,12 @@ tel() {
 # private JSON: a config holds the token (mode 0600, as the sync demands).
 private() { (umask 077 && jq "$1" "$d/config.json" >"$2"); }
 
+# world_newest: each vehicle's newest position in the world, into $d/newest
+# (read again after the world moves: the positions are many).
+world_newest() {
+	tel positions | jq -r '"\(.vehicle_id) \(.ts_ms)"' | sort -k1,1 -k2,2r | sort -u -k1,1 >"$d/newest"
+}
+
 # same_as_world CACHE: what the cache holds from Samsara equals the world:
 # vehicles and drivers by id, active faults by vehicle, code, protocol and
 # severity, DVIRs by id (7000000 + the inspection's number), and each
@@ -53,13 +59,13 @@ same_as_world() {
 		return 1
 	fi
 	[ -s "$d/want" ] || { echo "# the world is empty"; return 1; }
-	tel positions | jq -r '"\(.vehicle_id) \(.ts_ms)"' | sort -k1,1 -k2,2r | sort -u -k1,1 >"$d/newest"
 	sqlite3 "$c" "SELECT vehicle_id || ' ' || strftime('%Y-%m-%dT%H:%M:%S', ts_ms / 1000, 'unixepoch')
 	  || printf('.%03dZ', ts_ms % 1000) FROM position" | sort >"$d/cpos"
 	sort "$d/newest" | comm -23 - "$d/cpos" >"$d/missing"
 	[ ! -s "$d/missing" ] || { echo "# positions: $(wc -l <"$d/missing") vehicles' newest missing"; return 1; }
 }
 
+world_newest
 sync_once "$d/c.db"
 rc=$?
 check "a sync against the samsara dialect exits 0 (exit $rc)" [ "$rc" = 0 ]
@@ -95,6 +101,7 @@ check "expired cursor: no position doubled ($npos before)" \
 # A fault that clears in the world is gone from the cache on the next pass.
 before=$(sqlite3 "$d/c.db" "SELECT count(*) FROM fault WHERE deleted=0")
 admin clock '{"advance_s": 86400}' >/dev/null
+world_newest
 sync_once "$d/c.db"
 check "a day later the cache follows the world again (faults cleared, new DVIRs)" same_as_world "$d/c.db"
 gone=$(sqlite3 "$d/c.db" "SELECT count(*) FROM fault WHERE deleted=1")
@@ -102,24 +109,31 @@ check "cleared codes left the cache ($before active before, $gone gone)" [ "$gon
 check "... said in one line" grep -q "telematics faults: resync complete: [1-9][0-9]* records gone" "$d/err"
 
 # fault_case NAME FAULTS GREP: a fresh cache synced while the service injects
-# FAULTS ends equal to the world, and the sync says GREP.
+# FAULTS ends equal to the world, and the sync says GREP. Faults are drawn per
+# request, so the sync runs again (up to four times) until one has hit.
 fault_case() {
-	admin faults "{\"service\":\"all\",\"clear\":true}" >/dev/null
+	admin faults '{"service":"all","clear":true}' >/dev/null
 	admin faults "$2" >/dev/null
 	rm -f "$d/f.db"*
-	sync_once "$d/f.db"
-	rc=$?
+	k=0 seen=0
+	while [ $k -lt 4 ]; do
+		sync_once "$d/f.db"
+		rc=$?
+		[ "$rc" = 0 ] || break
+		if grep -q -- "$3" "$d/out" "$d/err"; then seen=1; break; fi
+		k=$((k + 1))
+	done
 	admin faults '{"service":"all","clear":true}' >/dev/null
 	check "$1: the sync ends with exit 0 (exit $rc)" [ "$rc" = 0 ]
 	check "$1: the cache equals the world" same_as_world "$d/f.db"
-	if grep -q -- "$3" "$d/out" "$d/err"; then ok "$1: one clear line ($3)"; else
+	if [ $seen = 1 ]; then ok "$1: one clear line ($3)"; else
 		not_ok "$1: one clear line ($3)" "$(grep -h telematics "$d/err" | head -n 3)"; fi
 }
-fault_case "429 with Retry-After" '{"service":"telematics","rate429":0.3,"retry_after":2}' \
-	"HTTP 429: rate limited.*retry in 2.0 s"
-fault_case "429 without Retry-After" '{"service":"telematics","rate429":0.3,"retry_after":0}' \
+fault_case "429 with Retry-After" '{"service":"telematics","rate429":0.5,"retry_after":1}' \
+	"HTTP 429: rate limited.*retry in 1.0 s"
+fault_case "429 without Retry-After" '{"service":"telematics","rate429":0.5,"retry_after":0}' \
 	"HTTP 429: rate limited (\"Too Many Requests"
-fault_case "503" '{"service":"telematics","rate5xx":0.3}' "HTTP 503 from"
+fault_case "503" '{"service":"telematics","rate5xx":0.5}' "HTTP 503 from"
 
 # A bad token: Samsara's 401 in one line.
 private '.sources.telematics.token = "wrong"' "$d/bad.json"
