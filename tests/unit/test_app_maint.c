@@ -5,6 +5,7 @@
  * one they go to the vehicle's own source; when that source's kind takes no
  * holds or work orders the refusal names the owner to configure, and nothing
  * is queued, from the action layer and the local pass alike. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +122,50 @@ static void get(struct fx *f, const char *id, struct wb_vehicle *v, char **s)
 	struct wb_err err = {0};
 	if (cache_get(f->c, WB_ENT_VEHICLE, id, v, s, &err) != 0)
 		fail_msg("cache_get %s: %s", id, err.msg);
+}
+
+static void add_pos(struct fx *f, const char *vid, int64_t ts_ms, double fuel, double odo)
+{
+	struct wb_position p = {.vehicle_id = vid,
+	                        .ts_ms = ts_ms,
+	                        .lat = 52.0 + (double)ts_ms / 1e12,
+	                        .lon = 4.5,
+	                        .speed_mps = 12,
+	                        .heading = 90,
+	                        .odometer_m = odo,
+	                        .fuel_pct = fuel,
+	                        .ignition = 1};
+	struct wb_err err = {0};
+	size_t added = 0;
+	if (cache_add_positions(f->c, &p, 1, &added, &err) != 0)
+		fail_msg("positions: %s", err.msg);
+}
+
+/* A vendor's vehicle list carries no live readings; its positions do: the
+ * newest position wins over an older row, an older one changes nothing, and a
+ * reading a position leaves out keeps the last one known. */
+static void test_live_readings_from_positions(void **state)
+{
+	struct fx *f = *state;
+	put_vehicle(f, "V-1", NULL, 0, NAN); /* odometer 100 km, no last_seen */
+	struct wb_vehicle v;
+	char *s = NULL;
+	get(f, "V-1", &v, &s);
+	assert_true(v.last_seen_ms == WB_NULL);
+	assert_true(isnan(v.fuel_pct));
+	free(s);
+	add_pos(f, "V-1", 1741341600000, 80, 150000);
+	get(f, "V-1", &v, &s);
+	assert_int_equal(v.last_seen_ms, 1741341600000);
+	assert_true(v.fuel_pct == 80 && v.odometer_m == 150000 && v.speed_mps == 12);
+	free(s);
+	add_pos(f, "V-1", 1741341660000, 79, NAN);   /* no odometer in this one */
+	add_pos(f, "V-1", 1741341000000, 95, 90000); /* older: changes nothing */
+	get(f, "V-1", &v, &s);
+	assert_int_equal(v.last_seen_ms, 1741341660000);
+	assert_true(v.fuel_pct == 79);
+	assert_true(v.odometer_m == 150000);
+	free(s);
 }
 
 static void test_overlay_wins(void **state)
@@ -301,6 +346,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_overlay_wins, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_live_readings_from_positions, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_overlay_status, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_without_owner, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_routed_to_maintenance, setup, teardown),
