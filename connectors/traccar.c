@@ -22,7 +22,7 @@
  *    The vehicles cursor is "O<offset>"; the others need none ("").
  *  - positions is a feed over time windows (see the cursor below). */
 static const struct connector_stream telematics_streams[] = {
-        {"vehicles", "/api/devices", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 500},
+        {"vehicles", "/api/devices", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
         {"drivers", "/api/drivers", WB_ENT_DRIVER, CADENCE_FAST, NULL, 0},
         {"faults", "/api/positions", WB_ENT_FAULT, CADENCE_FAST, NULL, 0},
         {"positions", "/api/reports/route", -1, CADENCE_FAST, NULL, 0},
@@ -404,6 +404,215 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
 
 /* ---- pages ----------------------------------------------------------------- */
 
+/* Traccar's device category ("truck", "van", "trailer" ...) as our kind. */
+static const char *kind_of(const char *cat)
+{
+	static const char *const known[][2] = {{"truck", "tractor"},   {"tractor", "tractor"},
+	                                       {"trailer", "trailer"}, {"van", "van"},
+	                                       {"rigid", "rigid"},     {"pickup", "van"}};
+	for (size_t i = 0; cat && i < N(known); i++)
+		if (!strcmp(cat, known[i][0]))
+			return known[i][1];
+	return NULL;
+}
+
+/* A device as the entry a vehicles page keeps in its cursor:
+ * [id, positionId (0 none), name, kind|null, depot|null, tank_l|null]. */
+static int entry_of(json_t *d, json_t **out, int64_t *seen, struct wb_err *err)
+{
+	int64_t id = tc_id(d, "id");
+	const char *name = json_string_value(json_object_get(d, "name"));
+	json_t *attrs = json_object_get(d, "attributes");
+	json_t *pid = json_object_get(d, "positionId");
+	double tank;
+	if (!id || !name || tc_time(d, "lastUpdate", seen) != 0 ||
+	    (pid && !json_is_null(pid) && !json_is_integer(pid)) ||
+	    (attrs && !json_is_object(attrs)) || attr_num(attrs, "fuelTankCapacity", &tank))
+		return wb_fail(err, WB_EINVALID,
+		               "vehicles: a device lacks id or name, or has a bad lastUpdate, "
+		               "positionId or fuelTankCapacity");
+	const char *kind = kind_of(json_string_value(json_object_get(d, "category")));
+	const char *depot = json_string_value(json_object_get(attrs, "depot"));
+	*out = json_pack("[I,I,s,s?,s?,o]", (json_int_t)id,
+	                 json_is_integer(pid) && json_integer_value(pid) > 0
+	                         ? json_integer_value(pid)
+	                         : (json_int_t)0,
+	                 name, kind, depot, isnan(tank) ? json_null() : json_real(tank));
+	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+}
+
+/* A vehicle row from a device's entry and its latest position (NULL: none
+ * read). Traccar keeps no version of a device: a row without readings has
+ * version 0, so it is written once and never over one with readings; a row
+ * with readings has its position's id, which only grows. */
+static int vehicle_of(json_t *e, json_t *pos, int64_t seen, json_t **out, struct wb_err *err)
+{
+	char sid[24];
+	json_int_t id, pid;
+	const char *name;
+	json_t *kind, *depot, *tank;
+	if (json_unpack(e, "[I,I,s,o,o,o]", &id, &pid, &name, &kind, &depot, &tank) != 0)
+		return wb_fail(err, WB_EINVALID, "vehicles: a cursor entry is not ours");
+	snprintf(sid, sizeof(sid), "%" PRId64, (int64_t)id);
+	json_t *o = json_pack("{s:s,s:I,s:s,s:O,s:O,s:O}", "id", sid, "version",
+	                      pos ? pid : (json_int_t)0, "unit", name, "kind", kind, "depot", depot,
+	                      "tank_l", tank);
+	if (!o)
+		return wb_fail(err, WB_ENOMEM, "out of memory");
+	if (pos) {
+		json_t *p;
+		int64_t fix;
+		if (position_of(pos, &p, &fix, err) != 0) {
+			json_decref(o);
+			return -1;
+		}
+		static const char *const keys[] = {"lat",     "lon",        "speed_mps",
+		                                   "heading", "odometer_m", "fuel_pct"};
+		for (size_t i = 0; i < N(keys); i++)
+			if (json_object_get(p, keys[i]))
+				json_object_set(o, keys[i], json_object_get(p, keys[i]));
+		json_decref(p);
+		double hours; /* engine hours, in ms as Traccar keeps them */
+		if (attr_num(json_object_get(pos, "attributes"), "hours", &hours) == 0 &&
+		    !isnan(hours) && hours >= 0)
+			json_object_set_new(o, "engine_s",
+			                    json_integer((json_int_t)(hours / 1000)));
+		seen = fix;
+	}
+	set_time(o, "last_seen_ms", seen, 1);
+	*out = o;
+	return 0;
+}
+
+/* The vehicles pass: page A, GET /api/devices?limit&offset (cursor "" or
+ * "O<offset>"), writes each new device (version 0) and keeps the entries of
+ * those that have a position in the cursor, "P<next offset>;<more>;<entries>";
+ * page B, GET /api/positions?id=.. of their positions, writes them whole.
+ * Traccar's device carries no readings and its position no name: two
+ * answers make one row, and the cursor carries the first to the second. */
+#define VEH_PAGE 16
+#define VEH_BATCH 12
+
+static int vehicles_b_path(const char *cursor, char *path, size_t len, json_t **entries, long *off,
+                           int *more)
+{
+	char *end;
+	*off = strtol(cursor + 1, &end, 10);
+	if (*end != ';' || (end[1] != '0' && end[1] != '1') || end[2] != ';')
+		return -1;
+	*more = end[1] == '1';
+	*entries = json_loads(end + 3, 0, NULL);
+	size_t i, n = (size_t)snprintf(path, len, "/api/positions?");
+	json_t *e;
+	if (!json_is_array(*entries) || !json_array_size(*entries))
+		return -1;
+	json_array_foreach(*entries, i, e)
+	{
+		json_int_t pid = json_integer_value(json_array_get(e, 1));
+		n += (size_t)snprintf(path + n, n < len ? len - n : 0, "%sid=%lld", i ? "&" : "",
+		                      (long long)pid);
+		if (pid <= 0 || n >= len)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_vehicles(const char *cursor, json_t *arr, json_t *data, char *next, size_t nlen,
+                         int *more, struct wb_err *err)
+{
+	size_t i, taken = 0;
+	json_t *r, *o, *e;
+	int rc = 0;
+	if (cursor[0] == 'P') { /* page B */
+		char path[256];
+		json_t *entries;
+		long off;
+		int full;
+		if (vehicles_b_path(cursor, path, sizeof(path), &entries, &off, &full) != 0) {
+			json_decref(entries);
+			return wb_fail(err, WB_EINVALID,
+			               "vehicles: \"%.40s\" is not a traccar cursor", cursor);
+		}
+		json_array_foreach(entries, i, e)
+		{
+			json_int_t pid = json_integer_value(json_array_get(e, 1)), dev;
+			json_t *pos = NULL;
+			size_t k;
+			json_array_foreach(arr, k, r) if (tc_id(r, "id") == pid) pos = r;
+			dev = json_integer_value(json_array_get(e, 0));
+			if (pos && tc_id(pos, "deviceId") != dev)
+				pos = NULL; /* not its position: leave the row as it is */
+			if (rc == 0 && (rc = vehicle_of(e, pos, WB_NULL, &o, err)) == 0)
+				json_array_append_new(data, o);
+		}
+		json_decref(entries);
+		*more = full;
+		if (full)
+			snprintf(next, nlen, "O%ld", off);
+		return rc;
+	}
+	long off = cursor[0] == 'O' ? strtol(cursor + 1, NULL, 10) : 0;
+	json_t *batch = json_array();
+	json_array_foreach(arr, i, r)
+	{
+		int64_t seen;
+		e = NULL;
+		if (rc || (rc = entry_of(r, &e, &seen, err)) != 0)
+			break;
+		json_int_t pid = json_integer_value(json_array_get(e, 1));
+		if (pid > 0) {
+			json_array_append(batch, e);
+			char *t = json_dumps(batch, JSON_COMPACT);
+			size_t tl = t ? strlen(t) : SIZE_MAX;
+			free(t);
+			if (tl > CURSOR_MAX - 40 || json_array_size(batch) > VEH_BATCH) {
+				json_array_remove(batch, json_array_size(batch) - 1);
+				json_decref(e);
+				break; /* this device and the rest: the next page A */
+			}
+		}
+		if ((rc = vehicle_of(e, NULL, seen, &o, err)) == 0)
+			json_array_append_new(data, o);
+		json_decref(e);
+		taken++;
+	}
+	if (rc == 0 && !taken && json_array_size(arr))
+		rc = wb_fail(err, WB_EINVALID, "vehicles: device %" PRId64 "'s name is too long",
+		             tc_id(json_array_get(arr, 0), "id"));
+	int full = json_array_size(arr) >= VEH_PAGE || taken < json_array_size(arr);
+	if (rc == 0 && json_array_size(batch)) {
+		char *t = json_dumps(batch, JSON_COMPACT);
+		snprintf(next, nlen, "P%ld;%d;%s", off + (long)taken, full, t ? t : "");
+		free(t);
+		*more = 1;
+	} else if (rc == 0) {
+		*more = full;
+		if (full)
+			snprintf(next, nlen, "O%ld", off + (long)taken);
+	}
+	json_decref(batch);
+	return rc;
+}
+
+static int driver_of(json_t *d, json_t **out, struct wb_err *err)
+{
+	int64_t id = tc_id(d, "id");
+	const char *name = json_string_value(json_object_get(d, "name"));
+	json_t *attrs = json_object_get(d, "attributes");
+	if (!id || !name || (attrs && !json_is_object(attrs)))
+		return wb_fail(err, WB_EINVALID, "drivers: a driver lacks id or name");
+	char sid[24];
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	const char *depot = json_string_value(json_object_get(attrs, "depot"));
+	/* No version either: a driver is written once per id (docs). */
+	*out = json_pack("{s:s,s:i,s:s}", "id", sid, "version", 1, "name", name);
+	if (!*out)
+		return wb_fail(err, WB_ENOMEM, "out of memory");
+	if (depot)
+		json_object_set_new(*out, "depot", json_string(depot));
+	return 0;
+}
+
 static int page_request(const struct connector_stream *s, const struct connector_login *who,
                         const char *cursor, int limit, struct connector_call *call,
                         struct wb_err *err)
@@ -411,10 +620,22 @@ static int page_request(const struct connector_stream *s, const struct connector
 	(void)who;
 	memset(call, 0, sizeof(*call));
 	snprintf(call->method, sizeof(call->method), "GET");
+	(void)limit;
+	if (s->entity == WB_ENT_VEHICLE && cursor && cursor[0] == 'P') {
+		json_t *entries;
+		long off;
+		int more;
+		int rc = vehicles_b_path(cursor, call->path, sizeof(call->path), &entries, &off,
+		                         &more);
+		json_decref(entries);
+		return rc ? wb_fail(err, WB_EINVALID, "vehicles: \"%.40s\" is not a traccar cursor",
+		                    cursor)
+		          : 0;
+	}
 	if (s->entity == WB_ENT_VEHICLE) {
 		long off = cursor && cursor[0] == 'O' ? strtol(cursor + 1, NULL, 10) : 0;
 		snprintf(call->path, sizeof(call->path), "/api/devices?limit=%d&offset=%ld",
-		         limit > 0 ? limit : 500, off > 0 ? off : 0);
+		         VEH_PAGE, off > 0 ? off : 0);
 		return 0;
 	}
 	if (s->entity == WB_ENT_DRIVER) {
@@ -439,73 +660,6 @@ static int page_request(const struct connector_stream *s, const struct connector
 	return 0;
 }
 
-/* Traccar's device category ("truck", "van", "trailer" ...) as our kind. */
-static const char *kind_of(const char *cat)
-{
-	static const char *const known[][2] = {{"truck", "tractor"},   {"tractor", "tractor"},
-	                                       {"trailer", "trailer"}, {"van", "van"},
-	                                       {"rigid", "rigid"},     {"pickup", "van"}};
-	for (size_t i = 0; cat && i < N(known); i++)
-		if (!strcmp(cat, known[i][0]))
-			return known[i][1];
-	return NULL;
-}
-
-static int vehicle_of(json_t *d, json_t **out, struct wb_err *err)
-{
-	int64_t id = tc_id(d, "id"), seen;
-	const char *name = json_string_value(json_object_get(d, "name"));
-	json_t *attrs = json_object_get(d, "attributes");
-	json_t *pid = json_object_get(d, "positionId");
-	if (!id || !name || tc_time(d, "lastUpdate", &seen) != 0 ||
-	    (pid && !json_is_null(pid) && !json_is_integer(pid)) ||
-	    (attrs && !json_is_object(attrs)))
-		return wb_fail(err, WB_EINVALID,
-		               "vehicles: a device lacks id or name, or has a bad lastUpdate");
-	char sid[24];
-	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	/* Traccar keeps no version of a device; its last position's id only
-	 * grows, so a device is rewritten whenever it has reported since. */
-	json_int_t ver =
-	        json_is_integer(pid) && json_integer_value(pid) > 0 ? json_integer_value(pid) : 0;
-	const char *kind = kind_of(json_string_value(json_object_get(d, "category")));
-	const char *depot = json_string_value(json_object_get(attrs, "depot"));
-	double tank;
-	if (attr_num(attrs, "fuelTankCapacity", &tank))
-		tank = NAN;
-	json_t *o = json_pack("{s:s,s:I,s:s}", "id", sid, "version", ver, "unit", name);
-	if (!o)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (kind)
-		json_object_set_new(o, "kind", json_string(kind));
-	if (depot)
-		json_object_set_new(o, "depot", json_string(depot));
-	if (!isnan(tank))
-		json_object_set_new(o, "tank_l", json_real(tank));
-	set_time(o, "last_seen_ms", seen, 1);
-	*out = o;
-	return 0;
-}
-
-static int driver_of(json_t *d, json_t **out, struct wb_err *err)
-{
-	int64_t id = tc_id(d, "id");
-	const char *name = json_string_value(json_object_get(d, "name"));
-	json_t *attrs = json_object_get(d, "attributes");
-	if (!id || !name || (attrs && !json_is_object(attrs)))
-		return wb_fail(err, WB_EINVALID, "drivers: a driver lacks id or name");
-	char sid[24];
-	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	const char *depot = json_string_value(json_object_get(attrs, "depot"));
-	/* No version either: a driver is written once per id (docs). */
-	*out = json_pack("{s:s,s:i,s:s}", "id", sid, "version", 1, "name", name);
-	if (!*out)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (depot)
-		json_object_set_new(*out, "depot", json_string(depot));
-	return 0;
-}
-
 static int page_read(const struct connector_stream *s, const char *cursor,
                      const struct connector_answer *a, json_t **page, struct wb_err *err)
 {
@@ -522,15 +676,7 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	size_t i;
 	json_t *r, *o;
 	if (rc == 0 && s->entity == WB_ENT_VEHICLE) {
-		long off = cursor && cursor[0] == 'O' ? strtol(cursor + 1, NULL, 10) : 0;
-		json_array_foreach(arr, i, r) if (rc == 0 && (rc = vehicle_of(r, &o, err)) == 0)
-		        json_array_append_new(data, o);
-		/* A full page may have a next one; the last is short (or empty). */
-		more = json_array_size(arr) > 0 && json_array_size(arr) >= 500;
-		snprintf(next, sizeof(next), "O%ld",
-		         (off > 0 ? off : 0) + (long)json_array_size(arr));
-		if (!more)
-			next[0] = '\0';
+		rc = read_vehicles(cursor ? cursor : "", arr, data, next, sizeof(next), &more, err);
 	} else if (rc == 0 && s->entity == WB_ENT_DRIVER) {
 		json_array_foreach(arr, i, r) if (rc == 0 && (rc = driver_of(r, &o, err)) == 0)
 		        json_array_append_new(data, o);

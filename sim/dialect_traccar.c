@@ -168,6 +168,7 @@ static json_t *drivers(const struct sim_req *r)
 }
 
 struct idlist {
+	const char *key; /* "deviceId" or "id" */
 	long ids[MAX_IDS];
 	int n, bad;
 };
@@ -177,7 +178,7 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 {
 	(void)kind;
 	struct idlist *l = cls;
-	if (key && strcmp(key, "deviceId") == 0) {
+	if (key && strcmp(key, l->key) == 0) {
 		char *end;
 		long v = value ? strtol(value, &end, 10) : 0;
 		if (!value || *end || v <= 0 || l->n == MAX_IDS)
@@ -188,18 +189,39 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
+/* The values of a repeated query parameter (deviceId=1&deviceId=2). */
+static void ids(struct sim_req *r, struct idlist *l)
+{
+	if (r->conn)
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, l);
+	else if (sim_req_value(r, MHD_GET_ARGUMENT_KIND, l->key))
+		collect(l, MHD_GET_ARGUMENT_KIND, l->key,
+		        sim_req_value(r, MHD_GET_ARGUMENT_KIND, l->key));
+}
+
+/* GET /api/positions?id=..: positions by id (the ring's sequence). */
+static void by_id(struct sim_req *r, struct sim_reply *rep, const struct idlist *l)
+{
+	const struct sim_world *w = &r->srv->w;
+	uint64_t n = w->pos_seq < w->pos_cap ? w->pos_seq : w->pos_cap;
+	json_t *arr = json_array();
+	for (int k = 0; k < l->n; k++) {
+		uint64_t s = (uint64_t)l->ids[k];
+		if (s <= w->pos_seq && s + n > w->pos_seq)
+			json_array_append_new(arr, position(w, &w->pos[s % w->pos_cap], true));
+	}
+	rep->status = 200;
+	rep->body = arr;
+}
+
 /* GET /api/reports/route?from&to&deviceId=..: positions by fix time. */
 static void route(struct sim_req *r, struct sim_reply *rep)
 {
 	struct sim_world *w = &r->srv->w;
 	int64_t from = parse_iso(sim_req_value(r, MHD_GET_ARGUMENT_KIND, "from"));
 	int64_t to = parse_iso(sim_req_value(r, MHD_GET_ARGUMENT_KIND, "to"));
-	struct idlist l = {.n = 0};
-	if (r->conn)
-		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &l);
-	else
-		collect(&l, MHD_GET_ARGUMENT_KIND, "deviceId",
-		        sim_req_value(r, MHD_GET_ARGUMENT_KIND, "deviceId"));
+	struct idlist l = {.key = "deviceId"};
+	ids(r, &l);
 	if (from < 0 || to < 0 || to < from || l.bad) {
 		text(rep, 400, "Bad request: from, to and deviceId");
 		return;
@@ -262,6 +284,9 @@ void sim_traccar_serve(struct sim_req *r, struct sim_reply *rep)
 		text(rep, 400, "IllegalArgumentException: Time period exceeds the limit");
 		return;
 	}
+	struct idlist pl = {.key = "id"};
+	if (strcmp(u, "/api/positions") == 0)
+		ids(r, &pl);
 	pthread_mutex_lock(&w->mu);
 	if (strcmp(u, "/api/session") == 0) {
 		char user[128], pw[64];
@@ -276,6 +301,12 @@ void sim_traccar_serve(struct sim_req *r, struct sim_reply *rep)
 	} else if (strcmp(u, "/api/drivers") == 0) {
 		rep->status = 200;
 		rep->body = drivers(r);
+	} else if (strcmp(u, "/api/positions") == 0 &&
+	           (pl.key = "id", ids(r, &pl), pl.n || pl.bad)) {
+		if (pl.bad)
+			text(rep, 400, "Bad request: id");
+		else
+			by_id(r, rep, &pl);
 	} else if (strcmp(u, "/api/positions") == 0) {
 		json_t *arr = json_array();
 		const struct sim_pos **last = latest_all(w);

@@ -83,6 +83,18 @@ else
 fi
 check "plain: a vehicle is the device's id with its name as unit" \
 	[ "$(sqlite3 "$d/c.db" "SELECT unit FROM vehicle WHERE id='1'")" = TRK-001 ]
+# The vehicles that reported a position carry its readings (Traccar knows
+# nothing of the others': a trailer here reports none). The odometer is the
+# world's; the fuel is the last position's (the world refuels between them).
+sqlite3 "$d/c.db" "SELECT id, CAST(odometer_m AS INTEGER), fuel_pct IS NOT NULL FROM vehicle WHERE ext_version > 0" |
+	tr '|' ' ' | sort >"$d/got.readings"
+curl -sf -H "Authorization: Bearer $ADMIN" "$TEL/v1/vehicles?limit=1000" |
+	jq -r '.data[] | "\(.id) \(.odometer_m) \(if .fuel_pct then 1 else 0 end)"' >"$d/world.readings"
+awk 'NR == FNR { seen[$1] = 1; next } $1 in seen' "$d/got.readings" "$d/world.readings" |
+	sort >"$d/want.readings"
+check "plain: vehicles with positions have readings ($(wc -l <"$d/got.readings"))" [ -s "$d/got.readings" ]
+check "plain: ... their odometer is the world's, and a fuel level where it has one" \
+	cmp -s "$d/want.readings" "$d/got.readings"
 check "plain: drivers carry the world's ids (100000+N)" \
 	[ "$(sqlite3 "$d/c.db" "SELECT min(id) FROM driver")" = 100001 ]
 # A second sync reads the next window from the stored cursor: nothing doubles.
