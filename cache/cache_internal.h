@@ -89,6 +89,11 @@ void cache_lru_free(struct cache_lru *lru);
 
 int cache_migrate(struct cache *c, int from, struct wb_err *err);
 
+/* What the typed reads of an entity select from (cache/read.c): its table, or
+ * for a vehicle the view vehicle_now, its row with the maintenance source's
+ * facts over its own (migration 9). Writes always go to the table. */
+const char *cache_read_from(const struct wb_entity_info *info);
+
 /* Returns the prepared statement for sql, preparing it on first use (reset and
  * unbound on return). NULL with err filled on failure. */
 sqlite3_stmt *cache_stmt(struct cache *c, enum cache_stmt id, const char *sql, struct wb_err *err);

@@ -64,19 +64,19 @@ struct connector_login {
  * until the source drops it. SECRET: header, credentials and path are never
  * shown. */
 struct connector_session {
-	char header[640];   /* sent with every request: "Authorization: Session ..."; "" none */
+	char header[640];      /* sent with every request: "Authorization: Session ..."; "" none */
 	char credentials[512]; /* for a kind that carries its session in each request's
 	                        * body instead (Geotab: {"database", "userName",
 	                        * "sessionId"} as compact JSON text), handed to every
 	                        * request builder in connector_login.credentials; "" none.
 	                        * A sign-in must fill header or credentials. */
-	char path[256];     /* a server to send requests to instead of the configured
-	                     * URL (Geotab moves a user to their server): a base URL,
-	                     * "https://my3.geotab.com", that calls' paths are appended
-	                     * to as to the configured one (sync/session.c); "" none */
-	int64_t user_id;    /* the source's id of the signed-in user, 0 when not given */
-	char context[2048]; /* the user's context as the source sent it (context_read):
-	                     * a JSON object as compact text, "" none. Not secret. */
+	char path[256];        /* a server to send requests to instead of the configured
+	                        * URL (Geotab moves a user to their server): a base URL,
+	                        * "https://my3.geotab.com", that calls' paths are appended
+	                        * to as to the configured one (sync/session.c); "" none */
+	int64_t user_id;       /* the source's id of the signed-in user, 0 when not given */
+	char context[2048];    /* the user's context as the source sent it (context_read):
+	                        * a JSON object as compact text, "" none. Not secret. */
 };
 
 /* Who the source says the token belongs to. */
