@@ -200,4 +200,31 @@ else
 fi
 stop_sim
 
+# ---- the console on the traccar cache --------------------------------------------
+if command -v tmux >/dev/null 2>&1; then
+	case "$W" in /*) AW=$W ;; *) AW="$(pwd)/$W" ;; esac
+	SOCK="waybill-traccar-$$"
+	tm() { tmux -L "$SOCK" "$@"; }
+	trap 'tm kill-server 2>/dev/null; cleanup' EXIT INT TERM
+	tm -f /dev/null new-session -d -x 100 -y 30 -s wb \
+		"env TZ=UTC LC_ALL=C.UTF-8 TERM=screen-256color WAYBILL_THEMES=$(pwd)/themes \
+		 $AW --cache $T/plain/c.db 2>$T/tmux.err; echo exited \$? >$T/tmux.rc; sleep 30"
+	i=0
+	while [ $i -lt 50 ]; do
+		tm capture-pane -p -t wb >"$T/pane" 2>/dev/null
+		grep -q "UNIT" "$T/pane" && grep -q "TRK-001" "$T/pane" && break
+		[ $i -eq 10 ] && tm send-keys -t wb 2
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "console: the Vehicles board lists Traccar's devices by name" grep -q "TRK-001" "$T/pane"
+	tm send-keys -t wb q
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$T/tmux.rc" ]; do sleep 0.1; i=$((i + 1)); done
+	check "console: q quits with status 0" grep -qx "exited 0" "$T/tmux.rc"
+	tm kill-server 2>/dev/null
+else
+	echo "ok - tmux not installed # SKIP"
+fi
+
 finish
