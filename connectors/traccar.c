@@ -19,7 +19,8 @@
  *    faults (the DTCs on each device's latest position, /api/positions) are
  *    snapshot lists: each poll is a full pass (sweep_s 1), so a device,
  *    driver or DTC the server no longer lists is removed from the cache.
- *    The vehicles cursor is "O<offset>"; the others need none ("").
+ *    Vehicles take two answers a row (read_vehicles); the others need no
+ *    cursor ("").
  *  - positions is a feed over time windows (see the cursor below). */
 static const struct connector_stream telematics_streams[] = {
         {"vehicles", "/api/devices", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
@@ -716,65 +717,19 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	return rc;
 }
 
-/* ---- records ---------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------
+ * page_read gives records and positions in the canonical shape ("id",
+ * "version", model field names, SI units), which the canonical kind maps. */
 
-/* Records come from page_read in canonical shape. */
 static int map_record(const struct connector_stream *s, const char *source, json_t *rec, void *row,
                       struct wb_err *err)
 {
-	if (s->entity < 0)
-		return wb_fail(err, WB_EINVALID, "%s: not a record stream", s->name);
-	const char *id = json_string_value(json_object_get(rec, "id"));
-	json_t *ver = json_object_get(rec, "version");
-	if (!id || !*id || !json_is_integer(ver))
-		return wb_fail(err, WB_EINVALID, "%s: a record has no id or version", s->name);
-	wb_entity_clear((enum wb_entity)s->entity, row);
-	struct wb_meta *m = row;
-	m->id = id;
-	m->source = source;
-	m->ext_id = id;
-	m->ext_version = json_integer_value(ver);
-	json_t *copy = json_copy(rec); /* the mapper knows no "id" or "version" */
-	if (!copy)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	json_object_del(copy, "id");
-	json_object_del(copy, "version");
-	struct wb_err ferr = {0};
-	int rc = connector_map_fields(s->entity, copy, row, &ferr);
-	json_decref(copy); /* text borrowed from copy lives in rec too */
-	if (rc != 0)
-		return wb_fail(err, WB_EINVALID, "%s %s: %s", s->name, id, ferr.msg);
-	return 0;
+	return connector_waybill.map_record(s, source, rec, row, err);
 }
 
 static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 {
-	const char *vid = json_string_value(json_object_get(rec, "vehicle_id"));
-	json_t *ts = json_object_get(rec, "ts_ms");
-	if (!vid || !json_is_integer(ts))
-		return wb_fail(err, WB_EINVALID, "position: no vehicle_id or ts_ms");
-	*p = (struct wb_position){
-	        .vehicle_id = vid, .ts_ms = json_integer_value(ts), .ignition = -1};
-	static const struct {
-		const char *key;
-		size_t off;
-	} reals[] = {
-	        {"lat", offsetof(struct wb_position, lat)},
-	        {"lon", offsetof(struct wb_position, lon)},
-	        {"speed_mps", offsetof(struct wb_position, speed_mps)},
-	        {"heading", offsetof(struct wb_position, heading)},
-	        {"odometer_m", offsetof(struct wb_position, odometer_m)},
-	        {"fuel_pct", offsetof(struct wb_position, fuel_pct)},
-	};
-	for (size_t i = 0; i < N(reals); i++) {
-		json_t *v = json_object_get(rec, reals[i].key);
-		*(double *)(void *)((char *)p + reals[i].off) =
-		        json_is_number(v) ? json_number_value(v) : NAN;
-	}
-	json_t *ign = json_object_get(rec, "ignition");
-	if (json_is_boolean(ign))
-		p->ignition = json_is_true(ign);
-	return connector_check_position(p, err);
+	return connector_waybill.map_position(rec, p, err);
 }
 
 /* ---- who am I, actions ------------------------------------------------------- */
