@@ -757,16 +757,18 @@ static int whoami(const char *body, size_t len, struct connector_whoami *out, st
 	return rc;
 }
 
+/* Traccar takes no writes from Waybill; the line fits app_source_can's
+ * refusal ("the traccar telematics source cannot hold a vehicle: ..."). */
 static int action(const char *name, const char *subject_id, json_t *payload,
                   struct connector_call *call, struct wb_err *err)
 {
+	(void)name;
 	(void)subject_id;
 	(void)payload;
 	(void)call;
 	return wb_fail(err, WB_ENOTFOUND,
-	               "Traccar takes no \"%.40s\" from Waybill: work orders, vehicle holds and "
-	               "dispatch belong to the maintenance source (sources.maintenance) or the TMS",
-	               name ? name : "");
+	               "Traccar takes no writes from Waybill (holds and work orders: "
+	               "sources.maintenance; loads: the TMS)");
 }
 
 static enum connector_verdict result(const char *name, const char *subject_id,

@@ -147,6 +147,18 @@ done
 check "429 with Retry-After: 1 waits the second it asks" \
 	grep -q 'rate limited.*retry in 1.0 s' "$T/fault.rate429_0.3_retry_after_1/err"
 
+# ---- no maintenance source: a hold is refused, naming the owner -------------------
+d="$T/nomaint"
+MAINT=off start_sim "$d" --dialect traccar --speed 0
+sync_once "$d"
+"$W" hold 1 --reason "brake chamber leaking" --config "$d/config.json" --cache "$d/c.db" >"$d/hold.txt" 2>&1
+check "hold on a traccar vehicle without a maintenance source: exit 3" [ $? -eq 3 ]
+check "... names the owner and what to configure" grep -qF \
+	"the traccar telematics source cannot hold a vehicle: it takes no vehicle holds; holds belong to a maintenance source (sources.maintenance)" \
+	"$d/hold.txt"
+check "... nothing in the outbox" [ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM outbox WHERE subject='vehicle:1'")" = 0 ]
+stop_sim
+
 # ---- a revoked token -----------------------------------------------------------
 d="$T/revoked"
 start_sim "$d" --dialect traccar --speed 0
