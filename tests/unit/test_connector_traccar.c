@@ -416,6 +416,85 @@ static void test_actions_refused(void **state)
 	assert_null(call.body);
 }
 
+static uint32_t rng = 2463534242u;
+static uint32_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* Hostile input: cursors made of the characters ours are made of, and pages
+ * with bytes changed, for every stream. Each call either succeeds with a page
+ * the engine can check or fails saying why; nothing crashes (ASan build). */
+static void test_hostile(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"vehicles", "drivers", "faults", "positions"};
+	static const char *const files[] = {"devices.json", "drivers.json", "positions_latest.json",
+	                                    "route.json"};
+	static const char alphabet[] = "0123456789WCOP;,-:[]\"\\ nul";
+	char *bodies[4];
+	for (int f = 0; f < 4; f++)
+		bodies[f] = fixture(files[f]);
+	for (int i = 0; i < 4000; i++) {
+		char cur[600];
+		size_t n = next_rand() % sizeof(cur);
+		for (size_t k = 0; k < n; k++)
+			cur[k] = alphabet[next_rand() % (sizeof(alphabet) - 1)];
+		cur[n] = '\0';
+		if (i % 4 == 0) /* a cursor of ours with its tail changed */
+			snprintf(cur, sizeof(cur), "%s%u",
+			         i % 8 ? "W1796300000000-1796300060000:1-"
+			               : "P3;1;[[1,5,\"x\",null,null,",
+			         next_rand() % 5000);
+		const struct connector_stream *s = stream(names[i % 4]);
+		struct connector_call call;
+		struct wb_err err = {0};
+		if (kind()->page_request(s, NULL, cur, 0, &call, &err) == 0)
+			assert_true(strlen(call.path) < sizeof(call.path));
+		else
+			assert_true(err.msg[0] != '\0');
+		char *body = strdup(bodies[next_rand() % 4]);
+		size_t len = strlen(body);
+		for (int k = next_rand() % 6; k > 0 && len; k--)
+			body[next_rand() % len] = "{}[],:\"0-9aZ.e"[next_rand() % 15];
+		struct connector_answer a = {200, "application/json", body, len};
+		json_t *page = NULL;
+		memset(&err, 0, sizeof(err));
+		int rc = kind()->page_read(s, i % 3 ? cur : "", &a, &page, &err);
+		if (rc == 0) {
+			assert_non_null(page);
+			assert_true(json_is_array(json_object_get(page, "data")));
+			assert_true(json_string_length(json_object_get(page, "next")) < 512);
+			size_t k;
+			json_t *r;
+			json_array_foreach(json_object_get(page, "data"), k, r)
+			{
+				union {
+					struct wb_vehicle v;
+					struct wb_driver d;
+					struct wb_fault f;
+				} row;
+				struct wb_position p;
+				struct wb_err rerr = {0};
+				if (s->entity >= 0
+				            ? kind()->map_record(s, "telematics", r, &row, &rerr)
+				            : kind()->map_position(r, &p, &rerr))
+					assert_true(rerr.msg[0] != '\0');
+			}
+		} else {
+			assert_null(page);
+			assert_true(err.msg[0] != '\0');
+		}
+		json_decref(page);
+		free(body);
+	}
+	for (int f = 0; f < 4; f++)
+		free(bodies[f]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,7 +502,7 @@ int main(void)
 	        cmocka_unit_test(test_drivers),         cmocka_unit_test(test_faults),
 	        cmocka_unit_test(test_positions_pass),  cmocka_unit_test(test_positions_batches),
 	        cmocka_unit_test(test_refused_shapes),  cmocka_unit_test(test_whoami),
-	        cmocka_unit_test(test_actions_refused),
+	        cmocka_unit_test(test_actions_refused), cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
