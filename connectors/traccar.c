@@ -386,7 +386,7 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
 		for (i = 0; i < n; i++)
 			if (fix[i] >= from && fix[i] <= newest)
 				dev[m++] = dev[i];
-		char ids[CURSOR_MAX];
+		char ids[CURSOR_MAX - 40]; /* room for a range split by route_path */
 		*more = m > 0;
 		if (!m)
 			snprintf(next, nlen, "C%" PRId64, newest);
@@ -691,7 +691,7 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 		else if (c.kind != 'W')
 			rc = read_latest(&c, arr, data, next, sizeof(next), &more, err);
 		else {
-			char path[256], rest[CURSOR_MAX];
+			char path[256], rest[CURSOR_MAX] = "";
 			int64_t fix;
 			json_array_foreach(arr, i, r) if (rc == 0 &&
 			                                  (rc = position_of(r, &o, &fix, err)) == 0)
@@ -699,7 +699,8 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 			if (rc == 0 && route_path(&c, path, sizeof(path), rest, sizeof(rest)) != 0)
 				rc = wb_fail(err, WB_EINVALID,
 				             "positions: bad device list in the cursor");
-			more = rest[0] != '\0';
+			/* the reports still to read, or caught up to the window's end */
+			more = rc == 0 && rest[0] != '\0';
 			if (more)
 				snprintf(next, sizeof(next), "W%" PRId64 "-%" PRId64 ":%s", c.from,
 				         c.to, rest);

@@ -370,6 +370,10 @@ static void test_refused_shapes(void **state)
 	                  "\"latitude\":1,\"longitude\":2,\"attributes\":{\"odometer\":\"9\"}}]",
 	                  &err));
 	assert_non_null(strstr(err.msg, "not a number"));
+	/* ... and on a route report page, the window is not moved on */
+	assert_null(
+	        read_body("positions", "W1796300000000-1796300060000:1-3", "[{\"id\":1}]", &err));
+	assert_non_null(strstr(err.msg, "lacks deviceId"));
 	/* A latitude off the globe is refused by the model's ranges */
 	json_t *page = read_body("positions", "C1796300000000",
 	                         "[{\"id\":1,\"deviceId\":3,\"fixTime\":\"2026-11-29T10:00:00Z\","
