@@ -97,6 +97,11 @@ check "plain: ... their odometer is the world's, and a fuel level where it has o
 	cmp -s "$d/want.readings" "$d/got.readings"
 check "plain: drivers carry the world's ids (100000+N)" \
 	[ "$(sqlite3 "$d/c.db" "SELECT min(id) FROM driver")" = 100001 ]
+check "plain: the TMS's loads name Traccar's vehicles and drivers" [ "$(sqlite3 "$d/c.db" \
+	"SELECT count(*) FROM load WHERE (vehicle_id IS NOT NULL AND vehicle_id NOT IN (SELECT id FROM vehicle))
+	    OR (driver_id IS NOT NULL AND driver_id NOT IN (SELECT id FROM driver))")" = 0 ]
+check "plain: ... and some loads have both" [ "$(sqlite3 "$d/c.db" \
+	"SELECT count(*) FROM load WHERE vehicle_id IS NOT NULL AND driver_id IS NOT NULL")" -gt 0 ]
 # A second sync reads the next window from the stored cursor: nothing doubles.
 before=$(sqlite3 "$d/c.db" "SELECT count(*) FROM position")
 sync_once "$d"
