@@ -40,6 +40,7 @@ static const struct connector_stream telematics_streams[] = {
 #define OVERLAP_MS (120 * 1000LL)
 #define MAX_WINDOW_MS (24 * 3600 * 1000LL)
 #define CURSOR_MAX 480
+#define SKEW_MS (300 * 1000LL) /* a device's clock ahead of the server's */
 
 static const struct connector_stream *streams(const char *role, size_t *n)
 {
@@ -375,6 +376,12 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
 			break;
 		dev[i] = tc_id(p, "deviceId");
 		json_array_append_new(data, o);
+		/* A fix later than the server received it is a device's clock gone
+		 * wrong: it must not move the window past every other device's. */
+		int64_t recv;
+		if (tc_time(p, "serverTime", &recv) == 0 && recv != WB_NULL &&
+		    fix[i] > recv + SKEW_MS)
+			fix[i] = WB_NULL;
 		if (fix[i] > newest)
 			newest = fix[i];
 	}

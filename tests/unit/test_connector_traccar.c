@@ -318,6 +318,30 @@ static void test_positions_pass(void **state)
 	json_decref(page);
 }
 
+/* A device whose clock runs years ahead does not carry the window with it:
+ * its position is kept, but the window ends at the others' newest fix. */
+static void test_positions_future_fix(void **state)
+{
+	(void)state;
+	struct wb_err err = {0};
+	char cur[40], want[80];
+	int64_t last = ms_of("2026-11-29T10:00:00Z");
+	snprintf(cur, sizeof(cur), "C%lld", (long long)last);
+	json_t *page = read_body(
+	        "positions", cur,
+	        "[{\"id\":1,\"deviceId\":3,\"fixTime\":\"2026-11-29T10:00:30Z\",\"serverTime\":"
+	        "\"2026-11-29T10:00:31Z\",\"latitude\":1,\"longitude\":2},{\"id\":2,"
+	        "\"deviceId\":4,\"fixTime\":\"2090-01-01T00:00:00Z\",\"serverTime\":"
+	        "\"2026-11-29T10:00:20Z\",\"latitude\":1,\"longitude\":2}]",
+	        &err);
+	assert_non_null(page);
+	assert_int_equal(json_array_size(json_object_get(page, "data")), 2);
+	snprintf(want, sizeof(want), "W%lld-%lld:3", (long long)(last - 120000),
+	         (long long)ms_of("2026-11-29T10:00:30Z"));
+	assert_string_equal(json_string_value(json_object_get(page, "next")), want);
+	json_decref(page);
+}
+
 /* Many devices: each route report asks for those whose ids fit its path, and
  * the cursor keeps the rest until none is left. */
 static void test_positions_batches(void **state)
@@ -502,11 +526,17 @@ static void test_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_streams),         cmocka_unit_test(test_vehicles),
-	        cmocka_unit_test(test_drivers),         cmocka_unit_test(test_faults),
-	        cmocka_unit_test(test_positions_pass),  cmocka_unit_test(test_positions_batches),
-	        cmocka_unit_test(test_refused_shapes),  cmocka_unit_test(test_whoami),
-	        cmocka_unit_test(test_actions_refused), cmocka_unit_test(test_hostile),
+	        cmocka_unit_test(test_streams),
+	        cmocka_unit_test(test_vehicles),
+	        cmocka_unit_test(test_drivers),
+	        cmocka_unit_test(test_faults),
+	        cmocka_unit_test(test_positions_pass),
+	        cmocka_unit_test(test_positions_batches),
+	        cmocka_unit_test(test_positions_future_fix),
+	        cmocka_unit_test(test_refused_shapes),
+	        cmocka_unit_test(test_whoami),
+	        cmocka_unit_test(test_actions_refused),
+	        cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
