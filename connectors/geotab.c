@@ -254,11 +254,11 @@ static int login_read(const struct connector_login *who, const struct connector_
 	int rc = answer(a, "signing in", &j, &res, err);
 	if (rc != 0) {
 		if (strstr(err->msg, "InvalidUserException"))
-			return wb_fail(err, WB_EDENIED,
-			               "Geotab refused the sign-in of \"%.60s\" on database %.60s: "
-			               "check the user and password",
-			               who && who->user ? who->user : "",
-			               who && who->database ? who->database : "?");
+			return wb_fail(
+			        err, WB_EDENIED,
+			        "InvalidUserException from database %.60s: check the user and "
+			        "password",
+			        who && who->database ? who->database : "?");
 		return rc;
 	}
 	json_t *c = json_object_get(res, "credentials");

@@ -81,6 +81,15 @@ static void drop_session(uint64_t sid)
 			sessions[i] = 0;
 }
 
+/* Authenticate moves a user asking by another name (localhost) to
+ * 127.0.0.1; the database answers only there, as Geotab's do on their own
+ * server. */
+static bool on_its_server(const struct sim_req *r)
+{
+	const char *host = sim_req_value(r, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	return !host || !strncmp(host, "127.0.0.1", 9);
+}
+
 static json_t *authenticate(struct sim_req *r, json_t *params)
 {
 	struct sim_server *s = r->srv;
@@ -97,22 +106,24 @@ static json_t *authenticate(struct sim_req *r, json_t *params)
 	sessions[next_session++ % GT_SESSIONS] = sid ? sid : 1;
 	char sbuf[24], path[64];
 	snprintf(sbuf, sizeof sbuf, "%" PRIu64, sid ? sid : 1);
-	const char *host = sim_req_value(r, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	if (!host || !strncmp(host, "127.0.0.1", 9))
+	if (on_its_server(r))
 		snprintf(path, sizeof path, "ThisServer");
 	else
 		snprintf(path, sizeof path, "http://127.0.0.1:%u", (unsigned)r->svc->port);
+	/* A line per sign-in, for the tests to count (never the password). */
+	fprintf(stderr, "geotab: Authenticate %s: a new session, path %s\n", u, path);
 	return result(json_pack("{s:{s:s, s:s, s:s}, s:s}", "credentials", "database", db,
 	                        "sessionId", sbuf, "userName", u, "path", path));
 }
 
 /* One call's result (owned) or NULL with *err (owned). */
-static json_t *call(struct sim_req *r, const char *method, json_t *params, json_t **err)
+static json_t *call(struct sim_req *r, const char *method, json_t *params, bool expired,
+                    json_t **err)
 {
 	if (!strcmp(method, "Get"))
 		return sim_geotab_get(r->srv, params, err);
 	if (!strcmp(method, "GetFeed"))
-		return sim_geotab_feed(r, params, err);
+		return sim_geotab_feed(r, params, expired, err);
 	if (!strcmp(method, "GetVersion"))
 		return json_string("5.7.2026.1");
 	if (!strcmp(method, "ExecuteMultiCall")) {
@@ -121,9 +132,10 @@ static json_t *call(struct sim_req *r, const char *method, json_t *params, json_
 		json_array_foreach(json_object_get(params, "calls"), i, c)
 		{
 			const char *m = json_string_value(json_object_get(c, "method"));
-			json_t *res = m && strcmp(m, "ExecuteMultiCall") != 0
-			                      ? call(r, m, json_object_get(c, "params"), err)
-			                      : NULL;
+			json_t *res =
+			        m && strcmp(m, "ExecuteMultiCall") != 0
+			                ? call(r, m, json_object_get(c, "params"), expired, err)
+			                : NULL;
 			if (!res) {
 				if (!*err)
 					*err = sim_geotab_error(
@@ -177,11 +189,17 @@ static void serve_locked(struct sim_req *r, struct sim_reply *rep)
 		                         "API calls quota exceeded. Maximum admitted 1 per 1s.");
 	} else if (!signed_in(s, json_object_get(params, "credentials"), &sid)) {
 		rep->body = sim_geotab_error("InvalidUserException", "Incorrect login credentials");
+	} else if (!on_its_server(r)) {
+		rep->body = sim_geotab_error("DbUnavailableException",
+		                             "The database 'depot' is on another server");
 	} else if (sid && sim_fault_hit(r->svc, f->relogin)) {
 		drop_session(sid);
+		fprintf(stderr, "geotab: relogin fault: session dropped\n");
 		rep->body = sim_geotab_error("InvalidUserException", "Incorrect login credentials");
 	} else {
-		json_t *err = NULL, *res = call(r, method, params, &err);
+		/* One draw per request: a multi-call's feeds expire together. */
+		bool expired = sim_fault_hit(r->svc, f->expire);
+		json_t *err = NULL, *res = call(r, method, params, expired, &err);
 		rep->body = res ? result(res) : err;
 	}
 	json_decref(req);

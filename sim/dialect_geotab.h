@@ -4,6 +4,8 @@
 #ifndef SIM_DIALECT_GEOTAB_H
 #define SIM_DIALECT_GEOTAB_H
 
+#include <stdbool.h>
+
 #include "server.h"
 
 /* A JSON-RPC error as MyGeotab sends it (JSONRPCError, errors[0].name). */
@@ -13,8 +15,9 @@ json_t *sim_geotab_error(const char *type, const char *message);
  * search this dialect does not serve. */
 json_t *sim_geotab_get(struct sim_server *s, json_t *params, json_t **err);
 /* GetFeed: FaultData, DVIRLog, LogRecord, StatusData (diagnosticSearch
- * fuel level or odometer). NULL and *err for an unusable fromVersion (also
- * drawn from the expire fault) or a type it does not serve. */
-json_t *sim_geotab_feed(struct sim_req *r, json_t *params, json_t **err);
+ * fuel level or odometer). NULL and *err for an unusable fromVersion (or any
+ * fromVersion when the request drew the expire fault: expired) or a type it
+ * does not serve. */
+json_t *sim_geotab_feed(struct sim_req *r, json_t *params, bool expired, json_t **err);
 
 #endif

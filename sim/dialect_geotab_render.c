@@ -271,7 +271,7 @@ static int parse_version(json_t *v, uint64_t *out)
 	return *end ? -1 : 0;
 }
 
-json_t *sim_geotab_feed(struct sim_req *r, json_t *params, json_t **err)
+json_t *sim_geotab_feed(struct sim_req *r, json_t *params, bool expired, json_t **err)
 {
 	struct sim_world *w = &r->srv->w;
 	const char *type = json_string_value(json_object_get(params, "typeName"));

@@ -173,7 +173,7 @@ static void test_login_read_refused(void **state)
 	struct connector_session ses;
 	struct wb_err err = {0};
 	assert_int_equal(kind()->login_read(&who, &a, &ses, &err), WB_EDENIED);
-	assert_non_null(strstr(err.msg, "dispatch@depot.example"));
+	assert_non_null(strstr(err.msg, "InvalidUserException from database depot"));
 	assert_null(strstr(err.msg, SECRET));
 	assert_string_equal(ses.credentials, "");
 	free(body);
