@@ -64,49 +64,30 @@ static int sweep_s(const struct connector_stream *s)
 /* Geotab's version: up to 16 hex digits ("0000000003a7c824"). */
 static int geotab_version_parse(const char *s, int64_t *v)
 {
-	uint64_t x = 0;
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > GT_VERSION_MAX)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9'   ? c - '0'
-		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-		                               : -1;
-		if (d < 0)
-			return -1;
-		x = x << 4 | (uint64_t)d;
-	}
-	if (x > INT64_MAX)
+	size_t n = s ? strspn(s, "0123456789abcdefABCDEF") : 0;
+	uint64_t x = n ? strtoull(s, NULL, 16) : 0;
+	if (n == 0 || n > GT_VERSION_MAX || s[n] || x > INT64_MAX)
 		return -1;
 	*v = (int64_t)x;
 	return 0;
 }
 
-/* The cursor's versions: one for a feed, three for positions; "" none. */
+/* The cursor's versions: one for a feed, three for positions, none for a
+ * full pass; "" starts a feed from its beginning. */
 static int cursor_parse(const struct connector_stream *s, const char *cur,
                         char ver[3][GT_VERSION_MAX + 1], struct wb_err *err)
 {
-	size_t want = s->entity < 0 ? 3 : is_snapshot(s) ? 0 : 1;
+	int want = s->entity < 0 ? 3 : is_snapshot(s) ? 0 : 1, end = 0, got = 0;
 	memset(ver, 0, 3 * (GT_VERSION_MAX + 1));
 	if (!cur || !*cur)
 		return 0;
-	const char *p = cur;
-	for (size_t i = 0; i < want; i++) {
-		size_t n = strcspn(p, ":");
-		int64_t v;
-		if (n == 0 || n > GT_VERSION_MAX)
-			break;
-		memcpy(ver[i], p, n);
-		if (geotab_version_parse(ver[i], &v) != 0)
-			break;
-		p += n;
-		if (i + 1 == want && *p == '\0')
-			return 0;
-		if (*p++ != ':')
-			break;
-	}
+	if (want == 1)
+		got = sscanf(cur, "%16[0-9a-fA-F]%n", ver[0], &end);
+	else if (want == 3)
+		got = sscanf(cur, "%16[0-9a-fA-F]:%16[0-9a-fA-F]:%16[0-9a-fA-F]%n", ver[0], ver[1],
+		             ver[2], &end);
+	if (want && got == want && cur[end] == '\0')
+		return 0;
 	char shown[48];
 	connector_clean_text(shown, sizeof(shown), cur, strlen(cur));
 	return wb_fail(err, WB_EINVALID,
@@ -737,11 +718,12 @@ static int map_record(const struct connector_stream *s, const char *source, json
 	}
 	if (rc == 0)
 		json_object_set_new(c, "id", json_string(key));
-	if (rc != 0 || json_object_set_new(rec, "waybill.", c) != 0) {
-		if (rc == 0)
-			json_decref(c);
-		return rc ? rc : wb_fail(err, WB_ENOMEM, "out of memory");
+	if (rc != 0) {
+		json_decref(c);
+		return rc;
 	}
+	if (json_object_set_new(rec, "waybill.", c) != 0) /* c is taken either way */
+		return wb_fail(err, WB_ENOMEM, "out of memory");
 	wb_entity_clear((enum wb_entity)s->entity, row);
 	struct wb_meta *m = row;
 	m->id = m->ext_id = json_string_value(json_object_get(c, "id"));
