@@ -325,6 +325,47 @@ static int whoami(const char *body, size_t len, struct connector_whoami *out, st
 	return 0;
 }
 
+/* --- doctor ------------------------------------------------------------------- */
+
+/* Step 0: the server's version (no session needed); step 1: that the user may
+ * read the feeds (one fault, one DVIR, one position). */
+static int doctor_request(int step, const struct connector_login *who, struct connector_call *call,
+                          struct wb_err *err)
+{
+	if (step == 0)
+		return rpc("GetVersion", json_object(), NULL, call, err);
+	if (step != 1)
+		return wb_fail(err, WB_ENOTFOUND, "no more checks");
+	json_t *calls = json_array();
+	static const char *const types[] = {"FaultData", "DVIRLog", "LogRecord"};
+	for (size_t i = 0; i < N(types); i++)
+		json_array_append_new(calls,
+		                      json_pack("{s:s, s:{s:s, s:i}}", "method", "GetFeed",
+		                                "params", "typeName", types[i], "resultsLimit", 1));
+	return rpc("ExecuteMultiCall", json_pack("{s:o}", "calls", calls), who, call, err);
+}
+
+static int doctor_read(int step, const struct connector_answer *a, char *line, size_t len)
+{
+	struct wb_err err = {0};
+	json_t *j, *res;
+	if (answer(a, step ? "reading faults, DVIRs and positions" : "the version", &j, &res,
+	           &err) != 0) {
+		snprintf(line, len, "%s", err.msg);
+		return 1;
+	}
+	const char *v = json_string_value(res);
+	char shown[40] = "";
+	if (v)
+		connector_clean_text(shown, sizeof(shown), v, strlen(v));
+	if (step == 0)
+		snprintf(line, len, "MyGeotab %s", v ? shown : "(no version given)");
+	else
+		snprintf(line, len, "the user may read faults, DVIRs and positions");
+	json_decref(j);
+	return 0;
+}
+
 /* --- pages ---------------------------------------------------------------------- */
 
 static json_t *feed_params(const char *type, const char *from, int limit, json_t *search)
@@ -803,4 +844,6 @@ const struct connector_ops connector_geotab = {
         .login_read = login_read,
         .session_lost = session_lost,
         .whoami_request = whoami_request,
+        .doctor_request = doctor_request,
+        .doctor_read = doctor_read,
 };

@@ -2,7 +2,8 @@
  * JSON-RPC at POST /apiv1 {"method", "params"}, answered {"result": ...} or
  * {"error": {"name": "JSONRPCError", "errors": [{"name", "message"}], ...}}
  * with HTTP 200, as MyGeotab does. Methods: Authenticate, Get (Device, User),
- * GetFeed (sim/dialect_geotab_render.c), ExecuteMultiCall, GetVersion.
+ * GetFeed (sim/dialect_geotab_render.c), ExecuteMultiCall, GetVersion (the
+ * one method that needs no credentials).
  *
  * Sessions: Authenticate with the start-up line's database, user and password
  * gives credentials {database, userName, sessionId} and a path: "ThisServer"
@@ -167,6 +168,11 @@ static void serve_locked(struct sim_req *r, struct sim_reply *rep)
 	if (!method || (params && !json_is_object(params))) {
 		rep->body = sim_geotab_error("JsonSerializerException",
 		                             "the request is not {\"method\", \"params\"}");
+		json_decref(req);
+		return;
+	}
+	if (!strcmp(method, "GetVersion")) { /* asks for no credentials */
+		rep->body = result(json_string("5.7.2026.1"));
 		json_decref(req);
 		return;
 	}

@@ -158,6 +158,10 @@ rc=$?
 check "a server move: sync --once exits 0 (exit $rc)" [ $rc -eq 0 ]
 check "... the sim moved the session to 127.0.0.1" grep -q "path http://127.0.0.1:" "$d/sim.err"
 check "... and the cache equals the world" geotab_matches "$d/c.db" "$d"
+"$W" doctor --config "$d/config.json" --cache "$d/c.db" >"$d/doc" 2>&1
+check "doctor: the telematics line names the database and the user" \
+	grep -q "^telematics  *ok  *reachable, database depot, signed in as dispatch@depot.example" "$d/doc"
+check "doctor: Geotab's own checks pass" grep -q "the user may read faults, DVIRs and positions" "$d/doc"
 stop_sim
 
 # kill -9 of sync --follow while the world runs (positions, faults and

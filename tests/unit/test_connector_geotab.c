@@ -521,6 +521,31 @@ static void test_actions_refused(void **state)
 	json_decref(payload);
 }
 
+static void test_doctor(void **state)
+{
+	(void)state;
+	struct connector_call call;
+	struct wb_err err = {0};
+	char line[200];
+	assert_int_equal(kind()->doctor_request(0, &who, &call, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(call.body, "method")), "GetVersion");
+	assert_null(json_object_get(params_of(&call), "credentials"));
+	json_decref(call.body);
+	assert_int_equal(kind()->doctor_request(1, &who, &call, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(params_of(&call), "calls")), 3);
+	assert_non_null(json_object_get(params_of(&call), "credentials"));
+	json_decref(call.body);
+	assert_int_equal(kind()->doctor_request(2, &who, &call, &err), WB_ENOTFOUND);
+	struct connector_answer a = answer(200, "{\"result\":\"5.7.2026.1\",\"jsonrpc\":\"2.0\"}");
+	assert_int_equal(kind()->doctor_read(0, &a, line, sizeof(line)), 0);
+	assert_string_equal(line, "MyGeotab 5.7.2026.1");
+	char *body = fixture("over_limit.json");
+	a = answer(200, body);
+	assert_int_equal(kind()->doctor_read(1, &a, line, sizeof(line)), 1);
+	assert_non_null(strstr(line, "OverLimitException"));
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +563,7 @@ int main(void)
 	        cmocka_unit_test(test_answers_refused),
 	        cmocka_unit_test(test_whoami),
 	        cmocka_unit_test(test_actions_refused),
+	        cmocka_unit_test(test_doctor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
