@@ -110,6 +110,7 @@ d="$T/purged"
 start_sim "$d" --dialect geotab --speed 0
 "$W" sync --once --config "$d/config.json" --cache "$d/c.db" >/dev/null 2>&1
 first=$(sqlite3 "$d/c.db" "SELECT count(*) FROM position")
+sqlite3 "$d/c.db" "SELECT id FROM fault WHERE active=1" | sort >"$d/active1"
 admin clock '{"advance_s":259200}' >/dev/null
 made=$(admin truth | jq .positions)
 "$W" sync --once --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err"
@@ -119,6 +120,15 @@ check "a version the service no longer keeps: sync --once exits 0 (exit $rc)" [ 
 check "... after one read from the start" [ "$(grep -c "positions: the cursor expired at the source" "$d/err")" -eq 1 ]
 check "... which stored every position the sim keeps ($first before, $(sqlite3 "$d/c.db" "SELECT count(*) FROM position") now)" \
 	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM position")" -eq $((first + 65536)) ]
+# Three days on, faults have cleared (the shop repaired them, or they went
+# away): their rows are no longer active, and every fault is as the world's.
+geotab_matches "$d/c.db" "$d"
+grep '^fault' "$d/want" >"$d/want.f"
+grep '^fault' "$d/got" >"$d/got.f"
+check "... the faults equal the world's, one per vehicle and code" cmp -s "$d/want.f" "$d/got.f"
+sqlite3 "$d/c.db" "SELECT id FROM fault WHERE active=1" | sort >"$d/active2"
+check "... and faults active before have cleared ($(comm -23 "$d/active1" "$d/active2" | wc -l) of $(wc -l <"$d/active1"))" \
+	[ "$(comm -23 "$d/active1" "$d/active2" | wc -l)" -gt 0 ]
 stop_sim
 
 geotab_case "sessions that die" --fault telematics:relogin=0.2
