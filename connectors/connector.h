@@ -146,6 +146,9 @@ struct connector_ops {
 	 * {"data": [records for map_record], "next": "cursor", "has_more": bool}.
 	 * A source's business error, or a shape the kind does not know, is
 	 * WB_EINVALID with one line naming it; nothing of that answer is stored.
+	 * A 200 saying the cursor asked from is no longer usable (Geotab's error
+	 * for a feed version it cannot serve) is WB_ENOTFOUND: the engine reads
+	 * the stream again from its start, as for HTTP 410.
 	 * (NULL: the body is the canonical page.) */
 	int (*page_request)(const struct connector_stream *s, const struct connector_login *who,
 	                    const char *cursor, int limit, struct connector_call *call,

@@ -132,10 +132,15 @@ void sync_on_page(const struct net_resp *r, void *arg)
 	struct wb_err err = {0};
 	json_t *page;
 	struct connector_answer ans = {r->status, r->content_type, r->body, r->body_len};
-	if (st->src->ops->page_read
-	            ? sync_page_read(st->src->ops, st->cs, st->asked, &ans, &page, &pr, &err) != 0
-	            : sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr,
-	                              &err) != 0) {
+	int prc = st->src->ops->page_read
+	                  ? sync_page_read(st->src->ops, st->cs, st->asked, &ans, &page, &pr, &err)
+	                  : sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr,
+	                                    &err);
+	if (prc == WB_ENOTFOUND && st->asked[0]) {
+		sync_stream_expired(st, err.msg);
+		return;
+	}
+	if (prc != 0) {
 		/* A 200 that is no page may still carry the source's words (an
 		 * error member, a login page's title). */
 		char said[SYNC_SOURCE_TEXT_MAX], why[sizeof(err.msg) + SYNC_SOURCE_TEXT_MAX + 8];
