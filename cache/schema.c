@@ -236,7 +236,10 @@ static const char migration_8[] =
  * the vehicle row, with pm_due_odometer_m, on_hold and hold_reason the
  * maintenance record's wherever one exists, and status in_shop or
  * out_of_service as maintenance says (its "available" clears those two and
- * leaves the telematics status, such as in_transit, alone). Its live readings
+ * leaves the telematics status, such as in_transit, alone); a vehicle whose
+ * source tells no status at all (a telematics vendor) is in_transit on a load
+ * in transit or when its newest reading moves, assigned to a planned, staged
+ * or released load, else available. Its live readings
  * (position, speed, heading, fuel, odometer, last seen) are the newer of the
  * vehicle row's and vehicle_seen's, the newest position of the vehicle that
  * cache_add_positions keeps: a vendor's vehicle list carries none of them
@@ -253,10 +256,18 @@ static const char migration_9[] =
 	"CREATE VIEW vehicle_now AS SELECT v.id AS id, v.source AS source, v.ext_id AS ext_id,"
 	" v.ext_version AS ext_version, v.deleted AS deleted, v.synced_at AS synced_at,"
 	" v.unit AS unit, v.kind AS kind, v.depot AS depot,"
-	" CASE WHEN m.status IS NULL THEN v.status"
+	" coalesce(CASE WHEN m.status IS NULL THEN v.status"
 	"   WHEN m.status IN ('in_shop','out_of_service') THEN m.status"
 	"   WHEN v.status IN ('in_shop','out_of_service') THEN m.status"
-	"   ELSE v.status END AS status,"
+	"   ELSE v.status END,"
+	/* A vendor tells no dispatch status: the TMS's loads and the newest
+	 * reading do (in transit on a load or moving, assigned to a load, else
+	 * available). */
+	"   (SELECT CASE WHEN max(l.status='in_transit') THEN 'in_transit'"
+	"     WHEN s.speed_mps >= 1 THEN 'in_transit'"
+	"     WHEN max(l.status IN ('planned','staged','released')) THEN 'assigned'"
+	"     ELSE 'available' END FROM load l WHERE l.vehicle_id=v.id AND l.deleted=0))"
+	"   AS status,"
 	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN coalesce(s.odometer_m, v.odometer_m)"
 	"   ELSE v.odometer_m END AS odometer_m, v.engine_s AS engine_s,"
 	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN coalesce(s.fuel_pct, v.fuel_pct)"

@@ -168,6 +168,46 @@ static void test_live_readings_from_positions(void **state)
 	free(s);
 }
 
+static void put_load(struct fx *f, const char *id, const char *vid, const char *status)
+{
+	struct wb_load l;
+	wb_entity_clear(WB_ENT_LOAD, &l);
+	test_meta(&l.meta, id, "tms", 1);
+	l.vehicle_id = vid;
+	l.status = status;
+	test_put(f->c, WB_ENT_LOAD, &l);
+}
+
+static void expect_status(struct fx *f, const char *id, const char *want)
+{
+	struct wb_vehicle v;
+	char *s = NULL;
+	get(f, id, &v, &s);
+	assert_non_null(v.status);
+	assert_string_equal(v.status, want);
+	free(s);
+}
+
+/* A vendor tells no dispatch status: the TMS's loads and the newest reading
+ * decide it; a status the source does give stays. */
+static void test_status_without_one(void **state)
+{
+	struct fx *f = *state;
+	put_vehicle(f, "V-1", NULL, 0, NAN);
+	expect_status(f, "V-1", "available");
+	put_load(f, "L-1", "V-1", "delivered");
+	expect_status(f, "V-1", "available");
+	put_load(f, "L-2", "V-1", "staged");
+	expect_status(f, "V-1", "assigned");
+	add_pos(f, "V-1", 1741341600000, 50, NAN); /* 12 m/s: moving */
+	expect_status(f, "V-1", "in_transit");
+	put_load(f, "L-3", "V-1", "in_transit");
+	expect_status(f, "V-1", "in_transit");
+	put_vehicle(f, "V-2", "available", 0, NAN);
+	put_load(f, "L-4", "V-2", "in_transit");
+	expect_status(f, "V-2", "available");
+}
+
 static void test_overlay_wins(void **state)
 {
 	struct fx *f = *state;
@@ -347,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_overlay_wins, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_live_readings_from_positions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_status_without_one, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_overlay_status, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_without_owner, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_routed_to_maintenance, setup, teardown),
