@@ -83,12 +83,16 @@ static int tc_time(json_t *o, const char *key, int64_t *ms)
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
 	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	if (tm.tm_year < 0 || tm.tm_year > 8000) /* never for a time in range */
-		tm.tm_year = 0;
+	struct tm tm = {0};
+	if (!gmtime_r(&t, &tm) || tm.tm_year < 0 || tm.tm_year > 8000) /* a cursor's only */
+		memset(&tm, 0, sizeof(tm));
 	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static json_t *real_or_none(double x)
+{
+	return isnan(x) ? NULL : json_real(x);
 }
 
 /* A number attribute, NAN when absent; -1 when present and not a number. */
@@ -146,7 +150,8 @@ static const char *dtc_protocol(const char *c, int *fmi)
 	return NULL;
 }
 
-static const char *traccar_dtc_severity(const char *code, const char **description)
+/* A known code's severity and description, else the rule's (fmi -1: OBD-II). */
+static const char *dtc_severity(const char *code, int fmi, const char **description)
 {
 	*description = NULL;
 	for (size_t i = 0; i < N(severities); i++)
@@ -154,10 +159,6 @@ static const char *traccar_dtc_severity(const char *code, const char **descripti
 			*description = severities[i].description;
 			return severities[i].severity;
 		}
-	int fmi;
-	const char *proto = dtc_protocol(code, &fmi);
-	if (!proto)
-		return NULL;
 	return fmi == 0 || fmi == 1 ? "critical" : "major";
 }
 
@@ -189,7 +190,7 @@ static int faults_of(json_t *pos, json_t *out, struct wb_err *err)
 			        vid, c);
 		char id[80];
 		snprintf(id, sizeof(id), "%s-%s", vid, c);
-		const char *desc, *sev = traccar_dtc_severity(c, &desc);
+		const char *desc, *sev = dtc_severity(c, fmi, &desc);
 		json_t *f =
 		        json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:b,s:s*,s:I,s:I}", "id", id, "version",
 		                  (json_int_t)ms, "vehicle_id", vid, "code", c, "protocol", proto,
@@ -224,25 +225,18 @@ static int position_of(json_t *p, json_t **out, int64_t *fix, struct wb_err *err
 		               dev);
 	char vid[24];
 	snprintf(vid, sizeof(vid), "%" PRId64, dev);
-	json_t *o = json_pack("{s:s,s:I,s:O,s:O}", "vehicle_id", vid, "ts_ms", (json_int_t)*fix,
-	                      "lat", lat, "lon", lon);
-	if (!o)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (json_is_number(spd))
-		json_object_set_new(o, "speed_mps", json_real(json_number_value(spd) * KNOT_MPS));
-	if (json_is_number(crs))
-		json_object_set_new(o, "heading", json_real(json_number_value(crs)));
+	json_t *ign = json_object_get(attrs, "ignition");
 	/* odometer is the vehicle's own (OBD/CAN), totalDistance Traccar's sum of
 	 * GPS distance: the vehicle's reading wins. Both are metres. */
-	if (!isnan(odo) || !isnan(total))
-		json_object_set_new(o, "odometer_m", json_real(!isnan(odo) ? odo : total));
-	if (!isnan(fuel))
-		json_object_set_new(o, "fuel_pct", json_real(fuel));
-	json_t *ign = json_object_get(attrs, "ignition");
-	if (json_is_boolean(ign))
-		json_object_set_new(o, "ignition", json_boolean(json_is_true(ign)));
-	*out = o;
-	return 0;
+	*out = json_pack(
+	        "{s:s,s:I,s:O,s:O,s:o*,s:o*,s:o*,s:o*,s:o*}", "vehicle_id", vid, "ts_ms",
+	        (json_int_t)*fix, "lat", lat, "lon", lon, "speed_mps",
+	        real_or_none(json_is_number(spd) ? json_number_value(spd) * KNOT_MPS : NAN),
+	        "heading", real_or_none(json_is_number(crs) ? json_number_value(crs) : NAN),
+	        "odometer_m", real_or_none(isnan(odo) ? total : odo), "fuel_pct",
+	        real_or_none(fuel), "ignition",
+	        json_is_boolean(ign) ? json_boolean(json_is_true(ign)) : NULL);
+	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 }
 
 /* The positions cursor: "" (never read), "C<end ms>" (caught up to the end
@@ -361,10 +355,9 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
                        int *more, struct wb_err *err)
 {
 	size_t n = json_array_size(arr), i;
-	int64_t *fix = calloc(n ? n : 1, sizeof(*fix)), *dev = calloc(n ? n : 1, sizeof(*dev));
-	int64_t newest = c->to;
+	int64_t *fix = calloc(2 * n + 1, sizeof(*fix)), *dev = fix ? fix + n : NULL, newest = c->to;
 	json_t *p;
-	int rc = fix && dev ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+	int rc = fix ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 	json_array_foreach(arr, i, p)
 	{
 		json_t *o;
@@ -402,7 +395,6 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
 			        m);
 	}
 	free(fix);
-	free(dev);
 	return rc;
 }
 
@@ -444,12 +436,11 @@ static int vehicle_of(json_t *d, json_t **out, struct wb_err *err)
 		return 0;
 	char sid[24];
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	*out = json_pack("{s:s,s:I,s:s,s:s?,s:s?}", "id", sid, "version",
+	*out = json_pack("{s:s,s:I,s:s,s:s*,s:s*,s:o*}", "id", sid, "version",
 	                 (json_int_t)(upd > 0 ? upd : 1), "unit", name, "kind",
 	                 kind_of(json_string_value(json_object_get(d, "category"))), "depot",
-	                 json_string_value(json_object_get(attrs, "depot")));
-	if (*out && !isnan(tank))
-		json_object_set_new(*out, "tank_l", json_real(tank));
+	                 json_string_value(json_object_get(attrs, "depot")), "tank_l",
+	                 real_or_none(tank));
 	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 }
 
@@ -495,10 +486,8 @@ static int page_request(const struct connector_stream *s, const struct connector
 			               "vehicles: \"%.40s\" is not a traccar cursor", cursor);
 		snprintf(call->path, sizeof(call->path), "/api/devices?limit=%d&offset=%ld",
 		         DEVICE_PAGE, off);
-	} else if (s->entity == WB_ENT_DRIVER) {
-		snprintf(call->path, sizeof(call->path), "/api/drivers");
-	} else if (s->entity == WB_ENT_FAULT) {
-		snprintf(call->path, sizeof(call->path), "/api/positions");
+	} else if (s->entity >= 0) { /* drivers, faults: the table's path */
+		snprintf(call->path, sizeof(call->path), "%s", s->path);
 	} else if (pcur_parse(cursor, &c) != 0) {
 		return wb_fail(err, WB_EINVALID, "positions: \"%.60s\" is not a traccar cursor",
 		               cursor);
