@@ -4,7 +4,10 @@
  * sent as a Bearer token (the spec's ApiKey scheme: the engine's default for
  * a kind without login_request). Traccar keeps no versions and no change
  * log, so page_read turns each answer into canonical records (ids, versions
- * and canonical field names) that map_record maps like the canonical kind's. */
+ * and canonical field names) that map_record maps like the canonical kind's.
+ * A device carries no readings: its position, speed, fuel and odometer are
+ * the positions stream's, which the cache shows on the vehicle (vehicle_now,
+ * cache/schema.c migration 9). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,12 +18,12 @@
 #include "connectors/connector.h"
 
 /* Streams and their cursors:
- *  - vehicles (/api/devices, limit/offset pages), drivers (/api/drivers) and
- *    faults (the DTCs on each device's latest position, /api/positions) are
- *    snapshot lists: each poll is a full pass (sweep_s 1), so a device,
- *    driver or DTC the server no longer lists is removed from the cache.
- *    Vehicles take two answers a row (read_vehicles); the others need no
- *    cursor ("").
+ *  - vehicles (/api/devices, limit/offset pages: cursor "" or "O<offset>"),
+ *    drivers (/api/drivers) and faults (the DTCs on each device's latest
+ *    position, /api/positions) are snapshot lists: each poll is a full pass
+ *    (sweep_s 1), so a device, driver or DTC the server no longer lists is
+ *    removed from the cache. Drivers and faults need no cursor (""). A
+ *    vehicle's readings come from the positions stream (vehicle_now).
  *  - positions is a feed over time windows (see the cursor below). */
 static const struct connector_stream telematics_streams[] = {
         {"vehicles", "/api/devices", WB_ENT_VEHICLE, CADENCE_FAST, NULL, 0},
@@ -30,6 +33,7 @@ static const struct connector_stream telematics_streams[] = {
 };
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
+#define DEVICE_PAGE 500   /* devices a page: a few hundred bytes each */
 #define KNOT_MPS 0.514444 /* Traccar's speed is in knots */
 /* Positions: a first sync reads the last hour; each later window starts
  * OVERLAP before the last one ended, so a position stored late (its fix time
@@ -65,13 +69,6 @@ static int64_t tc_id(json_t *o, const char *key)
 	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
 }
 
-static int set_time(json_t *rec, const char *key, int64_t ms, int in_ms)
-{
-	if (ms == WB_NULL)
-		return json_object_set_new(rec, key, json_null());
-	return json_object_set_new(rec, key, json_integer(in_ms ? ms : ms / 1000));
-}
-
 /* An ISO 8601 time of Traccar's ("2026-11-29T14:32:05.000+00:00"), or
  * WB_NULL when absent or null; -1 when present but not a time. */
 static int tc_time(json_t *o, const char *key, int64_t *ms)
@@ -86,12 +83,16 @@ static int tc_time(json_t *o, const char *key, int64_t *ms)
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
 	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	if (tm.tm_year < 0 || tm.tm_year > 8000) /* never for a time in range */
-		tm.tm_year = 0;
+	struct tm tm = {0};
+	if (!gmtime_r(&t, &tm) || tm.tm_year < 0 || tm.tm_year > 8000) /* a cursor's only */
+		memset(&tm, 0, sizeof(tm));
 	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static json_t *real_or_none(double x)
+{
+	return isnan(x) ? NULL : json_real(x);
 }
 
 /* A number attribute, NAN when absent; -1 when present and not a number. */
@@ -149,7 +150,8 @@ static const char *dtc_protocol(const char *c, int *fmi)
 	return NULL;
 }
 
-static const char *traccar_dtc_severity(const char *code, const char **description)
+/* A known code's severity and description, else the rule's (fmi -1: OBD-II). */
+static const char *dtc_severity(const char *code, int fmi, const char **description)
 {
 	*description = NULL;
 	for (size_t i = 0; i < N(severities); i++)
@@ -157,10 +159,6 @@ static const char *traccar_dtc_severity(const char *code, const char **descripti
 			*description = severities[i].description;
 			return severities[i].severity;
 		}
-	int fmi;
-	const char *proto = dtc_protocol(code, &fmi);
-	if (!proto)
-		return NULL;
 	return fmi == 0 || fmi == 1 ? "critical" : "major";
 }
 
@@ -192,14 +190,13 @@ static int faults_of(json_t *pos, json_t *out, struct wb_err *err)
 			        vid, c);
 		char id[80];
 		snprintf(id, sizeof(id), "%s-%s", vid, c);
-		const char *desc, *sev = traccar_dtc_severity(c, &desc);
-		json_t *f = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:b}", "id", id, "version",
-		                      (json_int_t)ms, "vehicle_id", vid, "code", c, "protocol",
-		                      proto, "severity", sev, "active", 1);
-		if (f && desc)
-			json_object_set_new(f, "description", json_string(desc));
-		if (!f || set_time(f, "first_seen", ms, 0) || set_time(f, "last_seen", ms, 0) ||
-		    json_array_append_new(out, f))
+		const char *desc, *sev = dtc_severity(c, fmi, &desc);
+		json_t *f =
+		        json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:b,s:s*,s:I,s:I}", "id", id, "version",
+		                  (json_int_t)ms, "vehicle_id", vid, "code", c, "protocol", proto,
+		                  "severity", sev, "active", 1, "description", desc, "first_seen",
+		                  (json_int_t)(ms / 1000), "last_seen", (json_int_t)(ms / 1000));
+		if (!f || json_array_append_new(out, f))
 			return wb_fail(err, WB_ENOMEM, "out of memory");
 	}
 	return 0;
@@ -228,25 +225,18 @@ static int position_of(json_t *p, json_t **out, int64_t *fix, struct wb_err *err
 		               dev);
 	char vid[24];
 	snprintf(vid, sizeof(vid), "%" PRId64, dev);
-	json_t *o = json_pack("{s:s,s:I,s:O,s:O}", "vehicle_id", vid, "ts_ms", (json_int_t)*fix,
-	                      "lat", lat, "lon", lon);
-	if (!o)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (json_is_number(spd))
-		json_object_set_new(o, "speed_mps", json_real(json_number_value(spd) * KNOT_MPS));
-	if (json_is_number(crs))
-		json_object_set_new(o, "heading", json_real(json_number_value(crs)));
+	json_t *ign = json_object_get(attrs, "ignition");
 	/* odometer is the vehicle's own (OBD/CAN), totalDistance Traccar's sum of
 	 * GPS distance: the vehicle's reading wins. Both are metres. */
-	if (!isnan(odo) || !isnan(total))
-		json_object_set_new(o, "odometer_m", json_real(!isnan(odo) ? odo : total));
-	if (!isnan(fuel))
-		json_object_set_new(o, "fuel_pct", json_real(fuel));
-	json_t *ign = json_object_get(attrs, "ignition");
-	if (json_is_boolean(ign))
-		json_object_set_new(o, "ignition", json_boolean(json_is_true(ign)));
-	*out = o;
-	return 0;
+	*out = json_pack(
+	        "{s:s,s:I,s:O,s:O,s:o*,s:o*,s:o*,s:o*,s:o*}", "vehicle_id", vid, "ts_ms",
+	        (json_int_t)*fix, "lat", lat, "lon", lon, "speed_mps",
+	        real_or_none(json_is_number(spd) ? json_number_value(spd) * KNOT_MPS : NAN),
+	        "heading", real_or_none(json_is_number(crs) ? json_number_value(crs) : NAN),
+	        "odometer_m", real_or_none(isnan(odo) ? total : odo), "fuel_pct",
+	        real_or_none(fuel), "ignition",
+	        json_is_boolean(ign) ? json_boolean(json_is_true(ign)) : NULL);
+	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 }
 
 /* The positions cursor: "" (never read), "C<end ms>" (caught up to the end
@@ -365,10 +355,9 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
                        int *more, struct wb_err *err)
 {
 	size_t n = json_array_size(arr), i;
-	int64_t *fix = calloc(n ? n : 1, sizeof(*fix)), *dev = calloc(n ? n : 1, sizeof(*dev));
-	int64_t newest = c->to;
+	int64_t *fix = calloc(2 * n + 1, sizeof(*fix)), *dev = fix ? fix + n : NULL, newest = c->to;
 	json_t *p;
-	int rc = fix && dev ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+	int rc = fix ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 	json_array_foreach(arr, i, p)
 	{
 		json_t *o;
@@ -406,7 +395,6 @@ static int read_latest(const struct pcur *c, json_t *arr, json_t *data, char *ne
 			        m);
 	}
 	free(fix);
-	free(dev);
 	return rc;
 }
 
@@ -424,182 +412,36 @@ static const char *kind_of(const char *cat)
 	return NULL;
 }
 
-/* A device as the entry a vehicles page keeps in its cursor:
- * [id, positionId (0 none), name, kind|null, depot|null, tank_l|null]. */
-static int entry_of(json_t *d, json_t **out, int64_t *seen, struct wb_err *err)
+/* A device as a vehicle row: its identity and what the fleet set on it, no
+ * readings (a device carries none: the positions stream gives them, and
+ * vehicle_now shows its newest position's). Its version is lastUpdate in ms,
+ * which moves with each message the server takes from the device (1 before
+ * the first). last_seen_ms is left to the positions too: a row's last seen
+ * as new as its newest position would hide that position's readings. A
+ * disabled device (Traccar takes no data from it) is left out like a deleted
+ * one: *out NULL, and the pass's sweep removes it. */
+static int vehicle_of(json_t *d, json_t **out, struct wb_err *err)
 {
-	int64_t id = tc_id(d, "id");
+	int64_t id = tc_id(d, "id"), upd;
 	const char *name = json_string_value(json_object_get(d, "name"));
-	json_t *attrs = json_object_get(d, "attributes");
-	json_t *pid = json_object_get(d, "positionId");
+	json_t *attrs = json_object_get(d, "attributes"), *off = json_object_get(d, "disabled");
 	double tank;
-	if (!id || !name || tc_time(d, "lastUpdate", seen) != 0 ||
-	    (pid && !json_is_null(pid) && !json_is_integer(pid)) ||
+	*out = NULL;
+	if (!id || !name || tc_time(d, "lastUpdate", &upd) != 0 || (off && !json_is_boolean(off)) ||
 	    (attrs && !json_is_object(attrs)) || attr_num(attrs, "fuelTankCapacity", &tank))
 		return wb_fail(err, WB_EINVALID,
 		               "vehicles: a device lacks id or name, or has a bad lastUpdate, "
-		               "positionId or fuelTankCapacity");
-	const char *kind = kind_of(json_string_value(json_object_get(d, "category")));
-	const char *depot = json_string_value(json_object_get(attrs, "depot"));
-	*out = json_pack("[I,I,s,s?,s?,o]", (json_int_t)id,
-	                 json_is_integer(pid) && json_integer_value(pid) > 0
-	                         ? json_integer_value(pid)
-	                         : (json_int_t)0,
-	                 name, kind, depot, isnan(tank) ? json_null() : json_real(tank));
-	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
-}
-
-/* A vehicle row from a device's entry and its latest position (NULL: none
- * read). Traccar keeps no version of a device: a row without readings has
- * version 0, so it is written once and never over one with readings; a row
- * with readings has its position's id, which only grows. */
-static int vehicle_of(json_t *e, json_t *pos, int64_t seen, json_t **out, struct wb_err *err)
-{
+		               "disabled or fuelTankCapacity");
+	if (json_is_true(off))
+		return 0;
 	char sid[24];
-	json_int_t id, pid;
-	const char *name;
-	json_t *kind, *depot, *tank;
-	if (json_unpack(e, "[I,I,s,o,o,o]", &id, &pid, &name, &kind, &depot, &tank) != 0)
-		return wb_fail(err, WB_EINVALID, "vehicles: a cursor entry is not ours");
-	snprintf(sid, sizeof(sid), "%" PRId64, (int64_t)id);
-	json_t *o = json_pack("{s:s,s:I,s:s,s:O,s:O,s:O}", "id", sid, "version",
-	                      pos ? pid : (json_int_t)0, "unit", name, "kind", kind, "depot", depot,
-	                      "tank_l", tank);
-	if (!o)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (pos) {
-		json_t *p;
-		int64_t fix;
-		if (position_of(pos, &p, &fix, err) != 0) {
-			json_decref(o);
-			return -1;
-		}
-		static const char *const keys[] = {"lat",     "lon",        "speed_mps",
-		                                   "heading", "odometer_m", "fuel_pct"};
-		for (size_t i = 0; i < N(keys); i++)
-			if (json_object_get(p, keys[i]))
-				json_object_set(o, keys[i], json_object_get(p, keys[i]));
-		json_decref(p);
-		double hours; /* engine hours, in ms as Traccar keeps them */
-		if (attr_num(json_object_get(pos, "attributes"), "hours", &hours) == 0 &&
-		    !isnan(hours) && hours >= 0)
-			json_object_set_new(o, "engine_s",
-			                    json_integer((json_int_t)(hours / 1000)));
-		seen = fix;
-	}
-	set_time(o, "last_seen_ms", seen, 1);
-	*out = o;
-	return 0;
-}
-
-/* The vehicles pass: page A, GET /api/devices?limit&offset (cursor "" or
- * "O<offset>"), writes each new device (version 0) and keeps the entries of
- * those that have a position in the cursor, "P<next offset>;<more>;<entries>";
- * page B, GET /api/positions?id=.. of their positions, writes them whole.
- * Traccar's device carries no readings and its position no name: two
- * answers make one row, and the cursor carries the first to the second. */
-#define VEH_PAGE 16
-#define VEH_BATCH 12
-
-static int vehicles_b_path(const char *cursor, char *path, size_t len, json_t **entries, long *off,
-                           int *more)
-{
-	char *end;
-	*off = strtol(cursor + 1, &end, 10);
-	if (*end != ';' || (end[1] != '0' && end[1] != '1') || end[2] != ';')
-		return -1;
-	*more = end[1] == '1';
-	*entries = json_loads(end + 3, 0, NULL);
-	size_t i, n = (size_t)snprintf(path, len, "/api/positions?");
-	json_t *e;
-	if (!json_is_array(*entries) || !json_array_size(*entries))
-		return -1;
-	json_array_foreach(*entries, i, e)
-	{
-		json_int_t pid = json_integer_value(json_array_get(e, 1));
-		n += (size_t)snprintf(path + n, n < len ? len - n : 0, "%sid=%lld", i ? "&" : "",
-		                      (long long)pid);
-		if (pid <= 0 || n >= len)
-			return -1;
-	}
-	return 0;
-}
-
-static int read_vehicles(const char *cursor, json_t *arr, json_t *data, char *next, size_t nlen,
-                         int *more, struct wb_err *err)
-{
-	size_t i, taken = 0;
-	json_t *r, *o, *e;
-	int rc = 0;
-	if (cursor[0] == 'P') { /* page B */
-		char path[256];
-		json_t *entries;
-		long off;
-		int full;
-		if (vehicles_b_path(cursor, path, sizeof(path), &entries, &off, &full) != 0) {
-			json_decref(entries);
-			return wb_fail(err, WB_EINVALID,
-			               "vehicles: \"%.40s\" is not a traccar cursor", cursor);
-		}
-		json_array_foreach(entries, i, e)
-		{
-			json_int_t pid = json_integer_value(json_array_get(e, 1)), dev;
-			json_t *pos = NULL;
-			size_t k;
-			json_array_foreach(arr, k, r) if (tc_id(r, "id") == pid) pos = r;
-			dev = json_integer_value(json_array_get(e, 0));
-			if (pos && tc_id(pos, "deviceId") != dev)
-				pos = NULL; /* not its position: leave the row as it is */
-			if (rc == 0 && (rc = vehicle_of(e, pos, WB_NULL, &o, err)) == 0)
-				json_array_append_new(data, o);
-		}
-		json_decref(entries);
-		*more = full;
-		if (full)
-			snprintf(next, nlen, "O%ld", off);
-		return rc;
-	}
-	long off = cursor[0] == 'O' ? strtol(cursor + 1, NULL, 10) : 0;
-	json_t *batch = json_array();
-	json_array_foreach(arr, i, r)
-	{
-		int64_t seen;
-		e = NULL;
-		if (rc || (rc = entry_of(r, &e, &seen, err)) != 0)
-			break;
-		json_int_t pid = json_integer_value(json_array_get(e, 1));
-		if (pid > 0) {
-			json_array_append(batch, e);
-			char *t = json_dumps(batch, JSON_COMPACT);
-			size_t tl = t ? strlen(t) : SIZE_MAX;
-			free(t);
-			if (tl > CURSOR_MAX - 40 || json_array_size(batch) > VEH_BATCH) {
-				json_array_remove(batch, json_array_size(batch) - 1);
-				json_decref(e);
-				break; /* this device and the rest: the next page A */
-			}
-		}
-		if ((rc = vehicle_of(e, NULL, seen, &o, err)) == 0)
-			json_array_append_new(data, o);
-		json_decref(e);
-		taken++;
-	}
-	if (rc == 0 && !taken && json_array_size(arr))
-		rc = wb_fail(err, WB_EINVALID, "vehicles: device %" PRId64 "'s name is too long",
-		             tc_id(json_array_get(arr, 0), "id"));
-	int full = json_array_size(arr) >= VEH_PAGE || taken < json_array_size(arr);
-	if (rc == 0 && json_array_size(batch)) {
-		char *t = json_dumps(batch, JSON_COMPACT);
-		snprintf(next, nlen, "P%ld;%d;%s", off + (long)taken, full, t ? t : "");
-		free(t);
-		*more = 1;
-	} else if (rc == 0) {
-		*more = full;
-		if (full)
-			snprintf(next, nlen, "O%ld", off + (long)taken);
-	}
-	json_decref(batch);
-	return rc;
+	snprintf(sid, sizeof(sid), "%" PRId64, id);
+	*out = json_pack("{s:s,s:I,s:s,s:s*,s:s*,s:o*}", "id", sid, "version",
+	                 (json_int_t)(upd > 0 ? upd : 1), "unit", name, "kind",
+	                 kind_of(json_string_value(json_object_get(d, "category"))), "depot",
+	                 json_string_value(json_object_get(attrs, "depot")), "tank_l",
+	                 real_or_none(tank));
+	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 }
 
 static int driver_of(json_t *d, json_t **out, struct wb_err *err)
@@ -611,14 +453,21 @@ static int driver_of(json_t *d, json_t **out, struct wb_err *err)
 		return wb_fail(err, WB_EINVALID, "drivers: a driver lacks id or name");
 	char sid[24];
 	snprintf(sid, sizeof(sid), "%" PRId64, id);
-	const char *depot = json_string_value(json_object_get(attrs, "depot"));
 	/* No version either: a driver is written once per id (docs). */
-	*out = json_pack("{s:s,s:i,s:s}", "id", sid, "version", 1, "name", name);
-	if (!*out)
-		return wb_fail(err, WB_ENOMEM, "out of memory");
-	if (depot)
-		json_object_set_new(*out, "depot", json_string(depot));
-	return 0;
+	*out = json_pack("{s:s,s:i,s:s,s:s*}", "id", sid, "version", 1, "name", name, "depot",
+	                 json_string_value(json_object_get(attrs, "depot")));
+	return *out ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+}
+
+/* The vehicles cursor: "" (the first page) or "O<offset>" (the next). */
+static int devices_offset(const char *cursor, long *off)
+{
+	char *end;
+	*off = 0;
+	if (!cursor || !*cursor)
+		return 0;
+	*off = cursor[0] == 'O' ? strtol(cursor + 1, &end, 10) : -1;
+	return *off > 0 && end != cursor + 1 && !*end ? 0 : -1;
 }
 
 static int page_request(const struct connector_stream *s, const struct connector_login *who,
@@ -626,45 +475,83 @@ static int page_request(const struct connector_stream *s, const struct connector
                         struct wb_err *err)
 {
 	(void)who;
+	(void)limit;
 	memset(call, 0, sizeof(*call));
 	snprintf(call->method, sizeof(call->method), "GET");
-	(void)limit;
-	if (s->entity == WB_ENT_VEHICLE && cursor && cursor[0] == 'P') {
-		json_t *entries;
-		long off;
-		int more;
-		int rc = vehicles_b_path(cursor, call->path, sizeof(call->path), &entries, &off,
-		                         &more);
-		json_decref(entries);
-		return rc ? wb_fail(err, WB_EINVALID, "vehicles: \"%.40s\" is not a traccar cursor",
-		                    cursor)
-		          : 0;
-	}
-	if (s->entity == WB_ENT_VEHICLE) {
-		long off = cursor && cursor[0] == 'O' ? strtol(cursor + 1, NULL, 10) : 0;
-		snprintf(call->path, sizeof(call->path), "/api/devices?limit=%d&offset=%ld",
-		         VEH_PAGE, off > 0 ? off : 0);
-		return 0;
-	}
-	if (s->entity == WB_ENT_DRIVER) {
-		snprintf(call->path, sizeof(call->path), "/api/drivers");
-		return 0;
-	}
-	if (s->entity == WB_ENT_FAULT) {
-		snprintf(call->path, sizeof(call->path), "/api/positions");
-		return 0;
-	}
+	long off;
 	struct pcur c;
-	if (pcur_parse(cursor, &c) != 0)
+	if (s->entity == WB_ENT_VEHICLE) {
+		if (devices_offset(cursor, &off) != 0)
+			return wb_fail(err, WB_EINVALID,
+			               "vehicles: \"%.40s\" is not a traccar cursor", cursor);
+		snprintf(call->path, sizeof(call->path), "/api/devices?limit=%d&offset=%ld",
+		         DEVICE_PAGE, off);
+	} else if (s->entity >= 0) { /* drivers, faults: the table's path */
+		snprintf(call->path, sizeof(call->path), "%s", s->path);
+	} else if (pcur_parse(cursor, &c) != 0) {
 		return wb_fail(err, WB_EINVALID, "positions: \"%.60s\" is not a traccar cursor",
 		               cursor);
-	if (c.kind != 'W') {
+	} else if (c.kind != 'W') {
 		snprintf(call->path, sizeof(call->path), "/api/positions");
-		return 0;
+	} else {
+		char rest[CURSOR_MAX];
+		if (route_path(&c, call->path, sizeof(call->path), rest, sizeof(rest)) != 0)
+			return wb_fail(err, WB_EINVALID,
+			               "positions: bad device list in the cursor");
 	}
-	char rest[CURSOR_MAX];
-	if (route_path(&c, call->path, sizeof(call->path), rest, sizeof(rest)) != 0)
+	return 0;
+}
+
+/* A route report page: its positions; then the reports still to read, or
+ * caught up to the window's end. */
+static int read_route(const struct pcur *c, json_t *arr, json_t *data, char *next, size_t nlen,
+                      int *more, struct wb_err *err)
+{
+	char path[256], rest[CURSOR_MAX] = "";
+	size_t i;
+	json_t *r, *o;
+	int64_t fix;
+	json_array_foreach(arr, i, r)
+	{
+		if (position_of(r, &o, &fix, err) != 0)
+			return -1;
+		json_array_append_new(data, o);
+	}
+	if (route_path(c, path, sizeof(path), rest, sizeof(rest)) != 0)
 		return wb_fail(err, WB_EINVALID, "positions: bad device list in the cursor");
+	*more = rest[0] != '\0';
+	if (*more)
+		snprintf(next, nlen, "W%" PRId64 "-%" PRId64 ":%s", c->from, c->to, rest);
+	else
+		snprintf(next, nlen, "C%" PRId64, c->to);
+	return 0;
+}
+
+/* Every record of a snapshot list's page (vehicles, drivers, faults). */
+static int read_list(const struct connector_stream *s, const char *cursor, json_t *arr,
+                     json_t *data, char *next, size_t nlen, int *more, struct wb_err *err)
+{
+	size_t i;
+	json_t *r, *o;
+	long off = 0;
+	if (s->entity == WB_ENT_VEHICLE && devices_offset(cursor, &off) != 0)
+		return wb_fail(err, WB_EINVALID, "vehicles: \"%.40s\" is not a traccar cursor",
+		               cursor);
+	json_array_foreach(arr, i, r)
+	{
+		o = NULL;
+		int rc = s->entity == WB_ENT_FAULT    ? faults_of(r, data, err)
+		         : s->entity == WB_ENT_DRIVER ? driver_of(r, &o, err)
+		                                      : vehicle_of(r, &o, err);
+		if (rc != 0)
+			return rc;
+		if (o)
+			json_array_append_new(data, o);
+	}
+	/* A full devices page: the next one may hold more. */
+	*more = s->entity == WB_ENT_VEHICLE && json_array_size(arr) >= DEVICE_PAGE;
+	if (*more)
+		snprintf(next, nlen, "O%ld", off + (long)json_array_size(arr));
 	return 0;
 }
 
@@ -672,8 +559,7 @@ static int page_read(const struct connector_stream *s, const char *cursor,
                      const struct connector_answer *a, json_t **page, struct wb_err *err)
 {
 	*page = NULL;
-	json_error_t je;
-	json_t *arr = json_loadb(a->body ? a->body : "", a->body_len, 0, &je);
+	json_t *arr = json_loadb(a->body ? a->body : "", a->body_len, 0, NULL);
 	if (!json_is_array(arr)) {
 		json_decref(arr);
 		return wb_fail(err, WB_EINVALID, "%s: the answer is not a JSON array", s->name);
@@ -681,47 +567,22 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	json_t *data = json_array();
 	char next[512] = "";
 	int more = 0, rc = data ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
-	size_t i;
-	json_t *r, *o;
-	if (rc == 0 && s->entity == WB_ENT_VEHICLE) {
-		rc = read_vehicles(cursor ? cursor : "", arr, data, next, sizeof(next), &more, err);
-	} else if (rc == 0 && s->entity == WB_ENT_DRIVER) {
-		json_array_foreach(arr, i, r) if (rc == 0 && (rc = driver_of(r, &o, err)) == 0)
-		        json_array_append_new(data, o);
-	} else if (rc == 0 && s->entity == WB_ENT_FAULT) {
-		json_array_foreach(arr, i, r) if (rc == 0) rc = faults_of(r, data, err);
-	} else if (rc == 0) {
-		struct pcur c;
-		if (pcur_parse(cursor, &c) != 0)
-			rc = wb_fail(err, WB_EINVALID,
-			             "positions: \"%.60s\" is not a traccar cursor", cursor);
-		else if (c.kind != 'W')
-			rc = read_latest(&c, arr, data, next, sizeof(next), &more, err);
-		else {
-			char path[256], rest[CURSOR_MAX] = "";
-			int64_t fix;
-			json_array_foreach(arr, i, r) if (rc == 0 &&
-			                                  (rc = position_of(r, &o, &fix, err)) == 0)
-			        json_array_append_new(data, o);
-			if (rc == 0 && route_path(&c, path, sizeof(path), rest, sizeof(rest)) != 0)
-				rc = wb_fail(err, WB_EINVALID,
-				             "positions: bad device list in the cursor");
-			/* the reports still to read, or caught up to the window's end */
-			more = rc == 0 && rest[0] != '\0';
-			if (more)
-				snprintf(next, sizeof(next), "W%" PRId64 "-%" PRId64 ":%s", c.from,
-				         c.to, rest);
-			else
-				snprintf(next, sizeof(next), "C%" PRId64, c.to);
-		}
-	}
+	struct pcur c;
+	if (rc == 0 && s->entity >= 0)
+		rc = read_list(s, cursor, arr, data, next, sizeof(next), &more, err);
+	else if (rc == 0 && pcur_parse(cursor, &c) != 0)
+		rc = wb_fail(err, WB_EINVALID, "positions: \"%.60s\" is not a traccar cursor",
+		             cursor);
+	else if (rc == 0 && c.kind == 'W')
+		rc = read_route(&c, arr, data, next, sizeof(next), &more, err);
+	else if (rc == 0)
+		rc = read_latest(&c, arr, data, next, sizeof(next), &more, err);
 	json_decref(arr);
-	if (rc == 0)
-		*page = json_pack("{s:o,s:s,s:b}", "data", data, "next", next, "has_more", more);
-	else
-		json_decref(data);
-	if (rc == 0 && !*page)
+	if (rc == 0 &&
+	    !(*page = json_pack("{s:o,s:s,s:b}", "data", data, "next", next, "has_more", more)))
 		return wb_fail(err, WB_ENOMEM, "out of memory");
+	if (rc != 0)
+		json_decref(data);
 	return rc;
 }
 

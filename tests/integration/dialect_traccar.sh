@@ -83,10 +83,12 @@ else
 fi
 check "plain: a vehicle is the device's id with its name as unit" \
 	[ "$(sqlite3 "$d/c.db" "SELECT unit FROM vehicle WHERE id='1'")" = TRK-001 ]
-# The vehicles that reported a position carry its readings (Traccar knows
-# nothing of the others': a trailer here reports none). The odometer is the
-# world's; the fuel is the last position's (the world refuels between them).
-sqlite3 "$d/c.db" "SELECT id, CAST(odometer_m AS INTEGER), fuel_pct IS NOT NULL FROM vehicle WHERE ext_version > 0" |
+# The vehicles that reported a position carry its readings where every reader
+# looks (vehicle_now: a device carries none, its newest position does; Traccar
+# knows nothing of the others': a trailer here reports none). The odometer is
+# the world's; the fuel is the last position's (the world refuels between them).
+sqlite3 "$d/c.db" "SELECT id, CAST(odometer_m AS INTEGER), fuel_pct IS NOT NULL FROM vehicle_now
+	WHERE deleted=0 AND last_seen_ms IS NOT NULL" |
 	tr '|' ' ' | sort >"$d/got.readings"
 curl -sf -H "Authorization: Bearer $ADMIN" "$TEL/v1/vehicles?limit=1000" |
 	jq -r '.data[] | "\(.id) \(.odometer_m) \(if .fuel_pct then 1 else 0 end)"' >"$d/world.readings"

@@ -1,7 +1,7 @@
 /* The traccar kind on pages written from Traccar's OpenAPI (tests/fixtures/traccar/):
- * devices, drivers, DTC faults and their severity, positions and their units,
- * the positions cursor (windows over the route report), shapes it refuses,
- * who-am-I and the refusal of actions. */
+ * devices (identity only: readings are the positions'), drivers, DTC faults and their severity,
+ * positions and their units, the positions cursor (windows over the route report), shapes it
+ * refuses, who-am-I and the refusal of actions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -101,70 +101,71 @@ static void test_vehicles(void **state)
 	struct wb_err err = {0};
 	struct connector_call call;
 	assert_int_equal(kind()->page_request(stream("vehicles"), NULL, "", 0, &call, &err), 0);
-	assert_string_equal(call.path, "/api/devices?limit=16&offset=0");
+	assert_string_equal(call.path, "/api/devices?limit=500&offset=0");
 	assert_string_equal(call.method, "GET");
 	assert_null(call.body);
-	/* Page A: the devices, written without readings (version 0: never over
-	 * a row that has them); those with a position go on in the cursor. */
+	/* One request: the devices, without readings (those are the positions
+	 * stream's; the cache shows them on the vehicle). A disabled device is
+	 * left out, so the pass's sweep removes it. */
 	json_t *page = read_fixture("vehicles", "", "devices.json");
 	json_t *data = json_object_get(page, "data");
 	assert_int_equal(json_array_size(data), 3);
-	assert_true(json_is_true(json_object_get(page, "has_more")));
-	char cur[512];
-	snprintf(cur, sizeof(cur), "%s", json_string_value(json_object_get(page, "next")));
-	assert_string_equal(cur, "P3;0;[[1,90211,\"TRK-001\",\"tractor\",\"DEP-1\",400.0],"
-	                         "[7,90190,\"VAN-007\",\"van\",\"DEP-2\",null]]");
-	struct wb_vehicle v;
-	assert_int_equal(kind()->map_record(stream("vehicles"), "telematics",
-	                                    json_array_get(data, 1), &v, &err),
-	                 0);
-	assert_string_equal(v.meta.id, "2"); /* Traccar's own id, as text */
-	assert_string_equal(v.unit, "TRL-002");
-	assert_string_equal(v.kind, "trailer");
-	assert_int_equal(v.meta.ext_version, 0);
-	assert_int_equal(v.last_seen_ms, WB_NULL);
-	assert_true(isnan(v.odometer_m));
-	json_decref(page);
-
-	/* Page B: their latest positions by id; the rows are whole. */
-	assert_int_equal(kind()->page_request(stream("vehicles"), NULL, cur, 0, &call, &err), 0);
-	assert_string_equal(call.path, "/api/positions?id=90211&id=90190");
-	page = read_fixture("vehicles", cur, "positions_latest.json");
-	data = json_object_get(page, "data");
-	assert_int_equal(json_array_size(data), 2);
 	assert_false(json_is_true(json_object_get(page, "has_more")));
 	assert_string_equal(json_string_value(json_object_get(page, "next")), "");
+	struct wb_vehicle v;
 	assert_int_equal(kind()->map_record(stream("vehicles"), "telematics",
 	                                    json_array_get(data, 0), &v, &err),
 	                 0);
-	assert_string_equal(v.meta.id, "1");
+	assert_string_equal(v.meta.id, "1"); /* Traccar's own id, as text */
 	assert_string_equal(v.unit, "TRK-001");
 	assert_string_equal(v.kind, "tractor");
 	assert_string_equal(v.depot, "DEP-1");
 	assert_true(v.tank_l == 400.0);
-	assert_int_equal(v.meta.ext_version, 90211); /* its position's id: only grows */
-	assert_true(v.odometer_m == 336396900.0);
-	assert_true(v.fuel_pct == 61.5);
-	assert_true(v.lat == 51.9244);
-	assert_true(fabs(v.speed_mps - 48.6 * 0.514444) < 1e-9);
-	assert_int_equal(v.engine_s, 40210); /* hours are kept in ms */
-	assert_int_equal(v.last_seen_ms, ms_of("2026-11-29T14:32:05Z"));
-	assert_null(v.status); /* the maintenance source's */
+	/* lastUpdate moves with each message the device sends: the version */
+	assert_int_equal(v.meta.ext_version, ms_of("2026-11-29T14:32:05Z"));
+	assert_int_equal(v.last_seen_ms, WB_NULL); /* the positions' (vehicle_now) */
+	assert_true(isnan(v.odometer_m));
+	assert_true(isnan(v.fuel_pct));
+	assert_true(isnan(v.lat));
+	assert_int_equal(v.engine_s, WB_NULL); /* Traccar's "hours" is not read */
+	assert_null(v.status);                 /* the maintenance source's */
 	assert_true(isnan(v.pm_due_odometer_m));
 	assert_int_equal(v.on_hold, WB_NULL);
+	assert_int_equal(kind()->map_record(stream("vehicles"), "telematics",
+	                                    json_array_get(data, 1), &v, &err),
+	                 0);
+	assert_string_equal(v.meta.id, "2");
+	assert_string_equal(v.kind, "trailer");
+	assert_null(v.depot);
+	assert_true(isnan(v.tank_l));
+	assert_int_equal(v.meta.ext_version, 1); /* never reported: lastUpdate null */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(data, 2), "id")), "7");
 	json_decref(page);
 
-	/* A position that is not the device's leaves the row as it is. */
-	page = read_body("vehicles", "P3;1;[[1,5,\"TRK-001\",null,null,null]]",
-	                 "[{\"id\":5,\"deviceId\":2,\"fixTime\":\"2026-11-29T10:00:00Z\","
-	                 "\"latitude\":1,\"longitude\":2}]",
-	                 &err);
+	/* A full page: the next one starts after it. */
+	size_t cap = 600 * 64, n = 0;
+	char *body = malloc(cap);
+	assert_non_null(body);
+	n += (size_t)snprintf(body + n, cap - n, "[");
+	for (int i = 1; i <= 500; i++)
+		n += (size_t)snprintf(body + n, cap - n, "%s{\"id\":%d,\"name\":\"U-%d\"}",
+		                      i > 1 ? "," : "", i + 500, i);
+	snprintf(body + n, cap - n, "]");
+	page = read_body("vehicles", "O500", body, &err);
+	free(body);
 	assert_non_null(page);
-	assert_int_equal(json_integer_value(json_object_get(
-	                         json_array_get(json_object_get(page, "data"), 0), "version")),
-	                 0);
-	assert_string_equal(json_string_value(json_object_get(page, "next")), "O3");
+	assert_int_equal(json_array_size(json_object_get(page, "data")), 500);
+	assert_true(json_is_true(json_object_get(page, "has_more")));
+	assert_string_equal(json_string_value(json_object_get(page, "next")), "O1000");
 	json_decref(page);
+	assert_int_equal(kind()->page_request(stream("vehicles"), NULL, "O1000", 0, &call, &err),
+	                 0);
+	assert_string_equal(call.path, "/api/devices?limit=500&offset=1000");
+	/* A cursor that is not ours, and a bad "disabled" */
+	assert_int_equal(kind()->page_request(stream("vehicles"), NULL, "P3;1;[]", 0, &call, &err),
+	                 WB_EINVALID);
+	assert_null(read_body("vehicles", "", "[{\"id\":3,\"name\":\"X\",\"disabled\":1}]", &err));
+	assert_non_null(strstr(err.msg, "disabled"));
 }
 
 static void test_drivers(void **state)
@@ -474,8 +475,7 @@ static void test_hostile(void **state)
 		cur[n] = '\0';
 		if (i % 4 == 0) /* a cursor of ours with its tail changed */
 			snprintf(cur, sizeof(cur), "%s%u",
-			         i % 8 ? "W1796300000000-1796300060000:1-"
-			               : "P3;1;[[1,5,\"x\",null,null,",
+			         i % 8 ? "W1796300000000-1796300060000:1-" : "O",
 			         next_rand() % 5000);
 		const struct connector_stream *s = stream(names[i % 4]);
 		struct connector_call call;
