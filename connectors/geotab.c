@@ -6,7 +6,12 @@
  * Streams and their cursors:
  *   vehicles    Get Device, a full pass per poll (Device keeps no feed of
  *               deletions): cursor always "", sweep_s removes what is gone.
- *   drivers     Get User {isDriver: true}, the same.
+ *   drivers     ExecuteMultiCall [Get User {isDriver}, Get DutyStatusAvailability,
+ *               Get DutyStatusLog in effect now]: a full pass, as vehicles;
+ *               each driver's hours and duty status merged onto the User.
+ *               Geotab versions no availability (it is computed at each
+ *               call), so a driver's version is the time of the answer:
+ *               every pass rewrites the hours it read.
  *   faults      GetFeed FaultData: cursor = the feed's toVersion (16 hex).
  *   inspections GetFeed DVIRLog: the same.
  *   positions   ExecuteMultiCall [GetFeed LogRecord, GetFeed StatusData fuel
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors/connector.h"
 
@@ -34,7 +40,8 @@
  * GetFeed about once a second per type and user). */
 static const struct connector_stream tel_streams[] = {
         {"vehicles", "Get Device", WB_ENT_VEHICLE, CADENCE_SLOW, NULL, 5000},
-        {"drivers", "Get User", WB_ENT_DRIVER, CADENCE_SLOW, NULL, 5000},
+        {"drivers", "Get User+DutyStatusAvailability+DutyStatusLog", WB_ENT_DRIVER, CADENCE_SLOW,
+         NULL, 5000},
         {"faults", "GetFeed FaultData", WB_ENT_FAULT, CADENCE_FAST, NULL, 1000},
         {"inspections", "GetFeed DVIRLog", WB_ENT_INSPECTION, CADENCE_FAST, NULL, 1000},
         {"positions", "GetFeed LogRecord+StatusData", -1, CADENCE_FAST, NULL, 1000},
@@ -130,6 +137,42 @@ static int rpc(const char *method, json_t *params, const struct connector_login 
 	snprintf(call->path, sizeof(call->path), GT_PATH);
 	call->body = json_pack("{s:s, s:o}", "method", method, "params", params);
 	return call->body ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+}
+
+/* {"typeName", "resultsLimit", "fromVersion"?, "search"?}; search is taken. */
+static json_t *params(const char *type, const char *from, int limit, json_t *search)
+{
+	json_t *p = json_pack("{s:s, s:i}", "typeName", type, "resultsLimit", limit);
+	if (p && from && *from)
+		json_object_set_new(p, "fromVersion", json_string(from));
+	if (p && search)
+		json_object_set_new(p, "search", search);
+	else
+		json_decref(search);
+	return p;
+}
+
+/* One call of a multi-call; params is taken. */
+static json_t *one(const char *method, json_t *params)
+{
+	return json_pack("{s:s, s:o}", "method", method, "params", params);
+}
+
+/* ExecuteMultiCall of calls (taken); each inner call carries the session too,
+ * as Geotab asks. */
+static int multi(json_t *calls, const struct connector_login *who, struct connector_call *call,
+                 struct wb_err *err)
+{
+	json_t *c = credentials(who), *o;
+	size_t i;
+	json_array_foreach(calls, i, o)
+	{
+		if (c)
+			json_object_set(json_object_get(o, "params"), "credentials", c);
+	}
+	json_decref(c);
+	return rpc("ExecuteMultiCall", calls ? json_pack("{s:o}", "calls", calls) : NULL, who, call,
+	           err);
 }
 
 /* The name of a JSON-RPC error: errors[0].name, else data.type. */
@@ -339,10 +382,8 @@ static int doctor_request(int step, const struct connector_login *who, struct co
 	json_t *calls = json_array();
 	static const char *const types[] = {"FaultData", "DVIRLog", "LogRecord"};
 	for (size_t i = 0; i < N(types); i++)
-		json_array_append_new(calls,
-		                      json_pack("{s:s, s:{s:s, s:i}}", "method", "GetFeed",
-		                                "params", "typeName", types[i], "resultsLimit", 1));
-	return rpc("ExecuteMultiCall", json_pack("{s:o}", "calls", calls), who, call, err);
+		json_array_append_new(calls, one("GetFeed", params(types[i], NULL, 1, NULL)));
+	return multi(calls, who, call, err);
 }
 
 static int doctor_read(int step, const struct connector_answer *a, char *line, size_t len)
@@ -368,19 +409,36 @@ static int doctor_read(int step, const struct connector_answer *a, char *line, s
 
 /* --- pages ---------------------------------------------------------------------- */
 
-static json_t *feed_params(const char *type, const char *from, int limit, json_t *search)
-{
-	json_t *p = json_pack("{s:s, s:i}", "typeName", type, "resultsLimit", limit);
-	if (p && from && *from)
-		json_object_set_new(p, "fromVersion", json_string(from));
-	if (p && search)
-		json_object_set_new(p, "search", search);
-	else
-		json_decref(search);
-	return p;
-}
-
 static const char *const status_diags[] = {"DiagnosticFuelLevelId", "DiagnosticOdometerId"};
+
+/* Geotab's duty statuses (DutyStatusLogType) as the driver's: personal
+ * conveyance counts as off duty, a yard move as on duty. */
+static const char *const duty_statuses[][2] = {
+        {"OFF", "off_duty"}, {"PC", "off_duty"}, {"PC_Exempted", "off_duty"},
+        {"ON", "on_duty"},   {"YM", "on_duty"},  {"D", "driving"},
+        {"SB", "sleeper"}};
+
+/* The drivers' pass: Users, their availability (every driver under the
+ * company group) and the duty status log in effect now (the boundary log
+ * before fromDate, and any since). */
+static json_t *drivers_calls(int limit)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	json_t *st = json_array();
+	for (size_t i = 0; i < N(duty_statuses); i++)
+		json_array_append_new(st, json_string(duty_statuses[i][0]));
+	return json_pack("[o, o, o]",
+	                 one("Get", params("User", NULL, limit, json_pack("{s:b}", "isDriver", 1))),
+	                 one("Get", params("DutyStatusAvailability", NULL, limit,
+	                                   json_pack("{s:{s:[{s:s}]}}", "userSearch",
+	                                             "driverGroups", "id", "GroupCompanyId"))),
+	                 one("Get", params("DutyStatusLog", NULL, 4 * limit,
+	                                   json_pack("{s:s, s:b, s:o}", "fromDate", now,
+	                                             "includeBoundaryLogs", 1, "statuses", st))));
+}
 
 static int page_request(const struct connector_stream *s, const struct connector_login *who,
                         const char *cursor, int limit, struct connector_call *call,
@@ -393,42 +451,23 @@ static int page_request(const struct connector_stream *s, const struct connector
 	if (limit <= 0 || limit > 50000)
 		limit = 1000;
 	switch (s->entity) {
-	case WB_ENT_VEHICLE:
-		return rpc("Get",
-		           json_pack("{s:s, s:i}", "typeName", "Device", "resultsLimit", limit),
-		           who, call, err);
-	case WB_ENT_DRIVER:
-		return rpc("Get",
-		           json_pack("{s:s, s:{s:b}, s:i}", "typeName", "User", "search",
-		                     "isDriver", 1, "resultsLimit", limit),
-		           who, call, err);
+	case WB_ENT_VEHICLE: return rpc("Get", params("Device", NULL, limit, NULL), who, call, err);
+	case WB_ENT_DRIVER: return multi(drivers_calls(limit), who, call, err);
 	case WB_ENT_FAULT:
-		return rpc("GetFeed", feed_params("FaultData", ver[0], limit, NULL), who, call,
-		           err);
+		return rpc("GetFeed", params("FaultData", ver[0], limit, NULL), who, call, err);
 	case WB_ENT_INSPECTION:
-		return rpc("GetFeed", feed_params("DVIRLog", ver[0], limit, NULL), who, call, err);
+		return rpc("GetFeed", params("DVIRLog", ver[0], limit, NULL), who, call, err);
 	case -1: {
-		json_t *calls = json_array(), *c = credentials(who);
+		json_t *calls = json_array();
 		json_array_append_new(calls,
-		                      json_pack("{s:s, s:o}", "method", "GetFeed", "params",
-		                                feed_params("LogRecord", ver[0], limit, NULL)));
+		                      one("GetFeed", params("LogRecord", ver[0], limit, NULL)));
 		for (size_t i = 0; i < N(status_diags); i++)
 			json_array_append_new(
 			        calls,
-			        json_pack("{s:s, s:o}", "method", "GetFeed", "params",
-			                  feed_params("StatusData", ver[i + 1], limit,
+			        one("GetFeed", params("StatusData", ver[i + 1], limit,
 			                              json_pack("{s:{s:s}}", "diagnosticSearch",
 			                                        "id", status_diags[i]))));
-		/* Each inner call carries the session too, as Geotab asks. */
-		size_t i;
-		json_t *one;
-		json_array_foreach(calls, i, one)
-		{
-			if (c)
-				json_object_set(json_object_get(one, "params"), "credentials", c);
-		}
-		json_decref(c);
-		return rpc("ExecuteMultiCall", json_pack("{s:o}", "calls", calls), who, call, err);
+		return multi(calls, who, call, err);
 	}
 	default: return wb_fail(err, WB_EINVALID, "Geotab has no stream \"%.40s\"", s->name);
 	}
@@ -504,7 +543,7 @@ static double reading_at(const struct reading *r, size_t n, const char *device, 
 	return lo > 0 && !strcmp(r[lo - 1].device, device) ? r[lo - 1].value : NAN;
 }
 
-static int positions_read(json_t *res, json_t **page, struct wb_err *err)
+static int positions_read(json_t *res, int limit, json_t **page, struct wb_err *err)
 {
 	json_t *data[3];
 	const char *to[3];
@@ -546,10 +585,89 @@ static int positions_read(json_t *res, json_t **page, struct wb_err *err)
 	free(odo);
 	if (rc != 0)
 		return rc;
+	/* The limit asked is in the request only: a full call says "more". */
 	char next[3 * (GT_VERSION_MAX + 1)];
 	snprintf(next, sizeof(next), "%s:%s:%s", to[0], to[1], to[2]);
-	*page = json_pack("{s:O, s:s, s:b}", "data", data[0], "next", next, "has_more", 0);
-	return *page ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
+	bool more = false;
+	for (int k = 0; k < 3; k++)
+		more = more || json_array_size(data[k]) >= (size_t)limit;
+	*page = json_pack("{s:O, s:s, s:b}", "data", data[0], "next", next, "has_more", more);
+	return 0;
+}
+
+/* A full pass's list: all of it in one answer, or refused; with page, the
+ * page of it. */
+static int whole_list(json_t *list, int limit, const char *what, json_t **page, struct wb_err *err)
+{
+	if (!json_is_array(list))
+		return wb_fail(err, WB_EINVALID, "%s: the result is not a list", what);
+	if (json_array_size(list) >= (size_t)limit)
+		return wb_fail(err, WB_EINVALID,
+		               "%s: %zu records, as many as one Get returns here: the fleet is too "
+		               "big to read whole",
+		               what, json_array_size(list));
+	if (page)
+		*page = json_pack("{s:O, s:s, s:b}", "data", list, "next", "", "has_more", 0);
+	return 0;
+}
+
+/* The drivers' multi-call: each User who is a driver, with its availability
+ * ("waybill.availability"), the status of its latest duty status log
+ * ("waybill.duty_status") and the time of the answer ("waybill.as_of_ms"),
+ * for map_record. */
+static int drivers_read(json_t *res, int limit, json_t **page, struct wb_err *err)
+{
+	json_t *users = json_array_get(res, 0), *avail = json_array_get(res, 1),
+	       *logs = json_array_get(res, 2);
+	int rc = json_array_size(res) == 3 && json_is_array(avail) && json_is_array(logs)
+	                 ? whole_list(users, limit, "the drivers page", NULL, err)
+	                 : wb_fail(err, WB_EINVALID,
+	                           "the drivers multi-call: Geotab did not answer its Get User, "
+	                           "DutyStatusAvailability and DutyStatusLog with three lists");
+	if (rc != 0)
+		return rc;
+	json_t *av = json_object(), *latest = json_object(), *r, *keep = json_array();
+	size_t i;
+	json_array_foreach(avail, i, r)
+	{
+		if (ref_id(r, "driver"))
+			json_object_set(av, ref_id(r, "driver"), r);
+	}
+	json_array_foreach(logs, i, r)
+	{
+		const char *d = ref_id(r, "driver"),
+		           *dt = json_string_value(json_object_get(r, "dateTime"));
+		json_t *prev = d ? json_object_get(latest, d) : NULL;
+		int64_t t, tp;
+		if (!d || !dt || connector_parse_time_ms(dt, &t) != 0)
+			continue; /* the logs of no driver tell no driver's status */
+		if (!prev ||
+		    connector_parse_time_ms(json_string_value(json_object_get(prev, "dateTime")),
+		                            &tp) != 0 ||
+		    t >= tp)
+			json_object_set(latest, d, r);
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t as_of = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	json_array_foreach(users, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "id"));
+		/* Geotab's search asked for drivers; a user who is not one is not listed */
+		if (!json_is_object(r) || !json_is_true(json_object_get(r, "isDriver")))
+			continue;
+		if (id && json_object_get(av, id))
+			json_object_set(r, "waybill.availability", json_object_get(av, id));
+		if (id && json_object_get(latest, id))
+			json_object_set(r, "waybill.duty_status",
+			                json_object_get(json_object_get(latest, id), "status"));
+		json_object_set_new(r, "waybill.as_of_ms", json_integer(as_of));
+		json_array_append(keep, r);
+	}
+	json_decref(av);
+	json_decref(latest);
+	*page = json_pack("{s:o, s:s, s:b}", "data", keep, "next", "", "has_more", 0);
+	return 0;
 }
 
 static int page_read(const struct connector_stream *s, const char *cursor,
@@ -565,45 +683,15 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	if ((rc = answer(a, what, &j, &res, err)) != 0)
 		return rc;
 	const char *to;
-	/* The limit asked is in the request only: a full call says "more". */
-	int limit = s->page_limit;
-	if (s->entity < 0) {
-		rc = positions_read(res, page, err);
-		if (rc == 0) {
-			bool more = false;
-			for (size_t i = 0; i < 3; i++)
-				more = more ||
-				       json_array_size(json_object_get(json_array_get(res, i),
-				                                       "data")) >= (size_t)limit;
-			json_object_set_new(*page, "has_more", json_boolean(more));
-		}
-	} else if (is_snapshot(s)) {
-		if (!json_is_array(res) || json_array_size(res) >= (size_t)limit) {
-			rc = wb_fail(err, WB_EINVALID,
-			             json_is_array(res)
-			                     ? "%s: %zu records, as many as one Get returns "
-			                       "here: the fleet is too big to read whole"
-			                     : "%s: the result is not a list",
-			             what, json_array_size(res));
-		} else {
-			json_t *keep = json_array();
-			size_t i;
-			json_t *r;
-			json_array_foreach(res, i, r)
-			{
-				/* drivers: Geotab's search asked for them; a user who
-				 * is not one is not listed */
-				if (s->entity != WB_ENT_DRIVER ||
-				    json_is_true(json_object_get(r, "isDriver")))
-					json_array_append(keep, r);
-			}
-			*page = json_pack("{s:o, s:s, s:b}", "data", keep, "next", "", "has_more",
-			                  0);
-		}
-	} else if ((rc = feed_result(res, what, &data, &to, err)) == 0) {
+	if (s->entity < 0)
+		rc = positions_read(res, s->page_limit, page, err);
+	else if (s->entity == WB_ENT_DRIVER)
+		rc = drivers_read(res, s->page_limit, page, err);
+	else if (s->entity == WB_ENT_VEHICLE)
+		rc = whole_list(res, s->page_limit, what, page, err);
+	else if ((rc = feed_result(res, what, &data, &to, err)) == 0)
 		*page = json_pack("{s:O, s:s, s:b}", "data", data, "next", to, "has_more",
-		                  json_array_size(data) >= (size_t)limit);
-	}
+		                  json_array_size(data) >= (size_t)s->page_limit);
 	json_decref(j);
 	if (rc == 0 && !*page)
 		rc = wb_fail(err, WB_ENOMEM, "out of memory");
@@ -720,6 +808,87 @@ static int map_inspection(json_t *rec, json_t *c, const char *id, struct wb_err 
 	return 0;
 }
 
+/* Reads lo..hi digits at *p. */
+static bool digits(const char **p, size_t lo, size_t hi, long long *v)
+{
+	size_t n = strspn(*p, "0123456789");
+	if (n < lo || n > hi)
+		return false;
+	*v = strtoll(*p, NULL, 10);
+	*p += n;
+	return true;
+}
+
+/* A .NET TimeSpan as Geotab sends durations, "[-][d.]hh:mm:ss[.fffffff]"
+ * ("02:30:00", "1.02:00:00"), in whole seconds. */
+static int geotab_timespan(const char *s, int64_t *sec)
+{
+	const char *p = s ? s + (*s == '-') : NULL;
+	long long d = 0, h, m, x, f;
+	if (!p || !digits(&p, 1, 8, &h))
+		return -1;
+	if (*p == '.') {
+		d = h;
+		p++;
+		if (!digits(&p, 1, 2, &h))
+			return -1;
+	}
+	if (*p++ != ':' || !digits(&p, 2, 2, &m) || *p++ != ':' || !digits(&p, 2, 2, &x))
+		return -1;
+	if (*p == '.' && (p++, !digits(&p, 1, 7, &f)))
+		return -1;
+	if (*p || h > 23 || m > 59 || x > 59)
+		return -1;
+	*sec = (((d * 24 + h) * 60 + m) * 60 + x) * (*s == '-' ? -1 : 1);
+	return 0;
+}
+
+/* A User with what drivers_read merged onto it: the name, the hours left
+ * (DutyStatusAvailability's TimeSpans; none given: unknown) and the duty
+ * status; the version is the time of the answer. */
+static int map_driver(json_t *rec, json_t *c, const char *id, int64_t *v, struct wb_err *err)
+{
+	static const char *const clocks[][2] = {
+	        {"driving", "drive_left_s"}, {"duty", "duty_left_s"}, {"cycle", "cycle_left_s"}};
+	const char *f = json_string_value(json_object_get(rec, "firstName"));
+	const char *l = json_string_value(json_object_get(rec, "lastName"));
+	char name[200];
+	if ((f && *f) || (l && *l)) {
+		snprintf(name, sizeof(name), "%s%s%s", f ? f : "", f && *f && l && *l ? " " : "",
+		         l ? l : "");
+		json_object_set_new(c, "name", json_string(name));
+	} else {
+		json_object_set(c, "name", json_object_get(rec, "name"));
+	}
+	json_t *av = json_object_get(rec, "waybill.availability");
+	for (size_t i = 0; i < N(clocks); i++) {
+		json_t *t = json_object_get(av, clocks[i][0]);
+		int64_t left;
+		if (!t || json_is_null(t))
+			continue;
+		if (geotab_timespan(json_string_value(t), &left) != 0) {
+			char got[40] = "(not text)";
+			if (json_is_string(t))
+				connector_clean_text(got, sizeof(got), json_string_value(t),
+				                     json_string_length(t));
+			return wb_fail(
+			        err, WB_EINVALID,
+			        "User %s: DutyStatusAvailability %s \"%s\" is not a TimeSpan "
+			        "([-][d.]hh:mm:ss)",
+			        id, clocks[i][0], got);
+		}
+		json_object_set_new(c, clocks[i][1], json_integer(left));
+	}
+	const char *st = json_string_value(json_object_get(rec, "waybill.duty_status"));
+	for (size_t i = 0; st && i < N(duty_statuses); i++)
+		if (!strcmp(st, duty_statuses[i][0]))
+			json_object_set_new(c, "status", json_string(duty_statuses[i][1]));
+	json_t *as_of = json_object_get(rec, "waybill.as_of_ms");
+	if (json_is_integer(as_of))
+		*v = json_integer_value(as_of);
+	return 0;
+}
+
 /* Builds the canonical record under "waybill." in rec (the row's text
  * borrows from it), then the generic mapper checks types and ranges. */
 static int map_record(const struct connector_stream *s, const char *source, json_t *rec, void *row,
@@ -740,16 +909,7 @@ static int map_record(const struct connector_stream *s, const char *source, json
 	if (s->entity == WB_ENT_VEHICLE) {
 		json_object_set(c, "unit", json_object_get(rec, "name"));
 	} else if (s->entity == WB_ENT_DRIVER) {
-		const char *f = json_string_value(json_object_get(rec, "firstName"));
-		const char *l = json_string_value(json_object_get(rec, "lastName"));
-		char name[200];
-		if ((f && *f) || (l && *l)) {
-			snprintf(name, sizeof(name), "%s%s%s", f ? f : "",
-			         f && *f && l && *l ? " " : "", l ? l : "");
-			json_object_set_new(c, "name", json_string(name));
-		} else {
-			json_object_set(c, "name", json_object_get(rec, "name"));
-		}
+		rc = map_driver(rec, c, id, &v, err);
 	} else if (s->entity == WB_ENT_FAULT) {
 		rc = map_fault(rec, c, id, key, sizeof(key), err);
 	} else if (s->entity == WB_ENT_INSPECTION) {

@@ -1,7 +1,8 @@
 /* waybill-sim's telematics service in MyGeotab's dialect (sim/dialect.h):
  * JSON-RPC at POST /apiv1 {"method", "params"}, answered {"result": ...} or
  * {"error": {"name": "JSONRPCError", "errors": [{"name", "message"}], ...}}
- * with HTTP 200, as MyGeotab does. Methods: Authenticate, Get (Device, User),
+ * with HTTP 200, as MyGeotab does. Methods: Authenticate, Get (Device, User,
+ * DutyStatusAvailability, DutyStatusLog),
  * GetFeed (sim/dialect_geotab_render.c), ExecuteMultiCall, GetVersion (the
  * one method that needs no credentials).
  *

@@ -93,6 +93,43 @@ static json_t *driver(const struct sim_world *w, size_t i)
 	return o;
 }
 
+/* A duration as a .NET TimeSpan: "02:30:00", "2.22:00:00", "-00:15:00". */
+static json_t *timespan(int64_t s)
+{
+	char b[40];
+	uint64_t a = (uint64_t)(s < 0 ? -s : s);
+	unsigned h = (unsigned)(a / 3600 % 24), m = (unsigned)(a / 60 % 60), x = (unsigned)(a % 60);
+	if (a >= 86400)
+		snprintf(b, sizeof b, "%s%" PRIu64 ".%02u:%02u:%02u", s < 0 ? "-" : "", a / 86400,
+		         h, m, x);
+	else
+		snprintf(b, sizeof b, "%s%02u:%02u:%02u", s < 0 ? "-" : "", h, m, x);
+	return json_string(b);
+}
+
+/* A driver's hours as Geotab's DutyStatusAvailability (no version: Geotab
+ * computes it at each call); the workday is the duty window here. */
+static json_t *availability(const struct sim_world *w, size_t i)
+{
+	const struct sim_driver *d = SIM_ROW(w, DRIVER, sim_driver, i);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:[], s:b}", "driver",
+	                 ref(w, WB_ENT_DRIVER, i), "driving", timespan(d->drive_left_s), "duty",
+	                 timespan(d->duty_left_s), "workday", timespan(d->duty_left_s), "cycle",
+	                 timespan(d->cycle_left_s), "cycleDriving", timespan(d->cycle_left_s),
+	                 "recap", "isAdverseDrivingApplied", 0);
+}
+
+/* The duty status log in effect: one per driver, of its status now. */
+static json_t *duty_log(const struct sim_world *w, size_t i)
+{
+	static const char *const code[] = {"OFF", "ON", "D", "SB"};
+	const struct sim_driver *d = SIM_ROW(w, DRIVER, sim_driver, i);
+	return json_pack("{s:o, s:o, s:o, s:s, s:s, s:s, s:o}", "id", gid(0x600000u + i + 1),
+	                 "dateTime", when_ms(w->now * 1000), "driver", ref(w, WB_ENT_DRIVER, i),
+	                 "status", code[d->status % 4], "state", "Active", "origin", "Automatic",
+	                 "version", hexv(d->m.seq));
+}
+
 /* The signed-in user (who-am-I): no driver. */
 static json_t *desk_user(const char *user)
 {
@@ -133,6 +170,23 @@ json_t *sim_geotab_get(struct sim_server *s, json_t *params, json_t **err)
 		if (!json_is_true(json_object_get(search, "isDriver")) &&
 		    json_array_size(out) < (size_t)limit)
 			json_array_append_new(out, desk_user(user));
+		return out;
+	}
+	/* DutyStatusAvailability for userSearch's id, else every driver (the
+	 * company group); DutyStatusLog: the log in effect now, whatever the dates. */
+	bool dsa = type && !strcmp(type, "DutyStatusAvailability");
+	if (dsa || (type && !strcmp(type, "DutyStatusLog"))) {
+		const char *who = json_string_value(
+		        json_object_get(json_object_get(search, "userSearch"), "id"));
+		char id[32];
+		for (size_t i = 0;
+		     i < w->t[WB_ENT_DRIVER].n && json_array_size(out) < (size_t)limit; i++) {
+			sim_format_id(w, WB_ENT_DRIVER, i, id, sizeof id);
+			if (!SIM_ROW(w, DRIVER, sim_driver, i)->m.deleted &&
+			    (!who || !strcmp(who, id)))
+				json_array_append_new(out,
+				                      dsa ? availability(w, i) : duty_log(w, i));
+		}
 		return out;
 	}
 	json_decref(out);

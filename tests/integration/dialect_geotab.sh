@@ -21,7 +21,8 @@ world() {
 }
 
 # geotab_matches CACHE DIR: the cache holds the world as the kind maps it:
-# vehicles (id, unit), drivers (id, name), one fault per vehicle and code
+# vehicles (id, unit), drivers (id, name, duty status and the three clocks
+# left: DutyStatusAvailability and DutyStatusLog), one fault per vehicle and code
 # (active while any of the world's is; its severity), inspections (vehicle,
 # driver, kind, safe, defects, time) and as many positions as the sim made.
 # The differences go to DIR/diff.
@@ -31,7 +32,7 @@ geotab_matches() {
 	admin faults '{"service":"telematics","clear":true}' >/dev/null
 	{
 		world vehicles | jq -r '"vehicle \(.id) \(.unit)"'
-		world drivers | jq -r '"driver \(.id) \(.name)"'
+		world drivers | jq -r '"driver \(.id) \(.name) \(.status) \(.drive_left_s) \(.duty_left_s) \(.cycle_left_s)"'
 		world faults | jq -s -r 'group_by(.vehicle_id + "/" + .code)[] |
 		  "fault \(.[0].vehicle_id)/\(.[0].code) \(.[0].severity) \(if any(.active) then 1 else 0 end)"'
 		world inspections | jq -r '"inspection \(.vehicle_id) \(.driver_id // "") \(.kind) \(if .safe then 1 else 0 end) \(.defects) \(.at | fromdate)"'
@@ -39,7 +40,8 @@ geotab_matches() {
 	} | sort >"$dir/want"
 	sqlite3 "$db" "
 	  SELECT printf('vehicle %s %s', id, unit) FROM vehicle WHERE deleted=0 UNION ALL
-	  SELECT printf('driver %s %s', id, name) FROM driver WHERE deleted=0 UNION ALL
+	  SELECT printf('driver %s %s %s %s %s %s', id, name, status, drive_left_s, duty_left_s,
+	    cycle_left_s) FROM driver WHERE deleted=0 UNION ALL
 	  SELECT printf('fault %s %s %d', id, severity, active) FROM fault WHERE deleted=0 UNION ALL
 	  SELECT printf('inspection %s %s %s %d %s %d', vehicle_id, driver_id, kind, safe, defects, at)
 	    FROM inspection WHERE deleted=0 UNION ALL
@@ -70,6 +72,10 @@ d="$T/undisturbed"
 check "undisturbed: one 'done' line per stream (5 telematics)" \
 	[ "$(grep -c '^telematics [a-z]*: done, ' "$d/out")" -eq 5 ]
 check "undisturbed: one sign-in for every stream" [ "$(grep -c 'geotab: Authenticate' "$d/sim.err")" -eq 1 ]
+check "undisturbed: every driver's hours are known" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM driver WHERE drive_left_s IS NULL OR duty_left_s IS NULL OR cycle_left_s IS NULL OR status IS NULL")" -eq 0 ]
+check "undisturbed: no readiness says a driver's hours are unknown ($(sqlite3 "$d/c.db" "SELECT count(*) FROM readiness WHERE reasons LIKE '%hours of service unknown%'") do)" \
+	[ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM readiness WHERE reasons LIKE '%hours of service unknown%'")" -eq 0 ]
 check "undisturbed: faults of every severity arrived" \
 	[ "$(sqlite3 "$d/c.db" "SELECT count(DISTINCT severity) FROM fault")" -ge 3 ]
 check "undisturbed: positions carry fuel and odometer from StatusData" \

@@ -226,10 +226,27 @@ static void test_feed_requests(void **state)
 	                    "0000000000000302");
 	json_decref(call.body);
 
+	/* Drivers: Users, their availability and their duty status in one call. */
 	assert_int_equal(kind()->page_request(stream("drivers"), &who, "", 5000, &call, &err), 0);
-	p = params_of(&call);
-	assert_string_equal(json_string_value(json_object_get(call.body, "method")), "Get");
-	assert_true(json_is_true(json_object_get(json_object_get(p, "search"), "isDriver")));
+	assert_string_equal(json_string_value(json_object_get(call.body, "method")),
+	                    "ExecuteMultiCall");
+	json_t *calls = json_object_get(params_of(&call), "calls");
+	static const char *const types[] = {"User", "DutyStatusAvailability", "DutyStatusLog"};
+	assert_int_equal(json_array_size(calls), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *c = json_array_get(calls, i), *q = json_object_get(c, "params");
+		assert_string_equal(json_string_value(json_object_get(c, "method")), "Get");
+		assert_string_equal(json_string_value(json_object_get(q, "typeName")), types[i]);
+		assert_non_null(json_object_get(q, "credentials"));
+	}
+	json_t *search =
+	        json_object_get(json_object_get(json_array_get(calls, 2), "params"), "search");
+	int64_t from;
+	assert_int_equal(connector_parse_time_ms(
+	                         json_string_value(json_object_get(search, "fromDate")), &from),
+	                 0);
+	assert_true(json_is_true(json_object_get(search, "includeBoundaryLogs")));
+	assert_true(json_array_size(json_object_get(search, "statuses")) >= 4);
 	json_decref(call.body);
 
 	/* Cursors that are not the stream's; no session. */
@@ -308,17 +325,6 @@ static void test_vehicles_and_drivers(void **state)
 	assert_true(isnan(v.pm_due_odometer_m));
 	json_decref(page);
 
-	page = read_page("drivers", "", "user_get.json");
-	data = json_object_get(page, "data");
-	assert_int_equal(json_array_size(data), 2); /* the desk user is no driver */
-	struct wb_driver d;
-	map("drivers", json_array_get(data, 0), &d);
-	assert_string_equal(d.meta.id, "b10001");
-	assert_string_equal(d.name, "M. Okafor");
-	map("drivers", json_array_get(data, 1), &d);
-	assert_string_equal(d.name, "j.silva@depot.example");
-	json_decref(page);
-
 	/* A full Get: the fleet does not fit one answer. */
 	char *body = fixture("device_get.json");
 	struct connector_answer a = answer(200, body);
@@ -328,6 +334,75 @@ static void test_vehicles_and_drivers(void **state)
 	assert_int_equal(kind()->page_read(&small, "", &a, &page, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "too big"));
 	free(body);
+}
+
+/* Drivers with their hours: the TimeSpans of DutyStatusAvailability in
+ * seconds (days, negative, fractions), the latest duty status log's status,
+ * unknown where Geotab says nothing; a version that moves with each answer. */
+static void test_driver_hours(void **state)
+{
+	(void)state;
+	json_t *page = read_page("drivers", "", "drivers_multicall.json");
+	json_t *data = json_object_get(page, "data");
+	assert_int_equal(json_array_size(data), 4); /* the desk user is no driver */
+	static const struct {
+		const char *id, *name, *status;
+		int64_t drive, duty, cycle;
+	} want[] = {
+	        {"b10001", "M. Okafor", "driving", 9000, 18930, 93600},
+	        {"b10002", "j.silva@depot.example", "sleeper", 0, -900, 252000},
+	        {"b10003", "A. Berg", "off_duty", 39600, 50400, 252000},
+	        {"b10004", "K. Ito", NULL, WB_NULL, WB_NULL, WB_NULL},
+	};
+	int64_t version = 0;
+	for (size_t i = 0; i < 4; i++) {
+		struct wb_driver d;
+		map("drivers", json_array_get(data, i), &d);
+		assert_string_equal(d.meta.id, want[i].id);
+		assert_string_equal(d.name, want[i].name);
+		if (want[i].status)
+			assert_string_equal(d.status, want[i].status);
+		else
+			assert_null(d.status);
+		assert_int_equal(d.drive_left_s, want[i].drive);
+		assert_int_equal(d.duty_left_s, want[i].duty);
+		assert_int_equal(d.cycle_left_s, want[i].cycle);
+		assert_true(d.meta.ext_version > 0x13); /* the answer's time, not User's */
+		version = d.meta.ext_version;
+	}
+	json_decref(page);
+	/* The same hours read again later replace what is stored. */
+	page = read_page("drivers", "", "drivers_multicall.json");
+	struct wb_driver d;
+	map("drivers", json_array_get(json_object_get(page, "data"), 0), &d);
+	assert_true(d.meta.ext_version >= version);
+	json_decref(page);
+
+	/* TimeSpans Geotab would not send: the record is refused, naming them. */
+	static const char *const bad[] = {"2h30",        "02:30",     "24:00:00", "02:60:00",
+	                                  "1.02:00:00x", " 02:30:00", "-",        "",
+	                                  "1.:00:00"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		page = read_page("drivers", "", "drivers_multicall.json");
+		json_t *rec = json_array_get(json_object_get(page, "data"), 0);
+		json_object_set_new(json_object_get(rec, "waybill.availability"), "duty",
+		                    json_string(bad[i]));
+		struct wb_err err = {0};
+		assert_int_equal(kind()->map_record(stream("drivers"), "telematics", rec, &d, &err),
+		                 WB_EINVALID);
+		assert_non_null(strstr(err.msg, "b10001"));
+		assert_non_null(strstr(err.msg, "duty"));
+		assert_non_null(strstr(err.msg, "TimeSpan"));
+		json_decref(page);
+	}
+
+	/* An answer of another shape. */
+	json_t *p2 = NULL;
+	struct wb_err err = {0};
+	struct connector_answer a = answer(200, "{\"result\":[[],[]]}");
+	assert_int_equal(kind()->page_read(stream("drivers"), "", &a, &p2, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "DutyStatusAvailability"));
+	assert_null(p2);
 }
 
 /* The severity table and clearing: lamps give severity, faultState gives
@@ -557,6 +632,7 @@ int main(void)
 	        cmocka_unit_test(test_feed_requests),
 	        cmocka_unit_test(test_positions_request),
 	        cmocka_unit_test(test_vehicles_and_drivers),
+	        cmocka_unit_test(test_driver_hours),
 	        cmocka_unit_test(test_faults),
 	        cmocka_unit_test(test_inspections),
 	        cmocka_unit_test(test_positions),
