@@ -4,8 +4,10 @@
  * canonical records (ids are Samsara's own, units converted here), so
  * map_record and map_position only check and copy. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors/connector.h"
 
@@ -16,7 +18,8 @@
  * - vehicles, drivers: lists with no change cursor. `after` pages a pass;
  *   the last page (hasNextPage false) hands back "" so the next poll reads
  *   the list again; sweep_s makes a pass a full one, so a vehicle or driver
- *   the list no longer shows is gone.
+ *   the list no longer shows is gone. Drivers come from the HOS clocks (one
+ *   entry a driver: id, name, current vehicle, duty status and clocks).
  * - faults: the stats feed with types=faultCodes read without `after`, which
  *   Samsara answers with each vehicle's last known codes: a snapshot. Every
  *   poll is a full pass (sweep_s 1), so a code absent from the snapshot is
@@ -30,7 +33,7 @@
  * (sync/stream_fail.c): the stream is read again from the start. */
 static const struct connector_stream telematics_streams[] = {
         {"vehicles", "/fleet/vehicles", WB_ENT_VEHICLE, CADENCE_SLOW, NULL, 512},
-        {"drivers", "/fleet/drivers", WB_ENT_DRIVER, CADENCE_SLOW, NULL, 512},
+        {"drivers", "/fleet/hos/clocks", WB_ENT_DRIVER, CADENCE_SLOW, NULL, 512},
         {"faults", "/fleet/vehicles/stats/feed", WB_ENT_FAULT, CADENCE_FAST, NULL, 512},
         {"inspections", "/dvirs/stream", WB_ENT_INSPECTION, CADENCE_FAST, NULL, 200},
         {"positions", "/fleet/vehicles/stats/feed", -1, CADENCE_FAST, NULL, 512},
@@ -128,28 +131,100 @@ static const char *first_tag(json_t *o)
 	return str(json_array_get(json_object_get(o, "tags"), 0), "name");
 }
 
-/* A vehicle or driver of a list; its version is updatedAtTime. */
-static int read_listed(const struct connector_stream *s, json_t *in, json_t *out,
-                       struct wb_err *err)
+/* A vehicle of the list; its version is updatedAtTime. */
+static int read_vehicle(json_t *in, json_t *out, struct wb_err *err)
 {
 	const char *id = str(in, "id"), *name = str(in, "name");
 	int64_t at = time_ms(in, "updatedAtTime");
 	if (!id || !*id || !name)
-		return wb_fail(err, WB_EINVALID, "%s: a record without \"id\" or \"name\"",
-		               s->name);
+		return wb_fail(err, WB_EINVALID, "vehicles: a record without \"id\" or \"name\"");
 	if (at < 0)
-		return wb_fail(err, WB_EINVALID, "%s %s: no \"updatedAtTime\"", s->name, id);
+		return wb_fail(err, WB_EINVALID, "vehicles %s: no \"updatedAtTime\"", id);
 	json_t *r = record(id, at);
-	SET(r, s->entity == WB_ENT_VEHICLE ? "unit" : "name", json_string(name));
+	SET(r, "unit", json_string(name));
 	const char *tag = first_tag(in);
 	if (tag)
 		SET(r, "depot", json_string(tag));
-	if (s->entity == WB_ENT_DRIVER) {
-		const char *v = str(json_object_get(in, "staticAssignedVehicle"), "id");
-		if (v)
-			SET(r, "vehicle_id", json_string(v));
+	return json_array_append_new(out, r);
+}
+
+/* A clock in ms (remaining, or a violation: how long over) as canonical
+ * seconds left, floored: over is negative. Absent is unknown (no member);
+ * anything but a number is a shape we do not know. */
+static int clock_s(json_t *r, const char *key, json_t *remaining, json_t *over, const char *id,
+                   struct wb_err *err)
+{
+	if ((remaining && !json_is_number(remaining)) || (over && !json_is_number(over)))
+		return wb_fail(err, WB_EINVALID, "drivers %s: the %s clock is not a number", id,
+		               key);
+	int is_over = over && json_number_value(over) > 0;
+	if (!remaining && !is_over)
+		return 0;
+	double ms = is_over ? -json_number_value(over) : json_number_value(remaining);
+	if (!isfinite(ms) || fabs(ms) > 1e12)
+		return wb_fail(err, WB_EINVALID, "drivers %s: the %s clock is %g ms", id, key, ms);
+	SET(r, key, json_integer((json_int_t)floor(ms / 1000)));
+	return 0;
+}
+
+/* A driver's HOS clocks entry. Samsara's statuses to the canonical four:
+ * yard moves are on duty not driving, personal conveyance is off duty; ""
+ * (the driver app is disconnected) leaves the status unknown. The clocks
+ * carry no time of their own: the version is when they were read, so every
+ * pass rewrites the row with the clocks as they are now. */
+static int read_clocks(json_t *in, json_t *out, int64_t now_ms, struct wb_err *err)
+{
+	static const char *const duty[][2] = {{"offDuty", "off_duty"},
+	                                      {"sleeperBed", "sleeper"},
+	                                      {"driving", "driving"},
+	                                      {"onDuty", "on_duty"},
+	                                      {"yardMove", "on_duty"},
+	                                      {"personalConveyance", "off_duty"},
+	                                      {"", NULL}};
+	json_t *drv = json_object_get(in, "driver"), *c = json_object_get(in, "clocks");
+	json_t *viol = json_object_get(in, "violations");
+	const char *id = str(drv, "id"), *name = str(drv, "name");
+	if (!id || !*id || !name)
+		return wb_fail(err, WB_EINVALID,
+		               "drivers: a clocks entry without \"driver\" {\"id\", \"name\"}");
+	if ((c && !json_is_object(c)) || (viol && !json_is_object(viol)))
+		return wb_fail(err, WB_EINVALID, "drivers %s: clocks or violations not an object",
+		               id);
+	json_t *st = json_object_get(json_object_get(in, "currentDutyStatus"), "hosStatusType");
+	size_t k = 0;
+	while (st && k < N(duty) &&
+	       strcmp(json_string_value(st) ? json_string_value(st) : "?", duty[k][0]))
+		k++;
+	if (k == N(duty))
+		return wb_fail(err, WB_EINVALID, "drivers %s: unknown hosStatusType \"%.40s\"", id,
+		               json_is_string(st) ? json_string_value(st) : "(not text)");
+	json_t *r = record(id, now_ms);
+	SET(r, "name", json_string(name));
+	if (st && duty[k][1])
+		SET(r, "status", json_string(duty[k][1]));
+	const char *v = str(json_object_get(in, "currentVehicle"), "id");
+	if (v && *v)
+		SET(r, "vehicle_id", json_string(v));
+	if (clock_s(r, "drive_left_s",
+	            json_object_get(json_object_get(c, "drive"), "driveRemainingDurationMs"),
+	            json_object_get(viol, "shiftDrivingViolationDurationMs"), id, err) ||
+	    clock_s(r, "duty_left_s",
+	            json_object_get(json_object_get(c, "shift"), "shiftRemainingDurationMs"), NULL,
+	            id, err) ||
+	    clock_s(r, "cycle_left_s",
+	            json_object_get(json_object_get(c, "cycle"), "cycleRemainingDurationMs"),
+	            json_object_get(viol, "cycleViolationDurationMs"), id, err)) {
+		json_decref(r);
+		return -1;
 	}
 	return json_array_append_new(out, r);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A DVIR: kind from type, safe from safetyStatus (resolved is safe again). */
@@ -395,6 +470,7 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	size_t i;
 	json_t *rec;
 	int rc = 0;
+	int64_t at = now_ms();
 	json_array_foreach(data, i, rec)
 	{
 		if (!json_is_object(rec))
@@ -406,8 +482,10 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 			rc = read_faults(rec, out, err);
 		else if (s->entity == WB_ENT_INSPECTION)
 			rc = read_dvir(rec, out, err);
+		else if (s->entity == WB_ENT_DRIVER)
+			rc = read_clocks(rec, out, at, err);
 		else
-			rc = read_listed(s, rec, out, err);
+			rc = read_vehicle(rec, out, err);
 		if (rc != 0)
 			break;
 	}

@@ -1,17 +1,13 @@
 /* waybill-sim's telematics service in Samsara's dialect (sim/dialect.h,
- * docs/connectors/samsara.md "The simulator"): the world's vehicles, drivers,
- * fault codes, DVIRs and positions in the shapes of Samsara's API, its Bearer
- * token auth, its paging ({data, pagination: {endCursor, hasNextPage}}) and
- * its errors ({message, requestId}).
- * Cursors are the sim's own text, opaque to a client:
- *   lists    "v.<next row>" / "d.<next row>"
- *   faults   "f.<world seq>.<next vehicle>": a snapshot being paged (vehicle
- *            > 0), or the changes after that seq (vehicle 0)
- *   gps      "p.<position seq>"
- *   dvirs    "i.<world seq>"
- * A feed's "expire" fault, and a position cursor older than the ring, are
- * answered 400 as Samsara answers a bad `after`. updatedAtTime is the sim's
- * start plus the row's change sequence in ms: it grows with every change. */
+ * docs/connectors/samsara.md "The simulator"): the world's vehicles, drivers
+ * (with their HOS clocks), fault codes, DVIRs and positions in the shapes of Samsara's API, its
+ * Bearer token auth, its paging ({data, pagination: {endCursor, hasNextPage}}) and its errors
+ * ({message, requestId}). Cursors are the sim's own text, opaque to a client: lists    "v.<next
+ * row>" / "d.<next row>" / "h.<next row>" (HOS clocks) faults   "f.<world seq>.<next vehicle>": a
+ * snapshot being paged (vehicle > 0), or the changes after that seq (vehicle 0) gps "p.<position
+ * seq>" dvirs    "i.<world seq>" A feed's "expire" fault, and a position cursor older than the
+ * ring, are answered 400 as Samsara answers a bad `after`. updatedAtTime is the sim's start plus
+ * the row's change sequence in ms: it grows with every change. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,13 +86,69 @@ static json_t *tags(json_t *canon)
 	return json_pack("[{s:s,s:s}]", "id", dep + (strncmp(dep, "DEP-", 4) ? 0 : 4), "name", dep);
 }
 
-/* GET /fleet/vehicles and /fleet/drivers: every live row, paged by row. */
-static void list(struct sim_req *r, struct sim_reply *rep, enum wb_entity e)
+/* A driver's HOS clocks entry: the world's clocks in ms; a drive or cycle
+ * clock over its limit is 0 remaining and a violation (Samsara has no shift
+ * violation: an over shift is 0). The world keeps no break clock. */
+static json_t *clocks(const struct sim_world *w, const struct sim_driver *d, json_t *cn)
+{
+	static const char *const duty[] = {"offDuty", "onDuty", "driving", "sleeperBed"};
+	json_t *veh = json_object_get(cn, "vehicle_id");
+	json_t *o = json_pack("{s:{s:O,s:O},s:{s:s},s:{s:{s:I},s:{s:I},s:{s:I}},s:{s:I,s:I}}",
+	                      "driver", "id", json_object_get(cn, "id"), "name",
+	                      json_object_get(cn, "name"), "currentDutyStatus", "hosStatusType",
+	                      duty[d->status % 4], "clocks", "cycle", "cycleRemainingDurationMs",
+	                      (json_int_t)(d->cycle_left_s > 0 ? d->cycle_left_s : 0) * 1000,
+	                      "drive", "driveRemainingDurationMs",
+	                      (json_int_t)(d->drive_left_s > 0 ? d->drive_left_s : 0) * 1000,
+	                      "shift", "shiftRemainingDurationMs",
+	                      (json_int_t)(d->duty_left_s > 0 ? d->duty_left_s : 0) * 1000,
+	                      "violations", "cycleViolationDurationMs",
+	                      (json_int_t)(d->cycle_left_s < 0 ? -d->cycle_left_s : 0) * 1000,
+	                      "shiftDrivingViolationDurationMs",
+	                      (json_int_t)(d->drive_left_s < 0 ? -d->drive_left_s : 0) * 1000);
+	if (json_is_string(veh)) {
+		json_t *vn = sim_render(w, WB_ENT_VEHICLE, (size_t)d->vehicle);
+		json_object_set_new(o, "currentVehicle",
+		                    json_pack("{s:O,s:O,s:{}}", "id", veh, "name",
+		                              json_object_get(vn, "unit"), "ExternalIds"));
+		json_decref(vn);
+	}
+	return o;
+}
+
+/* One row of a list: a vehicle, a driver, or a driver's HOS clocks. */
+static json_t *entry(const struct sim_world *w, enum wb_entity e, size_t i, int hos)
+{
+	const struct sim_meta *m = sim_row(&w->t[e], i);
+	json_t *cn = sim_render(w, e, i);
+	json_t *o;
+	if (hos) {
+		o = clocks(w, (const struct sim_driver *)(const void *)m, cn);
+		json_decref(cn);
+		return o;
+	}
+	o = json_pack("{s:O,s:O,s:o,s:o,s:o}", "id", json_object_get(cn, "id"), "name",
+	              json_object_get(cn, e == WB_ENT_VEHICLE ? "unit" : "name"), "tags", tags(cn),
+	              "updatedAtTime", time_json(updated_ms(w, m)), "externalIds", json_object());
+	json_t *veh = json_object_get(cn, "vehicle_id");
+	if (e == WB_ENT_DRIVER) {
+		json_object_set_new(o, "driverActivationStatus", json_string("active"));
+		if (json_is_string(veh))
+			json_object_set_new(o, "staticAssignedVehicle",
+			                    json_pack("{s:O}", "id", veh));
+	}
+	json_decref(cn);
+	return o;
+}
+
+/* GET /fleet/vehicles, /fleet/drivers and /fleet/hos/clocks: every live row,
+ * paged by row. */
+static void list(struct sim_req *r, struct sim_reply *rep, enum wb_entity e, int hos)
 {
 	struct sim_world *w = &r->srv->w;
 	const char *after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
 	const char *ls = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "limit");
-	char c = e == WB_ENT_VEHICLE ? 'v' : 'd';
+	char c = hos ? 'h' : e == WB_ENT_VEHICLE ? 'v' : 'd';
 	uint64_t from = 0, unused;
 	long limit = ls ? strtol(ls, NULL, 10) : LIST_MAX;
 	if (limit < 1 || limit > LIST_MAX)
@@ -107,24 +159,9 @@ static void list(struct sim_req *r, struct sim_reply *rep, enum wb_entity e)
 	json_t *data = json_array();
 	size_t i = (size_t)from;
 	for (long n = 0; i < t->n && n < limit; i++) {
-		const struct sim_meta *m = sim_row(t, i);
-		if (m->deleted)
+		if (((const struct sim_meta *)sim_row(t, i))->deleted)
 			continue;
-		json_t *cn = sim_render(w, e, i);
-		json_t *o =
-		        json_pack("{s:O,s:O,s:o,s:o,s:o}", "id", json_object_get(cn, "id"), "name",
-		                  json_object_get(cn, e == WB_ENT_VEHICLE ? "unit" : "name"),
-		                  "tags", tags(cn), "updatedAtTime", time_json(updated_ms(w, m)),
-		                  "externalIds", json_object());
-		json_t *veh = json_object_get(cn, "vehicle_id");
-		if (e == WB_ENT_DRIVER) {
-			json_object_set_new(o, "driverActivationStatus", json_string("active"));
-			if (json_is_string(veh))
-				json_object_set_new(o, "staticAssignedVehicle",
-				                    json_pack("{s:O}", "id", veh));
-		}
-		json_decref(cn);
-		json_array_append_new(data, o);
+		json_array_append_new(data, entry(w, e, i, hos));
 		n++;
 	}
 	while (i < t->n && ((const struct sim_meta *)sim_row(t, i))->deleted)
@@ -491,9 +528,11 @@ void sim_samsara_serve(struct sim_req *r, struct sim_reply *rep)
 		                      "Waybill Sim Fleet", "carrierSettings", "carrierName",
 		                      "Waybill Sim Fleet");
 	else if (!strcmp(u, "/fleet/vehicles"))
-		list(r, rep, WB_ENT_VEHICLE);
+		list(r, rep, WB_ENT_VEHICLE, 0);
 	else if (!strcmp(u, "/fleet/drivers"))
-		list(r, rep, WB_ENT_DRIVER);
+		list(r, rep, WB_ENT_DRIVER, 0);
+	else if (!strcmp(u, "/fleet/hos/clocks"))
+		list(r, rep, WB_ENT_DRIVER, 1);
 	else if (!strcmp(u, "/fleet/vehicles/stats/feed"))
 		stats_feed(r, rep);
 	else if (!strcmp(u, "/dvirs/stream"))

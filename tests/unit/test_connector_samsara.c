@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connectors/connector.h"
 
@@ -127,7 +128,7 @@ static void test_requests(void **state)
 {
 	(void)state;
 	call("vehicles", "", "/fleet/vehicles?limit=100");
-	call("drivers", "MjkY", "/fleet/drivers?limit=100&after=MjkY");
+	call("drivers", "MjkY", "/fleet/hos/clocks?limit=100&after=MjkY");
 	call("faults", "", "/fleet/vehicles/stats/feed?types=faultCodes");
 	call("positions", "a+b/c=",
 	     "/fleet/vehicles/stats/feed?types=gps,engineStates,fuelPercents&after=a%2Bb%2Fc%3D");
@@ -166,22 +167,55 @@ static void test_vehicles(void **state)
 	json_decref(page);
 }
 
-static void test_drivers_last_page_starts_over(void **state)
+static void want_driver(json_t *page, const char *id, const char *status, int64_t drive,
+                        int64_t duty, int64_t cycle)
+{
+	struct wb_driver d;
+	map("drivers", find(page, id), &d);
+	if (status)
+		assert_string_equal(d.status, status);
+	else
+		assert_null(d.status);
+	assert_int_equal(d.drive_left_s, drive);
+	assert_int_equal(d.duty_left_s, duty);
+	assert_int_equal(d.cycle_left_s, cycle);
+}
+
+static void test_drivers_from_hos_clocks(void **state)
 {
 	(void)state;
-	json_t *page = read_page("drivers", "MjkY", "drivers.json");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	json_t *page = read_page("drivers", "MjkY", "hos_clocks.json");
+	clock_gettime(CLOCK_REALTIME, &t1);
 	/* A list has no change cursor: its last page hands back "" so that the
 	 * next poll reads it again from the start. */
 	assert_false(json_is_true(json_object_get(page, "has_more")));
 	assert_string_equal(next_of(page), "");
+	assert_int_equal(json_array_size(json_object_get(page, "data")), 7);
+	/* ms to s, floored: drive 21601.999 s is 21601 s left. */
+	want_driver(page, "52000001", "driving", 21601, 28800, 180001);
 	struct wb_driver d;
 	map("drivers", find(page, "52000001"), &d);
 	assert_string_equal(d.name, "Susan Jones");
-	assert_string_equal(d.vehicle_id, "281474977000001");
-	assert_string_equal(d.depot, "DEP-2");
-	assert_int_equal(d.drive_left_s, WB_NULL);
+	assert_string_equal(d.vehicle_id, "281474977000001"); /* currentVehicle */
+	assert_null(d.depot);                                 /* the clocks carry no tags */
+	/* The clocks carry no time: the version is when they were read, so a
+	 * later pass always rewrites the row with the clocks as they are then. */
+	int64_t ms0 = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	int64_t ms1 = (int64_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000;
+	assert_true(d.meta.ext_version >= ms0 && d.meta.ext_version <= ms1);
+	/* Over a limit: remaining 0 and a violation is time over, negative. */
+	want_driver(page, "52000002", "on_duty", -1801, 0, -39600);
 	map("drivers", find(page, "52000002"), &d);
 	assert_null(d.vehicle_id);
+	want_driver(page, "52000003", "off_duty", 39600, 50400, 252000);
+	/* Samsara's six statuses to the canonical four; no clocks: unknown; ""
+	 * (the driver app disconnected): status unknown. */
+	want_driver(page, "52000004", "sleeper", WB_NULL, WB_NULL, WB_NULL);
+	want_driver(page, "52000005", "on_duty", WB_NULL, WB_NULL, WB_NULL);
+	want_driver(page, "52000006", "off_duty", WB_NULL, WB_NULL, WB_NULL);
+	want_driver(page, "52000007", NULL, WB_NULL, WB_NULL, WB_NULL);
 	json_decref(page);
 }
 
@@ -320,6 +354,22 @@ static void test_unknown_shapes_are_refused(void **state)
 	        "{\"data\":[{\"id\":\"1\"}],\"pagination\":{\"endCursor\":\"\",\"hasNextPage\":"
 	        "false}}",
 	        "without \"id\" or \"name\"");
+	/* HOS clocks: the /fleet/drivers shape, an unknown duty status, a clock
+	 * that is not a number. */
+	refused("drivers",
+	        "{\"data\":[{\"id\":\"5\",\"name\":\"A\"}],\"pagination\":{\"endCursor\":"
+	        "\"\",\"hasNextPage\":false}}",
+	        "without \"driver\"");
+	refused("drivers",
+	        "{\"data\":[{\"driver\":{\"id\":\"5\",\"name\":\"A\"},\"currentDutyStatus\":"
+	        "{\"hosStatusType\":\"waiting\"}}],\"pagination\":{\"endCursor\":\"\","
+	        "\"hasNextPage\":false}}",
+	        "unknown hosStatusType \"waiting\"");
+	refused("drivers",
+	        "{\"data\":[{\"driver\":{\"id\":\"5\",\"name\":\"A\"},\"clocks\":{\"drive\":"
+	        "{\"driveRemainingDurationMs\":\"11h\"}}}],\"pagination\":{\"endCursor\":\"\","
+	        "\"hasNextPage\":false}}",
+	        "drive_left_s clock is not a number");
 	refused("faults",
 	        "{\"data\":[{\"id\":\"1\",\"faultCodes\":[{\"time\":\"2025-03-07T08:00:00Z\","
 	        "\"j1939\":{\"diagnosticTroubleCodes\":[{\"spn\":100}]}}]}],"
@@ -389,7 +439,7 @@ int main(void)
 	        cmocka_unit_test(test_streams),
 	        cmocka_unit_test(test_requests),
 	        cmocka_unit_test(test_vehicles),
-	        cmocka_unit_test(test_drivers_last_page_starts_over),
+	        cmocka_unit_test(test_drivers_from_hos_clocks),
 	        cmocka_unit_test(test_fault_severity_table),
 	        cmocka_unit_test(test_positions),
 	        cmocka_unit_test(test_feed_caught_up_keeps_its_cursor),
