@@ -68,10 +68,11 @@ facts() {
 	# orders Waybill itself queued for the source that owns them (whichever
 	# source that is: the telematics one, or a maintenance source).
 	{
-		q "$db" "SELECT 'on_hold', id FROM vehicle WHERE deleted=0 AND on_hold=1"
-		if [ -n "$(q "$db" "SELECT 1 FROM pragma_table_info('vehicle_maint') WHERE name='on_hold'")" ]; then
-			q "$db" "SELECT 'on_hold', vehicle_id FROM vehicle_maint WHERE deleted=0 AND on_hold=1"
-		fi
+		# The one reader of a vehicle's facts where the cache has it (the
+		# view vehicle_now: a maintenance source's hold over the vehicle's own).
+		facts_from=vehicle
+		[ -n "$(q "$db" "SELECT 1 FROM sqlite_master WHERE name='vehicle_now'")" ] && facts_from=vehicle_now
+		q "$db" "SELECT 'on_hold', id FROM $facts_from WHERE deleted=0 AND on_hold=1"
 		q "$db" "SELECT 'queued_' || action, CASE WHEN subject LIKE 'vehicle:%' THEN substr(subject, 9)
 		  ELSE coalesce(json_extract(payload, '\$.vehicle_id'), subject) END
 		  FROM outbox WHERE action IN ('place_hold', 'clear_hold', 'open_work_order')"
