@@ -93,23 +93,29 @@ check "the id mapping: traccar 15 is V-15, 100007 D-7" \
 	[ "$(tr '\n' ' ' <"$T/canon.traccar")" = "V-15 D-7 ?V-15 " ]
 
 # compare NAME DIALECT SCENARIO LIST: the dialect's list against the canonical
-# one; a difference is printed as a diff, "-" canonical and "+" the dialect,
-# and for readiness with both sides' reasons for the vehicles that differ.
+# one. A difference is printed as a diff, "-" canonical and "+" the dialect;
+# for readiness, vehicle by vehicle ("V-1 limited -> ready", the verdicts
+# counted by change first) with both sides' reasons for the first few.
 compare() {
-	want="$T/waybill-$3/$4" got="$T/$2-$3/$4"
-	if diff -u "$want" "$got" >"$T/$2-$3/$4.diff"; then
+	want="$T/waybill-$3/$4" got="$T/$2-$3/$4" dd="$T/$2-$3/$4.diff"
+	if diff -u "$want" "$got" >"$dd"; then
 		ok "$1"
 		return
 	fi
-	not_ok "$1" "$4 differ ($(grep -c '^[-+][^-+]' "$T/$2-$3/$4.diff") lines; - waybill, + $2):"
-	tail -n +3 "$T/$2-$3/$4.diff" | grep '^[-+]' | head -n 30 | sed 's/^/#   /'
-	if [ "$4" = readiness ]; then
-		sed -n 's/^[-+]\(V-[0-9]*\) .*/\1/p' "$T/$2-$3/$4.diff" | sort -u | head -n 5 | while read -r v; do
-			for side in waybill "$2"; do
-				echo "#   $side $v: $(grep "^$v|" "$T/$side-$3/reasons" | cut -d'|' -f2- | head -n 1)"
-			done
-		done
+	if [ "$4" != readiness ]; then
+		not_ok "$1" "$4 differ ($(grep -c '^[-+][^-+]' "$dd") lines; - waybill, + $2):"
+		tail -n +3 "$dd" | grep '^[-+]' | head -n 30 | sed 's/^/#   /'
+		return
 	fi
+	join -a 1 -a 2 -e none -o 0,1.2,2.2 "$want" "$got" | awk '$2 != $3' >"$dd"
+	not_ok "$1" "$(wc -l <"$dd") verdicts differ (waybill -> $2): $(awk '{print $2 " -> " $3}' "$dd" |
+		sort | uniq -c | awk '{printf "%s%d %s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3, $4}')"
+	head -n 30 "$dd" | awk '{printf "#   %s %s -> %s\n", $1, $2, $3}'
+	head -n 3 "$dd" | while read -r v _ _; do
+		for side in waybill "$2"; do
+			echo "#   $side $v: $(grep "^$v|" "$T/$side-$3/reasons" | cut -d'|' -f2- | head -n 1)"
+		done
+	done
 }
 
 # rows DIR N: "Board N" from board N's footer ("─ Vehicles · 60 rows · sort ...").
