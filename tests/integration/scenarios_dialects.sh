@@ -14,8 +14,15 @@
 . tests/integration/lib.sh
 
 SCENARIOS=$(for f in sim/scenarios/*.scn; do basename "$f" .scn; done)
-# The canonical dialect is the reference: it always runs, first.
-DIALECTS=$(echo "waybill ${DIALECTS:-waybill samsara geotab traccar}" | tr ' ' '\n' | awk 'NF && !seen[$0]++')
+# The canonical dialect is the reference: it always runs, first. Where
+# write_config can add a maintenance source (MAINT=on), "waybill+maint" runs
+# next: the canonical telematics with the canonical maintenance source the
+# vendors' dialects get, so a difference that comes from the maintenance
+# source and not from the vendor shows there too.
+with_maint=""
+grep -q 'MAINT:-' tests/integration/lib.sh && with_maint="waybill+maint"
+DIALECTS=$(echo "waybill $with_maint ${DIALECTS:-waybill samsara geotab traccar}" | tr ' ' '\n' |
+	awk 'NF && !seen[$0]++')
 # The sim's clock at start (its default --start), for the console's "ago".
 SIM_NOW=1741341600
 
@@ -52,16 +59,16 @@ canon() {
 # facts DB DIALECT DIR: writes DIR/exceptions, DIR/readiness, DIR/holds (sorted,
 # canonical ids) and DIR/reasons ("V-N|state|reasons", for the diffs' context).
 facts() {
-	db=$1 dl=$2 out=$3
+	db=$1 fdl=${2%+maint} out=$3
 	# (a) open exceptions: kind, subject kind, subject.
 	q "$db" "SELECT kind, subject_kind, subject_id FROM exception WHERE deleted=0 AND status='open'" |
 		tr '|' ' ' >"$out/exc.raw"
-	awk '{print ($2 == "vehicle" || $2 == "driver" ? $2 : "other"), $3}' "$out/exc.raw" | canon "$dl" >"$out/exc.ids"
+	awk '{print ($2 == "vehicle" || $2 == "driver" ? $2 : "other"), $3}' "$out/exc.raw" | canon "$fdl" >"$out/exc.ids"
 	paste -d' ' "$out/exc.raw" "$out/exc.ids" |
 		awk '{print $1, $2, ($2 == "vehicle" || $2 == "driver" ? $4 : $3)}' | sort >"$out/exceptions"
 	# (b) every vehicle's readiness verdict.
 	q "$db" "SELECT vehicle_id, state FROM readiness ORDER BY vehicle_id" | tr '|' ' ' >"$out/rd.raw"
-	awk '{print "vehicle", $1}' "$out/rd.raw" | canon "$dl" >"$out/rd.ids"
+	awk '{print "vehicle", $1}' "$out/rd.raw" | canon "$fdl" >"$out/rd.ids"
 	paste -d' ' "$out/rd.ids" "$out/rd.raw" | awk '{print $1, $3}' | sort >"$out/readiness"
 	q "$db" "SELECT state, reasons FROM readiness ORDER BY vehicle_id" | paste -d'|' "$out/rd.ids" - >"$out/reasons"
 	# (c) holds: vehicles on hold as the cache says, and the holds and work
@@ -77,7 +84,7 @@ facts() {
 		  ELSE coalesce(json_extract(payload, '\$.vehicle_id'), subject) END
 		  FROM outbox WHERE action IN ('place_hold', 'clear_hold', 'open_work_order')"
 	} | tr '|' ' ' >"$out/hold.raw"
-	awk '{print "vehicle", $2}' "$out/hold.raw" | canon "$dl" | paste -d' ' "$out/hold.raw" - |
+	awk '{print "vehicle", $2}' "$out/hold.raw" | canon "$fdl" | paste -d' ' "$out/hold.raw" - |
 		awk '{print $1, $3}' | sort -u >"$out/holds"
 }
 
@@ -170,14 +177,16 @@ for dl in $DIALECTS; do
 	skip=""
 	for sc in $SCENARIOS; do
 		d="$T/$dl-$sc"
-		if ! start_sim "$d" --speed 0 --scenario "$sc" --no-ai --dialect "$dl"; then
+		MAINT=""
+		[ "$dl" = waybill+maint ] && MAINT=on
+		if ! start_sim "$d" --speed 0 --scenario "$sc" --no-ai --dialect "${dl%+maint}"; then
 			not_ok "$dl $sc: sim started"
 			continue
 		fi
 		"$W" sync --once --config "$d/config.json" --cache "$d/c.db" >"$d/out" 2>"$d/err"
 		rc=$?
 		nveh=$(q "$d/c.db" "SELECT count(*) FROM vehicle WHERE deleted=0" 2>/dev/null)
-		if [ "$dl" != waybill ] && [ "${nveh:-0}" -eq 0 ]; then
+		if [ "${dl%+maint}" != waybill ] && [ "${nveh:-0}" -eq 0 ]; then
 			why=$(unfinished "$dl" "$d" "$rc")
 			stop_sim
 			if [ -n "$why" ]; then skip=$why; break; fi
