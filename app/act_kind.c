@@ -41,6 +41,44 @@ static void role_words(const char *role, char *out, size_t len)
 	}
 }
 
+const char *app_maint_source(const struct settings *s, const char *vehicle_source)
+{
+	const struct config_source *m = settings_maintenance(s);
+	return m ? m->name : vehicle_source;
+}
+
+/* The actions a maintenance source owns, and how a refusal words them. */
+static const struct {
+	const char *action, *verb, *takes_none, *owned;
+} maint_actions[] = {
+        {"place_hold", "hold a vehicle", "it takes no vehicle holds", "holds"},
+        {"clear_hold", "clear a vehicle's hold", "it takes no vehicle holds", "holds"},
+        {"open_work_order", "open a work order", "it keeps no work orders", "work orders"},
+};
+
+/* The refusal of a maintenance action by a source that is not the
+ * maintenance source: who owns it and what to configure. false when action
+ * is not one of them. */
+static bool maint_refusal(const struct config_source *src, const char *action, const char *role,
+                          char *why, size_t len)
+{
+	for (size_t i = 0; i < sizeof(maint_actions) / sizeof(maint_actions[0]); i++) {
+		if (strcmp(maint_actions[i].action, action) != 0)
+			continue;
+		if (!strcmp(src->name, "maintenance"))
+			snprintf(why, len, "the %.20s %s cannot %s: %s", src->kind, role,
+			         maint_actions[i].verb, maint_actions[i].takes_none);
+		else
+			snprintf(why, len,
+			         "the %.20s %s cannot %s: %s; %s belong to a maintenance source "
+			         "(sources.maintenance)",
+			         src->kind, role, maint_actions[i].verb,
+			         maint_actions[i].takes_none, maint_actions[i].owned);
+		return true;
+	}
+	return false;
+}
+
 bool app_source_can(const struct settings *s, const char *source, const char *action,
                     const char *subject, json_t *payload, char *why, size_t len)
 {
@@ -60,8 +98,10 @@ bool app_source_can(const struct settings *s, const char *source, const char *ac
 	if (rc != WB_ENOTFOUND)
 		return true; /* it can; anything else wrong is the sender's to report */
 	char verb[96], role[48];
-	verb_phrase(action, verb, sizeof(verb));
 	role_words(src->name, role, sizeof(role));
+	if (maint_refusal(src, action, role, why, len))
+		return false;
+	verb_phrase(action, verb, sizeof(verb));
 	snprintf(why, len, "the %.20s %s cannot %s: %.120s", src->kind, role, verb,
 	         err.msg[0] ? err.msg : "it has no such action");
 	return false;

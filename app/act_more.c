@@ -29,8 +29,9 @@ static void hold_vehicle(const struct app_ctx *x, const struct wb_vehicle *v, co
 	}
 	char subject[APP_ID + 16];
 	snprintf(subject, sizeof(subject), "vehicle:%s", v->meta.id);
-	app_record(x, r, v->meta.source, subject, json_pack("{s:s}", "reason", reason),
-	           "{\"on_hold\":false}", "{\"on_hold\":true}", reason);
+	app_record(x, r, app_maint_source(x->settings, v->meta.source), subject,
+	           json_pack("{s:s}", "reason", reason), "{\"on_hold\":false}",
+	           "{\"on_hold\":true}", reason);
 }
 
 static void hold_invoice(const struct app_ctx *x, const struct wb_invoice *inv, const char *reason,
@@ -102,7 +103,7 @@ void app_unhold(const struct app_ctx *x, const char *id, bool override, const ch
 		char subject[APP_ID + 16];
 		snprintf(subject, sizeof(subject), "vehicle:%s", id);
 		r->overridden = override;
-		app_record(x, r, v.meta.source, subject,
+		app_record(x, r, app_maint_source(x->settings, v.meta.source), subject,
 		           override ? json_pack("{s:b,s:s}", "override", 1, "reason", reason)
 		                    : json_object(),
 		           "{\"on_hold\":true}", "{\"on_hold\":false}", override ? reason : NULL);
@@ -161,7 +162,7 @@ void app_work_order(const struct app_ctx *x, const char *vehicle, const char *fa
 		        json_pack("{s:s,s:s}", "vehicle_id", vehicle, "category", "corrective");
 		if (fault && *fault)
 			json_object_set_new(body, "fault_id", json_string(fault));
-		app_record(x, r, v.meta.source, subject, body, NULL,
+		app_record(x, r, app_maint_source(x->settings, v.meta.source), subject, body, NULL,
 		           "{\"work_order\":\"proposed\"}", NULL);
 	}
 	free(strings);

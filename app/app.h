@@ -260,11 +260,20 @@ void app_exception_verdict(const struct settings *s, const struct wb_exception *
 /* Whether the kind of source (a role: "erp") can take action on subject
  * ("invoice:INV-1") with payload, as its connector builds the request
  * (app/act_kind.c); when not, why gets one line: "the tryton ERP cannot hold
- * an invoice: <the kind's reason>". true for s NULL or a source not
+ * an invoice: <the kind's reason>"; for a vehicle's maintenance actions it
+ * names their owner and what to configure: "the samsara telematics source
+ * cannot hold a vehicle: it takes no vehicle holds; holds belong to a
+ * maintenance source (sources.maintenance)". true for s NULL or a source not
  * configured. Every action asks before it is queued (app_record), and so does
  * the local pass. */
 bool app_source_can(const struct settings *s, const char *source, const char *action,
                     const char *subject, json_t *payload, char *why, size_t len);
+
+/* The source a vehicle's maintenance actions (place_hold, clear_hold,
+ * open_work_order) go to: the maintenance source when s configures one
+ * (sources.maintenance), else vehicle_source, the vehicle's own (its row's
+ * meta.source). The console, the CLI and the local pass all route here. */
+const char *app_maint_source(const struct settings *s, const char *vehicle_source);
 
 /* Puts a failed outbox action back to pending (audited). */
 void app_outbox_retry(const struct app_ctx *x, const char *key, struct app_result *r);

@@ -68,6 +68,14 @@ int cache_fail(struct cache *c, int sqlite_rc, struct wb_err *err, const char *w
 int cache_upsert(struct cache *c, enum wb_entity e, const void *rows, size_t n, size_t *changed,
                  struct wb_err *err);
 
+/* The relation every reader of a vehicle's facts selects from, as SQL text:
+ * the vehicle row with the maintenance source's status (in_shop,
+ * out_of_service), PM due and hold over its own where it has a vehicle_maint
+ * record (migration 9; docs/design.md §5, "Who owns a vehicle's facts"), and
+ * maint_source naming that source (NULL: none). cache_get and cache_list of a
+ * vehicle read it too; writes go to the vehicle table. */
+#define CACHE_VEHICLE_FACTS "vehicle_now"
+
 /* Reads one row by Waybill id into row (a struct wb_<entity>). Text fields point
  * into *strings, which the caller frees. WB_ENOTFOUND when there is none. */
 int cache_get(struct cache *c, enum wb_entity e, const char *id, void *row, char **strings,

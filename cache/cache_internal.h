@@ -12,6 +12,7 @@ enum cache_stmt {
 	ST_CURSOR_GET,
 	ST_CURSOR_SET,
 	ST_POS_INSERT,
+	ST_POS_SEEN,
 	ST_POS_PRUNE_FIND,
 	ST_POS_PRUNE,
 	ST_POS_OLDER,
@@ -88,6 +89,11 @@ sqlite3_stmt *cache_lru_prepare(struct cache *c, struct cache_lru *lru, const ch
 void cache_lru_free(struct cache_lru *lru);
 
 int cache_migrate(struct cache *c, int from, struct wb_err *err);
+
+/* What the typed reads of an entity select from (cache/read.c): its table, or
+ * for a vehicle the view vehicle_now, its row with the maintenance source's
+ * facts over its own (migration 9). Writes always go to the table. */
+const char *cache_read_from(const struct wb_entity_info *info);
 
 /* Returns the prepared statement for sql, preparing it on first use (reset and
  * unbound on return). NULL with err filled on failure. */

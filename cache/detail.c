@@ -27,7 +27,8 @@ static const struct detail_query load_q[] = {
         {"vehicle",
          "SELECT v.id, v.unit, v.kind, v.status, v.fuel_pct, v.odometer_m, v.last_seen_ms,"
          " (SELECT count(*) FROM fault f WHERE f.vehicle_id=v.id AND f.active=1 AND"
-         " f.deleted=0) AS active_faults FROM load l JOIN vehicle v ON v.id=l.vehicle_id"
+         " f.deleted=0) AS active_faults FROM load l JOIN " CACHE_VEHICLE_FACTS
+         " v ON v.id=l.vehicle_id"
          " WHERE l.id=?1"},
         {"driver", "SELECT d.id, d.name, d.status, d.drive_left_s, d.duty_left_s FROM load l"
                    " JOIN driver d ON d.id=l.driver_id WHERE l.id=?1"},
@@ -93,9 +94,13 @@ static const struct detail_query invoice_q[] = {
 #undef INV_LOAD
 
 static const struct detail_query vehicle_q[] = {
+        /* Its facts as every reader sees them (vehicle_now): the hold and PM
+         * due of the maintenance source where it has a record, named by
+         * maint_source. */
         {"vehicle", "SELECT id, unit, kind, depot, status, fuel_pct, tank_l, odometer_m,"
-                    " pm_due_odometer_m, speed_mps, last_seen_ms, source, synced_at FROM vehicle"
-                    " WHERE id=?1"},
+                    " pm_due_odometer_m, CASE on_hold WHEN 1 THEN coalesce(hold_reason, 'on hold')"
+                    " END AS hold, speed_mps, last_seen_ms, source, maint_source, synced_at"
+                    " FROM " CACHE_VEHICLE_FACTS " WHERE id=?1"},
         /* The workflow pass's verdict, then each of its reasons on a line. */
         {"readiness", "SELECT coalesce(r.state, 'not judged yet') AS verdict, r.computed_at"
                       " FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.id=?1"},

@@ -1,6 +1,67 @@
 /* Positions: append-only telemetry, deduplicated on (ts_ms, vehicle_id), pruned
- * to a retention bound in small steps so the loop never stalls. */
+ * to a retention bound in small steps so the loop never stalls. Each batch also
+ * moves vehicle_seen, the newest position of each vehicle, which vehicle_now
+ * shows as the vehicle's live readings when it is newer than the row's
+ * (cache/schema.c, migration 9). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cache_internal.h"
+
+static int by_vehicle_then_time(const void *a, const void *b)
+{
+	const struct wb_position *x = *(const struct wb_position *const *)a;
+	const struct wb_position *y = *(const struct wb_position *const *)b;
+	int c = strcmp(x->vehicle_id, y->vehicle_id);
+	if (c)
+		return c;
+	return (x->ts_ms > y->ts_ms) - (x->ts_ms < y->ts_ms);
+}
+
+/* Upserts the newest position of each vehicle in p (n > 0, ids checked) into
+ * vehicle_seen, unless the one stored is as new: one row per vehicle of the
+ * batch, not per position. */
+static int note_newest(struct cache *c, const struct wb_position *p, size_t n, struct wb_err *err)
+{
+	const struct wb_position **ix = malloc(n * sizeof(*ix));
+	if (!ix)
+		return wb_fail(err, WB_ENOMEM, "out of memory noting the newest positions");
+	for (size_t i = 0; i < n; i++)
+		ix[i] = &p[i];
+	qsort(ix, n, sizeof(*ix), by_vehicle_then_time);
+	sqlite3_stmt *st = cache_stmt(
+	        c, ST_POS_SEEN,
+	        "INSERT INTO vehicle_seen(vehicle_id, ts_ms, lat, lon, speed_mps, heading,"
+	        " odometer_m, fuel_pct) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(vehicle_id) DO UPDATE"
+	        " SET ts_ms=excluded.ts_ms, lat=excluded.lat, lon=excluded.lon,"
+	        " speed_mps=excluded.speed_mps, heading=excluded.heading,"
+	        " odometer_m=coalesce(excluded.odometer_m, vehicle_seen.odometer_m),"
+	        " fuel_pct=coalesce(excluded.fuel_pct, vehicle_seen.fuel_pct)"
+	        " WHERE excluded.ts_ms > vehicle_seen.ts_ms",
+	        err);
+	int rc = st ? 0 : (err ? err->code : WB_EIO);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (i + 1 < n && strcmp(ix[i]->vehicle_id, ix[i + 1]->vehicle_id) == 0)
+			continue; /* not the newest of its vehicle */
+		const struct wb_position *q = ix[i];
+		sqlite3_bind_text(st, 1, q->vehicle_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, q->ts_ms);
+		cache_bind_real(st, 3, q->lat);
+		cache_bind_real(st, 4, q->lon);
+		cache_bind_real(st, 5, q->speed_mps);
+		cache_bind_real(st, 6, q->heading);
+		cache_bind_real(st, 7, q->odometer_m);
+		cache_bind_real(st, 8, q->fuel_pct);
+		int s = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (s != SQLITE_DONE)
+			rc = cache_fail(c, s, err, "noting a vehicle's newest position");
+	}
+	if (st)
+		sqlite3_clear_bindings(st);
+	free(ix);
+	return rc;
+}
 
 int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n, size_t *added,
                         struct wb_err *err)
@@ -44,6 +105,8 @@ int cache_add_positions(struct cache *c, const struct wb_position *p, size_t n, 
 		count += (size_t)sqlite3_changes(c->db);
 	}
 	sqlite3_clear_bindings(st);
+	if (rc == 0 && count)
+		rc = note_newest(c, p, n, err);
 	if (rc == 0 && count)
 		cache_touch(c, CACHE_BIT(CACHE_T_POSITION));
 	rc = cache_autoend(c, began, rc, err);

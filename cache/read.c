@@ -90,13 +90,21 @@ static void fix_texts(const struct wb_entity_info *info, void *rows, size_t n, c
 	}
 }
 
+const char *cache_read_from(const struct wb_entity_info *info)
+{
+	/* A vehicle is read with the maintenance source's facts over its own
+	 * (migration 9): every reader of a vehicle sees the same hold and PM due. */
+	return info->entity == WB_ENT_VEHICLE ? CACHE_VEHICLE_FACTS : info->table;
+}
+
 static int select_sql(const struct wb_entity_info *info, const char *where, char *sql, size_t len)
 {
 	size_t n = (size_t)snprintf(sql, len, "SELECT " META_COLS);
 	for (size_t i = 0; i < info->ncols && n < len; i++)
 		n += (size_t)snprintf(sql + n, len - n, ", %s", info->cols[i].name);
 	if (n < len)
-		n += (size_t)snprintf(sql + n, len - n, " FROM %s WHERE %s", info->table, where);
+		n += (size_t)snprintf(sql + n, len - n, " FROM %s WHERE %s", cache_read_from(info),
+		                      where);
 	return n < len ? 0 : -1;
 }
 

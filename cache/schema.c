@@ -227,6 +227,69 @@ static const char migration_8[] =
 	" role TEXT NOT NULL, display_name TEXT, at INTEGER NOT NULL,"
 	" audit_seq INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* #13: a maintenance source (sources.maintenance) keeps what telematics
+ * vendors do not: its vehicle_maint records (one per vehicle) carry the
+ * maintenance-owned part of a vehicle's status, its PM due and its hold.
+ * vehicle_now is the one place a vehicle's facts are decided for every reader
+ * (cache_get and cache_list of a vehicle, the workflow pass's snapshot, the
+ * boards, the detail pane; docs/design.md §5 "Who owns a vehicle's facts"):
+ * the vehicle row, with pm_due_odometer_m, on_hold and hold_reason the
+ * maintenance record's wherever one exists, and status in_shop or
+ * out_of_service as maintenance says (its "available" clears those two and
+ * leaves the telematics status, such as in_transit, alone); a vehicle whose
+ * source tells no status at all (a telematics vendor) is in_transit on a load
+ * in transit or when its newest reading moves, assigned to a planned, staged
+ * or released load, else available. Its live readings
+ * (position, speed, heading, fuel, odometer, last seen) are the newer of the
+ * vehicle row's and vehicle_seen's, the newest position of the vehicle that
+ * cache_add_positions keeps: a vendor's vehicle list carries none of them
+ * (Samsara, Geotab, Traccar report them as positions), and even the canonical
+ * row is older than the live stream between polls. A reading a position left
+ * out (a Samsara position has no odometer) keeps the last one known. */
+static const char migration_9[] =
+	"CREATE TABLE vehicle_maint(" META
+	"vehicle_id TEXT, status TEXT, pm_due_odometer_m REAL, on_hold INTEGER,"
+	" hold_reason TEXT);" KEYED("vehicle_maint")
+	"CREATE INDEX vehicle_maint_vehicle ON vehicle_maint(vehicle_id, deleted);"
+	"CREATE TABLE vehicle_seen(vehicle_id TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL, lat REAL,"
+	" lon REAL, speed_mps REAL, heading REAL, odometer_m REAL, fuel_pct REAL) WITHOUT ROWID;"
+	"CREATE VIEW vehicle_now AS SELECT v.id AS id, v.source AS source, v.ext_id AS ext_id,"
+	" v.ext_version AS ext_version, v.deleted AS deleted, v.synced_at AS synced_at,"
+	" v.unit AS unit, v.kind AS kind, v.depot AS depot,"
+	" coalesce(CASE WHEN m.status IS NULL THEN v.status"
+	"   WHEN m.status IN ('in_shop','out_of_service') THEN m.status"
+	"   WHEN v.status IN ('in_shop','out_of_service') THEN m.status"
+	"   ELSE v.status END,"
+	/* A vendor tells no dispatch status: the TMS's loads and the newest
+	 * reading do (in transit on a load or moving, assigned to a load, else
+	 * available). */
+	"   (SELECT CASE WHEN max(l.status='in_transit') THEN 'in_transit'"
+	"     WHEN s.speed_mps >= 1 THEN 'in_transit'"
+	"     WHEN max(l.status IN ('planned','staged','released')) THEN 'assigned'"
+	"     ELSE 'available' END FROM load l WHERE l.vehicle_id=v.id AND l.deleted=0))"
+	"   AS status,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN coalesce(s.odometer_m, v.odometer_m)"
+	"   ELSE v.odometer_m END AS odometer_m, v.engine_s AS engine_s,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN coalesce(s.fuel_pct, v.fuel_pct)"
+	"   ELSE v.fuel_pct END AS fuel_pct, v.tank_l AS tank_l,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN s.lat ELSE v.lat END AS lat,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN s.lon ELSE v.lon END AS lon,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN s.speed_mps ELSE v.speed_mps END"
+	"   AS speed_mps,"
+	" CASE WHEN s.ts_ms > coalesce(v.last_seen_ms, 0) THEN s.heading ELSE v.heading END"
+	"   AS heading,"
+	" max(coalesce(v.last_seen_ms, s.ts_ms), coalesce(s.ts_ms, v.last_seen_ms)) AS last_seen_ms,"
+	" CASE WHEN m.id IS NULL THEN v.pm_due_odometer_m ELSE m.pm_due_odometer_m END"
+	"   AS pm_due_odometer_m,"
+	" v.idle_s AS idle_s,"
+	" CASE WHEN m.id IS NULL THEN v.on_hold ELSE m.on_hold END AS on_hold,"
+	" CASE WHEN m.id IS NULL THEN v.hold_reason ELSE m.hold_reason END AS hold_reason,"
+	" m.id AS maint_id, m.source AS maint_source"
+	" FROM vehicle v LEFT JOIN vehicle_seen s ON s.vehicle_id=v.id"
+	" LEFT JOIN vehicle_maint m ON m.id=(SELECT m2.id FROM vehicle_maint m2"
+	"   WHERE m2.vehicle_id=v.id AND m2.deleted=0"
+	"   ORDER BY m2.synced_at DESC, m2.id DESC LIMIT 1);";
+
 /* Appended in order; index + 1 is the schema version a migration produces. */
 static const char *const migrations[] = {
 	migration_1,
@@ -237,6 +300,7 @@ static const char *const migrations[] = {
 	migration_6,
 	migration_7,
 	migration_8,
+	migration_9,
 };
 /* clang-format on */
 

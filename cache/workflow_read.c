@@ -33,7 +33,7 @@ enum { S_VEH, S_FAULT, S_INSP, S_WO, S_RUN, S_READY, S__COUNT };
 static const char *const stream_sql[S__COUNT] = {
         [S_VEH] = "SELECT id, unit, status, odometer_m, pm_due_odometer_m, on_hold, hold_reason, "
                   "source"
-                  " FROM vehicle WHERE deleted=0 ORDER BY id",
+                  " FROM " CACHE_VEHICLE_FACTS " WHERE deleted=0 ORDER BY id",
         [S_FAULT] =
                 "SELECT vehicle_id, id, code, severity, description, first_seen, last_seen, source"
                 " FROM fault WHERE deleted=0 AND active=1 AND severity IN ('critical','major')"

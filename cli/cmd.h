@@ -63,6 +63,6 @@ void cmd_audit_detach(struct cache *c, const struct settings *cfg);
 
 struct tui_opts;
 /* --demo: a fresh temporary cache, the console on it, and nothing left behind. */
-int cmd_demo(const struct tui_opts *o);
+int cmd_demo(const struct tui_opts *o, const char *dialect);
 
 #endif

@@ -328,6 +328,10 @@ int cmd_doctor(const struct cmd_opts *o)
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
 		probes[i].src = &cfg->sources[i];
 		probes[i].cache = c;
+		if (!cfg->sources[i].ops) { /* an optional role not configured */
+			probes[i].ok = true;
+			continue;
+		}
 		bool signs_in = cfg->sources[i].ops->login_request != NULL;
 		if ((signs_in ? sync_doctor_start(n, &cfg->sources[i], 5000, on_doctor, &probes[i],
 		                                  &err)
@@ -344,6 +348,8 @@ int cmd_doctor(const struct cmd_opts *o)
 	uv_loop_close(&loop);
 	int bad = 0;
 	for (int i = 0; n && i < CONFIG_NROLES; i++) {
+		if (!cfg->sources[i].ops)
+			continue;
 		out_line(stdout, "%s", wb_utf8_trim(probes[i].line));
 		for (size_t j = 0; j < probes[i].nmore; j++)
 			out_line(stdout, "%s", wb_utf8_trim(probes[i].more[j]));

@@ -141,7 +141,8 @@ static void sim_path(char *buf, size_t len)
 	snprintf(buf, len, "waybill-sim");
 }
 
-static int start_sim(struct demo *d, char *line, size_t len, struct wb_err *err)
+static int start_sim(struct demo *d, const char *dialect, char *line, size_t len,
+                     struct wb_err *err)
 {
 	int out[2];
 	if (pipe(out) != 0)
@@ -155,7 +156,9 @@ static int start_sim(struct demo *d, char *line, size_t len, struct wb_err *err)
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	char path[PATH_MAX];
 	sim_path(path, sizeof(path));
-	char *argv[] = {path, "--port", "0", "--start", "now", NULL};
+	char dial[32];
+	snprintf(dial, sizeof(dial), "%s", dialect ? dialect : "waybill");
+	char *argv[] = {path, "--port", "0", "--start", "now", "--dialect", dial, NULL};
 	int rc = posix_spawnp(&d->sim, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
@@ -201,7 +204,12 @@ static void stop_sim(struct demo *d)
 	d->sim_out = -1;
 }
 
-/* The config for the simulator's three services, as a dispatcher. */
+/* The config for the simulator's three services, as a dispatcher. The
+ * telematics source speaks the sim's dialect (its start-up line's "dialect":
+ * samsara and traccar take the token, geotab its database, user and
+ * password); in a vendor's dialect a maintenance source of the canonical
+ * kind on the same service keeps the work orders and holds the vendor does
+ * not. */
 static int write_config(const char *line, const char *path, struct wb_err *err)
 {
 	json_error_t je;
@@ -209,21 +217,41 @@ static int write_config(const char *line, const char *path, struct wb_err *err)
 	json_t *services = json_object_get(ready, "services");
 	const char *token =
 	        json_string_value(json_object_get(json_object_get(ready, "tokens"), "dispatcher"));
+	json_t *dial = json_object_get(ready, "dialect");
+	const char *kind = json_string_value(json_object_get(dial, "name"));
+	if (!kind)
+		kind = "waybill";
 	if (!json_is_object(services) || !token) {
 		json_decref(ready);
 		return wb_fail(err, WB_EINVALID, "waybill-sim's start line was not understood");
 	}
 	json_t *sources = json_object();
 	static const char *const roles[] = {"erp", "tms", "telematics"};
+	char tel[64] = "";
 	for (int i = 0; i < 3; i++) {
 		json_int_t port = json_integer_value(
 		        json_object_get(json_object_get(services, roles[i]), "port"));
 		char url[64];
 		snprintf(url, sizeof(url), "http://127.0.0.1:%lld", (long long)port);
-		json_object_set_new(
-		        sources, roles[i],
-		        json_pack("{s:s,s:s,s:s}", "kind", "waybill", "url", url, "token", token));
+		const char *k = i == 2 ? kind : "waybill";
+		json_t *src =
+		        !strcmp(k, "geotab")
+		                ? json_pack("{s:s,s:s,s:s?,s:s?,s:s?}", "kind", k, "url", url,
+		                            "database",
+		                            json_string_value(json_object_get(dial, "database")),
+		                            "user",
+		                            json_string_value(json_object_get(dial, "user")),
+		                            "password",
+		                            json_string_value(json_object_get(dial, "password")))
+		                : json_pack("{s:s,s:s,s:s}", "kind", k, "url", url, "token", token);
+		json_object_set_new(sources, roles[i], src);
+		if (i == 2)
+			snprintf(tel, sizeof(tel), "%s", url);
 	}
+	if (strcmp(kind, "waybill") != 0)
+		json_object_set_new(
+		        sources, "maintenance",
+		        json_pack("{s:s,s:s,s:s}", "kind", "waybill", "url", tel, "token", token));
 	json_t *cfg = json_pack("{s:o,s:s}", "sources", sources, "depot", "Depot North (demo)");
 	int rc = config_write_atomic(path, cfg, err);
 	json_decref(cfg);
@@ -231,7 +259,7 @@ static int write_config(const char *line, const char *path, struct wb_err *err)
 	return rc;
 }
 
-int cmd_demo(const struct tui_opts *o)
+int cmd_demo(const struct tui_opts *o, const char *dialect)
 {
 	struct demo d = {.sim_out = -1};
 	const char *tmp = getenv("TMPDIR");
@@ -250,7 +278,8 @@ int cmd_demo(const struct tui_opts *o)
 	struct settings *cfg = NULL;
 	struct cache *c = NULL;
 	int rc = 1;
-	if (write_owner(d.dir, &err) != 0 || start_sim(&d, line, sizeof(line), &err) != 0 ||
+	if (write_owner(d.dir, &err) != 0 ||
+	    start_sim(&d, dialect, line, sizeof(line), &err) != 0 ||
 	    write_config(line, cfgpath, &err) != 0 || settings_load(cfgpath, &cfg, &err) != 0 ||
 	    !(c = cache_open(cachepath, NULL, &err))) {
 		out_error("--demo: %s", err.msg);

@@ -58,6 +58,9 @@ static const char usage[] =
         "  --cache PATH        cache file (default $XDG_CACHE_HOME/waybill/cache.db;\n"
         "                      or $WAYBILL_CACHE)\n"
         "  --demo              start the bundled depot simulator and open the console on it\n"
+        "  --dialect NAME      with --demo: the simulator's telematics speaks waybill\n"
+        "                      (default), samsara, geotab or traccar; a maintenance\n"
+        "                      source then keeps the work orders and holds\n"
         "  --theme NAME        colour theme: default, light, high-contrast, mono\n"
         "  --low-bandwidth     redraw at most once a second, no decoration\n"
         "  --since EPOCH       with audit export: rows at or after this time (UTC seconds)\n"
@@ -85,15 +88,17 @@ enum {
 	OPT_REASON,
 	OPT_FAILED,
 	OPT_ANCHOR,
-	OPT_TO
+	OPT_TO,
+	OPT_DIALECT
 };
 
 struct cli {
 	struct tui_opts o;
 	bool demo;
-	bool once, follow; /* sync */
-	bool json;         /* kpi, actions */
-	bool failed;       /* outbox */
+	const char *dialect; /* --demo --dialect NAME */
+	bool once, follow;   /* sync */
+	bool json;           /* kpi, actions */
+	bool failed;         /* outbox */
 	const char *since;
 	const char *anchor, *to;       /* audit verify --anchor, audit anchor --to */
 	const char *override, *reason; /* actions */
@@ -197,6 +202,7 @@ int main(int argc, char **argv)
 	        {"failed", no_argument, NULL, OPT_FAILED},
 	        {"anchor", required_argument, NULL, OPT_ANCHOR},
 	        {"to", required_argument, NULL, OPT_TO},
+	        {"dialect", required_argument, NULL, OPT_DIALECT},
 	        /* Hidden: keys from a file, the screen on /dev/null (screen tests). */
 	        {"script", required_argument, NULL, OPT_SCRIPT},
 	        {"help", no_argument, NULL, 'h'},
@@ -223,6 +229,7 @@ int main(int argc, char **argv)
 		case OPT_FAILED: cli.failed = true; break;
 		case OPT_ANCHOR: cli.anchor = optarg; break;
 		case OPT_TO: cli.to = optarg; break;
+		case OPT_DIALECT: cli.dialect = optarg; break;
 		case OPT_SCRIPT: cli.o.script = optarg; break;
 		case OPT_VERSION: out_line(stdout, "waybill %s", WAYBILL_VERSION); return 0;
 		case 'h': fputs(usage, stdout); return 0;
@@ -232,10 +239,16 @@ int main(int argc, char **argv)
 	}
 	cli.argc = argc - optind;
 	cli.argv = argv + optind;
+	if (cli.dialect && !cli.demo)
+		return out_usage("--dialect goes with --demo");
+	if (cli.dialect && strcmp(cli.dialect, "waybill") && strcmp(cli.dialect, "samsara") &&
+	    strcmp(cli.dialect, "geotab") && strcmp(cli.dialect, "traccar"))
+		return out_usage("--dialect %.40s: expected waybill, samsara, geotab or traccar",
+		                 cli.dialect);
 	if (cli.demo) {
 		if (cli.argc)
 			return out_usage("--demo takes no command (got \"%s\")", cli.argv[0]);
-		return cmd_demo(&cli.o);
+		return cmd_demo(&cli.o, cli.dialect);
 	}
 	if (cli.argc == 0)
 		return cmd_console(&cli);

@@ -64,19 +64,19 @@ struct connector_login {
  * until the source drops it. SECRET: header, credentials and path are never
  * shown. */
 struct connector_session {
-	char header[640];   /* sent with every request: "Authorization: Session ..."; "" none */
+	char header[640];      /* sent with every request: "Authorization: Session ..."; "" none */
 	char credentials[512]; /* for a kind that carries its session in each request's
 	                        * body instead (Geotab: {"database", "userName",
 	                        * "sessionId"} as compact JSON text), handed to every
 	                        * request builder in connector_login.credentials; "" none.
 	                        * A sign-in must fill header or credentials. */
-	char path[256];     /* a server to send requests to instead of the configured
-	                     * URL (Geotab moves a user to their server): a base URL,
-	                     * "https://my3.geotab.com", that calls' paths are appended
-	                     * to as to the configured one (sync/session.c); "" none */
-	int64_t user_id;    /* the source's id of the signed-in user, 0 when not given */
-	char context[2048]; /* the user's context as the source sent it (context_read):
-	                     * a JSON object as compact text, "" none. Not secret. */
+	char path[256];        /* a server to send requests to instead of the configured
+	                        * URL (Geotab moves a user to their server): a base URL,
+	                        * "https://my3.geotab.com", that calls' paths are appended
+	                        * to as to the configured one (sync/session.c); "" none */
+	int64_t user_id;       /* the source's id of the signed-in user, 0 when not given */
+	char context[2048];    /* the user's context as the source sent it (context_read):
+	                        * a JSON object as compact text, "" none. Not secret. */
 };
 
 /* Who the source says the token belongs to. */
@@ -146,6 +146,9 @@ struct connector_ops {
 	 * {"data": [records for map_record], "next": "cursor", "has_more": bool}.
 	 * A source's business error, or a shape the kind does not know, is
 	 * WB_EINVALID with one line naming it; nothing of that answer is stored.
+	 * A 200 saying the cursor asked from is no longer usable (Geotab's error
+	 * for a feed version it cannot serve) is WB_ENOTFOUND: the engine reads
+	 * the stream again from its start, as for HTTP 410.
 	 * (NULL: the body is the canonical page.) */
 	int (*page_request)(const struct connector_stream *s, const struct connector_login *who,
 	                    const char *cursor, int limit, struct connector_call *call,

@@ -35,6 +35,16 @@ static const struct connector_stream telematics_streams[] = {
         {"positions", "/v1/positions", -1, CADENCE_LIVE, "/v1/positions/stream", 5000},
 };
 
+/* A maintenance source (sources.maintenance, where the telematics vendor
+ * keeps no work orders or holds): what the shop owns, the vehicle's
+ * maintenance facts included. */
+static const struct connector_stream maintenance_streams[] = {
+        {"work_orders", "/v1/work_orders", WB_ENT_WORK_ORDER, CADENCE_FAST, NULL, 0},
+        {"part_reservations", "/v1/part_reservations", WB_ENT_PART_RESERVATION, CADENCE_FAST, NULL,
+         0},
+        {"vehicle_maint", "/v1/vehicle_maint", WB_ENT_VEHICLE_MAINT, CADENCE_FAST, NULL, 0},
+};
+
 #define N(a) (sizeof(a) / sizeof(a[0]))
 
 static const struct connector_stream *streams(const char *role, size_t *n)
@@ -53,6 +63,10 @@ static const struct connector_stream *streams(const char *role, size_t *n)
 	if (!strcmp(role, "telematics")) {
 		*n = N(telematics_streams);
 		return telematics_streams;
+	}
+	if (!strcmp(role, "maintenance")) {
+		*n = N(maintenance_streams);
+		return maintenance_streams;
 	}
 	return NULL;
 }

@@ -75,8 +75,8 @@ static int propose(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 		json_decref(after);
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
 	}
-	return wf_record(w, WF_N_HOLD_PLACED, v->meta.source, "place_hold", vsubj, payload,
-	                 "{\"on_hold\":false}", after, msg);
+	return wf_record(w, WF_N_HOLD_PLACED, app_maint_source(w->cfg, v->meta.source),
+	                 "place_hold", vsubj, payload, "{\"on_hold\":false}", after, msg);
 }
 
 /* The newest work order at the source for the hold's fault (or carrying the
@@ -160,8 +160,8 @@ static int hold_of(struct wf *w, const struct wb_vehicle *v, const struct wb_fau
 	                        "fault_id", hold->fault);
 	if (!aft)
 		return wb_fail(w->err, WB_ENOMEM, "out of memory");
-	rc = wf_record(w, WF_N_HOLD_CLEARED, v->meta.source, "clear_hold", vsubj, json_object(),
-	               "{\"on_hold\":true}", aft, reason);
+	rc = wf_record(w, WF_N_HOLD_CLEARED, app_maint_source(w->cfg, v->meta.source), "clear_hold",
+	               vsubj, json_object(), "{\"on_hold\":true}", aft, reason);
 	return rc ? rc : 1;
 }
 

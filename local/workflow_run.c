@@ -56,8 +56,11 @@ const char *workflow_run_work_order_source(const struct settings *cfg)
 		size_t n = 0;
 		const struct connector_stream *cs =
 		        s->ops && s->name ? s->ops->streams(s->name, &n) : NULL;
+		/* One owner: a maintenance source takes the work orders away
+		 * from a telematics kind that serves them too. */
 		for (size_t j = 0; cs && j < n; j++)
-			if (cs[j].entity == WB_ENT_WORK_ORDER)
+			if (cs[j].entity == WB_ENT_WORK_ORDER &&
+			    settings_reads_stream(cfg, s, &cs[j]))
 				return s->name;
 	}
 	return NULL;

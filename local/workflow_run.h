@@ -43,9 +43,10 @@ struct workflow_run_stats {
 	struct detect_run_stats exceptions; /* opened through detect_emit (invoice_dispute) */
 };
 
-/* The configured source that owns work orders: the one whose connector offers
- * the work_order stream ("telematics" for the waybill kind). NULL when cfg is
- * NULL or none does; the pass then sends a proposal to the vehicle's source. */
+/* The configured source that owns work orders: the maintenance source when
+ * one is configured, else the one whose connector offers the work_order
+ * stream ("telematics" for the waybill kind). NULL when cfg is NULL or none
+ * does; the pass then sends a proposal to the vehicle's source. */
 const char *workflow_run_work_order_source(const struct settings *cfg);
 
 /* What the pass may do beyond judging readiness (which it always does). */

@@ -279,6 +279,21 @@ int wb_in_range(enum wb_range r, double x);
 	X(S, TEXT, address, ANY)
 /* clang-format on */
 
+/* The maintenance system's facts about a vehicle (a maintenance source's
+ * vehicle_maint stream, one record per vehicle): status is the part of a
+ * vehicle's status that maintenance owns (in_shop, out_of_service, or
+ * available: neither), pm_due_odometer_m when preventive maintenance falls
+ * due, on_hold and hold_reason the hold it keeps. Where one exists it wins
+ * over the vehicle row's (cache: vehicle_now, docs/design.md §5). */
+/* clang-format off */
+#define WB_VEHICLE_MAINT_FIELDS(X, S)                                                              \
+	X(S, TEXT, vehicle_id, ANY)                                                                \
+	X(S, TEXT, status, ANY)                                                                    \
+	X(S, REAL, pm_due_odometer_m, DIST)                                                        \
+	X(S, INT, on_hold, FLAG)                                                                   \
+	X(S, TEXT, hold_reason, ANY)
+/* clang-format on */
+
 /* card: masked, last four digits only. */
 /* clang-format off */
 #define WB_FUEL_TXN_FIELDS(X, S)                                                                   \
@@ -339,7 +354,8 @@ int wb_in_range(enum wb_range r, double x);
 	X(CHARGE, charge, "charge", WB_CHARGE_FIELDS)                                              \
 	X(FUEL_TXN, fuel_txn, "fuel_txn", WB_FUEL_TXN_FIELDS)                                      \
 	X(EXCEPTION, exception, "exception", WB_EXCEPTION_FIELDS)                                  \
-	X(SHIPMENT, shipment, "shipment", WB_SHIPMENT_FIELDS)
+	X(SHIPMENT, shipment, "shipment", WB_SHIPMENT_FIELDS)                                      \
+	X(VEHICLE_MAINT, vehicle_maint, "vehicle_maint", WB_VEHICLE_MAINT_FIELDS)
 /* clang-format on */
 
 enum wb_entity {

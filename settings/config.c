@@ -345,6 +345,34 @@ static bool url_ok(const char *u)
 	return true;
 }
 
+/* A maintenance source must be of a kind that keeps what the role owns (it
+ * serves streams for "maintenance"): a telematics vendor's kind there would
+ * take the records away from the telematics source and read nothing. */
+static int maintenance_kind(struct config_ctx *x, const struct config_source *s, const char *p)
+{
+	static const struct connector_ops *const kinds[] = {
+#define KIND_OPS(k) &connector_##k,
+	        CONNECTOR_KINDS(KIND_OPS)
+#undef KIND_OPS
+	};
+	size_t n = 0;
+	s->ops->streams("maintenance", &n);
+	if (n)
+		return 0;
+	char list[128] = "";
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		kinds[i]->streams("maintenance", &n);
+		if (!n)
+			continue;
+		strncat(list, *list ? ", " : "", sizeof(list) - strlen(list) - 1);
+		strncat(list, kinds[i]->kind, sizeof(list) - strlen(list) - 1);
+	}
+	return config_bad(x, WB_EINVALID, p,
+	                  "the %.40s kind keeps no work orders or holds; a maintenance source "
+	                  "is of a kind that does (%s)",
+	                  s->kind, list);
+}
+
 static int load_source(struct config_ctx *x, json_t *src, const char *role, struct config_source *s)
 {
 	char jp[64], p[96];
@@ -354,6 +382,8 @@ static int load_source(struct config_ctx *x, json_t *src, const char *role, stru
 	if (!src)
 		return config_bad(x, WB_EINVALID, jp,
 		                  "missing; every config names erp, tms and telematics");
+	if (json_is_null(src))
+		return config_bad(x, WB_EINVALID, jp, "expected an object (or leave it out)");
 	if (!json_is_object(src))
 		return config_bad(x, WB_EINVALID, jp, "expected an object");
 	int rc;
@@ -366,6 +396,8 @@ static int load_source(struct config_ctx *x, json_t *src, const char *role, stru
 		return rc;
 	if (!(s->ops = connector_find(s->kind)))
 		return config_bad(x, WB_EINVALID, p, "unknown kind %.40s", s->kind);
+	if (!strcmp(role, "maintenance") && (rc = maintenance_kind(x, s, p)) != 0)
+		return rc;
 	snprintf(p, sizeof(p), "%s.url", jp);
 	if (!json_object_get(src, "url"))
 		return config_bad(x, WB_EINVALID, p, "missing");
@@ -484,9 +516,13 @@ static int load_top(struct config_ctx *x, json_t *root)
 		                  "expected an object with erp, tms, telematics");
 	if ((rc = check_keys(x, src, "sources", roles)) != 0)
 		return rc;
-	for (size_t i = 0; i < CONFIG_NROLES; i++)
-		if ((rc = load_source(x, json_object_get(src, roles[i]), roles[i], &c->sources[i])))
+	for (size_t i = 0; i < CONFIG_NROLES; i++) {
+		json_t *one = json_object_get(src, roles[i]);
+		if (!one && i >= CONFIG_NREQUIRED)
+			continue; /* an optional role left out: its slot stays empty */
+		if ((rc = load_source(x, one, roles[i], &c->sources[i])))
 			return rc;
+	}
 	return 0;
 }
 
@@ -623,8 +659,24 @@ void settings_free(struct settings *c)
 
 const struct config_source *settings_source(const struct settings *c, const char *name)
 {
-	for (size_t i = 0; i < CONFIG_NROLES; i++)
-		if (c->sources[i].name && strcmp(c->sources[i].name, name) == 0)
+	for (size_t i = 0; c && name && i < CONFIG_NROLES; i++)
+		if (c->sources[i].name && c->sources[i].ops &&
+		    strcmp(c->sources[i].name, name) == 0)
 			return &c->sources[i];
 	return NULL;
+}
+
+const struct config_source *settings_maintenance(const struct settings *c)
+{
+	return settings_source(c, "maintenance");
+}
+
+bool settings_reads_stream(const struct settings *c, const struct config_source *src,
+                           const struct connector_stream *cs)
+{
+	const struct config_source *m = settings_maintenance(c);
+	if (!m || !src || src == m || !cs)
+		return true;
+	return cs->entity != WB_ENT_WORK_ORDER && cs->entity != WB_ENT_PART_RESERVATION &&
+	       cs->entity != WB_ENT_VEHICLE_MAINT;
 }

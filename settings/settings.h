@@ -14,9 +14,15 @@
 #include "core/core_detect.h"
 #include "core/core_policy.h"
 
-/* The source roles a config names under "sources"; all three are required. */
-#define CONFIG_ROLES(X) X(erp) X(tms) X(telematics)
-#define CONFIG_NROLES 3
+/* The source roles a config names under "sources". The first
+ * CONFIG_NREQUIRED (erp, tms, telematics) are required; "maintenance" is
+ * optional: a source that owns work orders, part reservations, holds, PM due
+ * and shop status when the telematics vendor keeps none (docs/design.md §5,
+ * "Who owns a vehicle's facts"). A role not configured has a slot whose name
+ * and ops are NULL: every loop over sources[] skips it. */
+#define CONFIG_ROLES(X) X(erp) X(tms) X(telematics) X(maintenance)
+#define CONFIG_NROLES 4
+#define CONFIG_NREQUIRED 3
 
 /* Polling defaults (seconds) by a stream's cadence; a live stream is 0. */
 #define CONFIG_FAST_DEFAULT_S 5
@@ -30,7 +36,8 @@ struct config_interval {
 };
 
 struct config_source {
-	char *name; /* the role, the key under "sources": "erp", "tms", "telematics" */
+	char *name; /* the role, the key under "sources": "erp", "tms", "telematics",
+	             * "maintenance"; NULL for an optional role not configured */
 	char *kind; /* "waybill" */
 	const struct connector_ops *ops; /* the connector of kind */
 	char *url;                       /* base URL, http:// or https://, no trailing "/" */
@@ -70,7 +77,8 @@ struct settings {
 	                        * work orders and holds for serious faults (default true) */
 	bool auto_invoices;    /* "automation.invoices": it releases and holds invoices
 	                        * (default true); readiness is judged either way */
-	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order */
+	struct config_source sources[CONFIG_NROLES]; /* in CONFIG_ROLES order; an optional role
+	                                              * not configured has name and ops NULL */
 	/* The audit trail's key and anchors (settings/audit.c, "audit" in the
 	 * config), absolute paths; NULL when the config names none:
 	 * settings_audit_paths then gives the defaults in the config directory. */
@@ -89,8 +97,16 @@ int settings_load(const char *path, struct settings **out, struct wb_err *err);
 struct settings *settings_defaults(void);
 void settings_free(struct settings *c);
 
-/* The source with role name ("tms"), or NULL. */
+/* The source with role name ("tms"), or NULL (an optional role not configured). */
 const struct config_source *settings_source(const struct settings *c, const char *name);
+/* The maintenance source (sources.maintenance), or NULL when none is configured. */
+const struct config_source *settings_maintenance(const struct settings *c);
+/* Whether the sync reads stream cs of source src: one owner per record, so
+ * when a maintenance source is configured the other sources' streams of what
+ * it owns (work orders, part reservations, vehicle_maint) are not read. True
+ * for every stream without one. */
+bool settings_reads_stream(const struct settings *c, const struct config_source *src,
+                           const struct connector_stream *cs);
 /* Seconds between polls of stream: the config's override, else by the
  * stream's cadence (fast 5 s, slow 60 s), 0 for a live stream; -1 when the
  * source's kind has no such stream. */

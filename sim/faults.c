@@ -55,14 +55,15 @@ int sim_fault_set(struct sim_fault_cfg *f, const char *key, double v)
 
 json_t *sim_fault_json(const struct sim_fault_cfg *f)
 {
-	return json_pack(
-	        "{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-	        "latency", f->latency_ms, "rate5xx", f->rate5xx, "rate429", f->rate429, "drop",
-	        f->drop, "truncate", f->truncate, "malformed", f->malformed, "dup", f->dup,
-	        "reorder", f->reorder, "expire", f->expire, "close", f->close, "write_timeout",
-	        f->write_timeout, "badevent", f->badevent, "retry_after", f->retry_after_s,
-	        "html200", f->html200, "error200", f->error200, "stall", f->stall, "repeat",
-	        f->repeat, "refuse", f->refuse, "rewind", f->rewind, "rate408", f->rate408, "relogin", f->relogin);
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i,s:f,s:f,s:f,s:f,s:f,"
+	                 "s:f,s:f,s:f}",
+	                 "latency", f->latency_ms, "rate5xx", f->rate5xx, "rate429", f->rate429,
+	                 "drop", f->drop, "truncate", f->truncate, "malformed", f->malformed, "dup",
+	                 f->dup, "reorder", f->reorder, "expire", f->expire, "close", f->close,
+	                 "write_timeout", f->write_timeout, "badevent", f->badevent, "retry_after",
+	                 f->retry_after_s, "html200", f->html200, "error200", f->error200, "stall",
+	                 f->stall, "repeat", f->repeat, "refuse", f->refuse, "rewind", f->rewind,
+	                 "rate408", f->rate408, "relogin", f->relogin);
 }
 
 static int svc_index(const char *name, size_t n)

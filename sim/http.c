@@ -245,7 +245,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct sim_reply *re
 	if (!text)
 		return MHD_NO;
 	size_t len = strlen(text);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;

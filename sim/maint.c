@@ -123,3 +123,28 @@ void sim_maintenance(struct sim_world *w)
 		}
 	}
 }
+
+const char *const sim_maint_status_names[] = {"available", "in_shop", "out_of_service"};
+
+void sim_vehicle_maint_follow(struct sim_world *w, size_t vi)
+{
+	struct sim_table *mt = &w->t[WB_ENT_VEHICLE_MAINT];
+	while (mt->n <= vi) { /* one record per vehicle, at the vehicle's index */
+		size_t k = mt->n;
+		if (sim_add(w, WB_ENT_VEHICLE_MAINT) < 0)
+			return;
+		SIM_ROW(w, VEHICLE_MAINT, sim_vehicle_maint, k)->vehicle = (uint32_t)k;
+	}
+	const struct sim_vehicle *v = SIM_ROW(w, VEHICLE, sim_vehicle, vi);
+	struct sim_vehicle_maint *m = SIM_ROW(w, VEHICLE_MAINT, sim_vehicle_maint, vi);
+	uint8_t ms = v->status == VS_IN_SHOP ? 1 : v->status == VS_OUT_OF_SERVICE ? 2 : 0;
+	uint8_t reason = v->hold ? v->hold_reason : 0;
+	if (m->mstatus == ms && m->hold == v->hold && m->hold_reason == reason &&
+	    m->pm_due_odometer_m == v->pm_due_odometer_m)
+		return;
+	m->mstatus = ms;
+	m->hold = v->hold;
+	m->hold_reason = reason;
+	m->pm_due_odometer_m = v->pm_due_odometer_m;
+	TOUCH(w, VEHICLE_MAINT, vi);
+}

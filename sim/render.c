@@ -487,6 +487,16 @@ json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i)
 	}
 	case WB_ENT_EXCEPTION: render_exception(w, o, row); break;
 	case WB_ENT_SHIPMENT: render_shipment(w, o, row, i); break;
+	case WB_ENT_VEHICLE_MAINT: {
+		const struct sim_vehicle_maint *vm = row;
+		SET("vehicle_id", ref_json(w, WB_ENT_VEHICLE, vm->vehicle));
+		SET("status", json_string(sim_maint_status_names[vm->mstatus % 3]));
+		SET("pm_due_odometer_m", json_integer((json_int_t)vm->pm_due_odometer_m));
+		SET("on_hold", json_boolean(vm->hold));
+		SET("hold_reason",
+		    vm->hold ? json_string(vm->hold_reason ? "fault" : "dispatcher") : json_null());
+		break;
+	}
 	default: break;
 	}
 	return o;

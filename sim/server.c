@@ -129,7 +129,8 @@ int sim_server_init(struct sim_server *s, int argc, char **argv, char *err, size
 			o.dialect = sim_dialect_by_name(v);
 			if (o.dialect < 0) {
 				snprintf(err, errn,
-				         "--dialect %.40s: expected waybill, samsara, geotab or traccar",
+				         "--dialect %.40s: expected waybill, samsara, geotab or "
+				         "traccar",
 				         v);
 				return -1;
 			}

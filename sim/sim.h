@@ -180,6 +180,16 @@ struct sim_shipment {
 	uint32_t load, order, customer, dest_customer;
 	uint8_t status, carrier, has_carrier;
 };
+/* What the depot's maintenance system knows of vehicle (the same index): a
+ * copy of the vehicle's hold, PM due and shop status (mstatus: 0 available,
+ * 1 in_shop, 2 out_of_service) kept by sim_vehicle_maint_follow, so that a
+ * change is a new version only when one of these changes. */
+struct sim_vehicle_maint {
+	struct sim_meta m;
+	double pm_due_odometer_m;
+	uint32_t vehicle;
+	uint8_t mstatus, hold, hold_reason;
+};
 struct sim_fuel_txn {
 	struct sim_meta m;
 	int64_t at;
@@ -355,6 +365,11 @@ void sim_vehicle_parked(struct sim_world *w, uint32_t v);
 void sim_new_fault(struct sim_world *w);
 void sim_maintenance(struct sim_world *w);
 long sim_open_work_order(struct sim_world *w, uint32_t vi, int32_t fault, int category, int status);
+/* Brings vehicle vi's maintenance record (served at /v1/vehicle_maint) in step
+ * with the vehicle, creating it the first time: sim_touch calls it for every
+ * change of a vehicle, whoever made it (the clock, a hold, a work order). */
+void sim_vehicle_maint_follow(struct sim_world *w, size_t vi);
+extern const char *const sim_maint_status_names[];
 
 /* render.c: rows as JSON, with model.h field names */
 json_t *sim_render(const struct sim_world *w, enum wb_entity e, size_t i);

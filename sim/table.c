@@ -37,6 +37,7 @@ static const struct table_def defs[WB_ENT__COUNT] = {
         [WB_ENT_FUEL_TXN] = {"fuel_txns", "FT", SIM_ERP, sizeof(struct sim_fuel_txn)},
         [WB_ENT_EXCEPTION] = {"exceptions", "X", SIM_TMS, sizeof(struct sim_exception)},
         [WB_ENT_SHIPMENT] = {"shipments", "SH", SIM_ERP, sizeof(struct sim_shipment)},
+        [WB_ENT_VEHICLE_MAINT] = {"vehicle_maint", "VM", SIM_TEL, sizeof(struct sim_vehicle_maint)},
 };
 
 int sim_tables_init(struct sim_world *w)
@@ -135,6 +136,9 @@ int sim_touch(struct sim_world *w, enum wb_entity e, size_t i)
 	 * with the TMS's load in one response. */
 	if (rc == 0 && e == WB_ENT_LOAD)
 		sim_shipment_follow(w, i);
+	/* Likewise the maintenance system's record of a vehicle. */
+	if (rc == 0 && e == WB_ENT_VEHICLE)
+		sim_vehicle_maint_follow(w, i);
 	return rc;
 }
 

@@ -329,6 +329,9 @@ int sim_world_init(struct sim_world *w, const struct sim_opts *o)
 	for (int i = 0; i < npowered + npowered / 10 + 1; i++)
 		new_driver(w, i % w->o.depots);
 	initial_maintenance(w, w->now);
+	/* The maintenance system's records start from the vehicles as built. */
+	for (size_t i = 0; i < w->t[WB_ENT_VEHICLE].n; i++)
+		sim_vehicle_maint_follow(w, i);
 	w->next_load_at = (double)(w->now + 2 * 3600);
 	if (w->t[WB_ENT_VEHICLE].n != (size_t)w->o.vehicles)
 		return -1;

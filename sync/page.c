@@ -168,6 +168,10 @@ int sync_page_read(const struct connector_ops *k, const struct connector_stream 
 		         a->body_len, SYNC_PAGE_PARSE_MAX >> 20);
 		return page_fail(err, what);
 	}
+	if (rc == WB_ENOTFOUND) { /* the source no longer serves the cursor */
+		json_decref(page);
+		return wb_fail(err, WB_ENOTFOUND, "%s", kerr.msg);
+	}
 	if (rc != 0 || !page) {
 		json_decref(page);
 		return page_fail(err, kerr.msg[0] ? kerr.msg : "the kind could not read it");

@@ -158,6 +158,13 @@ static void resync(struct sync_stream *st, const char *notice)
 	sync_stream_schedule(st, st->resyncs > 1 ? sync_backoff_ms(sy, st->resyncs - 1) : 0);
 }
 
+void sync_stream_expired(struct sync_stream *st, const char *why)
+{
+	char line[600];
+	snprintf(line, sizeof(line), "the cursor expired at the source (%s)", why);
+	resync(st, line);
+}
+
 void sync_stream_status(struct sync_stream *st, const struct net_resp *r)
 {
 	/* The source's own words, quoted after ours: ours say what it means for

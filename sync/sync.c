@@ -132,10 +132,15 @@ void sync_on_page(const struct net_resp *r, void *arg)
 	struct wb_err err = {0};
 	json_t *page;
 	struct connector_answer ans = {r->status, r->content_type, r->body, r->body_len};
-	if (st->src->ops->page_read
-	            ? sync_page_read(st->src->ops, st->cs, st->asked, &ans, &page, &pr, &err) != 0
-	            : sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr,
-	                              &err) != 0) {
+	int prc = st->src->ops->page_read
+	                  ? sync_page_read(st->src->ops, st->cs, st->asked, &ans, &page, &pr, &err)
+	                  : sync_page_parse(st->cs, st->src->name, r->body, r->body_len, &page, &pr,
+	                                    &err);
+	if (prc == WB_ENOTFOUND && st->asked[0]) {
+		sync_stream_expired(st, err.msg);
+		return;
+	}
+	if (prc != 0) {
 		/* A 200 that is no page may still carry the source's words (an
 		 * error member, a login page's title). */
 		char said[SYNC_SOURCE_TEXT_MAX], why[sizeof(err.msg) + SYNC_SOURCE_TEXT_MAX + 8];
@@ -286,7 +291,8 @@ struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const s
 	size_t total = 0;
 	for (int i = 0; i < CONFIG_NROLES; i++) {
 		size_t n = 0;
-		cfg->sources[i].ops->streams(cfg->sources[i].name, &n);
+		if (cfg->sources[i].ops) /* an optional role not configured has none */
+			cfg->sources[i].ops->streams(cfg->sources[i].name, &n);
 		total += n;
 	}
 	sy->streams = calloc(total ? total : 1, sizeof(*sy->streams));
@@ -297,9 +303,15 @@ struct sync *sync_new(uv_loop_t *loop, struct net *net, struct cache *c, const s
 	}
 	for (int i = 0; i < CONFIG_NROLES; i++) {
 		const struct config_source *src = &cfg->sources[i];
+		if (!src->ops)
+			continue; /* an optional role not configured: no streams, no sender */
 		size_t n = 0;
 		const struct connector_stream *cs = src->ops->streams(src->name, &n);
 		for (size_t j = 0; j < n; j++) {
+			/* One owner per record: what a maintenance source owns is
+			 * not read from the telematics source too. */
+			if (!settings_reads_stream(cfg, src, &cs[j]))
+				continue;
 			struct sync_stream *st = &sy->streams[sy->nstreams++];
 			st->sy = sy;
 			st->src = src;
@@ -345,7 +357,8 @@ void sync_start(struct sync *sy)
 		schedule(st, i * 5);
 	}
 	for (int i = 0; i < CONFIG_NROLES; i++)
-		sync_sender_start(&sy->senders[i]);
+		if (sy->senders[i].src)
+			sync_sender_start(&sy->senders[i]);
 }
 
 void sync_stop(struct sync *sy)

@@ -153,6 +153,10 @@ int sync_sweep_wrap(const struct sync_stream *st, const char *next, char *out, s
 void sync_stream_failed(struct sync_stream *st, const char *why, long retry_after_s);
 /* A page answered with an HTTP status other than 200. */
 void sync_stream_status(struct sync_stream *st, const struct net_resp *r);
+/* The kind read a 200 that says the cursor asked from is no longer usable
+ * (page_read's WB_ENOTFOUND: Geotab's JSON-RPC error for a feed version it
+ * cannot serve): read the stream again from its start, as for HTTP 410. */
+void sync_stream_expired(struct sync_stream *st, const char *why);
 /* Whether a page moves the stream on: false (and the stream failed) for a
  * page that says it has more but brings nothing, answers with the cursor it
  * was asked from, or comes back to a cursor of this pass. */

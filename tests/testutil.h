@@ -14,6 +14,7 @@
  * 2 (migration 4 only dropped views), for the tests of upgrading old caches.
  * A migration that adds to a table adds its undo here. */
 #define TEST_UNDO_TO_V2_SQL                                                                        \
+	"DROP VIEW vehicle_now; DROP TABLE vehicle_seen; DROP TABLE vehicle_maint;"                \
 	"DROP TABLE pending_approval;"                                                             \
 	"DROP TABLE shipment; DROP INDEX invoice_order; DROP INDEX charge_order;"                  \
 	"DROP INDEX load_order; ALTER TABLE invoice DROP COLUMN order_id;"                         \

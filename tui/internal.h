@@ -257,7 +257,8 @@ struct tui_console {
 	bool message_error;
 	/* header data, re-read on each tick */
 	char depot[48];
-	struct tui_source sources[3];
+	struct tui_source sources[4];       /* erp, tms, telematics, maintenance (shown when
+	                                     * configured or seen in sync_state) */
 	struct tui_confirmed confirmed[16]; /* per source seen in sync_state */
 	int nconfirmed;
 	uint64_t moved_ms; /* loop time of the last key that moved the selection */

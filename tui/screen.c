@@ -92,9 +92,9 @@ static void confirm(struct tui_console *s, const char *source, int64_t last_ok_a
  * confirmed its rows), the outbox depth, the tab counts and the depot. */
 static void read_header(struct tui_console *s)
 {
-	static const char *const names[3] = {"erp", "tms", "telematics"};
+	static const char *const names[4] = {"erp", "tms", "telematics", "maintenance"};
 	int64_t now = tui_now(s);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		snprintf(s->sources[i].name, sizeof(s->sources[i].name), "%s", names[i]);
 		s->sources[i].state = VIEW_SRC_NODATA;
 		s->sources[i].lag_s = 0;
@@ -112,7 +112,7 @@ static void read_header(struct tui_console *s)
 			/* Rows come from polled streams; an event stream carries positions. */
 			if (src->t == CV_TEXT && !events && ok_at > 0)
 				confirm(s, src->s, ok_at);
-			for (int i = 0; i < 3; i++) {
+			for (int i = 0; i < 4; i++) {
 				if (src->t != CV_TEXT || strcmp(src->s, names[i]))
 					continue;
 				int64_t lag = view_int(view_get(&row, "lag_s"), 0);
@@ -190,9 +190,13 @@ void tui_reload(struct tui_console *s, bool recount)
  * ("ERP ● TMS ● TEL ◐ 42s"), when the full line leaves no room. */
 static void header_sources(const struct tui_console *s, bool words, char *right, size_t len)
 {
-	static const char *const label[3] = {"ERP", "TMS", "TEL"};
+	static const char *const label[4] = {"ERP", "TMS", "TEL", "MNT"};
+	/* A maintenance source has its place when configured, or when a
+	 * console on a cache alone finds its streams there. */
+	const struct settings *cfg = s->opts ? s->opts->config : NULL;
+	int nsrc = settings_maintenance(cfg) || s->sources[3].state != VIEW_SRC_NODATA ? 4 : 3;
 	size_t n = 0;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < nsrc; i++) {
 		const struct tui_source *src = &s->sources[i];
 		const char *dot = src->state == VIEW_SRC_LIVE   ? tui_glyph->live
 		                  : src->state == VIEW_SRC_LAG  ? tui_glyph->lag
@@ -208,8 +212,10 @@ static void header_sources(const struct tui_console *s, bool words, char *right,
 			n = len - 1;
 	}
 	if (s->sources[0].state == VIEW_SRC_NODATA && s->sources[1].state == VIEW_SRC_NODATA &&
-	    s->sources[2].state == VIEW_SRC_NODATA) /* the short form keeps the clock on screen */
-		n = (size_t)snprintf(right, len, "ERP TMS TEL %s no data  ", tui_glyph->nodata);
+	    s->sources[2].state == VIEW_SRC_NODATA &&
+	    s->sources[3].state == VIEW_SRC_NODATA) /* the short form keeps the clock on screen */
+		n = (size_t)snprintf(right, len, "ERP TMS TEL%s %s no data  ",
+		                     nsrc > 3 ? " MNT" : "", tui_glyph->nodata);
 	snprintf(right + n, len - n, "outbox %" PRId64 " ", s->outbox);
 }
 

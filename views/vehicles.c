@@ -25,7 +25,7 @@ static const struct cache_board board = {
 		" r.state AS ready_state, r.reasons AS readiness_reasons,"
 		" CASE r.state WHEN 'held' THEN 0 WHEN 'limited' THEN 1 WHEN 'ready' THEN 2"
 		" ELSE 3 END AS readiness, v.source AS source, v.synced_at AS synced_at"
-		" FROM vehicle v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0)",
+		" FROM " CACHE_VEHICLE_FACTS " v LEFT JOIN readiness r ON r.vehicle_id=v.id WHERE v.deleted=0)",
 	.cols = (const char *const[]){"id", "unit", "kind", "status", "depot", "fuel_pct",
 		"odometer_m", "last_seen_ms", "serious_faults", "ready_state", "readiness_reasons",
 		"readiness", "source", "synced_at", NULL},

@@ -45,4 +45,31 @@ check "demo: q quits with exit 0" grep -q "exited 0" "$T/demo.rc"
 check "demo: nothing on stderr" [ ! -s "$T/demo.err" ]
 check "demo: the simulator is stopped" sh -c "[ -n '$sim_pid' ] && ! kill -0 '$sim_pid' 2>/dev/null"
 check "demo: no temporary file is left" [ -z "$(ls -A "$T/tmp")" ]
+
+# --dialect: the sim's telematics in a vendor's dialect, with a maintenance
+# source of the canonical kind for the work orders and holds it does not keep.
+: >"$T/demo.rc"
+tm new-session -d -x 110 -y 30 -s demo2 \
+	"env TMPDIR=$T/tmp TERM=screen-256color LC_ALL=C.UTF-8 WAYBILL_THEMES=$(pwd)/themes \
+	 $AW --demo --dialect samsara 2>$T/demo.err; echo exited \$? >$T/demo.rc; sleep 30"
+i=0
+while [ $i -lt 200 ]; do
+	tm capture-pane -p -t demo2 >"$T/pane" 2>/dev/null
+	grep -q "MNT ●" "$T/pane" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q "MNT ●" "$T/pane"; then ok "demo --dialect samsara: the maintenance source goes live"; else not_ok "demo --dialect samsara: the maintenance source goes live" "$(cat "$T/pane")"; fi
+cfg2=$(ls "$T"/tmp/waybill-demo.*/config.json 2>/dev/null | head -n 1)
+check "... its config names the samsara telematics and a waybill maintenance source" \
+	[ "$(jq -r '"\(.sources.telematics.kind) \(.sources.maintenance.kind)"' "$cfg2" 2>/dev/null)" = "samsara waybill" ]
+tm send-keys -t demo2 q
+i=0
+while [ ! -s "$T/demo.rc" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "... q quits with exit 0" grep -q "exited 0" "$T/demo.rc"
+check "... no temporary file is left" [ -z "$(ls -A "$T/tmp")" ]
+"$W" --dialect samsara >"$T/usage.txt" 2>&1
+check "--dialect without --demo: exit 2" [ $? -eq 2 ]
+"$W" --demo --dialect sap >"$T/usage.txt" 2>&1
+check "--dialect sap: exit 2" [ $? -eq 2 ]
 finish

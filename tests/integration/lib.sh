@@ -49,17 +49,22 @@ start_sim() {
 # pass then judges readiness but sends nothing of its own). The telematics
 # source speaks the sim's dialect (waybill-sim --dialect, read from its start-up
 # line): samsara and traccar with ROLE's token, geotab with the dialect's
-# database, user and password.
+# database, user and password. In a vendor's dialect a maintenance source of
+# kind waybill on the telematics service keeps the work orders and holds the
+# vendor does not (MAINT=off leaves it out; MAINT=on adds it in the canonical
+# dialect too).
 write_config() {
-	(umask 077 && jq --arg role "$2" --arg auto "${AUTOMATION:-on}" '.tokens[$role] as $t |
+	(umask 077 && jq --arg role "$2" --arg auto "${AUTOMATION:-on}" --arg maint "${MAINT:-}" '.tokens[$role] as $t |
 	  ("http://127.0.0.1:" + (.services.telematics.port | tostring)) as $tel |
 	  (.dialect.name // "waybill") as $k |
-	  {sources: {erp: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.erp.port | tostring)), token: $t},
+	  {sources: ({erp: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.erp.port | tostring)), token: $t},
 	             tms: {kind: "waybill", url: ("http://127.0.0.1:" + (.services.tms.port | tostring)), token: $t},
 	             telematics: (if $k == "geotab"
 	                          then {kind: $k, url: $tel, database: .dialect.database,
 	                                user: .dialect.user, password: .dialect.password}
-	                          else {kind: $k, url: $tel, token: $t} end)}}
+	                          else {kind: $k, url: $tel, token: $t} end)}
+	             + (if $maint == "on" or ($maint != "off" and $k != "waybill")
+	                then {maintenance: {kind: "waybill", url: $tel, token: $t}} else {} end))}
 	  + (if $auto == "off" then {automation: {maintenance: false, invoices: false}} else {} end)' \
 	  "$1/sim.json" >"$1/config.json")
 }
@@ -77,9 +82,12 @@ admin() {
 
 # cache_matches_sim CACHE DIR: the cache's live rows (id, version) equal the
 # sim's export, list by list; positions equal the sim's count. Prints a diff
-# into DIR/diff when they do not.
+# into DIR/diff when they do not. The sim's vehicle_maint list counts only
+# when the cache reads it (a maintenance source is configured).
 cache_matches_sim() {
-	admin export | jq -r 'to_entries[] | .key as $l | .value[] | "\($l) \(.[0]) \(.[1])"' | sort >"$2/want"
+	vm=$(sqlite3 "$1" "SELECT count(*) FROM sync_state WHERE stream='vehicle_maint'" 2>/dev/null)
+	admin export | jq -r --arg vm "${vm:-0}" 'to_entries[] | select(.key != "vehicle_maint" or $vm != "0") |
+	  .key as $l | .value[] | "\($l) \(.[0]) \(.[1])"' | sort >"$2/want"
 	sqlite3 "$1" "
 	  SELECT 'customers', id, ext_version FROM customer WHERE deleted=0 UNION ALL
 	  SELECT 'orders', id, ext_version FROM orders WHERE deleted=0 UNION ALL
@@ -97,6 +105,7 @@ cache_matches_sim() {
 	  SELECT 'charges', id, ext_version FROM charge WHERE deleted=0 UNION ALL
 	  SELECT 'fuel_txns', id, ext_version FROM fuel_txn WHERE deleted=0 UNION ALL
 	  SELECT 'shipments', id, ext_version FROM shipment WHERE deleted=0 UNION ALL
+	  SELECT 'vehicle_maint', id, ext_version FROM vehicle_maint WHERE deleted=0 UNION ALL
 	  SELECT 'exceptions', id, ext_version FROM exception WHERE deleted=0 AND source!='local';" |
 	  tr '|' ' ' | sort >"$2/got"
 	if ! diff "$2/want" "$2/got" >"$2/diff"; then

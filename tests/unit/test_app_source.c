@@ -39,7 +39,7 @@ static int setup(void **state)
 	erp->database = strdup("depot");
 	erp->user = strdup("admin");
 	erp->password = strdup("pw");
-	erp->login = (struct connector_login){erp->database, erp->user, erp->password, NULL};
+	erp->login = (struct connector_login){erp->database, erp->user, erp->password, NULL, NULL};
 	struct wb_invoice inv;
 	wb_entity_clear(WB_ENT_INVOICE, &inv);
 	test_meta(&inv.meta, "INV-12", "erp", 1);

@@ -190,6 +190,52 @@ static void test_minimal_and_defaults(void **state)
 	settings_free(c);
 }
 
+/* sources.maintenance is optional: without it the slot is empty and every
+ * stream is read from its source as before; with it, what it owns (work
+ * orders, part reservations, vehicle_maint) is read from it alone. */
+static void test_maintenance(void **state)
+{
+	struct fx *f = *state;
+	struct settings *c = NULL;
+	struct wb_err err = {0};
+	if (load_text(f, minimal, &c, &err) != 0)
+		fail_msg("minimal config refused: %s", err.msg);
+	assert_null(settings_maintenance(c));
+	assert_null(c->sources[3].name);
+	assert_null(c->sources[3].ops);
+	const struct config_source *tel = settings_source(c, "telematics");
+	const struct connector_stream *wo = connector_stream(tel->ops, "telematics", "work_orders");
+	assert_non_null(wo);
+	assert_true(settings_reads_stream(c, tel, wo));
+	settings_free(c);
+
+	char *text = mutate("sources.maintenance",
+	                    "{\"kind\":\"waybill\",\"url\":\"http://127.0.0.1:9004/\","
+	                    "\"token\":\"" TOK_FILE "\",\"intervals\":{\"vehicle_maint\":30}}");
+	int rc = load_text(f, text, &c, &err);
+	free(text);
+	if (rc != 0)
+		fail_msg("a maintenance source refused: %s", err.msg);
+	const struct config_source *m = settings_maintenance(c);
+	assert_non_null(m);
+	assert_ptr_equal(m, &c->sources[3]);
+	assert_string_equal(m->name, "maintenance");
+	assert_string_equal(m->url, "http://127.0.0.1:9004");
+	assert_string_equal(m->token, TOK_FILE);
+	assert_int_equal(config_interval_s(m, "vehicle_maint"), 30);
+	assert_int_equal(config_interval_s(m, "work_orders"), 5);
+	assert_int_equal(settings_interval_s(c, "maintenance", "part_reservations"), 5);
+	tel = settings_source(c, "telematics");
+	assert_false(settings_reads_stream(c, tel, wo));
+	assert_false(settings_reads_stream(
+	        c, tel, connector_stream(tel->ops, "telematics", "part_reservations")));
+	assert_true(settings_reads_stream(c, tel,
+	                                  connector_stream(tel->ops, "telematics", "vehicles")));
+	assert_true(settings_reads_stream(c, m,
+	                                  connector_stream(m->ops, "maintenance", "work_orders")));
+	settings_free(c);
+}
+
 static void test_full(void **state)
 {
 	struct fx *f = *state;
@@ -298,6 +344,25 @@ static const struct bad_case bad_cases[] = {
         {"sources.erp.token", "\"\"", "sources.erp.token: the token is empty"},
         {"sources.erp.token", "\"" TOK_ERP "\\n\"", "sources.erp.token: the token holds a space"},
         {"sources.erp.token", "\"a " TOK_ERP "\"", "sources.erp.token: the token holds a space"},
+        /* The optional maintenance source: checked like any source when given. */
+        {"sources.maintenance", "\"x\"", "sources.maintenance: expected an object"},
+        {"sources.maintenance", "null",
+         "sources.maintenance: expected an object (or leave it out)"},
+        {"sources.maintenance.colour", "1", "sources.maintenance.colour: unknown key"},
+        {"sources.maintenance.kind", "\"samsara\"",
+         "sources.maintenance.kind: the samsara kind keeps no work orders or holds; a "
+         "maintenance source is of a kind that does (waybill)"},
+        {"sources.maintenance.kind", "\"sap\"", "sources.maintenance.kind: unknown kind sap"},
+        {"sources.maintenance",
+         "{\"kind\":\"waybill\",\"url\":\"ftp://x\",\"token\":\"s3cr3t-maint-F6\"}",
+         "sources.maintenance.url: expected an http:// or https:// URL"},
+        {"sources.maintenance", "{\"kind\":\"waybill\",\"url\":\"http://a\"}",
+         "sources.maintenance: give exactly one of token, token_file, token_env"},
+        {"sources.maintenance",
+         "{\"kind\":\"waybill\",\"url\":\"http://"
+         "a\",\"token\":\"s3cr3t-maint-F6\",\"intervals\":{\"vehicles\":5}}",
+         "sources.maintenance.intervals.vehicles: no such stream for maintenance (known: "
+         "work_orders, part_reservations, vehicle_maint)"},
 };
 
 static void test_bad_values(void **state)
@@ -500,6 +565,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_detectors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_automation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_full, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_maintenance, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_token_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_token_env, setup, teardown),

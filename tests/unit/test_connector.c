@@ -299,8 +299,10 @@ static void test_kinds_and_streams(void **state)
 	assert_true(n > 0);
 	assert_null(k->streams("payroll", &n));
 	assert_int_equal(n, 0);
-	/* Every entity is served by exactly one stream of one role. */
-	int served[WB_ENT__COUNT] = {0};
+	/* Every entity is served by exactly one stream of the three required
+	 * roles, but vehicle_maint, which only a maintenance source keeps; the
+	 * maintenance role serves work orders, part reservations and it. */
+	int served[WB_ENT__COUNT] = {0}, maint[WB_ENT__COUNT] = {0};
 	const char *roles[] = {"erp", "tms", "telematics"};
 	for (int r = 0; r < 3; r++) {
 		const struct connector_stream *s = k->streams(roles[r], &n);
@@ -308,10 +310,21 @@ static void test_kinds_and_streams(void **state)
 			if (s[i].entity >= 0)
 				served[s[i].entity]++;
 	}
-	for (int e = 0; e < WB_ENT__COUNT; e++)
-		if (served[e] != 1)
+	const struct connector_stream *ms = k->streams("maintenance", &n);
+	for (size_t i = 0; i < n; i++)
+		if (ms[i].entity >= 0)
+			maint[ms[i].entity]++;
+	for (int e = 0; e < WB_ENT__COUNT; e++) {
+		int want = e == WB_ENT_VEHICLE_MAINT ? 0 : 1;
+		if (served[e] != want)
 			fail_msg("entity %s is served by %d streams", wb_entity_info(e)->name,
 			         served[e]);
+		int mwant = e == WB_ENT_VEHICLE_MAINT || e == WB_ENT_WORK_ORDER ||
+		            e == WB_ENT_PART_RESERVATION;
+		if (maint[e] != mwant)
+			fail_msg("entity %s is served by %d maintenance streams",
+			         wb_entity_info(e)->name, maint[e]);
+	}
 }
 
 static void test_actions(void **state)

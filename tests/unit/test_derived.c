@@ -148,8 +148,11 @@ static void test_migrates_from_1(void **state)
 	assert_int_equal(cache_schema_version(c), cache_schema_latest());
 	assert_int_equal(test_count(c, "SELECT count(*) FROM customer"), 1);
 	assert_int_equal(test_count(c, "SELECT count(*) FROM readiness"), 0);
-	/* The boards' views went with schema 4: the boards own their queries. */
-	assert_int_equal(test_count(c, "SELECT count(*) FROM sqlite_master WHERE type='view'"), 0);
+	/* The boards' views went with schema 4: the boards own their queries;
+	 * vehicle_now (schema 9) is the one view. */
+	assert_int_equal(test_count(c, "SELECT count(*) FROM sqlite_master WHERE type='view'"
+	                               " AND name<>'vehicle_now'"),
+	                 0);
 	assert_int_equal(cache_readiness_put(c, "V-1", "ready", NULL, 1, NULL, &err), 0);
 	cache_close(c);
 	test_rmdir(dir);

@@ -793,6 +793,9 @@ static void test_fuel_reach_past_silence(void **state)
 	for (int i = 0; i < 780; i++) /* every second from 30 to 17 min before */
 		pos[i] = (struct wb_position){
 		        "V-2", (at - 1800 + i) * 1000, 52.0, 4.0, 0, 0, 0, NAN, 1};
+	/* Moving at its last report: the vehicle's own row (vehicle_now, whose
+	 * readings are that newest position) cannot say it stood there silent. */
+	pos[779].speed_mps = 5;
 	/* another vehicle at the station itself */
 	pos[780] = (struct wb_position){"V-1", at * 1000, 52.0 + 38 * km, 4.0, 0, 0, 0, NAN, 1};
 	struct wb_err err = {0};

@@ -504,7 +504,7 @@ static void source(struct config_source *s, const char *role, const struct conne
 		s->database = strdup("db");
 		s->user = strdup("admin");
 		s->password = strdup(f->password);
-		s->login = (struct connector_login){s->database, s->user, s->password, NULL};
+		s->login = (struct connector_login){s->database, s->user, s->password, NULL, NULL};
 	} else {
 		s->token = strdup("idle-token");
 	}

@@ -568,13 +568,18 @@ static void test_work_order_source_from_config(void **state)
 	(void)state;
 	struct settings cfg;
 	memset(&cfg, 0, sizeof(cfg));
-	static const char *const roles[] = {"erp", "tms", "telematics"};
-	for (int i = 0; i < CONFIG_NROLES; i++) {
+	static const char *const roles[] = {"erp", "tms", "telematics", "maintenance"};
+	for (int i = 0; i < CONFIG_NREQUIRED; i++) {
 		cfg.sources[i].name = (char *)roles[i];
 		cfg.sources[i].ops = connector_find("waybill");
 	}
 	assert_null(workflow_run_work_order_source(NULL));
 	assert_string_equal(workflow_run_work_order_source(&cfg), "telematics");
+	/* A maintenance source owns work orders, though the telematics kind
+	 * serves them too. */
+	cfg.sources[3].name = (char *)roles[3];
+	cfg.sources[3].ops = connector_find("waybill");
+	assert_string_equal(workflow_run_work_order_source(&cfg), "maintenance");
 }
 
 /* ---- plan and apply --------------------------------------------------------- */
