@@ -47,7 +47,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools
 BENCH_BIN:= $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 BINS     := $(B)/waybill $(B)/waybill-sim
 
-.PHONY: all deps run test check-asan bench bench-tryton demo-tryton seeds install clean format check-format fuzz-built fuzz mutate
+.PHONY: all deps run test check-asan bench bench-tryton bench-dialects demo-tryton seeds install clean format check-format fuzz-built fuzz mutate
 # Keep the test and benchmark objects make would otherwise delete as intermediates.
 .SECONDARY:
 
@@ -137,6 +137,13 @@ bench: deps
 bench-tryton: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	@sh bench/tryton.sh $(B)
+
+# Positions/s into the cache and CPU per 1,000 positions per telematics
+# dialect, beside the canonical connector (bench/dialects.sh; also part of
+# `make bench`). DIALECTS="samsara traccar" for some; BENCH_VEHICLES=N.
+bench-dialects: deps
+	@$(MAKE) --no-print-directory $(BINS)
+	@sh bench/dialects.sh $(B)
 
 # The console with a seeded Tryton (mirroring the simulator's world) as the
 # ERP beside the simulator's TMS and telematics (docs/connectors/tryton.md).
