@@ -186,8 +186,25 @@ size_t sim_log_find(const struct sim_table *t, uint64_t after)
 	return lo;
 }
 
+/* A vendor keeps one fault record per vehicle and code, named by both (the
+ * connectors make "VEHICLE-CODE", Geotab's "VEHICLE/CODE"): in a dialect the
+ * world names its faults the same way, so that a work order, an exception or a
+ * TMS record naming a fault names the record the vendor's kind makes. */
+static void fault_id(const struct sim_world *w, size_t i, char *buf, size_t n)
+{
+	const struct sim_fault *f = SIM_ROW(w, FAULT, sim_fault, i);
+	char vid[32];
+	sim_format_id(w, WB_ENT_VEHICLE, f->vehicle, vid, sizeof vid);
+	snprintf(buf, n, "%s%s%s", vid, w->o.dialect == SIM_DIALECT_GEOTAB ? "/" : "-",
+	         sim_fault_code(f->code));
+}
+
 void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *buf, size_t n)
 {
+	if (w->o.dialect != SIM_DIALECT_WAYBILL && e == WB_ENT_FAULT) {
+		fault_id(w, i, buf, n);
+		return;
+	}
 	if (sim_dialect_format_id(w->o.dialect, e, i, buf, n) == 0)
 		return;
 	snprintf(buf, n, "%s-%zu", w->t[e].prefix, i + 1);
@@ -196,6 +213,19 @@ void sim_format_id(const struct sim_world *w, enum wb_entity e, size_t i, char *
 long sim_parse_id(const struct sim_world *w, enum wb_entity e, const char *s)
 {
 	const struct sim_table *t = &w->t[e];
+	if (w->o.dialect != SIM_DIALECT_WAYBILL && e == WB_ENT_FAULT) {
+		/* The newest fault of that vehicle and code. */
+		char id[96];
+		for (size_t k = t->n; s && k-- > 0;) {
+			const struct sim_meta *m = sim_row(t, k);
+			if (m->purged)
+				continue;
+			fault_id(w, k, id, sizeof id);
+			if (strcmp(id, s) == 0)
+				return (long)k;
+		}
+		return -1;
+	}
 	if (w->o.dialect != SIM_DIALECT_WAYBILL && (e == WB_ENT_VEHICLE || e == WB_ENT_DRIVER)) {
 		long k = sim_dialect_parse_id(w->o.dialect, e, s);
 		if (k < 0 || (size_t)k >= t->n)
