@@ -247,6 +247,12 @@ int connector_map_fields(int entity, json_t *rec, void *row, struct wb_err *err)
  * lat and lon present and on the globe, speed, heading, odometer and fuel
  * within theirs when given. WB_EINVALID naming the vehicle, field and value. */
 int connector_check_position(const struct wb_position *p, struct wb_err *err);
+/* Fills *p from a position whose keys are the canonical names (lat, lon,
+ * speed_mps, heading, odometer_m, fuel_pct as numbers, null or absent for
+ * unknown; ignition a boolean) for vehicle vid at ts_ms, then checks it
+ * (connector_check_position). vid borrows from the caller. */
+int connector_position_fields(json_t *rec, const char *vid, int64_t ts_ms, struct wb_position *p,
+                              struct wb_err *err);
 
 /* The first reading of an answer to an action (connectors/answer.c): not a
  * 2xx, a Content-Type that is not JSON, an empty body, or a body that is not a
