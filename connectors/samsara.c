@@ -508,7 +508,8 @@ static int read_positions(json_t *in, json_t *out, struct wb_err *err)
 
 /* Where a positions page leaves the stream, into next (hist_cursor): the
  * first answer of a pass starts the history before its newest reading; the
- * history's last page goes on with the feed at once. */
+ * history's last page is caught up as of that answer, and the next poll goes
+ * on with the feed from where it was then. */
 static int positions_next(const char *cursor, const char *endc, int more, json_t *out, char *next,
                           size_t len, int *has_more, struct wb_err *err)
 {
@@ -525,7 +526,6 @@ static int positions_next(const char *cursor, const char *endc, int more, json_t
 			               "positions: Samsara's history cursor is too long to keep");
 	} else if (h > 0) {
 		snprintf(next, len, "%.*s", feed_len, feed);
-		*has_more = 1;
 	} else if (!cursor || !*cursor) {
 		json_array_foreach(out, i, p)
 		{

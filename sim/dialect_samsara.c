@@ -403,7 +403,7 @@ static void feed_positions(struct sim_req *r, struct sim_reply *rep, const char 
 }
 
 /* The stats calls' types (at most 3) and after ("" is none); NULL when the
- * call is refused (rep holds Samsara's 400) or fails the "expire" fault. */
+ * call is refused (rep holds Samsara's 400). */
 static const char *stats_args(struct sim_req *r, struct sim_reply *rep, const char **after)
 {
 	const char *types = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "types");
@@ -417,8 +417,6 @@ static const char *stats_args(struct sim_req *r, struct sim_reply *rep, const ch
 		fail(rep, 400, "Missing required parameter 'types'");
 	else if (n > 3)
 		fail(rep, 400, "Invalid value for parameter 'types': at most 3 types");
-	else if (*after && sim_fault_hit(r->svc, r->svc->f.expire))
-		fail(rep, 400, EXPIRED);
 	else
 		return types;
 	return NULL;
@@ -503,6 +501,8 @@ static void stats_feed(struct sim_req *r, struct sim_reply *rep)
 	const char *after, *types = stats_args(r, rep, &after);
 	if (!types)
 		return;
+	if (after && sim_fault_hit(r->svc, r->svc->f.expire))
+		return fail(rep, 400, EXPIRED);
 	if (!strcmp(types, "faultCodes"))
 		return feed_faults(r, rep, after);
 	if (strstr(types, "gps"))
