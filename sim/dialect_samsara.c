@@ -5,9 +5,10 @@
  * ({message, requestId}). Cursors are the sim's own text, opaque to a client: lists    "v.<next
  * row>" / "d.<next row>" / "h.<next row>" (HOS clocks) faults   "f.<world seq>.<next vehicle>": a
  * snapshot being paged (vehicle > 0), or the changes after that seq (vehicle 0) gps "p.<position
- * seq>" dvirs    "i.<world seq>" A feed's "expire" fault, and a position cursor older than the
- * ring, are answered 400 as Samsara answers a bad `after`. updatedAtTime is the sim's start plus
- * the row's change sequence in ms: it grows with every change. */
+ * seq>" (the feed), "r.<position seq>" (the history) dvirs    "i.<world seq>" A feed's "expire"
+ * fault, and a position cursor older than the ring, are answered 400 as Samsara answers a bad
+ * `after`. updatedAtTime is the sim's start plus the row's change sequence in ms: it grows with
+ * every change. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
