@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +14,11 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define MPH_TO_MPS 0.44704
+/* The history a first pass reads: the track the detectors judge idling and
+ * ETAs by (TRACK_WINDOW_MS, local/detect_run.c). */
+#define HISTORY_MS (3600 * 1000LL)
+#define CURSOR_MAX 500 /* the engine keeps a cursor of fewer than 512 bytes */
+#define GPS_TYPES "types=gps,engineStates,fuelPercents"
 
 /* The streams and what their cursors mean (docs/connectors/samsara.md):
  * - vehicles, drivers: lists with no change cursor. `after` pages a pass;
@@ -29,6 +35,12 @@
  * - positions: the stats feed with gps, engineStates and fuelPercents (three
  *   types, Samsara's limit a call). The stored endCursor is `after`;
  *   hasNextPage false is "caught up": the cursor is kept and polled again.
+ *   A pass without a cursor first reads the feed without `after` (each
+ *   vehicle's latest readings, and the feed's place now), then the history
+ *   of the HISTORY_MS before the newest of those readings, with the cursor
+ *   "h:<end ms>:<feed endCursor>:<history after>" (hist_cursor), then the
+ *   feed from the place it gave: nothing after the window's end is missed,
+ *   and an overlap is not doubled (positions are keyed by time and vehicle).
  * An `after` Samsara refuses (400) or forgets is the engine's to handle
  * (sync/stream_fail.c): the stream is read again from the start. */
 static const struct connector_stream telematics_streams[] = {
@@ -80,6 +92,39 @@ static int add_after(char *q, size_t len, const char *cursor)
 	return n < len ? 0 : -1;
 }
 
+/* A positions cursor of the history phase, "h:<end ms>:<feed>:<after>": the
+ * window's end (the newest reading of the pass's first answer: the source's
+ * clock, not ours), the feed's endCursor to go on from once the history is
+ * read (Samsara's cursors hold no ':'), and the history's `after` ("" for its
+ * first page). 1 when cursor is one, 0 when it is not (a feed's cursor),
+ * -1 when it starts like one but is not one this kind wrote. */
+static int hist_cursor(const char *c, int64_t *end, const char **feed, int *feed_len,
+                       const char **after)
+{
+	if (!c || strncmp(c, "h:", 2) != 0)
+		return 0;
+	char *e;
+	long long ms = strtoll(c + 2, &e, 10);
+	const char *colon = *e == ':' ? strchr(e + 1, ':') : NULL;
+	if (c[2] < '0' || c[2] > '9' || ms < 946684800000LL || ms > 4102444800000LL || !colon ||
+	    colon == e + 1)
+		return -1;
+	*end = ms;
+	*feed = e + 1;
+	*feed_len = (int)(colon - *feed);
+	*after = colon + 1;
+	return 1;
+}
+
+static void rfc3339(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03dZ", (int)(ms % 1000));
+}
+
 static int page_request(const struct connector_stream *s, const struct connector_login *who,
                         const char *cursor, int limit, struct connector_call *call,
                         struct wb_err *err)
@@ -87,11 +132,23 @@ static int page_request(const struct connector_stream *s, const struct connector
 	(void)who;
 	snprintf(call->method, sizeof(call->method), "GET");
 	call->body = NULL;
+	int64_t end;
+	const char *feed, *after;
+	int feed_len, h = s->entity < 0 ? hist_cursor(cursor, &end, &feed, &feed_len, &after) : 0;
+	if (h < 0) /* forged: the first request of a pass; page_read refuses it */
+		cursor = NULL;
 	if (is(s, "faults"))
 		snprintf(call->path, sizeof(call->path), "%s?types=faultCodes", s->path);
-	else if (s->entity < 0)
-		snprintf(call->path, sizeof(call->path), "%s?types=gps,engineStates,fuelPercents",
-		         s->path);
+	else if (h > 0) {
+		char from[32], to[32];
+		rfc3339(end - HISTORY_MS, from, sizeof(from));
+		rfc3339(end, to, sizeof(to));
+		snprintf(call->path, sizeof(call->path),
+		         "/fleet/vehicles/stats/history?startTime=%s&endTime=%s&" GPS_TYPES, from,
+		         to);
+		cursor = after;
+	} else if (s->entity < 0)
+		snprintf(call->path, sizeof(call->path), "%s?" GPS_TYPES, s->path);
 	else if (is(s, "inspections"))
 		snprintf(call->path, sizeof(call->path),
 		         "%s?startTime=2000-01-01T00:00:00Z&limit=%d", s->path, limit);
@@ -449,10 +506,55 @@ static int read_positions(json_t *in, json_t *out, struct wb_err *err)
 	return 0;
 }
 
+/* Where a positions page leaves the stream, into next (hist_cursor): the
+ * first answer of a pass starts the history before its newest reading; the
+ * history's last page is caught up as of that answer, and the next poll goes
+ * on with the feed from where it was then. */
+static int positions_next(const char *cursor, const char *endc, int more, json_t *out, char *next,
+                          size_t len, int *has_more, struct wb_err *err)
+{
+	int64_t end, newest = -1;
+	const char *feed, *after;
+	int feed_len, h = hist_cursor(cursor, &end, &feed, &feed_len, &after);
+	size_t i;
+	json_t *p;
+	*has_more = more;
+	if (h > 0 && more && *endc) {
+		if (snprintf(next, len, "h:%" PRId64 ":%.*s:%s", end, feed_len, feed, endc) >=
+		    CURSOR_MAX)
+			return wb_fail(err, WB_EINVALID,
+			               "positions: Samsara's history cursor is too long to keep");
+	} else if (h > 0) {
+		snprintf(next, len, "%.*s", feed_len, feed);
+	} else if (!cursor || !*cursor) {
+		json_array_foreach(out, i, p)
+		{
+			int64_t t = json_integer_value(json_object_get(p, "ts_ms"));
+			newest = t > newest ? t : newest;
+		}
+		if (newest >= 946684800000LL && *endc && !strchr(endc, ':') &&
+		    snprintf(next, len, "h:%" PRId64 ":%s:", newest, endc) < CURSOR_MAX) {
+			*has_more = 1;
+			return 0;
+		}
+		snprintf(next, len, "%s", endc);
+	} else
+		snprintf(next, len, "%s", *endc ? endc : cursor);
+	return 0;
+}
+
 static int page_read(const struct connector_stream *s, const char *cursor,
                      const struct connector_answer *a, json_t **page, struct wb_err *err)
 {
 	*page = NULL;
+	int64_t e;
+	const char *f, *af;
+	int fl;
+	if (s->entity < 0 && hist_cursor(cursor, &e, &f, &fl, &af) < 0)
+		return wb_fail(err, WB_ENOTFOUND,
+		               "positions: the stored cursor \"%.40s\" is not one the samsara "
+		               "kind writes",
+		               cursor);
 	json_error_t je;
 	json_t *in = json_loadb(a->body ? a->body : "", a->body_len, 0, &je);
 	if (!in)
@@ -495,9 +597,14 @@ static int page_read(const struct connector_stream *s, const char *cursor,
 	const char *next = json_is_true(more) || !list ? json_string_value(end) : "";
 	if (!list && !*next)
 		next = cursor ? cursor : "";
+	char buf[CURSOR_MAX + 64];
+	int has_more = json_is_true(more);
+	if (rc == 0 && s->entity < 0 &&
+	    (rc = positions_next(cursor, json_string_value(end), has_more, out, buf, sizeof(buf),
+	                         &has_more, err)) == 0)
+		next = buf;
 	if (rc == 0)
-		*page = json_pack("{s:o,s:s,s:b}", "data", out, "next", next, "has_more",
-		                  json_is_true(more));
+		*page = json_pack("{s:o,s:s,s:b}", "data", out, "next", next, "has_more", has_more);
 	else
 		json_decref(out);
 	json_decref(in);

@@ -5,19 +5,22 @@
  * ({message, requestId}). Cursors are the sim's own text, opaque to a client: lists    "v.<next
  * row>" / "d.<next row>" / "h.<next row>" (HOS clocks) faults   "f.<world seq>.<next vehicle>": a
  * snapshot being paged (vehicle > 0), or the changes after that seq (vehicle 0) gps "p.<position
- * seq>" dvirs    "i.<world seq>" A feed's "expire" fault, and a position cursor older than the
- * ring, are answered 400 as Samsara answers a bad `after`. updatedAtTime is the sim's start plus
- * the row's change sequence in ms: it grows with every change. */
+ * seq>" (the feed), "r.<position seq>" (the history) dvirs    "i.<world seq>" A feed's "expire"
+ * fault, and a position cursor older than the ring, are answered 400 as Samsara answers a bad
+ * `after`. updatedAtTime is the sim's start plus the row's change sequence in ms: it grows with
+ * every change. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dialect.h"
 
 #define LIST_MAX 512
 #define PAGE_GPS 512
 #define MPS_TO_MPH (1.0 / 0.44704)
+#define EXPIRED "Invalid value for parameter 'after': the cursor is invalid or has expired"
 
 bool sim_samsara_owns(const char *url)
 {
@@ -387,9 +390,7 @@ static void feed_positions(struct sim_req *r, struct sim_reply *rep, const char 
 	           from + 1 < oldest) {
 		free(byveh);
 		json_decref(data);
-		return fail(rep, 400,
-		            "Invalid value for parameter 'after': the cursor is invalid or "
-		            "has expired");
+		return fail(rep, 400, EXPIRED);
 	} else {
 		uint64_t s = from + 1;
 		for (int n = 0; s <= w->pos_seq && n < PAGE_GPS; s++, n++)
@@ -402,24 +403,107 @@ static void feed_positions(struct sim_req *r, struct sim_reply *rep, const char 
 	rep->body = page(data, end, more);
 }
 
+/* The stats calls' types (at most 3) and after ("" is none); NULL when the
+ * call is refused (rep holds Samsara's 400). */
+static const char *stats_args(struct sim_req *r, struct sim_reply *rep, const char **after)
+{
+	const char *types = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "types");
+	*after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
+	if (*after && !**after)
+		*after = NULL;
+	int n = 1;
+	for (const char *p = types ? types : ""; *p; p++)
+		n += *p == ',';
+	if (!types)
+		fail(rep, 400, "Missing required parameter 'types'");
+	else if (n > 3)
+		fail(rep, 400, "Invalid value for parameter 'types': at most 3 types");
+	else
+		return types;
+	return NULL;
+}
+
+/* "2025-03-07T10:00:00Z" or with ms ("...:00.125Z") into ms; -1 when not one. */
+static int64_t parse_time(const char *s)
+{
+	struct tm tm = {0};
+	int ms = 0, n = 0, k = 0;
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	                 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	if (s[n] == '.' && sscanf(s + n, ".%3d%n", &ms, &k) == 1 && k == 4)
+		n += k;
+	if (strcmp(s + n, "Z") != 0 || tm.tm_year < 1970)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* GET /fleet/vehicles/stats/history: the ring's positions timed within
+ * [startTime, endTime], in the order they came, PAGE_GPS readings a page
+ * (grouped by vehicle within it); the cursor is "r.<last seq read>". */
+static void stats_history(struct sim_req *r, struct sim_reply *rep)
+{
+	struct sim_world *w = &r->srv->w;
+	const char *after, *types = stats_args(r, rep, &after);
+	const char *st = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "startTime");
+	const char *et = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "endTime");
+	int64_t t0 = parse_time(st), t1 = parse_time(et);
+	uint64_t oldest = w->pos_seq > w->pos_cap ? w->pos_seq - w->pos_cap + 1 : 1, from, unused;
+	if (!types)
+		return;
+	if (!st || !et)
+		return fail(rep, 400,
+		            st ? "Missing required parameter 'endTime'"
+		               : "Missing required parameter 'startTime'");
+	if (t0 < 0 || t1 < 0)
+		return fail(rep, 400,
+		            t0 < 0 ? "Invalid value for parameter 'startTime'"
+		                   : "Invalid value for parameter 'endTime'");
+	if (t1 < t0)
+		return fail(rep, 400, "Invalid value for parameter 'endTime': before startTime");
+	if (!strstr(types, "gps"))
+		return fail(rep, 400,
+		            "the simulator serves the history of gps,engineStates,"
+		            "fuelPercents");
+	if (after &&
+	    (cursor(after, 'r', &from, &unused) != 0 || from > w->pos_seq || from + 1 < oldest))
+		return fail(rep, 400, EXPIRED);
+	size_t nv = w->t[WB_ENT_VEHICLE].n;
+	json_t **byveh = calloc(nv ? nv : 1, sizeof(*byveh)), *data = json_array();
+	if (!byveh) {
+		json_decref(data);
+		return fail(rep, 500, "out of memory");
+	}
+	uint64_t s = after ? from + 1 : oldest, last = s - 1;
+	int n = 0, more = 0;
+	for (; s <= w->pos_seq && !more; s++) {
+		const struct sim_pos *p = &w->pos[s % w->pos_cap];
+		if (p->ts_ms < t0 || p->ts_ms > t1)
+			continue;
+		more = n == PAGE_GPS;
+		if (!more) {
+			pos_entry(data, byveh, w, p);
+			last = s;
+			n++;
+		}
+	}
+	free(byveh);
+	char end[48];
+	snprintf(end, sizeof end, "r.%" PRIu64, last);
+	rep->status = 200;
+	rep->body = page(data, end, more);
+}
+
 /* The stats feed: faultCodes alone, or gps with engineStates and fuelPercents. */
 static void stats_feed(struct sim_req *r, struct sim_reply *rep)
 {
-	const char *types = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "types");
-	const char *after = sim_req_value(r, MHD_GET_ARGUMENT_KIND, "after");
-	if (after && !*after)
-		after = NULL;
+	const char *after, *types = stats_args(r, rep, &after);
 	if (!types)
-		return fail(rep, 400, "Missing required parameter 'types'");
-	int n = 1;
-	for (const char *p = types; *p; p++)
-		n += *p == ',';
-	if (n > 3)
-		return fail(rep, 400, "Invalid value for parameter 'types': at most 3 types");
+		return;
 	if (after && sim_fault_hit(r->svc, r->svc->f.expire))
-		return fail(rep, 400,
-		            "Invalid value for parameter 'after': the cursor is invalid or has "
-		            "expired");
+		return fail(rep, 400, EXPIRED);
 	if (!strcmp(types, "faultCodes"))
 		return feed_faults(r, rep, after);
 	if (strstr(types, "gps"))
@@ -442,9 +526,7 @@ static void dvirs(struct sim_req *r, struct sim_reply *rep)
 		return fail(rep, 400, "Invalid value for parameter 'limit': must be 1 to 200");
 	if (after && *after &&
 	    (cursor(after, 'i', &seq, &unused) != 0 || sim_fault_hit(r->svc, r->svc->f.expire)))
-		return fail(rep, 400,
-		            "Invalid value for parameter 'after': the cursor is invalid or has "
-		            "expired");
+		return fail(rep, 400, EXPIRED);
 	const struct sim_table *t = &w->t[WB_ENT_INSPECTION];
 	json_t *data = json_array();
 	size_t j = sim_log_find(t, seq);
@@ -535,6 +617,8 @@ void sim_samsara_serve(struct sim_req *r, struct sim_reply *rep)
 		list(r, rep, WB_ENT_DRIVER, 1);
 	else if (!strcmp(u, "/fleet/vehicles/stats/feed"))
 		stats_feed(r, rep);
+	else if (!strcmp(u, "/fleet/vehicles/stats/history"))
+		stats_history(r, rep);
 	else if (!strcmp(u, "/dvirs/stream"))
 		dvirs(r, rep);
 	else

@@ -80,6 +80,17 @@ check "a sync against the samsara dialect exits 0 (exit $rc)" [ "$rc" = 0 ]
 check "every telematics stream is read" \
 	sh -c "for s in vehicles drivers faults inspections positions; do grep -q \"telematics \$s: done\" '$d/out' || exit 1; done"
 check "the cache equals the world (vehicles, drivers, faults, DVIRs, positions)" same_as_world "$d/c.db"
+# The first sync read the history of the hour before the newest reading
+# (/fleet/vehicles/stats/history): the cache holds every position the world
+# has in that window, and only those, as the canonical kind's first page would.
+tel positions | jq -r '"\(.vehicle_id) \((.ts_ms[0:19] + "Z" | fromdate) * 1000 + (.ts_ms[20:23] | tonumber))"' |
+	sort -k2,2n >"$d/world_ms"
+hi=$(tail -n 1 "$d/world_ms" | cut -d' ' -f2)
+awk -v lo=$((hi - 3600000)) '$2 >= lo' "$d/world_ms" | sort >"$d/want_hist"
+sqlite3 "$d/c.db" "SELECT vehicle_id || ' ' || ts_ms FROM position WHERE ts_ms >= $hi - 3600000" |
+	sort >"$d/got_hist"
+check "the first sync holds the last hour's positions ($(wc -l <"$d/got_hist") of the world's $(wc -l <"$d/want_hist"); $(wc -l <"$d/cpos") in all)" \
+	cmp -s "$d/want_hist" "$d/got_hist"
 n=$(sqlite3 "$d/c.db" "SELECT count(*) FROM driver WHERE deleted=0 AND drive_left_s IS NOT NULL
   AND duty_left_s IS NOT NULL AND cycle_left_s IS NOT NULL AND status IS NOT NULL")
 m=$(tel drivers | jq -r 'select(.deleted|not) | .id' | wc -l)

@@ -310,6 +310,105 @@ static void test_feed_caught_up_keeps_its_cursor(void **state)
 	json_decref(page);
 }
 
+#define GPS_TYPES "types=gps,engineStates,fuelPercents"
+#define FEED "/fleet/vehicles/stats/feed?" GPS_TYPES
+
+static void want_position(json_t *rec, int64_t ts_ms, double speed_mps, double fuel, int ignition)
+{
+	struct wb_position p;
+	struct wb_err err = {0};
+	if (kind()->map_position(rec, &p, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.ts_ms, ts_ms);
+	assert_true(fabs(p.speed_mps - speed_mps) < 1e-9);
+	if (isnan(fuel))
+		assert_true(isnan(p.fuel_pct));
+	else
+		assert_true(fabs(p.fuel_pct - fuel) < 1e-9);
+	assert_int_equal(p.ignition, ignition);
+}
+
+/* A pass without a cursor: the feed without `after` (each vehicle's latest
+ * readings, and the feed's place), then the hour of history before the
+ * newest of those readings, paged by its own `after`, then the feed from the
+ * place the first answer gave. The phase is in the cursor. */
+static void test_first_pass_reads_the_history(void **state)
+{
+	(void)state;
+	call("positions", "", FEED);
+	json_t *page = read_page("positions", "", "stats_gps.json");
+	assert_int_equal(json_array_size(json_object_get(page, "data")), 3); /* stored too */
+	/* The newest reading, 10:00:30.500, ends the window: the source's clock. */
+	assert_string_equal(next_of(page), "h:1741341630500:cG9zaXRpb25z:");
+	assert_true(json_is_true(json_object_get(page, "has_more")));
+	char cur[128];
+	snprintf(cur, sizeof(cur), "%s", next_of(page));
+	json_decref(page);
+	call("positions", cur,
+	     "/fleet/vehicles/stats/history?startTime=2025-03-07T09:00:30.500Z"
+	     "&endTime=2025-03-07T10:00:30.500Z&" GPS_TYPES);
+
+	page = read_page("positions", cur, "stats_history.json");
+	json_t *data = json_object_get(page, "data");
+	assert_int_equal(json_array_size(data), 3);
+	want_position(json_array_get(data, 0), 1741338600000LL, 0, 64, 1);            /* Idle */
+	want_position(json_array_get(data, 1), 1741340400250LL, 30 * 0.44704, 64, 1); /* On */
+	want_position(json_array_get(data, 2), 1741339800000LL, 0, 18, 0);            /* Off */
+	assert_string_equal(next_of(page), "h:1741341630500:cG9zaXRpb25z:aGlzdG9yeTI");
+	assert_true(json_is_true(json_object_get(page, "has_more")));
+	snprintf(cur, sizeof(cur), "%s", next_of(page));
+	json_decref(page);
+	call("positions", cur,
+	     "/fleet/vehicles/stats/history?startTime=2025-03-07T09:00:30.500Z"
+	     "&endTime=2025-03-07T10:00:30.500Z&" GPS_TYPES "&after=aGlzdG9yeTI");
+
+	/* The history's last page: caught up as of the first answer; the next
+	 * poll goes on with the feed from the place that answer gave. */
+	struct wb_err err = {0};
+	assert_int_equal(read_body("positions", cur,
+	                           "{\"data\":[],\"pagination\":{\"endCursor\":\"\","
+	                           "\"hasNextPage\":false}}",
+	                           &page, &err),
+	                 0);
+	assert_string_equal(next_of(page), "cG9zaXRpb25z");
+	assert_false(json_is_true(json_object_get(page, "has_more")));
+	json_decref(page);
+	call("positions", "cG9zaXRpb25z", FEED "&after=cG9zaXRpb25z");
+
+	/* A first answer with no reading (no vehicle reports) has no window:
+	 * the feed goes on at once. */
+	assert_int_equal(read_body("positions", "",
+	                           "{\"data\":[],\"pagination\":{\"endCursor\":\"ZW1wdHk\","
+	                           "\"hasNextPage\":false}}",
+	                           &page, &err),
+	                 0);
+	assert_string_equal(next_of(page), "ZW1wdHk");
+	json_decref(page);
+}
+
+/* A cursor that starts like a history one but is not one the kind wrote is
+ * refused as one the source no longer knows (WB_ENOTFOUND: the engine reads
+ * the stream again from the start); its request is the first of a pass. */
+static void test_forged_history_cursor_is_refused(void **state)
+{
+	(void)state;
+	static const char *const forged[] = {
+	        "h:",         "h:x:cG9z:",  "h:1741341630500",      "h:1741341630500::",
+	        "h:12:cG9z:", "h:-1:cG9z:", "h:1741341630500:cG9z", "h:99999999999999999999:cG9z:"};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		call("positions", forged[i], FEED);
+		char *body = fixture("stats_history.json");
+		json_t *page = NULL;
+		struct wb_err err = {0};
+		assert_int_equal(read_body("positions", forged[i], body, &page, &err),
+		                 WB_ENOTFOUND);
+		assert_null(page);
+		if (!strstr(err.msg, "not one the samsara kind writes"))
+			fail_msg("%s: %s", forged[i], err.msg);
+		free(body);
+	}
+}
+
 static void test_inspections(void **state)
 {
 	(void)state;
@@ -443,6 +542,8 @@ int main(void)
 	        cmocka_unit_test(test_fault_severity_table),
 	        cmocka_unit_test(test_positions),
 	        cmocka_unit_test(test_feed_caught_up_keeps_its_cursor),
+	        cmocka_unit_test(test_first_pass_reads_the_history),
+	        cmocka_unit_test(test_forged_history_cursor_is_refused),
 	        cmocka_unit_test(test_inspections),
 	        cmocka_unit_test(test_unknown_shapes_are_refused),
 	        cmocka_unit_test(test_whoami),
