@@ -639,34 +639,7 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 	json_t *ts = json_object_get(rec, "ts_ms");
 	if (!vid || !*vid || !json_is_integer(ts))
 		return wb_fail(err, WB_EINVALID, "position: no vehicle_id or ts_ms");
-	*p = (struct wb_position){
-	        .vehicle_id = vid, .ts_ms = json_integer_value(ts), .ignition = -1};
-	static const struct {
-		const char *key;
-		size_t off;
-	} reals[] = {
-	        {"lat", offsetof(struct wb_position, lat)},
-	        {"lon", offsetof(struct wb_position, lon)},
-	        {"speed_mps", offsetof(struct wb_position, speed_mps)},
-	        {"heading", offsetof(struct wb_position, heading)},
-	        {"odometer_m", offsetof(struct wb_position, odometer_m)},
-	        {"fuel_pct", offsetof(struct wb_position, fuel_pct)},
-	};
-	for (size_t i = 0; i < N(reals); i++) {
-		json_t *v = json_object_get(rec, reals[i].key);
-		double *dst = (double *)(void *)((char *)p + reals[i].off);
-		if (!v || json_is_null(v))
-			*dst = NAN;
-		else if (json_is_number(v))
-			*dst = json_number_value(v);
-		else
-			return wb_fail(err, WB_EINVALID, "position %s: %s is not a number", vid,
-			               reals[i].key);
-	}
-	json_t *ign = json_object_get(rec, "ignition");
-	if (json_is_boolean(ign))
-		p->ignition = json_is_true(ign);
-	return connector_check_position(p, err);
+	return connector_position_fields(rec, vid, json_integer_value(ts), p, err);
 }
 
 /* ---- actions, who-am-I ------------------------------------------------------ */
