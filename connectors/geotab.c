@@ -14,9 +14,13 @@
  *               every pass rewrites the hours it read.
  *   faults      GetFeed FaultData: cursor = the feed's toVersion (16 hex).
  *   inspections GetFeed DVIRLog: the same.
- *   positions   ExecuteMultiCall [GetFeed LogRecord, GetFeed StatusData fuel
- *               level, GetFeed StatusData odometer]: cursor "LR:FUEL:ODO",
- *               the three toVersions; fuel and odometer merged onto positions.
+ *   positions   ExecuteMultiCall [GetFeed LogRecord, GetFeed StatusData of
+ *               each of status_feeds (fuel level, odometer, ignition)]: cursor
+ *               "LR:FUEL:ODO:IGN", the four toVersions; each reading merged
+ *               onto the device's positions. An older "LR:FUEL:ODO" (before
+ *               the ignition) is accepted: StatusData's versions are one
+ *               sequence whatever the diagnostic searched, so the ignition
+ *               feed starts at the older of FUEL and ODO.
  * A feed is caught up when a call brings fewer than resultsLimit records; ""
  * starts a feed from its beginning (no fromVersion). A version Geotab no
  * longer serves (its ArgumentException naming fromVersion) is WB_ENOTFOUND:
@@ -35,6 +39,17 @@
 #define GT_VERSION_MAX 16 /* a version is a 64-bit number in hex */
 #define GT_SWEEP_S 900
 #define N(a) (sizeof(a) / sizeof(a[0]))
+
+/* The StatusData feeds of the positions multi-call, after its LogRecord feed:
+ * the diagnostic, the key page_read merges a reading under, what it is. */
+static const struct {
+	const char *diag, *key, *what;
+} status_feeds[] = {
+        {"DiagnosticFuelLevelId", "waybill.fuel_pct", "fuel level"},
+        {"DiagnosticOdometerId", "waybill.odometer_m", "odometer"},
+        {"DiagnosticIgnitionId", "waybill.ignition", "ignition"}, /* 1 on, 0 off */
+};
+#define GT_FEEDS (1 + N(status_feeds)) /* LogRecord and the StatusData feeds */
 
 /* Polling cadence: master data slowly, operational data fast (Geotab allows
  * GetFeed about once a second per type and user). */
@@ -79,30 +94,42 @@ static int geotab_version_parse(const char *s, int64_t *v)
 	return 0;
 }
 
-/* The cursor's versions: one for a feed, three for positions, none for a
+/* The cursor's versions: one for a feed, GT_FEEDS for positions, none for a
  * full pass; "" starts a feed from its beginning. */
 static int cursor_parse(const struct connector_stream *s, const char *cur,
-                        char ver[3][GT_VERSION_MAX + 1], struct wb_err *err)
+                        char ver[GT_FEEDS][GT_VERSION_MAX + 1], struct wb_err *err)
 {
-	int want = s->entity < 0 ? 3 : is_snapshot(s) ? 0 : 1, end = 0, got = 0;
-	memset(ver, 0, 3 * (GT_VERSION_MAX + 1));
+	size_t want = s->entity < 0 ? GT_FEEDS : is_snapshot(s) ? 0 : 1, got = 0;
+	memset(ver, 0, GT_FEEDS * (GT_VERSION_MAX + 1));
 	if (!cur || !*cur)
 		return 0;
-	if (want == 1)
-		got = sscanf(cur, "%16[0-9a-fA-F]%n", ver[0], &end);
-	else if (want == 3)
-		got = sscanf(cur, "%16[0-9a-fA-F]:%16[0-9a-fA-F]:%16[0-9a-fA-F]%n", ver[0], ver[1],
-		             ver[2], &end);
-	if (want && got == want && cur[end] == '\0')
+	for (const char *p = cur; want; p++) { /* hex versions joined by ':' */
+		size_t n = strspn(p, "0123456789abcdefABCDEF");
+		if (n == 0 || n > GT_VERSION_MAX || got == GT_FEEDS || (p[n] && p[n] != ':')) {
+			got = 0;
+			break;
+		}
+		memcpy(ver[got++], p, n);
+		if (!*(p += n))
+			break;
+	}
+	int64_t fuel, odo;
+	if (want && got == want)
 		return 0;
+	if (want == GT_FEEDS && got == GT_FEEDS - 1 && geotab_version_parse(ver[1], &fuel) == 0 &&
+	    geotab_version_parse(ver[2], &odo) == 0) {
+		/* The older form, without ignition: from the older StatusData version. */
+		memcpy(ver[GT_FEEDS - 1], ver[fuel < odo ? 1 : 2], GT_VERSION_MAX + 1);
+		return 0;
+	}
 	char shown[48];
 	connector_clean_text(shown, sizeof(shown), cur, strlen(cur));
 	return wb_fail(err, WB_EINVALID,
 	               "the stored cursor \"%s\" is not one of Geotab's %s stream (%s)", shown,
 	               s->name,
-	               want == 3   ? "three feed versions LR:FUEL:ODO"
-	               : want == 1 ? "a feed version"
-	                           : "always empty");
+	               want == GT_FEEDS ? "four feed versions LR:FUEL:ODO:IGN"
+	               : want == 1      ? "a feed version"
+	                                : "always empty");
 }
 
 /* --- calls and answers -------------------------------------------------------- */
@@ -409,8 +436,6 @@ static int doctor_read(int step, const struct connector_answer *a, char *line, s
 
 /* --- pages ---------------------------------------------------------------------- */
 
-static const char *const status_diags[] = {"DiagnosticFuelLevelId", "DiagnosticOdometerId"};
-
 /* Geotab's duty statuses (DutyStatusLogType) as the driver's: personal
  * conveyance counts as off duty, a yard move as on duty. */
 static const char *const duty_statuses[][2] = {
@@ -444,7 +469,7 @@ static int page_request(const struct connector_stream *s, const struct connector
                         const char *cursor, int limit, struct connector_call *call,
                         struct wb_err *err)
 {
-	char ver[3][GT_VERSION_MAX + 1];
+	char ver[GT_FEEDS][GT_VERSION_MAX + 1];
 	int rc = cursor_parse(s, cursor, ver, err);
 	if (rc != 0)
 		return rc;
@@ -461,12 +486,12 @@ static int page_request(const struct connector_stream *s, const struct connector
 		json_t *calls = json_array();
 		json_array_append_new(calls,
 		                      one("GetFeed", params("LogRecord", ver[0], limit, NULL)));
-		for (size_t i = 0; i < N(status_diags); i++)
+		for (size_t i = 0; i < N(status_feeds); i++)
 			json_array_append_new(
 			        calls,
 			        one("GetFeed", params("StatusData", ver[i + 1], limit,
 			                              json_pack("{s:{s:s}}", "diagnosticSearch",
-			                                        "id", status_diags[i]))));
+			                                        "id", status_feeds[i].diag))));
 		return multi(calls, who, call, err);
 	}
 	default: return wb_fail(err, WB_EINVALID, "Geotab has no stream \"%.40s\"", s->name);
@@ -545,25 +570,33 @@ static double reading_at(const struct reading *r, size_t n, const char *device, 
 
 static int positions_read(json_t *res, int limit, json_t **page, struct wb_err *err)
 {
-	json_t *data[3];
-	const char *to[3];
-	static const char *const what[] = {"LogRecord feed", "fuel level feed", "odometer feed"};
-	if (!json_is_array(res) || json_array_size(res) != 3)
+	json_t *data[GT_FEEDS], *lr;
+	const char *to[GT_FEEDS];
+	char what[40], next[GT_FEEDS * (GT_VERSION_MAX + 1)] = "";
+	if (!json_is_array(res) || json_array_size(res) != GT_FEEDS)
 		return wb_fail(err, WB_EINVALID,
-		               "the positions multi-call: Geotab did not answer its three calls");
-	for (int i = 0; i < 3; i++) {
-		int rc =
-		        feed_result(json_array_get(res, (size_t)i), what[i], &data[i], &to[i], err);
+		               "the positions multi-call: Geotab did not answer its %zu calls",
+		               (size_t)GT_FEEDS);
+	bool more = false;
+	for (size_t k = 0; k < GT_FEEDS; k++) {
+		snprintf(what, sizeof(what), "%s feed", k ? status_feeds[k - 1].what : "LogRecord");
+		int rc = feed_result(json_array_get(res, k), what, &data[k], &to[k], err);
 		if (rc != 0)
 			return rc;
+		/* The limit asked is in the request only: a full call says "more". */
+		more = more || json_array_size(data[k]) >= (size_t)limit;
+		snprintf(next + strlen(next), sizeof(next) - strlen(next), "%s%s", k ? ":" : "",
+		         to[k]);
 	}
-	/* Fuel and odometer go onto each position of the same device, from the
-	 * latest reading at or before it in this answer (none: unknown). */
-	size_t nf, no, i;
-	struct reading *fuel = readings(data[1], &nf), *odo = readings(data[2], &no);
-	json_t *lr;
+	/* Each StatusData reading goes onto each position of the same device,
+	 * from the latest reading at or before it in this answer (none: unknown). */
+	struct reading *r[N(status_feeds)];
+	size_t n[N(status_feeds)], i;
+	int rc = 0;
+	for (size_t k = 0; k < N(status_feeds); k++)
+		if (!(r[k] = readings(data[k + 1], &n[k])))
+			rc = wb_fail(err, WB_ENOMEM, "out of memory");
 	int64_t t;
-	int rc = fuel && odo ? 0 : wb_fail(err, WB_ENOMEM, "out of memory");
 	json_array_foreach(data[0], i, lr)
 	{
 		const char *d = ref_id(lr, "device");
@@ -575,24 +608,18 @@ static int positions_read(json_t *res, int limit, json_t **page, struct wb_err *
 			             "LogRecord %zu: no device id or dateTime (RFC 3339)", i);
 			break;
 		}
-		double f = reading_at(fuel, nf, d, t), o = reading_at(odo, no, d, t);
-		if (!isnan(f))
-			json_object_set_new(lr, "waybill.fuel_pct", json_real(f));
-		if (!isnan(o))
-			json_object_set_new(lr, "waybill.odometer_m", json_real(o));
+		for (size_t k = 0; k < N(status_feeds); k++) {
+			double v = reading_at(r[k], n[k], d, t);
+			if (!isnan(v))
+				json_object_set_new(lr, status_feeds[k].key, json_real(v));
+		}
 	}
-	free(fuel);
-	free(odo);
-	if (rc != 0)
-		return rc;
-	/* The limit asked is in the request only: a full call says "more". */
-	char next[3 * (GT_VERSION_MAX + 1)];
-	snprintf(next, sizeof(next), "%s:%s:%s", to[0], to[1], to[2]);
-	bool more = false;
-	for (int k = 0; k < 3; k++)
-		more = more || json_array_size(data[k]) >= (size_t)limit;
-	*page = json_pack("{s:O, s:s, s:b}", "data", data[0], "next", next, "has_more", more);
-	return 0;
+	for (size_t k = 0; k < N(status_feeds); k++)
+		free(r[k]);
+	if (rc == 0)
+		*page = json_pack("{s:O, s:s, s:b}", "data", data[0], "next", next, "has_more",
+		                  more);
+	return rc;
 }
 
 /* A full pass's list: all of it in one answer, or refused; with page, the
@@ -674,7 +701,7 @@ static int page_read(const struct connector_stream *s, const char *cursor,
                      const struct connector_answer *a, json_t **page, struct wb_err *err)
 {
 	*page = NULL;
-	char ver[3][GT_VERSION_MAX + 1], what[64];
+	char ver[GT_FEEDS][GT_VERSION_MAX + 1], what[64];
 	int rc = cursor_parse(s, cursor, ver, err);
 	if (rc != 0)
 		return rc;
@@ -936,8 +963,8 @@ static int map_record(const struct connector_stream *s, const char *source, json
 	return 0;
 }
 
-/* A LogRecord, with the fuel and odometer page_read merged onto it. Speed is
- * km/h; LogRecord has no heading or ignition. */
+/* A LogRecord, with the fuel, odometer and ignition page_read merged onto
+ * it. Speed is km/h; LogRecord has no heading. */
 static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 {
 	const char *dev = ref_id(rec, "device");
@@ -951,7 +978,15 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 		               "LogRecord %s: needs device.id, dateTime, latitude and longitude",
 		               dev ? dev : "?");
 	json_t *f = json_object_get(rec, "waybill.fuel_pct"),
-	       *o = json_object_get(rec, "waybill.odometer_m");
+	       *o = json_object_get(rec, "waybill.odometer_m"),
+	       *ig = json_object_get(rec, "waybill.ignition");
+	double on = ig ? json_number_value(ig) : -1; /* none: unknown */
+	if (ig && on != 0 && on != 1)
+		return wb_fail(
+		        err, WB_EINVALID,
+		        "LogRecord %.40s at %.40s: the ignition StatusData is %g, not 1 (on) "
+		        "or 0 (off)",
+		        dev, dt, on);
 	*p = (struct wb_position){.vehicle_id = dev,
 	                          .ts_ms = t,
 	                          .lat = json_number_value(lat),
@@ -961,7 +996,7 @@ static int map_position(json_t *rec, struct wb_position *p, struct wb_err *err)
 	                          .heading = NAN,
 	                          .odometer_m = json_is_number(o) ? json_number_value(o) : NAN,
 	                          .fuel_pct = json_is_number(f) ? json_number_value(f) : NAN,
-	                          .ignition = -1};
+	                          .ignition = (int)on};
 	return connector_check_position(p, err);
 }
 

@@ -2,8 +2,9 @@
  * User, FaultData, DVIRLog, LogRecord and StatusData, each with Geotab's hex
  * "version". Feeds page by version: a table's rows by their change sequence
  * (an edited row keeps its id and gets a higher version), positions by their
- * sequence; StatusData's versions are 2*seq (fuel level) and 2*seq+1
- * (odometer), one feed as Geotab keeps it, filtered by diagnostic. */
+ * sequence; StatusData's versions are GT_SD*seq + k, k the index in
+ * status_diags (fuel level, odometer, ignition): one feed as Geotab keeps it,
+ * filtered by diagnostic. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <math.h>
@@ -17,6 +18,11 @@
 #define GT_FAULT_BASE 0x200000u /* FaultData ids: b200001, ... */
 #define GT_DVIR_BASE 0x300000u
 #define GT_MAX_RESULTS 50000
+
+/* The diagnostics StatusData serves, a reading of each per position. */
+static const char *const status_diags[] = {"DiagnosticFuelLevelId", "DiagnosticOdometerId",
+                                           "DiagnosticIgnitionId"};
+#define GT_SD (sizeof(status_diags) / sizeof(status_diags[0]))
 
 static json_t *hexv(uint64_t v)
 {
@@ -299,17 +305,20 @@ static json_t *log_record(const struct sim_world *w, const struct sim_pos *p)
 	                 round2((double)p->speed_mps * 3.6), "version", hexv(p->seq));
 }
 
-/* StatusData version v: position v/2, fuel level when even, odometer when odd
- * (Geotab's units: percent, metres). */
+/* StatusData version v: position v/GT_SD, diagnostic v%GT_SD (Geotab's units:
+ * percent, metres; ignition 1 on, 0 off). */
 static json_t *status_data(const struct sim_world *w, uint64_t v)
 {
-	const struct sim_pos *p = &w->pos[(v / 2) % w->pos_cap];
-	bool fuel = v % 2 == 0;
-	return json_pack(
-	        "{s:o, s:o, s:o, s:{s:s}, s:o, s:o}", "id", gid(0x10000000ull + v), "dateTime",
-	        when_ms(p->ts_ms), "device", ref(w, WB_ENT_VEHICLE, p->vehicle), "diagnostic", "id",
-	        fuel ? "DiagnosticFuelLevelId" : "DiagnosticOdometerId", "data",
-	        fuel ? round2(p->fuel_pct) : json_real(floor(p->odometer_m)), "version", hexv(v));
+	const struct sim_pos *p = &w->pos[(v / GT_SD) % w->pos_cap];
+	unsigned k = (unsigned)(v % GT_SD);
+	return json_pack("{s:o, s:o, s:o, s:{s:s}, s:o, s:o}", "id", gid(0x10000000ull + v),
+	                 "dateTime", when_ms(p->ts_ms), "device",
+	                 ref(w, WB_ENT_VEHICLE, p->vehicle), "diagnostic", "id", status_diags[k],
+	                 "data",
+	                 k == 0   ? round2(p->fuel_pct)
+	                 : k == 1 ? json_real(floor(p->odometer_m))
+	                          : json_integer(p->ignition > 0),
+	                 "version", hexv(v));
 }
 
 static int parse_version(json_t *v, uint64_t *out)
@@ -336,12 +345,12 @@ json_t *sim_geotab_feed(struct sim_req *r, json_t *params, bool expired, json_t 
 	const char *diag = json_string_value(json_object_get(
 	        json_object_get(json_object_get(params, "search"), "diagnosticSearch"), "id"));
 	bool lr = type && !strcmp(type, "LogRecord"), sd = type && !strcmp(type, "StatusData");
-	uint64_t lo = lr ? oldest_pos(w) - 1 : sd ? 2 * (oldest_pos(w) - 1) : 0;
+	uint64_t lo = lr ? oldest_pos(w) - 1 : sd ? GT_SD * (oldest_pos(w) - 1) : 0;
 	/* A version this server cannot serve: malformed, older than what it keeps
 	 * (positions), from the future, or the expire fault's draw. */
 	if (parse_version(fv, &from) != 0 || (fv && (from < lo ||
 	                                             from > (lr   ? w->pos_seq
-	                                                     : sd ? 2 * w->pos_seq + 1
+	                                                     : sd ? GT_SD * w->pos_seq + GT_SD - 1
 	                                                          : w->seq) ||
 	                                             sim_fault_hit(r->svc, r->svc->f.expire)))) {
 		*err = sim_geotab_error(
@@ -364,12 +373,14 @@ json_t *sim_geotab_feed(struct sim_req *r, json_t *params, bool expired, json_t 
 		}
 		return feed(data, last);
 	}
-	if (sd && (!diag || !strcmp(diag, "DiagnosticFuelLevelId") ||
-	           !strcmp(diag, "DiagnosticOdometerId"))) {
-		int only = !diag ? -1 : !strcmp(diag, "DiagnosticFuelLevelId") ? 0 : 1;
+	int only = -1; /* the diagnostic searched; -1 all */
+	for (size_t k = 0; diag && k < GT_SD; k++)
+		if (!strcmp(diag, status_diags[k]))
+			only = (int)k;
+	if (sd && (!diag || only >= 0)) {
 		for (uint64_t v = (from < lo ? lo : from) + 1;
-		     v / 2 <= w->pos_seq && (long)json_array_size(data) < limit; v++) {
-			if (v / 2 == 0 || (only >= 0 && (int)(v % 2) != only))
+		     v / GT_SD <= w->pos_seq && (long)json_array_size(data) < limit; v++) {
+			if (v / GT_SD == 0 || (only >= 0 && (int)(v % GT_SD) != only))
 				continue;
 			json_array_append_new(data, status_data(w, v));
 			last = v;

@@ -49,8 +49,21 @@ geotab_matches() {
 	diff "$dir/want" "$dir/got" >"$dir/diff"
 }
 
+# ignition_matches CACHE DIR: every position of the cache carries the
+# ignition of the world's position (vehicle, time) as the sim's canonical
+# /v1/positions gives it (1 on, 0 off; -1 unknown would show as a difference).
+# Run after geotab_matches (the faults cleared). DIR/ign.diff the differences.
+ignition_matches() {
+	world positions | jq -r '"\(.vehicle_id) \((.ts_ms[0:19] + "Z" | fromdate) * 1000 +
+	  (.ts_ms[20:23] | tonumber)) \(if .ignition then 1 else 0 end)"' | sort >"$2/ign.want"
+	sqlite3 "$1" "SELECT printf('%s %d %d', vehicle_id, ts_ms, ifnull(ignition, -1))
+	  FROM position" | sort >"$2/ign.got"
+	diff "$2/ign.want" "$2/ign.got" >"$2/ign.diff"
+}
+
 # geotab_case NAME SIM_OPTIONS...: a fresh sim in the dialect (frozen clock)
-# and cache; sync --once exits 0 and the cache equals the world.
+# and cache; sync --once exits 0, the cache equals the world and its
+# positions carry the world's ignition.
 geotab_case() {
 	name=$1; shift
 	d="$T/$(echo "$name" | tr -c 'a-z0-9\n' '_')"
@@ -63,6 +76,11 @@ geotab_case() {
 		ok "$name: sync --once leaves the cache equal to the world"
 	else
 		not_ok "$name: sync --once leaves the cache equal to the world" "$(head -n 6 "$d/diff")"
+	fi
+	if [ $rc -eq 0 ] && ignition_matches "$d/c.db" "$d"; then
+		ok "$name: ... its positions carry the world's ignition ($(grep -c ' 1$' "$d/ign.got") on, $(grep -c ' 0$' "$d/ign.got") off)"
+	elif [ $rc -eq 0 ]; then
+		not_ok "$name: ... its positions carry the world's ignition" "$(head -n 6 "$d/ign.diff")"
 	fi
 	stop_sim
 }
@@ -210,6 +228,11 @@ if geotab_matches "$d/c.db" "$d"; then
 	ok "... and the cache equals the world: nothing lost, nothing twice"
 else
 	not_ok "... and the cache equals the world: nothing lost, nothing twice" "$(head -n 6 "$d/diff")"
+fi
+if ignition_matches "$d/c.db" "$d"; then
+	ok "... every position with the world's ignition across the kill ($(grep -c ' 1$' "$d/ign.got") on, $(grep -c ' 0$' "$d/ign.got") off)"
+else
+	not_ok "... every position with the world's ignition across the kill" "$(head -n 6 "$d/ign.diff")"
 fi
 check "... no inspection twice" [ "$(sqlite3 "$d/c.db" "SELECT count(*) FROM inspection")" -eq "$(wc -l <"$T/world.inspections")" ]
 stop_sim

@@ -271,18 +271,19 @@ static void test_positions_request(void **state)
 	(void)state;
 	struct connector_call call;
 	struct wb_err err = {0};
-	const char *cur = "0000000003a7c824:0000000007400014:0000000007400011";
+	const char *cur = "0000000003a7c824:0000000007400014:0000000007400011:0000000007400016";
 	assert_int_equal(kind()->page_request(stream("positions"), &who, cur, 1000, &call, &err),
 	                 0);
 	assert_string_equal(json_string_value(json_object_get(call.body, "method")),
 	                    "ExecuteMultiCall");
 	json_t *calls = json_object_get(params_of(&call), "calls");
-	assert_int_equal(json_array_size(calls), 3);
-	static const char *const types[] = {"LogRecord", "StatusData", "StatusData"};
+	assert_int_equal(json_array_size(calls), 4);
+	static const char *const types[] = {"LogRecord", "StatusData", "StatusData", "StatusData"};
 	static const char *const from[] = {"0000000003a7c824", "0000000007400014",
-	                                   "0000000007400011"};
-	static const char *const diag[] = {NULL, "DiagnosticFuelLevelId", "DiagnosticOdometerId"};
-	for (size_t i = 0; i < 3; i++) {
+	                                   "0000000007400011", "0000000007400016"};
+	static const char *const diag[] = {NULL, "DiagnosticFuelLevelId", "DiagnosticOdometerId",
+	                                   "DiagnosticIgnitionId"};
+	for (size_t i = 0; i < 4; i++) {
 		json_t *p = json_object_get(json_array_get(calls, i), "params");
 		assert_string_equal(
 		        json_string_value(json_object_get(json_array_get(calls, i), "method")),
@@ -298,6 +299,34 @@ static void test_positions_request(void **state)
 			assert_null(d);
 	}
 	json_decref(call.body);
+
+	/* A cursor of the older form (before the ignition feed): accepted, the
+	 * ignition feed from the older of its two StatusData versions (one
+	 * sequence in Geotab); any other count of versions is refused. */
+	assert_int_equal(kind()->page_request(stream("positions"), &who,
+	                                      "0000000003a7c824:0000000007400014:0000000007400011",
+	                                      1000, &call, &err),
+	                 0);
+	calls = json_object_get(params_of(&call), "calls");
+	assert_int_equal(json_array_size(calls), 4);
+	assert_string_equal(
+	        json_string_value(json_object_get(
+	                json_object_get(json_array_get(calls, 3), "params"), "fromVersion")),
+	        "0000000007400011");
+	json_decref(call.body);
+	static const char *const bad[] = {"1:2",
+	                                  "1:2:3:4:5",
+	                                  "1::3:4",
+	                                  "1:2:3:",
+	                                  "1:2:3:4x",
+	                                  ":1:2:3",
+	                                  "1:2:3:00000000000000004"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		        kind()->page_request(stream("positions"), &who, bad[i], 1000, &call, &err),
+		        WB_EINVALID);
+		assert_non_null(strstr(err.msg, "LR:FUEL:ODO:IGN"));
+	}
 }
 
 static void map(const char *name, json_t *rec, void *row)
@@ -490,7 +519,7 @@ static void test_positions(void **state)
 	(void)state;
 	json_t *page = read_page("positions", "", "positions_multicall.json");
 	assert_string_equal(json_string_value(json_object_get(page, "next")),
-	                    "0000000003a7c824:0000000007400014:0000000007400011");
+	                    "0000000003a7c824:0000000007400014:0000000007400011:0000000007400016");
 	assert_false(json_is_true(json_object_get(page, "has_more")));
 	json_t *data = json_object_get(page, "data");
 	assert_int_equal(json_array_size(data), 3);
@@ -503,12 +532,14 @@ static void test_positions(void **state)
 	assert_true(fabs(p.fuel_pct - 63.5) < 1e-9);  /* the reading at 14:32:00 */
 	assert_true(fabs(p.odometer_m - 464640000) < 1e-6);
 	assert_true(isnan(p.heading));
-	assert_int_equal(p.ignition, -1);
+	assert_int_equal(p.ignition, 1); /* on at 14:30:00 */
 	assert_int_equal(kind()->map_position(json_array_get(data, 1), &p, &err), 0);
 	assert_true(fabs(p.fuel_pct - 63.1) < 1e-9); /* 14:32:30, not the later 14:40 */
+	assert_int_equal(p.ignition, 0);             /* off at 14:32:20, not on at 14:45 */
 	assert_int_equal(kind()->map_position(json_array_get(data, 2), &p, &err), 0);
 	assert_string_equal(p.vehicle_id, "b2A");
-	assert_true(isnan(p.fuel_pct)); /* no reading of its own */
+	assert_true(isnan(p.fuel_pct));   /* no reading of its own */
+	assert_int_equal(p.ignition, -1); /* b9's reading is not b2A's */
 	assert_true(fabs(p.speed_mps - 10.0) < 1e-9);
 	json_decref(page);
 
@@ -520,10 +551,25 @@ static void test_positions(void **state)
 	assert_int_equal(kind()->page_read(&small, "", &a, &page, &err), 0);
 	assert_true(json_is_true(json_object_get(page, "has_more")));
 	json_t *lr = json_array_get(json_object_get(page, "data"), 0);
+	json_object_set_new(lr, "waybill.ignition", json_real(2));
+	assert_int_equal(kind()->map_position(lr, &p, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "ignition"));
+	json_object_set_new(lr, "waybill.ignition", json_real(1));
 	json_object_set_new(lr, "latitude", json_real(123.0));
 	assert_int_equal(kind()->map_position(lr, &p, &err), WB_EINVALID);
 	assert_non_null(strstr(err.msg, "lat"));
 	json_decref(page);
+	/* An answer without the ignition feed is not the multi-call's. */
+	json_t *j = json_loads(body, 0, NULL);
+	json_array_remove(json_object_get(j, "result"), 3);
+	char *three = json_dumps(j, 0);
+	a = answer(200, three);
+	page = NULL;
+	assert_int_equal(kind()->page_read(stream("positions"), "", &a, &page, &err), WB_EINVALID);
+	assert_non_null(strstr(err.msg, "4 calls"));
+	assert_null(page);
+	free(three);
+	json_decref(j);
 	free(body);
 }
 
