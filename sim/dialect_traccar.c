@@ -199,21 +199,6 @@ static void ids(struct sim_req *r, struct idlist *l)
 		        sim_req_value(r, MHD_GET_ARGUMENT_KIND, l->key));
 }
 
-/* GET /api/positions?id=..: positions by id (the ring's sequence). */
-static void by_id(struct sim_req *r, struct sim_reply *rep, const struct idlist *l)
-{
-	const struct sim_world *w = &r->srv->w;
-	uint64_t n = w->pos_seq < w->pos_cap ? w->pos_seq : w->pos_cap;
-	json_t *arr = json_array();
-	for (int k = 0; k < l->n; k++) {
-		uint64_t s = (uint64_t)l->ids[k];
-		if (s <= w->pos_seq && s + n > w->pos_seq)
-			json_array_append_new(arr, position(w, &w->pos[s % w->pos_cap], true));
-	}
-	rep->status = 200;
-	rep->body = arr;
-}
-
 /* GET /api/reports/route?from&to&deviceId=..: positions by fix time. */
 static void route(struct sim_req *r, struct sim_reply *rep)
 {
@@ -284,9 +269,6 @@ void sim_traccar_serve(struct sim_req *r, struct sim_reply *rep)
 		text(rep, 400, "IllegalArgumentException: Time period exceeds the limit");
 		return;
 	}
-	struct idlist pl = {.key = "id"};
-	if (strcmp(u, "/api/positions") == 0)
-		ids(r, &pl);
 	pthread_mutex_lock(&w->mu);
 	if (strcmp(u, "/api/session") == 0) {
 		char user[128], pw[64];
@@ -301,12 +283,6 @@ void sim_traccar_serve(struct sim_req *r, struct sim_reply *rep)
 	} else if (strcmp(u, "/api/drivers") == 0) {
 		rep->status = 200;
 		rep->body = drivers(r);
-	} else if (strcmp(u, "/api/positions") == 0 &&
-	           (pl.key = "id", ids(r, &pl), pl.n || pl.bad)) {
-		if (pl.bad)
-			text(rep, 400, "Bad request: id");
-		else
-			by_id(r, rep, &pl);
 	} else if (strcmp(u, "/api/positions") == 0) {
 		json_t *arr = json_array();
 		const struct sim_pos **last = latest_all(w);
