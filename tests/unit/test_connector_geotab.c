@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "connectors/connector.h"
 
 #define JSON_CT "application/json; charset=utf-8"
@@ -34,17 +35,7 @@ static const struct connector_ops *kind(void)
 
 static char *fixture(const char *name)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "tests/fixtures/geotab/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository's top)", path);
-	char *buf = calloc(1, 1 << 16);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 16) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
+	return test_fixture("geotab", name, NULL);
 }
 
 static struct connector_answer answer(long status, const char *body)

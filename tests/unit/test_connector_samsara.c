@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fixture.h"
 #include "connectors/connector.h"
 
 static const struct connector_ops *kind(void)
@@ -32,18 +33,7 @@ static const struct connector_stream *stream(const char *name)
 
 static char *fixture(const char *name)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "tests/fixtures/samsara/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository's top)", path);
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *copy = strdup(buf);
-	assert_non_null(copy);
-	return copy;
+	return test_fixture("samsara", name, NULL);
 }
 
 static int read_body(const char *name, const char *cursor, const char *body, json_t **page,

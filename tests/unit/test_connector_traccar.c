@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "connectors/connector.h"
 
 static const struct connector_ops *kind(void)
@@ -31,18 +32,7 @@ static const struct connector_stream *stream(const char *name)
 
 static char *fixture(const char *name)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "tests/fixtures/traccar/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository's top)", path);
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *copy = strdup(buf);
-	assert_non_null(copy);
-	return copy;
+	return test_fixture("traccar", name, NULL);
 }
 
 /* Reads body as the answer to stream's page after cursor; NULL and err when refused. */

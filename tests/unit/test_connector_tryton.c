@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "connectors/tryton_internal.h"
 
 #define JSON_CT "application/json"
@@ -23,20 +24,7 @@ static const struct connector_login who = {
 
 static char *fixture(const char *name, size_t *len)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "tests/fixtures/tryton/%s", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository's top)", path);
-	static char buf[1 << 17];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *copy = malloc(n + 1);
-	assert_non_null(copy);
-	memcpy(copy, buf, n + 1);
-	*len = n;
-	return copy;
+	return test_fixture("tryton", name, len);
 }
 
 static struct connector_answer answer(long status, const char *ct, const char *body)
